@@ -1,0 +1,33 @@
+/** Three suites: `unit` (src/, no n8n), `nodes` (the nodes inside n8n-core's real execution), `e2e` (a real n8n process). */
+const ignored = ['<rootDir>/dist/', '<rootDir>/.cache/'];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+	projects: [
+		{
+			displayName: 'unit',
+			testEnvironment: 'node',
+			modulePathIgnorePatterns: ignored,
+			transform: { '^.+\\.ts$': tsJest },
+			testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+		},
+		{
+			displayName: 'nodes',
+			testEnvironment: 'node',
+			modulePathIgnorePatterns: ignored,
+			transform: { '^.+\\.ts$': tsJest },
+			testMatch: ['<rootDir>/test/nodes/**/*.test.ts'],
+		},
+		{
+			displayName: 'e2e',
+			testEnvironment: 'node',
+			modulePathIgnorePatterns: ignored,
+			transform: { '^.+\\.ts$': tsJest },
+			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+			globalSetup: '<rootDir>/test/e2e/global-setup.js',
+			globalTeardown: '<rootDir>/test/e2e/global-teardown.js',
+			testTimeout: 120000,
+		},
+	],
+};

@@ -1,0 +1,163 @@
+import {
+	type ICredentialTestFunctions,
+	type ICredentialsDecrypted,
+	type IDataObject,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+	NodeConnectionTypes,
+} from 'n8n-workflow';
+import type { InboundAuthConfig } from '../../src/auth';
+import { parseAllowlist } from '../../src/auth';
+import { receivePostback } from '../../src/intake';
+import { isValidTimeZone } from '../../src/networks';
+import type { CustomParam, ParseOptions } from '../../src/networks';
+import { postbackTriggerProperties } from './description';
+
+interface TriggerOptions {
+	currency?: string;
+	timezone?: string;
+	clickbankSecret?: string;
+	rejectStatus?: number;
+	emitUnauthenticated?: boolean;
+}
+
+/** The webhook path: the operator's path, plus a secret segment when the token travels in the path. */
+const WEBHOOK_PATH = '={{$parameter["path"] + ($parameter["authentication"] === "postbackAuthApi" && $parameter["secretInPath"] ? "/:secret" : "")}}';
+
+function credentialToAuth(credential: IDataObject): InboundAuthConfig {
+	const text = (key: string) => (typeof credential[key] === 'string' ? (credential[key] as string) : undefined);
+	return {
+		method: (text('method') ?? 'token') as InboundAuthConfig['method'],
+		token: text('token'),
+		tokenLocation: text('placement') === 'path' ? 'path' : 'query',
+		tokenParam: text('queryParameterName'),
+		user: text('user'),
+		password: text('password'),
+		hmacSecret: text('hmacSecret'),
+		hmacHeader: text('hmacHeader'),
+		hmacEncoding: text('hmacEncoding') === 'base64' ? 'base64' : 'hex',
+		ipAllowlist: text('ipAllowlist'),
+	};
+}
+
+// Networks are set up by pasting the postback URL into their dashboard; none offers an API to register
+// it, so there is no remote webhook to create, check or delete (as with n8n's own Webhook node).
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
+export class PostbackTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Postback Trigger',
+		name: 'postbackTrigger',
+		icon: { light: 'file:postback.svg', dark: 'file:postback.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["network"]}}',
+		description: 'Receives conversion postbacks from affiliate networks (ShareASale, Awin, Impact, TUNE, Everflow, ClickBank…)',
+		defaults: { name: 'Postback Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Accepted', 'Rejected'],
+		credentials: [
+			{
+				name: 'postbackAuthApi',
+				required: true,
+				testedBy: 'postbackAuthTest',
+				displayOptions: { show: { authentication: ['postbackAuthApi'] } },
+			},
+		],
+		webhooks: [
+			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', path: WEBHOOK_PATH, isFullPath: true },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: WEBHOOK_PATH, isFullPath: true },
+		],
+		triggerPanel: {
+			header: 'Send a test postback to the Test URL above',
+			executionsHelp: {
+				inactive:
+					'While you build, click "Listen for test event" and fire a test conversion from the network (or open the Test URL with the parameters filled in). Publish the workflow and paste the Production URL into the network for real postbacks.',
+				active: 'The workflow is published: every postback the network sends to the Production URL starts it.',
+			},
+			activationHint: 'Publish the workflow and paste the Production URL into the network.',
+		},
+		properties: postbackTriggerProperties,
+	};
+
+	methods = {
+		credentialTest: {
+			/** The credential is inbound-only: check it is usable rather than calling a service. */
+			async postbackAuthTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const auth = credentialToAuth(credential.data ?? {});
+				const { invalid } = parseAllowlist(auth.ipAllowlist ?? '');
+				if (invalid.length > 0) return { status: 'Error', message: `Not an address or CIDR range: ${invalid.join(', ')}` };
+				if (auth.method === 'token' && (auth.token ?? '').length < 16) {
+					return { status: 'Error', message: 'Use a secret token of at least 16 random characters' };
+				}
+				if (auth.method === 'basic' && (!auth.user || (auth.password ?? '').length < 8)) {
+					return { status: 'Error', message: 'Set a user and a password of at least 8 characters' };
+				}
+				if (auth.method === 'hmac' && (auth.hmacSecret ?? '').length < 16) {
+					return { status: 'Error', message: 'Use an HMAC secret of at least 16 characters' };
+				}
+				if (auth.method === 'none' && !(auth.ipAllowlist ?? '').trim()) {
+					return { status: 'Error', message: '"IP Allowlist Only" needs at least one address or range' };
+				}
+				return { status: 'OK', message: 'The credential is complete' };
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const request = this.getRequestObject();
+		const response = this.getResponseObject();
+		const network = this.getNodeParameter('network', 'shareasale') as string;
+		const options = this.getNodeParameter('options', {}) as TriggerOptions;
+		const authentication = this.getNodeParameter('authentication', 'none') as string;
+
+		const parseOptions: ParseOptions = {
+			currency: options.currency || undefined,
+			timezone: options.timezone && isValidTimeZone(options.timezone) ? options.timezone : undefined,
+			secret: options.clickbankSecret || undefined,
+		};
+		if (network === 'custom') {
+			const mappings = (this.getNodeParameter('customFieldMap.mapping', []) as Array<{ param: CustomParam; source: string }>) ?? [];
+			parseOptions.fieldMap = Object.fromEntries(mappings.filter((m) => m.source?.trim()).map((m) => [m.param, m.source.trim()]));
+		}
+		const auth = authentication === 'postbackAuthApi' ? credentialToAuth(await this.getCredentials('postbackAuthApi')) : undefined;
+
+		const originalUrl = request.originalUrl ?? request.url ?? '';
+		const outcome = receivePostback(
+			{
+				method: request.method,
+				query: (request.query ?? {}) as Record<string, unknown>,
+				body: request.body as unknown,
+				rawBody: (request as unknown as { rawBody?: Buffer }).rawBody,
+				headers: request.headers,
+				ip: request.ip,
+				rawQueryString: originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '',
+				pathToken: (request.params as Record<string, string> | undefined)?.secret,
+			},
+			{
+				network,
+				auth,
+				parseOptions,
+				rejectStatus: options.rejectStatus,
+				emitUnauthenticated: options.emitUnauthenticated,
+			},
+		);
+
+		for (const [name, value] of Object.entries(outcome.response.headers ?? {})) response.setHeader(name, value);
+		response.status(outcome.response.status).json(outcome.response.body);
+
+		const accepted: INodeExecutionData[] = [];
+		const rejected: INodeExecutionData[] = [];
+		if (outcome.accepted) {
+			accepted.push({ json: outcome.accepted as unknown as IDataObject, pairedItem: { item: 0 } });
+		}
+		if (outcome.rejected) rejected.push({ json: outcome.rejected as unknown as IDataObject, pairedItem: { item: 0 } });
+		if (accepted.length === 0 && rejected.length === 0) return { noWebhookResponse: true };
+		return { noWebhookResponse: true, workflowData: [accepted, rejected] };
+	}
+}
+

@@ -1,0 +1,179 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_CUSTOM_TEMPLATE, customParams, listNetworks } from '../../src/networks';
+
+const YOUR_URL = '[Production URL of this node]';
+
+/** One notice per preset with the exact URL to paste into that network, in its own macro syntax. */
+const templateNotices: INodeProperties[] = listNetworks()
+	.filter((network) => network.id !== 'custom')
+	.map((network) => ({
+		displayName: `Paste into ${network.name}: ${network.postbackUrlTemplate(YOUR_URL)} — ${network.setupHint}`,
+		name: `notice_${network.id}`,
+		type: 'notice' as const,
+		default: '',
+		displayOptions: { show: { network: [network.id] } },
+	}));
+
+const CUSTOM_PARAM_HELP: Partial<Record<(typeof customParams)[number], string>> = {
+	click_id: 'Required. The network macro that returns your click id, e.g. {sub1} or {aff_sub}',
+	commission: 'The macro for the affiliate commission or payout, e.g. {payout}',
+	amount: 'The macro for the sale amount',
+	currency: 'The macro for the currency (ISO 4217); leave empty to use the default currency',
+	transaction_id: 'The macro for a unique conversion id, used to drop duplicates',
+	event_name: 'An event name, fixed (CompleteRegistration) or a macro; it overrides the funnel logic',
+};
+
+export const postbackTriggerProperties: INodeProperties[] = [
+	{
+		displayName: 'Network',
+		name: 'network',
+		type: 'options',
+		noDataExpression: true,
+		options: listNetworks().map((network) => ({
+			name: network.name,
+			value: network.id,
+			description: `Subid parameter on offer links: ${network.subidParam}`,
+		})),
+		default: 'shareasale',
+		description: 'Which network or tracker calls this URL; it decides how the postback is read',
+	},
+	{
+		displayName: 'Path',
+		name: 'path',
+		type: 'string',
+		default: 'postback',
+		required: true,
+		placeholder: 'shareasale',
+		description: 'The last part of the webhook URL. Use one trigger (and path) per network.',
+	},
+	{
+		displayName: 'Authentication',
+		name: 'authentication',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'None', value: 'none' },
+			{ name: 'Postback Authentication', value: 'postbackAuthApi' },
+		],
+		default: 'none',
+		description: 'Prove the postback comes from the network: secret token, Basic auth, HMAC signature, IP allowlist',
+	},
+	{
+		displayName: 'Secret in Path',
+		name: 'secretInPath',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether the URL ends with the secret token as an extra path segment (…/postback/[token]). In the credential, send the secret token in "Last Segment of the Path".',
+		displayOptions: { show: { authentication: ['postbackAuthApi'] } },
+	},
+	...templateNotices,
+	{
+		displayName:
+			"Enter your network's own placeholder for each parameter you want (for example {sub1} for the click ID and {payout} for the commission). The postback URL to paste is this node's Production URL with one query parameter per filled-in field, each carrying that placeholder.",
+		name: 'notice_custom',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { network: ['custom'] } },
+	},
+	{
+		displayName: 'Placeholders',
+		name: 'customPlaceholders',
+		type: 'collection',
+		placeholder: 'Add Parameter',
+		default: {},
+		displayOptions: { show: { network: ['custom'] } },
+		options: customParams.map((param) => ({
+			displayName: param,
+			name: param,
+			type: 'string' as const,
+			default: DEFAULT_CUSTOM_TEMPLATE[param] ?? '',
+			placeholder: `{${param}}`,
+			description: CUSTOM_PARAM_HELP[param] ?? `The macro the network replaces with the ${param.replace(/_/g, ' ')}`,
+		})),
+	},
+	{
+		displayName: 'Field Mapping (JSON Senders)',
+		name: 'customFieldMap',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Mapping',
+		default: {},
+		description: 'For senders that post their own JSON and cannot use the standard names: where to read each parameter from. Dotted paths reach into objects (data.click_id).',
+		displayOptions: { show: { network: ['custom'] } },
+		options: [
+			{
+				displayName: 'Mapping',
+				name: 'mapping',
+				values: [
+					{
+						displayName: 'Standard Parameter',
+						name: 'param',
+						type: 'options',
+						options: customParams.map((param) => ({ name: param, value: param })),
+						default: 'click_id',
+					},
+					{
+						displayName: 'Read From',
+						name: 'source',
+						type: 'string',
+						default: '',
+						placeholder: 'data.subid',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'ClickBank Secret Key',
+				name: 'clickbankSecret',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				description: 'The INS secret key from ClickBank\'s account settings, used to decrypt notifications',
+				displayOptions: { show: { '/network': ['clickbank'] } },
+			},
+			{
+				displayName: 'Default Currency',
+				name: 'currency',
+				type: 'string',
+				default: 'USD',
+				description: 'ISO 4217 code used when the postback names no currency (ShareASale never does)',
+			},
+			{
+				displayName: 'Pass Unauthenticated Requests to Rejected',
+				name: 'emitUnauthenticated',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether requests that fail authentication still start the workflow on the Rejected output (useful to spot a misconfigured network; turn off if the URL is being probed)',
+			},
+			{
+				displayName: 'Rejected Response Code',
+				name: 'rejectStatus',
+				type: 'options',
+				options: [
+					{ name: '400 Bad Request', value: 400 },
+					{ name: '422 Unprocessable Content', value: 422 },
+				],
+				default: 400,
+				description: 'HTTP status answered to postbacks that cannot be read',
+			},
+			{
+				displayName: 'Time Zone of Network Times',
+				name: 'timezone',
+				type: 'string',
+				default: 'UTC',
+				placeholder: 'America/Chicago',
+				description: 'IANA zone for networks that send local times without an offset (ShareASale, TUNE)',
+			},
+		],
+	},
+];

@@ -1,0 +1,131 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ipInRange, parseAllowlist } from './ip';
+
+/** How a network proves a postback is really from it. Chosen in the Postback Auth credential. */
+export type InboundAuthMethod = 'token' | 'basic' | 'hmac' | 'none';
+
+export interface InboundAuthConfig {
+	method: InboundAuthMethod;
+	/** Secret token: compared with the path segment or the query parameter. */
+	token?: string;
+	/** Where the token travels: the last path segment, or a query parameter. */
+	tokenLocation?: 'path' | 'query';
+	tokenParam?: string;
+	user?: string;
+	password?: string;
+	/** HMAC-SHA256 key, header name and digest encoding. */
+	hmacSecret?: string;
+	hmacHeader?: string;
+	hmacEncoding?: 'hex' | 'base64';
+	/** Addresses or CIDR ranges allowed to call, in addition to the method above; empty allows any. */
+	ipAllowlist?: string;
+}
+
+export interface InboundRequest {
+	headers: Record<string, string | string[] | undefined>;
+	query: Record<string, unknown>;
+	/** The secret path segment, when the webhook path ends with one. */
+	pathToken?: string;
+	/** The bytes the network signed: the raw body, or for a GET the raw query string. */
+	signedPayload: Buffer | string;
+	ip?: string;
+}
+
+export type InboundAuthResult =
+	| { ok: true }
+	| { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden' | 'misconfigured'; message: string; challenge?: string };
+
+/** Equal-length digests compared in constant time, so response timing reveals nothing about the secret. */
+function safeEqual(a: string, b: string): boolean {
+	const left = Buffer.from(a, 'utf8');
+	const right = Buffer.from(b, 'utf8');
+	// Hash first so the lengths match and the comparison time does not leak the expected length.
+	const digestLeft = createHmac('sha256', 'compare').update(left).digest();
+	const digestRight = createHmac('sha256', 'compare').update(right).digest();
+	return timingSafeEqual(digestLeft, digestRight) && left.length === right.length;
+}
+
+function header(headers: InboundRequest['headers'], name: string): string | undefined {
+	const wanted = name.toLowerCase();
+	for (const [key, value] of Object.entries(headers)) {
+		if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
+	}
+	return undefined;
+}
+
+function firstText(value: unknown): string | undefined {
+	if (Array.isArray(value)) return firstText(value[0]);
+	return typeof value === 'string' ? value : undefined;
+}
+
+/** Checks a request against the configured method and allowlist. Messages never contain the secrets. */
+export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequest): InboundAuthResult {
+	if (config.ipAllowlist && config.ipAllowlist.trim()) {
+		const { ranges, invalid } = parseAllowlist(config.ipAllowlist);
+		if (invalid.length > 0) {
+			return {
+				ok: false,
+				status: 403,
+				code: 'misconfigured',
+				message: `The IP allowlist has entries that are not addresses or CIDR ranges: ${invalid.join(', ')}.`,
+			};
+		}
+		if (!request.ip || !ranges.some((range) => ipInRange(request.ip!, range))) {
+			return { ok: false, status: 403, code: 'forbidden', message: `Requests from ${request.ip ?? 'an unknown address'} are not in this postback URL's IP allowlist.` };
+		}
+	}
+	switch (config.method) {
+		case 'none':
+			return { ok: true };
+		case 'token': {
+			if (!config.token) return { ok: false, status: 401, code: 'misconfigured', message: 'The postback credential has no secret token set.' };
+			const location = config.tokenLocation ?? 'query';
+			const param = config.tokenParam || 'token';
+			const presented = location === 'path' ? request.pathToken : firstText(request.query[param]);
+			if (presented === undefined || presented === '') {
+				return {
+					ok: false,
+					status: 401,
+					code: 'unauthorized',
+					message: location === 'path' ? 'The secret token is missing from the URL path.' : `The secret token is missing: add the "${param}" query parameter.`,
+				};
+			}
+			return safeEqual(presented, config.token)
+				? { ok: true }
+				: { ok: false, status: 401, code: 'unauthorized', message: 'The secret token does not match.' };
+		}
+		case 'basic': {
+			const authorization = header(request.headers, 'authorization');
+			const challenge = 'Basic realm="postback"';
+			if (!authorization || !/^basic\s+/i.test(authorization)) {
+				return { ok: false, status: 401, code: 'unauthorized', message: 'HTTP Basic credentials are required.', challenge };
+			}
+			const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
+			const colon = decoded.indexOf(':');
+			const user = colon === -1 ? decoded : decoded.slice(0, colon);
+			const password = colon === -1 ? '' : decoded.slice(colon + 1);
+			// Both compared every time: no early exit that tells a caller the user name was right.
+			const userOk = safeEqual(user, config.user ?? '');
+			const passwordOk = safeEqual(password, config.password ?? '');
+			return userOk && passwordOk
+				? { ok: true }
+				: { ok: false, status: 401, code: 'unauthorized', message: 'The HTTP Basic user name or password is wrong.', challenge };
+		}
+		case 'hmac': {
+			if (!config.hmacSecret) return { ok: false, status: 401, code: 'misconfigured', message: 'The postback credential has no HMAC secret set.' };
+			const headerName = config.hmacHeader || 'X-Postback-Signature';
+			const presented = header(request.headers, headerName);
+			if (!presented) return { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature header is missing.` };
+			const encoding = config.hmacEncoding ?? 'hex';
+			const expected = createHmac('sha256', config.hmacSecret).update(request.signedPayload).digest(encoding);
+			// Accept the common "sha256=<digest>" form as well as the bare digest.
+			let signature = presented.trim().replace(/^sha256=/i, '');
+			if (encoding === 'hex') signature = signature.toLowerCase();
+			return safeEqual(signature, expected)
+				? { ok: true }
+				: { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature does not match the request body.` };
+		}
+		default:
+			return { ok: false, status: 401, code: 'misconfigured', message: 'Unknown authentication method in the postback credential.' };
+	}
+}

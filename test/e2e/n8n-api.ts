@@ -1,0 +1,63 @@
+/** Helpers for tests that talk to the real n8n started by global-setup.js. */
+
+export interface StartedWorkflow {
+	id: string;
+	name: string;
+	webhookUrls: string[];
+}
+
+export const baseUrl = (): string => {
+	const url = process.env.E2E_N8N_BASE_URL;
+	if (!url) throw new Error('E2E_N8N_BASE_URL is not set: the e2e global setup did not start n8n');
+	return url;
+};
+
+export function workflowNamed(name: string): StartedWorkflow {
+	const workflows = JSON.parse(process.env.E2E_N8N_WORKFLOWS ?? '[]') as StartedWorkflow[];
+	const found = workflows.find((workflow) => workflow.name === name);
+	if (!found) throw new Error(`workflow "${name}" was not started; have: ${workflows.map((w) => w.name).join(', ')}`);
+	return found;
+}
+
+async function api<T>(path: string): Promise<T> {
+	const response = await fetch(`${baseUrl()}/api/v1${path}`, { headers: { 'X-N8N-API-KEY': process.env.E2E_N8N_API_KEY ?? '' } });
+	if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+	return (await response.json()) as T;
+}
+
+interface ExecutionItem {
+	json: Record<string, unknown>;
+	pairedItem?: unknown;
+}
+interface RunData {
+	[nodeName: string]: Array<{ data?: { main?: Array<ExecutionItem[] | null> } }>;
+}
+export interface Execution {
+	id: string;
+	status: string;
+	data?: { resultData?: { runData?: RunData; error?: unknown } };
+}
+
+/** The items a node put on each of its outputs in one execution. */
+export function outputsOf(execution: Execution, nodeName: string): ExecutionItem[][] {
+	const runs = execution.data?.resultData?.runData?.[nodeName];
+	if (!runs || runs.length === 0) return [];
+	return (runs[0].data?.main ?? []).map((items) => items ?? []);
+}
+
+/** Waits until an execution of the workflow satisfies `matches` (executions are saved just after the answer). */
+export async function waitForExecution(workflowId: string, matches: (execution: Execution) => boolean, timeoutMs = 20000): Promise<Execution> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const page = await api<{ data: Execution[] }>(`/executions?workflowId=${workflowId}&includeData=true&limit=50`);
+		const found = page.data.find((execution) => execution.status !== 'running' && execution.status !== 'new' && matches(execution));
+		if (found) return found;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+	throw new Error(`no matching execution of workflow ${workflowId} within ${timeoutMs} ms`);
+}
+
+/** A value unique to this test run, so executions from other tests never match. */
+export function uniqueId(prefix: string): string {
+	return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
