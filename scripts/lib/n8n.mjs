@@ -125,8 +125,12 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 	mkdirSync(userFolder, { recursive: true });
 	installPackageInto(join(userFolder, '.n8n/nodes'));
 	const baseUrl = `http://127.0.0.1:${port}`;
+	const inherited = { ...process.env };
+	// Jest sets NODE_ENV=test, which n8n takes for its own unit tests and refuses to load nodes.
+	for (const name of Object.keys(inherited)) if (name.startsWith('JEST_') || name === 'NODE_OPTIONS') delete inherited[name];
 	const env = {
-		...process.env,
+		...inherited,
+		NODE_ENV: 'production',
 		N8N_USER_FOLDER: userFolder,
 		N8N_PORT: String(port),
 		N8N_HOST: '127.0.0.1',
@@ -162,8 +166,9 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 	child.stdout.on('data', keep);
 	child.stderr.on('data', keep);
 	let exited = false;
-	child.on('exit', () => {
+	child.on('exit', (code, signal) => {
 		exited = true;
+		output += `\n[n8n exited with ${signal ?? `code ${code}`}]`;
 	});
 	const stop = async () => {
 		if (exited) return;

@@ -32,5 +32,6 @@ module.exports = async function startRealN8n() {
 	globalThis.__POSTBACK_N8N__ = n8n;
 	process.env.E2E_N8N_BASE_URL = n8n.baseUrl;
 	process.env.E2E_N8N_API_KEY = n8n.api.apiKey;
+	process.env.E2E_N8N_COOKIE = n8n.api.cookie;
 	process.env.E2E_N8N_WORKFLOWS = JSON.stringify(n8n.workflows);
 };

@@ -27,11 +27,15 @@ const rejectedBy = (node: string, match: (request: Record<string, unknown>) => b
 
 describe('Postback Trigger in a real n8n', () => {
 	test('the package is installed as a community package and its node type is loaded', async () => {
-		const response = await fetch(`${baseUrl()}/types/nodes.json`);
-		// nodes.json is public in n8n 2.x; the node type carries the package prefix, as in a real install.
+		// What the editor loads (behind the owner's login); the type carries the package prefix, as in a real install.
+		const response = await fetch(`${baseUrl()}/types/nodes.json`, { headers: { cookie: process.env.E2E_N8N_COOKIE ?? '' } });
 		expect(response.status).toBe(200);
 		const types = (await response.json()) as Array<{ name: string }>;
-		expect(types.map((type) => type.name)).toContain('n8n-nodes-postback.postbackTrigger');
+		const trigger = types.find((type) => type.name === 'n8n-nodes-postback.postbackTrigger') as
+			| { name: string; outputNames?: string[]; webhooks?: unknown[] }
+			| undefined;
+		expect(trigger).toBeDefined();
+		expect(trigger?.outputNames).toEqual(['Accepted', 'Rejected']);
 	});
 
 	test("ShareASale GET postback from the seed's URL template becomes a conversion on the Accepted output", async () => {
