@@ -67,11 +67,20 @@ function withoutSecretParam(query: Record<string, unknown>, auth: InboundAuthCon
 	return Object.fromEntries(Object.entries(query).filter(([name]) => name !== secretParam));
 }
 
+/** The operator may name any header for the HMAC signature; it must not travel with the conversion. */
+function withoutSignatureHeader(request: IntakeRequest, auth: InboundAuthConfig | undefined): IntakeRequest {
+	if (!auth || auth.method !== 'hmac') return request;
+	const signatureHeader = (auth.hmacHeader || 'X-Postback-Signature').toLowerCase();
+	const kept = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== signatureHeader));
+	return { ...request, headers: kept };
+}
+
 /**
  * Authenticates and parses one postback, and decides the answer. Accepted postbacks become
  * conversions; everything else becomes a Rejected record, so no postback is ever lost.
  */
-export function receivePostback(request: IntakeRequest, config: IntakeConfig): IntakeOutcome {
+export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): IntakeOutcome {
+	const request = withoutSignatureHeader(incoming, config.auth);
 	const now = config.parseOptions?.now ?? (() => new Date());
 	const query = withoutSecretParam(request.query, config.auth);
 	const body = bodyForParsing(request);
@@ -92,7 +101,7 @@ export function receivePostback(request: IntakeRequest, config: IntakeConfig): I
 	if (config.auth) {
 		const signedPayload = request.method.toUpperCase() === 'GET' ? (request.rawQueryString ?? '') : (request.rawBody ?? Buffer.alloc(0));
 		const verdict = checkInboundAuth(config.auth, {
-			headers: request.headers,
+			headers: incoming.headers,
 			query: request.query,
 			pathToken: request.pathToken,
 			signedPayload,

@@ -1,0 +1,627 @@
+/**
+ * Runs the Postback Trigger in-process the way an n8n 2.x server does, with n8n-core's own
+ * execution code rather than a stand-in for the node's `this`:
+ *
+ *   1. the webhook call: the webhook is looked up from the node description (path expression,
+ *      HTTP method, `:secret` path parameters) like WebhookService.getNodeWebhooks, the body is
+ *      parsed the way n8n's body parser does, and `webhook()` runs inside a real `WebhookContext`
+ *      (n8n-core) with the request and a recording response on `additionalData`;
+ *   2. the workflow run: when the trigger returns `workflowData`, it becomes the start node's
+ *      input on the execution stack and a real `WorkflowExecute` runs the workflow in `webhook`
+ *      mode, so the items travel through the trigger's two outputs to the nodes connected there.
+ *
+ * Only what the n8n server would take from its database or HTTP stack is provided here: the node
+ * types (our classes), stored credentials, the express request/response, and lifecycle hooks.
+ */
+import { n8nUserFolder, removeN8nUserFolder } from './n8n-env';
+
+import { parse as parseQueryString } from 'node:querystring';
+import { randomUUID } from 'node:crypto';
+import { CredentialTestContext, ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
+import {
+	ICredentialsHelper,
+	NodeConnectionTypes,
+	NodeHelpers,
+	Workflow,
+	createRunExecutionData,
+	resolveWebhookDescriptionField,
+	type ICredentialDataDecryptedObject,
+	type ICredentialType,
+	type ICredentials,
+	type ICredentialsDecrypted,
+	type IConnections,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestMethods,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentialTestResult,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeParameters,
+	type INodeProperties,
+	type INodeType,
+	type INodeTypeDescription,
+	type INodeTypes,
+	type IRun,
+	type IRunExecutionData,
+	type ITaskData,
+	type IWebhookData,
+	type IWebhookDescription,
+	type IWebhookResponseData,
+	type IWorkflowBase,
+	type IWorkflowExecuteAdditionalData,
+	type WorkflowExecuteMode,
+} from 'n8n-workflow';
+import { PostbackAuthApi } from '../../credentials/PostbackAuthApi.credentials';
+import { PostbackTrigger } from '../../nodes/PostbackTrigger/PostbackTrigger.node';
+
+export { n8nUserFolder, removeN8nUserFolder };
+
+/** Community nodes are registered as `<package name>.<node name>`. */
+export const TRIGGER_TYPE = 'n8n-nodes-postback.postbackTrigger';
+export const COLLECT_TYPE = 'n8n-nodes-postback-test.collect';
+export const TRIGGER_NAME = 'Postback Trigger';
+export const ACCEPTED_NODE = 'On Accepted';
+export const REJECTED_NODE = 'On Rejected';
+export const CREDENTIAL_ID = 'cred-postback-1';
+
+/** A NoOp-like downstream node: passes its input through, executed by WorkflowExecute via n8n-core's ExecuteContext. */
+export class CollectNode implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Collect',
+		name: 'collect',
+		group: ['transform'],
+		version: 1,
+		description: 'Passes its input items through unchanged',
+		defaults: { name: 'Collect' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [],
+	};
+
+	/** Every item this node type has executed on, across runs: proof the engine reached it. */
+	static seen: Array<{ node: string; items: INodeExecutionData[] }> = [];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		CollectNode.seen.push({ node: this.getNode().name, items });
+		return [items];
+	}
+}
+
+/** The node types of this package plus the test's downstream node, as n8n's NodeTypes service would hand them out. */
+export class PackageNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType> = {
+		[TRIGGER_TYPE]: new PostbackTrigger(),
+		[COLLECT_TYPE]: new CollectNode(),
+	};
+
+	getByName(type: string): INodeType {
+		const nodeType = this.types[type];
+		if (!nodeType) throw new Error(`Unknown node type "${type}"`);
+		return nodeType;
+	}
+
+	getByNameAndVersion(type: string, version?: number): INodeType {
+		return NodeHelpers.getVersionedNodeType(this.getByName(type), version);
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+
+	all(): INodeType[] {
+		return Object.values(this.types);
+	}
+}
+
+const credentialTypes: Record<string, ICredentialType> = { postbackAuthApi: new PostbackAuthApi() };
+
+/** Applies the credential type's defaults to stored data, as n8n's CredentialsHelper.applyDefaultsAndOverwrites does. */
+export function withCredentialDefaults(type: string, data: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject {
+	const credentialType = credentialTypes[type];
+	if (!credentialType) throw new Error(`Unknown credential type "${type}"`);
+	return NodeHelpers.getNodeParameters(credentialType.properties, data as INodeParameters, true, false, null, null) as ICredentialDataDecryptedObject;
+}
+
+/**
+ * The credential store: the server decrypts from its database, we keep decrypted data in memory.
+ * Everything a webhook trigger does not use throws, so an unexpected call shows up in the test.
+ */
+export class StoredCredentialsHelper extends ICredentialsHelper {
+	readonly reads: Array<{ id: string | null; type: string; mode: WorkflowExecuteMode }> = [];
+
+	constructor(private readonly stored: Record<string, { type: string; data: ICredentialDataDecryptedObject }>) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		mode: WorkflowExecuteMode,
+	): Promise<ICredentialDataDecryptedObject> {
+		this.reads.push({ id: nodeCredentials.id, type, mode });
+		const entry = nodeCredentials.id === null ? undefined : this.stored[nodeCredentials.id];
+		if (!entry || entry.type !== type) throw new Error(`Credential with ID "${nodeCredentials.id}" of type "${type}" does not exist.`);
+		return withCredentialDefaults(type, structuredClone(entry.data));
+	}
+
+	getCredentialsProperties(type: string): INodeProperties[] {
+		return credentialTypes[type]?.properties ?? [];
+	}
+
+	async authenticate(_credentials: ICredentialDataDecryptedObject, typeName: string): Promise<IHttpRequestOptions> {
+		throw new Error(`authenticate(${typeName}) is not used by a webhook trigger`);
+	}
+
+	async preAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
+		throw new Error('preAuthentication is not used by a webhook trigger');
+	}
+
+	async runPreAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
+		throw new Error('runPreAuthentication is not used by a webhook trigger');
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('getCredentials is not used by a webhook trigger');
+	}
+
+	async updateCredentials(): Promise<void> {
+		throw new Error('updateCredentials is not used by a webhook trigger');
+	}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {
+		throw new Error('updateCredentialsOauthTokenData is not used by a webhook trigger');
+	}
+}
+
+const BASE_URL = 'http://localhost:5678';
+
+/** The additionalData n8n's WorkflowExecuteAdditionalData.getBase builds, minus database and push. */
+function createAdditionalData(credentialsHelper: ICredentialsHelper, extra: Partial<IWorkflowExecuteAdditionalData> = {}): IWorkflowExecuteAdditionalData {
+	const unsupported = (what: string) => async () => {
+		throw new Error(`${what} is not available in the node test harness`);
+	};
+	return {
+		credentialsHelper,
+		executeWorkflow: unsupported('executeWorkflow'),
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		startRunnerTask: unsupported('startRunnerTask'),
+		currentNodeExecutionIndex: 0,
+		restApiUrl: `${BASE_URL}/rest`,
+		instanceBaseUrl: `${BASE_URL}/`,
+		formBaseUrl: `${BASE_URL}/form`,
+		formWaitingBaseUrl: `${BASE_URL}/form-waiting`,
+		formTestBaseUrl: `${BASE_URL}/form-test`,
+		webhookBaseUrl: `${BASE_URL}/webhook`,
+		webhookWaitingBaseUrl: `${BASE_URL}/webhook-waiting`,
+		webhookTestBaseUrl: `${BASE_URL}/webhook-test`,
+		mcpBaseUrl: `${BASE_URL}/mcp`,
+		mcpTestBaseUrl: `${BASE_URL}/mcp-test`,
+		variables: {},
+		logAiEvent: () => {},
+		...extra,
+	} as IWorkflowExecuteAdditionalData;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP side: what express + n8n's raw body reader and body parser hand to the webhook.
+
+export interface PostbackCall {
+	method: 'GET' | 'POST';
+	/** The path after /webhook/ (defaults to the trigger's path parameter). */
+	path?: string;
+	/** The query, as a raw string (`a=1&b=2`) or name/value pairs. */
+	query?: string | Record<string, string>;
+	/** Raw body: objects are sent as JSON, strings and Buffers as they are. */
+	body?: string | Buffer | Record<string, unknown>;
+	contentType?: string;
+	headers?: Record<string, string>;
+	ip?: string;
+}
+
+/** The express request fields n8n and the node read, built like the server would for this call. */
+export interface RecordedRequest {
+	method: string;
+	url: string;
+	originalUrl: string;
+	path: string;
+	query: Record<string, unknown>;
+	params: Record<string, string>;
+	headers: Record<string, string>;
+	rawBody: Buffer;
+	body: unknown;
+	contentType?: string;
+	encoding: BufferEncoding;
+	ip: string;
+	ips: string[];
+	cookies: Record<string, string>;
+	get(name: string): string | undefined;
+	header(name: string): string | undefined;
+}
+
+/** A response that records what the node wrote, with the express methods the node can call. */
+export class RecordedResponse {
+	statusCode = 200;
+	headers: Record<string, string> = {};
+	body: unknown = undefined;
+	text: string | undefined = undefined;
+	headersSent = false;
+	writableEnded = false;
+	readonly locals: Record<string, unknown> = {};
+
+	status(code: number): this {
+		this.statusCode = code;
+		return this;
+	}
+
+	sendStatus(code: number): this {
+		return this.status(code).send(String(code));
+	}
+
+	setHeader(name: string, value: string | number | readonly string[]): this {
+		if (this.headersSent) throw new Error(`Cannot set header "${name}" after the response was sent`);
+		this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+		return this;
+	}
+
+	set(name: string, value: string): this {
+		return this.setHeader(name, value);
+	}
+
+	header(name: string, value: string): this {
+		return this.setHeader(name, value);
+	}
+
+	getHeader(name: string): string | undefined {
+		return this.headers[name.toLowerCase()];
+	}
+
+	json(body: unknown): this {
+		if (!this.getHeader('content-type')) this.setHeader('content-type', 'application/json; charset=utf-8');
+		this.body = body;
+		return this.end(JSON.stringify(body));
+	}
+
+	send(body?: unknown): this {
+		if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return this.json(body);
+		this.body = body;
+		return this.end(body === undefined ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : String(body));
+	}
+
+	end(text?: string): this {
+		if (this.writableEnded) throw new Error('The response was already sent');
+		this.text = text ?? '';
+		this.headersSent = true;
+		this.writableEnded = true;
+		return this;
+	}
+}
+
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+	return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/** Body parsing as n8n's `parseBody` middleware does it for webhook calls (JSON, form, plain text; others stay raw). */
+function parseBodyLikeN8n(rawBody: Buffer, contentType: string | undefined, encoding: BufferEncoding): unknown {
+	if (rawBody.length === 0) return undefined;
+	const text = rawBody.toString(encoding).replace(/^\uFEFF/, '');
+	if (contentType === 'application/json') return JSON.parse(text);
+	if (contentType === 'application/x-www-form-urlencoded') return parseQueryString(text);
+	if (contentType === 'text/plain') return text;
+	return undefined;
+}
+
+function buildRequest(call: PostbackCall, defaultPath: string): RecordedRequest {
+	const path = (call.path ?? defaultPath).replace(/^\/+/, '');
+	const rawQuery = typeof call.query === 'string' ? call.query : new URLSearchParams(call.query ?? {}).toString();
+	const url = `/webhook/${path}${rawQuery ? `?${rawQuery}` : ''}`;
+
+	let rawBody: Buffer = Buffer.alloc(0);
+	let contentTypeHeader = call.contentType;
+	if (Buffer.isBuffer(call.body)) rawBody = call.body;
+	else if (typeof call.body === 'string') rawBody = Buffer.from(call.body, 'utf8');
+	else if (call.body !== undefined) {
+		rawBody = Buffer.from(JSON.stringify(call.body), 'utf8');
+		contentTypeHeader ??= 'application/json';
+	}
+
+	const headers = lowerCaseHeaders({
+		host: 'localhost:5678',
+		'user-agent': 'postback-node-tests',
+		...(contentTypeHeader ? { 'content-type': contentTypeHeader } : {}),
+		...(rawBody.length > 0 ? { 'content-length': String(rawBody.length) } : {}),
+		...(call.headers ?? {}),
+	});
+	// As @n8n/backend-network's parseIncomingMessage: the media type without parameters, and the charset.
+	const [mediaType, ...parameters] = (headers['content-type'] ?? '').split(';');
+	const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice('charset='.length);
+	const contentType = mediaType.trim().toLowerCase() || undefined;
+	const encoding = (charset && Buffer.isEncoding(charset) ? charset : 'utf-8') as BufferEncoding;
+	const ip = call.ip ?? '203.0.113.10';
+
+	return {
+		method: call.method,
+		url,
+		originalUrl: url,
+		path: `/webhook/${path}`,
+		// Express with n8n's 'extended' query parser; for flat postback parameters this is the same as querystring.
+		query: parseQueryString(rawQuery) as Record<string, unknown>,
+		params: {},
+		headers,
+		rawBody,
+		body: parseBodyLikeN8n(rawBody, contentType, encoding),
+		contentType,
+		encoding,
+		ip,
+		ips: [],
+		cookies: {},
+		get: (name) => headers[name.toLowerCase()],
+		header: (name) => headers[name.toLowerCase()],
+	};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow side.
+
+export interface TriggerSetup {
+	/** The trigger's parameters as saved in the workflow; n8n fills in the defaults. */
+	parameters?: INodeParameters;
+	/** Decrypted `postbackAuthApi` data: attached to the trigger and stored in the credential store. */
+	credential?: ICredentialDataDecryptedObject;
+}
+
+export interface PostbackRun {
+	request: RecordedRequest;
+	response: RecordedResponse;
+	/** What `webhook()` returned. */
+	webhookResult: IWebhookResponseData;
+	/** The webhook n8n matched for the call (path and method). */
+	webhook: IWebhookData;
+	/** The WorkflowExecute run, when the trigger handed over workflow data. */
+	run?: IRun;
+	/** The trigger's two outputs as recorded in the run data ([] when the output carried nothing). */
+	accepted: INodeExecutionData[];
+	rejected: INodeExecutionData[];
+	/** What the nodes connected to each output produced, undefined when the engine did not run them. */
+	downstream: { accepted?: INodeExecutionData[]; rejected?: INodeExecutionData[] };
+	/** Lifecycle hook calls, in order ("workflowExecuteBefore", "nodeExecuteAfter:On Accepted", …). */
+	hookCalls: string[];
+	credentialReads: StoredCredentialsHelper['reads'];
+}
+
+export const nodeTypes = new PackageNodeTypes();
+
+export function buildWorkflowData(setup: TriggerSetup = {}): IWorkflowBase {
+	const trigger: INode = {
+		id: 'node-trigger',
+		name: TRIGGER_NAME,
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		webhookId: 'b8f1c9a4-2f6e-4c53-9d1e-6a0c2f3e7b11',
+		parameters: structuredClone(setup.parameters ?? {}),
+		...(setup.credential ? { credentials: { postbackAuthApi: { id: CREDENTIAL_ID, name: 'Postback auth' } } } : {}),
+	};
+	const collect = (id: string, name: string, y: number): INode => ({
+		id,
+		name,
+		type: COLLECT_TYPE,
+		typeVersion: 1,
+		position: [300, y],
+		parameters: {},
+	});
+	const connections: IConnections = {
+		[TRIGGER_NAME]: {
+			main: [[{ node: ACCEPTED_NODE, type: 'main', index: 0 }], [{ node: REJECTED_NODE, type: 'main', index: 0 }]],
+		},
+	};
+	const now = new Date();
+	return {
+		id: 'wf-postback-test',
+		name: 'Postback trigger test',
+		active: true,
+		isArchived: false,
+		createdAt: now,
+		updatedAt: now,
+		activeVersionId: 'v1',
+		nodes: [trigger, collect('node-accepted', ACCEPTED_NODE, -100), collect('node-rejected', REJECTED_NODE, 100)],
+		connections,
+		settings: { executionOrder: 'v1' },
+		staticData: {},
+	};
+}
+
+function toWorkflow(data: IWorkflowBase): Workflow {
+	return new Workflow({
+		id: data.id,
+		name: data.name,
+		nodes: structuredClone(data.nodes),
+		connections: data.connections,
+		active: data.activeVersionId !== null,
+		nodeTypes,
+		staticData: data.staticData,
+		settings: data.settings,
+	});
+}
+
+/** Webhook registrations of a node, resolved like WebhookService.getNodeWebhooks. */
+export function getNodeWebhooks(workflow: Workflow, node: INode, additionalData: IWorkflowExecuteAdditionalData): IWebhookData[] {
+	const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+	const evaluate = (description: IWebhookDescription, property: string, fallback?: unknown): unknown => {
+		const native = resolveWebhookDescriptionField(node, description, property);
+		if (native.resolved) return native.value;
+		return workflow.expression.getSimpleParameterValue(node, description[property], 'internal', {}, undefined, fallback as boolean | undefined);
+	};
+	const found: IWebhookData[] = [];
+	for (const description of nodeType.description.webhooks ?? []) {
+		let webhookPath = String(evaluate(description, 'path') ?? '').trim().replace(/^\//, '').replace(/\/$/, '');
+		const isFullPath = evaluate(description, 'isFullPath', false) as boolean;
+		webhookPath = NodeHelpers.getNodeWebhookPath(workflow.id, node, webhookPath, isFullPath, false);
+		const methods = String(evaluate(description, 'httpMethod', 'GET'));
+		const isDynamic = webhookPath.split('/').some((segment) => segment.startsWith(':'));
+		for (const method of methods.split(',').map((m) => m.trim()).filter(Boolean)) {
+			found.push({
+				httpMethod: method as IHttpRequestMethods,
+				node: node.name,
+				path: webhookPath,
+				webhookDescription: description,
+				workflowId: workflow.id,
+				workflowExecuteAdditionalData: additionalData,
+				...(isDynamic ? { webhookId: node.webhookId } : {}),
+			});
+		}
+	}
+	return found;
+}
+
+/**
+ * Matches a call to a registered webhook like the live-webhooks router: static paths compare whole;
+ * dynamic ones are addressed as `<webhookId>/<path>` and fill `request.params` from `:name` segments.
+ */
+function matchWebhook(webhooks: IWebhookData[], request: RecordedRequest): IWebhookData {
+	const requestPath = request.path.replace(/^\/webhook\//, '').replace(/\/$/, '');
+	for (const webhook of webhooks.filter((w) => w.httpMethod === request.method)) {
+		if (!webhook.webhookId) {
+			if (webhook.path === requestPath) return webhook;
+			continue;
+		}
+		const [webhookId, ...rest] = requestPath.split('/');
+		const pattern = webhook.path.split('/');
+		if (webhookId !== webhook.webhookId || rest.length !== pattern.length) continue;
+		const params: Record<string, string> = {};
+		const matches = pattern.every((segment, index) => {
+			if (segment.startsWith(':')) {
+				params[segment.slice(1)] = decodeURIComponent(rest[index]);
+				return rest[index] !== '';
+			}
+			return segment === rest[index];
+		});
+		if (matches) {
+			request.params = params;
+			return webhook;
+		}
+	}
+	const known = webhooks.map((w) => `${w.httpMethod} ${w.webhookId ? `${w.webhookId}/` : ''}${w.path}`).join(', ');
+	throw new Error(`No webhook for ${request.method} ${requestPath} (registered: ${known})`);
+}
+
+function recordingHooks(mode: WorkflowExecuteMode, executionId: string, workflowData: IWorkflowBase, calls: string[]) {
+	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
+	let finished: IRun | undefined;
+	hooks.addHandler('workflowExecuteBefore', () => {
+		calls.push('workflowExecuteBefore');
+	});
+	hooks.addHandler('nodeExecuteBefore', (nodeName: string) => {
+		calls.push(`nodeExecuteBefore:${nodeName}`);
+	});
+	hooks.addHandler('nodeExecuteAfter', (nodeName: string, _data: ITaskData) => {
+		calls.push(`nodeExecuteAfter:${nodeName}`);
+	});
+	hooks.addHandler('workflowExecuteAfter', (run: IRun) => {
+		calls.push('workflowExecuteAfter');
+		finished = run;
+	});
+	return { hooks, finishedRun: () => finished };
+}
+
+function outputOf(run: IRun, nodeName: string, output = 0): INodeExecutionData[] | undefined {
+	const task = run.data.resultData.runData[nodeName]?.[0];
+	if (!task) return undefined;
+	return task.data?.main?.[output] ?? [];
+}
+
+/**
+ * Delivers one postback to a workflow holding the Postback Trigger, as the n8n server would for a
+ * production webhook, and runs the workflow when the trigger starts it.
+ */
+export async function deliverPostback(setup: TriggerSetup, call: PostbackCall): Promise<PostbackRun> {
+	const workflowData = buildWorkflowData(setup);
+	const credentialsHelper = new StoredCredentialsHelper(
+		setup.credential ? { [CREDENTIAL_ID]: { type: 'postbackAuthApi', data: setup.credential } } : {},
+	);
+
+	// 1. The webhook call (LiveWebhooks.executeWebhook → WebhookHelpers.executeWebhook → WebhookService.runWebhook).
+	const workflow = toWorkflow(workflowData);
+	const startNode = workflow.getNode(TRIGGER_NAME)!;
+	const webhookAdditionalData = createAdditionalData(credentialsHelper);
+	const webhooks = getNodeWebhooks(workflow, startNode, webhookAdditionalData);
+	const request = buildRequest(call, String(startNode.parameters.path ?? ''));
+	const webhook = matchWebhook(webhooks, request);
+	const response = new RecordedResponse();
+	webhookAdditionalData.httpRequest = request as unknown as IWorkflowExecuteAdditionalData['httpRequest'];
+	webhookAdditionalData.httpResponse = response as unknown as IWorkflowExecuteAdditionalData['httpResponse'];
+
+	const nodeType = nodeTypes.getByNameAndVersion(startNode.type, startNode.typeVersion);
+	if (!nodeType.webhook) throw new Error('The trigger has no webhook() method');
+	const closeFunctions: Array<() => Promise<void>> = [];
+	const context = new WebhookContext(workflow, startNode, webhookAdditionalData, 'webhook', webhook, closeFunctions, null);
+	let webhookResult: IWebhookResponseData;
+	try {
+		webhookResult = await nodeType.webhook.call(context);
+	} finally {
+		await Promise.allSettled(closeFunctions.map(async (close) => await close()));
+	}
+
+	const result: PostbackRun = {
+		request,
+		response,
+		webhookResult,
+		webhook,
+		accepted: [],
+		rejected: [],
+		downstream: {},
+		hookCalls: [],
+		credentialReads: credentialsHelper.reads,
+	};
+	if (webhookResult.workflowData === undefined) return result;
+
+	// 2. The run (WebhookHelpers.prepareExecutionData → WorkflowRunner → WorkflowExecute.processRunExecutionData).
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [{ node: startNode, data: { main: webhookResult.workflowData }, source: null }],
+		},
+	});
+	const executionId = randomUUID();
+	const { hooks, finishedRun } = recordingHooks('webhook', executionId, workflowData, result.hookCalls);
+	const runAdditionalData = createAdditionalData(credentialsHelper, { executionId, workflowId: workflow.id, hooks });
+	const runWorkflow = toWorkflow(workflowData);
+	const run = await new WorkflowExecute(runAdditionalData, 'webhook', runExecutionData).processRunExecutionData(runWorkflow);
+	if (run.data.resultData.error) throw run.data.resultData.error;
+	if (finishedRun() !== run) throw new Error('workflowExecuteAfter did not report the run');
+
+	result.run = run;
+	result.accepted = outputOf(run, TRIGGER_NAME, 0) ?? [];
+	result.rejected = outputOf(run, TRIGGER_NAME, 1) ?? [];
+	result.downstream = { accepted: outputOf(run, ACCEPTED_NODE), rejected: outputOf(run, REJECTED_NODE) };
+	return result;
+}
+
+/**
+ * Runs the credential's Test button the way n8n's CredentialsTester does for a function test:
+ * finds the node that declares `testedBy` for the type, applies the type's defaults to the data,
+ * and calls the function with n8n-core's CredentialTestContext as `this`.
+ */
+export async function testCredential(type: string, data: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+	for (const nodeType of nodeTypes.all()) {
+		const declared = nodeType.description.credentials?.find((credential) => credential.name === type);
+		if (!declared || typeof declared.testedBy !== 'string') continue;
+		const testFunction = nodeType.methods?.credentialTest?.[declared.testedBy];
+		if (!testFunction) throw new Error(`Node "${nodeType.description.name}" names test "${declared.testedBy}" but does not define it`);
+		const credentials: ICredentialsDecrypted = { id: CREDENTIAL_ID, name: 'Postback auth', type, data: withCredentialDefaults(type, data) };
+		const context = new CredentialTestContext(createAdditionalData(new StoredCredentialsHelper({})));
+		return await testFunction.call(context, credentials);
+	}
+	throw new Error(`No node declares a credential test for "${type}"`);
+}
