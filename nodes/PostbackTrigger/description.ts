@@ -81,7 +81,9 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		name: 'customPlaceholders',
 		type: 'collection',
 		placeholder: 'Add Parameter',
-		default: {},
+		// Seed 002: only the click id and the conversion value are required; currency and the
+		// transaction id (for dedup) are worth asking the network for from the start.
+		default: { ...DEFAULT_CUSTOM_TEMPLATE },
 		displayOptions: { show: { network: ['custom'] } },
 		options: customParams.map((param) => ({
 			displayName: param,
@@ -91,6 +93,16 @@ export const postbackTriggerProperties: INodeProperties[] = [
 			placeholder: `{${param}}`,
 			description: CUSTOM_PARAM_HELP[param] ?? `The macro the network replaces with the ${param.replace(/_/g, ' ')}`,
 		})),
+	},
+	{
+		displayName: 'Postback URL to Paste',
+		name: 'customPostbackUrl',
+		type: 'string',
+		// Built live from the placeholders above; the editor shows the result under the field.
+		default:
+			"={{ '[your n8n URL]/webhook/' + $parameter.path + '?' + Object.entries($parameter.customPlaceholders || {}).filter(entry => entry[1]).map(entry => entry[0] + '=' + entry[1]).join('&') }}",
+		description: 'Read-only preview: the URL the network should call, built from your placeholders. Replace the start with the Production URL shown above.',
+		displayOptions: { show: { network: ['custom'] } },
 	},
 	{
 		displayName: 'Field Mapping (JSON Senders)',

@@ -20,7 +20,15 @@ export const isoDateTimeWithOffset = z
 		/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/,
 		'must be ISO 8601 with an offset, such as "2023-05-21T00:57:45Z"',
 	)
-	.refine((value) => !Number.isNaN(Date.parse(value)), { message: 'is not a real date-time' });
+	.refine(
+		(value) => {
+			if (Number.isNaN(Date.parse(value))) return false;
+			// Date.parse rolls 2023-02-30 over to March 2: the calendar day must exist as written.
+			const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+			return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+		},
+		{ message: 'is not a real date-time' },
+	);
 
 export const conversionStatuses = ['approved', 'pending', 'rejected', 'reversed'] as const;
 export const conversionStatus = z.enum(conversionStatuses);

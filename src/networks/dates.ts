@@ -8,6 +8,7 @@ const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2})$/i;
 const EPOCH = /^\d{9,13}$/;
+const DAY_MS = 86_400_000;
 
 const formatterCache = new Map<string, Intl.DateTimeFormat>();
 
@@ -62,9 +63,11 @@ function fractionMs(fraction: string | undefined): number {
 function localToEpoch(fields: number[], ms: number, timeZone: string): number {
 	const [year, month, day, hour, minute, second] = fields;
 	const wallAsUtc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-	const first = wallAsUtc - zoneOffsetMs(timeZone, wallAsUtc);
-	const second_ = wallAsUtc - zoneOffsetMs(timeZone, first);
-	return Math.min(first, second_);
+	// The offsets a day either side span any transition near this wall time. A reading that maps back
+	// to the same wall time is real (two in an overlap); in a gap neither is, and the earlier is taken.
+	const readings = [-DAY_MS, DAY_MS].map((shift) => wallAsUtc - zoneOffsetMs(timeZone, wallAsUtc + shift));
+	const real = readings.filter((epoch) => epoch + zoneOffsetMs(timeZone, epoch) === wallAsUtc);
+	return Math.min(...(real.length > 0 ? real : readings));
 }
 
 /**

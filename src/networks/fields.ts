@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decimalFromNumber } from '../model/money';
 import type { PostbackRequest } from './types';
 
 /** A value read from the postback, with the parameter it came from (for error messages). */
@@ -39,7 +40,8 @@ export function textOf(raw: unknown, extraPlaceholders: readonly string[] = []):
 	if (Array.isArray(value)) value = value.find((entry) => entry !== undefined && entry !== null);
 	if (typeof value === 'number') {
 		if (!Number.isFinite(value)) return undefined;
-		value = String(value);
+		// String(1e-7) is "1e-7", which no decimal check accepts: expand exponents exactly.
+		value = decimalFromNumber(value);
 	} else if (typeof value === 'boolean') {
 		value = String(value);
 	}

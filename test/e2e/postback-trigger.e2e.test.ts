@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { baseUrl, outputsOf, uniqueId, waitForExecution, workflowNamed } from './n8n-api';
+import { readSeed } from '../seeds';
 
 /** The seed's ShareASale conversion payload (seed 000), with a fresh transaction id per test. */
 function shareasalePayload(transID: string): Record<string, string> {
@@ -209,6 +208,6 @@ describe('Postback Trigger in a real n8n', () => {
 
 // Keep the fixture honest: the test payload above is the seed's, field for field.
 test('the ShareASale payload used here is the one in seed 000', () => {
-	const seed = readFileSync(join(__dirname, '../../../shared/seeds/000_64204d2dab7529b0.txt'), 'utf8');
+	const seed = readSeed('000_64204d2dab7529b0.txt');
 	for (const [key, value] of Object.entries(shareasalePayload('198198598'))) expect(seed).toContain(`"${key}": "${value}"`);
 });

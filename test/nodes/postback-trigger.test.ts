@@ -1,6 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { conversionSchema } from '../../src/model';
 import {
 	ACCEPTED_NODE,
@@ -12,10 +10,11 @@ import {
 	testCredential,
 	type PostbackRun,
 } from './harness';
+import { readSeed } from '../seeds';
 
 /** Seed 000 (AnyTrack's ShareASale article): its conversion payload example, read at test time. */
 function seedPayload(): Record<string, string> {
-	const text = readFileSync(join('/work/shared/seeds', '000_64204d2dab7529b0.txt'), 'utf8');
+	const text = readSeed('000_64204d2dab7529b0.txt');
 	const start = text.indexOf('ShareASale conversion payload example');
 	if (start === -1) throw new Error('seed payload heading not found');
 	const open = text.indexOf('{', start);

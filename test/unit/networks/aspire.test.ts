@@ -108,7 +108,7 @@ describe('aspire preset', () => {
 
 	it('is listed with its subid, macro and postback URL', () => {
 		const info = listNetworks().find((network) => network.id === 'aspire');
-		expect(info).toMatchObject({ subidParam: 'transaction_id', clickIdMacro: '{transaction_id}' });
+		expect(info).toMatchObject({ subidParam: 'transaction_id', clickIdMacro: 'TRANSACTION_ID' });
 		expect(info!.postbackUrlTemplate('https://n8n.example.com/webhook/abc/postback')).toBe(
 			'https://n8n.example.com/webhook/abc/postback?offer_id=OFFER_ID&aff_id=AFFILIATE_ID&amount=AMOUNT&adv_unique1=ORDER_ID&transaction_id=TRANSACTION_ID',
 		);
