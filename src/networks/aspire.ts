@@ -1,4 +1,4 @@
-import { fail, finishConversion, moneyText } from './conversion';
+import { fail, finishConversion } from './conversion';
 import { type FieldValue, type Fields, parseBody, pick, queryFields, textOf, withQuery } from './fields';
 import type { NetworkPreset } from './types';
 
@@ -34,7 +34,7 @@ export const aspire: NetworkPreset = {
 		const fields: Fields = { ...queryFields(request), ...body.fields };
 		const get = (...names: string[]) => pick(fields, names, ASPIRE_PLACEHOLDERS);
 		const amountRaw = fields.amount;
-		const amountText = typeof amountRaw === 'number' ? moneyText(amountRaw) : textOf(amountRaw, ASPIRE_PLACEHOLDERS);
+		const amountText = textOf(amountRaw, ASPIRE_PLACEHOLDERS);
 		const amount: FieldValue | undefined = amountText === undefined ? undefined : { value: amountText, field: 'amount' };
 
 		const transactionId = get('transaction_id');

@@ -1,4 +1,4 @@
-import { fail, finishConversion, moneyText } from './conversion';
+import { fail, finishConversion } from './conversion';
 import { type FieldValue, type Fields, parseBody, pickIgnoringCase, queryFields, textOf, withQuery } from './fields';
 import { normalizeStatus } from './status';
 import type { NetworkPreset } from './types';
@@ -39,12 +39,12 @@ function keyFor(fields: Fields, name: string): string | undefined {
 	return Object.keys(fields).find((key) => key.toLowerCase() === lower);
 }
 
-/** Text of a parameter, whatever its case; a JSON number becomes exact decimal text. */
+/** Text of a parameter, whatever its case (textOf turns a JSON number into exact decimal text). */
 function valueOf(fields: Fields, name: string): FieldValue | undefined {
 	const key = keyFor(fields, name);
 	if (key === undefined) return undefined;
 	const raw = fields[key];
-	const value = typeof raw === 'number' ? moneyText(raw) : textOf(raw);
+	const value = textOf(raw);
 	return value === undefined ? undefined : { value, field: key };
 }
 

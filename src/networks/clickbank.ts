@@ -1,6 +1,6 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { normalizeDecimal } from '../model';
-import { fail, finishConversion, moneyText, splitFullName, userFrom } from './conversion';
+import { fail, finishConversion, splitFullName, userFrom } from './conversion';
 import { type FieldValue, type Fields, parseBody, textOf } from './fields';
 import type { NetworkPreset } from './types';
 
@@ -60,7 +60,7 @@ function read(source: Fields | undefined, key: string, field: string): FieldValu
 }
 
 function money(source: Fields, key: string): FieldValue | undefined {
-	const value = moneyText(source[key]);
+	const value = textOf(source[key]);
 	return value === undefined ? undefined : { value, field: key };
 }
 

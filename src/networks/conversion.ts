@@ -1,4 +1,4 @@
-import { conversionSchema, decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../model';
+import { conversionSchema, isKnownCurrency, normalizeDecimal } from '../model';
 import type { Conversion, ConversionStatus, UserData } from '../model';
 import { toUtcIso } from './dates';
 import { type FieldValue, type Fields, safeHeaders, textOf } from './fields';
@@ -51,12 +51,6 @@ function parseMoney(value: FieldValue | undefined): { ok: true; value: string | 
 	// than guessed at, because "1,234" is 1234 in one locale and 1.234 in another.
 	const normalized = normalizeDecimal(value.value);
 	return normalized === undefined ? { ok: false } : { ok: true, value: normalized };
-}
-
-/** Exact decimal text for a number that arrived as a JSON number. */
-export function moneyText(raw: unknown): string | undefined {
-	if (typeof raw === 'number') return decimalFromNumber(raw);
-	return textOf(raw);
 }
 
 function rawQuery(request: PostbackRequest): Record<string, string | string[]> {

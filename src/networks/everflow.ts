@@ -1,5 +1,5 @@
-import { collect, fail, finishConversion, moneyText } from './conversion';
-import { type FieldValue, type Fields, parseBody, pick, queryFields, textOf, withQuery } from './fields';
+import { collect, fail, finishConversion } from './conversion';
+import { parseBody, pick, queryFields, withQuery } from './fields';
 import { normalizeStatus } from './status';
 import type { NetworkPreset } from './types';
 
@@ -28,15 +28,6 @@ const EVERFLOW_TEMPLATE = [
 
 const SUB_PARAMS = ['sub2', 'sub3', 'sub4', 'sub5'] as const;
 
-/** A money parameter: a JSON number is turned into exact decimal text, never through float formatting. */
-function money(fields: Fields, names: readonly string[]): FieldValue | undefined {
-	for (const name of names) {
-		const raw = fields[name];
-		const value = typeof raw === 'number' ? moneyText(raw) : textOf(raw);
-		if (value !== undefined) return { value, field: name };
-	}
-	return undefined;
-}
 
 export const everflow: NetworkPreset = {
 	id: 'everflow',
@@ -63,8 +54,8 @@ export const everflow: NetworkPreset = {
 			{
 				clickId: get('sub1'),
 				transactionId: get('transaction_id'),
-				commission: money(fields, ['payout', 'payout_amount']),
-				amount: money(fields, ['sale_amount']),
+				commission: pick(fields, ['payout', 'payout_amount']),
+				amount: pick(fields, ['sale_amount']),
 				currency: get('currency'),
 				networkEventType: get('event_id'),
 				affiliateId: get('affiliate_id'),

@@ -1,4 +1,4 @@
-import { fail, finishConversion, moneyText } from './conversion';
+import { fail, finishConversion } from './conversion';
 import { type FieldValue, type Fields, parseBody, pickIgnoringCase, queryFields, textOf, withQuery } from './fields';
 import { normalizeStatus } from './status';
 import type { NetworkPreset } from './types';
@@ -39,7 +39,7 @@ function valueOf(fields: Fields, name: string): FieldValue | undefined {
 	const key = keyFor(fields, name);
 	if (key === undefined) return undefined;
 	const raw = fields[key];
-	const value = typeof raw === 'number' ? moneyText(raw) : textOf(raw);
+	const value = textOf(raw);
 	return value === undefined ? undefined : { value, field: key };
 }
 

@@ -1,5 +1,5 @@
-import { collect, fail, finishConversion, moneyText } from './conversion';
-import { type FieldValue, type Fields, parseBody, pick, queryFields, textOf, withQuery } from './fields';
+import { collect, fail, finishConversion } from './conversion';
+import { parseBody, pick, queryFields, withQuery } from './fields';
 import { normalizeStatus } from './status';
 import type { NetworkPreset } from './types';
 
@@ -28,15 +28,6 @@ const TUNE_PARAMS = [
 
 const SUB_PARAMS = ['aff_sub', 'aff_sub2', 'aff_sub3', 'aff_sub4', 'aff_sub5'] as const;
 
-/** A money parameter: a JSON number is turned into exact decimal text, never through float formatting. */
-function money(fields: Fields, names: readonly string[]): FieldValue | undefined {
-	for (const name of names) {
-		const raw = fields[name];
-		const value = typeof raw === 'number' ? moneyText(raw) : textOf(raw);
-		if (value !== undefined) return { value, field: name };
-	}
-	return undefined;
-}
 
 export const tune: NetworkPreset = {
 	id: 'tune',
@@ -63,8 +54,8 @@ export const tune: NetworkPreset = {
 				clickId: get('aff_click_id'),
 				transactionId: get('transaction_id'),
 				// `commission` is not a TUNE macro, but AnyTrack's TUNE logs carry one; it is only a fallback.
-				commission: money(fields, ['payout', 'commission']),
-				amount: money(fields, ['sale_amount']),
+				commission: pick(fields, ['payout', 'commission']),
+				amount: pick(fields, ['sale_amount']),
 				currency: get('currency'),
 				occurredAt: get('datetime'),
 				affiliateId: get('affiliate_id'),
