@@ -31,10 +31,12 @@ describe('Postback Trigger in a real n8n', () => {
 		expect(response.status).toBe(200);
 		const types = (await response.json()) as Array<{ name: string }>;
 		const trigger = types.find((type) => type.name === 'n8n-nodes-postback.postbackTrigger') as
-			| { name: string; outputNames?: string[]; webhooks?: unknown[] }
+			| { name: string; outputNames?: string[]; codex?: { categories?: string[] } }
 			| undefined;
 		expect(trigger).toBeDefined();
 		expect(trigger?.outputNames).toEqual(['Accepted', 'Rejected']);
+		// The codex file shipped beside the node puts it in the editor's categories.
+		expect(trigger?.codex?.categories).toContain('Marketing');
 	});
 
 	test("ShareASale GET postback from the seed's URL template becomes a conversion on the Accepted output", async () => {
