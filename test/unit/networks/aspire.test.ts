@@ -1,17 +1,8 @@
 import { listNetworks, parsePostback } from '../../../src/networks';
-import type { ParseOptions, ParseResult, PostbackRequest } from '../../../src/networks';
+import type { ParseOptions, PostbackRequest } from '../../../src/networks';
+import { ok, err } from './results';
 
 const options: ParseOptions = { now: () => new Date('2024-01-01T00:00:00Z') };
-
-function ok(result: ParseResult) {
-	if (!result.ok) throw new Error(`expected a conversion, got ${result.error.code}: ${result.error.message}`);
-	return result.conversion;
-}
-
-function err(result: ParseResult) {
-	if (result.ok) throw new Error('expected an error, got a conversion');
-	return result.error;
-}
 
 /** A GET as the store fires it: the query string of the URL. */
 function getUrl(url: string): PostbackRequest {

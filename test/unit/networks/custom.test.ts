@@ -1,7 +1,8 @@
 import { conversionSchema } from '../../../src/model';
 import { DEFAULT_CUSTOM_TEMPLATE, customPostbackUrl, listNetworks, parsePostback } from '../../../src/networks';
-import type { ParseOptions, ParseResult, PostbackRequest } from '../../../src/networks';
+import type { ParseOptions, PostbackRequest } from '../../../src/networks';
 import { readSeed } from '../../seeds';
+import { ok, err } from './results';
 
 /**
  * Seed 002 (AnyTrack custom integration). Its filled example URL lost "&curren" to the HTML
@@ -38,16 +39,6 @@ function seedFilledQuery(): Record<string, string> {
 const SEED_QUERY = seedFilledQuery();
 const NOW = new Date('2024-01-01T00:00:00Z');
 const base: ParseOptions = { now: () => NOW };
-
-function ok(result: ParseResult) {
-	if (!result.ok) throw new Error(`expected a conversion, got ${result.error.code}: ${result.error.message}`);
-	return result.conversion;
-}
-
-function err(result: ParseResult) {
-	if (result.ok) throw new Error('expected an error, got a conversion');
-	return result.error;
-}
 
 const parse = (request: PostbackRequest, options: ParseOptions = base) => parsePostback('custom', request, options);
 const get = (query: Record<string, string>, options: ParseOptions = base) => parse({ method: 'GET', query }, options);

@@ -3,6 +3,7 @@ import { conversionSchema } from '../../../src/model';
 import { listNetworks, parsePostback } from '../../../src/networks';
 import type { ParseOptions, ParseResult, PostbackRequest } from '../../../src/networks';
 import { readSeed } from '../../seeds';
+import { ok } from './results';
 
 /** Seed 000 (AnyTrack's ShareASale article): the postback URL and the conversion payload, read at test time. */
 const seedText = readSeed('000_64204d2dab7529b0.txt');
@@ -26,11 +27,6 @@ function seedPayload(): Record<string, string> {
 const PAYLOAD = seedPayload();
 const NOW = new Date('2024-01-01T00:00:00Z');
 const base: ParseOptions = { now: () => NOW, timezone: 'UTC' };
-
-function ok(result: ParseResult) {
-	if (!result.ok) throw new Error(`expected a conversion, got ${result.error.code}: ${result.error.message}`);
-	return result.conversion;
-}
 
 function err(result: ParseResult) {
 	if (result.ok) throw new Error(`expected an error, got a conversion for ${result.conversion.clickId}`);

@@ -1,5 +1,6 @@
 import { listNetworks, parsePostback } from '../../../src/networks';
-import type { ParseOptions, ParseResult, PostbackRequest } from '../../../src/networks';
+import type { ParseOptions, PostbackRequest } from '../../../src/networks';
+import { ok, err } from './results';
 
 const options: ParseOptions = { now: () => new Date('2024-01-01T00:00:00Z') };
 
@@ -32,16 +33,6 @@ function asQuery(values: Record<string, unknown>): Record<string, string> {
 	const query: Record<string, string> = {};
 	for (const [key, value] of Object.entries(values)) query[key] = value === null ? '' : String(value);
 	return query;
-}
-
-function ok(result: ParseResult) {
-	if (!result.ok) throw new Error(`expected a conversion, got ${result.error.code}: ${result.error.message}`);
-	return result.conversion;
-}
-
-function err(result: ParseResult) {
-	if (result.ok) throw new Error('expected an error, got a conversion');
-	return result.error;
 }
 
 const get = (query: Record<string, string>): PostbackRequest => ({ method: 'GET', query });
