@@ -13,7 +13,6 @@ import {
 import type { InboundAuthConfig } from '../../src/auth';
 import { parseAllowlist } from '../../src/auth';
 import { receivePostback } from '../../src/intake';
-import { isValidTimeZone } from '../../src/networks';
 import type { CustomParam, ParseOptions } from '../../src/networks';
 import { postbackTriggerProperties } from './description';
 
@@ -117,7 +116,7 @@ export class PostbackTrigger implements INodeType {
 
 		const parseOptions: ParseOptions = {
 			currency: options.currency || undefined,
-			timezone: options.timezone && isValidTimeZone(options.timezone) ? options.timezone : undefined,
+			timezone: options.timezone?.trim() || undefined,
 			secret: options.clickbankSecret || undefined,
 		};
 		if (network === 'custom') {

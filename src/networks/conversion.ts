@@ -1,6 +1,6 @@
 import { conversionSchema, isKnownCurrency, normalizeDecimal } from '../model';
 import type { Conversion, ConversionStatus, UserData } from '../model';
-import { toUtcIso } from './dates';
+import { isValidTimeZone, toUtcIso } from './dates';
 import { type FieldValue, type Fields, safeHeaders, textOf } from './fields';
 import type { ParseOptions, ParseResult, PostbackError, PostbackRequest } from './types';
 
@@ -115,7 +115,16 @@ export function finishConversion(draft: ConversionDraft, context: FinishContext)
 	const receivedAt = (options.now?.() ?? new Date()).toISOString();
 	let occurredAt = receivedAt;
 	if (draft.occurredAt) {
-		const parsed = toUtcIso(draft.occurredAt.value, context.networkTimezone ?? options.timezone ?? 'UTC');
+		const zone = context.networkTimezone ?? options.timezone ?? 'UTC';
+		if (!isValidTimeZone(zone)) {
+			// A typo in the operator's setting must not read as the network's fault, nor shift times silently.
+			return fail(
+				'invalid_date',
+				`The time zone setting "${zone}" is not an IANA time zone (such as America/New_York), so "${draft.occurredAt.field}" cannot be read. Fix the trigger's time zone option.`,
+				'timezone',
+			);
+		}
+		const parsed = toUtcIso(draft.occurredAt.value, zone);
 		if (!parsed) {
 			return fail(
 				'invalid_date',

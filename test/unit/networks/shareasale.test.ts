@@ -210,6 +210,9 @@ describe('ShareASale transDate and the time zone option', () => {
 	it('an unknown time zone option → invalid_date rather than a guess', () => {
 		const error = err(parse({ method: 'GET', query: { ...PAYLOAD } }, { ...base, timezone: 'Not/AZone' }));
 		expect(error.code).toBe('invalid_date');
+		// The operator's setting is named, not the network's transDate.
+		expect(error.field).toBe('timezone');
+		expect(error.message).toContain('"Not/AZone"');
 	});
 });
 
