@@ -22,8 +22,11 @@ export interface IntakeRequest {
 
 export interface IntakeConfig {
 	network: string;
-	/** Inbound authentication; omitted means anyone who knows the URL may post. */
-	auth?: InboundAuthConfig;
+	/**
+	 * Inbound authentication; omitted means anyone who knows the URL may post. `'unavailable'`: the
+	 * trigger requires a credential that could not be loaded, so every request is refused (and kept).
+	 */
+	auth?: InboundAuthConfig | 'unavailable';
 	parseOptions?: ParseOptions;
 	/** HTTP status for postbacks that authenticate but cannot be read (400 or 422). */
 	rejectStatus?: number;
@@ -80,9 +83,10 @@ function withoutSignatureHeader(request: IntakeRequest, auth: InboundAuthConfig 
  * conversions; everything else becomes a Rejected record, so no postback is ever lost.
  */
 export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): IntakeOutcome {
-	const request = withoutSignatureHeader(incoming, config.auth);
+	const auth = config.auth === 'unavailable' ? undefined : config.auth;
+	const request = withoutSignatureHeader(incoming, auth);
 	const now = config.parseOptions?.now ?? (() => new Date());
-	const query = withoutSecretParam(request.query, config.auth);
+	const query = withoutSecretParam(request.query, auth);
 	const body = bodyForParsing(request);
 	const rejected = (reason: RejectedPostback['reason'], httpStatus: number): RejectedPostback => ({
 		network: config.network,
@@ -98,6 +102,13 @@ export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): 
 		},
 	});
 
+	if (config.auth === 'unavailable') {
+		const reason = {
+			code: 'misconfigured' as const,
+			message: 'This postback URL requires authentication, but its credential could not be loaded. The n8n operator must select a Postback Authentication credential.',
+		};
+		return { response: { status: 503, body: { ok: false, error: reason } }, rejected: rejected(reason, 503) };
+	}
 	if (config.auth) {
 		const signedPayload = request.method.toUpperCase() === 'GET' ? (request.rawQueryString ?? '') : (request.rawBody ?? Buffer.alloc(0));
 		const verdict = checkInboundAuth(config.auth, {

@@ -123,7 +123,15 @@ export class PostbackTrigger implements INodeType {
 			const mappings = (this.getNodeParameter('customFieldMap.mapping', []) as Array<{ param: CustomParam; source: string }>) ?? [];
 			parseOptions.fieldMap = Object.fromEntries(mappings.filter((m) => m.source?.trim()).map((m) => [m.param, m.source.trim()]));
 		}
-		const auth = authentication === 'postbackAuthApi' ? credentialToAuth(await this.getCredentials('postbackAuthApi')) : undefined;
+		let auth: InboundAuthConfig | 'unavailable' | undefined;
+		if (authentication === 'postbackAuthApi') {
+			try {
+				auth = credentialToAuth(await this.getCredentials('postbackAuthApi'));
+			} catch {
+				// A missing or undecryptable credential must not turn postbacks into bare 500s: refuse and keep them.
+				auth = 'unavailable';
+			}
+		}
 
 		const originalUrl = request.originalUrl ?? request.url ?? '';
 		const outcome = receivePostback(

@@ -280,3 +280,13 @@ describe('receivePostback: HMAC', () => {
 		expect(outcome.accepted?.commission).toBe('3');
 	});
 });
+
+describe('receivePostback: the required credential cannot be loaded', () => {
+	it('refuses with 503 and a reason for the operator, and still keeps the postback on Rejected', () => {
+		const outcome = receivePostback(request(), { ...shareasale, auth: 'unavailable' });
+		expect(outcome.response.status).toBe(503);
+		expect(outcome.response.body).toMatchObject({ ok: false, error: { code: 'misconfigured' } });
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.rejected).toMatchObject({ httpStatus: 503, reason: { code: 'misconfigured' }, request: { query: { transID: SALE.transID } } });
+	});
+});
