@@ -173,7 +173,10 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 	const stop = async () => {
 		if (exited) return;
 		child.kill('SIGTERM');
-		await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 10000))]);
+		let timer;
+		await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => (timer = setTimeout(r, 10000)))]);
+		// A pending timer would keep the caller's process (jest, npm start) alive for no reason.
+		clearTimeout(timer);
 		if (!exited) child.kill('SIGKILL');
 	};
 	try {
