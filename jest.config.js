@@ -1,4 +1,4 @@
-/** Three suites: `unit` (src/, no n8n), `nodes` (the nodes inside n8n-core's real execution), `e2e` (a real n8n process). */
+/** Four suites: `unit` (src/, no n8n), `store` (the tracking store on real SQLite and PostgreSQL), `nodes` (the nodes inside n8n-core's real execution), `e2e` (a real n8n process). */
 const ignored = ['<rootDir>/dist/', '<rootDir>/.cache/'];
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }];
 
@@ -11,6 +11,14 @@ module.exports = {
 			modulePathIgnorePatterns: ignored,
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+		},
+		{
+			displayName: 'store',
+			testEnvironment: 'node',
+			modulePathIgnorePatterns: ignored,
+			transform: { '^.+\\.ts$': tsJest },
+			testMatch: ['<rootDir>/test/store/**/*.test.ts'],
+			testTimeout: 60000,
 		},
 		{
 			displayName: 'nodes',
