@@ -24,3 +24,51 @@ export type {
 } from './networks';
 export * from './auth';
 export * from './intake';
+export {
+	classifyConversion,
+	runFunnel,
+	attributeConversion,
+	customerKeyFor,
+	destinationEventsFor,
+	DESTINATION_EVENTS,
+	ledgerLinesFor,
+	sequenceEvent,
+	funnelItemSchema,
+	funnelOutputs,
+} from './funnel';
+export type {
+	Classification,
+	ClassifyOptions,
+	Route,
+	StatusPolicy,
+	FunnelOptions,
+	FunnelOutput,
+	FunnelItem,
+	FunnelResult,
+	Attribution,
+	AttributionMethod,
+	AttributionWindow,
+	AttributionModel,
+	ConversionClick,
+	Destination,
+	DestinationEvents,
+	EventMappingOverrides,
+} from './funnel';
+// The tracking store: `openStore({ kind: 'sqlite', path } | { kind: 'postgres', connectionString })`,
+// whose `claimConversion({ network, transactionId, eventName })` resolves to 'first' or 'duplicate'.
+export { openStore, sharedStore, closeSharedStores, defaultSqlitePath, conversionIdFor } from './store';
+export type {
+	TrackingStore,
+	StoreConfig,
+	ClickRecord,
+	AdClickIds,
+	ConversionKey,
+	ClaimResult,
+	StoredConversion,
+	StatusChange,
+	LedgerEntry,
+	LedgerKind,
+	LedgerFilter,
+} from './store';
+// Click tracking: click ids, offer redirects (never open), Tag Link and the AutoTag script.
+export { mintClickId, buildOfferRedirect, tagLink, resolveTarget, autoTagScript, buildFbc } from './clicks';

@@ -625,3 +625,200 @@ export async function testCredential(type: string, data: ICredentialDataDecrypte
 	}
 	throw new Error(`No node declares a credential test for "${type}"`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Workflows beyond the trigger's two Collect nodes (added for the Conversion Funnel tests; the
+// functions above are unchanged). The same n8n-core machinery: WebhookContext for the trigger,
+// WorkflowExecute for the run, with more node types registered next to the package's.
+
+/** The package's node types plus `extra` (type name → node), as the NodeTypes service would hand them out. */
+export class NodeTypesWith implements INodeTypes {
+	constructor(private readonly extra: Record<string, INodeType>) {}
+
+	getByName(type: string): INodeType {
+		return this.extra[type] ?? nodeTypes.getByName(type);
+	}
+
+	getByNameAndVersion(type: string, version?: number): INodeType {
+		return NodeHelpers.getVersionedNodeType(this.getByName(type), version);
+	}
+
+	getKnownTypes(): IDataObject {
+		return {};
+	}
+}
+
+function toWorkflowWith(data: IWorkflowBase, types: INodeTypes): Workflow {
+	return new Workflow({
+		id: data.id,
+		name: data.name,
+		nodes: structuredClone(data.nodes),
+		connections: data.connections,
+		active: data.activeVersionId !== null,
+		nodeTypes: types,
+		staticData: data.staticData,
+		settings: data.settings,
+	});
+}
+
+/** A workflow around the given nodes (with their connections), in the shape the server stores. */
+export function workflowOf(nodes: INode[], connections: IConnections, name = 'Package workflow test'): IWorkflowBase {
+	const now = new Date();
+	return {
+		id: 'wf-package-test',
+		name,
+		active: true,
+		isArchived: false,
+		createdAt: now,
+		updatedAt: now,
+		activeVersionId: 'v1',
+		nodes,
+		connections,
+		settings: { executionOrder: 'v1' },
+		staticData: {},
+	};
+}
+
+/**
+ * Runs a workflow with `items` as the input of `startNode` (each entry one input of the node), as
+ * WorkflowExecute does for a node whose data is on the execution stack. The run's error, if any, is
+ * left in `run.data.resultData.error` for the test to inspect.
+ */
+export async function runWorkflowFrom(
+	workflowData: IWorkflowBase,
+	startNode: string,
+	items: INodeExecutionData[][],
+	extraNodeTypes: Record<string, INodeType> = {},
+	mode: WorkflowExecuteMode = 'manual',
+): Promise<IRun> {
+	const types = new NodeTypesWith(extraNodeTypes);
+	const workflow = toWorkflowWith(workflowData, types);
+	const node = workflow.getNode(startNode);
+	if (!node) throw new Error(`No node "${startNode}" in the workflow`);
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: { nodeExecutionStack: [{ node, data: { main: items }, source: null }] },
+	});
+	const executionId = randomUUID();
+	const { hooks } = recordingHooks(mode, executionId, workflowData, []);
+	const additionalData = createAdditionalData(new StoredCredentialsHelper({}), { executionId, workflowId: workflow.id, hooks });
+	return await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+}
+
+/**
+ * Delivers one postback to a workflow whose trigger is the Postback Trigger named TRIGGER_NAME and
+ * runs whatever is connected after it, like deliverPostback but for any workflow. The run's error, if
+ * any, is left in the run for the test to inspect.
+ */
+export async function deliverPostbackTo(
+	workflowData: IWorkflowBase,
+	call: PostbackCall,
+	extraNodeTypes: Record<string, INodeType> = {},
+): Promise<{ request: RecordedRequest; response: RecordedResponse; webhookResult: IWebhookResponseData; run?: IRun }> {
+	const types = new NodeTypesWith(extraNodeTypes);
+	const credentialsHelper = new StoredCredentialsHelper({});
+	const workflow = toWorkflowWith(workflowData, types);
+	const startNode = workflow.getNode(TRIGGER_NAME);
+	if (!startNode) throw new Error(`The workflow has no node named "${TRIGGER_NAME}"`);
+	const webhookAdditionalData = createAdditionalData(credentialsHelper);
+	const request = buildRequest(call, String(startNode.parameters.path ?? ''));
+	const webhook = matchWebhook(getNodeWebhooks(workflow, startNode, webhookAdditionalData), request);
+	const response = new RecordedResponse();
+	webhookAdditionalData.httpRequest = request as unknown as IWorkflowExecuteAdditionalData['httpRequest'];
+	webhookAdditionalData.httpResponse = response as unknown as IWorkflowExecuteAdditionalData['httpResponse'];
+
+	const nodeType = types.getByNameAndVersion(startNode.type, startNode.typeVersion);
+	if (!nodeType.webhook) throw new Error('The trigger has no webhook() method');
+	const closeFunctions: Array<() => Promise<void>> = [];
+	const context = new WebhookContext(workflow, startNode, webhookAdditionalData, 'webhook', webhook, closeFunctions, null);
+	let webhookResult: IWebhookResponseData;
+	try {
+		webhookResult = await nodeType.webhook.call(context);
+	} finally {
+		await Promise.allSettled(closeFunctions.map(async (close) => await close()));
+	}
+	if (webhookResult.workflowData === undefined) return { request, response, webhookResult };
+	const run = await runWorkflowFrom(workflowData, TRIGGER_NAME, webhookResult.workflowData, extraNodeTypes, 'webhook');
+	return { request, response, webhookResult, run };
+}
+
+/** A node's items on one output in a run ([] when the output carried nothing, undefined when the node did not run). */
+export function outputOfNode(run: IRun, nodeName: string, output = 0): INodeExecutionData[] | undefined {
+	return outputOf(run, nodeName, output);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any webhook trigger by name (added for the Click Tracker tests; nothing above changed): the same
+// WebhookContext call as deliverPostbackTo, then WorkflowExecute through runWorkflowFrom.
+
+export interface WebhookDelivery {
+	request: RecordedRequest;
+	response: RecordedResponse;
+	webhookResult: IWebhookResponseData;
+	/** The webhook n8n matched for the call (path and method). */
+	webhook: IWebhookData;
+	/** The run, when the trigger handed over workflow data; its error (if any) is left in it. */
+	run?: IRun;
+}
+
+/** Delivers one HTTP call to the webhook trigger `triggerName` of a workflow and runs what follows it. */
+export async function deliverWebhookTo(
+	workflowData: IWorkflowBase,
+	triggerName: string,
+	call: PostbackCall,
+	extraNodeTypes: Record<string, INodeType> = {},
+): Promise<WebhookDelivery> {
+	const types = new NodeTypesWith(extraNodeTypes);
+	const workflow = toWorkflowWith(workflowData, types);
+	const startNode = workflow.getNode(triggerName);
+	if (!startNode) throw new Error(`The workflow has no node named "${triggerName}"`);
+	const additionalData = createAdditionalData(new StoredCredentialsHelper({}));
+	const request = buildRequest(call, String(startNode.parameters.path ?? ''));
+	const webhook = matchWebhook(getNodeWebhooksWith(workflow, startNode, additionalData, types), request);
+	const response = new RecordedResponse();
+	additionalData.httpRequest = request as unknown as IWorkflowExecuteAdditionalData['httpRequest'];
+	additionalData.httpResponse = response as unknown as IWorkflowExecuteAdditionalData['httpResponse'];
+
+	const nodeType = types.getByNameAndVersion(startNode.type, startNode.typeVersion);
+	if (!nodeType.webhook) throw new Error(`"${triggerName}" has no webhook() method`);
+	const closeFunctions: Array<() => Promise<void>> = [];
+	const context = new WebhookContext(workflow, startNode, additionalData, 'webhook', webhook, closeFunctions, null);
+	let webhookResult: IWebhookResponseData;
+	try {
+		webhookResult = await nodeType.webhook.call(context);
+	} finally {
+		await Promise.allSettled(closeFunctions.map(async (close) => await close()));
+	}
+	if (webhookResult.workflowData === undefined) return { request, response, webhookResult, webhook };
+	const run = await runWorkflowFrom(workflowData, triggerName, webhookResult.workflowData, extraNodeTypes, 'webhook');
+	return { request, response, webhookResult, webhook, run };
+}
+
+/** getNodeWebhooks for node types outside the package map (the same resolution, another INodeTypes). */
+function getNodeWebhooksWith(workflow: Workflow, node: INode, additionalData: IWorkflowExecuteAdditionalData, types: INodeTypes): IWebhookData[] {
+	const nodeType = types.getByNameAndVersion(node.type, node.typeVersion);
+	const evaluate = (description: IWebhookDescription, property: string, fallback?: unknown): unknown => {
+		const native = resolveWebhookDescriptionField(node, description, property);
+		if (native.resolved) return native.value;
+		return workflow.expression.getSimpleParameterValue(node, description[property], 'internal', {}, undefined, fallback as boolean | undefined);
+	};
+	const found: IWebhookData[] = [];
+	for (const description of nodeType.description.webhooks ?? []) {
+		let webhookPath = String(evaluate(description, 'path') ?? '').trim().replace(/^\//, '').replace(/\/$/, '');
+		const isFullPath = evaluate(description, 'isFullPath', false) as boolean;
+		webhookPath = NodeHelpers.getNodeWebhookPath(workflow.id, node, webhookPath, isFullPath, false);
+		const methods = String(evaluate(description, 'httpMethod', 'GET'));
+		const isDynamic = webhookPath.split('/').some((segment) => segment.startsWith(':'));
+		for (const method of methods.split(',').map((m) => m.trim()).filter(Boolean)) {
+			found.push({
+				httpMethod: method as IHttpRequestMethods,
+				node: node.name,
+				path: webhookPath,
+				webhookDescription: description,
+				workflowId: workflow.id,
+				workflowExecuteAdditionalData: additionalData,
+				...(isDynamic ? { webhookId: node.webhookId } : {}),
+			});
+		}
+	}
+	return found;
+}

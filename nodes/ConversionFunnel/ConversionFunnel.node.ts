@@ -1,0 +1,139 @@
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	NodeConnectionTypes,
+	NodeOperationError,
+} from 'n8n-workflow';
+import { conversionSchema } from '../../src/model';
+import {
+	type AttributionModel,
+	type AttributionWindow,
+	type Destination,
+	type EventMappingOverrides,
+	type Fallback,
+	type FunnelOptions,
+	type StatusPolicy,
+	destinations,
+	funnelOutputs,
+	runFunnel,
+} from '../../src/funnel';
+import type { TrackingStore } from '../../src/store';
+import { postbackStoreTest, storeFor } from '../shared/store';
+import { conversionFunnelProperties } from './description';
+
+const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
+	lead: 'Lead',
+	purchase: 'Purchase',
+	other: 'Other Event',
+	reversal: 'Reversal',
+	pending: 'Pending',
+	rejected: 'Rejected',
+	duplicate: 'Duplicate',
+	unattributed: 'Unattributed',
+};
+
+interface OverrideRow {
+	event?: string;
+	destination?: string;
+	name?: string;
+}
+
+/** The per-platform event name overrides from the fixed collection. */
+function overridesFrom(rows: OverrideRow[]): EventMappingOverrides {
+	const overrides: EventMappingOverrides = {};
+	for (const row of rows) {
+		const event = row.event?.trim();
+		if (!event || !destinations.includes(row.destination as Destination)) continue;
+		overrides[event] = { ...overrides[event], [row.destination as Destination]: row.name ?? '' };
+	}
+	return overrides;
+}
+
+function readOptions(context: IExecuteFunctions, itemIndex: number): FunnelOptions {
+	const options = context.getNodeParameter('options', itemIndex, {}) as { ipUserAgentHours?: number; userAgent?: string };
+	const rows = context.getNodeParameter('eventMapping.override', itemIndex, []) as OverrideRow[];
+	return {
+		statusPolicy: context.getNodeParameter('statusPolicy', itemIndex, 'approved') as StatusPolicy,
+		window: context.getNodeParameter('attributionWindow', itemIndex, '30d') as AttributionWindow,
+		model: context.getNodeParameter('attributionModel', itemIndex, 'lastClick') as AttributionModel,
+		fallbacks: context.getNodeParameter('fallbacks', itemIndex, []) as Fallback[],
+		forwardUnattributed: context.getNodeParameter('forwardUnattributed', itemIndex, false) as boolean,
+		repeatSequence: context.getNodeParameter('repeatSequence', itemIndex, false) as boolean,
+		eventMapping: overridesFrom(rows ?? []),
+		ipUserAgentHours: options.ipUserAgentHours,
+		userAgent: options.userAgent,
+	};
+}
+
+/** What was wrong with an item that is not a canonical conversion, field by field. */
+function describeIssues(issues: Array<{ path: Array<string | number>; message: string }>): string {
+	const listed = issues
+		.slice(0, 5)
+		.map((issue) => `${issue.path.join('.') || '(item)'}: ${issue.message}`)
+		.join('; ');
+	return issues.length > 5 ? `${listed}; and ${issues.length - 5} more` : listed;
+}
+
+export class ConversionFunnel implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Conversion Funnel',
+		name: 'conversionFunnel',
+		icon: { light: 'file:funnel.svg', dark: 'file:funnel.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["statusPolicy"] === "approvedAndPending" ? "approved and pending" : "approved only"}}',
+		description: 'Classifies conversions (Lead, Purchase…), drops duplicates, attributes them to the stored click and writes the commission ledger',
+		defaults: { name: 'Conversion Funnel' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: funnelOutputs.map(() => NodeConnectionTypes.Main),
+		outputNames: funnelOutputs.map((output) => OUTPUT_NAMES[output]),
+		credentials: [
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { store: ['postgres'] } },
+			},
+		],
+		usableAsTool: true,
+		properties: conversionFunnelProperties,
+	};
+
+	methods = { credentialTest: { postbackStoreTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const outputs: INodeExecutionData[][] = funnelOutputs.map(() => []);
+		// One store per process (storeFor keeps it open across executions); looked up once per execution.
+		let store: TrackingStore | undefined;
+
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			try {
+				const parsed = conversionSchema.safeParse(items[itemIndex].json);
+				if (!parsed.success) {
+					throw new NodeOperationError(this.getNode(), `Item ${itemIndex} is not a conversion: ${describeIssues(parsed.error.issues)}`, {
+						itemIndex,
+						description: 'Connect the Accepted output of a Postback Trigger (or pass items of the same shape).',
+					});
+				}
+				store ??= await storeFor(this, 0);
+				const result = await runFunnel(parsed.data, store, readOptions(this, itemIndex));
+				outputs[funnelOutputs.indexOf(result.output)].push({
+					json: result.item as unknown as IDataObject,
+					pairedItem: { item: itemIndex },
+				});
+			} catch (error) {
+				if (this.continueOnFail()) {
+					outputs[0].push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
+					continue;
+				}
+				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.
+				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+			}
+		}
+		return outputs;
+	}
+}

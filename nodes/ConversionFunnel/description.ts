@@ -1,0 +1,180 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { COMPLETE_REGISTRATION, DEFAULT_IP_USER_AGENT_HOURS, LEAD, PURCHASE } from '../../src/funnel';
+import { storeProperties } from '../shared/store';
+
+export const conversionFunnelProperties: INodeProperties[] = [
+	...storeProperties,
+	{
+		displayName:
+			'Connect the Accepted output of a Postback Trigger. Each conversion leaves on one output: Lead, Purchase or Other Event to forward; Reversal for refunds and chargebacks (negative amounts); Pending while it waits for approval; Rejected; Duplicate for a postback already seen; Unattributed when no click matches.',
+		name: 'notice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Forward Statuses',
+		name: 'statusPolicy',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Approved Only',
+				value: 'approved',
+				description: 'Pending conversions go to the Pending output and are forwarded when the network approves them',
+			},
+			{
+				name: 'Approved and Pending',
+				value: 'approvedAndPending',
+				description: 'Pending conversions are forwarded at once; a later approval is recorded, not forwarded again',
+			},
+		],
+		default: 'approved',
+		description: 'Which conversions go to the event outputs. Rejected ones never do.',
+	},
+	{
+		displayName: 'Attribution Window',
+		name: 'attributionWindow',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: '1 Day', value: '1d' },
+			{ name: '7 Days', value: '7d' },
+			{ name: '30 Days', value: '30d' },
+			{ name: 'Unlimited', value: 'unlimited' },
+		],
+		default: '30d',
+		description: 'How long after the click a conversion is still credited to it (click time to conversion time)',
+	},
+	{
+		displayName: 'Attribution Model',
+		name: 'attributionModel',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Last Click',
+				value: 'lastClick',
+				description: 'The click whose ID the network reported',
+			},
+			{
+				name: 'First Click',
+				value: 'firstClick',
+				description: "The same visitor's earliest click inside the window",
+			},
+		],
+		default: 'lastClick',
+		description: 'Which click gets the conversion when a visitor clicked more than once',
+	},
+	{
+		displayName: 'Fallback Attribution',
+		name: 'fallbacks',
+		type: 'multiOptions',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Coupon Code',
+				value: 'coupon',
+				description: 'Credit the affiliate the coupon code belongs to',
+			},
+			{
+				name: 'IP Address and User Agent',
+				value: 'ipUserAgent',
+				description: 'Credit a recent click from the same IP address and browser',
+			},
+			{
+				name: 'Lifetime Referral',
+				value: 'lifetime',
+				description: 'Credit the affiliate who first referred this customer (by email)',
+			},
+		],
+		default: [],
+		description: 'Used only when no click matches the click ID; each conversion shows how it was attributed',
+	},
+	{
+		displayName: 'Forward Unattributed Conversions',
+		name: 'forwardUnattributed',
+		type: 'boolean',
+		default: false,
+		description: 'Whether conversions without a matching click go to their event output anyway instead of the Unattributed output',
+	},
+	{
+		displayName: 'TUNE Repeat Sequence',
+		name: 'repeatSequence',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether repeat conversions on one click ID become Lead, then CompleteRegistration, then Purchase (TUNE's smart sequence). Applies when the postback names no event and the network sends no event type.",
+	},
+	{
+		displayName: 'Event Names per Platform',
+		name: 'eventMapping',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Override',
+		default: {},
+		description:
+			"Change the event name sent to a platform. Defaults: Purchase is Meta Purchase, TikTok CompletePayment, GA4 purchase; Lead is Meta Lead, TikTok Lead, GA4 generate_lead. Leave the name empty to send nothing to that platform.",
+		options: [
+			{
+				displayName: 'Override',
+				name: 'override',
+				values: [
+					{
+						displayName: 'Event',
+						name: 'event',
+						type: 'string',
+						default: PURCHASE,
+						placeholder: `${PURCHASE}, ${LEAD}, ${COMPLETE_REGISTRATION}`,
+						description: 'Our event name, as it appears in the eventName field',
+					},
+					{
+						displayName: 'Platform',
+						name: 'destination',
+						type: 'options',
+						options: [
+							{ name: 'GA4', value: 'ga4' },
+							{ name: 'Meta', value: 'meta' },
+							{ name: 'Pinterest', value: 'pinterest' },
+							{ name: 'Reddit', value: 'reddit' },
+							{ name: 'Snapchat', value: 'snapchat' },
+							{ name: 'TikTok', value: 'tiktok' },
+						],
+						default: 'tiktok',
+					},
+					{
+						displayName: 'Platform Event Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'SubmitForm',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'IP and User Agent Window (Hours)',
+				name: 'ipUserAgentHours',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_IP_USER_AGENT_HOURS,
+				description: 'How recent a click from the same IP address and browser must be to be credited',
+			},
+			{
+				displayName: 'Visitor User Agent',
+				name: 'userAgent',
+				type: 'string',
+				default: '',
+				placeholder: '={{ $json.raw.query.ua }}',
+				description: "The converting visitor's browser user agent, for the IP and user agent fallback. Empty: read from a user_agent or ua parameter of the postback.",
+			},
+		],
+	},
+];

@@ -1,0 +1,80 @@
+import type {
+	ICredentialTestFunctions,
+	ICredentialsDecrypted,
+	IDataObject,
+	IExecuteFunctions,
+	INodeCredentialTestResult,
+	INodeProperties,
+	IWebhookFunctions,
+} from 'n8n-workflow';
+import { defaultSqlitePath, openStore, sharedStore } from '../../src/store';
+import type { StoreConfig, TrackingStore } from '../../src/store';
+
+/**
+ * The store selector every stateful node shows. SQLite needs nothing from the operator; PostgreSQL
+ * is for queue mode, where every process must see the same clicks and claims.
+ */
+export const storeProperties: INodeProperties[] = [
+	{
+		displayName: 'Tracking Store',
+		name: 'store',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Embedded (SQLite)', value: 'sqlite', description: 'A file in the n8n user folder; right for a single n8n process' },
+			{ name: 'PostgreSQL', value: 'postgres', description: 'Shared by every process; needed for queue mode' },
+		],
+		default: 'sqlite',
+		description: 'Where clicks, conversions and the commission ledger are kept. Use the same store in every node of a pipeline.',
+	},
+	{
+		displayName: 'SQLite File',
+		name: 'sqlitePath',
+		type: 'string',
+		default: '',
+		placeholder: '~/.n8n/postback-tracking.sqlite',
+		description: 'Leave empty for postback-tracking.sqlite in the n8n user folder',
+		displayOptions: { show: { store: ['sqlite'] } },
+	},
+];
+
+/**
+ * The credential's Test button: opens the store for real (connects, creates the schema and applies
+ * the migrations) and closes it again, so a green test means the nodes will work.
+ */
+export async function postbackStoreTest(
+	this: ICredentialTestFunctions,
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const data = credential.data ?? {};
+	try {
+		const store = await openStore({ kind: 'postgres', connectionString: postgresConnectionString(data), schema: String(data.schema || 'postback') });
+		await store.close();
+		return { status: 'OK', message: 'Connected; the tracking tables are ready' };
+	} catch (error) {
+		// pg's messages name host, database and user but never the password.
+		return { status: 'Error', message: `Could not open the tracking store: ${(error as Error).message}` };
+	}
+}
+
+/** Builds a libpq connection string from the credential (values are URL-encoded, never logged). */
+export function postgresConnectionString(credential: IDataObject): string {
+	const part = (key: string, fallback: string) => encodeURIComponent(String(credential[key] ?? fallback));
+	const ssl = String(credential.ssl ?? 'disable');
+	return `postgresql://${part('user', 'postgres')}:${part('password', '')}@${part('host', '127.0.0.1')}:${Number(credential.port ?? 5432)}/${part('database', 'n8n')}?sslmode=${ssl}`;
+}
+
+/** The process-wide store for this node's settings: opened (and migrated) on first use, then reused. */
+export async function storeFor(context: IExecuteFunctions | IWebhookFunctions, itemIndex = 0): Promise<TrackingStore> {
+	const kind = context.getNodeParameter('store', itemIndex, 'sqlite') as string;
+	let config: StoreConfig;
+	if (kind === 'postgres') {
+		const credential = await context.getCredentials('postbackStorePostgresApi', itemIndex);
+		config = { kind: 'postgres', connectionString: postgresConnectionString(credential), schema: String(credential.schema || 'postback') };
+	} else {
+		const path = (context.getNodeParameter('sqlitePath', itemIndex, '') as string).trim();
+		config = { kind: 'sqlite', path: path || defaultSqlitePath() };
+	}
+	return await sharedStore(config);
+}
+

@@ -1,0 +1,93 @@
+/**
+ * The shape of a Conversion Funnel output item, for the nodes downstream of the funnel: the canonical
+ * conversion (src/model) plus the funnel's decision. Strict like the conversion itself.
+ */
+import { conversionSchema, conversionStatus, decimalString } from '../model';
+import { z } from '../model/zod';
+import { destinations } from './events';
+import { funnelOutputs } from './funnel';
+
+const text = z.string().min(1);
+
+export const conversionClickSchema = z
+	.object({
+		clickId: text,
+		fbclid: text,
+		fbc: text,
+		fbp: text,
+		gclid: text,
+		gbraid: text,
+		wbraid: text,
+		ttclid: text,
+		ttp: text,
+		sccid: text,
+		epik: text,
+		rdtCid: text,
+		msclkid: text,
+		ip: text,
+		userAgent: text,
+		landingUrl: text,
+		clickedAt: text,
+	})
+	.partial()
+	.required({ clickId: true, clickedAt: true })
+	.strict();
+
+export const attributionSchema = z
+	.object({
+		method: z.enum(['click', 'first-click', 'coupon', 'lifetime', 'ip-user-agent', 'none']),
+		clickId: text.optional(),
+		lastClickId: text.optional(),
+		affiliateId: text.optional(),
+		affiliateSource: z.enum(['click', 'coupon', 'lifetime', 'network']).optional(),
+		couponCode: text.optional(),
+		window: z.enum(['1d', '7d', '30d', 'unlimited']),
+		model: z.enum(['lastClick', 'firstClick']),
+		reason: text.optional(),
+	})
+	.strict();
+
+const conversionKeySchema = z.object({ network: text, transactionId: text, eventName: text }).strict();
+
+const ledgerLineSchema = z
+	.object({
+		id: text,
+		kind: z.enum(['commission', 'reversal', 'adjustment', 'payout']),
+		amount: decimalString,
+		currency: text,
+		status: conversionStatus,
+	})
+	.strict();
+
+export const funnelItemSchema = conversionSchema
+	.extend({
+		eventName: text,
+		route: z.enum(funnelOutputs as [string, ...string[]]),
+		conversionId: text.optional(),
+		click: conversionClickSchema.optional(),
+		attribution: attributionSchema.optional(),
+		dedup: z
+			.object({
+				status: z.enum(['first', 'duplicate', 'status-update', 'not-deduplicated']),
+				key: conversionKeySchema.optional(),
+				reason: text.optional(),
+			})
+			.strict(),
+		destinationEvents: z.object(Object.fromEntries(destinations.map((name) => [name, text.optional()])) as Record<(typeof destinations)[number], z.ZodOptional<z.ZodString>>).strict(),
+		ledger: z.object({ affiliateId: text.optional(), entries: z.array(ledgerLineSchema), reason: text.optional() }).strict(),
+		statusChange: z.object({ from: conversionStatus, to: conversionStatus }).strict().optional(),
+		reversalOf: z
+			.object({
+				conversionId: text,
+				eventName: text,
+				status: conversionStatus,
+				occurredAt: text,
+				amount: decimalString.optional(),
+				commission: decimalString.optional(),
+			})
+			.strict()
+			.nullable()
+			.optional(),
+		sequence: z.number().int().positive().optional(),
+	})
+	.strict();

@@ -1,0 +1,305 @@
+/**
+ * The PostgreSQL tracking store, for n8n in queue mode: every worker and webhook process shares the same clicks,
+ * claims and ledger. One `pg` pool per store; every "first or again" decision is one INSERT … ON CONFLICT DO
+ * NOTHING on a unique key, so concurrent processes get exactly one "first".
+ *
+ * `pg` is loaded when a PostgreSQL store opens, never at import time: the package keeps no runtime
+ * dependencies, and inside n8n the module resolves to n8n's own `pg` (n8n puts its node_modules on NODE_PATH).
+ * Values come back exactly as SQLite returns them: NUMERIC as decimal strings (this pool's own type parsers,
+ * never the global `pg.types`), times as `toISOString()` strings, JSON as written.
+ */
+
+import type { Pool, PoolConfig } from 'pg';
+import { conversionKeyParts, isoTime, optionalText, requireText, StoreInputError } from './common';
+import { migratePostgres } from './migrations';
+import {
+	CLICK_COLUMNS,
+	clickFromRow,
+	clickValues,
+	conversionFromRow,
+	conversionValues,
+	customerFromRow,
+	ledgerFromRow,
+	ledgerValues,
+	ledgerWhere,
+	statusChangeFromRow,
+	statusChangeValues,
+} from './rows';
+import type {
+	ClaimResult,
+	ClickRecord,
+	ConversionKey,
+	LedgerEntry,
+	LedgerFilter,
+	StatusChange,
+	StoredConversion,
+	TrackingStore,
+} from './types';
+
+export const DEFAULT_POSTGRES_SCHEMA = 'postback';
+export const DEFAULT_POOL_SIZE = 5;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
+
+export interface PostgresStoreConfig {
+	connectionString: string;
+	schema?: string;
+	poolSize?: number;
+}
+
+/** The schema name, checked (letters, digits, underscores; at most 63 characters), and its quoted form. */
+export function postgresSchema(schema: string | undefined): { name: string; quoted: string } {
+	const name = schema === undefined || schema === '' ? DEFAULT_POSTGRES_SCHEMA : schema;
+	if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
+		throw new StoreInputError(`the PostgreSQL schema must be letters, digits and underscores (at most 63, not starting with a digit); got ${JSON.stringify(name)}`);
+	}
+	return { name, quoted: `"${name}"` };
+}
+
+export function postgresPoolSize(poolSize: number | undefined): number {
+	const size = poolSize ?? DEFAULT_POOL_SIZE;
+	if (!Number.isInteger(size) || size < 1 || size > 1000) throw new StoreInputError(`poolSize must be a whole number from 1 to 1000; got ${String(poolSize)}`);
+	return size;
+}
+
+/** `user@host:port/database` for messages: never the password. */
+export function describePostgresTarget(connectionString: string): string {
+	try {
+		const url = new URL(connectionString);
+		const user = url.username ? `${decodeURIComponent(url.username)}@` : '';
+		return `${user}${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname || ''}`;
+	} catch {
+		return 'the configured PostgreSQL server';
+	}
+}
+
+type PgModule = typeof import('pg');
+
+function loadPg(): PgModule {
+	try {
+		// Resolved at open time (inside n8n: n8n's own pg). The package declares no runtime dependency on it.
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		return require('pg') as PgModule;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; nodes wrap store errors in NodeOperationError
+			throw new Error(
+				'The PostgreSQL tracking store needs the "pg" package, which n8n ships; it could not be found from here. ' +
+					'Outside n8n, install it next to this package (npm install pg).',
+			);
+		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a missing module: pass pg's own error on
+		throw error;
+	}
+}
+
+/** Raw text for the types this store reads (NUMERIC, JSON, int8, times); pg's defaults for the rest. */
+function typeParsers(pg: PgModule): NonNullable<PoolConfig['types']> {
+	const raw = new Set([20, 114, 1114, 1184, 1700, 3802]);
+	const asText = (value: string) => value;
+	return {
+		getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+			raw.has(oid) ? asText : pg.types.getTypeParser(oid, format as 'text')) as NonNullable<PoolConfig['types']>['getTypeParser'],
+	};
+}
+
+export async function openPostgresStore(config: PostgresStoreConfig): Promise<TrackingStore> {
+	const connectionString = requireText(config.connectionString, 'connectionString');
+	const schema = postgresSchema(config.schema);
+	const max = postgresPoolSize(config.poolSize);
+	const pg = loadPg();
+	const pool = new pg.Pool({
+		connectionString,
+		max,
+		types: typeParsers(pg),
+		// A server that never answers must fail the execution, not hang it.
+		connectionTimeoutMillis: 10000,
+		allowExitOnIdle: true,
+		application_name: 'n8n-nodes-postback',
+	});
+	// An idle connection the server drops must not crash the process; the pool replaces it on next use.
+	pool.on('error', () => undefined);
+	try {
+		const client = await pool.connect();
+		try {
+			await migratePostgres(client, schema.name, schema.quoted);
+		} finally {
+			client.release();
+		}
+	} catch (error) {
+		await pool.end().catch(() => undefined);
+		const wrapped = new Error(
+			`Could not open the PostgreSQL tracking store (${describePostgresTarget(connectionString)}, schema ${schema.name}): ${(error as Error).message}`,
+		);
+		(wrapped as Error & { cause?: unknown }).cause = error;
+		throw wrapped;
+	}
+	return new PostgresStore(pool, schema.quoted);
+}
+
+/** Selects a TIMESTAMPTZ column as the exact `toISOString()` text SQLite stores, whatever the session's DateStyle or TimeZone. */
+function iso(column: string): string {
+	return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+}
+
+function params(count: number, from = 1): string {
+	return Array.from({ length: count }, (_, index) => `$${index + from}`).join(', ');
+}
+
+class PostgresStore implements TrackingStore {
+	readonly kind = 'postgres' as const;
+	private closed = false;
+	private readonly sql: ReturnType<typeof statements>;
+
+	constructor(
+		private readonly pool: Pool,
+		quotedSchema: string,
+	) {
+		this.sql = statements(`${quotedSchema}.`);
+	}
+
+	private async query(text: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number }> {
+		if (this.closed) throw new Error('Tracking store: this PostgreSQL store is closed');
+		const result = await this.pool.query(text, values);
+		return { rows: result.rows as Array<Record<string, unknown>>, rowCount: result.rowCount ?? 0 };
+	}
+
+	async recordClick(click: ClickRecord): Promise<boolean> {
+		return (await this.query(this.sql.recordClick, clickValues(click))).rowCount === 1;
+	}
+
+	async findClick(clickId: string): Promise<ClickRecord | undefined> {
+		const { rows } = await this.query(this.sql.findClick, [requireText(clickId, 'clickId')]);
+		return rows[0] ? clickFromRow(rows[0]) : undefined;
+	}
+
+	async findClicksByVisitor(visitorId: string, since: string): Promise<ClickRecord[]> {
+		const { rows } = await this.query(this.sql.clicksByVisitor, [requireText(visitorId, 'visitorId'), isoTime(since, 'since')]);
+		return rows.map(clickFromRow);
+	}
+
+	async findClicksByIpAndUserAgent(ip: string, userAgent: string, since: string): Promise<ClickRecord[]> {
+		const { rows } = await this.query(this.sql.clicksByIpAndUserAgent, [requireText(ip, 'ip'), requireText(userAgent, 'userAgent'), isoTime(since, 'since')]);
+		return rows.map(clickFromRow);
+	}
+
+	async claimConversion(key: ConversionKey): Promise<ClaimResult> {
+		const parts = conversionKeyParts(key);
+		const { rowCount } = await this.query(this.sql.claim, [...parts, new Date().toISOString()]);
+		return rowCount === 1 ? 'first' : 'duplicate';
+	}
+
+	async nextClickSequence(clickId: string): Promise<number> {
+		const { rows } = await this.query(this.sql.nextSequence, [requireText(clickId, 'clickId')]);
+		return Number(rows[0].n);
+	}
+
+	async saveConversion(conversion: StoredConversion): Promise<boolean> {
+		// One statement: the conversion and its first status line are written together or not at all.
+		return (await this.query(this.sql.saveConversion, conversionValues(conversion))).rowCount === 1;
+	}
+
+	async getConversion(id: string): Promise<StoredConversion | undefined> {
+		const { rows } = await this.query(this.sql.getConversion, [requireText(id, 'id')]);
+		return rows[0] ? conversionFromRow(rows[0]) : undefined;
+	}
+
+	async findConversionsByTransaction(network: string, transactionId: string): Promise<StoredConversion[]> {
+		const { rows } = await this.query(this.sql.conversionsByTransaction, [requireText(network, 'network'), requireText(transactionId, 'transactionId')]);
+		return rows.map(conversionFromRow);
+	}
+
+	async appendStatus(change: StatusChange): Promise<void> {
+		const values = statusChangeValues(change);
+		// The UPDATE locks the conversion row first, so concurrent changes append in the order they update.
+		const { rowCount } = await this.query(this.sql.appendStatus, values);
+		if (rowCount !== 1) throw new Error(`Tracking store: no conversion with id ${JSON.stringify(values[0])}`);
+	}
+
+	async statusHistory(conversionId: string): Promise<StatusChange[]> {
+		const { rows } = await this.query(this.sql.statusHistory, [requireText(conversionId, 'conversionId')]);
+		return rows.map(statusChangeFromRow);
+	}
+
+	async addLedgerEntry(entry: LedgerEntry): Promise<boolean> {
+		return (await this.query(this.sql.addLedgerEntry, ledgerValues(entry))).rowCount === 1;
+	}
+
+	async listLedger(filter: LedgerFilter = {}): Promise<LedgerEntry[]> {
+		const { where, values } = ledgerWhere(filter, (n) => `$${n}`);
+		const { rows } = await this.query(`${this.sql.listLedger} ${where} ORDER BY occurred_at, seq`, values);
+		return rows.map(ledgerFromRow);
+	}
+
+	async setCoupon(code: string, affiliateId: string): Promise<void> {
+		await this.query(this.sql.setCoupon, [requireText(code, 'code'), requireText(affiliateId, 'affiliateId'), new Date().toISOString()]);
+	}
+
+	async findCouponAffiliate(code: string): Promise<string | undefined> {
+		const { rows } = await this.query(this.sql.findCoupon, [requireText(code, 'code')]);
+		return rows[0] ? String(rows[0].affiliate_id) : undefined;
+	}
+
+	async linkCustomer(customerKey: string, affiliateId: string, clickId?: string): Promise<{ affiliateId: string; clickId?: string }> {
+		const key = requireText(customerKey, 'customerKey');
+		await this.query(this.sql.linkCustomer, [key, requireText(affiliateId, 'affiliateId'), optionalText(clickId, 'clickId'), new Date().toISOString()]);
+		// A separate statement (a fresh snapshot under READ COMMITTED), so it sees a link another process just made.
+		return (await this.findCustomer(key))!;
+	}
+
+	async findCustomer(customerKey: string): Promise<{ affiliateId: string; clickId?: string } | undefined> {
+		const { rows } = await this.query(this.sql.findCustomer, [requireText(customerKey, 'customerKey')]);
+		return rows[0] ? customerFromRow(rows[0]) : undefined;
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		await this.pool.end();
+	}
+}
+
+/** Every statement, with tables qualified by the schema (`s` is `"schema".`). */
+function statements(s: string) {
+	const clickColumns = CLICK_COLUMNS.map(([column]) => column);
+	const clickSelect = `SELECT click_id, ${iso('clicked_at')}, ${clickColumns.join(', ')}, utm FROM ${s}clicks`;
+	const conversionSelect = `SELECT id, network, transaction_id, event_name, click_id, affiliate_id, status, amount, commission, currency,
+		${iso('occurred_at')}, ${iso('recorded_at')}, attribution, payload FROM ${s}conversions`;
+	return {
+		recordClick: `INSERT INTO ${s}clicks (click_id, clicked_at, ${clickColumns.join(', ')}, utm)
+			VALUES (${params(clickColumns.length + 3)}) ON CONFLICT (click_id) DO NOTHING`,
+		findClick: `${clickSelect} WHERE click_id = $1`,
+		// md5(...) = md5($n) matches the expression indexes; the plain comparison keeps the result exact.
+		clicksByVisitor: `${clickSelect} WHERE md5(visitor_id) = md5($1) AND visitor_id = $1 AND clicked_at >= $2 ORDER BY clicked_at, seq`,
+		clicksByIpAndUserAgent: `${clickSelect} WHERE ip = $1 AND md5(user_agent) = md5($2) AND user_agent = $2 AND clicked_at >= $3
+			ORDER BY clicked_at DESC, seq DESC`,
+		claim: `INSERT INTO ${s}conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING RETURNING 1`,
+		nextSequence: `INSERT INTO ${s}click_sequences AS sequence (click_id, n) VALUES ($1, 1)
+			ON CONFLICT (click_id) DO UPDATE SET n = sequence.n + 1 RETURNING n`,
+		saveConversion: `WITH inserted AS (
+				INSERT INTO ${s}conversions (id, network, transaction_id, event_name, click_id, affiliate_id, status, amount, commission, currency,
+					occurred_at, recorded_at, attribution, payload)
+				VALUES (${params(14)}) ON CONFLICT (id) DO NOTHING
+				RETURNING id, status, recorded_at
+			)
+			INSERT INTO ${s}conversion_status_history (conversion_id, status, at) SELECT id, status, recorded_at FROM inserted`,
+		getConversion: `${conversionSelect} WHERE id = $1`,
+		conversionsByTransaction: `${conversionSelect} WHERE network = $1 AND transaction_id = $2 ORDER BY occurred_at, seq`,
+		appendStatus: `WITH updated AS (
+				UPDATE ${s}conversions SET status = $2::text WHERE id = $1 RETURNING id
+			)
+			INSERT INTO ${s}conversion_status_history (conversion_id, status, at, detail) SELECT id, $2::text, $3::timestamptz, $4::json FROM updated`,
+		statusHistory: `SELECT conversion_id, status, ${iso('at')}, detail FROM ${s}conversion_status_history WHERE conversion_id = $1 ORDER BY seq`,
+		addLedgerEntry: `INSERT INTO ${s}ledger (id, affiliate_id, kind, amount, currency, status, conversion_id, network, transaction_id,
+				occurred_at, recorded_at, payout_id, note)
+			VALUES (${params(13)}) ON CONFLICT (id) DO NOTHING`,
+		listLedger: `SELECT id, affiliate_id, kind, amount, currency, status, conversion_id, network, transaction_id,
+			${iso('occurred_at')}, ${iso('recorded_at')}, payout_id, note FROM ${s}ledger`,
+		setCoupon: `INSERT INTO ${s}coupons (code, affiliate_id, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (code) DO UPDATE SET affiliate_id = excluded.affiliate_id, updated_at = excluded.updated_at`,
+		findCoupon: `SELECT affiliate_id FROM ${s}coupons WHERE code = $1`,
+		linkCustomer: `INSERT INTO ${s}customers (customer_key, affiliate_id, click_id, linked_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (customer_key) DO NOTHING`,
+		findCustomer: `SELECT affiliate_id, click_id FROM ${s}customers WHERE customer_key = $1`,
+	};
+}

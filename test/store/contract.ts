@@ -1,0 +1,529 @@
+/**
+ * The tracking store contract: one suite every implementation must pass, run by sqlite.test.ts and
+ * postgres.test.ts. Each test gets a fresh, empty database from the harness.
+ */
+
+import fc from 'fast-check';
+import { conversionIdFor } from '../../src/store';
+import type { ClickRecord, LedgerEntry, StoredConversion, TrackingStore } from '../../src/store';
+import { LATEST_VERSION, MIGRATIONS } from '../../src/store/migrations';
+
+export interface StoreHarness {
+	/** Opens a store on this harness's database, migrating it; may be called more than once (each is a new store). */
+	open(): Promise<TrackingStore>;
+	/** Raw SQL on the same database, tables unqualified: for checks the interface cannot make. */
+	query(sql: string): Promise<Array<Record<string, unknown>>>;
+	/** Closes what the harness opened and removes the database. */
+	dispose(): Promise<void>;
+}
+
+const FULL_CLICK: ClickRecord = {
+	clickId: 'clk_Az09-_full',
+	clickedAt: '2024-05-01T10:00:00.123Z',
+	visitorId: 'vis_1',
+	network: 'shareasale',
+	offerId: 'offer-42',
+	offerUrl: 'https://shareasale.example/r.cfm?b=1&u=2&afftrack=clk_Az09-_full',
+	affiliateId: 'aff_7',
+	fbclid: 'IwAR0abc',
+	fbc: 'fb.1.1714557600123.IwAR0abc',
+	fbp: 'fb.1.1714557000000.123456789',
+	gclid: 'Cj0KCQjw',
+	gbraid: '0AAAAA-gbraid',
+	wbraid: 'wbraid-1',
+	ttclid: 'E.C.P.ttclid',
+	ttp: 'ttp-cookie',
+	sccid: 'sc-123',
+	epik: 'dj0yJnU9',
+	rdtCid: 'rdt-456',
+	msclkid: 'ms-789',
+	utm: { source: 'facebook', medium: 'cpc', campaign: 'été 2024 — 夏', term: 'shoes', content: 'ad-1' },
+	ip: '203.0.113.7',
+	userAgent: 'Mozilla/5.0 (X11; Linux x86_64) 🚀',
+	referrer: 'https://news.example/artículo?q=ñ',
+	landingUrl: 'https://shop.example/landing?utm_source=facebook',
+};
+
+function conversion(overrides: Partial<StoredConversion> = {}): StoredConversion {
+	const key = { network: 'shareasale', transactionId: 'T-1001', eventName: 'Purchase' };
+	return {
+		id: conversionIdFor(key),
+		...key,
+		clickId: 'clk_1',
+		affiliateId: 'aff_7',
+		status: 'pending',
+		amount: '120.5',
+		commission: '12.05',
+		currency: 'USD',
+		occurredAt: '2024-05-01T12:00:00.000Z',
+		recordedAt: '2024-05-01T12:00:05.000Z',
+		attribution: 'click_id',
+		payload: { raw: { tranID: 'T-1001', amount: '120.50' }, userData: { email: 'zoë@example.com' }, list: [1, 2.5, null, true, '✓'] },
+		...overrides,
+	};
+}
+
+function ledger(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+	return {
+		id: 'led_1',
+		affiliateId: 'aff_7',
+		kind: 'commission',
+		amount: '12.05',
+		currency: 'USD',
+		status: 'approved',
+		conversionId: 'cv_x',
+		network: 'shareasale',
+		transactionId: 'T-1001',
+		occurredAt: '2024-05-01T12:00:00.000Z',
+		recordedAt: '2024-05-01T12:00:05.000Z',
+		payoutId: 'po_1',
+		note: 'first sale — merci',
+		...overrides,
+	};
+}
+
+export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+	describe(`${name}: the tracking store contract`, () => {
+		let harness: StoreHarness;
+		let store: TrackingStore;
+
+		beforeEach(async () => {
+			harness = await makeHarness();
+			store = await harness.open();
+		});
+
+		afterEach(async () => {
+			await store.close();
+			await harness.dispose();
+		});
+
+		describe('clicks', () => {
+			it('round-trips a click with every optional field', async () => {
+				expect(await store.recordClick(FULL_CLICK)).toBe(true);
+				expect(await store.findClick(FULL_CLICK.clickId)).toStrictEqual(FULL_CLICK);
+			});
+
+			it('round-trips a click with no optional field, returning no extra keys', async () => {
+				await store.recordClick({ clickId: 'clk_min', clickedAt: '2024-05-01T10:00:00.000Z' });
+				expect(await store.findClick('clk_min')).toStrictEqual({ clickId: 'clk_min', clickedAt: '2024-05-01T10:00:00.000Z' });
+			});
+
+			it('keeps an empty utm object and partial utm as given', async () => {
+				await store.recordClick({ clickId: 'clk_u1', clickedAt: '2024-05-01T10:00:00.000Z', utm: {} });
+				await store.recordClick({ clickId: 'clk_u2', clickedAt: '2024-05-01T10:00:00.000Z', utm: { campaign: 'spring' } });
+				expect((await store.findClick('clk_u1'))?.utm).toStrictEqual({});
+				expect((await store.findClick('clk_u2'))?.utm).toStrictEqual({ campaign: 'spring' });
+			});
+
+			it('stores times in UTC, canonical to the millisecond', async () => {
+				await store.recordClick({ clickId: 'clk_tz', clickedAt: '2024-03-10T12:00:00+02:00' });
+				expect((await store.findClick('clk_tz'))?.clickedAt).toBe('2024-03-10T10:00:00.000Z');
+			});
+
+			it('recording the same click id again is a no-op that returns false', async () => {
+				expect(await store.recordClick(FULL_CLICK)).toBe(true);
+				expect(await store.recordClick({ ...FULL_CLICK, ip: '198.51.100.1', clickedAt: '2030-01-01T00:00:00.000Z' })).toBe(false);
+				expect(await store.findClick(FULL_CLICK.clickId)).toStrictEqual(FULL_CLICK);
+			});
+
+			it('an unknown click id is undefined', async () => {
+				expect(await store.findClick('nope')).toBeUndefined();
+			});
+
+			it('refuses a click with an empty id or a time without an offset, recording nothing', async () => {
+				await expect(store.recordClick({ clickId: '', clickedAt: '2024-05-01T10:00:00Z' })).rejects.toThrow(/clickId/);
+				await expect(store.recordClick({ clickId: 'clk_bad', clickedAt: '2024-05-01 10:00:00' })).rejects.toThrow(/clickedAt/);
+				await expect(store.recordClick({ clickId: 'clk_bad', clickedAt: 'yesterday' })).rejects.toThrow(/clickedAt/);
+				expect(await store.findClick('clk_bad')).toBeUndefined();
+			});
+
+			it('finds a visitor’s clicks since a time (inclusive), oldest first, ties in recording order', async () => {
+				const at = (clickId: string, clickedAt: string, visitorId = 'vis_a') => store.recordClick({ clickId, clickedAt, visitorId });
+				await at('c3', '2024-05-03T00:00:00.000Z');
+				await at('c1', '2024-05-01T00:00:00.000Z');
+				await at('c2b', '2024-05-02T00:00:00.000Z');
+				await at('c2a', '2024-05-02T00:00:00.000Z');
+				await at('c0', '2024-04-30T23:59:59.999Z');
+				await at('other', '2024-05-02T00:00:00.000Z', 'vis_b');
+				await store.recordClick({ clickId: 'anon', clickedAt: '2024-05-02T00:00:00.000Z' });
+				const found = await store.findClicksByVisitor('vis_a', '2024-05-01T00:00:00.000Z');
+				expect(found.map((click) => click.clickId)).toEqual(['c1', 'c2b', 'c2a', 'c3']);
+				expect(found[0]).toStrictEqual({ clickId: 'c1', clickedAt: '2024-05-01T00:00:00.000Z', visitorId: 'vis_a' });
+				// The same instant written with an offset is the same bound.
+				expect((await store.findClicksByVisitor('vis_a', '2024-05-01T02:00:00+02:00')).map((click) => click.clickId)).toEqual(['c1', 'c2b', 'c2a', 'c3']);
+				expect(await store.findClicksByVisitor('vis_a', '2024-05-03T00:00:00.001Z')).toEqual([]);
+				expect(await store.findClicksByVisitor('vis_zzz', '2000-01-01T00:00:00Z')).toEqual([]);
+			});
+
+			it('finds clicks by IP and user agent since a time (inclusive), newest first', async () => {
+				const ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Ünïcödé';
+				const at = (clickId: string, clickedAt: string, ip = '203.0.113.9', userAgent = ua) => store.recordClick({ clickId, clickedAt, ip, userAgent });
+				await at('old', '2024-05-01T09:00:00.000Z');
+				await at('a', '2024-05-01T10:00:00.000Z');
+				await at('c', '2024-05-01T10:30:00.000Z');
+				await at('b', '2024-05-01T10:15:00.000Z');
+				await at('other-ip', '2024-05-01T10:20:00.000Z', '203.0.113.10');
+				await at('other-ua', '2024-05-01T10:20:00.000Z', '203.0.113.9', `${ua} x`);
+				const found = await store.findClicksByIpAndUserAgent('203.0.113.9', ua, '2024-05-01T10:00:00.000Z');
+				expect(found.map((click) => click.clickId)).toEqual(['c', 'b', 'a']);
+				expect(found[2]).toStrictEqual({ clickId: 'a', clickedAt: '2024-05-01T10:00:00.000Z', ip: '203.0.113.9', userAgent: ua });
+			});
+
+			it('finds by a very long user agent and visitor id', async () => {
+				const long = 'UA/'.padEnd(6000, 'x') + Math.random().toString(36);
+				const visitor = 'v'.repeat(5000) + Math.random().toString(36);
+				await store.recordClick({ clickId: 'long', clickedAt: '2024-05-01T10:00:00.000Z', userAgent: long, ip: '::1', visitorId: visitor });
+				expect((await store.findClicksByIpAndUserAgent('::1', long, '2024-05-01T00:00:00Z')).map((click) => click.clickId)).toEqual(['long']);
+				expect((await store.findClicksByVisitor(visitor, '2024-05-01T00:00:00Z')).map((click) => click.clickId)).toEqual(['long']);
+			});
+		});
+
+		describe('dedup claims', () => {
+			const key = { network: 'shareasale', transactionId: 'T-1', eventName: 'Purchase' };
+
+			it('the first claim of a key is first, every later one duplicate', async () => {
+				expect(await store.claimConversion(key)).toBe('first');
+				expect(await store.claimConversion(key)).toBe('duplicate');
+				expect(await store.claimConversion({ ...key })).toBe('duplicate');
+			});
+
+			it('each part of the key counts: another event, network or transaction is first', async () => {
+				await store.claimConversion(key);
+				expect(await store.claimConversion({ ...key, eventName: 'Lead' })).toBe('first');
+				expect(await store.claimConversion({ ...key, network: 'awin' })).toBe('first');
+				expect(await store.claimConversion({ ...key, transactionId: 'T-2' })).toBe('first');
+				expect(await store.claimConversion({ ...key, transactionId: 't-1' })).toBe('first');
+			});
+
+			it('parts never run together: ("a|b","c") and ("a","b|c") are different keys', async () => {
+				expect(await store.claimConversion({ network: 'a|b', transactionId: 'c', eventName: 'e' })).toBe('first');
+				expect(await store.claimConversion({ network: 'a', transactionId: 'b|c', eventName: 'e' })).toBe('first');
+				expect(await store.claimConversion({ network: 'ab', transactionId: 'c', eventName: 'e' })).toBe('first');
+				expect(await store.claimConversion({ network: 'a', transactionId: 'bc', eventName: 'e' })).toBe('first');
+			});
+
+			it('an empty or blank part throws, and claims nothing', async () => {
+				for (const bad of [
+					{ ...key, network: '' },
+					{ ...key, transactionId: '' },
+					{ ...key, eventName: '' },
+					{ ...key, transactionId: '   ' },
+					{ ...key, transactionId: undefined as unknown as string },
+					{ ...key, transactionId: 42 as unknown as string },
+				]) {
+					await expect(store.claimConversion(bad)).rejects.toThrow(/network|transactionId|eventName/);
+				}
+				expect(await store.claimConversion(key)).toBe('first');
+			});
+
+			it('unicode keys work and stay distinct', async () => {
+				expect(await store.claimConversion({ network: 'réseau', transactionId: '取引-①', eventName: 'Achat 🛒' })).toBe('first');
+				expect(await store.claimConversion({ network: 'réseau', transactionId: '取引-①', eventName: 'Achat 🛒' })).toBe('duplicate');
+				// NFC and NFD spellings are different byte strings: the store compares exactly, it does not normalize.
+				expect(await store.claimConversion({ network: 'réseau'.normalize('NFD'), transactionId: '取引-①', eventName: 'Achat 🛒' })).toBe('first');
+			});
+
+			it('concurrent claims of one key inside a process yield exactly one first', async () => {
+				const results = await Promise.all(Array.from({ length: 25 }, () => store.claimConversion({ ...key, transactionId: 'race' })));
+				expect(results.filter((result) => result === 'first')).toHaveLength(1);
+				expect(results.filter((result) => result === 'duplicate')).toHaveLength(24);
+			});
+
+			it('property: any non-blank key is first once, then duplicate', async () => {
+				const part = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter((text) => text.trim() !== '' && !text.includes('\u0000'));
+				await fc.assert(
+					fc.asyncProperty(part, part, part, async (network, transactionId, eventName) => {
+						const claim = { network: `p:${network}`, transactionId, eventName };
+						expect(await store.claimConversion(claim)).toBe('first');
+						expect(await store.claimConversion(claim)).toBe('duplicate');
+					}),
+					{ numRuns: 40 },
+				);
+			});
+		});
+
+		describe('click sequences', () => {
+			it('count 1, 2, 3 per click id, independently', async () => {
+				expect(await store.nextClickSequence('clk_a')).toBe(1);
+				expect(await store.nextClickSequence('clk_a')).toBe(2);
+				expect(await store.nextClickSequence('clk_b')).toBe(1);
+				expect(await store.nextClickSequence('clk_a')).toBe(3);
+			});
+
+			it('concurrent calls get distinct numbers with no gap', async () => {
+				const numbers = await Promise.all(Array.from({ length: 20 }, () => store.nextClickSequence('clk_race')));
+				expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+			});
+
+			it('an empty click id throws', async () => {
+				await expect(store.nextClickSequence('')).rejects.toThrow(/clickId/);
+			});
+		});
+
+		describe('conversions and status history', () => {
+			it('round-trips a conversion with every optional field', async () => {
+				const full = conversion();
+				expect(await store.saveConversion(full)).toBe(true);
+				expect(await store.getConversion(full.id)).toStrictEqual(full);
+			});
+
+			it('round-trips a conversion with no optional field, returning no extra keys', async () => {
+				const minimal: StoredConversion = {
+					id: 'cv_random_1',
+					network: 'custom',
+					eventName: 'Lead',
+					status: 'approved',
+					currency: 'EUR',
+					occurredAt: '2024-05-01T12:00:00.000Z',
+					recordedAt: '2024-05-01T12:00:00.000Z',
+					payload: {},
+				};
+				expect(await store.saveConversion(minimal)).toBe(true);
+				expect(await store.getConversion('cv_random_1')).toStrictEqual(minimal);
+			});
+
+			it('keeps money exact', async () => {
+				const amounts = ['0.1', '-39.5', '12345678901234.5678', '0', '0.000001', '-0.01', '99999999999999999999.99'];
+				for (const [index, amount] of amounts.entries()) {
+					await store.saveConversion(conversion({ id: `cv_m${index}`, amount, commission: amount }));
+					const saved = await store.getConversion(`cv_m${index}`);
+					expect([saved?.amount, saved?.commission]).toEqual([amount, amount]);
+				}
+			});
+
+			it('returns amounts canonical and refuses floats and exponents', async () => {
+				await store.saveConversion(conversion({ id: 'cv_canon', amount: '007.50', commission: '-0.0' }));
+				const saved = await store.getConversion('cv_canon');
+				expect([saved?.amount, saved?.commission]).toEqual(['7.5', '0']);
+				await expect(store.saveConversion(conversion({ id: 'cv_float', amount: 0.1 as unknown as string }))).rejects.toThrow(/amount/);
+				await expect(store.saveConversion(conversion({ id: 'cv_exp', commission: '1e3' }))).rejects.toThrow(/commission/);
+				await expect(store.saveConversion(conversion({ id: 'cv_status', status: 'paid' as never }))).rejects.toThrow(/status/);
+				expect(await store.getConversion('cv_float')).toBeUndefined();
+				expect(await store.getConversion('cv_exp')).toBeUndefined();
+			});
+
+			it('round-trips any JSON payload', async () => {
+				await fc.assert(
+					fc.asyncProperty(fc.jsonValue(), async (payload) => {
+						const id = `cv_p_${Math.random().toString(36).slice(2)}`;
+						await store.saveConversion(conversion({ id, payload }));
+						// Through JSON, as n8n items travel: -0 becomes 0.
+						expect((await store.getConversion(id))?.payload).toEqual(JSON.parse(JSON.stringify(payload)));
+					}),
+					{ numRuns: 30 },
+				);
+			});
+
+			it('saving an id again returns false and changes nothing', async () => {
+				const first = conversion();
+				await store.saveConversion(first);
+				expect(await store.saveConversion(conversion({ status: 'approved', amount: '1', payload: { other: true } }))).toBe(false);
+				expect(await store.getConversion(first.id)).toStrictEqual(first);
+				expect(await store.statusHistory(first.id)).toHaveLength(1);
+			});
+
+			it('an unknown id is undefined', async () => {
+				expect(await store.getConversion('cv_nope')).toBeUndefined();
+			});
+
+			it('finds every event of one transaction, oldest first', async () => {
+				const make = (eventName: string, occurredAt: string, overrides: Partial<StoredConversion> = {}) =>
+					conversion({ id: conversionIdFor({ network: 'shareasale', transactionId: 'T-7', eventName }), transactionId: 'T-7', eventName, occurredAt, ...overrides });
+				await store.saveConversion(make('Refund', '2024-05-10T00:00:00.000Z', { status: 'reversed', amount: '-120.5', commission: '-12.05' }));
+				await store.saveConversion(make('Purchase', '2024-05-01T00:00:00.000Z'));
+				await store.saveConversion(make('Lead', '2024-04-30T00:00:00.000Z'));
+				await store.saveConversion(conversion({ id: 'cv_other_net', network: 'awin', transactionId: 'T-7' }));
+				await store.saveConversion(conversion({ id: 'cv_other_tx', transactionId: 'T-8' }));
+				const found = await store.findConversionsByTransaction('shareasale', 'T-7');
+				expect(found.map((item) => item.eventName)).toEqual(['Lead', 'Purchase', 'Refund']);
+				expect(found[2].amount).toBe('-120.5');
+				expect(await store.findConversionsByTransaction('shareasale', 'T-404')).toEqual([]);
+			});
+
+			it('starts the status history with the saved status at the recorded time', async () => {
+				const saved = conversion();
+				await store.saveConversion(saved);
+				expect(await store.statusHistory(saved.id)).toStrictEqual([{ conversionId: saved.id, status: 'pending', at: saved.recordedAt }]);
+			});
+
+			it('appends status changes, updates the current status and never changes earlier lines', async () => {
+				const saved = conversion();
+				await store.saveConversion(saved);
+				const before = await store.statusHistory(saved.id);
+				await store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-20T08:00:00+02:00', detail: { raw: 'Status=approved', n: 1 } });
+				expect((await store.getConversion(saved.id))?.status).toBe('approved');
+				await store.appendStatus({ conversionId: saved.id, status: 'reversed', at: '2024-06-01T00:00:00.000Z' });
+				await store.appendStatus({ conversionId: saved.id, status: 'reversed', at: '2024-06-01T00:00:00.000Z', detail: null });
+				const history = await store.statusHistory(saved.id);
+				expect(history.slice(0, before.length)).toStrictEqual(before);
+				expect(history.slice(1)).toStrictEqual([
+					{ conversionId: saved.id, status: 'approved', at: '2024-05-20T06:00:00.000Z', detail: { raw: 'Status=approved', n: 1 } },
+					{ conversionId: saved.id, status: 'reversed', at: '2024-06-01T00:00:00.000Z' },
+					{ conversionId: saved.id, status: 'reversed', at: '2024-06-01T00:00:00.000Z', detail: null },
+				]);
+				const current = await store.getConversion(saved.id);
+				expect(current).toStrictEqual({ ...saved, status: 'reversed' });
+			});
+
+			it('the current status is the last one appended, even when it is dated earlier', async () => {
+				const saved = conversion();
+				await store.saveConversion(saved);
+				await store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-02T00:00:00.000Z' });
+				await store.appendStatus({ conversionId: saved.id, status: 'rejected', at: '2024-05-01T13:00:00.000Z' });
+				expect((await store.getConversion(saved.id))?.status).toBe('rejected');
+				expect((await store.statusHistory(saved.id)).map((line) => line.status)).toEqual(['pending', 'approved', 'rejected']);
+			});
+
+			it('a status change for an unknown conversion throws and adds nothing', async () => {
+				await expect(store.appendStatus({ conversionId: 'cv_ghost', status: 'approved', at: '2024-05-01T00:00:00Z' })).rejects.toThrow(/cv_ghost/);
+				expect(await store.statusHistory('cv_ghost')).toEqual([]);
+				await expect(store.appendStatus({ conversionId: conversion().id, status: 'maybe' as never, at: '2024-05-01T00:00:00Z' })).rejects.toThrow(/status/);
+			});
+
+			it('the database itself refuses to update or delete history lines', async () => {
+				const saved = conversion();
+				await store.saveConversion(saved);
+				await expect(harness.query(`UPDATE conversion_status_history SET status = 'approved'`)).rejects.toThrow(/append-only/);
+				await expect(harness.query(`DELETE FROM conversion_status_history`)).rejects.toThrow(/append-only/);
+				expect(await store.statusHistory(saved.id)).toHaveLength(1);
+			});
+		});
+
+		describe('commission ledger', () => {
+			it('round-trips a line with every optional field, and with none', async () => {
+				const full = ledger();
+				const minimal: LedgerEntry = {
+					id: 'led_min',
+					affiliateId: 'aff_8',
+					kind: 'adjustment',
+					amount: '-5',
+					currency: 'EUR',
+					status: 'approved',
+					occurredAt: '2024-05-02T00:00:00.000Z',
+					recordedAt: '2024-05-02T00:00:00.000Z',
+				};
+				expect(await store.addLedgerEntry(full)).toBe(true);
+				expect(await store.addLedgerEntry(minimal)).toBe(true);
+				expect(await store.listLedger()).toStrictEqual([full, minimal]);
+			});
+
+			it('adding an id again is a no-op that returns false', async () => {
+				await store.addLedgerEntry(ledger());
+				expect(await store.addLedgerEntry(ledger({ amount: '999' }))).toBe(false);
+				expect(await store.listLedger()).toStrictEqual([ledger()]);
+			});
+
+			it('keeps signed amounts exact', async () => {
+				const amounts = ['0.1', '0.2', '-39.5', '12345678901234.5678', '-0.000001'];
+				for (const [index, amount] of amounts.entries()) {
+					await store.addLedgerEntry(ledger({ id: `led_${index}`, amount, occurredAt: `2024-05-0${index + 1}T00:00:00.000Z` }));
+				}
+				expect((await store.listLedger()).map((line) => line.amount)).toEqual(amounts);
+				await expect(store.addLedgerEntry(ledger({ id: 'led_f', amount: 1.5 as unknown as string }))).rejects.toThrow(/amount/);
+				await expect(store.addLedgerEntry(ledger({ id: 'led_k', kind: 'bonus' as never }))).rejects.toThrow(/kind/);
+			});
+
+			it('filters by affiliate, currency, unpaid and occurredBefore (exclusive), ordered by occurrence', async () => {
+				const lines: LedgerEntry[] = [
+					ledger({ id: 'l4', affiliateId: 'A', currency: 'USD', payoutId: undefined, occurredAt: '2024-05-04T00:00:00.000Z' }),
+					ledger({ id: 'l1', affiliateId: 'A', currency: 'USD', payoutId: 'po_1', occurredAt: '2024-05-01T00:00:00.000Z' }),
+					ledger({ id: 'l2', affiliateId: 'A', currency: 'EUR', payoutId: undefined, occurredAt: '2024-05-02T00:00:00.000Z' }),
+					ledger({ id: 'l3', affiliateId: 'B', currency: 'USD', payoutId: undefined, occurredAt: '2024-05-03T00:00:00.000Z', kind: 'reversal', amount: '-3' }),
+					ledger({ id: 'l3b', affiliateId: 'A', currency: 'USD', payoutId: undefined, occurredAt: '2024-05-03T00:00:00.000Z' }),
+				];
+				for (const line of lines) await store.addLedgerEntry(line);
+				const ids = async (filter?: Parameters<TrackingStore['listLedger']>[0]) => (await store.listLedger(filter)).map((line) => line.id);
+				expect(await ids()).toEqual(['l1', 'l2', 'l3', 'l3b', 'l4']);
+				expect(await ids({})).toEqual(['l1', 'l2', 'l3', 'l3b', 'l4']);
+				expect(await ids({ affiliateId: 'A' })).toEqual(['l1', 'l2', 'l3b', 'l4']);
+				expect(await ids({ currency: 'USD' })).toEqual(['l1', 'l3', 'l3b', 'l4']);
+				expect(await ids({ unpaid: true })).toEqual(['l2', 'l3', 'l3b', 'l4']);
+				expect(await ids({ unpaid: false })).toEqual(['l1', 'l2', 'l3', 'l3b', 'l4']);
+				expect(await ids({ occurredBefore: '2024-05-03T00:00:00.000Z' })).toEqual(['l1', 'l2']);
+				expect(await ids({ occurredBefore: '2024-05-03T02:00:00.001+02:00' })).toEqual(['l1', 'l2', 'l3', 'l3b']);
+				expect(await ids({ affiliateId: 'A', currency: 'USD', unpaid: true, occurredBefore: '2024-05-04T00:00:00Z' })).toEqual(['l3b']);
+				expect(await ids({ affiliateId: 'nobody' })).toEqual([]);
+			});
+		});
+
+		describe('coupons and customers', () => {
+			it('maps a coupon to an affiliate; setting it again replaces the affiliate', async () => {
+				expect(await store.findCouponAffiliate('SPRING10')).toBeUndefined();
+				await store.setCoupon('SPRING10', 'aff_1');
+				expect(await store.findCouponAffiliate('SPRING10')).toBe('aff_1');
+				await store.setCoupon('SPRING10', 'aff_2');
+				expect(await store.findCouponAffiliate('SPRING10')).toBe('aff_2');
+				await store.setCoupon('ÉTÉ-☀', 'aff_3');
+				expect(await store.findCouponAffiliate('ÉTÉ-☀')).toBe('aff_3');
+				// Codes are kept as given; normalizing case is the caller's choice.
+				expect(await store.findCouponAffiliate('spring10')).toBeUndefined();
+				await expect(store.setCoupon('', 'aff_1')).rejects.toThrow(/code/);
+			});
+
+			it('links a customer to the first affiliate for life', async () => {
+				expect(await store.findCustomer('sha256:abc')).toBeUndefined();
+				expect(await store.linkCustomer('sha256:abc', 'aff_1', 'clk_1')).toStrictEqual({ affiliateId: 'aff_1', clickId: 'clk_1' });
+				expect(await store.linkCustomer('sha256:abc', 'aff_2', 'clk_2')).toStrictEqual({ affiliateId: 'aff_1', clickId: 'clk_1' });
+				expect(await store.linkCustomer('sha256:abc', 'aff_2')).toStrictEqual({ affiliateId: 'aff_1', clickId: 'clk_1' });
+				expect(await store.findCustomer('sha256:abc')).toStrictEqual({ affiliateId: 'aff_1', clickId: 'clk_1' });
+				expect(await store.linkCustomer('sha256:def', 'aff_2')).toStrictEqual({ affiliateId: 'aff_2' });
+				expect(await store.findCustomer('sha256:def')).toStrictEqual({ affiliateId: 'aff_2' });
+			});
+
+			it('concurrent first links agree on one affiliate', async () => {
+				const links = await Promise.all(Array.from({ length: 10 }, (_, index) => store.linkCustomer('sha256:race', `aff_${index}`)));
+				expect(new Set(links.map((link) => link.affiliateId)).size).toBe(1);
+				expect(await store.findCustomer('sha256:race')).toStrictEqual(links[0]);
+			});
+		});
+
+		describe('migrations and lifecycle', () => {
+			it('records every migration once', async () => {
+				const rows = await harness.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
+				expect(rows.map((row) => Number(row.version))).toEqual(MIGRATIONS.map((migration) => migration.version));
+				expect(Number(rows[rows.length - 1].version)).toBe(LATEST_VERSION);
+			});
+
+			it('opening an existing database again applies nothing and keeps the data', async () => {
+				await store.recordClick(FULL_CLICK);
+				await store.claimConversion({ network: 'n', transactionId: 't', eventName: 'e' });
+				const before = await harness.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
+				const again = await harness.open();
+				try {
+					expect(await again.findClick(FULL_CLICK.clickId)).toStrictEqual(FULL_CLICK);
+					expect(await again.claimConversion({ network: 'n', transactionId: 't', eventName: 'e' })).toBe('duplicate');
+				} finally {
+					await again.close();
+				}
+				expect(await harness.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).toEqual(before);
+			});
+
+			it('several stores opening one fresh database at once all migrate it once and work', async () => {
+				const fresh = await makeHarness();
+				try {
+					const stores = await Promise.all([fresh.open(), fresh.open(), fresh.open(), fresh.open()]);
+					try {
+						const results = await Promise.all(stores.map((other) => other.claimConversion({ network: 'n', transactionId: 'open-race', eventName: 'e' })));
+						expect([...results].sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'first']);
+					} finally {
+						await Promise.all(stores.map((other) => other.close()));
+					}
+					expect(await fresh.query('SELECT version FROM schema_migrations')).toHaveLength(MIGRATIONS.length);
+				} finally {
+					await fresh.dispose();
+				}
+			});
+
+			it('a closed store refuses work; closing twice is fine', async () => {
+				const other = await harness.open();
+				await other.close();
+				await other.close();
+				await expect(other.claimConversion({ network: 'n', transactionId: 't', eventName: 'e' })).rejects.toThrow(/closed/);
+			});
+
+			it('reports its kind', () => {
+				expect(['sqlite', 'postgres']).toContain(store.kind);
+			});
+		});
+	});
+}

@@ -1,0 +1,116 @@
+import { Client } from 'pg';
+import { openStore } from '../../src/store';
+import type { TrackingStore } from '../../src/store';
+import { describeStoreContract } from './contract';
+import type { StoreHarness } from './contract';
+import { createTestSchemaName, dropSchemas, ensurePostgres, postgresAvailable } from './postgres-server';
+import type { PostgresServer } from './postgres-server';
+
+const SUITE = 'PostgreSQL store contract (test/store/postgres.test.ts)';
+let server: PostgresServer | undefined;
+const schemas = new Set<string>();
+
+/** A fresh schema per harness (t_<pid>_<random>), dropped when the harness is disposed. */
+async function postgresHarness(): Promise<StoreHarness> {
+	const { connectionString } = server!;
+	const schema = createTestSchemaName();
+	schemas.add(schema);
+	const opened: TrackingStore[] = [];
+	return {
+		open: async () => {
+			const store = await openStore({ kind: 'postgres', connectionString, schema, poolSize: 3 });
+			opened.push(store);
+			return store;
+		},
+		query: async (sql) => {
+			const client = new Client({ connectionString });
+			await client.connect();
+			try {
+				await client.query(`SET search_path TO "${schema}"`);
+				return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+			} finally {
+				await client.end();
+			}
+		},
+		dispose: async () => {
+			for (const store of opened) await store.close();
+			await dropSchemas(connectionString, [schema]);
+			schemas.delete(schema);
+		},
+	};
+}
+
+// Decided when the file is collected (jest cannot skip at run time); a skip has printed a loud warning.
+const describeIfServer = postgresAvailable(SUITE) ? describe : describe.skip;
+
+describeIfServer('PostgreSQL', () => {
+	beforeAll(async () => {
+		server = await ensurePostgres(SUITE);
+		if (!server) throw new Error(`${SUITE}: no PostgreSQL server could be reached or started`);
+	}, 120000);
+
+	afterAll(async () => {
+		if (server) {
+			await dropSchemas(server.connectionString, schemas);
+			await server.stop();
+		}
+	});
+
+	describeStoreContract('PostgreSQL', postgresHarness);
+
+	describe('PostgreSQL specifics', () => {
+		const line = {
+			id: 'l1',
+			affiliateId: 'a',
+			kind: 'commission' as const,
+			amount: '12345678901234.5678',
+			currency: 'USD',
+			status: 'approved' as const,
+			occurredAt: '2024-03-31T01:30:00.123+02:00',
+			recordedAt: '2024-03-31T00:00:00Z',
+		};
+
+		it('reads NUMERIC exactly even when someone set a global float parser on pg.types', async () => {
+			// eslint-disable-next-line @typescript-eslint/no-require-imports
+			const pg = require('pg') as typeof import('pg');
+			const harness = await postgresHarness();
+			pg.types.setTypeParser(1700, parseFloat);
+			try {
+				const store = await harness.open();
+				await store.addLedgerEntry(line);
+				expect((await store.listLedger())[0].amount).toBe('12345678901234.5678');
+			} finally {
+				pg.types.setTypeParser(1700, (value: string) => value);
+				await harness.dispose();
+			}
+		});
+
+		it('returns the same time strings whatever the session TimeZone and DateStyle', async () => {
+			const schema = createTestSchemaName();
+			schemas.add(schema);
+			const odd = `${server!.connectionString}?options=${encodeURIComponent('-c TimeZone=Asia/Kathmandu -c DateStyle=SQL,DMY')}`;
+			const store = await openStore({ kind: 'postgres', connectionString: odd, schema });
+			try {
+				await store.addLedgerEntry(line);
+				await store.recordClick({ clickId: 'c', clickedAt: '1999-12-31T23:59:59.999-05:00' });
+				const [read] = await store.listLedger({ occurredBefore: '2024-03-30T23:30:00.124Z' });
+				expect([read.occurredAt, read.recordedAt]).toEqual(['2024-03-30T23:30:00.123Z', '2024-03-31T00:00:00.000Z']);
+				expect((await store.findClick('c'))?.clickedAt).toBe('2000-01-01T04:59:59.999Z');
+			} finally {
+				await store.close();
+			}
+		});
+
+		it('keeps every table in its own schema', async () => {
+			const harness = await postgresHarness();
+			try {
+				await (await harness.open()).recordClick({ clickId: 'c', clickedAt: '2024-01-01T00:00:00Z' });
+				const tables = await harness.query(`SELECT table_schema, table_name FROM information_schema.tables WHERE table_name = 'clicks' AND table_schema = current_schema()`);
+				expect(tables).toHaveLength(1);
+				expect(await harness.query(`SELECT to_regclass('public.clicks') AS public_clicks`)).toEqual([{ public_clicks: null }]);
+			} finally {
+				await harness.dispose();
+			}
+		});
+	});
+});

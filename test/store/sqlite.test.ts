@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { openStore } from '../../src/store';
+import type { TrackingStore } from '../../src/store';
+import { describeStoreContract } from './contract';
+import type { StoreHarness } from './contract';
+
+const root = mkdtempSync(join(tmpdir(), 'postback-sqlite-'));
+let counter = 0;
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A fresh database file per harness, in a folder that does not exist yet (the store creates it). */
+async function sqliteHarness(): Promise<StoreHarness> {
+	const path = join(root, `db-${++counter}`, 'tracking.sqlite');
+	const opened: TrackingStore[] = [];
+	return {
+		open: async () => {
+			const store = await openStore({ kind: 'sqlite', path });
+			opened.push(store);
+			return store;
+		},
+		query: async (sql) => {
+			const db = new DatabaseSync(path, { timeout: 5000 });
+			try {
+				return db.prepare(sql).all() as Array<Record<string, unknown>>;
+			} finally {
+				db.close();
+			}
+		},
+		dispose: async () => {
+			for (const store of opened) await store.close();
+			rmSync(join(path, '..'), { recursive: true, force: true });
+		},
+	};
+}
+
+describeStoreContract('SQLite', sqliteHarness);
+
+describe('SQLite specifics', () => {
+	it('puts the file in WAL mode', async () => {
+		const harness = await sqliteHarness();
+		await harness.open();
+		try {
+			expect(await harness.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+		} finally {
+			await harness.dispose();
+		}
+	});
+
+	it('waits for another process holding the write lock instead of failing (busy timeout)', async () => {
+		const path = join(root, 'busy', 'tracking.sqlite');
+		const store = await openStore({ kind: 'sqlite', path });
+		const holder = spawn(
+			process.execPath,
+			[
+				'-e',
+				`const { DatabaseSync } = require('node:sqlite');
+				const db = new DatabaseSync(process.argv[1]);
+				db.exec('BEGIN IMMEDIATE');
+				db.exec("INSERT INTO conversion_claims VALUES ('n', 'held', 'e', '2024-01-01T00:00:00.000Z')");
+				process.stdout.write('locked\\n');
+				setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`,
+				path,
+			],
+			{ stdio: ['ignore', 'pipe', 'inherit'] },
+		);
+		try {
+			await new Promise<void>((resolve, reject) => {
+				holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+				holder.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
+			});
+			const started = Date.now();
+			// Blocks (synchronously) until the other process commits, then sees its row.
+			expect(await store.claimConversion({ network: 'n', transactionId: 'held', eventName: 'e' })).toBe('duplicate');
+			expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+		} finally {
+			await store.close();
+			holder.kill();
+		}
+	});
+
+	it('keeps money in TEXT columns, so "0.1" is never a float on disk', async () => {
+		const harness = await sqliteHarness();
+		const store = await harness.open();
+		try {
+			await store.addLedgerEntry({
+				id: 'l',
+				affiliateId: 'a',
+				kind: 'commission',
+				amount: '0.1',
+				currency: 'USD',
+				status: 'approved',
+				occurredAt: '2024-01-01T00:00:00Z',
+				recordedAt: '2024-01-01T00:00:00Z',
+			});
+			expect(await harness.query('SELECT typeof(amount) AS type, amount FROM ledger')).toEqual([{ type: 'text', amount: '0.1' }]);
+		} finally {
+			await harness.dispose();
+		}
+	});
+});
