@@ -7,7 +7,7 @@ module.exports = async function startRealN8n() {
 	const lib = await import('../../scripts/lib/n8n.mjs');
 	const installStarted = Date.now();
 	const install = lib.ensureN8nInstalled();
-	const workflows = ['shareasale-postback.json', 'custom-postback.json'].map((file) => lib.loadTemplate(file));
+	const workflows = ['shareasale-postback.json', 'custom-postback.json', 'shareasale-tracking-pipeline.json'].map((file) => lib.loadTemplate(file));
 	workflows.push(JSON.parse(readFileSync(join(__dirname, 'workflows/authenticated-custom.json'), 'utf8')));
 	const n8n = await lib.startN8n({
 		workflows,
@@ -19,7 +19,7 @@ module.exports = async function startRealN8n() {
 				data: { method: 'token', token: 'e2e-secret-token-0123456789', placement: 'query', queryParameterName: 'key', ipAllowlist: '' },
 			});
 			// The workflow references the credential by the id n8n just gave it.
-			for (const node of workflows[2].nodes) {
+			for (const node of workflows[3].nodes) {
 				if (node.credentials?.postbackAuthApi) node.credentials.postbackAuthApi = { id: credential.id, name: credential.name };
 			}
 		},
@@ -33,5 +33,6 @@ module.exports = async function startRealN8n() {
 	process.env.E2E_N8N_BASE_URL = n8n.baseUrl;
 	process.env.E2E_N8N_API_KEY = n8n.api.apiKey;
 	process.env.E2E_N8N_COOKIE = n8n.api.cookie;
+	process.env.E2E_N8N_USER_FOLDER = n8n.userFolder;
 	process.env.E2E_N8N_WORKFLOWS = JSON.stringify(n8n.workflows);
 };

@@ -57,6 +57,24 @@ export async function waitForExecution(workflowId: string, matches: (execution: 
 	throw new Error(`no matching execution of workflow ${workflowId} within ${timeoutMs} ms`);
 }
 
+/** Waits until `count` executions of the workflow satisfy `matches`, and returns them. */
+export async function waitForExecutions(
+	workflowId: string,
+	matches: (execution: Execution) => boolean,
+	count: number,
+	timeoutMs = 60000,
+): Promise<Execution[]> {
+	const deadline = Date.now() + timeoutMs;
+	let found: Execution[] = [];
+	while (Date.now() < deadline) {
+		const page = await api<{ data: Execution[] }>(`/executions?workflowId=${workflowId}&includeData=true&limit=250`);
+		found = page.data.filter((execution) => execution.status !== 'running' && execution.status !== 'new' && matches(execution));
+		if (found.length >= count) return found;
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	throw new Error(`only ${found.length} of ${count} matching executions of workflow ${workflowId} within ${timeoutMs} ms`);
+}
+
 /** A value unique to this test run, so executions from other tests never match. */
 export function uniqueId(prefix: string): string {
 	return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
