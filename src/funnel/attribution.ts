@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Conversion } from '../model';
-import type { ClickRecord, TrackingStore } from '../store/types';
+import type { AdClickIds, ClickRecord, TrackingStore } from '../store/types';
 import { funnelRulesFor } from './network-rules';
 
 export type AttributionWindow = '1d' | '7d' | '30d' | 'unlimited';
@@ -27,20 +27,8 @@ const WINDOW_MS: Record<AttributionWindow, number | undefined> = { '1d': DAY_MS,
 export const DEFAULT_IP_USER_AGENT_HOURS = 24;
 
 /** The click as it travels on the conversion (`conversion.click`): ad click ids, never hashed, and the visit. */
-export interface ConversionClick {
+export interface ConversionClick extends AdClickIds {
 	clickId: string;
-	fbclid?: string;
-	fbc?: string;
-	fbp?: string;
-	gclid?: string;
-	gbraid?: string;
-	wbraid?: string;
-	ttclid?: string;
-	ttp?: string;
-	sccid?: string;
-	epik?: string;
-	rdtCid?: string;
-	msclkid?: string;
 	ip?: string;
 	userAgent?: string;
 	landingUrl?: string;

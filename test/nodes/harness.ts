@@ -457,8 +457,13 @@ function toWorkflow(data: IWorkflowBase): Workflow {
 }
 
 /** Webhook registrations of a node, resolved like WebhookService.getNodeWebhooks. */
-export function getNodeWebhooks(workflow: Workflow, node: INode, additionalData: IWorkflowExecuteAdditionalData): IWebhookData[] {
-	const nodeType = nodeTypes.getByNameAndVersion(node.type, node.typeVersion);
+export function getNodeWebhooks(
+	workflow: Workflow,
+	node: INode,
+	additionalData: IWorkflowExecuteAdditionalData,
+	types: INodeTypes = nodeTypes,
+): IWebhookData[] {
+	const nodeType = types.getByNameAndVersion(node.type, node.typeVersion);
 	const evaluate = (description: IWebhookDescription, property: string, fallback?: unknown): unknown => {
 		const native = resolveWebhookDescriptionField(node, description, property);
 		if (native.resolved) return native.value;
@@ -795,30 +800,5 @@ export async function deliverWebhookTo(
 
 /** getNodeWebhooks for node types outside the package map (the same resolution, another INodeTypes). */
 function getNodeWebhooksWith(workflow: Workflow, node: INode, additionalData: IWorkflowExecuteAdditionalData, types: INodeTypes): IWebhookData[] {
-	const nodeType = types.getByNameAndVersion(node.type, node.typeVersion);
-	const evaluate = (description: IWebhookDescription, property: string, fallback?: unknown): unknown => {
-		const native = resolveWebhookDescriptionField(node, description, property);
-		if (native.resolved) return native.value;
-		return workflow.expression.getSimpleParameterValue(node, description[property], 'internal', {}, undefined, fallback as boolean | undefined);
-	};
-	const found: IWebhookData[] = [];
-	for (const description of nodeType.description.webhooks ?? []) {
-		let webhookPath = String(evaluate(description, 'path') ?? '').trim().replace(/^\//, '').replace(/\/$/, '');
-		const isFullPath = evaluate(description, 'isFullPath', false) as boolean;
-		webhookPath = NodeHelpers.getNodeWebhookPath(workflow.id, node, webhookPath, isFullPath, false);
-		const methods = String(evaluate(description, 'httpMethod', 'GET'));
-		const isDynamic = webhookPath.split('/').some((segment) => segment.startsWith(':'));
-		for (const method of methods.split(',').map((m) => m.trim()).filter(Boolean)) {
-			found.push({
-				httpMethod: method as IHttpRequestMethods,
-				node: node.name,
-				path: webhookPath,
-				webhookDescription: description,
-				workflowId: workflow.id,
-				workflowExecuteAdditionalData: additionalData,
-				...(isDynamic ? { webhookId: node.webhookId } : {}),
-			});
-		}
-	}
-	return found;
+	return getNodeWebhooks(workflow, node, additionalData, types);
 }
