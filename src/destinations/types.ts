@@ -1,0 +1,146 @@
+/**
+ * The contract every ad-platform destination implements (one folder per platform under
+ * src/destinations/<platform>/, registered in ./index.ts). Destinations are pure: they build
+ * requests and read responses; sending, sleeping and the clock are passed in (see ./send.ts).
+ */
+import type { Conversion } from '../model';
+import type { ClickRecord } from '../store/types';
+
+export type Platform = 'meta' | 'tiktok' | 'google_ads';
+
+/** What a destination forwards: a Conversion Funnel item (eventName set, the matched click under `click`). */
+export type ForwardableConversion = Conversion & {
+	eventName: string;
+	/** The funnel's conversion id; the event id sent to platforms is derived from (network, transactionId, eventName). */
+	conversionId?: string;
+	click?: {
+		clickId: string;
+		clickedAt: string;
+		fbclid?: string;
+		fbc?: string;
+		fbp?: string;
+		gclid?: string;
+		gbraid?: string;
+		wbraid?: string;
+		ttclid?: string;
+		ttp?: string;
+		ip?: string;
+		userAgent?: string;
+		landingUrl?: string;
+		[key: string]: string | undefined;
+	};
+	/** Per-platform event names from the funnel's mapping table ({ meta: 'Purchase', tiktok: 'CompletePayment', … }). */
+	destinationEvents?: Record<string, string | undefined>;
+};
+
+/** A Click Tracker item forwarded as an OutboundClick-style event (Meta and TikTok only). */
+export type ForwardableClick = ClickRecord & { kind?: 'click' };
+
+export type ForwardableEvent = ForwardableConversion | ForwardableClick;
+
+export interface MetaConfig {
+	pixelId: string;
+	accessToken: string;
+	apiVersion?: string;
+	/** For tests and proxies: replaces https://graph.facebook.com. */
+	baseUrl?: string;
+	testEventCode?: string;
+	/** action_source for conversions (default 'website'). */
+	actionSource?: string;
+	defaultCountry?: string;
+}
+
+export interface TikTokConfig {
+	pixelCode: string;
+	accessToken: string;
+	/** Replaces https://business-api.tiktok.com. */
+	baseUrl?: string;
+	testEventCode?: string;
+	eventSource?: 'web' | 'app' | 'offline' | 'crm';
+	defaultCountry?: string;
+}
+
+export interface GoogleAdsConfig {
+	customerId: string;
+	/** `customers/{cid}/conversionActions/{id}`, or the bare numeric id; per event name when a map is given. */
+	conversionAction: string | Record<string, string>;
+	developerToken: string;
+	/** OAuth2 access token (the node gets it from n8n's OAuth2 credential). */
+	accessToken: string;
+	loginCustomerId?: string;
+	apiVersion?: string;
+	/** Replaces https://googleads.googleapis.com. */
+	baseUrl?: string;
+	validateOnly?: boolean;
+	defaultCountry?: string;
+}
+
+export interface PlatformConfigs {
+	meta: MetaConfig;
+	tiktok: TikTokConfig;
+	google_ads: GoogleAdsConfig;
+}
+
+/** One HTTP request to a platform, with the input events it carries (indexes into the input array, in body order). */
+export interface PlatformRequest {
+	method: 'POST';
+	url: string;
+	headers: Record<string, string>;
+	/** The JSON body as an object (serialize with JSON.stringify). */
+	body: Record<string, unknown>;
+	itemIndexes: number[];
+}
+
+/** An event the destination will not send, and why (too old for Meta, no click id for Google, …). */
+export interface SkippedEvent {
+	index: number;
+	code: string;
+	/** For the operator: what is wrong and what to do. Never contains PII or tokens. */
+	reason: string;
+}
+
+export interface RequestPlan {
+	requests: PlatformRequest[];
+	skipped: SkippedEvent[];
+}
+
+export interface PlatformResponse {
+	status: number;
+	headers: Record<string, string | string[] | undefined>;
+	/** Parsed JSON when the body was JSON, else the text. */
+	body: unknown;
+}
+
+/**
+ * What happened to one event:
+ * - `sent`: the platform accepted it;
+ * - `failed`: the platform rejected it for its data — sending it again would fail again;
+ * - `retry`: a transient failure (throttling, 5xx, network) — the sender retries with backoff;
+ * - `retry_later`: valid but not yet acceptable (Google TOO_RECENT_EVENT) — send again after `retryAt`.
+ */
+export type EventOutcome = 'sent' | 'failed' | 'retry' | 'retry_later';
+
+export interface EventResult {
+	index: number;
+	outcome: EventOutcome;
+	/** Platform error code/subcode, when there is one. */
+	code?: string;
+	/** For the operator; never PII or tokens. */
+	reason?: string;
+	/** For retry_later: the earliest time (ISO) the platform will accept it. */
+	retryAt?: string;
+	/** For retry: the platform's Retry-After, in ms, when it gave one. */
+	retryAfterMs?: number;
+	/** The event id sent (for dedup at the platform). */
+	eventId?: string;
+}
+
+export interface Destination<P extends Platform> {
+	platform: P;
+	/** Largest number of events in one request. */
+	maxBatch: number;
+	/** Plans the requests for `events` (batched to maxBatch), skipping what must not be sent. */
+	planRequests(events: ForwardableEvent[], config: PlatformConfigs[P], now: Date): RequestPlan;
+	/** Reads a response into one result per event the request carried. */
+	readResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[];
+}

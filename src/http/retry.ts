@@ -1,0 +1,31 @@
+/**
+ * The retry policy every outbound call shares: exponential backoff with full jitter, capped, honouring
+ * the server's Retry-After when it gives one. The clock, the sleep and the randomness are passed in.
+ */
+export interface RetryPolicy {
+	/** Attempts in all, including the first (default 4). */
+	maxAttempts: number;
+	/** First backoff step in ms (default 500). */
+	baseDelayMs: number;
+	/** Longest single wait in ms (default 30 s). */
+	maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/** The wait before attempt `attempt + 1` (attempt counts from 1). */
+export function backoffDelay(attempt: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random: () => number = Math.random, retryAfterMs?: number): number {
+	const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+	const jittered = Math.floor(random() * exponential);
+	// The server's own hint wins when it asks for longer than our backoff (never beyond the cap).
+	return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now: Date): number | undefined {
+	const text = Array.isArray(value) ? value[0] : value;
+	if (!text) return undefined;
+	if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+	const at = Date.parse(text);
+	return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}

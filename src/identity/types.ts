@@ -1,0 +1,9 @@
+/** Platforms whose hashing rules src/identity implements (more in later issues: snapchat, pinterest, reddit…). */
+export type IdentityPlatform = 'meta' | 'tiktok' | 'google_ads';
+
+export type IdentityField = 'email' | 'phone' | 'first_name' | 'last_name' | 'city' | 'state' | 'zip' | 'country' | 'external_id';
+
+export interface IdentityOptions {
+	/** ISO 3166-1 alpha-2 country for phone numbers written without a country code (e.g. 'US'). */
+	defaultCountry?: string;
+}
