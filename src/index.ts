@@ -56,7 +56,7 @@ export type {
 } from './funnel';
 // The tracking store: `openStore({ kind: 'sqlite', path } | { kind: 'postgres', connectionString })`,
 // whose `claimConversion({ network, transactionId, eventName })` resolves to 'first' or 'duplicate'.
-export { openStore, sharedStore, closeSharedStores, defaultSqlitePath, conversionIdFor } from './store';
+export { openStore, sharedStore, closeSharedStores, defaultSqlitePath, conversionIdFor, DEFAULT_CLAIM_LEASE_MS } from './store';
 export type {
 	TrackingStore,
 	StoreConfig,
@@ -64,6 +64,8 @@ export type {
 	AdClickIds,
 	ConversionKey,
 	ClaimResult,
+	ClaimOptions,
+	ClaimOutcome,
 	StoredConversion,
 	StatusChange,
 	LedgerEntry,
@@ -72,3 +74,21 @@ export type {
 } from './store';
 // Click tracking: click ids, offer redirects (never open), Tag Link and the AutoTag script.
 export { mintClickId, buildOfferRedirect, tagLink, resolveTarget, autoTagScript, buildFbc } from './clicks';
+// Per-platform normalization and hashing of user data.
+export { normalizeAndHash, normalizeForPlatform, isSha256Hex } from './identity';
+export type { IdentityPlatform, IdentityField, IdentityOptions } from './identity';
+// Ad-platform destinations: `buildPlatformRequests(platform, conversions, config)` and the sender with retries.
+export { buildPlatformRequests, planPlatformRequests, sendToPlatform, eventIdFor, DESTINATIONS } from './destinations';
+export type {
+	Platform,
+	PlatformConfigs,
+	MetaConfig,
+	TikTokConfig,
+	GoogleAdsConfig,
+	PlatformRequest,
+	PlatformResponse,
+	EventResult,
+	EventOutcome,
+	ForwardableConversion,
+	ForwardableEvent,
+} from './destinations';

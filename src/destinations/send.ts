@@ -1,6 +1,6 @@
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffDelay } from '../http/retry';
 import { DESTINATIONS } from './index';
-import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, PlatformResponse } from './types';
+import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, PlatformResponse, SkippedEvent } from './types';
 
 /** Side effects the sender needs; nodes pass n8n's request helper and `sleep`, tests pass fakes. */
 export interface SendDependencies {
@@ -16,6 +16,17 @@ export interface SendDependencies {
 
 export interface SendOptions {
 	retry?: Partial<RetryPolicy>;
+}
+
+/** An event the plan held back, as a result for its original position. */
+function skippedResult(skipped: SkippedEvent, index: number): EventResult {
+	return {
+		index,
+		outcome: skipped.outcome ?? 'failed',
+		code: skipped.code,
+		reason: skipped.reason,
+		...(skipped.retryAt ? { retryAt: skipped.retryAt } : {}),
+	};
 }
 
 /**
@@ -36,7 +47,7 @@ export async function sendToPlatform<P extends Platform>(
 	const results = new Map<number, EventResult>();
 
 	const plan = destination.planRequests(events, config as never, now());
-	for (const skipped of plan.skipped) results.set(skipped.index, { index: skipped.index, outcome: 'failed', code: skipped.code, reason: skipped.reason });
+	for (const skipped of plan.skipped) results.set(skipped.index, skippedResult(skipped, skipped.index));
 
 	for (const firstRequest of plan.requests) {
 		let request: PlatformRequest | undefined = firstRequest;
@@ -69,7 +80,7 @@ export async function sendToPlatform<P extends Platform>(
 			);
 			for (const skipped of replanned.skipped) {
 				const index = retryIndexes[skipped.index];
-				results.set(index, { index, outcome: 'failed', code: skipped.code, reason: skipped.reason });
+				results.set(index, skippedResult(skipped, index));
 			}
 			// A retry set never exceeds one batch (it came from one), so one request carries it.
 			const [retryRequest] = replanned.requests;

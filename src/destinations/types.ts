@@ -48,6 +48,10 @@ export interface MetaConfig {
 	/** action_source for conversions (default 'website'). */
 	actionSource?: string;
 	defaultCountry?: string;
+	/** Which money field becomes the event value (default: the commission, the affiliate's revenue). */
+	valueFrom?: 'commission' | 'amount';
+	/** Event name for Click Tracker items (default OutboundClick). */
+	clickEventName?: string;
 }
 
 export interface TikTokConfig {
@@ -58,6 +62,10 @@ export interface TikTokConfig {
 	testEventCode?: string;
 	eventSource?: 'web' | 'app' | 'offline' | 'crm';
 	defaultCountry?: string;
+	/** Which money field becomes the event value (default: the commission, the affiliate's revenue). */
+	valueFrom?: 'commission' | 'amount';
+	/** Event name for Click Tracker items (default OutboundClick). */
+	clickEventName?: string;
 }
 
 export interface GoogleAdsConfig {
@@ -94,6 +102,9 @@ export interface PlatformRequest {
 /** An event the destination will not send, and why (too old for Meta, no click id for Google, …). */
 export interface SkippedEvent {
 	index: number;
+	/** 'failed' (default): it will never be sendable; 'retry_later': sendable after `retryAt` (Google's 6-hour rule). */
+	outcome?: 'failed' | 'retry_later';
+	retryAt?: string;
 	code: string;
 	/** For the operator: what is wrong and what to do. Never contains PII or tokens. */
 	reason: string;

@@ -22,12 +22,42 @@
  * A conversion without a transaction id cannot be deduplicated: it is recorded under a random id and
  * marked `dedup.status: 'not-deduplicated'`; no key is ever built from an empty part.
  *
- * Known limit: the claims come before the conversion is saved, so a process that dies between the two
- * leaves a claim without a conversion, and the network's retry is then reported as a duplicate.
+ * Claims are leases, so a conversion is never lost to a process that stops halfway. A claim is taken
+ * `pending` and completed (`done`) only after everything it guards is written: the conversion, its status
+ * history and its ledger lines (the event claim is completed before the status claim). A pending claim is
+ * the holder's for its lease (`claimLeaseMs`, default 2 minutes):
+ *
+ *   - a copy of the postback arriving within the lease is a Duplicate whose reason says it is in flight;
+ *   - an execution that fails releases its claims on the way out, so a retry is processed at once;
+ *   - a process that dies leaves its claims pending, and the first retry after the lease takes them over
+ *     (atomically: concurrent retries still yield one winner) and redoes the work. Every write is
+ *     idempotent (the conversion id and the ledger line ids are deterministic; a status is appended only
+ *     as a compare-and-set on the status it was decided against), and an execution that finds the status it
+ *     holds the claim for already written finishes the earlier one's work: it writes the ledger lines that
+ *     may be missing and hands on the item that execution decided, on its event output.
+ *
+ * A status update also (re)writes, idempotently, the ledger lines of the conversion's earlier changes, so
+ * lines an earlier stopped execution never wrote are filled in. An execution that outlives its lease and
+ * finds, when it completes, that a retry took its claim over reports a Duplicate: the retry reports it.
+ *
+ * Remaining limits: with the TUNE repeat sequence, a process that dies after advancing a click's counter
+ * and before saving the conversion leaves a gap in that click's sequence (the retry takes the next step).
+ * A postback whose execution died and that is never sent again (by the network, or by re-running the failed
+ * execution) stays unrecorded; its claims stay pending, visible in the store's conversion_claims table as
+ * state 'pending' long after claimed_at.
  */
 import { randomBytes } from 'node:crypto';
 import type { Conversion, ConversionStatus } from '../model';
-import { type ConversionKey, type LedgerEntry, type StoredConversion, type TrackingStore, conversionIdFor } from '../store';
+import {
+	type ClaimOutcome,
+	type ConversionKey,
+	type LedgerEntry,
+	type StatusChange,
+	type StoredConversion,
+	type TrackingStore,
+	DEFAULT_CLAIM_LEASE_MS,
+	conversionIdFor,
+} from '../store';
 import { negativeDecimal, signOf } from './amounts';
 import {
 	type AttributionOptions,
@@ -39,7 +69,7 @@ import {
 } from './attribution';
 import { type Classification, type Route, type StatusPolicy, classifyConversion, eventRoute, usesRepeatSequence } from './classify';
 import { type DestinationEvents, type EventMappingOverrides, destinationEventsFor } from './events';
-import { ledgerLinesFor } from './ledger';
+import { type LedgerChange, ledgerLinesFor } from './ledger';
 
 export type FunnelOutput = Route | 'duplicate' | 'unattributed';
 
@@ -56,6 +86,12 @@ export interface FunnelOptions extends AttributionOptions {
 	/** TUNE's repeat sequence for one click id: Lead → CompleteRegistration → Purchase. */
 	repeatSequence?: boolean;
 	eventMapping?: EventMappingOverrides;
+	/**
+	 * How long this execution's dedup claims are its own, in milliseconds (default 2 minutes): a copy of the
+	 * postback within it is a Duplicate (in flight); after it, a retry of a postback whose execution stopped is
+	 * processed. Longer than an execution takes; the same for every execution on one store.
+	 */
+	claimLeaseMs?: number;
 	now?: () => Date;
 }
 
@@ -183,22 +219,88 @@ export async function runFunnel(conversion: Conversion, store: TrackingStore, op
 	}
 
 	const claimName = sequenceMode ? SEQUENCE_CLAIM : eventName;
-	const statusClaim = await store.claimConversion({ network, transactionId, eventName: `${claimName}#status:${status}` });
-	if (statusClaim === 'duplicate') {
+	const claims = new HeldClaims(store, options.claimLeaseMs);
+	const statusClaim = await claims.take({ network, transactionId, eventName: `${claimName}#status:${status}` }, 'status');
+	if (statusClaim.result === 'duplicate') {
 		const original = await findOriginal(store, network, transactionId, sequenceMode ? undefined : eventName);
-		return duplicate(context, original, original?.eventName ?? eventName, `This ${status} postback for the transaction was already received.`);
+		const reason =
+			statusClaim.state === 'in-flight'
+				? `This ${status} postback for the transaction is in flight: another execution claimed it${statusClaim.claimedAt ? ` at ${statusClaim.claimedAt}` : ''} and has not finished. ` +
+					`It is not processed twice; if that execution stops without finishing, a retry after its ${claims.leaseSeconds()}-second claim lease is processed.`
+				: `This ${status} postback for the transaction was already received.`;
+		return duplicate(context, original, original?.eventName ?? eventName, reason);
 	}
 
-	const eventClaim = await store.claimConversion({ network, transactionId, eventName: claimName });
-	const original = eventClaim === 'duplicate' ? await findOriginal(store, network, transactionId, sequenceMode ? undefined : eventName) : undefined;
-	if (original) return await statusUpdate(context, original);
+	try {
+		const eventClaim = await claims.take({ network, transactionId, eventName: claimName }, 'event');
+		// Seen before, or claimed by an execution that stopped before completing the claim: the conversion may be stored.
+		const seen = eventClaim.result === 'duplicate' || eventClaim.state === 'taken-over';
+		const original = seen ? await findOriginal(store, network, transactionId, sequenceMode ? undefined : eventName) : undefined;
+		let result: FunnelResult;
+		if (original) result = await statusUpdate(context, original);
+		else {
+			// The first time this conversion is seen (or a concurrent first postback has claimed it and not yet saved it).
+			const sequence = sequenceMode ? await store.nextClickSequence(conversion.clickId!) : undefined;
+			const classification = classifyConversion(conversion, { statusPolicy, sequence });
+			const finalEvent = sequenceMode ? classification.eventName : eventName;
+			const key: ConversionKey = { network, transactionId, eventName: finalEvent };
+			result = await recordNew(context, { ...classification, eventName: finalEvent }, conversionIdFor(key), sequence, originals, { status: 'first', key });
+		}
+		if (await claims.complete()) return result;
+		// This execution outlived its lease and a retry took the postback over: the retry reports it.
+		const saved = result.item.conversionId ? await store.getConversion(result.item.conversionId) : undefined;
+		return duplicate(
+			context,
+			saved,
+			result.item.eventName,
+			`This execution took longer than its ${claims.leaseSeconds()}-second claim lease and another execution took the postback over: that one reports it. What both wrote is recorded once.`,
+		);
+	} catch (error) {
+		// Nothing is completed: give the claims up, so a retry is processed at once rather than after the lease.
+		await claims.release();
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps errors in NodeOperationError
+		throw error;
+	}
+}
 
-	// The first time this conversion is seen (or a concurrent first postback has claimed it and not yet saved it).
-	const sequence = sequenceMode ? await store.nextClickSequence(conversion.clickId!) : undefined;
-	const classification = classifyConversion(conversion, { statusPolicy, sequence });
-	const finalEvent = sequenceMode ? classification.eventName : eventName;
-	const key: ConversionKey = { network, transactionId, eventName: finalEvent };
-	return await recordNew(context, { ...classification, eventName: finalEvent }, conversionIdFor(key), sequence, originals, { status: 'first', key });
+/** The claims one execution holds, completed (or released) together. */
+class HeldClaims {
+	private readonly held: Array<{ key: ConversionKey; token: string; kind: 'status' | 'event' }> = [];
+
+	constructor(
+		private readonly store: TrackingStore,
+		private readonly leaseMs: number | undefined,
+	) {}
+
+	leaseSeconds(): number {
+		return (this.leaseMs ?? DEFAULT_CLAIM_LEASE_MS) / 1000;
+	}
+
+	async take(key: ConversionKey, kind: 'status' | 'event'): Promise<ClaimOutcome> {
+		const outcome = await this.store.claimConversionDetailed(key, this.leaseMs === undefined ? undefined : { leaseMs: this.leaseMs });
+		if (outcome.result === 'first' && outcome.token) this.held.push({ key, token: outcome.token, kind });
+		return outcome;
+	}
+
+	/**
+	 * Completes the claims, the event claim before the status claim: a stop in between leaves the status claim
+	 * pending, and its retry finishes the work. False when the status claim is no longer this execution's.
+	 */
+	async complete(): Promise<boolean> {
+		let ours = true;
+		for (const claim of [...this.held].reverse()) {
+			const completed = await this.store.completeClaim(claim.key, { token: claim.token });
+			// An event claim taken over by another postback of the transaction is that one's to complete.
+			if (claim.kind === 'status') ours = completed;
+		}
+		this.held.length = 0;
+		return ours;
+	}
+
+	/** Best effort: a claim that cannot be released now is taken over after its lease. */
+	async release(): Promise<void> {
+		for (const claim of this.held.splice(0).reverse()) await this.store.releaseClaim(claim.key, { token: claim.token }).catch(() => false);
+	}
 }
 
 interface Context {
@@ -251,42 +353,110 @@ function duplicate(context: Context, original: StoredConversion | undefined, eve
 	return { output: 'duplicate', item };
 }
 
+/** How often a status update decides again when other executions keep changing the status under it. */
+const STATUS_ATTEMPTS = 5;
+
 /** A later postback for a stored conversion, in a status not seen before for it. */
-async function statusUpdate(context: Context, original: StoredConversion): Promise<FunnelResult> {
-	const { conversion, store, options, now, status, statusPolicy } = context;
+async function statusUpdate(context: Context, original: StoredConversion, attempt = 1): Promise<FunnelResult> {
+	const { conversion, store, now, status } = context;
 	const from = original.status;
 	const eventName = original.eventName;
-	if (from === status) return duplicate(context, original, eventName, `The conversion is already ${status}.`);
+	// This execution holds the claim for this status, so whoever wrote it held that claim before and stopped before completing it.
+	if (from === status) return await resume(context, original);
 	if (isFinal(from)) return duplicate(context, original, eventName, `The conversion is already ${from}; later statuses are not applied.`);
 	if (status === 'pending') return duplicate(context, original, eventName, `A late pending postback: the conversion is already ${from}.`);
 
+	const earlier = credited(original) ? await store.statusHistory(original.id) : [];
 	const at = now().toISOString();
-	await store.appendStatus({ conversionId: original.id, status, at, detail: conversion.raw });
+	if (!(await store.appendStatus({ conversionId: original.id, status, at, detail: conversion.raw }, { from }))) {
+		// Another execution changed the status since it was read: decide again against the status it wrote.
+		const current = await store.getConversion(original.id);
+		if (!current || attempt >= STATUS_ATTEMPTS) {
+			throw new Error(`Conversion Funnel: the status of conversion ${original.id} kept changing while this ${status} postback was applied; run it again.`);
+		}
+		return await statusUpdate(context, current, attempt + 1);
+	}
+	return await statusChanged(context, original, earlier, at, false);
+}
 
+/**
+ * The postback's status is already the conversion's, and this execution holds that status's claim: an
+ * earlier execution of this postback wrote it and stopped before completing its claims. Finishes its work.
+ */
+async function resume(context: Context, original: StoredConversion): Promise<FunnelResult> {
+	const { store, status } = context;
+	const history = await store.statusHistory(original.id);
+	const index = history.findLastIndex((change) => change.status === status);
+	if (index < 0) return duplicate(context, original, original.eventName, `The conversion is already ${status}.`);
+	if (index === 0) return await resumeNew(context, original, history[0]);
+	const from = history[index - 1].status;
+	return await statusChanged(context, { ...original, status: from }, history.slice(0, index), history[index].at, true);
+}
+
+/** True when the conversion credited a commission when it was recorded (so its changes move money in the ledger). */
+function credited(original: StoredConversion): boolean {
+	return Boolean(original.affiliateId && original.commission && (payloadOf(original).ledger?.entries?.length ?? 0) > 0);
+}
+
+/** The ledger change of a credited conversion, without the change itself. */
+function ledgerBase(original: StoredConversion): Pick<LedgerChange, 'conversionId' | 'affiliateId' | 'commission' | 'currency' | 'network' | 'transactionId'> {
+	return {
+		conversionId: original.id,
+		affiliateId: original.affiliateId!,
+		commission: original.commission!,
+		currency: original.currency,
+		network: original.network,
+		transactionId: original.transactionId,
+	};
+}
+
+/**
+ * The ledger lines of a credited conversion's history (its recording, then each change), as the executions
+ * that made them wrote them: same ids, so writing them again adds only the ones that are missing. An
+ * earlier change's own occurrence time is not kept; the time it was recorded stands in for it.
+ */
+function historyLines(original: StoredConversion, history: StatusChange[]): LedgerEntry[] {
+	const base = ledgerBase(original);
+	return history.flatMap((change, index) =>
+		ledgerLinesFor({
+			...base,
+			occurredAt: index === 0 ? original.occurredAt : change.at,
+			recordedAt: change.at,
+			...(index > 0 ? { from: history[index - 1].status } : {}),
+			to: change.status,
+		}),
+	);
+}
+
+/**
+ * A status change recorded for a stored conversion (`original` in the status before it; `earlier` its
+ * history before it): its ledger lines, after any of the earlier ones that are missing, and the output.
+ */
+async function statusChanged(context: Context, original: StoredConversion, earlier: StatusChange[], at: string, resumed: boolean): Promise<FunnelResult> {
+	const { conversion, store, options, status, statusPolicy } = context;
+	const from = original.status;
+	const eventName = original.eventName;
 	const stored = payloadOf(original);
-	const credited = Boolean(original.affiliateId && original.commission && (stored.ledger?.entries?.length ?? 0) > 0);
-	const lines = credited
+	const lines = credited(original)
 		? ledgerLinesFor({
-				conversionId: original.id,
-				affiliateId: original.affiliateId!,
-				commission: original.commission!,
+				...ledgerBase(original),
 				reversalCommission: conversion.commission,
-				currency: original.currency,
-				network: original.network,
-				transactionId: original.transactionId,
 				occurredAt: conversion.occurredAt,
 				recordedAt: at,
 				from,
 				to: status,
 			})
 		: [];
-	for (const line of lines) await store.addLedgerEntry(line);
+	if (lines.length) {
+		for (const line of historyLines(original, earlier)) await store.addLedgerEntry(line);
+		for (const line of lines) await store.addLedgerEntry(line);
+	}
 
 	const statusChange = { from, to: status };
 	const dedup: Dedup = {
 		status: 'status-update',
 		key: { network: original.network, transactionId: original.transactionId!, eventName },
-		reason: `The conversion went from ${from} to ${status}.`,
+		reason: `The conversion went from ${from} to ${status}.${resumed ? ` ${RESUMED}` : ''}`,
 	};
 	const ledger: LedgerOutcome = lines.length
 		? { affiliateId: original.affiliateId, entries: toLines(lines) }
@@ -319,6 +489,36 @@ async function statusUpdate(context: Context, original: StoredConversion): Promi
 		...(isFinal(status) ? { reversalOf: linkTo(original) } : {}),
 	};
 	return { output, item };
+}
+
+/** Said on the items of an execution that finished what an earlier one of the same postback left unfinished. */
+const RESUMED = 'An earlier execution of this postback recorded it and stopped before finishing; this one finished it.';
+
+/**
+ * The conversion was recorded by an earlier execution of this postback that stopped before completing its
+ * claims: writes the ledger lines and the lifetime link it may not have, and hands on the item it decided.
+ */
+async function resumeNew(context: Context, original: StoredConversion, recorded: StatusChange): Promise<FunnelResult> {
+	const { store, status } = context;
+	const decided = original.payload as Partial<FunnelItem> | null;
+	if (!decided || typeof decided !== 'object' || !funnelOutputs.includes(decided.route as FunnelOutput) || !decided.dedup) {
+		// Not recorded by the funnel: nothing to finish.
+		return duplicate(context, original, original.eventName, `The conversion is already ${status}.`);
+	}
+	if (credited(original)) for (const line of historyLines(original, [recorded])) await store.addLedgerEntry(line);
+	await linkLifetime(context, original.affiliateId, decided.attribution?.method, decided.click?.clickId);
+	const item = { ...decided, dedup: { ...decided.dedup, reason: decided.dedup.reason ? `${decided.dedup.reason} ${RESUMED}` : RESUMED } } as FunnelItem;
+	return { output: item.route, item };
+}
+
+/** Lifetime referral: the first affiliate credited for this customer keeps them. */
+async function linkLifetime(context: Context, affiliateId: string | undefined, method: Attribution['method'] | undefined, clickId: string | undefined): Promise<void> {
+	const { conversion, options, store, status } = context;
+	const email = conversion.user.email;
+	if ((options.fallbacks ?? []).includes('lifetime') && email && affiliateId && method !== 'lifetime' && !isFinal(status)) {
+		const customerKey = customerKeyFor(email);
+		if (customerKey) await store.linkCustomer(customerKey, affiliateId, clickId);
+	}
 }
 
 /** A conversion seen for the first time (or one that cannot be deduplicated). */
@@ -390,17 +590,12 @@ async function recordNew(
 		payload: item,
 	};
 	if (!(await store.saveConversion(record))) {
-		// Another process saved this conversion between our claims and now, in another status: ours is an update of it.
+		// Another execution saved this conversion since our claims: ours is an update of it (or, in the same
+		// status, the same postback, whose execution stopped before completing: statusUpdate finishes it).
 		const saved = await store.getConversion(conversionId);
 		if (saved) return await statusUpdate(context, saved);
 	}
 	for (const entry of ledgerEntries) await store.addLedgerEntry(entry);
-
-	// Lifetime referral: the first affiliate credited for this customer keeps them.
-	const email = conversion.user.email;
-	if ((options.fallbacks ?? []).includes('lifetime') && email && affiliateId && attribution.method !== 'lifetime' && !isFinal(status)) {
-		const customerKey = customerKeyFor(email);
-		if (customerKey) await store.linkCustomer(customerKey, affiliateId, click?.clickId);
-	}
+	await linkLifetime(context, affiliateId, attribution.method, click?.clickId);
 	return { output, item };
 }

@@ -4,9 +4,9 @@
  * `Z`), money as canonical decimal strings, JSON as JSON text.
  */
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { normalizeDecimal } from '../model/money';
-import type { ConversionKey, LedgerKind } from './types';
+import type { ClaimHolder, ClaimOptions, ConversionKey, LedgerKind } from './types';
 import type { ConversionStatus } from '../model';
 
 const STATUSES: readonly ConversionStatus[] = ['approved', 'pending', 'rejected', 'reversed'];
@@ -96,6 +96,34 @@ export function optionalJsonText(value: unknown): string | null {
 export function conversionKeyParts(key: ConversionKey): [string, string, string] {
 	if (!key || typeof key !== 'object') throw new StoreInputError('a conversion key needs network, transactionId and eventName');
 	return [requireText(key.network, 'network'), requireText(key.transactionId, 'transactionId'), requireText(key.eventName, 'eventName')];
+}
+
+/** How long a pending claim belongs to its holder unless the claimer says otherwise: 2 minutes. */
+export const DEFAULT_CLAIM_LEASE_MS = 2 * 60_000;
+/** The longest lease a claimer may ask for: a week. */
+export const MAX_CLAIM_LEASE_MS = 7 * 24 * 3_600_000;
+
+/** The lease of a claim, checked: a whole number of milliseconds from 1 to a week (default 2 minutes). */
+export function claimLeaseMs(options: ClaimOptions | undefined): number {
+	if (options !== undefined && (options === null || typeof options !== 'object')) throw new StoreInputError('claim options must be an object such as { leaseMs: 120000 }');
+	const leaseMs = options?.leaseMs ?? DEFAULT_CLAIM_LEASE_MS;
+	if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_CLAIM_LEASE_MS) {
+		throw new StoreInputError(`leaseMs must be a whole number of milliseconds from 1 to ${MAX_CLAIM_LEASE_MS}; got ${String(options?.leaseMs)}`);
+	}
+	return leaseMs;
+}
+
+/** A new holder token: 128 random bits. */
+export function claimToken(): string {
+	return randomBytes(16).toString('base64url');
+}
+
+/** The holder token given to completeClaim or releaseClaim, checked (null when none was given). */
+export function holderToken(holder: ClaimHolder | undefined, required: boolean): string | null {
+	if (holder !== undefined && (holder === null || typeof holder !== 'object')) throw new StoreInputError('the claim holder must be an object such as { token }');
+	const token = holder?.token;
+	if (token === undefined && !required) return null;
+	return requireText(token, 'token');
 }
 
 /**

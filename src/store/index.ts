@@ -1,4 +1,4 @@
 // The tracking store's public face. Implementations: ./sqlite.ts (node:sqlite, the embedded default)
 // and ./postgres.ts (pg, for n8n in queue mode). The helpers below are shared by both and by the nodes.
 export * from './types';
-export { openStore, sharedStore, closeSharedStores, defaultSqlitePath, conversionIdFor, storeKeyOf } from './open';
+export { openStore, sharedStore, closeSharedStores, defaultSqlitePath, conversionIdFor, storeKeyOf, DEFAULT_CLAIM_LEASE_MS } from './open';

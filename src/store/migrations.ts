@@ -4,8 +4,8 @@
  * Two processes opening at once serialize on a lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped
  * advisory lock per schema), and the second finds the work done.
  *
- * Never edit a migration that has shipped: add the next version. Later work (payout batches, issue 5) adds
- * tables as new versions.
+ * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
+ * (state, holder, takeovers); later work (payout batches, issue 5) adds tables as new versions.
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -212,6 +212,25 @@ export const MIGRATIONS: readonly Migration[] = [
 				click_id TEXT,
 				linked_at TIMESTAMPTZ NOT NULL
 			)`,
+		],
+	},
+	{
+		version: 2,
+		// A claim taken by a process that died before saving its conversion must not make every retry a
+		// duplicate: claims become leases. Rows already there were claimed and saved by the code before this
+		// version, so they are done; the default stays 'done', so a claim written by an older version of the
+		// package (which never completes claims) keeps meaning what it meant then.
+		name: 'leased dedup claims: state (pending, done, released), holder token, takeover count',
+		sqlite: [
+			`ALTER TABLE conversion_claims ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done', 'released'))`,
+			`ALTER TABLE conversion_claims ADD COLUMN holder TEXT`,
+			`ALTER TABLE conversion_claims ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0`,
+		],
+		postgres: (s) => [
+			`ALTER TABLE ${s}conversion_claims
+				ADD COLUMN state TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done', 'released')),
+				ADD COLUMN holder TEXT,
+				ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0`,
 		],
 	},
 ];

@@ -13,7 +13,7 @@ import { DEFAULT_POSTGRES_SCHEMA, describePostgresTarget, openPostgresStore, pos
 import { openSqliteStore } from './sqlite';
 import type { StoreConfig, TrackingStore } from './types';
 
-export { conversionIdFor } from './common';
+export { conversionIdFor, DEFAULT_CLAIM_LEASE_MS } from './common';
 
 /** The file name of the embedded store inside the n8n user folder. */
 export const SQLITE_FILE_NAME = 'postback-tracking.sqlite';
@@ -137,12 +137,15 @@ function sharedHandle(store: TrackingStore): TrackingStore {
 		findClick: (clickId) => store.findClick(clickId),
 		findClicksByVisitor: (visitorId, since) => store.findClicksByVisitor(visitorId, since),
 		findClicksByIpAndUserAgent: (ip, userAgent, since) => store.findClicksByIpAndUserAgent(ip, userAgent, since),
-		claimConversion: (key) => store.claimConversion(key),
+		claimConversion: (key, options) => store.claimConversion(key, options),
+		claimConversionDetailed: (key, options) => store.claimConversionDetailed(key, options),
+		completeClaim: (key, holder) => store.completeClaim(key, holder),
+		releaseClaim: (key, holder) => store.releaseClaim(key, holder),
 		nextClickSequence: (clickId) => store.nextClickSequence(clickId),
 		saveConversion: (conversion) => store.saveConversion(conversion),
 		getConversion: (id) => store.getConversion(id),
 		findConversionsByTransaction: (network, transactionId) => store.findConversionsByTransaction(network, transactionId),
-		appendStatus: (change) => store.appendStatus(change),
+		appendStatus: (change, options) => store.appendStatus(change, options),
 		statusHistory: (conversionId) => store.statusHistory(conversionId),
 		addLedgerEntry: (entry) => store.addLedgerEntry(entry),
 		listLedger: (filter) => store.listLedger(filter),

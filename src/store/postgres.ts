@@ -10,7 +10,7 @@
  */
 
 import type { Pool, PoolConfig } from 'pg';
-import { conversionKeyParts, isoTime, optionalText, requireText, StoreInputError } from './common';
+import { claimLeaseMs, claimToken, conversionKeyParts, holderToken, isoTime, optionalText, requireText, status as checkedStatus, StoreInputError } from './common';
 import { migratePostgres } from './migrations';
 import {
 	CLICK_COLUMNS,
@@ -26,6 +26,9 @@ import {
 	statusChangeValues,
 } from './rows';
 import type {
+	ClaimHolder,
+	ClaimOptions,
+	ClaimOutcome,
 	ClaimResult,
 	ClickRecord,
 	ConversionKey,
@@ -35,6 +38,7 @@ import type {
 	StoredConversion,
 	TrackingStore,
 } from './types';
+import type { ConversionStatus } from '../model';
 
 export const DEFAULT_POSTGRES_SCHEMA = 'postback';
 export const DEFAULT_POOL_SIZE = 5;
@@ -182,10 +186,38 @@ class PostgresStore implements TrackingStore {
 		return rows.map(clickFromRow);
 	}
 
-	async claimConversion(key: ConversionKey): Promise<ClaimResult> {
+	async claimConversion(key: ConversionKey, options?: ClaimOptions): Promise<ClaimResult> {
+		const outcome = await this.claim(key, options, false);
+		// Without a lease the caller guards nothing that could crash halfway: the claim is final at once.
+		if (outcome.result === 'first' && options?.leaseMs === undefined) await this.completeClaim(key, { token: outcome.token });
+		return outcome.result;
+	}
+
+	async claimConversionDetailed(key: ConversionKey, options?: ClaimOptions): Promise<ClaimOutcome> {
+		return await this.claim(key, options, true);
+	}
+
+	private async claim(key: ConversionKey, options: ClaimOptions | undefined, detailed: boolean): Promise<ClaimOutcome> {
 		const parts = conversionKeyParts(key);
-		const { rowCount } = await this.query(this.sql.claim, [...parts, new Date().toISOString()]);
-		return rowCount === 1 ? 'first' : 'duplicate';
+		const leaseMs = claimLeaseMs(options);
+		const token = claimToken();
+		const { rows } = await this.query(this.sql.claim, [...parts, token, leaseMs]);
+		if (rows[0]) return { result: 'first', state: Number(rows[0].takeovers) === 0 ? 'new' : 'taken-over', token, claimedAt: String(rows[0].claimed_at) };
+		if (!detailed) return { result: 'duplicate', state: 'in-flight' };
+		// Only says why it is a duplicate (the decision above is final): a claim is never deleted, so the row is there.
+		const { rows: [row] } = await this.query(this.sql.claimState, parts);
+		return { result: 'duplicate', state: row?.state === 'done' ? 'done' : 'in-flight', ...(row ? { claimedAt: String(row.claimed_at) } : {}) };
+	}
+
+	async completeClaim(key: ConversionKey, holder?: ClaimHolder): Promise<boolean> {
+		const parts = conversionKeyParts(key);
+		const token = holderToken(holder, false);
+		return (await this.query(this.sql.completeClaim, [...parts, token])).rowCount === 1;
+	}
+
+	async releaseClaim(key: ConversionKey, holder: ClaimHolder & { token: string }): Promise<boolean> {
+		const parts = conversionKeyParts(key);
+		return (await this.query(this.sql.releaseClaim, [...parts, holderToken(holder, true)])).rowCount === 1;
 	}
 
 	async nextClickSequence(clickId: string): Promise<number> {
@@ -208,11 +240,15 @@ class PostgresStore implements TrackingStore {
 		return rows.map(conversionFromRow);
 	}
 
-	async appendStatus(change: StatusChange): Promise<void> {
+	async appendStatus(change: StatusChange, options?: { from?: ConversionStatus }): Promise<boolean> {
 		const values = statusChangeValues(change);
-		// The UPDATE locks the conversion row first, so concurrent changes append in the order they update.
-		const { rowCount } = await this.query(this.sql.appendStatus, values);
-		if (rowCount !== 1) throw new Error(`Tracking store: no conversion with id ${JSON.stringify(values[0])}`);
+		const from = options?.from === undefined ? null : checkedStatus(options.from, 'from');
+		// The UPDATE locks the conversion row first, so concurrent changes append in the order they update; with
+		// `from`, a change that waited for the lock sees the status the other one wrote and updates nothing.
+		const { rowCount } = await this.query(this.sql.appendStatus, [...values, from]);
+		if (rowCount === 1) return true;
+		if (from !== null && (await this.query(this.sql.conversionExists, [values[0]])).rowCount === 1) return false;
+		throw new Error(`Tracking store: no conversion with id ${JSON.stringify(values[0])}`);
 	}
 
 	async statusHistory(conversionId: string): Promise<StatusChange[]> {
@@ -272,8 +308,21 @@ function statements(s: string) {
 		clicksByVisitor: `${clickSelect} WHERE md5(visitor_id) = md5($1) AND visitor_id = $1 AND clicked_at >= $2 ORDER BY clicked_at, seq`,
 		clicksByIpAndUserAgent: `${clickSelect} WHERE ip = $1 AND md5(user_agent) = md5($2) AND user_agent = $2 AND clicked_at >= $3
 			ORDER BY clicked_at DESC, seq DESC`,
-		claim: `INSERT INTO ${s}conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING RETURNING 1`,
+		// The claim in one statement: insert the key as pending, or take over a claim that was released or whose
+		// holder's lease ran out by the server's clock. A concurrent claimer waits for the row lock and then
+		// re-checks the condition against the row the other one wrote, so exactly one of them takes it.
+		// RETURNING gives a row only when this statement took the claim; takeovers is 0 only when it inserted it.
+		claim: `INSERT INTO ${s}conversion_claims AS claim (network, transaction_id, event_name, claimed_at, state, holder)
+			VALUES ($1, $2, $3, now(), 'pending', $4)
+			ON CONFLICT (network, transaction_id, event_name) DO UPDATE
+				SET claimed_at = excluded.claimed_at, state = 'pending', holder = excluded.holder, takeovers = claim.takeovers + 1
+				WHERE claim.state = 'released' OR (claim.state = 'pending' AND claim.claimed_at < now() - $5::double precision * interval '1 millisecond')
+			RETURNING claim.takeovers, ${iso('claimed_at')}`,
+		claimState: `SELECT state, ${iso('claimed_at')} FROM ${s}conversion_claims WHERE network = $1 AND transaction_id = $2 AND event_name = $3`,
+		completeClaim: `UPDATE ${s}conversion_claims SET state = 'done'
+			WHERE network = $1 AND transaction_id = $2 AND event_name = $3 AND ($4::text IS NULL OR holder = $4::text)`,
+		releaseClaim: `UPDATE ${s}conversion_claims SET state = 'released'
+			WHERE network = $1 AND transaction_id = $2 AND event_name = $3 AND holder = $4 AND state = 'pending'`,
 		nextSequence: `INSERT INTO ${s}click_sequences AS sequence (click_id, n) VALUES ($1, 1)
 			ON CONFLICT (click_id) DO UPDATE SET n = sequence.n + 1 RETURNING n`,
 		saveConversion: `WITH inserted AS (
@@ -284,9 +333,10 @@ function statements(s: string) {
 			)
 			INSERT INTO ${s}conversion_status_history (conversion_id, status, at) SELECT id, status, recorded_at FROM inserted`,
 		getConversion: `${conversionSelect} WHERE id = $1`,
+		conversionExists: `SELECT 1 FROM ${s}conversions WHERE id = $1`,
 		conversionsByTransaction: `${conversionSelect} WHERE network = $1 AND transaction_id = $2 ORDER BY occurred_at, seq`,
 		appendStatus: `WITH updated AS (
-				UPDATE ${s}conversions SET status = $2::text WHERE id = $1 RETURNING id
+				UPDATE ${s}conversions SET status = $2::text WHERE id = $1 AND ($5::text IS NULL OR status = $5::text) RETURNING id
 			)
 			INSERT INTO ${s}conversion_status_history (conversion_id, status, at, detail) SELECT id, $2::text, $3::timestamptz, $4::json FROM updated`,
 		statusHistory: `SELECT conversion_id, status, ${iso('at')}, detail FROM ${s}conversion_status_history WHERE conversion_id = $1 ORDER BY seq`,

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { conversionKeyParts, isoTime, optionalText, requireText } from './common';
+import { claimLeaseMs, claimToken, conversionKeyParts, holderToken, isoTime, optionalText, requireText, status as checkedStatus } from './common';
 import { migrateSqlite } from './migrations';
 import {
 	CLICK_COLUMNS,
@@ -27,6 +27,9 @@ import {
 	statusChangeValues,
 } from './rows';
 import type {
+	ClaimHolder,
+	ClaimOptions,
+	ClaimOutcome,
 	ClaimResult,
 	ClickRecord,
 	ConversionKey,
@@ -36,6 +39,7 @@ import type {
 	StoredConversion,
 	TrackingStore,
 } from './types';
+import type { ConversionStatus } from '../model';
 
 /** How long a write waits for another process's lock before failing. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -72,6 +76,22 @@ export async function openSqliteStore(path: string): Promise<TrackingStore> {
 	}
 	return new SqliteStore(db);
 }
+
+/** SQLite's clock as the text every time column holds (`toISOString()`'s form); `'now'` is fixed for one statement. */
+const SQLITE_NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+
+/**
+ * The claim, in one statement: insert the key as pending, or take over a claim that was released or whose
+ * holder's lease ran out (the cutoff is `'now'` minus the lease, the `?` modifier). RETURNING gives a row only
+ * when this statement took the claim; takeovers is 0 only when it inserted it.
+ */
+const CLAIM_UPSERT = `INSERT INTO conversion_claims (network, transaction_id, event_name, claimed_at, state, holder)
+	VALUES (?, ?, ?, ${SQLITE_NOW}, 'pending', ?)
+	ON CONFLICT (network, transaction_id, event_name) DO UPDATE
+		SET claimed_at = excluded.claimed_at, state = 'pending', holder = excluded.holder, takeovers = takeovers + 1
+		WHERE state = 'released' OR (state = 'pending' AND claimed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))
+	RETURNING takeovers, claimed_at`;
+const CLAIM_KEY = 'network = ? AND transaction_id = ? AND event_name = ?';
 
 const CLICK_INSERT = `INSERT INTO clicks (click_id, clicked_at, ${CLICK_COLUMNS.map(([column]) => column).join(', ')}, utm)
 	VALUES (${Array.from({ length: CLICK_COLUMNS.length + 3 }, () => '?').join(', ')})
@@ -148,16 +168,41 @@ class SqliteStore implements TrackingStore {
 		return rows.map((row) => clickFromRow(row));
 	}
 
-	async claimConversion(key: ConversionKey): Promise<ClaimResult> {
-		const [network, transactionId, eventName] = conversionKeyParts(key);
-		const changes = this.run(
-			'INSERT INTO conversion_claims (network, transaction_id, event_name, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-			network,
-			transactionId,
-			eventName,
-			new Date().toISOString(),
-		);
-		return changes === 1 ? 'first' : 'duplicate';
+	async claimConversion(key: ConversionKey, options?: ClaimOptions): Promise<ClaimResult> {
+		const outcome = this.claim(key, options, false);
+		// Without a lease the caller guards nothing that could crash halfway: the claim is final at once.
+		if (outcome.result === 'first' && options?.leaseMs === undefined) await this.completeClaim(key, { token: outcome.token });
+		return outcome.result;
+	}
+
+	async claimConversionDetailed(key: ConversionKey, options?: ClaimOptions): Promise<ClaimOutcome> {
+		return this.claim(key, options, true);
+	}
+
+	private claim(key: ConversionKey, options: ClaimOptions | undefined, detailed: boolean): ClaimOutcome {
+		const parts = conversionKeyParts(key);
+		const leaseMs = claimLeaseMs(options);
+		const token = claimToken();
+		const taken = this.get(CLAIM_UPSERT, ...parts, token, `-${leaseMs / 1000} seconds`);
+		if (taken) return { result: 'first', state: Number(taken.takeovers) === 0 ? 'new' : 'taken-over', token, claimedAt: String(taken.claimed_at) };
+		if (!detailed) return { result: 'duplicate', state: 'in-flight' };
+		// Only says why it is a duplicate (the decision above is final): a claim is never deleted, so the row is there.
+		const row = this.get(`SELECT state, claimed_at FROM conversion_claims WHERE ${CLAIM_KEY}`, ...parts);
+		return { result: 'duplicate', state: row?.state === 'done' ? 'done' : 'in-flight', ...(row ? { claimedAt: String(row.claimed_at) } : {}) };
+	}
+
+	async completeClaim(key: ConversionKey, holder?: ClaimHolder): Promise<boolean> {
+		const parts = conversionKeyParts(key);
+		const token = holderToken(holder, false);
+		return token === null
+			? this.run(`UPDATE conversion_claims SET state = 'done' WHERE ${CLAIM_KEY}`, ...parts) === 1
+			: this.run(`UPDATE conversion_claims SET state = 'done' WHERE ${CLAIM_KEY} AND holder = ?`, ...parts, token) === 1;
+	}
+
+	async releaseClaim(key: ConversionKey, holder: ClaimHolder & { token: string }): Promise<boolean> {
+		const parts = conversionKeyParts(key);
+		const token = holderToken(holder, true)!;
+		return this.run(`UPDATE conversion_claims SET state = 'released' WHERE ${CLAIM_KEY} AND holder = ? AND state = 'pending'`, ...parts, token) === 1;
 	}
 
 	async nextClickSequence(clickId: string): Promise<number> {
@@ -192,13 +237,20 @@ class SqliteStore implements TrackingStore {
 		return rows.map((row) => conversionFromRow(row));
 	}
 
-	async appendStatus(change: StatusChange): Promise<void> {
+	async appendStatus(change: StatusChange, options?: { from?: ConversionStatus }): Promise<boolean> {
 		const [conversionId, newStatus, at, detail] = statusChangeValues(change);
-		this.transaction(() => {
-			if (this.run('UPDATE conversions SET status = ? WHERE id = ?', newStatus, conversionId) !== 1) {
+		const from = options?.from === undefined ? null : checkedStatus(options.from, 'from');
+		return this.transaction(() => {
+			const updated =
+				from === null
+					? this.run('UPDATE conversions SET status = ? WHERE id = ?', newStatus, conversionId)
+					: this.run('UPDATE conversions SET status = ? WHERE id = ? AND status = ?', newStatus, conversionId, from);
+			if (updated !== 1) {
+				if (from !== null && this.get('SELECT 1 AS found FROM conversions WHERE id = ?', conversionId)) return false;
 				throw new Error(`Tracking store: no conversion with id ${JSON.stringify(conversionId)}`);
 			}
 			this.run('INSERT INTO conversion_status_history (conversion_id, status, at, detail) VALUES (?, ?, ?, ?)', conversionId, newStatus, at, detail);
+			return true;
 		});
 	}
 

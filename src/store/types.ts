@@ -61,6 +61,37 @@ export interface ConversionKey {
 
 export type ClaimResult = 'first' | 'duplicate';
 
+/**
+ * How a claim came out. First: `new` (nobody had claimed the key) or `taken-over` (an earlier holder's lease
+ * ran out, or it released the claim, before the claim was completed). Duplicate: `done` (completed: a
+ * duplicate for ever) or `in-flight` (another holder is working on it and its lease has not run out).
+ */
+export type ClaimState = 'new' | 'taken-over' | 'done' | 'in-flight';
+
+export interface ClaimOptions {
+	/**
+	 * How long a pending claim belongs to its holder, in milliseconds (a whole number from 1 to a week;
+	 * default DEFAULT_CLAIM_LEASE_MS, 2 minutes). A claim still pending when this much time has passed since
+	 * it was taken is taken over by the next claimer. The lease is the claimer's view: every process working
+	 * on the same keys should use the same value, longer than the work between claiming and completing.
+	 */
+	leaseMs?: number;
+}
+
+export interface ClaimOutcome {
+	result: ClaimResult;
+	state: ClaimState;
+	/** On 'first': this holder's token, for completeClaim and releaseClaim (they only act while the claim is still this holder's). */
+	token?: string;
+	/** When the current holder took the claim (the database's clock), ISO 8601 UTC. Absent when the claim could not be read back. */
+	claimedAt?: string;
+}
+
+export interface ClaimHolder {
+	/** The token from claimConversionDetailed: completes or releases the claim only if it is still this holder's. */
+	token?: string;
+}
+
 /** A conversion as the funnel decided it, kept with its status history. */
 export interface StoredConversion {
 	/** Deterministic: derived from (network, transactionId, eventName), or random when there is no transaction id. */
@@ -133,10 +164,39 @@ export interface TrackingStore {
 	findClicksByIpAndUserAgent(ip: string, userAgent: string, since: string): Promise<ClickRecord[]>;
 
 	/**
-	 * The dedup decision: an atomic insert-if-absent on (network, transactionId, eventName). Every part
-	 * must be non-empty; an empty part throws, because a key built from an empty part collides.
+	 * The dedup decision on (network, transactionId, eventName), as a leased claim: one atomic statement that
+	 * inserts the key as `pending` ('first'), or takes over a pending claim whose lease has run out or that
+	 * was released ('first'), or changes nothing ('duplicate': the claim is done, or another holder's lease
+	 * still runs). Concurrent claimers of one key, in any number of processes, get exactly one 'first'.
+	 *
+	 * The holder must call completeClaim once the work the claim guards is saved (or releaseClaim when it
+	 * fails): a claim left pending, as by a process that died, is taken over by the first claim after its
+	 * lease, so the work is redone instead of lost. That work must therefore be idempotent.
+	 *
+	 * Leases are timed by the database's clock, never a process's: PostgreSQL's `now()` (one clock for every
+	 * worker in queue mode); SQLite's `'now'` (the host's clock, shared by every process that opens the file,
+	 * since a SQLite file is only ever shared on one host).
+	 *
+	 * Every part must be non-empty; an empty part throws, because a key built from an empty part collides.
+	 *
+	 * Without `options.leaseMs` the claim is completed at once (a plain, permanent insert-if-absent: the
+	 * library's simple contract). Pass a lease, or use claimConversionDetailed, to guard work that must
+	 * survive a crash between claiming and saving (the Conversion Funnel does).
 	 */
-	claimConversion(key: ConversionKey): Promise<ClaimResult>;
+	claimConversion(key: ConversionKey, options?: ClaimOptions): Promise<ClaimResult>;
+	/** claimConversion, telling how it came out (new, taken over, done, in flight), with the holder's token on 'first'. */
+	claimConversionDetailed(key: ConversionKey, options?: ClaimOptions): Promise<ClaimOutcome>;
+	/**
+	 * Marks a claim done: a duplicate for ever after. With a token, only while the claim is still that
+	 * holder's (false once another claimer has taken it over); without one, whoever holds it. Idempotent.
+	 * Resolves to false when there is no such claim (or it is not the token's).
+	 */
+	completeClaim(key: ConversionKey, holder?: ClaimHolder): Promise<boolean>;
+	/**
+	 * Gives a pending claim up at once (its work failed): the next claimer takes it over without waiting for
+	 * the lease. Only the holder (its token) can release, and never a completed claim; false otherwise.
+	 */
+	releaseClaim(key: ConversionKey, holder: ClaimHolder & { token: string }): Promise<boolean>;
 	/** Atomic per-click counter (1, 2, 3, …) for TUNE's repeat sequence on one click id. */
 	nextClickSequence(clickId: string): Promise<number>;
 
@@ -145,8 +205,13 @@ export interface TrackingStore {
 	getConversion(id: string): Promise<StoredConversion | undefined>;
 	/** Conversions of one network transaction (every event name), oldest first: links a reversal to its original. */
 	findConversionsByTransaction(network: string, transactionId: string): Promise<StoredConversion[]>;
-	/** Appends to the status history and updates the current status; history lines are never changed. */
-	appendStatus(change: StatusChange): Promise<void>;
+	/**
+	 * Appends to the status history and updates the current status; history lines are never changed.
+	 * With `from`, only if the current status is still `from` (one atomic compare-and-set): resolves to false,
+	 * appending nothing, when it is not, so a change decided on a stale read (or made twice) is not applied.
+	 * Throws when there is no such conversion.
+	 */
+	appendStatus(change: StatusChange, options?: { from?: ConversionStatus }): Promise<boolean>;
 	statusHistory(conversionId: string): Promise<StatusChange[]>;
 
 	/** Adds a ledger line; an id already present is a no-op that returns false. */

@@ -4,8 +4,8 @@
  */
 
 import fc from 'fast-check';
-import { conversionIdFor } from '../../src/store';
-import type { ClickRecord, LedgerEntry, StoredConversion, TrackingStore } from '../../src/store';
+import { conversionIdFor, DEFAULT_CLAIM_LEASE_MS } from '../../src/store';
+import type { ClaimOutcome, ClickRecord, ConversionKey, LedgerEntry, StoredConversion, TrackingStore } from '../../src/store';
 import { LATEST_VERSION, MIGRATIONS } from '../../src/store/migrations';
 
 export interface StoreHarness {
@@ -242,6 +242,148 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 			});
 		});
 
+		describe('leased claims', () => {
+			const key = (transactionId: string): ConversionKey => ({ network: 'lease', transactionId, eventName: 'Purchase' });
+			/** Moves a claim's time far into the past (as if its holder died long ago), by the database's own column. */
+			const expire = (transactionId: string) =>
+				harness.query(`UPDATE conversion_claims SET claimed_at = '2000-01-01T00:00:00.000Z' WHERE network = 'lease' AND transaction_id = '${transactionId}'`);
+			const row = async (transactionId: string) => {
+				const [found] = await harness.query(`SELECT state, holder, takeovers FROM conversion_claims WHERE network = 'lease' AND transaction_id = '${transactionId}'`);
+				return found ? { state: found.state, holder: found.holder, takeovers: Number(found.takeovers) } : undefined;
+			};
+			const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+			it('a new claim is pending, with a holder token and the database’s time; within the lease it is an in-flight duplicate', async () => {
+				const before = Date.now();
+				const first = await store.claimConversionDetailed(key('new'));
+				expect(first).toStrictEqual({ result: 'first', state: 'new', token: expect.stringMatching(/^[\w-]{22}$/), claimedAt: expect.any(String) });
+				// The database's clock, on this host (SQLite) or a local server (PostgreSQL): close to ours.
+				expect(Math.abs(Date.parse(first.claimedAt!) - before)).toBeLessThan(5000);
+				expect(first.claimedAt).toBe(new Date(Date.parse(first.claimedAt!)).toISOString());
+				expect(await row('new')).toEqual({ state: 'pending', holder: first.token, takeovers: 0 });
+
+				for (const leaseMs of [undefined, DEFAULT_CLAIM_LEASE_MS, 60_000]) {
+					expect(await store.claimConversionDetailed(key('new'), leaseMs === undefined ? undefined : { leaseMs })).toStrictEqual({
+						result: 'duplicate',
+						state: 'in-flight',
+						claimedAt: first.claimedAt,
+					});
+				}
+				expect(await store.claimConversion(key('new'))).toBe('duplicate');
+				expect(await row('new')).toEqual({ state: 'pending', holder: first.token, takeovers: 0 });
+			});
+
+			it('takes a pending claim over once its lease has run out, and only then', async () => {
+				const first = await store.claimConversionDetailed(key('expired'));
+				await expire('expired');
+				const second = await store.claimConversionDetailed(key('expired'));
+				expect(second).toMatchObject({ result: 'first', state: 'taken-over' });
+				expect(second.token).not.toBe(first.token);
+				expect(Math.abs(Date.parse(second.claimedAt!) - Date.now())).toBeLessThan(5000);
+				expect(await row('expired')).toEqual({ state: 'pending', holder: second.token, takeovers: 1 });
+				// The new holder's lease runs from now: no second takeover.
+				expect(await store.claimConversionDetailed(key('expired'))).toMatchObject({ result: 'duplicate', state: 'in-flight' });
+				expect(await store.claimConversion(key('expired'))).toBe('duplicate');
+				// The old holder can no longer complete (or release) it; the new one can.
+				expect(await store.completeClaim(key('expired'), { token: first.token })).toBe(false);
+				expect(await store.releaseClaim(key('expired'), { token: first.token! })).toBe(false);
+				expect(await store.completeClaim(key('expired'), { token: second.token })).toBe(true);
+				expect(await row('expired')).toEqual({ state: 'done', holder: second.token, takeovers: 1 });
+			});
+
+			it('the lease is timed by the database’s clock and is the claimer’s: a short lease takes over, a long one does not', async () => {
+				await store.claimConversionDetailed(key('clock'));
+				await sleep(80);
+				expect(await store.claimConversionDetailed(key('clock'), { leaseMs: 60_000 })).toMatchObject({ result: 'duplicate', state: 'in-flight' });
+				expect(await store.claimConversionDetailed(key('clock'), { leaseMs: 20 })).toMatchObject({ result: 'first', state: 'taken-over' });
+				expect(await store.claimConversionDetailed(key('clock'), { leaseMs: 60_000 })).toMatchObject({ result: 'duplicate', state: 'in-flight' });
+				// claimConversion takes the same options.
+				await sleep(80);
+				expect(await store.claimConversion(key('clock'), { leaseMs: 20 })).toBe('first');
+				expect((await row('clock'))?.takeovers).toBe(2);
+			});
+
+			it('a completed claim is a duplicate for ever: no lease, however short or old, takes it over', async () => {
+				const first = await store.claimConversionDetailed(key('done'));
+				expect(await store.completeClaim(key('done'), { token: first.token })).toBe(true);
+				await expire('done');
+				for (const leaseMs of [1, 1000, DEFAULT_CLAIM_LEASE_MS]) {
+					expect(await store.claimConversionDetailed(key('done'), { leaseMs })).toStrictEqual({ result: 'duplicate', state: 'done', claimedAt: '2000-01-01T00:00:00.000Z' });
+					expect(await store.claimConversion(key('done'), { leaseMs })).toBe('duplicate');
+				}
+				// Completing again is idempotent; a completed claim cannot be released.
+				expect(await store.completeClaim(key('done'), { token: first.token })).toBe(true);
+				expect(await store.completeClaim(key('done'))).toBe(true);
+				expect(await store.releaseClaim(key('done'), { token: first.token! })).toBe(false);
+				expect(await row('done')).toEqual({ state: 'done', holder: first.token, takeovers: 0 });
+			});
+
+			it('claimConversion without a lease is the plain library contract: the claim is final at once', async () => {
+				expect(await store.claimConversion(key('plain'))).toBe('first');
+				expect(await row('plain')).toMatchObject({ state: 'done' });
+				await expire('plain');
+				expect(await store.claimConversion(key('plain'))).toBe('duplicate');
+				expect(await store.claimConversionDetailed(key('plain'), { leaseMs: 1 })).toMatchObject({ result: 'duplicate', state: 'done' });
+			});
+
+			it('completeClaim without a token completes whoever holds the claim; an unknown key is false', async () => {
+				await store.claimConversion(key('anyone'));
+				expect(await store.completeClaim(key('anyone'))).toBe(true);
+				expect(await store.claimConversionDetailed(key('anyone'), { leaseMs: 1 })).toMatchObject({ result: 'duplicate', state: 'done' });
+				expect(await store.completeClaim(key('nobody'))).toBe(false);
+				expect(await store.completeClaim(key('nobody'), { token: 'tok' })).toBe(false);
+				// Completing does not claim.
+				expect(await store.claimConversion(key('nobody'))).toBe('first');
+			});
+
+			it('a released claim is taken over by the next claimer at once; only its holder can release it, once', async () => {
+				const first = await store.claimConversionDetailed(key('released'));
+				expect(await store.releaseClaim(key('released'), { token: 'someone-else' })).toBe(false);
+				expect(await store.releaseClaim(key('released'), { token: first.token! })).toBe(true);
+				expect(await store.releaseClaim(key('released'), { token: first.token! })).toBe(false);
+				expect(await row('released')).toEqual({ state: 'released', holder: first.token, takeovers: 0 });
+				const second = await store.claimConversionDetailed(key('released'), { leaseMs: DEFAULT_CLAIM_LEASE_MS });
+				expect(second).toMatchObject({ result: 'first', state: 'taken-over' });
+				expect(await store.claimConversionDetailed(key('released'))).toMatchObject({ result: 'duplicate', state: 'in-flight' });
+				expect(await store.completeClaim(key('released'), { token: first.token })).toBe(false);
+				expect(await store.completeClaim(key('released'), { token: second.token })).toBe(true);
+			});
+
+			it('concurrent takeovers of one expired claim inside a process yield exactly one first', async () => {
+				for (const transactionId of ['race-expired', 'race-released']) {
+					const held = await store.claimConversionDetailed(key(transactionId));
+					if (transactionId === 'race-released') await store.releaseClaim(key(transactionId), { token: held.token! });
+					else await expire(transactionId);
+					const outcomes = await Promise.all(Array.from({ length: 25 }, () => store.claimConversionDetailed(key(transactionId))));
+					const firsts = outcomes.filter((outcome) => outcome.result === 'first');
+					expect(firsts).toHaveLength(1);
+					expect(firsts[0].state).toBe('taken-over');
+					expect(outcomes.filter((outcome) => outcome.result === 'duplicate').every((outcome) => outcome.state === 'in-flight')).toBe(true);
+					expect(await row(transactionId)).toEqual({ state: 'pending', holder: firsts[0].token, takeovers: 1 });
+				}
+			});
+
+			it('concurrent claims of a fresh key yield exactly one first (new) and in-flight duplicates', async () => {
+				const outcomes: ClaimOutcome[] = await Promise.all(Array.from({ length: 25 }, () => store.claimConversionDetailed(key('race-new'))));
+				expect(outcomes.filter((outcome) => outcome.result === 'first').map((outcome) => outcome.state)).toEqual(['new']);
+				expect(outcomes.filter((outcome) => outcome.state === 'in-flight')).toHaveLength(24);
+			});
+
+			it('refuses a bad lease, key or token, claiming nothing', async () => {
+				for (const leaseMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 8 * 24 * 3_600_000, '100' as unknown as number]) {
+					await expect(store.claimConversionDetailed(key('bad'), { leaseMs })).rejects.toThrow(/leaseMs/);
+					await expect(store.claimConversion(key('bad'), { leaseMs })).rejects.toThrow(/leaseMs/);
+				}
+				await expect(store.claimConversion(key('bad'), null as never)).rejects.toThrow(/options/);
+				await expect(store.completeClaim({ ...key('bad'), network: '' })).rejects.toThrow(/network/);
+				await expect(store.releaseClaim({ ...key('bad'), eventName: ' ' }, { token: 't' })).rejects.toThrow(/eventName/);
+				await expect(store.releaseClaim(key('bad'), {} as never)).rejects.toThrow(/token/);
+				await expect(store.completeClaim(key('bad'), { token: '' })).rejects.toThrow(/token/);
+				expect(await row('bad')).toBeUndefined();
+				expect(await store.claimConversionDetailed(key('bad'), { leaseMs: 1 })).toMatchObject({ result: 'first', state: 'new' });
+			});
+		});
+
 		describe('click sequences', () => {
 			it('count 1, 2, 3 per click id, independently', async () => {
 				expect(await store.nextClickSequence('clk_a')).toBe(1);
@@ -378,6 +520,35 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				await expect(store.appendStatus({ conversionId: 'cv_ghost', status: 'approved', at: '2024-05-01T00:00:00Z' })).rejects.toThrow(/cv_ghost/);
 				expect(await store.statusHistory('cv_ghost')).toEqual([]);
 				await expect(store.appendStatus({ conversionId: conversion().id, status: 'maybe' as never, at: '2024-05-01T00:00:00Z' })).rejects.toThrow(/status/);
+			});
+
+			it('with `from`, appends only while the status is still `from` (compare-and-set)', async () => {
+				const saved = conversion();
+				await store.saveConversion(saved);
+				expect(await store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-02T00:00:00.000Z' }, { from: 'pending' })).toBe(true);
+				// Decided against a stale read (or made a second time): not applied.
+				expect(await store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-02T00:00:01.000Z' }, { from: 'pending' })).toBe(false);
+				expect(await store.appendStatus({ conversionId: saved.id, status: 'rejected', at: '2024-05-02T00:00:02.000Z' }, { from: 'pending' })).toBe(false);
+				expect((await store.statusHistory(saved.id)).map((line) => line.status)).toEqual(['pending', 'approved']);
+				expect((await store.getConversion(saved.id))?.status).toBe('approved');
+				expect(await store.appendStatus({ conversionId: saved.id, status: 'reversed', at: '2024-05-03T00:00:00.000Z' }, { from: 'approved' })).toBe(true);
+				expect((await store.statusHistory(saved.id)).map((line) => line.status)).toEqual(['pending', 'approved', 'reversed']);
+				// Without `from`, as before: always appended.
+				expect(await store.appendStatus({ conversionId: saved.id, status: 'reversed', at: '2024-05-04T00:00:00.000Z' })).toBe(true);
+				await expect(store.appendStatus({ conversionId: 'cv_ghost', status: 'approved', at: '2024-05-01T00:00:00Z' }, { from: 'pending' })).rejects.toThrow(/cv_ghost/);
+				await expect(store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-01T00:00:00Z' }, { from: 'paid' as never })).rejects.toThrow(/from/);
+			});
+
+			it('concurrent compare-and-set changes from one status: exactly one is applied', async () => {
+				const saved = conversion();
+				await store.saveConversion(saved);
+				const results = await Promise.all(
+					Array.from({ length: 12 }, (_, index) =>
+						store.appendStatus({ conversionId: saved.id, status: index % 2 ? 'approved' : 'rejected', at: '2024-05-02T00:00:00.000Z' }, { from: 'pending' }),
+					),
+				);
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect(await store.statusHistory(saved.id)).toHaveLength(2);
 			});
 
 			it('the database itself refuses to update or delete history lines', async () => {

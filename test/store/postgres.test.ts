@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { openStore } from '../../src/store';
 import type { TrackingStore } from '../../src/store';
+import { MIGRATIONS, migratePostgres } from '../../src/store/migrations';
 import { describeStoreContract } from './contract';
 import type { StoreHarness } from './contract';
 import { createTestSchemaName, dropSchemas, ensurePostgres, postgresAvailable } from './postgres-server';
@@ -96,6 +97,55 @@ describeIfServer('PostgreSQL', () => {
 				const [read] = await store.listLedger({ occurredBefore: '2024-03-30T23:30:00.124Z' });
 				expect([read.occurredAt, read.recordedAt]).toEqual(['2024-03-30T23:30:00.123Z', '2024-03-31T00:00:00.000Z']);
 				expect((await store.findClick('c'))?.clickedAt).toBe('2000-01-01T04:59:59.999Z');
+			} finally {
+				await store.close();
+			}
+		});
+
+		it('upgrades a version-1 schema opened by several stores at once: its claims are done for ever, and so are claims an older version still writes', async () => {
+			const schema = createTestSchemaName();
+			schemas.add(schema);
+			const client = new Client({ connectionString: server!.connectionString });
+			await client.connect();
+			try {
+				expect(await migratePostgres(client, schema, `"${schema}"`, MIGRATIONS.slice(0, 1))).toEqual([1]);
+				await client.query(`INSERT INTO "${schema}".conversion_claims VALUES ('n', 'old', 'e', '2020-01-01T00:00:00Z')`);
+				const config = { kind: 'postgres' as const, connectionString: server!.connectionString, schema, poolSize: 2 };
+				const stores = await Promise.all([openStore(config), openStore(config), openStore(config)]);
+				try {
+					const versions = await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+					expect(versions.rows.map((row: { version: number }) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+					const claim = await client.query(`SELECT state, holder, takeovers FROM "${schema}".conversion_claims WHERE transaction_id = 'old'`);
+					expect(claim.rows).toEqual([{ state: 'done', holder: null, takeovers: 0 }]);
+					for (const store of stores) {
+						expect(await store.claimConversionDetailed({ network: 'n', transactionId: 'old', eventName: 'e' }, { leaseMs: 1 })).toStrictEqual({
+							result: 'duplicate',
+							state: 'done',
+							claimedAt: '2020-01-01T00:00:00.000Z',
+						});
+					}
+					await client.query(`INSERT INTO "${schema}".conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ('n', 'older-code', 'e', now() - interval '1 hour')`);
+					expect(await stores[0].claimConversion({ network: 'n', transactionId: 'older-code', eventName: 'e' }, { leaseMs: 1 })).toBe('duplicate');
+					await expect(client.query(`UPDATE "${schema}".conversion_claims SET state = 'maybe'`)).rejects.toThrow(/check constraint/);
+				} finally {
+					await Promise.all(stores.map((store) => store.close()));
+				}
+			} finally {
+				await client.end();
+			}
+		});
+
+		it('times leases by the server’s clock, whatever the session TimeZone', async () => {
+			const schema = createTestSchemaName();
+			schemas.add(schema);
+			const odd = `${server!.connectionString}?options=${encodeURIComponent('-c TimeZone=Pacific/Chatham')}`;
+			const store = await openStore({ kind: 'postgres', connectionString: odd, schema });
+			try {
+				const key = { network: 'n', transactionId: 'tz', eventName: 'e' };
+				const first = await store.claimConversionDetailed(key);
+				expect(Math.abs(Date.parse(first.claimedAt!) - Date.now())).toBeLessThan(5000);
+				expect(first.claimedAt).toMatch(/Z$/);
+				expect(await store.claimConversionDetailed(key, { leaseMs: 60_000 })).toMatchObject({ result: 'duplicate', state: 'in-flight', claimedAt: first.claimedAt });
 			} finally {
 				await store.close();
 			}

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openStore } from '../../src/store';
 import type { TrackingStore } from '../../src/store';
+import { MIGRATIONS, migrateSqlite } from '../../src/store/migrations';
 import { describeStoreContract } from './contract';
 import type { StoreHarness } from './contract';
 
@@ -61,7 +62,7 @@ describe('SQLite specifics', () => {
 				`const { DatabaseSync } = require('node:sqlite');
 				const db = new DatabaseSync(process.argv[1]);
 				db.exec('BEGIN IMMEDIATE');
-				db.exec("INSERT INTO conversion_claims VALUES ('n', 'held', 'e', '2024-01-01T00:00:00.000Z')");
+				db.exec("INSERT INTO conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ('n', 'held', 'e', '2024-01-01T00:00:00.000Z')");
 				process.stdout.write('locked\\n');
 				setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`,
 				path,
@@ -80,6 +81,48 @@ describe('SQLite specifics', () => {
 		} finally {
 			await store.close();
 			holder.kill();
+		}
+	});
+
+	it('upgrades a version-1 file opened by several stores at once: its claims are done for ever, and so are claims an older version still writes', async () => {
+		const path = join(root, 'v1', 'tracking.sqlite');
+		mkdirSync(dirname(path), { recursive: true });
+		const v1 = new DatabaseSync(path);
+		expect(migrateSqlite(v1, MIGRATIONS.slice(0, 1))).toEqual([1]);
+		v1.exec("INSERT INTO conversion_claims VALUES ('n', 'old', 'e', '2020-01-01T00:00:00.000Z')");
+		v1.close();
+
+		const stores = await Promise.all([openStore({ kind: 'sqlite', path }), openStore({ kind: 'sqlite', path })]);
+		const db = new DatabaseSync(path, { timeout: 5000 });
+		try {
+			expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+			expect(db.prepare("SELECT state, holder, takeovers FROM conversion_claims WHERE transaction_id = 'old'").get()).toEqual({ state: 'done', holder: null, takeovers: 0 });
+			for (const store of stores) {
+				expect(await store.claimConversionDetailed({ network: 'n', transactionId: 'old', eventName: 'e' }, { leaseMs: 1 })).toStrictEqual({
+					result: 'duplicate',
+					state: 'done',
+					claimedAt: '2020-01-01T00:00:00.000Z',
+				});
+			}
+			// A process still running the previous version claims without the new columns: done, as it meant.
+			db.exec("INSERT INTO conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ('n', 'older-code', 'e', '2020-01-01T00:00:00.000Z')");
+			expect(await stores[0].claimConversion({ network: 'n', transactionId: 'older-code', eventName: 'e' }, { leaseMs: 1 })).toBe('duplicate');
+			expect(() => db.exec("UPDATE conversion_claims SET state = 'maybe'")).toThrow(/CHECK/);
+		} finally {
+			db.close();
+			await Promise.all(stores.map((store) => store.close()));
+		}
+	});
+
+	it('claims with the SQLite clock, in the same text form as every other time column', async () => {
+		const harness = await sqliteHarness();
+		const store = await harness.open();
+		try {
+			const outcome = await store.claimConversionDetailed({ network: 'n', transactionId: 'clock', eventName: 'e' });
+			expect(await harness.query('SELECT claimed_at, typeof(claimed_at) AS type FROM conversion_claims')).toEqual([{ claimed_at: outcome.claimedAt, type: 'text' }]);
+			expect(outcome.claimedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+		} finally {
+			await harness.dispose();
 		}
 	});
 

@@ -64,9 +64,11 @@ describe('dedup on (network, transactionId, eventName)', () => {
 		const noId = custom({ click_id: 'clk_2', commission: '5' });
 		const store = db.store();
 		const claim = jest.spyOn(store, 'claimConversion');
+		const detailed = jest.spyOn(store, 'claimConversionDetailed');
 		const first = checked(await run(noId));
 		const second = checked(await run(noId));
 		expect(claim).not.toHaveBeenCalled();
+		expect(detailed).not.toHaveBeenCalled();
 		for (const result of [first, second]) {
 			expect(result.output).toBe('purchase');
 			expect(result.item.dedup.status).toBe('not-deduplicated');
@@ -80,6 +82,7 @@ describe('dedup on (network, transactionId, eventName)', () => {
 		const blank = withFields(noId, { transactionId: '   ' });
 		expect((await run(blank)).item.dedup.status).toBe('not-deduplicated');
 		expect(claim).not.toHaveBeenCalled();
+		expect(detailed).not.toHaveBeenCalled();
 	});
 });
 

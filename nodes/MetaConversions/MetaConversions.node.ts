@@ -1,0 +1,163 @@
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	NodeConnectionTypes,
+	NodeOperationError,
+} from 'n8n-workflow';
+import { sendToPlatform } from '../../src/destinations';
+import { type MetaDestinationConfig, type MetaEventFields, type MetaForwardableEvent, checkMetaConfig } from '../../src/destinations/meta';
+import { decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../../src/model/money';
+import { n8nSendDependencies, resultItems } from '../shared/destination';
+import { metaConversionsProperties } from './description';
+
+interface FieldOverrides {
+	email?: string;
+	phone?: string;
+	externalId?: string;
+	eventSourceUrl?: string;
+	value?: string | number;
+	currency?: string;
+}
+
+interface NodeOptions {
+	clickEventName?: string;
+	defaultCountry?: string;
+	eventName?: string;
+}
+
+const trimmed = (value: unknown): string | undefined => {
+	if (value === undefined || value === null) return undefined;
+	const text = String(value).trim();
+	return text === '' ? undefined : text;
+};
+
+/** The destination settings for one item (parameters may be expressions, so each item has its own). */
+function readConfig(context: IExecuteFunctions, itemIndex: number, credentials: IDataObject): MetaDestinationConfig {
+	const options = context.getNodeParameter('options', itemIndex, {}) as NodeOptions;
+	const defaultCountry = trimmed(options.defaultCountry)?.toUpperCase();
+	if (defaultCountry !== undefined && !/^[A-Z]{2}$/.test(defaultCountry)) {
+		throw new NodeOperationError(context.getNode(), `Default Country "${defaultCountry}" is not a two-letter country code`, { itemIndex });
+	}
+	const config: MetaDestinationConfig = {
+		pixelId: trimmed(context.getNodeParameter('pixelId', itemIndex, '')) ?? '',
+		accessToken: trimmed(credentials.accessToken) ?? '',
+		apiVersion: trimmed(credentials.apiVersion),
+		baseUrl: trimmed(credentials.baseUrl),
+		testEventCode: trimmed(context.getNodeParameter('testEventCode', itemIndex, '')),
+		actionSource: trimmed(context.getNodeParameter('actionSource', itemIndex, 'website')),
+		valueFrom: context.getNodeParameter('valueFrom', itemIndex, 'commission') as MetaDestinationConfig['valueFrom'],
+		clickEventName: trimmed(options.clickEventName),
+		defaultCountry,
+	};
+	try {
+		checkMetaConfig(config);
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex, description: 'Check the node settings and the Meta Conversions API credential.' });
+	}
+	return config;
+}
+
+/** The item as the Meta destination reads it, with this item's overrides under `metaFields`. */
+function readEvent(context: IExecuteFunctions, json: IDataObject, itemIndex: number): MetaForwardableEvent {
+	const isConversion = typeof json.eventName === 'string' && typeof json.occurredAt === 'string';
+	const isClick = typeof json.clickId === 'string' && typeof json.clickedAt === 'string' && !('transactionId' in json);
+	if (!isConversion && !isClick) {
+		throw new NodeOperationError(context.getNode(), `Item ${itemIndex} is neither a conversion from the Conversion Funnel nor a click from the Click Tracker`, {
+			itemIndex,
+			description: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel, or the Clicks output of a Click Tracker.',
+		});
+	}
+	const fields = context.getNodeParameter('fields', itemIndex, {}) as FieldOverrides;
+	const options = context.getNodeParameter('options', itemIndex, {}) as NodeOptions;
+	const metaFields: MetaEventFields = {};
+	const eventName = trimmed(options.eventName);
+	if (eventName) metaFields.eventName = eventName;
+	for (const key of ['email', 'phone', 'externalId'] as const) {
+		const value = trimmed(fields[key]);
+		if (value) metaFields[key] = value;
+	}
+	const eventSourceUrl = trimmed(fields.eventSourceUrl);
+	if (eventSourceUrl) {
+		if (!/^https?:\/\/[^\s]+$/i.test(eventSourceUrl) || !URL.canParse(eventSourceUrl)) {
+			throw new NodeOperationError(context.getNode(), `Event Source URL "${eventSourceUrl}" is not an absolute http(s) URL`, { itemIndex });
+		}
+		metaFields.eventSourceUrl = eventSourceUrl;
+	}
+	if (fields.value !== undefined && trimmed(fields.value) !== undefined) {
+		const value = typeof fields.value === 'number' ? decimalFromNumber(fields.value) : normalizeDecimal(String(fields.value));
+		if (value === undefined || value.startsWith('-')) {
+			throw new NodeOperationError(context.getNode(), `Value "${String(fields.value)}" is not a non-negative decimal number such as 39.50`, { itemIndex });
+		}
+		metaFields.value = value;
+	}
+	const currency = trimmed(fields.currency)?.toUpperCase();
+	if (currency) {
+		if (!/^[A-Z]{3}$/.test(currency) || !isKnownCurrency(currency)) {
+			throw new NodeOperationError(context.getNode(), `Currency "${currency}" is not an ISO 4217 code such as USD`, { itemIndex });
+		}
+		metaFields.currency = currency;
+	}
+	return { ...(json as unknown as MetaForwardableEvent), metaFields };
+}
+
+export class MetaConversions implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Meta Conversions API',
+		name: 'metaConversions',
+		icon: { light: 'file:metaConversions.svg', dark: 'file:metaConversions.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["testEventCode"] ? "test events" : "pixel " + $parameter["pixelId"]}}',
+		description: 'Sends conversions and clicks to Meta (Facebook, Instagram) through the Conversions API, hashed, batched and deduplicated',
+		defaults: { name: 'Meta Conversions API' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Sent', 'Failed'],
+		credentials: [{ name: 'metaConversionsApi', required: true }],
+		usableAsTool: true,
+		properties: metaConversionsProperties,
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const credentials = await this.getCredentials('metaConversionsApi');
+		const sent: INodeExecutionData[] = [];
+		const failed: INodeExecutionData[] = [];
+		// Items with the same settings travel together (batches of up to 1000); usually that is all of them.
+		const groups = new Map<string, { config: MetaDestinationConfig; events: MetaForwardableEvent[]; indexes: number[] }>();
+
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			try {
+				const config = readConfig(this, itemIndex, credentials);
+				const event = readEvent(this, items[itemIndex].json, itemIndex);
+				const key = JSON.stringify(config);
+				const group = groups.get(key) ?? { config, events: [], indexes: [] };
+				group.events.push(event);
+				group.indexes.push(itemIndex);
+				groups.set(key, group);
+			} catch (error) {
+				if (this.continueOnFail()) {
+					const forward: IDataObject = { platform: 'meta', outcome: 'failed', code: 'configuration', reason: (error as Error).message };
+					failed.push({ json: { ...items[itemIndex].json, forward }, pairedItem: { item: itemIndex } });
+					continue;
+				}
+				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.
+				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+			}
+		}
+
+		const dependencies = n8nSendDependencies(this);
+		for (const group of groups.values()) {
+			const results = await sendToPlatform('meta', group.events, group.config, dependencies);
+			const outcome = resultItems('meta', items, group.indexes, results);
+			sent.push(...outcome.sent);
+			failed.push(...outcome.failed);
+		}
+
+		const byInput = (a: INodeExecutionData, b: INodeExecutionData) => ((a.pairedItem as { item: number }).item ?? 0) - ((b.pairedItem as { item: number }).item ?? 0);
+		return [sent.sort(byInput), failed.sort(byInput)];
+	}
+}

@@ -1,0 +1,324 @@
+/**
+ * Google Ads click conversion uploads (`customers/{id}:uploadClickConversions`, REST, camelCase): from
+ * Conversion Funnel items to request bodies. Pure: the clock comes in as `now`.
+ *
+ * Decisions:
+ * - a click id is required: exactly one of gclid / gbraid / wbraid. A gclid wins over the braids; when a click
+ *   has both braids (it should not), wbraid is sent, because affiliate conversions are web conversions and
+ *   wbraid is the web one (gbraid is for app conversions). Without a click id the conversion is skipped:
+ *   enhanced conversions for leads (identifiers only) needs its own conversion action setup and customer-data
+ *   terms, and is not what this upload is for;
+ * - the 6-hour rule is checked here: a click younger than 6 hours is not sent but reported `retry_later` with
+ *   `retryAt` = click time + 6 h (Google's TOO_RECENT_EVENT is still understood, see ./response.ts);
+ * - `conversionDateTime` is the conversion time in UTC with an explicit `+00:00`; when the network's time
+ *   precedes the click (date-only or skewed network clocks) the time we received the postback is used
+ *   instead, since both it and the click time come from our own clock;
+ * - `orderId` is the deterministic event id (network, transaction id, event name), the same id Meta and
+ *   TikTok dedup on: Google dedups on it per conversion action, and two events of one transaction that
+ *   share an action (a Lead and a Purchase) stay distinct;
+ * - `conversionValue` comes from the commission (the affiliate's revenue, default) or the sale amount, and
+ *   is turned from its exact decimal string into a JSON number only when the body is built. A missing or
+ *   zero value is left out (with its currency), so the conversion action's default value applies; a negative
+ *   value is a reversal, which Google takes as a conversion adjustment, not an upload: skipped;
+ * - `userIdentifiers`: hashedEmail and hashedPhoneNumber (the only two Google accepts on conversion uploads),
+ *   at most 5, left out when the ad-user-data consent is DENIED.
+ */
+import { normalizeAndHash } from '../../identity';
+import { isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../model';
+import { eventIdFor } from '../event-id';
+import type { ForwardableConversion, ForwardableEvent, GoogleAdsConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+
+export const GOOGLE_ADS_BASE_URL = 'https://googleads.googleapis.com';
+/**
+ * The default API version. Google retires a version about a year after release (v21 sunset 2026-08, v22
+ * 2026-10); v26 is the newest as of 2026-11. A setting: operators change it when Google retires this one.
+ */
+export const GOOGLE_ADS_DEFAULT_API_VERSION = 'v26';
+export const GOOGLE_ADS_MAX_CONVERSIONS = 2000;
+export const GOOGLE_ADS_MAX_USER_IDENTIFIERS = 5;
+/** A click must be at least this old before Google takes a conversion for it (else TOO_RECENT_EVENT). */
+export const GOOGLE_ADS_MIN_CLICK_AGE_MS = 6 * 60 * 60 * 1000;
+
+export type GoogleAdsValueSource = 'commission' | 'amount' | 'none';
+export type GoogleAdsConsent = 'GRANTED' | 'DENIED';
+
+/**
+ * The contract's GoogleAdsConfig plus this destination's own settings (all optional, so a plain
+ * GoogleAdsConfig works): where the value comes from, and the consent sent with every conversion.
+ */
+export interface GoogleAdsOptions extends GoogleAdsConfig {
+	/** Which funnel field becomes `conversionValue` (default 'commission'). */
+	valueFrom?: GoogleAdsValueSource;
+	/** `consent.adUserData` for every conversion; DENIED also leaves the user identifiers out. */
+	adUserDataConsent?: GoogleAdsConsent;
+	/** `consent.adPersonalization` for every conversion. */
+	adPersonalizationConsent?: GoogleAdsConsent;
+}
+
+export interface GoogleAdsUserIdentifier {
+	hashedEmail?: string;
+	hashedPhoneNumber?: string;
+}
+
+/** One row of `conversions` in the request body. */
+export interface GoogleAdsClickConversion {
+	conversionAction: string;
+	gclid?: string;
+	gbraid?: string;
+	wbraid?: string;
+	conversionDateTime: string;
+	conversionValue?: number;
+	currencyCode?: string;
+	orderId: string;
+	userIdentifiers?: GoogleAdsUserIdentifier[];
+	consent?: { adUserData?: GoogleAdsConsent; adPersonalization?: GoogleAdsConsent };
+}
+
+/**
+ * A request to uploadClickConversions. Besides the contract's fields it carries each row's click time
+ * (`clickedAt`, body order), so a TOO_RECENT_EVENT answer can say when the row will be accepted. The
+ * sender keeps extra fields when it re-plans (it spreads the request), and ./response.ts copes without it.
+ */
+export interface GoogleAdsRequest extends PlatformRequest {
+	clickedAt?: Array<string | undefined>;
+}
+
+/** A skipped event that is not a failure: the 6-hour rule (outcome retry_later with the time it will be accepted). */
+export interface GoogleAdsSkippedEvent extends SkippedEvent {
+	outcome?: 'failed' | 'retry_later';
+	retryAt?: string;
+}
+
+const digitsOnly = (value: string) => value.replace(/[\s-]/g, '');
+
+/** A customer id as the API wants it: digits only ("123-456-7890" → "1234567890"). Throws on anything else. */
+export function googleCustomerId(value: string | undefined, what = 'customer ID'): string {
+	const digits = digitsOnly(String(value ?? ''));
+	if (!/^\d{1,20}$/.test(digits)) throw new Error(`Google Ads ${what} must be digits such as 123-456-7890, got "${String(value ?? '')}"`);
+	return digits;
+}
+
+/** "26", "v26" → "v26". */
+export function googleApiVersion(value: string | undefined): string {
+	const text = (value ?? '').trim() || GOOGLE_ADS_DEFAULT_API_VERSION;
+	const version = /^\d+$/.test(text) ? `v${text}` : text;
+	if (!/^v\d+$/.test(version)) throw new Error(`Google Ads API version must look like "${GOOGLE_ADS_DEFAULT_API_VERSION}", got "${text}"`);
+	return version;
+}
+
+export function uploadClickConversionsUrl(config: Pick<GoogleAdsConfig, 'baseUrl' | 'apiVersion' | 'customerId'>): string {
+	const base = (config.baseUrl?.trim() || GOOGLE_ADS_BASE_URL).replace(/\/+$/, '');
+	return `${base}/${googleApiVersion(config.apiVersion)}/customers/${googleCustomerId(config.customerId)}:uploadClickConversions`;
+}
+
+/**
+ * Headers for a Google Ads API call. The Authorization header is left out when `accessToken` is empty:
+ * the node sends through n8n's OAuth2 helper, which adds (and refreshes) the bearer token itself.
+ */
+export function googleAdsHeaders(config: Pick<GoogleAdsConfig, 'developerToken' | 'accessToken' | 'loginCustomerId'>): Record<string, string> {
+	const developerToken = config.developerToken?.trim();
+	if (!developerToken) throw new Error('Google Ads needs a developer token (Google Ads API Center of the manager account)');
+	const headers: Record<string, string> = { 'content-type': 'application/json', 'developer-token': developerToken };
+	if (config.accessToken?.trim()) headers.Authorization = `Bearer ${config.accessToken.trim()}`;
+	if (config.loginCustomerId?.trim()) headers['login-customer-id'] = googleCustomerId(config.loginCustomerId, 'login customer ID');
+	return headers;
+}
+
+/** `customers/{cid}/conversionActions/{id}`, from itself or a bare id; undefined when it is neither. */
+export function conversionActionResourceName(action: string, customerId: string): string | undefined {
+	const text = action.trim();
+	if (/^\d+$/.test(text)) return `customers/${customerId}/conversionActions/${text}`;
+	const match = /^customers\/([\d-]+)\/conversionActions\/(\d+)$/.exec(text);
+	return match ? `customers/${digitsOnly(match[1])}/conversionActions/${match[2]}` : undefined;
+}
+
+/** The action configured for this event: the string itself, or the map's entry for its event name (else '*'). */
+function conversionActionFor(event: ForwardableConversion, config: GoogleAdsConfig): string | undefined {
+	const configured = config.conversionAction;
+	if (typeof configured === 'string') return configured.trim() || undefined;
+	if (!configured || typeof configured !== 'object') return undefined;
+	return configured[event.eventName]?.trim() || configured['*']?.trim() || undefined;
+}
+
+/** 'yyyy-mm-dd hh:mm:ss+00:00' (UTC, whole seconds). */
+export function googleDateTime(at: Date): string {
+	return `${at.toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+}
+
+type ClickIds = { gclid: string } | { gbraid: string } | { wbraid: string };
+
+/** Exactly one click id, by Google's rules (module comment), or undefined. */
+export function clickIdFor(click: ForwardableConversion['click']): ClickIds | undefined {
+	const gclid = click?.gclid?.trim();
+	if (gclid) return { gclid };
+	const wbraid = click?.wbraid?.trim();
+	if (wbraid) return { wbraid };
+	const gbraid = click?.gbraid?.trim();
+	if (gbraid) return { gbraid };
+	return undefined;
+}
+
+function isConversion(event: ForwardableEvent): event is ForwardableConversion {
+	return typeof (event as ForwardableConversion).eventName === 'string' && typeof (event as ForwardableConversion).occurredAt === 'string';
+}
+
+const toDate = (value: string | null | undefined): Date | undefined => {
+	if (!value) return undefined;
+	const at = Date.parse(value);
+	return Number.isNaN(at) ? undefined : new Date(at);
+};
+
+function valueFor(event: ForwardableConversion, source: GoogleAdsValueSource): { value?: string; invalid?: string } {
+	if (source === 'none') return {};
+	const raw = source === 'amount' ? event.amount : event.commission;
+	if (raw === null || raw === undefined || String(raw).trim() === '') return {};
+	const value = normalizeDecimal(String(raw));
+	if (value === undefined) return { invalid: `The ${source} "${String(raw)}" is not a decimal number` };
+	return { value };
+}
+
+function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptions): GoogleAdsUserIdentifier[] {
+	if (config.adUserDataConsent === 'DENIED') return [];
+	const options = config.defaultCountry ? { defaultCountry: config.defaultCountry } : undefined;
+	const identifiers: GoogleAdsUserIdentifier[] = [];
+	const hashedEmail = event.user?.email ? normalizeAndHash('google_ads', 'email', event.user.email, options) : undefined;
+	if (hashedEmail) identifiers.push({ hashedEmail });
+	const hashedPhoneNumber = event.user?.phone ? normalizeAndHash('google_ads', 'phone', event.user.phone, options) : undefined;
+	if (hashedPhoneNumber) identifiers.push({ hashedPhoneNumber });
+	return identifiers.slice(0, GOOGLE_ADS_MAX_USER_IDENTIFIERS);
+}
+
+type Built = { row: GoogleAdsClickConversion; clickedAt?: string } | { skipped: Omit<GoogleAdsSkippedEvent, 'index'> };
+
+/** One conversion row, or why it is not sent. */
+export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsOptions, now: Date): Built {
+	if (!isConversion(event)) {
+		return { skipped: { code: 'not_a_conversion', reason: 'Google Ads takes conversions only (Click Tracker items go to Meta and TikTok)' } };
+	}
+	const customerId = googleCustomerId(config.customerId);
+	const configured = conversionActionFor(event, config);
+	if (!configured) {
+		return {
+			skipped: {
+				code: 'no_conversion_action',
+				reason: `No Google Ads conversion action is set for the event "${event.eventName}": set a default conversion action or one for this event`,
+			},
+		};
+	}
+	const conversionAction = conversionActionResourceName(configured, customerId);
+	if (!conversionAction) {
+		return {
+			skipped: {
+				code: 'invalid_conversion_action',
+				reason: `"${configured}" is not a conversion action: use its numeric ID or customers/{customer ID}/conversionActions/{ID}`,
+			},
+		};
+	}
+	const clickIds = clickIdFor(event.click);
+	if (!clickIds) {
+		return {
+			skipped: {
+				code: 'no_click_id',
+				reason:
+					'No Google click ID (gclid, gbraid or wbraid) on the matched click: Google Ads click conversions need one. Turn on auto-tagging in Google Ads and keep the gclid on the Click Tracker link.',
+			},
+		};
+	}
+
+	const clickedAt = toDate(event.click?.clickedAt);
+	if (clickedAt && now.getTime() - clickedAt.getTime() < GOOGLE_ADS_MIN_CLICK_AGE_MS) {
+		const retryAt = new Date(clickedAt.getTime() + GOOGLE_ADS_MIN_CLICK_AGE_MS).toISOString();
+		return {
+			skipped: {
+				outcome: 'retry_later',
+				code: 'TOO_RECENT_EVENT',
+				reason: `Google Ads takes a conversion only when its click is at least 6 hours old: send it again after ${retryAt}`,
+				retryAt,
+			},
+		};
+	}
+
+	let convertedAt = toDate(event.occurredAt);
+	if (!convertedAt) return { skipped: { code: 'invalid_conversion_time', reason: `The conversion time "${event.occurredAt}" is not a date-time` } };
+	if (clickedAt && convertedAt < clickedAt) {
+		// The network's clock (or a date-only time) puts the conversion before the click; the postback's arrival
+		// is on our clock, like the click.
+		const receivedAt = toDate(event.receivedAt);
+		if (!receivedAt || receivedAt < clickedAt) {
+			return {
+				skipped: {
+					code: 'CONVERSION_PRECEDES_EVENT',
+					reason: `The conversion time ${convertedAt.toISOString()} is before the click at ${clickedAt.toISOString()}: Google Ads rejects a conversion that precedes its click`,
+				},
+			};
+		}
+		convertedAt = receivedAt;
+	}
+
+	const { value, invalid } = valueFor(event, config.valueFrom ?? 'commission');
+	if (invalid) return { skipped: { code: 'invalid_value', reason: invalid } };
+	if (value !== undefined && isNegativeDecimal(value)) {
+		return {
+			skipped: {
+				code: 'negative_value',
+				reason: 'A negative value is a reversal: Google Ads takes retractions as conversion adjustments, not click conversion uploads',
+			},
+		};
+	}
+
+	const row: GoogleAdsClickConversion = { conversionAction, ...clickIds, conversionDateTime: googleDateTime(convertedAt), orderId: eventIdFor(event) };
+	if (value !== undefined && !isZeroDecimal(value)) {
+		// The API takes a JSON double; the exact decimal string becomes a number only here.
+		row.conversionValue = Number(value);
+		row.currencyCode = event.currency;
+	}
+	const userIdentifiers = userIdentifiersFor(event, config);
+	if (userIdentifiers.length > 0) row.userIdentifiers = userIdentifiers;
+	if (config.adUserDataConsent || config.adPersonalizationConsent) {
+		row.consent = {};
+		if (config.adUserDataConsent) row.consent.adUserData = config.adUserDataConsent;
+		if (config.adPersonalizationConsent) row.consent.adPersonalization = config.adPersonalizationConsent;
+	}
+	return { row, clickedAt: event.click?.clickedAt };
+}
+
+/** Batches of at most 2000 conversions; `partialFailure` is always true (Google requires it). */
+export function planGoogleAdsRequests(events: ForwardableEvent[], config: GoogleAdsOptions, now: Date, maxBatch = GOOGLE_ADS_MAX_CONVERSIONS): RequestPlan {
+	const url = uploadClickConversionsUrl(config);
+	const headers = googleAdsHeaders(config);
+	const skipped: GoogleAdsSkippedEvent[] = [];
+	const rows: Array<{ index: number; row: GoogleAdsClickConversion; clickedAt?: string }> = [];
+	const firstWithOrderId = new Map<string, number>();
+	events.forEach((event, index) => {
+		const built = buildClickConversion(event, config, now);
+		if ('skipped' in built) {
+			skipped.push({ index, ...built.skipped });
+			return;
+		}
+		// The same conversion twice in one input (Google answers DUPLICATE_ORDER_ID inside one request): sent once.
+		const key = `${built.row.conversionAction}|${built.row.orderId}`;
+		const first = firstWithOrderId.get(key);
+		if (first !== undefined) {
+			skipped.push({ index, code: 'DUPLICATE_ORDER_ID', reason: `The same conversion (order ID ${built.row.orderId}) is item ${first} of this batch: sent once, there` });
+			return;
+		}
+		firstWithOrderId.set(key, index);
+		rows.push({ index, row: built.row, clickedAt: built.clickedAt });
+	});
+
+	const requests: GoogleAdsRequest[] = [];
+	for (let start = 0; start < rows.length; start += maxBatch) {
+		const batch = rows.slice(start, start + maxBatch);
+		const body: Record<string, unknown> = { conversions: batch.map((entry) => entry.row), partialFailure: true };
+		if (config.validateOnly) body.validateOnly = true;
+		requests.push({
+			method: 'POST',
+			url,
+			headers: { ...headers },
+			body,
+			itemIndexes: batch.map((entry) => entry.index),
+			clickedAt: batch.map((entry) => entry.clickedAt),
+		});
+	}
+	return { requests, skipped };
+}

@@ -1,0 +1,83 @@
+/**
+ * Meta Conversions API destination: POST {baseUrl}/{apiVersion}/{pixelId}/events?access_token=… with
+ * `{ data: [≤ 1000 server events], test_event_code? }`. Pure: the sender (../send.ts) does the I/O.
+ */
+import type { Destination, ForwardableEvent, MetaConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import { META_ACTION_SOURCES, META_DEFAULT_API_VERSION, META_DEFAULT_BASE_URL, META_MAX_BATCH, type MetaActionSource } from './constants';
+import { type MetaDestinationConfig, type MetaServerEvent, buildMetaEvent } from './event';
+import { readMetaResponse } from './response';
+
+export * from './constants';
+export { buildMetaEvent, decimalToMetaValue, hashBirthdate, isClickEvent } from './event';
+export type { MetaCustomData, MetaDestinationConfig, MetaEventFields, MetaForwardableEvent, MetaServerEvent, MetaUserData } from './event';
+export { readMetaResponse } from './response';
+export type { MetaGraphError } from './response';
+
+/** `v26.0` (a bare `26.0` gets its `v`); anything else is a configuration mistake. */
+export function metaApiVersion(version: string | undefined): string {
+	const trimmed = version?.trim() || META_DEFAULT_API_VERSION;
+	const withV = /^\d+\.\d+$/.test(trimmed) ? `v${trimmed}` : trimmed;
+	if (!/^v\d+\.\d+$/.test(withV)) throw new Error(`Meta API version "${trimmed}" is not like "${META_DEFAULT_API_VERSION}"`);
+	return withV;
+}
+
+/** Checks the settings that would otherwise fail every request; returns the action source to use. */
+export function checkMetaConfig(config: MetaConfig): MetaActionSource {
+	if (!/^\d{1,32}$/.test(config.pixelId?.trim() ?? '')) {
+		throw new Error('The Meta pixel ID must be the number shown in Events Manager (the dataset ID), such as 1234567890123456');
+	}
+	if (!config.accessToken?.trim()) throw new Error('The Meta access token is empty: generate one in Events Manager → Settings → Conversions API');
+	metaApiVersion(config.apiVersion);
+	const base = config.baseUrl?.trim();
+	if (base && !(URL.canParse(base) && /^https?:$/.test(new URL(base).protocol))) {
+		throw new Error(`The Meta base URL "${base}" is not an http(s) URL such as ${META_DEFAULT_BASE_URL}`);
+	}
+	const actionSource = (config.actionSource?.trim() || 'website') as MetaActionSource;
+	if (!META_ACTION_SOURCES.includes(actionSource)) {
+		throw new Error(`Meta action source "${actionSource}" is not one of ${META_ACTION_SOURCES.join(', ')}`);
+	}
+	const valueFrom = (config as MetaDestinationConfig).valueFrom;
+	if (valueFrom !== undefined && valueFrom !== 'commission' && valueFrom !== 'amount') {
+		throw new Error(`Value From must be "commission" or "amount", not "${String(valueFrom)}"`);
+	}
+	return actionSource;
+}
+
+export function metaEventsUrl(config: MetaConfig): string {
+	const base = (config.baseUrl?.trim() || META_DEFAULT_BASE_URL).replace(/\/+$/, '');
+	return `${base}/${metaApiVersion(config.apiVersion)}/${encodeURIComponent(config.pixelId.trim())}/events?access_token=${encodeURIComponent(config.accessToken.trim())}`;
+}
+
+function planMetaRequests(events: ForwardableEvent[], config: MetaConfig, now: Date): RequestPlan {
+	const actionSource = checkMetaConfig(config);
+	const nowSeconds = Math.floor(now.getTime() / 1000);
+	const rows: Array<{ index: number; event: MetaServerEvent }> = [];
+	const skipped: SkippedEvent[] = [];
+	events.forEach((event, index) => {
+		const built = buildMetaEvent(event, config, actionSource, nowSeconds);
+		if ('skip' in built) skipped.push({ index, ...built.skip });
+		else rows.push({ index, event: built.event });
+	});
+
+	const url = metaEventsUrl(config);
+	const testEventCode = config.testEventCode?.trim();
+	const requests: PlatformRequest[] = [];
+	for (let start = 0; start < rows.length; start += META_MAX_BATCH) {
+		const batch = rows.slice(start, start + META_MAX_BATCH);
+		requests.push({
+			method: 'POST',
+			url,
+			headers: { 'content-type': 'application/json' },
+			body: { data: batch.map((row) => row.event), ...(testEventCode ? { test_event_code: testEventCode } : {}) },
+			itemIndexes: batch.map((row) => row.index),
+		});
+	}
+	return { requests, skipped };
+}
+
+export const meta: Destination<'meta'> = {
+	platform: 'meta',
+	maxBatch: META_MAX_BATCH,
+	planRequests: planMetaRequests,
+	readResponse: readMetaResponse,
+};

@@ -1,0 +1,226 @@
+/**
+ * Funnel conversions and Click Tracker clicks → TikTok Events API 2.0 requests
+ * (POST {base}/open_api/v1.3/event/track/, header Access-Token, at most 1000 events per request).
+ */
+import { DESTINATION_EVENTS } from '../../funnel/events';
+import { type IdentityField, normalizeAndHash } from '../../identity';
+import { eventIdFor } from '../event-id';
+import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';
+
+export const TIKTOK_BASE_URL = 'https://business-api.tiktok.com';
+export const TIKTOK_TRACK_PATH = '/open_api/v1.3/event/track/';
+/** A harmless GET that only checks the token (the credential's Test button uses it). */
+export const TIKTOK_USER_INFO_PATH = '/open_api/v1.3/user/info/';
+export const TIKTOK_MAX_BATCH = 1000;
+export const TIKTOK_EVENT_SOURCES: ReadonlyArray<NonNullable<TikTokConfig['eventSource']>> = ['web', 'app', 'offline', 'crm'];
+/** Offline and CRM events older than this are refused (reference/destinations.md, "Time, dedup and click ids"). */
+export const TIKTOK_OFFLINE_WINDOW_DAYS = 28;
+/** The custom event Click Tracker items are sent as (unless configured otherwise), after affiliate trackers' OutboundClick. */
+export const DEFAULT_CLICK_EVENT = 'OutboundClick';
+
+export type TikTokValueFrom = 'commission' | 'amount';
+
+/**
+ * TikTokConfig plus the options this destination reads beyond the shared contract. The node passes them in the
+ * config object; `sendToPlatform` hands the config through unchanged.
+ */
+export interface TikTokOptions extends TikTokConfig {
+	/** Which money field becomes `properties.value` (default 'commission': what the affiliate earned). */
+	valueFrom?: TikTokValueFrom;
+	/** Event name for Click Tracker items (default 'OutboundClick'). */
+	clickEventName?: string;
+}
+
+export interface TikTokUser {
+	email?: string;
+	phone?: string;
+	external_id?: string;
+	ttclid?: string;
+	ttp?: string;
+	ip?: string;
+	user_agent?: string;
+}
+
+export interface TikTokEvent {
+	event: string;
+	event_time: number;
+	event_id: string;
+	user: TikTokUser;
+	properties?: { value?: number; currency?: string; order_id?: string; content_name?: string };
+	page?: { url?: string; referrer?: string };
+}
+
+export interface TikTokBody {
+	event_source: NonNullable<TikTokConfig['eventSource']>;
+	event_source_id: string;
+	test_event_code?: string;
+	data: TikTokEvent[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function isConversion(event: ForwardableEvent): event is ForwardableConversion {
+	return 'transactionId' in event && 'eventName' in event;
+}
+
+export function trackUrl(config: Pick<TikTokConfig, 'baseUrl'>): string {
+	return `${(config.baseUrl?.trim() || TIKTOK_BASE_URL).replace(/\/+$/, '')}${TIKTOK_TRACK_PATH}`;
+}
+
+/** Drops undefined and empty-string members, so the body never carries `"email": undefined` or `""`. */
+function compact<T extends Record<string, unknown>>(object: T): T | undefined {
+	const entries = Object.entries(object).filter(([, value]) => value !== undefined && value !== '');
+	return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/**
+ * The TikTok event name: the funnel's per-platform name (`destinationEvents.tiktok`, exact case) when it gave
+ * one; otherwise our event's standard TikTok name (Purchase → CompletePayment); otherwise the event name itself
+ * as a custom event, never lowercased (TikTok's custom event names are case-sensitive). A standard event whose
+ * mapping left TikTok out on purpose (an operator override of '') is not sent.
+ */
+function eventNameFor(event: ForwardableEvent, config: TikTokOptions): { name?: string; skip?: Omit<SkippedEvent, 'index'> } {
+	const mapped = (event as { destinationEvents?: Record<string, string | undefined> }).destinationEvents;
+	const explicit = text(mapped?.tiktok);
+	if (explicit) return { name: explicit };
+	if (!isConversion(event)) return { name: text(config.clickEventName) ?? text((event as { eventName?: unknown }).eventName) ?? DEFAULT_CLICK_EVENT };
+	const standard = DESTINATION_EVENTS[event.eventName]?.tiktok;
+	if (standard && mapped && Object.keys(mapped).length > 0) {
+		return {
+			skip: {
+				code: 'no_tiktok_event',
+				reason: `The Conversion Funnel's event mapping sends "${event.eventName}" to no TikTok event (an override removed it). Set an Event Name in this node to send it anyway.`,
+			},
+		};
+	}
+	return { name: standard ?? event.eventName };
+}
+
+/** A canonical decimal string as a JSON number, converted only here, at the edge of the wire format. */
+function valueFor(event: ForwardableConversion, valueFrom: TikTokValueFrom): number | undefined {
+	const decimal = valueFrom === 'amount' ? event.amount : event.commission;
+	if (decimal === null || decimal === undefined) return undefined;
+	const number = Number(decimal);
+	return Number.isFinite(number) ? number : undefined;
+}
+
+function hashed(field: IdentityField, value: string | null | undefined, config: TikTokConfig): string | undefined {
+	if (value === null || value === undefined || value.trim() === '') return undefined;
+	return normalizeAndHash('tiktok', field, value, { defaultCountry: config.defaultCountry });
+}
+
+type Planned = { event: TikTokEvent } | { skip: Omit<SkippedEvent, 'index'> };
+
+function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Planned {
+	const { name, skip } = eventNameFor(input, config);
+	if (skip) return { skip };
+	if (!name) return { skip: { code: 'no_event_name', reason: 'The item has no event name for TikTok' } };
+
+	const conversion = isConversion(input) ? input : undefined;
+	// The conversion's matched click, or the Click Tracker item itself: both carry the click's ids under the same names.
+	const click: Record<string, unknown> | undefined = conversion ? conversion.click : (input as ForwardableClick as unknown as Record<string, unknown>);
+	const at = conversion ? conversion.occurredAt : (input as ForwardableClick).clickedAt;
+	const atMs = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+	if (Number.isNaN(atMs)) {
+		return { skip: { code: 'invalid_time', reason: `The ${conversion ? 'conversion' : 'click'} time is missing or not a date, so TikTok cannot be given an event_time` } };
+	}
+	const source = config.eventSource ?? 'web';
+	if ((source === 'offline' || source === 'crm') && now.getTime() - atMs > TIKTOK_OFFLINE_WINDOW_DAYS * DAY_MS) {
+		return {
+			skip: {
+				code: 'event_too_old',
+				reason: `TikTok refuses ${source} events older than ${TIKTOK_OFFLINE_WINDOW_DAYS} days; this one happened at ${new Date(atMs).toISOString()}`,
+			},
+		};
+	}
+	if (conversion) {
+		const money = (config.valueFrom ?? 'commission') === 'amount' ? conversion.amount : conversion.commission;
+		if (money && money.startsWith('-')) {
+			return {
+				skip: {
+					code: 'negative_value',
+					reason: 'A negative value (a reversal or refund) cannot be sent to TikTok: the Events API has no way to retract an event. Route reversals elsewhere.',
+				},
+			};
+		}
+	}
+
+	// Clicks carry no user data of their own; a node override may add some under the same `user` key.
+	const person = (input as { user?: ForwardableConversion['user'] }).user;
+	const user: TikTokUser =
+		compact({
+			email: hashed('email', person?.email, config),
+			phone: hashed('phone', person?.phone, config),
+			// A click's visitor cookie is a stable first-party id for the person: TikTok takes it as external_id.
+			external_id: hashed('external_id', person?.externalId ?? (conversion ? undefined : (input as ForwardableClick).visitorId), config),
+			// Click and browser ids, the IP and the user agent go as they are: TikTok matches them raw.
+			ttclid: text(click?.ttclid),
+			ttp: text(click?.ttp),
+			ip: text(click?.ip) ?? text(conversion?.ip),
+			user_agent: text(click?.userAgent),
+		}) ?? {};
+
+	const event: TikTokEvent = {
+		event: name,
+		event_time: Math.floor(atMs / 1000),
+		event_id: eventIdFor(input),
+		user,
+	};
+	const properties = conversion
+		? compact({
+				value: valueFor(conversion, config.valueFrom ?? 'commission'),
+				currency: text(conversion.currency),
+				order_id: text(conversion.orderId),
+				content_name: text(conversion.brandName),
+			})
+		: compact({ content_name: text((input as ForwardableClick).offerId) });
+	if (properties) event.properties = properties;
+	const page = compact({ url: text(click?.landingUrl), referrer: text(click?.referrer) });
+	if (page) event.page = page;
+	return { event };
+}
+
+/** Plans the requests: one TikTok event per input item, batches of at most 1000, in input order. */
+export function planTikTokRequests(events: ForwardableEvent[], config: TikTokOptions, now: Date): RequestPlan {
+	const skipped: SkippedEvent[] = [];
+	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
+		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
+	}
+	if (config.eventSource !== undefined && !TIKTOK_EVENT_SOURCES.includes(config.eventSource)) {
+		throw new Error(`Event Source must be one of ${TIKTOK_EVENT_SOURCES.join(', ')}, not "${String(config.eventSource)}"`);
+	}
+	const missing = [!text(config.pixelCode) && 'pixel code', !text(config.accessToken) && 'access token'].filter(Boolean);
+	if (missing.length > 0) {
+		const reason = `The TikTok configuration has no ${missing.join(' and no ')}`;
+		return { requests: [], skipped: events.map((_, index) => ({ index, code: 'missing_config', reason })) };
+	}
+
+	const planned: Array<{ index: number; event: TikTokEvent }> = [];
+	events.forEach((input, index) => {
+		const result = planOne(input, config, now);
+		if ('skip' in result) skipped.push({ index, ...result.skip });
+		else planned.push({ index, event: result.event });
+	});
+
+	const requests: PlatformRequest[] = [];
+	for (let start = 0; start < planned.length; start += TIKTOK_MAX_BATCH) {
+		const batch = planned.slice(start, start + TIKTOK_MAX_BATCH);
+		const body: TikTokBody = {
+			event_source: config.eventSource ?? 'web',
+			event_source_id: config.pixelCode.trim(),
+			data: batch.map((entry) => entry.event),
+		};
+		const testEventCode = text(config.testEventCode);
+		if (testEventCode) body.test_event_code = testEventCode;
+		requests.push({
+			method: 'POST',
+			url: trackUrl(config),
+			headers: { 'Access-Token': config.accessToken.trim(), 'Content-Type': 'application/json' },
+			body: body as unknown as Record<string, unknown>,
+			itemIndexes: batch.map((entry) => entry.index),
+		});
+	}
+	return { requests, skipped };
+}
