@@ -4,6 +4,9 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warn
 
 /** @type {import('jest').Config} */
 module.exports = {
+	// testTimeout is a global option (jest ignores it inside a project): the e2e, store and process tests
+	// run real servers and child processes, which a loaded CI machine can slow far past jest's 5 s default.
+	testTimeout: 120000,
 	projects: [
 		{
 			displayName: 'unit',
@@ -18,7 +21,6 @@ module.exports = {
 			modulePathIgnorePatterns: ignored,
 			transform: { '^.+\\.ts$': tsJest },
 			testMatch: ['<rootDir>/test/store/**/*.test.ts'],
-			testTimeout: 60000,
 		},
 		{
 			displayName: 'nodes',
@@ -35,7 +37,6 @@ module.exports = {
 			testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
 			globalSetup: '<rootDir>/test/e2e/global-setup.js',
 			globalTeardown: '<rootDir>/test/e2e/global-teardown.js',
-			testTimeout: 120000,
 		},
 	],
 };
