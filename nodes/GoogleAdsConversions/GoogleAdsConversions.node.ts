@@ -13,7 +13,7 @@ import {
 import { type ForwardableEvent, type PlatformRequest, type PlatformResponse, type SendDependencies, sendToPlatform } from '../../src/destinations';
 import { type GoogleAdsConsent, type GoogleAdsOptions, type GoogleAdsValueSource, googleCustomerId } from '../../src/destinations/google_ads';
 import { decimalFromNumber, normalizeDecimal } from '../../src/model';
-import { n8nSendDependencies, resultItems } from '../shared/destination';
+import { n8nSendDependencies, resultItems, failedItem } from '../shared/destination';
 import { googleAdsConversionsProperties } from './description';
 
 const CREDENTIAL = 'googleAdsConversionsOAuth2Api';
@@ -145,7 +145,7 @@ export class GoogleAdsConversions implements INodeType {
 
 		const itemError = (itemIndex: number, error: Error) => {
 			if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error, { itemIndex });
-			failed.push({ json: { ...items[itemIndex].json, error: error.message }, pairedItem: { item: itemIndex } });
+			failed.push(failedItem('google_ads', items, itemIndex, 'configuration', error.message));
 		};
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
@@ -222,7 +222,7 @@ export class GoogleAdsConversions implements INodeType {
 				failed.push(...outputs.failed);
 			} catch (error) {
 				if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: group.inputIndexes[0] });
-				for (const itemIndex of group.inputIndexes) failed.push({ json: { ...items[itemIndex].json, error: (error as Error).message }, pairedItem: { item: itemIndex } });
+				for (const itemIndex of group.inputIndexes) failed.push(failedItem('google_ads', items, itemIndex, 'send_error', (error as Error).message));
 			}
 		}
 

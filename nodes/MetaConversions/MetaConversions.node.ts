@@ -10,7 +10,7 @@ import {
 import { sendToPlatform } from '../../src/destinations';
 import { type MetaDestinationConfig, type MetaEventFields, type MetaForwardableEvent, checkMetaConfig } from '../../src/destinations/meta';
 import { decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../../src/model/money';
-import { n8nSendDependencies, resultItems } from '../shared/destination';
+import { n8nSendDependencies, resultItems, failedItem } from '../shared/destination';
 import { metaConversionsProperties } from './description';
 
 interface FieldOverrides {
@@ -140,8 +140,7 @@ export class MetaConversions implements INodeType {
 				groups.set(key, group);
 			} catch (error) {
 				if (this.continueOnFail()) {
-					const forward: IDataObject = { platform: 'meta', outcome: 'failed', code: 'configuration', reason: (error as Error).message };
-					failed.push({ json: { ...items[itemIndex].json, forward }, pairedItem: { item: itemIndex } });
+					failed.push(failedItem('meta', items, itemIndex, 'configuration', (error as Error).message));
 					continue;
 				}
 				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.

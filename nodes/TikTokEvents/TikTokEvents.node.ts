@@ -11,7 +11,7 @@ import { type ForwardableClick, type ForwardableConversion, type ForwardableEven
 import { TIKTOK_EVENT_SOURCES, type TikTokOptions, type TikTokValueFrom } from '../../src/destinations/tiktok';
 import { funnelItemSchema } from '../../src/funnel';
 import { conversionSchema, normalizeDecimal } from '../../src/model';
-import { n8nSendDependencies, resultItems } from '../shared/destination';
+import { n8nSendDependencies, resultItems, failedItem as sharedFailedItem } from '../shared/destination';
 import { tikTokEventsProperties } from './description';
 
 interface TikTokCredentials {
@@ -158,9 +158,7 @@ function withOverrides(context: IExecuteFunctions, input: ForwardableEvent, over
 	return event as unknown as ForwardableEvent;
 }
 
-function failedItem(items: INodeExecutionData[], itemIndex: number, code: string, reason: string): INodeExecutionData {
-	return { json: { ...items[itemIndex].json, forward: { platform: PLATFORM, outcome: 'failed', code, reason } }, pairedItem: { item: itemIndex } };
-}
+const failedItem = (items: INodeExecutionData[], itemIndex: number, code: string, reason: string) => sharedFailedItem(PLATFORM, items, itemIndex, code, reason);
 
 const inputOrder = (a: INodeExecutionData, b: INodeExecutionData) => ((a.pairedItem as { item: number }).item ?? 0) - ((b.pairedItem as { item: number }).item ?? 0);
 

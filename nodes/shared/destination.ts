@@ -49,3 +49,12 @@ export function resultItems(
 	});
 	return { sent, failed };
 }
+
+/**
+ * The item continue-on-fail produces when an item cannot even be planned (bad settings, not a conversion)
+ * or its batch could not be sent: the same `forward` shape as a platform failure, so `$json.forward.outcome`
+ * works on every Failed item.
+ */
+export function failedItem(platform: string, items: INodeExecutionData[], itemIndex: number, code: string, reason: string): INodeExecutionData {
+	return { json: { ...items[itemIndex].json, forward: { platform, outcome: 'failed', code, reason } }, pairedItem: { item: itemIndex } };
+}

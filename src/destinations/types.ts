@@ -4,6 +4,7 @@
  * requests and read responses; sending, sleeping and the clock are passed in (see ./send.ts).
  */
 import type { Conversion } from '../model';
+import type { ConversionClick } from '../funnel/attribution';
 import type { ClickRecord } from '../store/types';
 
 export type Platform = 'meta' | 'tiktok' | 'google_ads';
@@ -13,22 +14,8 @@ export type ForwardableConversion = Conversion & {
 	eventName: string;
 	/** The funnel's conversion id; the event id sent to platforms is derived from (network, transactionId, eventName). */
 	conversionId?: string;
-	click?: {
-		clickId: string;
-		clickedAt: string;
-		fbclid?: string;
-		fbc?: string;
-		fbp?: string;
-		gclid?: string;
-		gbraid?: string;
-		wbraid?: string;
-		ttclid?: string;
-		ttp?: string;
-		ip?: string;
-		userAgent?: string;
-		landingUrl?: string;
-		[key: string]: string | undefined;
-	};
+	/** The matched click as the funnel attaches it (ad click ids, never hashed, and the visit). */
+	click?: ConversionClick;
 	/** Per-platform event names from the funnel's mapping table ({ meta: 'Purchase', tiktok: 'CompletePayment', … }). */
 	destinationEvents?: Record<string, string | undefined>;
 };

@@ -54,6 +54,9 @@ import {
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { PostbackAuthApi } from '../../credentials/PostbackAuthApi.credentials';
+import { GoogleAdsConversionsOAuth2Api } from '../../credentials/GoogleAdsConversionsOAuth2Api.credentials';
+import { MetaConversionsApi } from '../../credentials/MetaConversionsApi.credentials';
+import { TikTokEventsApi } from '../../credentials/TikTokEventsApi.credentials';
 import { PostbackTrigger } from '../../nodes/PostbackTrigger/PostbackTrigger.node';
 
 export { n8nUserFolder, removeN8nUserFolder };
@@ -801,4 +804,247 @@ export async function deliverWebhookTo(
 /** getNodeWebhooks for node types outside the package map (the same resolution, another INodeTypes). */
 function getNodeWebhooksWith(workflow: Workflow, node: INode, additionalData: IWorkflowExecuteAdditionalData, types: INodeTypes): IWebhookData[] {
 	return getNodeWebhooks(workflow, node, additionalData, types);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Destination nodes (added for the Meta, TikTok and Google Ads node tests; nothing above changed):
+// a credential store that also knows the destination credential types, with the answers n8n's
+// CredentialsHelper gives for them (parent types from `extends`, properties merged with the parent's,
+// generic `authenticate` rules, no pre-authentication), and a run that uses it.
+
+/**
+ * Stand-in for n8n-nodes-base's `oAuth2Api` (not installed here): the fields of it that n8n-core's OAuth2
+ * request path reads. A child type's own properties (grantType, URLs, scope…) override these, as in n8n.
+ */
+const OAUTH2_API_STAND_IN: ICredentialType = {
+	name: 'oAuth2Api',
+	displayName: 'OAuth2 API',
+	properties: [
+		{ displayName: 'Grant Type', name: 'grantType', type: 'hidden', default: 'authorizationCode' },
+		{ displayName: 'Authorization URL', name: 'authUrl', type: 'string', default: '' },
+		{ displayName: 'Access Token URL', name: 'accessTokenUrl', type: 'string', default: '' },
+		{ displayName: 'Client ID', name: 'clientId', type: 'string', default: '' },
+		{ displayName: 'Client Secret', name: 'clientSecret', type: 'string', typeOptions: { password: true }, default: '' },
+		{ displayName: 'Scope', name: 'scope', type: 'string', default: '' },
+		{ displayName: 'Auth URI Query Parameters', name: 'authQueryParameters', type: 'string', default: '' },
+		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'header' },
+		{ displayName: 'Ignore SSL Issues', name: 'ignoreSSLIssues', type: 'boolean', default: false },
+	],
+};
+
+const destinationCredentialTypes: Record<string, ICredentialType> = {
+	postbackAuthApi: credentialTypes.postbackAuthApi,
+	oAuth2Api: OAUTH2_API_STAND_IN,
+	metaConversionsApi: new MetaConversionsApi(),
+	tikTokEventsApi: new TikTokEventsApi(),
+	googleAdsConversionsOAuth2Api: new GoogleAdsConversionsOAuth2Api(),
+};
+
+/** The credential class for a type name the destination harness knows. */
+export function destinationCredentialType(type: string): ICredentialType {
+	const credentialType = destinationCredentialTypes[type];
+	if (!credentialType) throw new Error(`Unknown credential type "${type}"`);
+	return credentialType;
+}
+
+/** Every type `type` extends, nearest first (CredentialTypes.getParentTypes). */
+export function credentialParentTypes(type: string): string[] {
+	const parents = destinationCredentialTypes[type]?.extends ?? [];
+	return parents.flatMap((parent) => [parent, ...credentialParentTypes(parent)]);
+}
+
+/** The type's properties with its parents' (a child's property of the same name wins), as CredentialsHelper.getCredentialsProperties. */
+export function credentialProperties(type: string): INodeProperties[] {
+	const own = destinationCredentialType(type).properties;
+	const inherited = (destinationCredentialTypes[type]?.extends ?? []).flatMap((parent) => credentialProperties(parent));
+	const ownNames = new Set(own.map((property) => property.name));
+	return [...inherited.filter((property) => !ownNames.has(property.name)), ...own];
+}
+
+/** Defaults applied like CredentialsHelper.applyDefaultsAndOverwrites, which also keeps `oauthTokenData` (it is no property). */
+export function withDestinationCredentialDefaults(type: string, data: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject {
+	const withDefaults = NodeHelpers.getNodeParameters(credentialProperties(type), data as INodeParameters, true, false, null, null) as ICredentialDataDecryptedObject;
+	if (data.oauthTokenData !== undefined) withDefaults.oauthTokenData = data.oauthTokenData;
+	return withDefaults;
+}
+
+/** Resolves `={{$credentials.…}}` expressions of a credential definition the way CredentialsHelper does, with the workflow's expression engine. */
+function resolveWithCredentials(value: unknown, credentials: ICredentialDataDecryptedObject, workflow: Workflow, node: INode): unknown {
+	if (typeof value === 'string') {
+		if (!value.startsWith('=')) return value;
+		return workflow.expression.getParameterValue(value, null, 0, 0, node.name, [], 'internal', { $credentials: credentials } as never);
+	}
+	if (Array.isArray(value)) return value.map((entry) => resolveWithCredentials(entry, credentials, workflow, node));
+	if (value !== null && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, resolveWithCredentials(entry, credentials, workflow, node)]));
+	}
+	return value;
+}
+
+/** Applies a credential type's generic `authenticate` rules (headers, qs, body, auth) to request options, as CredentialsHelper.authenticate. */
+export function applyGenericAuthentication(
+	type: string,
+	credentials: ICredentialDataDecryptedObject,
+	requestOptions: IHttpRequestOptions,
+	workflow: Workflow,
+	node: INode,
+): IHttpRequestOptions {
+	const authenticate = destinationCredentialType(type).authenticate;
+	if (authenticate === undefined) return requestOptions;
+	if (typeof authenticate === 'function' || authenticate.type !== 'generic') {
+		throw new Error(`Credential type "${type}" has a non-generic authenticate, which the harness does not apply`);
+	}
+	const options = { ...requestOptions } as IHttpRequestOptions & Record<string, unknown>;
+	for (const [target, values] of Object.entries(authenticate.properties) as Array<[string, IDataObject]>) {
+		const resolved = resolveWithCredentials(values, credentials, workflow, node) as IDataObject;
+		options[target] = { ...((options[target] as IDataObject | undefined) ?? {}), ...resolved };
+	}
+	return options;
+}
+
+/** The credential store of StoredCredentialsHelper, for the destination credential types too. */
+export class DestinationCredentialsHelper extends ICredentialsHelper {
+	readonly reads: Array<{ id: string | null; type: string; mode: WorkflowExecuteMode }> = [];
+	/** OAuth2 token data n8n-core saved after a refresh: what the server would write back to its database. */
+	readonly tokenUpdates: Array<{ type: string; oauthTokenData: unknown }> = [];
+
+	constructor(private readonly entries: Record<string, { type: string; data: ICredentialDataDecryptedObject }>) {
+		super();
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('getCredentials is not used by the destination nodes');
+	}
+
+	async updateCredentials(): Promise<void> {
+		throw new Error('updateCredentials is not used by the destination nodes');
+	}
+
+	getParentTypes(type: string): string[] {
+		return credentialParentTypes(type);
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		mode: WorkflowExecuteMode,
+	): Promise<ICredentialDataDecryptedObject> {
+		this.reads.push({ id: nodeCredentials.id, type, mode });
+		const entry = nodeCredentials.id === null ? undefined : this.entries[nodeCredentials.id];
+		if (!entry || entry.type !== type) throw new Error(`Credential with ID "${nodeCredentials.id}" of type "${type}" does not exist.`);
+		return withDestinationCredentialDefaults(type, structuredClone(entry.data));
+	}
+
+	getCredentialsProperties(type: string): INodeProperties[] {
+		return credentialProperties(type);
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+		workflow: Workflow,
+		node: INode,
+	): Promise<IHttpRequestOptions> {
+		return applyGenericAuthentication(typeName, credentials, requestOptions, workflow, node);
+	}
+
+	/** None of the destination credential types declares `preAuthentication`. */
+	async preAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
+		return undefined;
+	}
+
+	async runPreAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
+		return undefined;
+	}
+
+	async updateCredentialsOauthTokenData(nodeCredentials: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+		this.tokenUpdates.push({ type, oauthTokenData: structuredClone(data.oauthTokenData) });
+		const entry = nodeCredentials.id === null ? undefined : this.entries[nodeCredentials.id];
+		if (entry) entry.data = { ...entry.data, oauthTokenData: data.oauthTokenData };
+	}
+}
+
+/**
+ * runWorkflowFrom with stored credentials (credential id → type and decrypted data); the nodes name them in
+ * `credentials` as the editor saves them. Returns the run and the credential store, for its reads and token updates.
+ */
+export async function runWorkflowWithCredentials(
+	workflowData: IWorkflowBase,
+	startNode: string,
+	items: INodeExecutionData[][],
+	stored: Record<string, { type: string; data: ICredentialDataDecryptedObject }>,
+	extraNodeTypes: Record<string, INodeType> = {},
+	mode: WorkflowExecuteMode = 'manual',
+): Promise<{ run: IRun; credentials: DestinationCredentialsHelper }> {
+	const types = new NodeTypesWith(extraNodeTypes);
+	const workflow = toWorkflowWith(workflowData, types);
+	const node = workflow.getNode(startNode);
+	if (!node) throw new Error(`No node "${startNode}" in the workflow`);
+	const runExecutionData: IRunExecutionData = createRunExecutionData({
+		executionData: { nodeExecutionStack: [{ node, data: { main: items }, source: null }] },
+	});
+	const executionId = randomUUID();
+	const { hooks } = recordingHooks(mode, executionId, workflowData, []);
+	const credentials = new DestinationCredentialsHelper(stored);
+	const additionalData = createAdditionalData(credentials, { executionId, workflowId: workflow.id, hooks });
+	const run = await new WorkflowExecute(additionalData, mode, runExecutionData).processRunExecutionData(workflow);
+	return { run, credentials };
+}
+
+export interface CredentialTestRequestResult {
+	/** What CredentialsTester would report: OK, or Error with the first matching rule's message. */
+	status: 'OK' | 'Error';
+	message: string;
+	/** The answer to the request. */
+	statusCode: number;
+	body: unknown;
+	/** The request as sent (after expressions and `authenticate`). */
+	url: string;
+	headers: Record<string, string>;
+}
+
+/**
+ * Runs a credential type's declarative Test request (`test.request`) as n8n's CredentialsTester does for it,
+ * without the CLI package: expressions resolved with `$credentials` (defaults applied), the type's generic
+ * `authenticate` rules applied, the request sent with fetch, and the `rules` checked (responseCode,
+ * responseSuccessBody). An OAuth2 type's test request carries its own Authorization header expression.
+ */
+export async function runCredentialTestRequest(type: string, data: ICredentialDataDecryptedObject): Promise<CredentialTestRequestResult> {
+	const credentialType = destinationCredentialType(type);
+	const test = credentialType.test;
+	if (!test) throw new Error(`Credential type "${type}" declares no test request`);
+	const credentials = withDestinationCredentialDefaults(type, data);
+	const node: INode = { id: 'credential-test', name: 'Credential test', type: COLLECT_TYPE, typeVersion: 1, position: [0, 0], parameters: {} };
+	const workflow = toWorkflowWith(workflowOf([node], {}, 'Credential test'), new NodeTypesWith({}));
+	const request = resolveWithCredentials(test.request, credentials, workflow, node) as IHttpRequestOptions & { baseURL?: string };
+	const options = applyGenericAuthentication(type, credentials, { ...request, url: request.url ?? '' }, workflow, node);
+	const url = new URL(`${String(request.baseURL ?? '').replace(/\/+$/, '')}${options.url}`);
+	for (const [key, value] of Object.entries((options.qs ?? {}) as IDataObject)) url.searchParams.set(key, String(value));
+	const headers = Object.fromEntries(Object.entries((options.headers ?? {}) as IDataObject).map(([key, value]) => [key, String(value)]));
+	const response = await fetch(url, { method: options.method ?? 'GET', headers });
+	const text = await response.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// keep the text
+	}
+	const result: CredentialTestRequestResult = { status: 'OK', message: 'Connection successful!', statusCode: response.status, body, url: url.toString(), headers };
+	if (response.status >= 400) {
+		return { ...result, status: 'Error', message: `Authorization failed - please check your credentials (HTTP ${response.status})` };
+	}
+	for (const rule of test.rules ?? []) {
+		if (rule.type === 'responseCode' && response.status === rule.properties.value) return { ...result, status: 'Error', message: rule.properties.message };
+		if (rule.type === 'responseSuccessBody') {
+			const actual = rule.properties.key.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as IDataObject)[key] : undefined), body);
+			if (actual === rule.properties.value) return { ...result, status: 'Error', message: rule.properties.message };
+		}
+	}
+	return result;
 }

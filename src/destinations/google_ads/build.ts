@@ -195,6 +195,10 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 	if (!isConversion(event)) {
 		return { skipped: { code: 'not_a_conversion', reason: 'Google Ads takes conversions only (Click Tracker items go to Meta and TikTok)' } };
 	}
+	// Uploads cannot take a conversion back (Google handles that with adjustments): rejected and reversed are not sent.
+	if (event.status === 'rejected' || event.status === 'reversed') {
+		return { skipped: { code: `status_${event.status}`, reason: `A ${event.status} conversion is not uploaded to Google Ads, which retracts conversions only through adjustments` } };
+	}
 	const customerId = googleCustomerId(config.customerId);
 	const configured = conversionActionFor(event, config);
 	if (!configured) {

@@ -119,8 +119,12 @@ function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Pla
 	if (!name) return { skip: { code: 'no_event_name', reason: 'The item has no event name for TikTok' } };
 
 	const conversion = isConversion(input) ? input : undefined;
+	// A platform cannot take a conversion back: rejected and reversed ones are never sent as events.
+	if (conversion && (conversion.status === 'rejected' || conversion.status === 'reversed')) {
+		return { skip: { code: `status_${conversion.status}`, reason: `A ${conversion.status} conversion is not sent to TikTok, which has no way to retract an event` } };
+	}
 	// The conversion's matched click, or the Click Tracker item itself: both carry the click's ids under the same names.
-	const click: Record<string, unknown> | undefined = conversion ? conversion.click : (input as ForwardableClick as unknown as Record<string, unknown>);
+	const click = (conversion ? conversion.click : input) as Record<string, unknown> | undefined;
 	const at = conversion ? conversion.occurredAt : (input as ForwardableClick).clickedAt;
 	const atMs = typeof at === 'string' ? Date.parse(at) : Number.NaN;
 	if (Number.isNaN(atMs)) {
