@@ -1,6 +1,6 @@
 import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
 import { startTikTokFake, TIKTOK_FAKE_PIXEL, TIKTOK_FAKE_TOKEN, type TikTokFake } from '../fakes/tiktok';
-import { baseUrl, outputsOf, uniqueId, waitForExecution } from './n8n-api';
+import { baseUrl, n8nFetch, outputsOf, uniqueId, waitForExecution } from './n8n-api';
 
 /**
  * A ShareASale postback and a Click Tracker click, through the Conversion Funnel, into the Meta and
@@ -11,7 +11,7 @@ let tiktok: TikTokFake;
 let workflowId: string;
 
 async function publicApi<T>(method: string, path: string, body?: unknown): Promise<T> {
-	const response = await fetch(`${baseUrl()}/api/v1${path}`, {
+	const response = await n8nFetch(`${baseUrl()}/api/v1${path}`, {
 		method,
 		headers: { 'content-type': 'application/json', 'X-N8N-API-KEY': process.env.E2E_N8N_API_KEY ?? '' },
 		...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -65,7 +65,7 @@ beforeAll(async () => {
 	await publicApi('POST', `/workflows/${workflowId}/activate`);
 	const deadline = Date.now() + 30000;
 	for (const path of ['shareasale-ads', 'go-ads']) {
-		while (Date.now() < deadline && (await fetch(`${baseUrl()}/webhook/${path}`, { redirect: 'manual' })).status === 404) await new Promise((r) => setTimeout(r, 200));
+		while (Date.now() < deadline && (await n8nFetch(`${baseUrl()}/webhook/${path}`, { redirect: 'manual' })).status === 404) await new Promise((r) => setTimeout(r, 200));
 	}
 });
 
@@ -75,7 +75,7 @@ afterAll(async () => {
 });
 
 test('a tracked click and its ShareASale postback reach Meta and TikTok hashed, timed in seconds and deduplicated', async () => {
-	const clickResponse = await fetch(
+	const clickResponse = await n8nFetch(
 		`${baseUrl()}/webhook/go-ads?${new URLSearchParams({ offer: 'wpengine', fbclid: 'IwAR0metaE2E', ttclid: 'E.C.P.ttE2E', landing: 'https://blog.example.com/wp-engine-review' })}`,
 		{ redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E', 'x-forwarded-for': '203.0.113.9' } },
 	);
@@ -94,7 +94,7 @@ test('a tracked click and its ShareASale postback reach Meta and TikTok hashed, 
 		commission: '39.5',
 		transDate: new Date().toISOString().slice(0, 19).replace('T', ' '),
 	})}`;
-	expect((await fetch(postback)).status).toBe(200);
+	expect((await n8nFetch(postback)).status).toBe(200);
 
 	const execution = await waitForExecution(workflowId, (run) => (outputsOf(run, 'Meta')[0]?.length ?? 0) + (outputsOf(run, 'Meta')[1]?.length ?? 0) > 0 && (outputsOf(run, 'TikTok')[0]?.length ?? 0) + (outputsOf(run, 'TikTok')[1]?.length ?? 0) > 0 && JSON.stringify(run).includes(transID));
 	const [metaSent, metaFailed] = outputsOf(execution, 'Meta');
@@ -122,7 +122,7 @@ test('a tracked click and its ShareASale postback reach Meta and TikTok hashed, 
 	// The network retries the postback: the funnel drops it, so neither platform sees it twice.
 	const metaCount = meta.events.length;
 	const tiktokCount = tiktok.events.length;
-	expect((await fetch(postback)).status).toBe(200);
+	expect((await n8nFetch(postback)).status).toBe(200);
 	await waitForExecution(workflowId, (run) => (outputsOf(run, 'Funnel')[6]?.some((item) => item.json.transactionId === transID) ?? false));
 	expect(meta.events.length).toBe(metaCount);
 	expect(tiktok.events.length).toBe(tiktokCount);

@@ -19,8 +19,24 @@ export function workflowNamed(name: string): StartedWorkflow {
 	return found;
 }
 
+/**
+ * fetch to n8n, sent again when it went out on a kept-alive socket n8n had already closed ("other side
+ * closed": jest runs a lone test file in the process that ran the global setup, whose idle sockets n8n drops
+ * after its keep-alive timeout). Such a request never reached n8n, so sending it again is safe.
+ */
+export async function n8nFetch(url: string, init?: RequestInit): Promise<Response> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await fetch(url, init);
+		} catch (error) {
+			const code = (error as { cause?: { code?: string } }).cause?.code;
+			if (code !== 'UND_ERR_SOCKET' || attempt >= 3) throw error;
+		}
+	}
+}
+
 async function api<T>(path: string): Promise<T> {
-	const response = await fetch(`${baseUrl()}/api/v1${path}`, { headers: { 'X-N8N-API-KEY': process.env.E2E_N8N_API_KEY ?? '' } });
+	const response = await n8nFetch(`${baseUrl()}/api/v1${path}`, { headers: { 'X-N8N-API-KEY': process.env.E2E_N8N_API_KEY ?? '' } });
 	if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
 	return (await response.json()) as T;
 }
@@ -78,4 +94,30 @@ export async function waitForExecutions(
 /** A value unique to this test run, so executions from other tests never match. */
 export function uniqueId(prefix: string): string {
 	return `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A call to n8n's public API (`/api/v1`) with the e2e API key; throws on a non-2xx answer. */
+export async function publicApi<T>(method: string, path: string, body?: unknown): Promise<T> {
+	const response = await n8nFetch(`${baseUrl()}/api/v1${path}`, {
+		method,
+		headers: { 'content-type': 'application/json', 'X-N8N-API-KEY': process.env.E2E_N8N_API_KEY ?? '' },
+		...(body === undefined ? {} : { body: JSON.stringify(body) }),
+	});
+	const text = await response.text();
+	if (!response.ok) throw new Error(`${method} /api/v1${path}: ${response.status} ${text}`);
+	return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Creates a workflow through the public API, activates it and waits until its webhook paths answer. */
+export async function startWorkflow(workflow: Record<string, unknown>, webhookPaths: string[], method = 'GET'): Promise<string> {
+	const created = await publicApi<{ id: string }>('POST', '/workflows', workflow);
+	await publicApi('POST', `/workflows/${created.id}/activate`);
+
+	const deadline = Date.now() + 30000;
+	for (const path of webhookPaths) {
+		while (Date.now() < deadline && (await n8nFetch(`${baseUrl()}/webhook/${path}`, { method, redirect: 'manual', ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '[]' } : {}) })).status === 404) {
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+	}
+	return created.id;
 }
