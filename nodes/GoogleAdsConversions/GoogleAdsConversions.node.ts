@@ -10,10 +10,10 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 } from 'n8n-workflow';
-import { type ForwardableEvent, type PlatformRequest, type PlatformResponse, type SendDependencies, sendToPlatform } from '../../src/destinations';
+import type { ForwardableEvent, PlatformRequest, PlatformResponse, SendDependencies } from '../../src/destinations';
 import { type GoogleAdsConsent, type GoogleAdsOptions, type GoogleAdsValueSource, googleCustomerId } from '../../src/destinations/google_ads';
 import { decimalFromNumber, normalizeDecimal } from '../../src/model';
-import { n8nSendDependencies, resultItems, failedItem } from '../shared/destination';
+import { forwardItems, n8nSendDependencies } from '../shared/destination';
 import { googleAdsConversionsProperties } from './description';
 
 const CREDENTIAL = 'googleAdsConversionsOAuth2Api';
@@ -138,95 +138,63 @@ export class GoogleAdsConversions implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const credentials = await this.getCredentials(CREDENTIAL);
-		const sent: INodeExecutionData[] = [];
-		const failed: INodeExecutionData[] = [];
-		// Items with the same settings go out together (one request per 2000 conversions).
-		const groups = new Map<string, { config: GoogleAdsOptions; events: ForwardableEvent[]; inputIndexes: number[] }>();
+		const readItem = (itemIndex: number): { config: GoogleAdsOptions; event: ForwardableEvent } => {
+			const json = items[itemIndex].json;
+			if (!looksLikeConversion(json) && !looksLikeClick(json)) {
+				throw new NodeOperationError(this.getNode(), `Item ${itemIndex} is not a conversion: eventName and occurredAt are missing`, {
+					itemIndex,
+					description: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel (or pass items of the same shape).',
+				});
+			}
+			const customerId = this.getNodeParameter('customerId', itemIndex, '') as string;
+			const loginCustomerId = (this.getNodeParameter('loginCustomerId', itemIndex, '') as string).trim();
+			googleCustomerId(customerId);
+			if (loginCustomerId) googleCustomerId(loginCustomerId, 'login customer ID');
+			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
+			const options = this.getNodeParameter('options', itemIndex, {}) as { defaultCountry?: string; adUserDataConsent?: string; adPersonalizationConsent?: string };
+			const rows = this.getNodeParameter('eventActions.action', itemIndex, []) as EventActionRow[];
+			let valueFrom = this.getNodeParameter('valueFrom', itemIndex, 'commission') as GoogleAdsValueSource;
 
-		const itemError = (itemIndex: number, error: Error) => {
-			if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error, { itemIndex });
-			failed.push(failedItem('google_ads', items, itemIndex, 'configuration', error.message));
+			const event = { ...json, user: { ...((json.user as IDataObject) ?? {}) } } as IDataObject & { click?: IDataObject; user: IDataObject };
+			if (json.click && typeof json.click === 'object') event.click = { ...(json.click as IDataObject) };
+			const clickOverride = { gclid: overrides.gclid, gbraid: overrides.gbraid, wbraid: overrides.wbraid, clickedAt: isoText(overrides.clickedAt) };
+			for (const [field, value] of Object.entries(clickOverride)) {
+				if (!value?.trim()) continue;
+				event.click ??= { clickId: String(json.clickId ?? 'override'), clickedAt: '' };
+				event.click[field] = value.trim();
+			}
+			const occurredAt = isoText(overrides.occurredAt);
+			if (occurredAt) event.occurredAt = occurredAt;
+			if (overrides.currency?.trim()) event.currency = overrides.currency.trim().toUpperCase();
+			if (overrides.email?.trim()) event.user.email = overrides.email.trim();
+			if (overrides.phone?.trim()) event.user.phone = overrides.phone.trim();
+			if (overrides.value !== undefined && overrides.value !== '') {
+				const value = decimalText(overrides.value);
+				if (value === undefined) throw new NodeOperationError(this.getNode(), `The conversion value override "${String(overrides.value)}" is not a number`, { itemIndex });
+				if (valueFrom === 'none') valueFrom = 'commission';
+				event[valueFrom] = value;
+			}
+
+			const eventName = String(event.eventName ?? '');
+			const perEvent = rows.find((row) => row.event?.trim() === eventName && row.conversionAction?.trim());
+			const config: GoogleAdsOptions = {
+				customerId,
+				loginCustomerId: loginCustomerId || undefined,
+				conversionAction: (perEvent?.conversionAction ?? (this.getNodeParameter('conversionAction', itemIndex, '') as string)).trim(),
+				developerToken: String(credentials.developerToken ?? ''),
+				// Left empty: n8n's OAuth2 helper adds (and refreshes) the bearer token.
+				accessToken: '',
+				apiVersion: String(credentials.apiVersion ?? '') || undefined,
+				baseUrl: String(credentials.baseUrl ?? '') || undefined,
+				validateOnly: this.getNodeParameter('validateOnly', itemIndex, false) as boolean,
+				defaultCountry: options.defaultCountry?.trim() || undefined,
+				valueFrom,
+				adUserDataConsent: (options.adUserDataConsent || undefined) as GoogleAdsConsent | undefined,
+				adPersonalizationConsent: (options.adPersonalizationConsent || undefined) as GoogleAdsConsent | undefined,
+			};
+			return { config, event: event as unknown as ForwardableEvent };
 		};
-
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				const json = items[itemIndex].json;
-				if (!looksLikeConversion(json) && !looksLikeClick(json)) {
-					throw new NodeOperationError(this.getNode(), `Item ${itemIndex} is not a conversion: eventName and occurredAt are missing`, {
-						itemIndex,
-						description: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel (or pass items of the same shape).',
-					});
-				}
-				const customerId = this.getNodeParameter('customerId', itemIndex, '') as string;
-				const loginCustomerId = (this.getNodeParameter('loginCustomerId', itemIndex, '') as string).trim();
-				googleCustomerId(customerId);
-				if (loginCustomerId) googleCustomerId(loginCustomerId, 'login customer ID');
-				const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
-				const options = this.getNodeParameter('options', itemIndex, {}) as { defaultCountry?: string; adUserDataConsent?: string; adPersonalizationConsent?: string };
-				const rows = this.getNodeParameter('eventActions.action', itemIndex, []) as EventActionRow[];
-				let valueFrom = this.getNodeParameter('valueFrom', itemIndex, 'commission') as GoogleAdsValueSource;
-
-				const event = { ...json, user: { ...((json.user as IDataObject) ?? {}) } } as IDataObject & { click?: IDataObject; user: IDataObject };
-				if (json.click && typeof json.click === 'object') event.click = { ...(json.click as IDataObject) };
-				const clickOverride = { gclid: overrides.gclid, gbraid: overrides.gbraid, wbraid: overrides.wbraid, clickedAt: isoText(overrides.clickedAt) };
-				for (const [field, value] of Object.entries(clickOverride)) {
-					if (!value?.trim()) continue;
-					event.click ??= { clickId: String(json.clickId ?? 'override'), clickedAt: '' };
-					event.click[field] = value.trim();
-				}
-				const occurredAt = isoText(overrides.occurredAt);
-				if (occurredAt) event.occurredAt = occurredAt;
-				if (overrides.currency?.trim()) event.currency = overrides.currency.trim().toUpperCase();
-				if (overrides.email?.trim()) event.user.email = overrides.email.trim();
-				if (overrides.phone?.trim()) event.user.phone = overrides.phone.trim();
-				if (overrides.value !== undefined && overrides.value !== '') {
-					const value = decimalText(overrides.value);
-					if (value === undefined) throw new NodeOperationError(this.getNode(), `The conversion value override "${String(overrides.value)}" is not a number`, { itemIndex });
-					if (valueFrom === 'none') valueFrom = 'commission';
-					event[valueFrom] = value;
-				}
-
-				const eventName = String(event.eventName ?? '');
-				const perEvent = rows.find((row) => row.event?.trim() === eventName && row.conversionAction?.trim());
-				const config: GoogleAdsOptions = {
-					customerId,
-					loginCustomerId: loginCustomerId || undefined,
-					conversionAction: (perEvent?.conversionAction ?? (this.getNodeParameter('conversionAction', itemIndex, '') as string)).trim(),
-					developerToken: String(credentials.developerToken ?? ''),
-					// Left empty: n8n's OAuth2 helper adds (and refreshes) the bearer token.
-					accessToken: '',
-					apiVersion: String(credentials.apiVersion ?? '') || undefined,
-					baseUrl: String(credentials.baseUrl ?? '') || undefined,
-					validateOnly: this.getNodeParameter('validateOnly', itemIndex, false) as boolean,
-					defaultCountry: options.defaultCountry?.trim() || undefined,
-					valueFrom,
-					adUserDataConsent: (options.adUserDataConsent || undefined) as GoogleAdsConsent | undefined,
-					adPersonalizationConsent: (options.adPersonalizationConsent || undefined) as GoogleAdsConsent | undefined,
-				};
-				const key = JSON.stringify(config);
-				const group = groups.get(key) ?? { config, events: [], inputIndexes: [] };
-				group.events.push(event as unknown as ForwardableEvent);
-				group.inputIndexes.push(itemIndex);
-				groups.set(key, group);
-			} catch (error) {
-				itemError(itemIndex, error as Error);
-			}
-		}
-
-		const dependencies = oauthSendDependencies(this);
-		for (const group of groups.values()) {
-			try {
-				const results = await sendToPlatform('google_ads', group.events, group.config, dependencies);
-				const outputs = resultItems('google_ads', items, group.inputIndexes, results);
-				sent.push(...outputs.sent);
-				failed.push(...outputs.failed);
-			} catch (error) {
-				if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: group.inputIndexes[0] });
-				for (const itemIndex of group.inputIndexes) failed.push(failedItem('google_ads', items, itemIndex, 'send_error', (error as Error).message));
-			}
-		}
-
-		const byInput = (a: INodeExecutionData, b: INodeExecutionData) => ((a.pairedItem as { item: number }).item ?? 0) - ((b.pairedItem as { item: number }).item ?? 0);
-		return [sent.sort(byInput), failed.sort(byInput)];
+		// n8n's OAuth2 helper sends (and refreshes the token); the shared loop batches, sends and sorts the results.
+		return await forwardItems(this, 'google_ads', readItem, oauthSendDependencies(this));
 	}
 }

@@ -7,10 +7,9 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 } from 'n8n-workflow';
-import { sendToPlatform } from '../../src/destinations';
 import { type MetaDestinationConfig, type MetaEventFields, type MetaForwardableEvent, checkMetaConfig } from '../../src/destinations/meta';
 import { decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../../src/model/money';
-import { n8nSendDependencies, resultItems, failedItem } from '../shared/destination';
+import { forwardItems } from '../shared/destination';
 import { metaConversionsProperties } from './description';
 
 interface FieldOverrides {
@@ -124,39 +123,9 @@ export class MetaConversions implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const credentials = await this.getCredentials('metaConversionsApi');
-		const sent: INodeExecutionData[] = [];
-		const failed: INodeExecutionData[] = [];
-		// Items with the same settings travel together (batches of up to 1000); usually that is all of them.
-		const groups = new Map<string, { config: MetaDestinationConfig; events: MetaForwardableEvent[]; indexes: number[] }>();
-
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				const config = readConfig(this, itemIndex, credentials);
-				const event = readEvent(this, items[itemIndex].json, itemIndex);
-				const key = JSON.stringify(config);
-				const group = groups.get(key) ?? { config, events: [], indexes: [] };
-				group.events.push(event);
-				group.indexes.push(itemIndex);
-				groups.set(key, group);
-			} catch (error) {
-				if (this.continueOnFail()) {
-					failed.push(failedItem('meta', items, itemIndex, 'configuration', (error as Error).message));
-					continue;
-				}
-				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
-			}
-		}
-
-		const dependencies = n8nSendDependencies(this);
-		for (const group of groups.values()) {
-			const results = await sendToPlatform('meta', group.events, group.config, dependencies);
-			const outcome = resultItems('meta', items, group.indexes, results);
-			sent.push(...outcome.sent);
-			failed.push(...outcome.failed);
-		}
-
-		const byInput = (a: INodeExecutionData, b: INodeExecutionData) => ((a.pairedItem as { item: number }).item ?? 0) - ((b.pairedItem as { item: number }).item ?? 0);
-		return [sent.sort(byInput), failed.sort(byInput)];
+		return await forwardItems(this, 'meta', (itemIndex) => ({
+			config: readConfig(this, itemIndex, credentials),
+			event: readEvent(this, items[itemIndex].json, itemIndex),
+		}));
 	}
 }

@@ -7,11 +7,11 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 } from 'n8n-workflow';
-import { type ForwardableClick, type ForwardableConversion, type ForwardableEvent, sendToPlatform } from '../../src/destinations';
+import type { ForwardableClick, ForwardableConversion, ForwardableEvent } from '../../src/destinations';
 import { TIKTOK_EVENT_SOURCES, type TikTokOptions, type TikTokValueFrom } from '../../src/destinations/tiktok';
 import { funnelItemSchema } from '../../src/funnel';
 import { conversionSchema, normalizeDecimal } from '../../src/model';
-import { n8nSendDependencies, resultItems, failedItem as sharedFailedItem } from '../shared/destination';
+import { forwardItems } from '../shared/destination';
 import { tikTokEventsProperties } from './description';
 
 interface TikTokCredentials {
@@ -34,7 +34,6 @@ interface Overrides {
 	pageUrl?: string;
 }
 
-const PLATFORM = 'tiktok';
 
 /** A string override with something in it, trimmed; numbers (from expressions) as their text. */
 function given(value: unknown): string | undefined {
@@ -158,9 +157,7 @@ function withOverrides(context: IExecuteFunctions, input: ForwardableEvent, over
 	return event as unknown as ForwardableEvent;
 }
 
-const failedItem = (items: INodeExecutionData[], itemIndex: number, code: string, reason: string) => sharedFailedItem(PLATFORM, items, itemIndex, code, reason);
 
-const inputOrder = (a: INodeExecutionData, b: INodeExecutionData) => ((a.pairedItem as { item: number }).item ?? 0) - ((b.pairedItem as { item: number }).item ?? 0);
 
 export class TikTokEvents implements INodeType {
 	description: INodeTypeDescription = {
@@ -183,41 +180,11 @@ export class TikTokEvents implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const credentials = await this.getCredentials<TikTokCredentials>('tikTokEventsApi');
-		const sent: INodeExecutionData[] = [];
-		const failed: INodeExecutionData[] = [];
-		// Items whose settings agree share requests (1000 events each); usually that is all of them.
-		const groups = new Map<string, { config: TikTokOptions; events: ForwardableEvent[]; indexes: number[] }>();
-
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			try {
-				const config = configFor(this, itemIndex, credentials);
-				const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
-				const event = withOverrides(this, eventFrom(this, items[itemIndex].json, itemIndex, overrides), overrides, config.valueFrom ?? 'commission', itemIndex);
-				const key = JSON.stringify(config);
-				const group = groups.get(key) ?? { config, events: [], indexes: [] };
-				group.events.push(event);
-				group.indexes.push(itemIndex);
-				groups.set(key, group);
-			} catch (error) {
-				if (this.continueOnFail()) {
-					failed.push(failedItem(items, itemIndex, 'invalid_item', (error as Error).message));
-					continue;
-				}
-				throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex });
-			}
-		}
-
-		for (const group of groups.values()) {
-			try {
-				const results = await sendToPlatform('tiktok', group.events, group.config, n8nSendDependencies(this));
-				const outputs = resultItems(PLATFORM, items, group.indexes, results);
-				sent.push(...outputs.sent);
-				failed.push(...outputs.failed);
-			} catch (error) {
-				if (!this.continueOnFail()) throw new NodeOperationError(this.getNode(), error as Error, { itemIndex: group.indexes[0] });
-				for (const itemIndex of group.indexes) failed.push(failedItem(items, itemIndex, 'send_error', (error as Error).message));
-			}
-		}
-		return [sent.sort(inputOrder), failed.sort(inputOrder)];
+		return await forwardItems(this, 'tiktok', (itemIndex) => {
+			const config = configFor(this, itemIndex, credentials);
+			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
+			const event = withOverrides(this, eventFrom(this, items[itemIndex].json, itemIndex, overrides), overrides, config.valueFrom ?? 'commission', itemIndex);
+			return { config, event };
+		});
 	}
 }

@@ -1,5 +1,7 @@
 import { type IDataObject, type IExecuteFunctions, type IHttpRequestOptions, type INodeExecutionData, sleep } from 'n8n-workflow';
-import type { EventResult, PlatformRequest, PlatformResponse, SendDependencies } from '../../src/destinations';
+import { NodeOperationError } from 'n8n-workflow';
+import { sendToPlatform } from '../../src/destinations';
+import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, PlatformResponse, SendDependencies } from '../../src/destinations';
 
 /**
  * The side effects a destination node hands to src/destinations/send.ts: n8n's HTTP helper (axios,
@@ -57,4 +59,54 @@ export function resultItems(
  */
 export function failedItem(platform: string, items: INodeExecutionData[], itemIndex: number, code: string, reason: string): INodeExecutionData {
 	return { json: { ...items[itemIndex].json, forward: { platform, outcome: 'failed', code, reason } }, pairedItem: { item: itemIndex } };
+}
+
+const byInputOrder = (a: INodeExecutionData, b: INodeExecutionData) =>
+	((a.pairedItem as { item: number }).item ?? 0) - ((b.pairedItem as { item: number }).item ?? 0);
+
+/**
+ * The execute loop every destination node shares: read each item's settings and event (a node's own
+ * adapter), batch items whose settings agree, send each batch through src/destinations, and return the
+ * Sent and Failed outputs in input order. An item that cannot be read, or a batch that cannot be sent,
+ * stops the node, or with continue-on-fail becomes a Failed item saying why: nothing is dropped.
+ */
+export async function forwardItems<P extends Platform>(
+	context: IExecuteFunctions,
+	platform: P,
+	readItem: (itemIndex: number) => { config: PlatformConfigs[P]; event: ForwardableEvent },
+	dependencies: SendDependencies = n8nSendDependencies(context),
+): Promise<INodeExecutionData[][]> {
+	const items = context.getInputData();
+	const sent: INodeExecutionData[] = [];
+	const failed: INodeExecutionData[] = [];
+	// Items whose settings agree share requests (up to the platform's batch limit); usually that is all of them.
+	const groups = new Map<string, { config: PlatformConfigs[P]; events: ForwardableEvent[]; indexes: number[] }>();
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const { config, event } = readItem(itemIndex);
+			const key = JSON.stringify(config);
+			const group = groups.get(key) ?? { config, events: [], indexes: [] };
+			group.events.push(event);
+			group.indexes.push(itemIndex);
+			groups.set(key, group);
+		} catch (error) {
+			if (!context.continueOnFail()) {
+				throw error instanceof NodeOperationError ? error : new NodeOperationError(context.getNode(), error as Error, { itemIndex });
+			}
+			failed.push(failedItem(platform, items, itemIndex, 'configuration', (error as Error).message));
+		}
+	}
+
+	for (const group of groups.values()) {
+		try {
+			const outcome = resultItems(platform, items, group.indexes, await sendToPlatform(platform, group.events, group.config, dependencies));
+			sent.push(...outcome.sent);
+			failed.push(...outcome.failed);
+		} catch (error) {
+			if (!context.continueOnFail()) throw new NodeOperationError(context.getNode(), error as Error, { itemIndex: group.indexes[0] });
+			for (const itemIndex of group.indexes) failed.push(failedItem(platform, items, itemIndex, 'send_error', (error as Error).message));
+		}
+	}
+	return [sent.sort(byInputOrder), failed.sort(byInputOrder)];
 }

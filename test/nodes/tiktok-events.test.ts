@@ -124,7 +124,7 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 		const continued = await runDestination(TIKTOK, [item], parameters({ pixelCode: ' ' }), credential, { onError: 'continueRegularOutput' });
 		expect(runError(continued.run)).toBeUndefined();
 		expect(continued.sent).toEqual([]);
-		expect(continued.failed).toEqual([{ json: { ...item.json, forward: { platform: 'tiktok', outcome: 'failed', code: 'invalid_item', reason: 'Pixel Code is empty' } }, pairedItem: { item: 0 } }]);
+		expect(continued.failed).toEqual([{ json: { ...item.json, forward: { platform: 'tiktok', outcome: 'failed', code: 'configuration', reason: 'Pixel Code is empty' } }, pairedItem: { item: 0 } }]);
 	});
 
 	it('a token TikTok refuses: Failed with the credential hint', async () => {
