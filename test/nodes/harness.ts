@@ -119,73 +119,9 @@ export class PackageNodeTypes implements INodeTypes {
 	}
 }
 
-const credentialTypes: Record<string, ICredentialType> = { postbackAuthApi: new PostbackAuthApi() };
-
 /** Applies the credential type's defaults to stored data, as n8n's CredentialsHelper.applyDefaultsAndOverwrites does. */
 export function withCredentialDefaults(type: string, data: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject {
-	const credentialType = credentialTypes[type];
-	if (!credentialType) throw new Error(`Unknown credential type "${type}"`);
-	return NodeHelpers.getNodeParameters(credentialType.properties, data as INodeParameters, true, false, null, null) as ICredentialDataDecryptedObject;
-}
-
-/**
- * The credential store: the server decrypts from its database, we keep decrypted data in memory.
- * Everything a webhook trigger does not use throws, so an unexpected call shows up in the test.
- */
-export class StoredCredentialsHelper extends ICredentialsHelper {
-	readonly reads: Array<{ id: string | null; type: string; mode: WorkflowExecuteMode }> = [];
-
-	constructor(private readonly stored: Record<string, { type: string; data: ICredentialDataDecryptedObject }>) {
-		super();
-	}
-
-	getParentTypes(): string[] {
-		return [];
-	}
-
-	isCredentialUsableByNode(): boolean {
-		return true;
-	}
-
-	async getDecrypted(
-		_additionalData: IWorkflowExecuteAdditionalData,
-		nodeCredentials: INodeCredentialsDetails,
-		type: string,
-		mode: WorkflowExecuteMode,
-	): Promise<ICredentialDataDecryptedObject> {
-		this.reads.push({ id: nodeCredentials.id, type, mode });
-		const entry = nodeCredentials.id === null ? undefined : this.stored[nodeCredentials.id];
-		if (!entry || entry.type !== type) throw new Error(`Credential with ID "${nodeCredentials.id}" of type "${type}" does not exist.`);
-		return withCredentialDefaults(type, structuredClone(entry.data));
-	}
-
-	getCredentialsProperties(type: string): INodeProperties[] {
-		return credentialTypes[type]?.properties ?? [];
-	}
-
-	async authenticate(_credentials: ICredentialDataDecryptedObject, typeName: string): Promise<IHttpRequestOptions> {
-		throw new Error(`authenticate(${typeName}) is not used by a webhook trigger`);
-	}
-
-	async preAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
-		throw new Error('preAuthentication is not used by a webhook trigger');
-	}
-
-	async runPreAuthentication(): Promise<ICredentialDataDecryptedObject | undefined> {
-		throw new Error('runPreAuthentication is not used by a webhook trigger');
-	}
-
-	async getCredentials(): Promise<ICredentials> {
-		throw new Error('getCredentials is not used by a webhook trigger');
-	}
-
-	async updateCredentials(): Promise<void> {
-		throw new Error('updateCredentials is not used by a webhook trigger');
-	}
-
-	async updateCredentialsOauthTokenData(): Promise<void> {
-		throw new Error('updateCredentialsOauthTokenData is not used by a webhook trigger');
-	}
+	return withDestinationCredentialDefaults(type, data);
 }
 
 const BASE_URL = 'http://localhost:5678';
@@ -833,7 +769,7 @@ const OAUTH2_API_STAND_IN: ICredentialType = {
 };
 
 const destinationCredentialTypes: Record<string, ICredentialType> = {
-	postbackAuthApi: credentialTypes.postbackAuthApi,
+	postbackAuthApi: new PostbackAuthApi(),
 	oAuth2Api: OAUTH2_API_STAND_IN,
 	metaConversionsApi: new MetaConversionsApi(),
 	tikTokEventsApi: new TikTokEventsApi(),
@@ -902,7 +838,10 @@ export function applyGenericAuthentication(
 	return options;
 }
 
-/** The credential store of StoredCredentialsHelper, for the destination credential types too. */
+/**
+ * The credential store: the server decrypts from its database, we keep decrypted data in memory. It knows
+ * every credential type of the package (with their parents and generic authenticate rules).
+ */
 export class DestinationCredentialsHelper extends ICredentialsHelper {
 	readonly reads: Array<{ id: string | null; type: string; mode: WorkflowExecuteMode }> = [];
 	/** OAuth2 token data n8n-core saved after a refresh: what the server would write back to its database. */
@@ -969,6 +908,10 @@ export class DestinationCredentialsHelper extends ICredentialsHelper {
 		if (entry) entry.data = { ...entry.data, oauthTokenData: data.oauthTokenData };
 	}
 }
+
+/** The one credential store, under the name the trigger tests use. */
+export const StoredCredentialsHelper = DestinationCredentialsHelper;
+export type StoredCredentialsHelper = DestinationCredentialsHelper;
 
 /**
  * runWorkflowFrom with stored credentials (credential id → type and decrypted data); the nodes name them in
