@@ -55,7 +55,7 @@ export type UserData = z.infer<typeof userData>;
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 /** Whether a value survives JSON as it is (finite numbers, plain objects and arrays, no cycles). */
-function isJsonValue(value: unknown, seen: Set<object> = new Set()): value is Json {
+export function isJsonValue(value: unknown, seen: Set<object> = new Set()): value is Json {
 	if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
 	if (typeof value === 'number') return Number.isFinite(value);
 	if (typeof value !== 'object' || seen.has(value)) return false;
@@ -120,3 +120,91 @@ export const conversionSchema = z
 	.strict();
 
 export type Conversion = z.infer<typeof conversionSchema>;
+
+/** Where a conversion breaks the schema, and how: the first problem found, as zod would report it. */
+export interface ConversionIssue {
+	path: string;
+	message: string;
+}
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const CONVERSION_KEYS: ReadonlySet<string> = new Set(Object.keys(conversionSchema.shape));
+const USER_KEYS: ReadonlySet<string> = new Set(Object.keys(userData.shape));
+const OPTIONAL_TEXT_KEYS = [
+	'clickId',
+	'transactionId',
+	'orderId',
+	'networkEventType',
+	'eventName',
+	'affiliateId',
+	'offerId',
+	'merchantId',
+	'brandName',
+	'couponCode',
+	'ip',
+] as const;
+const STATUSES: ReadonlySet<string> = new Set(conversionStatuses);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function realDateTime(value: string): boolean {
+	if (!ISO_WITH_OFFSET.test(value) || Number.isNaN(Date.parse(value))) return false;
+	// Date.parse rolls 2023-02-30 over to March 2: the calendar day must exist as written.
+	const day = Number(value.slice(8, 10));
+	return new Date(Date.UTC(Number(value.slice(0, 4)), Number(value.slice(5, 7)) - 1, day)).getUTCDate() === day;
+}
+
+/**
+ * The conversion schema's checks written out by hand, for the parsers' hot path: every postback the trigger
+ * accepts is checked, and zod's generic walk cost more than all the parsing before it. Same rules, same
+ * verdicts (a property test holds the two together); `conversionSchema` stays the public contract.
+ * Returns undefined when `value` is a valid conversion.
+ */
+export function findConversionIssue(value: unknown): ConversionIssue | undefined {
+	if (!isPlainObject(value)) return { path: '', message: 'must be an object' };
+	for (const key of Object.keys(value)) if (!CONVERSION_KEYS.has(key)) return { path: '', message: `has an unknown key "${key}"` };
+	if (typeof value.network !== 'string' || value.network === '') return { path: 'network', message: 'must be a non-empty string' };
+	for (const key of OPTIONAL_TEXT_KEYS) {
+		const text = value[key];
+		if (text !== null && (typeof text !== 'string' || text === '')) return { path: key, message: 'must be a non-empty string or null' };
+	}
+	if (typeof value.status !== 'string' || !STATUSES.has(value.status)) return { path: 'status', message: `must be one of ${conversionStatuses.join(', ')}` };
+	for (const key of ['amount', 'commission'] as const) {
+		const amount = value[key];
+		if (amount !== null && (typeof amount !== 'string' || normalizeDecimal(amount) !== amount)) {
+			return { path: key, message: 'must be a canonical decimal string such as "39.5" (no floats, exponents or separators)' };
+		}
+	}
+	const currency = value.currency;
+	if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency) || !isKnownCurrency(currency)) {
+		return { path: 'currency', message: 'must be a known ISO 4217 code in upper case, such as "USD"' };
+	}
+	for (const key of ['occurredAt', 'receivedAt'] as const) {
+		const time = value[key];
+		if (typeof time !== 'string' || !realDateTime(time)) return { path: key, message: 'must be a real ISO 8601 date-time with an offset, such as "2023-05-21T00:57:45Z"' };
+	}
+	if (!isPlainObject(value.subIds)) return { path: 'subIds', message: 'must be an object of strings' };
+	for (const [key, text] of Object.entries(value.subIds)) if (typeof text !== 'string') return { path: `subIds.${key}`, message: 'must be a string' };
+	if (!isPlainObject(value.user)) return { path: 'user', message: 'must be an object' };
+	for (const [key, text] of Object.entries(value.user)) {
+		if (!USER_KEYS.has(key)) return { path: 'user', message: `has an unknown key "${key}"` };
+		if (text !== undefined && (typeof text !== 'string' || text === '')) return { path: `user.${key}`, message: 'must be a non-empty string' };
+	}
+	const raw = value.raw;
+	if (!isPlainObject(raw)) return { path: 'raw', message: 'must be an object' };
+	if (typeof raw.method !== 'string') return { path: 'raw.method', message: 'must be a string' };
+	if (!isPlainObject(raw.query)) return { path: 'raw.query', message: 'must be an object' };
+	for (const [key, entry] of Object.entries(raw.query)) {
+		if (typeof entry !== 'string' && !(Array.isArray(entry) && entry.every((part) => typeof part === 'string'))) {
+			return { path: `raw.query.${key}`, message: 'must be a string or a list of strings' };
+		}
+	}
+	if (raw.body !== undefined && !isJsonValue(raw.body)) return { path: 'raw.body', message: 'must be a JSON value' };
+	if (raw.headers !== undefined) {
+		if (!isPlainObject(raw.headers)) return { path: 'raw.headers', message: 'must be an object of strings' };
+		for (const [key, entry] of Object.entries(raw.headers)) if (typeof entry !== 'string') return { path: `raw.headers.${key}`, message: 'must be a string' };
+	}
+	return undefined;
+}

@@ -55,3 +55,95 @@ export function isKnownCurrency(code: string): boolean {
 	knownCurrencies ??= new Set(Intl.supportedValuesOf('currency'));
 	return knownCurrencies.has(code);
 }
+
+const exponentCache = new Map<string, number>();
+
+/**
+ * ISO 4217 minor units of the currencies in circulation (list one), written out because ICU's CLDR data
+ * differs from ISO for about twenty of them: it gives HUF, IDR, COP, PKR … 0 decimals and IQD 0 instead of 3
+ * (CLDR describes how amounts are usually displayed, ISO what the currency is divided into), and it does not
+ * know the fund codes (CLF, UYW, …) at all. Every code listed here has 2 decimals unless named below.
+ */
+const ISO_4217_CODES = new Set(
+	('AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE ' +
+		'CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF ' +
+		'GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR ' +
+		'LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN ' +
+		'PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS ' +
+		'TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ' +
+		'ZMW ZWG').split(' '),
+);
+const ISO_4217_EXCEPTIONS: Record<string, number> = {
+	...Object.fromEntries('BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF'.split(' ').map((code) => [code, 0])),
+	...Object.fromEntries('BHD IQD JOD KWD LYD OMR TND'.split(' ').map((code) => [code, 3])),
+	CLF: 4,
+	UYW: 4,
+};
+
+/**
+ * How many decimals a currency's minor unit has (USD 2, JPY 0, KWD 3), as ISO 4217 defines it; for a code
+ * ISO no longer lists but the runtime's ICU data still knows (HRK, BGN, …), ICU's number. Throws for a code
+ * that is not a currency: a ledger must never guess a scale.
+ */
+export function currencyExponent(currency: string): number {
+	const code = currency.toUpperCase();
+	let exponent = exponentCache.get(code);
+	if (exponent === undefined) {
+		if (!/^[A-Z]{3}$/.test(code)) throw new RangeError(`"${currency}" is not an ISO 4217 currency code`);
+		if (ISO_4217_CODES.has(code)) exponent = ISO_4217_EXCEPTIONS[code] ?? 2;
+		else if (isKnownCurrency(code)) exponent = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+		else throw new RangeError(`"${currency}" is not an ISO 4217 currency code`);
+		exponentCache.set(code, exponent);
+	}
+	return exponent;
+}
+
+/**
+ * An exact decimal amount as an integer count of the currency's minor unit ('12.34' USD → 1234n, '500' JPY →
+ * 500n). An amount finer than the minor unit ('0.005' USD) is refused rather than rounded: rounding is a
+ * business decision (see roundToMinorUnits), never a side effect of storing.
+ */
+export function toMinorUnits(amount: string, currency: string): bigint {
+	const normalized = normalizeDecimal(amount);
+	if (normalized === undefined) throw new RangeError(`"${amount}" is not a decimal amount`);
+	const exponent = currencyExponent(currency);
+	const negative = normalized.startsWith('-');
+	const [integer, fraction = ''] = (negative ? normalized.slice(1) : normalized).split('.');
+	if (fraction.length > exponent) throw new RangeError(`${amount} ${currency.toUpperCase()} has more decimals than the currency's minor unit (${exponent})`);
+	const minor = BigInt(integer + fraction.padEnd(exponent, '0'));
+	return negative ? -minor : minor;
+}
+
+/**
+ * An exact decimal amount rounded to the currency's minor unit, half away from zero (the commercial rule, and
+ * what a percentage commission of 2.5 % on 10.10 = 0.2525 needs): '0.2525' USD → 25n.
+ */
+export function roundToMinorUnits(amount: string, currency: string): bigint {
+	const normalized = normalizeDecimal(amount);
+	if (normalized === undefined) throw new RangeError(`"${amount}" is not a decimal amount`);
+	const exponent = currencyExponent(currency);
+	const negative = normalized.startsWith('-');
+	const [integer, fraction = ''] = (negative ? normalized.slice(1) : normalized).split('.');
+	let minor = BigInt(integer + fraction.slice(0, exponent).padEnd(exponent, '0'));
+	if (fraction.length > exponent && fraction.charCodeAt(exponent) >= 53 /* '5' */) minor += 1n;
+	return negative && minor !== 0n ? -minor : minor;
+}
+
+/** Integer minor units back to the canonical decimal string (1234n USD → '12.34', -5n USD → '-0.05', 500n JPY → '500'). */
+export function fromMinorUnits(minor: bigint, currency: string): string {
+	const exponent = currencyExponent(currency);
+	const negative = minor < 0n;
+	const digits = (negative ? -minor : minor).toString().padStart(exponent + 1, '0');
+	const integer = exponent === 0 ? digits : digits.slice(0, -exponent);
+	const fraction = exponent === 0 ? '' : digits.slice(-exponent);
+	return normalizeDecimal(`${negative ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`)!;
+}
+
+/** An amount with exactly the currency's decimals, as payout providers want it ('12.5' USD → '12.50'). */
+export function formatMinorUnits(minor: bigint, currency: string): string {
+	const exponent = currencyExponent(currency);
+	const negative = minor < 0n;
+	const digits = (negative ? -minor : minor).toString().padStart(exponent + 1, '0');
+	const text = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+	return negative ? `-${text}` : text;
+}

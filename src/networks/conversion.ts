@@ -1,4 +1,4 @@
-import { conversionSchema, isKnownCurrency, normalizeDecimal } from '../model';
+import { findConversionIssue, isJsonValue, isKnownCurrency, normalizeDecimal } from '../model';
 import type { Conversion, ConversionStatus, UserData } from '../model';
 import { isValidTimeZone, toUtcIso } from './dates';
 import { type FieldValue, type Fields, safeHeaders, textOf } from './fields';
@@ -65,6 +65,8 @@ function rawQuery(request: PostbackRequest): Record<string, string | string[]> {
 function jsonSafe(value: unknown): unknown {
 	if (value === undefined) return undefined;
 	if (typeof value === 'string') return value;
+	// A body that is JSON already (one we parsed, or n8n's parsed JSON) is kept as it is: nothing mutates it.
+	if (isJsonValue(value)) return value;
 	try {
 		return JSON.parse(JSON.stringify(value)) as unknown;
 	} catch {
@@ -162,12 +164,9 @@ export function finishConversion(draft: ConversionDraft, context: FinishContext)
 			...(context.request.headers ? { headers: safeHeaders(context.request.headers) } : {}),
 		},
 	};
-	const checked = conversionSchema.safeParse(candidate);
-	if (!checked.success) {
-		const issue = checked.error.issues[0];
-		return fail('invalid_conversion', `The postback does not make a valid conversion: ${issue.path.join('.')} ${issue.message}.`, issue.path.join('.'));
-	}
-	return { ok: true, conversion: checked.data };
+	const issue = findConversionIssue(candidate);
+	if (issue) return fail('invalid_conversion', `The postback does not make a valid conversion: ${issue.path} ${issue.message}.`, issue.path);
+	return { ok: true, conversion: candidate };
 }
 
 /** Collects the named fields that hold a value into a record (sub ids, data1…data5). */

@@ -74,16 +74,32 @@ export function pick(
 	return undefined;
 }
 
+/**
+ * Presets read a dozen fields from one bag: its lower-cased key index is built on the first read, not on
+ * every one. Bags are built whole before they are read (queryFields, parseBody), never added to afterwards.
+ */
+const lowerCaseIndexes = new WeakMap<Fields, Map<string, string>>();
+
+function lowerCaseKeys(fields: Fields): Map<string, string> {
+	let index = lowerCaseIndexes.get(fields);
+	if (index === undefined) {
+		index = new Map<string, string>();
+		for (const key of Object.keys(fields)) {
+			const lower = key.toLowerCase();
+			if (!index.has(lower)) index.set(lower, key);
+		}
+		lowerCaseIndexes.set(fields, index);
+	}
+	return index;
+}
+
 /** Like `pick` but matching names without regard to case (networks are inconsistent: merchantID, merchantId). */
 export function pickIgnoringCase(
 	fields: Fields,
 	names: readonly string[],
 	extraPlaceholders: readonly string[] = [],
 ): FieldValue | undefined {
-	const byLowerName = new Map<string, string>();
-	for (const key of Object.keys(fields)) {
-		if (!byLowerName.has(key.toLowerCase())) byLowerName.set(key.toLowerCase(), key);
-	}
+	const byLowerName = lowerCaseKeys(fields);
 	for (const name of names) {
 		const key = byLowerName.get(name.toLowerCase());
 		if (key === undefined) continue;

@@ -256,3 +256,33 @@ describe('toUtcIso properties', () => {
 		);
 	});
 });
+
+describe('toUtcIso: remembered zone offsets never answer across a transition', () => {
+	/** The wall-clock reading of an instant in a zone, as 'YYYY-MM-DD HH:MM:SS' (ICU directly, no cache). */
+	const wallClock = (epochMs: number, timeZone: string) =>
+		new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(epochMs));
+
+	// Transition days (DST on and off, a 30-minute DST shift, a zone without DST), every 7.5 minutes, twice over:
+	// the second pass reads everything from the cache the first pass filled.
+	it.each([
+		['America/New_York', '2026-03-08T00:00:00Z'],
+		['America/New_York', '2026-11-01T00:00:00Z'],
+		['Europe/London', '2026-03-29T00:00:00Z'],
+		['Europe/London', '2026-10-25T00:00:00Z'],
+		['Australia/Lord_Howe', '2026-04-04T12:00:00Z'],
+		['Asia/Kolkata', '2026-03-08T00:00:00Z'],
+	])('%s around %s: every instant read back from its own wall clock', (timeZone, startIso) => {
+		const start = Date.parse(startIso);
+		for (let pass = 0; pass < 2; pass++) {
+			for (let step = 0; step < (36 * 60) / 7.5; step++) {
+				const instant = start + step * 7.5 * 60_000;
+				const wall = wallClock(instant, timeZone);
+				const read = toUtcIso(wall, timeZone);
+				expect(read).toBeDefined();
+				// The wall time maps back to an instant showing the same wall time (in an overlap: the earlier one).
+				expect(wallClock(Date.parse(read!), timeZone)).toBe(wall);
+				expect(Date.parse(read!)).toBeLessThanOrEqual(instant);
+			}
+		}
+	});
+});
