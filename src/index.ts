@@ -92,3 +92,43 @@ export type {
 	ForwardableConversion,
 	ForwardableEvent,
 } from './destinations';
+// Affiliate payouts: what is due (`calculateDuePayouts(entries, rules, asOf)`), commission rules, statements,
+// paying from the store through PayPal Payouts or Stripe Connect (never twice), and the provider clients.
+export {
+	calculateDuePayouts,
+	calculatePayoutPlan,
+	payoutSchedule,
+	commissionFor,
+	validateCommissionRules,
+	buildStatement,
+	statementCsv,
+	statementHtml,
+	planPayouts,
+	payDuePayouts,
+	syncPayouts,
+	statementFor,
+	payoutItemIdFor,
+	payoutBatchIdFor,
+	PAYOUT_PROVIDERS,
+	PayoutOutcomeUnknown,
+	PayoutRequestRejected,
+} from './payouts';
+export type {
+	DuePayout,
+	PayoutPlan,
+	PayoutRules,
+	PayoutLedgerLine,
+	CommissionRule,
+	CommissionResult,
+	Statement,
+	PayoutContext,
+	PayoutReport,
+	PayoutRunResult,
+	PayoutProvider,
+	PayoutProviderId,
+	PayPalConfig,
+	StripeConfig,
+} from './payouts';
+// Server-to-server postbacks to partners (Send Postback): presets, macros, retries and dedup.
+export { buildPartnerPostback, sendPartnerPostback, postbackToPartner, PARTNER_PRESETS, partnerDedupKey } from './partners';
+export type { BuiltPartnerPostback, PartnerPostbackResult, PartnerPreset } from './partners';

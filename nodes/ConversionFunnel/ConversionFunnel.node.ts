@@ -20,6 +20,7 @@ import {
 	funnelOutputs,
 	runFunnel,
 } from '../../src/funnel';
+import { type CommissionRule, validateCommissionRules } from '../../src/payouts/rules';
 import type { TrackingStore } from '../../src/store';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { conversionFunnelProperties } from './description';
@@ -52,6 +53,32 @@ function overridesFrom(rows: OverrideRow[]): EventMappingOverrides {
 	return overrides;
 }
 
+interface RuleRow {
+	affiliateId?: string;
+	offerId?: string;
+	actionCode?: string;
+	type?: 'percent' | 'fixed';
+	value?: string;
+	currency?: string;
+}
+
+/** The commission rules from the fixed collection (validated: a bad rule stops the node, naming it). */
+function commissionRulesFrom(rows: RuleRow[]): CommissionRule[] {
+	const rules = rows.map((row): CommissionRule => {
+		const trimmed = (value: string | undefined) => (value ?? '').trim() || undefined;
+		const value = trimmed(row.value) ?? '';
+		return {
+			...(trimmed(row.affiliateId) ? { affiliateId: trimmed(row.affiliateId) } : {}),
+			...(trimmed(row.offerId) ? { offerId: trimmed(row.offerId) } : {}),
+			...(trimmed(row.actionCode) ? { actionCode: trimmed(row.actionCode) } : {}),
+			...(row.type === 'fixed' ? { fixed: value } : { percent: value }),
+			...(trimmed(row.currency) ? { currency: trimmed(row.currency)!.toUpperCase() } : {}),
+		};
+	});
+	validateCommissionRules(rules);
+	return rules;
+}
+
 function readOptions(context: IExecuteFunctions, itemIndex: number): FunnelOptions {
 	const options = context.getNodeParameter('options', itemIndex, {}) as { ipUserAgentHours?: number; userAgent?: string };
 	const rows = context.getNodeParameter('eventMapping.override', itemIndex, []) as OverrideRow[];
@@ -63,6 +90,7 @@ function readOptions(context: IExecuteFunctions, itemIndex: number): FunnelOptio
 		forwardUnattributed: context.getNodeParameter('forwardUnattributed', itemIndex, false) as boolean,
 		repeatSequence: context.getNodeParameter('repeatSequence', itemIndex, false) as boolean,
 		eventMapping: overridesFrom(rows ?? []),
+		commissionRules: commissionRulesFrom(context.getNodeParameter('commissionRules.rule', itemIndex, []) as RuleRow[]),
 		ipUserAgentHours: options.ipUserAgentHours,
 		userAgent: options.userAgent,
 	};

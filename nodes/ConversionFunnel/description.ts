@@ -153,6 +153,76 @@ export const conversionFunnelProperties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Commission Rules',
+		name: 'commissionRules',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Rule',
+		default: {},
+		description:
+			'For postbacks that report a sale but no commission (a shop\'s own sale tracking): the commission to credit. The most specific matching rule wins (affiliate, then offer, then action code); leave a field empty to match any.',
+		options: [
+			{
+				displayName: 'Rule',
+				name: 'rule',
+				values: [
+					{
+						displayName: 'Action Code',
+						name: 'actionCode',
+						type: 'string',
+						default: '',
+						placeholder: 'sale',
+						description: 'The network\'s event type (ShareASale transtype, Post Affiliate Pro action code…)',
+					},
+					{
+						displayName: 'Affiliate ID',
+						name: 'affiliateId',
+						type: 'string',
+						default: '',
+					},
+					{
+						displayName: 'Currency',
+						name: 'currency',
+						type: 'string',
+						default: '',
+						placeholder: 'USD',
+						description: 'Required for a fixed amount;	for a percentage, limits the rule to sales in this currency',
+					},
+					{
+						displayName: 'Offer ID',
+						name: 'offerId',
+						type: 'string',
+						default: '',
+					},
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						options: [
+							{
+								name: 'Percentage of the Sale',
+								value: 'percent',
+							},
+							{
+								name: 'Fixed Amount',
+								value: 'fixed',
+							},
+						],
+						default: 'percent',
+					},
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						placeholder: '7.5',
+						description: 'The percentage (7.5 for 7.5	%) or the fixed amount (an exact decimal)',
+					},
+			],
+			},
+		],
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',

@@ -69,6 +69,7 @@ import {
 } from './attribution';
 import { type Classification, type Route, type StatusPolicy, classifyConversion, eventRoute, usesRepeatSequence } from './classify';
 import { type DestinationEvents, type EventMappingOverrides, destinationEventsFor } from './events';
+import { type CommissionRule, commissionFor } from '../payouts/rules';
 import { type LedgerChange, ledgerLinesFor } from './ledger';
 
 export type FunnelOutput = Route | 'duplicate' | 'unattributed';
@@ -92,6 +93,12 @@ export interface FunnelOptions extends AttributionOptions {
 	 * processed. Longer than an execution takes; the same for every execution on one store.
 	 */
 	claimLeaseMs?: number;
+	/**
+	 * Commission rules for conversions that carry no commission (merchant-side sale tracking, seed 003: the
+	 * shop reports the sale, the affiliate system computes the commission): a percentage of the sale or a fixed
+	 * amount per action code, per offer and per affiliate, the most specific rule winning (src/payouts/rules.ts).
+	 */
+	commissionRules?: CommissionRule[];
 	now?: () => Date;
 }
 
@@ -126,6 +133,8 @@ export interface LedgerOutcome {
 	entries: LedgerLine[];
 	/** Why nothing was added, when nothing was. */
 	reason?: string;
+	/** When the commission was computed from a commission rule (the postback carried none): which one, by position. */
+	ruleIndex?: number;
 }
 
 /** The conversion as the funnel hands it on: the canonical conversion plus the funnel's decision. */
@@ -539,17 +548,35 @@ async function recordNew(
 	const recordedAt = now().toISOString();
 	const affiliateId = attribution.affiliateId;
 
+	// No commission in the postback: the operator's rules may compute one from the sale (known only now that
+	// the affiliate is attributed, since rules can be per affiliate).
+	const ruled =
+		conversion.commission === null && conversion.amount !== null && affiliateId && options.commissionRules?.length && !isFinal(status)
+			? commissionFor(
+					{
+						saleAmount: conversion.amount,
+						currency: conversion.currency,
+						affiliateId,
+						...(conversion.offerId ? { offerId: conversion.offerId } : {}),
+						actionCode: conversion.networkEventType ?? eventName,
+					},
+					options.commissionRules,
+				)
+			: undefined;
+	const commission = ruled?.commission ?? conversion.commission;
+
 	let ledgerEntries: LedgerEntry[] = [];
 	let ledgerReason: string | undefined;
 	if (isFinal(status)) ledgerReason = 'A reversal or rejection whose original is not in the tracking store takes nothing back.';
 	else if (!affiliateId) ledgerReason = 'No affiliate to credit: the click carried none and the network does not name the partner.';
 	else if (!classification.earns) ledgerReason = `A ${eventName} event earns no commission.`;
-	else if (!conversion.commission || signOf(conversion.commission) === 0) ledgerReason = 'The postback carried no commission.';
-	else {
+	else if (!commission || signOf(commission) === 0) {
+		ledgerReason = options.commissionRules?.length ? 'The postback carried no commission and no commission rule matched it.' : 'The postback carried no commission.';
+	} else {
 		ledgerEntries = ledgerLinesFor({
 			conversionId,
 			affiliateId,
-			commission: conversion.commission,
+			commission,
 			currency: conversion.currency,
 			network: conversion.network,
 			transactionId,
@@ -568,7 +595,8 @@ async function recordNew(
 		...(click ? { click: conversionClick(click) } : {}),
 		attribution,
 		dedup,
-		ledger: ledgerEntries.length ? { affiliateId, entries: toLines(ledgerEntries) } : { entries: [], reason: ledgerReason },
+		...(ruled ? { commission: ruled.commission } : {}),
+		ledger: ledgerEntries.length ? { affiliateId, entries: toLines(ledgerEntries), ...(ruled ? { ruleIndex: ruled.ruleIndex } : {}) } : { entries: [], reason: ledgerReason },
 		...(reversalOf !== undefined ? { reversalOf } : {}),
 		...(sequence !== undefined ? { sequence } : {}),
 	};

@@ -74,7 +74,7 @@ export const funnelItemSchema = conversionSchema
 			})
 			.strict(),
 		destinationEvents: z.object(Object.fromEntries(destinations.map((name) => [name, text.optional()])) as Record<(typeof destinations)[number], z.ZodOptional<z.ZodString>>).strict(),
-		ledger: z.object({ affiliateId: text.optional(), entries: z.array(ledgerLineSchema), reason: text.optional() }).strict(),
+		ledger: z.object({ affiliateId: text.optional(), entries: z.array(ledgerLineSchema), reason: text.optional(), ruleIndex: z.number().int().nonnegative().optional() }).strict(),
 		statusChange: z.object({ from: conversionStatus, to: conversionStatus }).strict().optional(),
 		reversalOf: z
 			.object({

@@ -5,8 +5,8 @@
  */
 
 import { createHash, randomBytes } from 'node:crypto';
-import { normalizeDecimal } from '../model/money';
-import type { ClaimHolder, ClaimOptions, ConversionKey, LedgerKind } from './types';
+import { normalizeDecimal, toMinorUnits } from '../model/money';
+import type { ClaimHolder, ClaimOptions, ConversionKey, LedgerKind, LedgerSettlement, PayoutItemState } from './types';
 import type { ConversionStatus } from '../model';
 
 const STATUSES: readonly ConversionStatus[] = ['approved', 'pending', 'rejected', 'reversed'];
@@ -142,4 +142,83 @@ export function compact<T extends object>(record: T): T {
 		if (record[key] === undefined) delete record[key];
 	}
 	return record;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A ledger amount in the currency's minor units, when that is exact and fits a 64-bit integer column; null
+ * otherwise (finer than the minor unit, an unknown currency, too large): the line keeps its exact decimal.
+ */
+export function ledgerMinorUnits(amount: string, currency: string): bigint | null {
+	let minor: bigint;
+	try {
+		minor = toMinorUnits(amount, currency);
+	} catch {
+		return null;
+	}
+	return minor < INT64_MIN || minor > INT64_MAX ? null : minor;
+}
+
+export const PAYOUT_ITEM_STATES: readonly PayoutItemState[] = ['reserved', 'submitted', 'paid', 'failed', 'unclaimed', 'returned', 'unknown'];
+const SETTLEMENTS: readonly LedgerSettlement[] = ['open', 'locked', 'paid'];
+
+export function payoutItemState(value: unknown, field = 'state'): PayoutItemState {
+	if (!PAYOUT_ITEM_STATES.includes(value as PayoutItemState)) {
+		throw new StoreInputError(`${field} must be one of ${PAYOUT_ITEM_STATES.join(', ')}; got ${JSON.stringify(value)}`);
+	}
+	return value as PayoutItemState;
+}
+
+/** A list of payout item states (a filter or a compare-and-set's `from`), checked; undefined stays undefined. */
+export function payoutItemStates(value: unknown, field: string): PayoutItemState[] | undefined {
+	if (value === undefined) return undefined;
+	if (!Array.isArray(value)) throw new StoreInputError(`${field} must be an array of payout item states`);
+	return value.map((state) => payoutItemState(state, field));
+}
+
+/** The settlement filter as a list (one value or several), checked. */
+export function ledgerSettlements(value: unknown): LedgerSettlement[] | undefined {
+	if (value === undefined) return undefined;
+	const list = Array.isArray(value) ? value : [value];
+	for (const settlement of list) {
+		if (!SETTLEMENTS.includes(settlement as LedgerSettlement)) {
+			throw new StoreInputError(`settlement must be one of ${SETTLEMENTS.join(', ')}; got ${JSON.stringify(settlement)}`);
+		}
+	}
+	return list as LedgerSettlement[];
+}
+
+/**
+ * What moving a payout item from `current` to `next` does to its lines, or a throw for a move the store refuses.
+ * `holds`: whether the item holds any line now.
+ * - 'failed', 'returned', and 'unclaimed' with `reopen`, release the lines (they become open);
+ * - 'paid' is final, except that the provider may report the money returned later;
+ * - an item that released its lines and takes up a holding state again (the provider reports an unclaimed
+ *   item paid after all, say) holds them again, so they are never paid twice: `rehold` 'all' for the states
+ *   the caller chooses (reserved, submitted: refused unless every line is still open), 'available' for the
+ *   states a provider reports (paid, unknown, unclaimed: recorded, holding what is still open);
+ * - `reopen` only means something with 'unclaimed'.
+ */
+export function payoutTransition(
+	id: string,
+	current: PayoutItemState,
+	holds: boolean,
+	next: PayoutItemState,
+	reopen: boolean,
+): { release: boolean; rehold: 'all' | 'available' | 'none' } {
+	if (reopen && next !== 'unclaimed') throw new StoreInputError(`reopen only applies to the state 'unclaimed', not ${JSON.stringify(next)}`);
+	if (current === 'paid' && next !== 'paid' && next !== 'returned') {
+		throw new StoreInputError(`payout item ${JSON.stringify(id)} is paid; it can only become returned, not ${next}`);
+	}
+	const releases = next === 'failed' || next === 'returned' || (next === 'unclaimed' && reopen);
+	if (holds) return { release: releases, rehold: 'none' };
+	if (releases) return { release: false, rehold: 'none' };
+	return { release: false, rehold: next === 'reserved' || next === 'submitted' ? 'all' : 'available' };
+}
+
+/** The error text recorded when an item takes up a holding state again but some of its lines are held elsewhere. */
+export function reholdConflict(id: string, next: PayoutItemState, taken: string[]): string {
+	return `payout item ${id} became ${next} after releasing its ledger lines; ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} held by another payout item now (paid twice?)`;
 }

@@ -5,7 +5,8 @@
  * advisory lock per schema), and the second finds the work done.
  *
  * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
- * (state, holder, takeovers); later work (payout batches, issue 5) adds tables as new versions.
+ * (state, holder, takeovers); version 3 adds payout items (issue 5), ledger minor units, and makes the ledger
+ * append-only.
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -13,6 +14,7 @@
  */
 
 import type { DatabaseSync } from 'node:sqlite';
+import { ledgerMinorUnits } from './common';
 
 export interface Migration {
 	version: number;
@@ -20,6 +22,37 @@ export interface Migration {
 	sqlite: string[];
 	/** Statements for PostgreSQL; `s` is the quoted schema followed by a dot, e.g. `"postback".`. */
 	postgres: (s: string) => string[];
+	/** Work SQL alone cannot do (values computed in JS), run after the statements, in the same transaction. */
+	sqliteData?: (db: DatabaseSync) => void;
+	postgresData?: (client: MigrationClient, s: string) => Promise<void>;
+}
+
+const PAYOUT_STATES_SQL = `'reserved', 'submitted', 'paid', 'failed', 'unclaimed', 'returned', 'unknown'`;
+
+/** Statements making a SQLite table append-only: updates and deletes abort. */
+function sqliteAppendOnly(table: string): string[] {
+	return [
+		`CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`,
+		`CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`,
+	];
+}
+
+/** Statements making a PostgreSQL table append-only, through the function `append_only()` that version 3 creates. */
+function postgresAppendOnly(s: string, table: string): string[] {
+	return [
+		`CREATE TRIGGER ${table}_no_change BEFORE UPDATE OR DELETE ON ${s}${table} FOR EACH ROW EXECUTE FUNCTION ${s}append_only()`,
+		`CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${s}${table} FOR EACH STATEMENT EXECUTE FUNCTION ${s}append_only()`,
+	];
+}
+
+/** Lines written before version 3, with their amounts, for the minor-units backfill. */
+function minorUnitsOf(rows: Array<Record<string, unknown>>): Array<{ id: string; minor: bigint }> {
+	const computed: Array<{ id: string; minor: bigint }> = [];
+	for (const row of rows) {
+		const minor = ledgerMinorUnits(String(row.amount), String(row.currency));
+		if (minor !== null) computed.push({ id: String(row.id), minor });
+	}
+	return computed;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -233,6 +266,126 @@ export const MIGRATIONS: readonly Migration[] = [
 				ADD COLUMN takeovers INTEGER NOT NULL DEFAULT 0`,
 		],
 	},
+	{
+		version: 3,
+		// Paying affiliates from the ledger, never twice. A payout item covers ledger lines; while it is live it
+		// holds each of them through payout_allocations, whose primary key on the line id is what makes two
+		// reservations of one line impossible, in any number of processes. Releasing an item deletes its holds
+		// (its lines become open); what it was reserved for stays in payout_item_entries, and every state it
+		// went through in payout_item_history, both append-only. Ledger lines are never updated: after the
+		// backfill of amount_minor, the ledger becomes append-only too (settlement is derived by a join).
+		name: 'payout items with held ledger lines and state history; ledger amounts in minor units; append-only ledger',
+		sqlite: [
+			`ALTER TABLE ledger ADD COLUMN amount_minor INTEGER`,
+			`CREATE TABLE payout_items (
+				id TEXT PRIMARY KEY,
+				batch_id TEXT NOT NULL,
+				provider TEXT NOT NULL,
+				period TEXT NOT NULL,
+				affiliate_id TEXT NOT NULL,
+				currency TEXT NOT NULL,
+				amount TEXT NOT NULL,
+				receiver TEXT NOT NULL,
+				state TEXT NOT NULL CHECK (state IN (${PAYOUT_STATES_SQL})),
+				provider_batch_id TEXT,
+				provider_item_id TEXT,
+				error TEXT,
+				created_at TEXT NOT NULL,
+				updated_at TEXT NOT NULL
+			)`,
+			`CREATE INDEX payout_items_batch ON payout_items (batch_id)`,
+			`CREATE INDEX payout_items_affiliate_period ON payout_items (affiliate_id, period)`,
+			`CREATE TABLE payout_item_entries (
+				item_id TEXT NOT NULL REFERENCES payout_items (id),
+				entry_id TEXT NOT NULL REFERENCES ledger (id),
+				PRIMARY KEY (item_id, entry_id)
+			)`,
+			`CREATE INDEX payout_item_entries_entry ON payout_item_entries (entry_id)`,
+			...sqliteAppendOnly('payout_item_entries'),
+			`CREATE TABLE payout_allocations (
+				entry_id TEXT PRIMARY KEY REFERENCES ledger (id),
+				item_id TEXT NOT NULL REFERENCES payout_items (id)
+			)`,
+			`CREATE INDEX payout_allocations_item ON payout_allocations (item_id)`,
+			`CREATE TABLE payout_item_history (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT,
+				item_id TEXT NOT NULL REFERENCES payout_items (id),
+				state TEXT NOT NULL CHECK (state IN (${PAYOUT_STATES_SQL})),
+				at TEXT NOT NULL,
+				note TEXT,
+				error TEXT
+			)`,
+			`CREATE INDEX payout_item_history_item ON payout_item_history (item_id, seq)`,
+			...sqliteAppendOnly('payout_item_history'),
+		],
+		sqliteData: (db) => {
+			const update = db.prepare('UPDATE ledger SET amount_minor = ? WHERE id = ?');
+			for (const { id, minor } of minorUnitsOf(db.prepare('SELECT id, amount, currency FROM ledger').all() as Array<Record<string, unknown>>)) {
+				update.run(minor, id);
+			}
+			for (const statement of sqliteAppendOnly('ledger')) db.exec(statement);
+		},
+		postgres: (s) => [
+			`ALTER TABLE ${s}ledger ADD COLUMN amount_minor BIGINT`,
+			`CREATE FUNCTION ${s}append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$`,
+			`CREATE TABLE ${s}payout_items (
+				id TEXT PRIMARY KEY,
+				seq BIGINT GENERATED ALWAYS AS IDENTITY,
+				batch_id TEXT NOT NULL,
+				provider TEXT NOT NULL,
+				period TEXT NOT NULL,
+				affiliate_id TEXT NOT NULL,
+				currency TEXT NOT NULL,
+				amount NUMERIC NOT NULL,
+				receiver TEXT NOT NULL,
+				state TEXT NOT NULL CHECK (state IN (${PAYOUT_STATES_SQL})),
+				provider_batch_id TEXT,
+				provider_item_id TEXT,
+				error TEXT,
+				created_at TIMESTAMPTZ NOT NULL,
+				updated_at TIMESTAMPTZ NOT NULL
+			)`,
+			`CREATE INDEX payout_items_batch ON ${s}payout_items (batch_id)`,
+			`CREATE INDEX payout_items_affiliate_period ON ${s}payout_items (affiliate_id, period)`,
+			`CREATE TABLE ${s}payout_item_entries (
+				item_id TEXT NOT NULL REFERENCES ${s}payout_items (id),
+				entry_id TEXT NOT NULL REFERENCES ${s}ledger (id),
+				PRIMARY KEY (item_id, entry_id)
+			)`,
+			`CREATE INDEX payout_item_entries_entry ON ${s}payout_item_entries (entry_id)`,
+			...postgresAppendOnly(s, 'payout_item_entries'),
+			`CREATE TABLE ${s}payout_allocations (
+				entry_id TEXT PRIMARY KEY REFERENCES ${s}ledger (id),
+				item_id TEXT NOT NULL REFERENCES ${s}payout_items (id)
+			)`,
+			`CREATE INDEX payout_allocations_item ON ${s}payout_allocations (item_id)`,
+			`CREATE TABLE ${s}payout_item_history (
+				seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+				item_id TEXT NOT NULL REFERENCES ${s}payout_items (id),
+				state TEXT NOT NULL CHECK (state IN (${PAYOUT_STATES_SQL})),
+				at TIMESTAMPTZ NOT NULL,
+				note TEXT,
+				error TEXT
+			)`,
+			`CREATE INDEX payout_item_history_item ON ${s}payout_item_history (item_id, seq)`,
+			...postgresAppendOnly(s, 'payout_item_history'),
+		],
+		postgresData: async (client, s) => {
+			const { rows } = await client.query(`SELECT id, amount::text AS amount, currency FROM ${s}ledger`);
+			const computed = minorUnitsOf(rows);
+			// In slices, so a large ledger never becomes one huge statement.
+			for (let start = 0; start < computed.length; start += 5000) {
+				const slice = computed.slice(start, start + 5000);
+				await client.query(
+					`UPDATE ${s}ledger AS line SET amount_minor = backfill.minor
+						FROM unnest($1::text[], $2::bigint[]) AS backfill (id, minor) WHERE line.id = backfill.id`,
+					[slice.map((line) => line.id), slice.map((line) => line.minor.toString())],
+				);
+			}
+			for (const statement of postgresAppendOnly(s, 'ledger')) await client.query(statement);
+		},
+	},
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -259,6 +412,7 @@ export function migrateSqlite(db: DatabaseSync, migrations: readonly Migration[]
 		for (const migration of migrations) {
 			if (done.has(migration.version)) continue;
 			for (const statement of migration.sqlite) db.exec(statement);
+			migration.sqliteData?.(db);
 			record.run(migration.version, migration.name, new Date().toISOString());
 			applied.push(migration.version);
 		}
@@ -302,6 +456,7 @@ export async function migratePostgres(client: MigrationClient, schema: string, q
 		for (const migration of migrations) {
 			if (done.has(migration.version)) continue;
 			for (const statement of migration.postgres(s)) await client.query(statement);
+			await migration.postgresData?.(client, s);
 			await client.query(`INSERT INTO ${s}schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
 			applied.push(migration.version);
 		}

@@ -10,18 +10,41 @@
  */
 
 import type { Pool, PoolConfig } from 'pg';
-import { claimLeaseMs, claimToken, conversionKeyParts, holderToken, isoTime, optionalText, requireText, status as checkedStatus, StoreInputError } from './common';
+import {
+	claimLeaseMs,
+	claimToken,
+	conversionKeyParts,
+	holderToken,
+	isoTime,
+	optionalText,
+	payoutItemState,
+	payoutItemStates,
+	payoutTransition,
+	reholdConflict,
+	requireText,
+	status as checkedStatus,
+	StoreInputError,
+} from './common';
 import { migratePostgres } from './migrations';
 import {
 	CLICK_COLUMNS,
+	PAYOUT_ITEM_COLUMNS,
+	SETTLEMENT_SQL,
+	byCodeUnits,
+	checkReservedLines,
 	clickFromRow,
 	clickValues,
 	conversionFromRow,
 	conversionValues,
 	customerFromRow,
+	ledgerFrom,
 	ledgerFromRow,
 	ledgerValues,
 	ledgerWhere,
+	payoutHistoryFromRow,
+	payoutItemFromRow,
+	payoutItemWhere,
+	payoutReservationValues,
 	statusChangeFromRow,
 	statusChangeValues,
 } from './rows';
@@ -34,6 +57,14 @@ import type {
 	ConversionKey,
 	LedgerEntry,
 	LedgerFilter,
+	LedgerLine,
+	PayoutItemChange,
+	PayoutItemFilter,
+	PayoutItemHistoryLine,
+	PayoutItemRecord,
+	PayoutItemReservation,
+	PayoutItemState,
+	ReserveOutcome,
 	StatusChange,
 	StoredConversion,
 	TrackingStore,
@@ -141,9 +172,11 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Tr
 }
 
 /** Selects a TIMESTAMPTZ column as the exact `toISOString()` text SQLite stores, whatever the session's DateStyle or TimeZone. */
-function iso(column: string): string {
-	return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+function iso(column: string, table?: string): string {
+	return `to_char(${table ? `${table}.` : ''}${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
 }
+
+type Query = (text: string, values: unknown[]) => Promise<{ rows: Array<Record<string, unknown>>; rowCount: number }>;
 
 function params(count: number, from = 1): string {
 	return Array.from({ length: count }, (_, index) => `$${index + from}`).join(', ');
@@ -153,12 +186,15 @@ class PostgresStore implements TrackingStore {
 	readonly kind = 'postgres' as const;
 	private closed = false;
 	private readonly sql: ReturnType<typeof statements>;
+	/** `"schema".`, the prefix of every table. */
+	private readonly prefix: string;
 
 	constructor(
 		private readonly pool: Pool,
 		quotedSchema: string,
 	) {
-		this.sql = statements(`${quotedSchema}.`);
+		this.prefix = `${quotedSchema}.`;
+		this.sql = statements(this.prefix);
 	}
 
 	private async query(text: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>>; rowCount: number }> {
@@ -257,13 +293,118 @@ class PostgresStore implements TrackingStore {
 	}
 
 	async addLedgerEntry(entry: LedgerEntry): Promise<boolean> {
-		return (await this.query(this.sql.addLedgerEntry, ledgerValues(entry))).rowCount === 1;
+		const { values, minor } = ledgerValues(entry);
+		return (await this.query(this.sql.addLedgerEntry, [...values, minor === null ? null : minor.toString()])).rowCount === 1;
 	}
 
-	async listLedger(filter: LedgerFilter = {}): Promise<LedgerEntry[]> {
-		const { where, values } = ledgerWhere(filter, (n) => `$${n}`);
-		const { rows } = await this.query(`${this.sql.listLedger} ${where} ORDER BY occurred_at, seq`, values);
+	async listLedger(filter: LedgerFilter = {}): Promise<LedgerLine[]> {
+		const { where, values } = ledgerWhere(filter, (n) => `$${n}`, this.prefix);
+		const { rows } = await this.query(`${this.sql.listLedger} ${where} ORDER BY l.occurred_at, l.seq`, values);
 		return rows.map(ledgerFromRow);
+	}
+
+	/**
+	 * Runs `body` on one connection inside a transaction: committed when it returns with `commit` true, rolled
+	 * back when it returns with `commit` false (its result still returned) or throws.
+	 */
+	private async transaction<T>(body: (query: Query) => Promise<{ result: T; commit: boolean }>): Promise<T> {
+		if (this.closed) throw new Error('Tracking store: this PostgreSQL store is closed');
+		const client = await this.pool.connect();
+		let open = false;
+		try {
+			await client.query('BEGIN');
+			open = true;
+			const query: Query = async (text, values) => {
+				const result = await client.query(text, values);
+				return { rows: result.rows as Array<Record<string, unknown>>, rowCount: result.rowCount ?? 0 };
+			};
+			const { result, commit } = await body(query);
+			await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+			open = false;
+			return result;
+		} finally {
+			// Still open only when something above threw: undo it (the error propagates).
+			if (open) await client.query('ROLLBACK').catch(() => undefined);
+			client.release();
+		}
+	}
+
+	async reservePayoutItem(item: PayoutItemReservation): Promise<ReserveOutcome> {
+		const { values, entryIds } = payoutReservationValues(item);
+		const [id, , , , affiliateId, currency] = values;
+		return await this.transaction<ReserveOutcome>(async (query) => {
+			// A concurrent reservation of the same id waits here for the other's transaction, then finds its row
+			// ('exists') or, if that one rolled back, inserts.
+			const inserted = await query(this.sql.insertPayoutItem, values);
+			if (inserted.rowCount !== 1) return { result: { outcome: 'exists', existing: (await this.payoutItem(query, id))! }, commit: false };
+			const { rows: lines } = await query(this.sql.reservedLines, [entryIds]);
+			checkReservedLines(entryIds, lines, affiliateId, currency);
+			const taken = lines.filter((line) => line.payout_id !== null).map((line) => String(line.id));
+			// The primary key on entry_id decides: a line another transaction is holding makes this insert wait for
+			// it, then skip the line if that one committed. Ids go in sorted, so two reservations never deadlock.
+			const { rows: held } = await query(this.sql.holdLines, [entryIds, id]);
+			const heldIds = new Set(held.map((row) => String(row.entry_id)));
+			for (const entryId of entryIds) if (!heldIds.has(entryId)) taken.push(entryId);
+			if (taken.length > 0) return { result: { outcome: 'entries_taken', entryIds: [...new Set(taken)].sort(byCodeUnits) }, commit: false };
+			await query(this.sql.insertPayoutItemEntries, [id, entryIds]);
+			await query(this.sql.insertPayoutHistory, [id, 'reserved', null, null]);
+			return { result: { outcome: 'reserved' }, commit: true };
+		});
+	}
+
+	async updatePayoutItem(id: string, change: PayoutItemChange, options?: { from?: PayoutItemState[] }): Promise<boolean> {
+		const itemId = requireText(id, 'id');
+		if (!change || typeof change !== 'object') throw new StoreInputError('updatePayoutItem needs a change such as { state: "paid" }');
+		const next = payoutItemState(change.state);
+		const from = payoutItemStates(options?.from, 'from');
+		const providerBatchId = optionalText(change.providerBatchId, 'providerBatchId');
+		const providerItemId = optionalText(change.providerItemId, 'providerItemId');
+		const error = optionalText(change.error, 'error');
+		const note = optionalText(change.note, 'note');
+		return await this.transaction(async (query) => {
+			// FOR UPDATE: a concurrent change of the same item waits here, then reads the state this one wrote.
+			const { rows: [row] } = await query(this.sql.lockPayoutItem, [itemId]);
+			if (!row) throw new Error(`Tracking store: no payout item with id ${JSON.stringify(itemId)}`);
+			const current = row.state as PayoutItemState;
+			if (from !== undefined && !from.includes(current)) return { result: false, commit: false };
+			const { release, rehold } = payoutTransition(itemId, current, row.holds === true, next, change.reopen === true);
+			let recordedError = error;
+			if (rehold !== 'none') {
+				const { rows: covered } = await query(this.sql.payoutItemEntryIds, [itemId]);
+				const { rows: held } = await query(this.sql.reholdLines, [itemId]);
+				const heldIds = new Set(held.map((line) => String(line.entry_id)));
+				const taken = covered.map((line) => String(line.entry_id)).filter((entryId) => !heldIds.has(entryId)).sort(byCodeUnits);
+				if (taken.length > 0) {
+					// Throwing rolls the holds just taken back.
+					if (rehold === 'all') throw new StoreInputError(reholdConflict(itemId, next, taken));
+					recordedError = [error, reholdConflict(itemId, next, taken)].filter(Boolean).join('; ');
+				}
+			}
+			await query(this.sql.updatePayoutItem, [itemId, next, providerBatchId, providerItemId, recordedError]);
+			if (release) await query(this.sql.releasePayoutItem, [itemId]);
+			await query(this.sql.insertPayoutHistory, [itemId, next, note, recordedError]);
+			return { result: true, commit: true };
+		});
+	}
+
+	async getPayoutItem(id: string): Promise<PayoutItemRecord | undefined> {
+		return await this.payoutItem((text, values) => this.query(text, values), requireText(id, 'id'));
+	}
+
+	private async payoutItem(query: Query, id: string): Promise<PayoutItemRecord | undefined> {
+		const { rows } = await query(`${this.sql.payoutItemSelect} WHERE id = $1`, [id]);
+		return rows[0] ? payoutItemFromRow(rows[0], rows[0].entry_ids as string[]) : undefined;
+	}
+
+	async listPayoutItems(filter: PayoutItemFilter = {}): Promise<PayoutItemRecord[]> {
+		const { where, values } = payoutItemWhere(filter, (n) => `$${n}`);
+		const { rows } = await this.query(`${this.sql.payoutItemSelect} ${where} ORDER BY seq`, values);
+		return rows.map((row) => payoutItemFromRow(row, row.entry_ids as string[]));
+	}
+
+	async payoutItemHistory(id: string): Promise<PayoutItemHistoryLine[]> {
+		const { rows } = await this.query(this.sql.payoutHistory, [requireText(id, 'id')]);
+		return rows.map(payoutHistoryFromRow);
 	}
 
 	async setCoupon(code: string, affiliateId: string): Promise<void> {
@@ -341,10 +482,29 @@ function statements(s: string) {
 			INSERT INTO ${s}conversion_status_history (conversion_id, status, at, detail) SELECT id, $2::text, $3::timestamptz, $4::json FROM updated`,
 		statusHistory: `SELECT conversion_id, status, ${iso('at')}, detail FROM ${s}conversion_status_history WHERE conversion_id = $1 ORDER BY seq`,
 		addLedgerEntry: `INSERT INTO ${s}ledger (id, affiliate_id, kind, amount, currency, status, conversion_id, network, transaction_id,
-				occurred_at, recorded_at, payout_id, note)
-			VALUES (${params(13)}) ON CONFLICT (id) DO NOTHING`,
-		listLedger: `SELECT id, affiliate_id, kind, amount, currency, status, conversion_id, network, transaction_id,
-			${iso('occurred_at')}, ${iso('recorded_at')}, payout_id, note FROM ${s}ledger`,
+				occurred_at, recorded_at, payout_id, note, amount_minor)
+			VALUES (${params(14)}) ON CONFLICT (id) DO NOTHING`,
+		listLedger: `SELECT l.id, l.affiliate_id, l.kind, l.amount, l.currency, l.status, l.conversion_id, l.network, l.transaction_id,
+			${iso('occurred_at', 'l')}, ${iso('recorded_at', 'l')}, l.payout_id, l.note, l.amount_minor::text AS amount_minor,
+			a.item_id AS payout_item_id, ${SETTLEMENT_SQL} AS settlement ${ledgerFrom(s)}`,
+		insertPayoutItem: `INSERT INTO ${s}payout_items (${PAYOUT_ITEM_COLUMNS}, state, created_at, updated_at)
+			VALUES (${params(8)}, 'reserved', now(), now()) ON CONFLICT (id) DO NOTHING`,
+		reservedLines: `SELECT id, affiliate_id, currency, payout_id FROM ${s}ledger WHERE id = ANY($1::text[])`,
+		holdLines: `INSERT INTO ${s}payout_allocations (entry_id, item_id) SELECT entry_id, $2::text FROM unnest($1::text[]) WITH ORDINALITY AS line (entry_id, n)
+			ORDER BY n ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
+		insertPayoutItemEntries: `INSERT INTO ${s}payout_item_entries (item_id, entry_id) SELECT $1::text, entry_id FROM unnest($2::text[]) AS line (entry_id)`,
+		insertPayoutHistory: `INSERT INTO ${s}payout_item_history (item_id, state, at, note, error) VALUES ($1, $2, now(), $3, $4)`,
+		lockPayoutItem: `SELECT state, EXISTS (SELECT 1 FROM ${s}payout_allocations WHERE item_id = $1) AS holds FROM ${s}payout_items WHERE id = $1 FOR UPDATE`,
+		updatePayoutItem: `UPDATE ${s}payout_items SET state = $2, provider_batch_id = coalesce($3, provider_batch_id),
+			provider_item_id = coalesce($4, provider_item_id), error = coalesce($5, error), updated_at = now() WHERE id = $1`,
+		releasePayoutItem: `DELETE FROM ${s}payout_allocations WHERE item_id = $1`,
+		payoutItemEntryIds: `SELECT entry_id FROM ${s}payout_item_entries WHERE item_id = $1`,
+		// In byte order, as reservations take their lines, so the two never wait on each other crosswise.
+		reholdLines: `INSERT INTO ${s}payout_allocations (entry_id, item_id) SELECT entry_id, item_id FROM ${s}payout_item_entries WHERE item_id = $1
+			ORDER BY entry_id COLLATE "C" ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
+		payoutItemSelect: `SELECT ${PAYOUT_ITEM_COLUMNS}, state, provider_batch_id, provider_item_id, error, ${iso('created_at')}, ${iso('updated_at')},
+			ARRAY(SELECT entry_id FROM ${s}payout_item_entries WHERE item_id = payout_items.id) AS entry_ids FROM ${s}payout_items`,
+		payoutHistory: `SELECT state, ${iso('at')}, note, error FROM ${s}payout_item_history WHERE item_id = $1 ORDER BY seq`,
 		setCoupon: `INSERT INTO ${s}coupons (code, affiliate_id, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (code) DO UPDATE SET affiliate_id = excluded.affiliate_id, updated_at = excluded.updated_at`,
 		findCoupon: `SELECT affiliate_id FROM ${s}coupons WHERE code = $1`,

@@ -8,15 +8,31 @@ import {
 	isoTime,
 	jsonText,
 	ledgerKind,
+	ledgerMinorUnits,
+	ledgerSettlements,
 	money,
 	moneyOut,
 	optionalJsonText,
 	optionalMoney,
 	optionalText,
+	payoutItemStates,
 	requireText,
 	status,
+	StoreInputError,
 } from './common';
-import type { ClickRecord, LedgerEntry, LedgerFilter, StatusChange, StoredConversion } from './types';
+import { currencyExponent, toMinorUnits } from '../model/money';
+import type {
+	ClickRecord,
+	LedgerEntry,
+	LedgerFilter,
+	LedgerLine,
+	PayoutItemFilter,
+	PayoutItemHistoryLine,
+	PayoutItemRecord,
+	PayoutItemReservation,
+	StatusChange,
+	StoredConversion,
+} from './types';
 
 /** The click columns besides click_id and clicked_at, with their ClickRecord names. */
 export const CLICK_COLUMNS = [
@@ -120,15 +136,17 @@ export function statusChangeFromRow(row: Record<string, unknown>): StatusChange 
 	return change;
 }
 
-/** Values for the ledger columns, in LEDGER_COLUMNS order. */
-export function ledgerValues(entry: LedgerEntry): Array<string | null> {
+/** Values for the ledger columns, in LEDGER_COLUMNS order, and the amount in minor units (null when not exact) for `amount_minor`. */
+export function ledgerValues(entry: LedgerEntry): { values: Array<string | null>; minor: bigint | null } {
 	if (!entry || typeof entry !== 'object') throw new TypeError('Tracking store: addLedgerEntry needs a ledger entry');
-	return [
+	const amount = money(entry.amount, 'amount');
+	const currency = requireText(entry.currency, 'currency');
+	const values = [
 		requireText(entry.id, 'id'),
 		requireText(entry.affiliateId, 'affiliateId'),
 		ledgerKind(entry.kind),
-		money(entry.amount, 'amount'),
-		requireText(entry.currency, 'currency'),
+		amount,
+		currency,
 		status(entry.status),
 		optionalText(entry.conversionId, 'conversionId'),
 		optionalText(entry.network, 'network'),
@@ -138,10 +156,22 @@ export function ledgerValues(entry: LedgerEntry): Array<string | null> {
 		optionalText(entry.payoutId, 'payoutId'),
 		optionalText(entry.note, 'note'),
 	];
+	return { values, minor: ledgerMinorUnits(amount, currency) };
 }
 
-export function ledgerFromRow(row: Record<string, unknown>): LedgerEntry {
-	return compact<LedgerEntry>({
+/**
+ * A line's settlement, derived by joining the line (`l`) to the live hold on it (`a`, payout_allocations) and
+ * the holding item (`i`): a hold exists only while its item is live, so the line itself is never updated.
+ */
+export const SETTLEMENT_SQL = `CASE WHEN i.state = 'paid' THEN 'paid' WHEN a.item_id IS NOT NULL THEN 'locked' WHEN l.payout_id IS NOT NULL THEN 'paid' ELSE 'open' END`;
+
+/** FROM … for reading ledger lines with their settlement; `s` is the table prefix (a quoted schema and a dot, or ''). */
+export function ledgerFrom(s: string): string {
+	return `FROM ${s}ledger l LEFT JOIN ${s}payout_allocations a ON a.entry_id = l.id LEFT JOIN ${s}payout_items i ON i.id = a.item_id`;
+}
+
+export function ledgerFromRow(row: Record<string, unknown>): LedgerLine {
+	return compact<LedgerLine>({
 		id: String(row.id),
 		affiliateId: String(row.affiliate_id),
 		kind: row.kind as LedgerEntry['kind'],
@@ -155,22 +185,148 @@ export function ledgerFromRow(row: Record<string, unknown>): LedgerEntry {
 		recordedAt: String(row.recorded_at),
 		payoutId: nullable(row.payout_id),
 		note: nullable(row.note),
+		amountMinor: nullable(row.amount_minor),
+		settlement: row.settlement as LedgerLine['settlement'],
+		payoutItemId: nullable(row.payout_item_id),
 	});
 }
 
-/** The WHERE clause for a ledger filter; `param(n)` writes the n-th (1-based) placeholder. */
-export function ledgerWhere(filter: LedgerFilter, param: (n: number) => string): { where: string; values: string[] } {
+/**
+ * The WHERE clause for a ledger filter over ledgerFrom(s); `param(n)` writes the n-th (1-based) placeholder,
+ * `s` is the table prefix.
+ */
+export function ledgerWhere(filter: LedgerFilter, param: (n: number) => string, s = ''): { where: string; values: string[] } {
 	const clauses: string[] = [];
 	const values: string[] = [];
 	const add = (sql: (p: string) => string, value: string) => {
 		values.push(value);
 		clauses.push(sql(param(values.length)));
 	};
-	if (filter.affiliateId !== undefined) add((p) => `affiliate_id = ${p}`, requireText(filter.affiliateId, 'affiliateId'));
-	if (filter.currency !== undefined) add((p) => `currency = ${p}`, requireText(filter.currency, 'currency'));
-	if (filter.occurredBefore !== undefined) add((p) => `occurred_at < ${p}`, isoTime(filter.occurredBefore, 'occurredBefore'));
-	if (filter.unpaid) clauses.push('payout_id IS NULL');
+	if (filter.affiliateId !== undefined) add((p) => `l.affiliate_id = ${p}`, requireText(filter.affiliateId, 'affiliateId'));
+	if (filter.currency !== undefined) add((p) => `l.currency = ${p}`, requireText(filter.currency, 'currency'));
+	if (filter.occurredBefore !== undefined) add((p) => `l.occurred_at < ${p}`, isoTime(filter.occurredBefore, 'occurredBefore'));
+	if (filter.unpaid) clauses.push(`(${SETTLEMENT_SQL}) = 'open'`);
+	const settlements = ledgerSettlements(filter.settlement);
+	if (settlements !== undefined) {
+		if (settlements.length === 0) clauses.push('1 = 0');
+		else {
+			const placeholders = settlements.map((settlement) => {
+				values.push(settlement);
+				return param(values.length);
+			});
+			clauses.push(`(${SETTLEMENT_SQL}) IN (${placeholders.join(', ')})`);
+		}
+	}
+	if (filter.payoutItemId !== undefined) {
+		add((p) => `l.id IN (SELECT entry_id FROM ${s}payout_item_entries WHERE item_id = ${p})`, requireText(filter.payoutItemId, 'payoutItemId'));
+	}
 	return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values };
+}
+
+/** A reservation, checked: its column values in PAYOUT_ITEM_COLUMNS order and its line ids (sorted, without repeats). */
+export function payoutReservationValues(item: PayoutItemReservation): { values: string[]; entryIds: string[] } {
+	if (!item || typeof item !== 'object') throw new TypeError('Tracking store: reservePayoutItem needs a payout item');
+	const currency = requireText(item.currency, 'currency');
+	const amount = money(item.amount, 'amount');
+	let minor: bigint | undefined;
+	let why = '';
+	try {
+		currencyExponent(currency);
+		minor = toMinorUnits(amount, currency);
+	} catch (error) {
+		why = (error as Error).message;
+	}
+	if (minor === undefined) throw new StoreInputError(`a payout item's amount must be exact in the currency's minor unit: ${why}`);
+	if (minor <= 0n) throw new StoreInputError(`a payout item's amount must be positive; got ${amount}`);
+	if (!Array.isArray(item.entryIds) || item.entryIds.length === 0) throw new StoreInputError('a payout item needs the ids of the ledger lines it pays (entryIds)');
+	const entryIds = [...new Set(item.entryIds.map((id) => requireText(id, 'entryIds[]')))].sort(byCodeUnits);
+	return {
+		values: [
+			requireText(item.id, 'id'),
+			requireText(item.batchId, 'batchId'),
+			requireText(item.provider, 'provider'),
+			requireText(item.period, 'period'),
+			requireText(item.affiliateId, 'affiliateId'),
+			currency,
+			amount,
+			requireText(item.receiver, 'receiver'),
+		],
+		entryIds,
+	};
+}
+
+/** The columns a reservation writes, in payoutReservationValues order. */
+export const PAYOUT_ITEM_COLUMNS = 'id, batch_id, provider, period, affiliate_id, currency, amount, receiver';
+
+/** Plain code-unit order, the same in every process and database (a database's collation may differ). */
+export function byCodeUnits(a: string, b: string): number {
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An item row (its entry ids as an array of strings) back to a record. */
+export function payoutItemFromRow(row: Record<string, unknown>, entryIds: string[]): PayoutItemRecord {
+	return compact<PayoutItemRecord>({
+		id: String(row.id),
+		batchId: String(row.batch_id),
+		provider: String(row.provider),
+		period: String(row.period),
+		affiliateId: String(row.affiliate_id),
+		currency: String(row.currency),
+		amount: moneyOut(row.amount),
+		receiver: String(row.receiver),
+		state: row.state as PayoutItemRecord['state'],
+		providerBatchId: nullable(row.provider_batch_id),
+		providerItemId: nullable(row.provider_item_id),
+		error: nullable(row.error),
+		entryIds: [...entryIds].sort(byCodeUnits),
+		createdAt: String(row.created_at),
+		updatedAt: String(row.updated_at),
+	});
+}
+
+export function payoutHistoryFromRow(row: Record<string, unknown>): PayoutItemHistoryLine {
+	return compact<PayoutItemHistoryLine>({
+		state: row.state as PayoutItemHistoryLine['state'],
+		at: String(row.at),
+		note: nullable(row.note),
+		error: nullable(row.error),
+	});
+}
+
+/** The WHERE clause for a payout item filter (columns of payout_items, unqualified). */
+export function payoutItemWhere(filter: PayoutItemFilter, param: (n: number) => string): { where: string; values: string[] } {
+	if (filter === null || typeof filter !== 'object') throw new StoreInputError('the payout item filter must be an object');
+	const clauses: string[] = [];
+	const values: string[] = [];
+	const add = (column: string, value: string) => {
+		values.push(value);
+		clauses.push(`${column} = ${param(values.length)}`);
+	};
+	if (filter.batchId !== undefined) add('batch_id', requireText(filter.batchId, 'batchId'));
+	if (filter.affiliateId !== undefined) add('affiliate_id', requireText(filter.affiliateId, 'affiliateId'));
+	if (filter.period !== undefined) add('period', requireText(filter.period, 'period'));
+	if (filter.provider !== undefined) add('provider', requireText(filter.provider, 'provider'));
+	const states = payoutItemStates(filter.state, 'state');
+	if (states !== undefined) {
+		if (states.length === 0) clauses.push('1 = 0');
+		else {
+			const placeholders = states.map((state) => {
+				values.push(state);
+				return param(values.length);
+			});
+			clauses.push(`state IN (${placeholders.join(', ')})`);
+		}
+	}
+	return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values };
+}
+
+/** Every line a reservation names must exist and belong to the item's affiliate and currency (so one affiliate is never paid another's lines). */
+export function checkReservedLines(entryIds: string[], lines: Array<Record<string, unknown>>, affiliateId: string, currency: string): void {
+	const found = new Map(lines.map((line) => [String(line.id), line]));
+	const missing = entryIds.filter((entryId) => !found.has(entryId));
+	if (missing.length > 0) throw new StoreInputError(`no ledger line with id ${missing.map((entryId) => JSON.stringify(entryId)).join(', ')}`);
+	const foreign = lines.filter((line) => String(line.affiliate_id) !== affiliateId || String(line.currency) !== currency).map((line) => JSON.stringify(String(line.id)));
+	if (foreign.length > 0) throw new StoreInputError(`ledger lines ${foreign.join(', ')} are not the item's affiliate ${JSON.stringify(affiliateId)} in ${currency}`);
 }
 
 export function customerFromRow(row: Record<string, unknown>): { affiliateId: string; clickId?: string } {

@@ -9,20 +9,43 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { claimLeaseMs, claimToken, conversionKeyParts, holderToken, isoTime, optionalText, requireText, status as checkedStatus } from './common';
+import {
+	claimLeaseMs,
+	claimToken,
+	conversionKeyParts,
+	holderToken,
+	isoTime,
+	optionalText,
+	payoutItemState,
+	payoutItemStates,
+	payoutTransition,
+	reholdConflict,
+	requireText,
+	status as checkedStatus,
+	StoreInputError,
+} from './common';
 import { migrateSqlite } from './migrations';
 import {
 	CLICK_COLUMNS,
 	CONVERSION_COLUMNS,
 	LEDGER_COLUMNS,
+	PAYOUT_ITEM_COLUMNS,
+	SETTLEMENT_SQL,
+	byCodeUnits,
 	clickFromRow,
 	clickValues,
 	conversionFromRow,
 	conversionValues,
 	customerFromRow,
+	ledgerFrom,
+	checkReservedLines,
 	ledgerFromRow,
 	ledgerValues,
 	ledgerWhere,
+	payoutHistoryFromRow,
+	payoutItemFromRow,
+	payoutItemWhere,
+	payoutReservationValues,
 	statusChangeFromRow,
 	statusChangeValues,
 } from './rows';
@@ -35,6 +58,14 @@ import type {
 	ConversionKey,
 	LedgerEntry,
 	LedgerFilter,
+	LedgerLine,
+	PayoutItemChange,
+	PayoutItemFilter,
+	PayoutItemHistoryLine,
+	PayoutItemRecord,
+	PayoutItemReservation,
+	PayoutItemState,
+	ReserveOutcome,
 	StatusChange,
 	StoredConversion,
 	TrackingStore,
@@ -127,17 +158,25 @@ class SqliteStore implements TrackingStore {
 		return this.statement(sql).all(...values) as Row[];
 	}
 
-	/** Runs `body` holding the write lock, committing on return and rolling back on a throw. */
-	private transaction<T>(body: () => T): T {
+	/**
+	 * Runs `body` holding the write lock, committing on return (unless `commit` says otherwise: then it rolls
+	 * back and still returns the result) and rolling back on a throw.
+	 */
+	private transaction<T>(body: () => T, commit: (result: T) => boolean = () => true): T {
 		this.statement('BEGIN IMMEDIATE').run();
 		try {
 			const result = body();
-			this.statement('COMMIT').run();
+			this.statement(commit(result) ? 'COMMIT' : 'ROLLBACK').run();
 			return result;
 		} finally {
 			// Still open only when something above threw: undo it (the error propagates).
 			if (this.db.isTransaction) this.statement('ROLLBACK').run();
 		}
+	}
+
+	/** SQLite's clock, read once, so every row one transaction writes carries the same time (as PostgreSQL's now() does). */
+	private transactionNow(): string {
+		return String(this.get(`SELECT ${SQLITE_NOW} AS now`)!.now);
 	}
 
 	async recordClick(click: ClickRecord): Promise<boolean> {
@@ -263,13 +302,117 @@ class SqliteStore implements TrackingStore {
 	}
 
 	async addLedgerEntry(entry: LedgerEntry): Promise<boolean> {
-		return this.run(`INSERT INTO ledger (${LEDGER_COLUMNS}) VALUES (${placeholders(13)}) ON CONFLICT (id) DO NOTHING`, ...ledgerValues(entry)) === 1;
+		const { values, minor } = ledgerValues(entry);
+		return this.run(`INSERT INTO ledger (${LEDGER_COLUMNS}, amount_minor) VALUES (${placeholders(14)}) ON CONFLICT (id) DO NOTHING`, ...values, minor) === 1;
 	}
 
-	async listLedger(filter: LedgerFilter = {}): Promise<LedgerEntry[]> {
+	async listLedger(filter: LedgerFilter = {}): Promise<LedgerLine[]> {
 		const { where, values } = ledgerWhere(filter, () => '?');
-		const rows = this.all(`SELECT ${LEDGER_COLUMNS} FROM ledger ${where} ORDER BY occurred_at, rowid`, ...values);
+		const rows = this.all(`${LEDGER_SELECT} ${where} ORDER BY l.occurred_at, l.rowid`, ...values);
 		return rows.map(ledgerFromRow);
+	}
+
+	async reservePayoutItem(item: PayoutItemReservation): Promise<ReserveOutcome> {
+		const { values, entryIds } = payoutReservationValues(item);
+		const [id, , , , affiliateId, currency] = values;
+		const ids = JSON.stringify(entryIds);
+		// The write lock is taken first (BEGIN IMMEDIATE): another process reserving at the same moment waits,
+		// then sees this one's item and holds.
+		const outcome = this.transaction((): { result: ReserveOutcome; commit: boolean } => {
+			const now = this.transactionNow();
+			const inserted = this.run(
+				`INSERT INTO payout_items (${PAYOUT_ITEM_COLUMNS}, state, created_at, updated_at)
+					VALUES (${placeholders(8)}, 'reserved', ?, ?) ON CONFLICT (id) DO NOTHING`,
+				...values,
+				now,
+				now,
+			);
+			if (inserted !== 1) return { result: { outcome: 'exists', existing: this.payoutItem(id)! }, commit: false };
+			const lines = this.all('SELECT id, affiliate_id, currency, payout_id FROM ledger WHERE id IN (SELECT value FROM json_each(?))', ids);
+			checkReservedLines(entryIds, lines, affiliateId, currency);
+			const taken = lines.filter((line) => line.payout_id !== null).map((line) => String(line.id));
+			const held = this.all(
+				`INSERT INTO payout_allocations (entry_id, item_id) SELECT value, ? FROM json_each(?) WHERE true
+					ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
+				id,
+				ids,
+			);
+			const heldIds = new Set(held.map((row) => String(row.entry_id)));
+			for (const entryId of entryIds) if (!heldIds.has(entryId)) taken.push(entryId);
+			if (taken.length > 0) return { result: { outcome: 'entries_taken', entryIds: [...new Set(taken)].sort(byCodeUnits) }, commit: false };
+			this.run('INSERT INTO payout_item_entries (item_id, entry_id) SELECT ?, value FROM json_each(?)', id, ids);
+			this.run(`INSERT INTO payout_item_history (item_id, state, at) VALUES (?, 'reserved', ?)`, id, now);
+			return { result: { outcome: 'reserved' }, commit: true };
+		}, (result) => result.commit);
+		return outcome.result;
+	}
+
+	async updatePayoutItem(id: string, change: PayoutItemChange, options?: { from?: PayoutItemState[] }): Promise<boolean> {
+		const itemId = requireText(id, 'id');
+		if (!change || typeof change !== 'object') throw new StoreInputError('updatePayoutItem needs a change such as { state: "paid" }');
+		const next = payoutItemState(change.state);
+		const from = payoutItemStates(options?.from, 'from');
+		const providerBatchId = optionalText(change.providerBatchId, 'providerBatchId');
+		const providerItemId = optionalText(change.providerItemId, 'providerItemId');
+		const error = optionalText(change.error, 'error');
+		const note = optionalText(change.note, 'note');
+		return this.transaction(() => {
+			const row = this.get('SELECT state, EXISTS (SELECT 1 FROM payout_allocations WHERE item_id = ?) AS holds FROM payout_items WHERE id = ?', itemId, itemId);
+			if (!row) throw new Error(`Tracking store: no payout item with id ${JSON.stringify(itemId)}`);
+			const current = row.state as PayoutItemState;
+			if (from !== undefined && !from.includes(current)) return false;
+			const { release, rehold } = payoutTransition(itemId, current, Number(row.holds) === 1, next, change.reopen === true);
+			let recordedError = error;
+			if (rehold !== 'none') {
+				const covered = this.all('SELECT entry_id FROM payout_item_entries WHERE item_id = ?', itemId).map((line) => String(line.entry_id));
+				const held = new Set(
+					this.all(
+						`INSERT INTO payout_allocations (entry_id, item_id) SELECT entry_id, item_id FROM payout_item_entries WHERE item_id = ?
+							ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
+						itemId,
+					).map((line) => String(line.entry_id)),
+				);
+				const taken = covered.filter((entryId) => !held.has(entryId)).sort(byCodeUnits);
+				if (taken.length > 0) {
+					// Throwing rolls the holds just taken back.
+					if (rehold === 'all') throw new StoreInputError(reholdConflict(itemId, next, taken));
+					recordedError = [error, reholdConflict(itemId, next, taken)].filter(Boolean).join('; ');
+				}
+			}
+			const now = this.transactionNow();
+			this.run(
+				`UPDATE payout_items SET state = ?, provider_batch_id = coalesce(?, provider_batch_id), provider_item_id = coalesce(?, provider_item_id),
+					error = coalesce(?, error), updated_at = ? WHERE id = ?`,
+				next,
+				providerBatchId,
+				providerItemId,
+				recordedError,
+				now,
+				itemId,
+			);
+			if (release) this.run('DELETE FROM payout_allocations WHERE item_id = ?', itemId);
+			this.run('INSERT INTO payout_item_history (item_id, state, at, note, error) VALUES (?, ?, ?, ?, ?)', itemId, next, now, note, recordedError);
+			return true;
+		});
+	}
+
+	async getPayoutItem(id: string): Promise<PayoutItemRecord | undefined> {
+		return this.payoutItem(requireText(id, 'id'));
+	}
+
+	private payoutItem(id: string): PayoutItemRecord | undefined {
+		const row = this.get(`${PAYOUT_ITEM_SELECT} WHERE id = ?`, id);
+		return row ? payoutItemFromSqliteRow(row) : undefined;
+	}
+
+	async listPayoutItems(filter: PayoutItemFilter = {}): Promise<PayoutItemRecord[]> {
+		const { where, values } = payoutItemWhere(filter, () => '?');
+		return this.all(`${PAYOUT_ITEM_SELECT} ${where} ORDER BY rowid`, ...values).map(payoutItemFromSqliteRow);
+	}
+
+	async payoutItemHistory(id: string): Promise<PayoutItemHistoryLine[]> {
+		const rows = this.all('SELECT state, at, note, error FROM payout_item_history WHERE item_id = ? ORDER BY seq', requireText(id, 'id'));
+		return rows.map(payoutHistoryFromRow);
 	}
 
 	async setCoupon(code: string, affiliateId: string): Promise<void> {
@@ -309,6 +452,18 @@ class SqliteStore implements TrackingStore {
 		this.statements.clear();
 		this.db.close();
 	}
+}
+
+/** Ledger lines with their settlement and the item holding them. CAST: node:sqlite reads INTEGER as a JS number, which loses digits past 2^53. */
+const LEDGER_SELECT = `SELECT ${LEDGER_COLUMNS.split(',')
+	.map((column) => `l.${column.trim()}`)
+	.join(', ')}, CAST(l.amount_minor AS TEXT) AS amount_minor, a.item_id AS payout_item_id, ${SETTLEMENT_SQL} AS settlement ${ledgerFrom('')}`;
+
+const PAYOUT_ITEM_SELECT = `SELECT ${PAYOUT_ITEM_COLUMNS}, state, provider_batch_id, provider_item_id, error, created_at, updated_at,
+	(SELECT json_group_array(entry_id) FROM payout_item_entries WHERE item_id = payout_items.id) AS entry_ids FROM payout_items`;
+
+function payoutItemFromSqliteRow(row: Row): PayoutItemRecord {
+	return payoutItemFromRow(row, JSON.parse(String(row.entry_ids)) as string[]);
 }
 
 function placeholders(count: number): string {

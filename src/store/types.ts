@@ -4,6 +4,10 @@
  * pass one contract suite. Every write that decides "first or again" is a single atomic statement
  * (an insert-if-absent on a unique key), never a read followed by a write.
  *
+ * Payouts: a payout item holds the ledger lines it pays (one live holder per line, enforced by a unique key),
+ * so a line is never paid twice; a failed or returned item releases them. Ledger lines and every history are
+ * append-only: where a line stands (open, locked, paid) is derived from the items, never written on the line.
+ *
  * Times are ISO 8601 strings in UTC; money is exact decimal strings; nothing here is a float.
  */
 
@@ -139,17 +143,123 @@ export interface LedgerEntry {
 	/** When the underlying event happened (for lock and holding periods). */
 	occurredAt: string;
 	recordedAt: string;
-	/** Payout batch that paid this line (issue 5). */
+	/**
+	 * A payout recorded outside payout items, when the line was written (a line is never updated, so this is
+	 * only ever set at insert). A line carrying it is settled: its settlement reads 'paid' unless a payout item
+	 * holds it, and no payout item can reserve it.
+	 */
 	payoutId?: string;
 	note?: string;
+	/**
+	 * Read-only, computed by the store when the line is added: the amount as a whole number of the currency's
+	 * minor unit, as a decimal string of that integer ('12.05' USD → '1205', '500' JPY → '500', '-1.234' KWD →
+	 * '-1234'), so it survives JSON and never meets a float. Absent when the amount is finer than the minor unit
+	 * ('0.0125' USD), the currency is not an ISO 4217 code the runtime knows, or it does not fit 64 bits: such a
+	 * line keeps its exact decimal `amount`, and rounding it is the payout's decision. Ignored on input.
+	 */
+	readonly amountMinor?: string;
+	/** Read-only, derived when read (never stored on the line): see LedgerSettlement. Ignored on input. */
+	readonly settlement?: LedgerSettlement;
+	/** Read-only: the payout item that holds this line now (settlement 'locked' or 'paid'), if one does. Ignored on input. */
+	readonly payoutItemId?: string;
+}
+
+/**
+ * Where a ledger line stands with payouts, derived from the payout items (lines are never updated):
+ * - `open`: no live payout item holds it (never reserved, or its item failed, was returned, or released it);
+ *   a line written with a `payoutId` is the exception: it reads 'paid'.
+ * - `locked`: held by a payout item in flight (reserved, submitted, unknown, or unclaimed without reopening).
+ * - `paid`: held by a paid payout item (or written with a `payoutId`).
+ */
+export type LedgerSettlement = 'open' | 'locked' | 'paid';
+
+/** A ledger line as the store returns it: with its settlement, and its minor units when exact. */
+export interface LedgerLine extends LedgerEntry {
+	readonly settlement: LedgerSettlement;
 }
 
 export interface LedgerFilter {
 	affiliateId?: string;
 	currency?: string;
-	/** Only lines that no payout has claimed yet. */
+	/** true: only lines whose settlement is 'open' (nothing pays them yet). false or absent: no filter. */
 	unpaid?: boolean;
+	/** Only lines with this settlement (or any of these). */
+	settlement?: LedgerSettlement | LedgerSettlement[];
+	/** Only the lines this payout item was reserved for, whether it still holds them or released them. */
+	payoutItemId?: string;
+	/** Exclusive. */
 	occurredBefore?: string;
+}
+
+/**
+ * A payout item's life. `reserved`: its lines are held, nothing sent yet. `submitted`: sent to the provider.
+ * `unknown`: sent, but the answer was lost (a timeout): it holds its lines until a sync says what happened.
+ * `paid`: the affiliate has the money. `unclaimed`: sent, not claimed by the receiver yet (PayPal): holds its
+ * lines unless the update says `reopen: true`. `failed`, `returned`: the money did not go or came back: the
+ * item releases its lines, which become open again and can be reserved by a new item (with a new id).
+ */
+export type PayoutItemState = 'reserved' | 'submitted' | 'paid' | 'failed' | 'unclaimed' | 'returned' | 'unknown';
+
+/** One payment to one affiliate in one currency through one provider, covering a set of ledger lines. */
+export interface PayoutItemRecord {
+	/** Deterministic, chosen by the caller (derived from period + affiliate + currency + provider). */
+	id: string;
+	/** Deterministic batch id (PayPal sender_batch_id, Stripe transfer_group). */
+	batchId: string;
+	/** 'paypal' | 'stripe' (any non-empty name). */
+	provider: string;
+	/** The payout period, e.g. '2026-10'. */
+	period: string;
+	affiliateId: string;
+	currency: string;
+	/** Exact positive decimal, with no more decimals than the currency's minor unit. */
+	amount: string;
+	/** PayPal email or payer id, Stripe acct_ id. */
+	receiver: string;
+	state: PayoutItemState;
+	providerBatchId?: string;
+	providerItemId?: string;
+	error?: string;
+	/** The ledger line ids this item was reserved for (sorted, without repeats), kept after a release too. */
+	entryIds: string[];
+	/** The database's clock, ISO 8601 UTC. */
+	createdAt: string;
+	updatedAt: string;
+}
+
+export type PayoutItemReservation = Omit<PayoutItemRecord, 'state' | 'createdAt' | 'updatedAt' | 'providerBatchId' | 'providerItemId' | 'error'>;
+
+export type ReserveOutcome =
+	| { outcome: 'reserved' }
+	| { outcome: 'exists'; existing: PayoutItemRecord }
+	| { outcome: 'entries_taken'; entryIds: string[] };
+
+export interface PayoutItemChange {
+	state: PayoutItemState;
+	/** Kept when absent (the previous value stays). */
+	providerBatchId?: string;
+	providerItemId?: string;
+	error?: string;
+	/** Goes into the history line only. */
+	note?: string;
+	/** Only with state 'unclaimed': release the lines (they become open) instead of holding them. Anything but true holds. */
+	reopen?: boolean;
+}
+
+export interface PayoutItemFilter {
+	batchId?: string;
+	state?: PayoutItemState[];
+	affiliateId?: string;
+	period?: string;
+	provider?: string;
+}
+
+export interface PayoutItemHistoryLine {
+	state: PayoutItemState;
+	/** The database's clock, ISO 8601 UTC. */
+	at: string;
+	note?: string;
+	error?: string;
 }
 
 export interface TrackingStore {
@@ -214,9 +324,38 @@ export interface TrackingStore {
 	appendStatus(change: StatusChange, options?: { from?: ConversionStatus }): Promise<boolean>;
 	statusHistory(conversionId: string): Promise<StatusChange[]>;
 
-	/** Adds a ledger line; an id already present is a no-op that returns false. */
+	/** Adds a ledger line (its minor units computed here); an id already present is a no-op that returns false. Lines are never updated. */
 	addLedgerEntry(entry: LedgerEntry): Promise<boolean>;
-	listLedger(filter?: LedgerFilter): Promise<LedgerEntry[]>;
+	/** Ledger lines, oldest occurrence first (ties in writing order), each with its settlement. */
+	listLedger(filter?: LedgerFilter): Promise<LedgerLine[]>;
+
+	/**
+	 * Reserves a payout item and the ledger lines it pays, in one transaction: inserts the item as 'reserved'
+	 * if its id is new and holds every line for it. 'exists' (with the stored record) when the id is already
+	 * there, changing nothing, whatever the lines asked for; 'entries_taken' (with those ids, sorted) when any
+	 * line is held by another live item or was written with a payoutId: then nothing is written at all.
+	 * Concurrent reservations, in any number of processes, of one id or of overlapping lines: exactly one is
+	 * 'reserved' (PostgreSQL: a unique key per held line; SQLite: the write lock).
+	 * Throws, writing nothing, on an unknown line id, a line of another affiliate or currency, no lines, or an
+	 * amount that is not positive or is finer than the currency's minor unit.
+	 */
+	reservePayoutItem(item: PayoutItemReservation): Promise<ReserveOutcome>;
+	/**
+	 * Moves an item to a new state and appends a history line, atomically. With `from`, only while the current
+	 * state is one of `from` (compare-and-set): false, writing nothing, otherwise. Moving to 'failed' or
+	 * 'returned' (or 'unclaimed' with `reopen: true`) releases its lines. 'paid' only moves on to 'returned'
+	 * (or 'paid' again). An item that released its lines and takes up a holding state again holds them again:
+	 * to 'reserved' or 'submitted' only if every line is still open (else it throws); to a state a provider
+	 * reports ('paid', 'unknown', 'unclaimed') always, holding the lines still open and naming the others (held
+	 * by another item by now: paid twice?) in the item's error and the history line. Changes are kept when
+	 * absent (provider ids, error). Any refused move throws, as does an unknown id.
+	 */
+	updatePayoutItem(id: string, change: PayoutItemChange, options?: { from?: PayoutItemState[] }): Promise<boolean>;
+	getPayoutItem(id: string): Promise<PayoutItemRecord | undefined>;
+	/** Items in the order they were reserved. */
+	listPayoutItems(filter?: PayoutItemFilter): Promise<PayoutItemRecord[]>;
+	/** Every state the item went through, oldest first, starting with 'reserved'; lines are never changed. */
+	payoutItemHistory(id: string): Promise<PayoutItemHistoryLine[]>;
 
 	/** Coupon code → affiliate (fallback attribution). Setting it again replaces the affiliate. */
 	setCoupon(code: string, affiliateId: string): Promise<void>;

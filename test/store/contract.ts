@@ -575,13 +575,55 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				};
 				expect(await store.addLedgerEntry(full)).toBe(true);
 				expect(await store.addLedgerEntry(minimal)).toBe(true);
-				expect(await store.listLedger()).toStrictEqual([full, minimal]);
+				// Read back with what the store derives: minor units, and the settlement (a payoutId written with the line reads paid).
+				expect(await store.listLedger()).toStrictEqual([
+					{ ...full, amountMinor: '1205', settlement: 'paid' },
+					{ ...minimal, amountMinor: '-500', settlement: 'open' },
+				]);
 			});
 
 			it('adding an id again is a no-op that returns false', async () => {
 				await store.addLedgerEntry(ledger());
 				expect(await store.addLedgerEntry(ledger({ amount: '999' }))).toBe(false);
-				expect(await store.listLedger()).toStrictEqual([ledger()]);
+				expect(await store.listLedger()).toStrictEqual([{ ...ledger(), amountMinor: '1205', settlement: 'paid' }]);
+				// A line read back (with its derived fields) can be written again: still a no-op.
+				expect(await store.addLedgerEntry((await store.listLedger())[0])).toBe(false);
+			});
+
+			it('computes amount_minor exactly at insert: USD, JPY, KWD, negatives; absent when not exact or too large', async () => {
+				const cases: Array<[string, string, string | undefined]> = [
+					['12.05', 'USD', '1205'],
+					['0.1', 'USD', '10'],
+					['-39.5', 'USD', '-3950'],
+					['0', 'USD', '0'],
+					['500', 'JPY', '500'],
+					['-7', 'JPY', '-7'],
+					['1.234', 'KWD', '1234'],
+					['-0.001', 'KWD', '-1'],
+					['12.3', 'usd', '1230'],
+					// 2^63 - 1 minor units: exact through both databases (never a JS float on the way).
+					['92233720368547758.07', 'USD', '9223372036854775807'],
+					['-92233720368547758.08', 'USD', '-9223372036854775808'],
+					// Not representable exactly: the line keeps its decimal amount only.
+					['92233720368547758.08', 'USD', undefined],
+					['0.005', 'USD', undefined],
+					['1.5', 'JPY', undefined],
+					['1.2345', 'KWD', undefined],
+					['10', 'ZZZ', undefined],
+				];
+				for (const [index, [amount, currency]] of cases.entries()) {
+					await store.addLedgerEntry(ledger({ id: `m${index}`, amount, currency, payoutId: undefined, occurredAt: new Date(Date.UTC(2024, 0, 1, 0, index)).toISOString() }));
+				}
+				const lines = await store.listLedger();
+				expect(lines.map((line) => [line.amount, line.currency, line.amountMinor])).toEqual(cases);
+				expect(lines.filter((line) => line.amountMinor === undefined).every((line) => !('amountMinor' in line))).toBe(true);
+			});
+
+			it('the database itself refuses to update or delete ledger lines', async () => {
+				await store.addLedgerEntry(ledger());
+				await expect(harness.query(`UPDATE ledger SET amount = '1'`)).rejects.toThrow(/append-only/);
+				await expect(harness.query(`DELETE FROM ledger`)).rejects.toThrow(/append-only/);
+				expect((await store.listLedger())[0].amount).toBe('12.05');
 			});
 
 			it('keeps signed amounts exact', async () => {
@@ -614,6 +656,267 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				expect(await ids({ occurredBefore: '2024-05-03T02:00:00.001+02:00' })).toEqual(['l1', 'l2', 'l3', 'l3b']);
 				expect(await ids({ affiliateId: 'A', currency: 'USD', unpaid: true, occurredBefore: '2024-05-04T00:00:00Z' })).toEqual(['l3b']);
 				expect(await ids({ affiliateId: 'nobody' })).toEqual([]);
+			});
+		});
+
+		describe('payout items', () => {
+			const line = (id: string, overrides: Partial<LedgerEntry> = {}) =>
+				ledger({ id, affiliateId: 'aff_p', currency: 'USD', amount: '10', payoutId: undefined, note: undefined, occurredAt: '2026-10-05T00:00:00.000Z', ...overrides });
+			const item = (id: string, entryIds: string[], overrides: Partial<Parameters<TrackingStore['reservePayoutItem']>[0]> = {}) => ({
+				id,
+				batchId: 'batch_2026-10',
+				provider: 'paypal',
+				period: '2026-10',
+				affiliateId: 'aff_p',
+				currency: 'USD',
+				amount: '30',
+				receiver: 'aff@example.com',
+				entryIds,
+				...overrides,
+			});
+			const settlements = async () => Object.fromEntries((await store.listLedger({ affiliateId: 'aff_p' })).map((entry) => [entry.id, entry.settlement]));
+			const states = async (id: string) => (await store.payoutItemHistory(id)).map((entry) => entry.state);
+
+			beforeEach(async () => {
+				for (const id of ['e1', 'e2', 'e3', 'e4']) await store.addLedgerEntry(line(id));
+			});
+
+			it('reserves an item in one go: state reserved, its lines locked and held by it, history starting with reserved', async () => {
+				const before = Date.now();
+				expect(await store.reservePayoutItem(item('pi_1', ['e3', 'e1', 'e2', 'e1']))).toStrictEqual({ outcome: 'reserved' });
+				const stored = await store.getPayoutItem('pi_1');
+				expect(stored).toStrictEqual({
+					...item('pi_1', ['e1', 'e2', 'e3']),
+					state: 'reserved',
+					createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+					updatedAt: stored?.createdAt,
+				});
+				expect(Math.abs(Date.parse(stored!.createdAt) - before)).toBeLessThan(5000);
+				expect(await settlements()).toEqual({ e1: 'locked', e2: 'locked', e3: 'locked', e4: 'open' });
+				expect((await store.listLedger({ affiliateId: 'aff_p' })).map((entry) => entry.payoutItemId)).toEqual(['pi_1', 'pi_1', 'pi_1', undefined]);
+				expect(await store.payoutItemHistory('pi_1')).toStrictEqual([{ state: 'reserved', at: stored!.createdAt }]);
+				expect(await store.getPayoutItem('pi_nope')).toBeUndefined();
+				expect(await store.payoutItemHistory('pi_nope')).toEqual([]);
+			});
+
+			it('reserving an id again answers exists with the stored record and changes nothing', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1', 'e2']));
+				const stored = await store.getPayoutItem('pi_1');
+				expect(await store.reservePayoutItem(item('pi_1', ['e3', 'e4'], { amount: '99' }))).toStrictEqual({ outcome: 'exists', existing: stored });
+				expect(await settlements()).toEqual({ e1: 'locked', e2: 'locked', e3: 'open', e4: 'open' });
+				expect(await store.payoutItemHistory('pi_1')).toHaveLength(1);
+			});
+
+			it('a line held by another live item: entries_taken with those ids, and nothing written', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1', 'e2']));
+				expect(await store.reservePayoutItem(item('pi_2', ['e4', 'e2', 'e3', 'e1']))).toStrictEqual({ outcome: 'entries_taken', entryIds: ['e1', 'e2'] });
+				expect(await store.getPayoutItem('pi_2')).toBeUndefined();
+				expect(await store.payoutItemHistory('pi_2')).toEqual([]);
+				expect(await settlements()).toEqual({ e1: 'locked', e2: 'locked', e3: 'open', e4: 'open' });
+				expect(await store.listLedger({ payoutItemId: 'pi_2' })).toEqual([]);
+				// The same id can then be reserved for lines that are open.
+				expect(await store.reservePayoutItem(item('pi_2', ['e3', 'e4']))).toStrictEqual({ outcome: 'reserved' });
+			});
+
+			it('a line written with a payoutId is settled already: it cannot be reserved', async () => {
+				await store.addLedgerEntry(line('e_legacy', { payoutId: 'po_manual' }));
+				expect(await store.reservePayoutItem(item('pi_1', ['e1', 'e_legacy']))).toStrictEqual({ outcome: 'entries_taken', entryIds: ['e_legacy'] });
+				expect((await settlements()).e_legacy).toBe('paid');
+			});
+
+			it('refuses unknown lines, lines of another affiliate or currency, no lines, and amounts that are not positive or finer than the minor unit, writing nothing', async () => {
+				await store.addLedgerEntry(line('e_other', { affiliateId: 'aff_q' }));
+				await store.addLedgerEntry(line('e_eur', { currency: 'EUR' }));
+				await expect(store.reservePayoutItem(item('pi_x', ['e1', 'e_ghost']))).rejects.toThrow(/e_ghost/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1', 'e_other']))).rejects.toThrow(/e_other/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1', 'e_eur']))).rejects.toThrow(/e_eur/);
+				await expect(store.reservePayoutItem(item('pi_x', []))).rejects.toThrow(/entryIds/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1'], { amount: '0' }))).rejects.toThrow(/positive/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1'], { amount: '-3' }))).rejects.toThrow(/positive/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1'], { amount: '1.005' }))).rejects.toThrow(/minor unit/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1'], { amount: 3 as unknown as string }))).rejects.toThrow(/amount/);
+				await expect(store.reservePayoutItem(item('pi_x', ['e1'], { receiver: '' }))).rejects.toThrow(/receiver/);
+				await expect(store.reservePayoutItem(item('', ['e1']))).rejects.toThrow(/id/);
+				expect(await store.getPayoutItem('pi_x')).toBeUndefined();
+				expect(await settlements()).toMatchObject({ e1: 'open' });
+				expect(await store.reservePayoutItem(item('pi_x', ['e1']))).toStrictEqual({ outcome: 'reserved' });
+			});
+
+			it('updates with compare-and-set, keeps provider ids, and appends history in order', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1', 'e2']));
+				expect(await store.updatePayoutItem('pi_1', { state: 'submitted', providerBatchId: 'PB-1', note: 'sent' }, { from: ['reserved'] })).toBe(true);
+				// Decided on a stale read (or made twice): not applied, nothing appended.
+				expect(await store.updatePayoutItem('pi_1', { state: 'submitted' }, { from: ['reserved'] })).toBe(false);
+				expect(await store.updatePayoutItem('pi_1', { state: 'failed' }, { from: ['reserved', 'unknown'] })).toBe(false);
+				expect(await store.updatePayoutItem('pi_1', { state: 'unknown', error: 'timeout' }, { from: ['submitted'] })).toBe(true);
+				expect(await store.updatePayoutItem('pi_1', { state: 'paid', providerItemId: 'PI-9' }, { from: ['submitted', 'unknown'] })).toBe(true);
+				const paid = await store.getPayoutItem('pi_1');
+				expect(paid).toMatchObject({ state: 'paid', providerBatchId: 'PB-1', providerItemId: 'PI-9', error: 'timeout', entryIds: ['e1', 'e2'] });
+				expect(Date.parse(paid!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(paid!.createdAt));
+				const history = await store.payoutItemHistory('pi_1');
+				expect(history.map(({ at: _at, ...rest }) => rest)).toStrictEqual([
+					{ state: 'reserved' },
+					{ state: 'submitted', note: 'sent' },
+					{ state: 'unknown', error: 'timeout' },
+					{ state: 'paid' },
+				]);
+				expect([...history.map((entry) => entry.at)].sort()).toEqual(history.map((entry) => entry.at));
+				// One clock reading per change: the item's updatedAt is its last history line's time.
+				expect(paid!.updatedAt).toBe(history[history.length - 1].at);
+				expect(await settlements()).toEqual({ e1: 'paid', e2: 'paid', e3: 'open', e4: 'open' });
+				// Without `from`: applied whatever the state (within the allowed moves).
+				expect(await store.updatePayoutItem('pi_1', { state: 'paid', note: 'sync' })).toBe(true);
+				expect(await states('pi_1')).toEqual(['reserved', 'submitted', 'unknown', 'paid', 'paid']);
+			});
+
+			it('refuses unknown items, bad states and moves out of paid other than returned', async () => {
+				await expect(store.updatePayoutItem('pi_ghost', { state: 'paid' })).rejects.toThrow(/pi_ghost/);
+				await expect(store.updatePayoutItem('pi_ghost', { state: 'paid' }, { from: ['reserved'] })).rejects.toThrow(/pi_ghost/);
+				await store.reservePayoutItem(item('pi_1', ['e1']));
+				await expect(store.updatePayoutItem('pi_1', { state: 'sent' as never })).rejects.toThrow(/state/);
+				await expect(store.updatePayoutItem('pi_1', { state: 'paid' }, { from: ['gone' as never] })).rejects.toThrow(/from/);
+				await expect(store.updatePayoutItem('pi_1', { state: 'paid', reopen: true })).rejects.toThrow(/reopen/);
+				await store.updatePayoutItem('pi_1', { state: 'paid' });
+				for (const state of ['reserved', 'submitted', 'unknown', 'failed', 'unclaimed'] as const) {
+					await expect(store.updatePayoutItem('pi_1', { state })).rejects.toThrow(/paid/);
+				}
+				expect(await states('pi_1')).toEqual(['reserved', 'paid']);
+				expect((await settlements()).e1).toBe('paid');
+			});
+
+			it('failed and returned release the lines: open again, reservable by a new item; the old item keeps what it covered', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1', 'e2']));
+				await store.updatePayoutItem('pi_1', { state: 'submitted' });
+				expect(await store.updatePayoutItem('pi_1', { state: 'failed', error: 'RECEIVER_UNREGISTERED' }, { from: ['submitted'] })).toBe(true);
+				expect(await settlements()).toEqual({ e1: 'open', e2: 'open', e3: 'open', e4: 'open' });
+				expect((await store.listLedger({ unpaid: true, affiliateId: 'aff_p' })).map((entry) => entry.id)).toEqual(['e1', 'e2', 'e3', 'e4']);
+				expect(await store.getPayoutItem('pi_1')).toMatchObject({ state: 'failed', error: 'RECEIVER_UNREGISTERED', entryIds: ['e1', 'e2'] });
+
+				// Its lines now belong to another item: the released one cannot be sent again, and a failure seen again changes nothing.
+				expect(await store.reservePayoutItem(item('pi_2', ['e1', 'e2', 'e3']))).toStrictEqual({ outcome: 'reserved' });
+				await expect(store.updatePayoutItem('pi_1', { state: 'submitted' })).rejects.toThrow(/e1, e2 are held by another payout item/);
+				await expect(store.updatePayoutItem('pi_1', { state: 'reserved' })).rejects.toThrow(/held by another/);
+				expect(await store.updatePayoutItem('pi_1', { state: 'failed', note: 'seen again' })).toBe(true);
+				expect((await store.listLedger({ payoutItemId: 'pi_1' })).map((entry) => [entry.id, entry.settlement, entry.payoutItemId])).toEqual([
+					['e1', 'locked', 'pi_2'],
+					['e2', 'locked', 'pi_2'],
+				]);
+				expect(await states('pi_1')).toEqual(['reserved', 'submitted', 'failed', 'failed']);
+
+				// Paid, then returned by the provider: the money came back, the lines reopen.
+				await store.updatePayoutItem('pi_2', { state: 'paid' });
+				expect(await settlements()).toEqual({ e1: 'paid', e2: 'paid', e3: 'paid', e4: 'open' });
+				expect(await store.updatePayoutItem('pi_2', { state: 'returned' }, { from: ['paid'] })).toBe(true);
+				expect(await settlements()).toEqual({ e1: 'open', e2: 'open', e3: 'open', e4: 'open' });
+				expect(await store.reservePayoutItem(item('pi_3', ['e1', 'e2', 'e3', 'e4']))).toStrictEqual({ outcome: 'reserved' });
+				expect(await states('pi_2')).toEqual(['reserved', 'paid', 'returned']);
+			});
+
+			it('unclaimed holds the lines unless the update says reopen', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1']));
+				await store.reservePayoutItem(item('pi_2', ['e2']));
+				await store.reservePayoutItem(item('pi_3', ['e3']));
+				await store.updatePayoutItem('pi_1', { state: 'unclaimed' });
+				await store.updatePayoutItem('pi_2', { state: 'unclaimed', reopen: true });
+				await store.updatePayoutItem('pi_3', { state: 'unclaimed', reopen: false });
+				expect(await settlements()).toEqual({ e1: 'locked', e2: 'open', e3: 'locked', e4: 'open' });
+				expect(await store.updatePayoutItem('pi_1', { state: 'paid' }, { from: ['unclaimed'] })).toBe(true);
+				expect(await store.updatePayoutItem('pi_2', { state: 'returned' }, { from: ['unclaimed'] })).toBe(true);
+				expect(await settlements()).toEqual({ e1: 'paid', e2: 'open', e3: 'locked', e4: 'open' });
+			});
+
+			it('a reopened item the provider reports paid after all holds its lines again, or says which were paid twice', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1', 'e2']));
+				await store.reservePayoutItem(item('pi_2', ['e3', 'e4']));
+				await store.updatePayoutItem('pi_1', { state: 'unclaimed', reopen: true });
+				await store.updatePayoutItem('pi_2', { state: 'unclaimed', reopen: true });
+				expect(await settlements()).toEqual({ e1: 'open', e2: 'open', e3: 'open', e4: 'open' });
+				// The receiver claims pi_1's money while its lines are still open: they are held (paid) again.
+				expect(await store.updatePayoutItem('pi_1', { state: 'paid', providerItemId: 'PI-1' }, { from: ['unclaimed'] })).toBe(true);
+				expect(await settlements()).toMatchObject({ e1: 'paid', e2: 'paid' });
+				expect((await store.getPayoutItem('pi_1'))?.error).toBeUndefined();
+				// pi_2's line e4 was reserved by a new item before pi_2's money was claimed: recorded, and said.
+				expect(await store.reservePayoutItem(item('pi_3', ['e4']))).toStrictEqual({ outcome: 'reserved' });
+				expect(await store.updatePayoutItem('pi_2', { state: 'paid' }, { from: ['unclaimed'] })).toBe(true);
+				expect(await settlements()).toMatchObject({ e3: 'paid', e4: 'locked' });
+				expect((await store.listLedger({ affiliateId: 'aff_p' })).map((entry) => entry.payoutItemId)).toEqual(['pi_1', 'pi_1', 'pi_2', 'pi_3']);
+				const paidTwice = await store.getPayoutItem('pi_2');
+				expect(paidTwice).toMatchObject({ state: 'paid', error: expect.stringMatching(/e4 is held by another payout item now \(paid twice\?\)/) });
+				expect((await store.payoutItemHistory('pi_2')).pop()).toMatchObject({ state: 'paid', error: paidTwice!.error });
+				// A move that fails rolls back every hold it took.
+				await store.updatePayoutItem('pi_3', { state: 'failed' });
+				await store.updatePayoutItem('pi_1', { state: 'returned' });
+				await store.reservePayoutItem(item('pi_4', ['e2']));
+				await expect(store.updatePayoutItem('pi_1', { state: 'submitted' })).rejects.toThrow(/e2 is held/);
+				expect(await settlements()).toMatchObject({ e1: 'open', e2: 'locked' });
+			});
+
+			it('filters the ledger by settlement and payout item; unpaid means open; occurredBefore still applies', async () => {
+				await store.addLedgerEntry(line('e5', { occurredAt: '2026-11-02T00:00:00.000Z' }));
+				await store.addLedgerEntry(line('e_legacy', { payoutId: 'po_manual' }));
+				await store.reservePayoutItem(item('pi_paid', ['e1']));
+				await store.updatePayoutItem('pi_paid', { state: 'paid' });
+				await store.reservePayoutItem(item('pi_flight', ['e2', 'e3']));
+				await store.updatePayoutItem('pi_flight', { state: 'submitted' });
+				const ids = async (filter: Parameters<TrackingStore['listLedger']>[0]) => (await store.listLedger(filter)).map((entry) => entry.id);
+				expect(await ids({ settlement: 'open' })).toEqual(['e4', 'e5']);
+				expect(await ids({ unpaid: true })).toEqual(['e4', 'e5']);
+				expect(await ids({ unpaid: true, occurredBefore: '2026-11-01T00:00:00Z' })).toEqual(['e4']);
+				expect(await ids({ settlement: 'locked' })).toEqual(['e2', 'e3']);
+				expect(await ids({ settlement: 'paid' })).toEqual(['e1', 'e_legacy']);
+				expect(await ids({ settlement: ['paid', 'locked'], affiliateId: 'aff_p', currency: 'USD' })).toEqual(['e1', 'e2', 'e3', 'e_legacy']);
+				expect(await ids({ settlement: [] })).toEqual([]);
+				expect(await ids({ payoutItemId: 'pi_flight' })).toEqual(['e2', 'e3']);
+				expect(await ids({ payoutItemId: 'pi_flight', settlement: 'open' })).toEqual([]);
+				await expect(store.listLedger({ settlement: 'settled' as never })).rejects.toThrow(/settlement/);
+			});
+
+			it('lists items in reservation order, by batch, state, affiliate, period and provider', async () => {
+				await store.addLedgerEntry(line('q1', { affiliateId: 'aff_q' }));
+				await store.reservePayoutItem(item('pi_b', ['e1']));
+				await store.reservePayoutItem(item('pi_a', ['e2'], { provider: 'stripe', receiver: 'acct_1', batchId: 'tg_2026-10' }));
+				await store.reservePayoutItem(item('pi_c', ['q1'], { affiliateId: 'aff_q', period: '2026-11', batchId: 'batch_2026-11' }));
+				await store.updatePayoutItem('pi_a', { state: 'submitted' });
+				const ids = async (filter?: Parameters<TrackingStore['listPayoutItems']>[0]) => (await store.listPayoutItems(filter)).map((record) => record.id);
+				expect(await ids()).toEqual(['pi_b', 'pi_a', 'pi_c']);
+				expect(await ids({ batchId: 'batch_2026-10' })).toEqual(['pi_b']);
+				expect(await ids({ state: ['reserved'] })).toEqual(['pi_b', 'pi_c']);
+				expect(await ids({ state: ['submitted', 'unknown'] })).toEqual(['pi_a']);
+				expect(await ids({ state: [] })).toEqual([]);
+				expect(await ids({ affiliateId: 'aff_q' })).toEqual(['pi_c']);
+				expect(await ids({ period: '2026-10', provider: 'stripe' })).toEqual(['pi_a']);
+				expect((await store.listPayoutItems({ provider: 'stripe' }))[0]).toStrictEqual(await store.getPayoutItem('pi_a'));
+				await expect(store.listPayoutItems({ state: ['lost' as never] })).rejects.toThrow(/state/);
+			});
+
+			it('concurrent reservations inside a process: exactly one reserved, for one id and for overlapping lines', async () => {
+				const sameId = await Promise.all(Array.from({ length: 12 }, () => store.reservePayoutItem(item('pi_race', ['e1', 'e2']))));
+				expect(sameId.filter((result) => result.outcome === 'reserved')).toHaveLength(1);
+				expect(sameId.filter((result) => result.outcome === 'exists')).toHaveLength(11);
+				const overlapping = await Promise.all(
+					Array.from({ length: 12 }, (_, index) => store.reservePayoutItem(item(`pi_overlap_${index}`, index % 2 ? ['e3', 'e4'] : ['e4', 'e3']))),
+				);
+				expect(overlapping.filter((result) => result.outcome === 'reserved')).toHaveLength(1);
+				expect(overlapping.filter((result) => result.outcome === 'entries_taken')).toHaveLength(11);
+				expect(await store.listPayoutItems()).toHaveLength(2);
+			});
+
+			it('concurrent compare-and-set updates of one item: exactly one is applied', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1']));
+				const results = await Promise.all(
+					Array.from({ length: 10 }, (_, index) => store.updatePayoutItem('pi_1', { state: index % 2 ? 'submitted' : 'failed' }, { from: ['reserved'] })),
+				);
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect(await store.payoutItemHistory('pi_1')).toHaveLength(2);
+			});
+
+			it('the database itself refuses to change item history and coverage', async () => {
+				await store.reservePayoutItem(item('pi_1', ['e1']));
+				await expect(harness.query(`UPDATE payout_item_history SET state = 'paid'`)).rejects.toThrow(/append-only/);
+				await expect(harness.query(`DELETE FROM payout_item_history`)).rejects.toThrow(/append-only/);
+				await expect(harness.query(`DELETE FROM payout_item_entries`)).rejects.toThrow(/append-only/);
+				await expect(harness.query(`UPDATE payout_items SET state = 'settled'`)).rejects.toThrow(/check/i);
+				expect(await store.payoutItemHistory('pi_1')).toHaveLength(1);
 			});
 		});
 

@@ -135,6 +135,50 @@ describeIfServer('PostgreSQL', () => {
 			}
 		});
 
+		it('upgrades a version-2 schema in place: ledger lines get their minor units, stay open, and the ledger becomes append-only', async () => {
+			const schema = createTestSchemaName();
+			schemas.add(schema);
+			const client = new Client({ connectionString: server!.connectionString });
+			await client.connect();
+			try {
+				expect(await migratePostgres(client, schema, `"${schema}"`, MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
+				const lines: Array<[string, string, string, string | null, string | undefined]> = [
+					['usd', '12.05', 'USD', null, '1205'],
+					['jpy', '500', 'JPY', null, '500'],
+					['kwd', '-1.234', 'KWD', null, '-1234'],
+					['fine', '0.005', 'USD', null, undefined],
+					['paid', '3', 'USD', 'po_old', '300'],
+					['max', '92233720368547758.07', 'USD', null, '9223372036854775807'],
+				];
+				for (const [index, [id, amount, currency, payoutId]] of lines.entries()) {
+					await client.query(
+						`INSERT INTO "${schema}".ledger (id, affiliate_id, kind, amount, currency, status, occurred_at, recorded_at, payout_id)
+							VALUES ($1, 'a', 'commission', $2, $3, 'approved', $4, $4, $5)`,
+						[id, amount, currency, `2024-01-0${index + 1}T00:00:00.000Z`, payoutId],
+					);
+				}
+				const store = await openStore({ kind: 'postgres', connectionString: server!.connectionString, schema, poolSize: 2 });
+				try {
+					const versions = await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+					expect(versions.rows.map((row: { version: number }) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+					const read = await store.listLedger();
+					expect(read.map((line) => [line.id, line.amount, line.currency, line.payoutId ?? null, line.amountMinor])).toEqual(lines);
+					expect(read.map((line) => line.settlement)).toEqual(['open', 'open', 'open', 'open', 'paid', 'open']);
+					const raw = await client.query(`SELECT amount_minor::text AS minor FROM "${schema}".ledger ORDER BY seq`);
+					expect(raw.rows.map((row: { minor: string | null }) => row.minor)).toEqual(lines.map((line) => line[4] ?? null));
+					await expect(client.query(`UPDATE "${schema}".ledger SET amount_minor = 1`)).rejects.toThrow(/append-only/);
+					await expect(client.query(`TRUNCATE "${schema}".ledger CASCADE`)).rejects.toThrow(/append-only/);
+					expect(
+						await store.reservePayoutItem({ id: 'pi', batchId: 'b', provider: 'paypal', period: '2024-01', affiliateId: 'a', currency: 'USD', amount: '12.05', receiver: 'r', entryIds: ['usd'] }),
+					).toEqual({ outcome: 'reserved' });
+				} finally {
+					await store.close();
+				}
+			} finally {
+				await client.end();
+			}
+		});
+
 		it('times leases by the server’s clock, whatever the session TimeZone', async () => {
 			const schema = createTestSchemaName();
 			schemas.add(schema);

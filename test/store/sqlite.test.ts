@@ -114,6 +114,51 @@ describe('SQLite specifics', () => {
 		}
 	});
 
+	it('upgrades a version-2 file in place: ledger lines get their minor units, stay open, and the ledger becomes append-only', async () => {
+		const path = join(root, 'v2', 'tracking.sqlite');
+		mkdirSync(dirname(path), { recursive: true });
+		const v2 = new DatabaseSync(path);
+		expect(migrateSqlite(v2, MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
+		const insert = v2.prepare(
+			`INSERT INTO ledger (id, affiliate_id, kind, amount, currency, status, occurred_at, recorded_at, payout_id) VALUES (?, 'a', 'commission', ?, ?, 'approved', ?, ?, ?)`,
+		);
+		const lines: Array<[string, string, string, string | null, string | undefined]> = [
+			['usd', '12.05', 'USD', null, '1205'],
+			['jpy', '500', 'JPY', null, '500'],
+			['kwd', '-1.234', 'KWD', null, '-1234'],
+			['fine', '0.005', 'USD', null, undefined],
+			['paid', '3', 'USD', 'po_old', '300'],
+		];
+		for (const [index, [id, amount, currency, payoutId]] of lines.entries()) {
+			const at = `2024-01-0${index + 1}T00:00:00.000Z`;
+			insert.run(id, amount, currency, at, at, payoutId);
+		}
+		v2.close();
+
+		const store = await openStore({ kind: 'sqlite', path });
+		const db = new DatabaseSync(path, { timeout: 5000 });
+		try {
+			expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+			const read = await store.listLedger();
+			expect(read.map((line) => [line.id, line.amount, line.currency, line.payoutId ?? null, line.amountMinor])).toEqual(lines);
+			expect(read.map((line) => line.settlement)).toEqual(['open', 'open', 'open', 'open', 'paid']);
+			expect(db.prepare('SELECT id, typeof(amount_minor) AS type FROM ledger ORDER BY rowid').all().map((row) => row.type)).toEqual([
+				'integer',
+				'integer',
+				'integer',
+				'null',
+				'integer',
+			]);
+			expect(() => db.exec(`UPDATE ledger SET amount_minor = 1`)).toThrow(/append-only/);
+			expect(await store.reservePayoutItem({ id: 'pi', batchId: 'b', provider: 'paypal', period: '2024-01', affiliateId: 'a', currency: 'USD', amount: '12.05', receiver: 'r', entryIds: ['usd'] })).toEqual({
+				outcome: 'reserved',
+			});
+		} finally {
+			db.close();
+			await store.close();
+		}
+	});
+
 	it('claims with the SQLite clock, in the same text form as every other time column', async () => {
 		const harness = await sqliteHarness();
 		const store = await harness.open();

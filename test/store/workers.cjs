@@ -1,4 +1,4 @@
-// Runs claim-worker.cjs in several child processes behind one start barrier: every worker opens its store
+// Runs claim-worker.cjs (or another worker script with the same protocol, `script`) in several child processes behind one start barrier: every worker opens its store
 // (on a fresh database they migrate it concurrently), reports ready, and only when all are ready do they all
 // get "go" at once. Used by concurrency.test.ts and bench/dedup.bench.mjs.
 'use strict';
@@ -7,15 +7,15 @@ const { fork } = require('node:child_process');
 const { join } = require('node:path');
 
 /**
- * @param {{ count: number, task: (worker: number) => object, timeoutMs?: number }} options
+ * @param {{ count: number, task: (worker: number) => object, timeoutMs?: number, script?: string }} options (script: a file name in this folder, default claim-worker.cjs)
  * @returns {Promise<Array<{ claims: string[], sequences: number[], link?: object, claimNs: number }>>} in worker order, plus `wallNs` (go → last done).
  */
-async function runWorkers({ count, task, timeoutMs = 60000 }) {
+async function runWorkers({ count, task, timeoutMs = 60000, script = 'claim-worker.cjs' }) {
 	const children = [];
 	const ready = [];
 	const done = [];
 	for (let worker = 0; worker < count; worker++) {
-		const child = fork(join(__dirname, 'claim-worker.cjs'), [JSON.stringify({ ...task(worker), worker })], {
+		const child = fork(join(__dirname, script), [JSON.stringify({ ...task(worker), worker })], {
 			execPath: process.execPath,
 			execArgv: [],
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

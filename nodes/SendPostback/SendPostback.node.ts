@@ -1,0 +1,155 @@
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	NodeConnectionTypes,
+	NodeOperationError,
+	sleep,
+} from 'n8n-workflow';
+import {
+	type EmptyParameters,
+	type PartnerMethod,
+	type PartnerPostbackResult,
+	type PartnerRequest,
+	type PartnerResponse,
+	type PartnerSendDependencies,
+	type PostbackItem,
+	PartnerPostbackError,
+	postbackToPartner,
+} from '../../src/partners';
+import type { TrackingStore } from '../../src/store';
+import { postbackStoreTest, storeFor } from '../shared/store';
+import { sendPostbackProperties } from './description';
+
+interface NodeOptions {
+	emptyParameters?: EmptyParameters | 'preset';
+	target?: string;
+	timeout?: number;
+}
+
+/** The Values rows as macro name → value (rows without a name are ignored; a later row wins). */
+function valuesFrom(rows: Array<{ name?: string; value?: unknown }>): Record<string, unknown> {
+	const values: Record<string, unknown> = {};
+	for (const row of rows) {
+		const name = String(row.name ?? '')
+			.trim()
+			.replace(/^\{\s*|\s*\}$/g, '');
+		if (name) values[name] = row.value;
+	}
+	return values;
+}
+
+/** n8n's HTTP helper (axios, honouring the operator's proxy) as the engine's `send`: every answer resolves, whatever its status. */
+function n8nPartnerDependencies(context: IExecuteFunctions, timeout: number): PartnerSendDependencies {
+	return {
+		sleep: async (ms) => await sleep(ms),
+		send: async (request: PartnerRequest): Promise<PartnerResponse> => {
+			const options: IHttpRequestOptions = {
+				method: request.method,
+				url: request.url,
+				headers: request.headers,
+				...(request.body !== undefined ? { body: request.body } : {}),
+				json: false,
+				encoding: 'text',
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				timeout,
+			};
+			const response = (await context.helpers.httpRequest(options)) as { statusCode: number; headers: Record<string, string>; body: unknown };
+			return { status: response.statusCode, headers: response.headers ?? {}, body: response.body };
+		},
+	};
+}
+
+/** The `postback` field of an output item. */
+function postbackField(preset: string, result: PartnerPostbackResult): IDataObject {
+	const field: IDataObject = {
+		status: result.status,
+		preset,
+		method: result.method,
+		url: result.url,
+		attempts: result.attempts,
+		emptyMacros: result.emptyMacros,
+	};
+	if (result.httpStatus !== undefined) field.httpStatus = result.httpStatus;
+	if (result.responseExcerpt !== undefined) field.responseExcerpt = result.responseExcerpt;
+	if (result.body !== undefined) field.body = result.body;
+	if (result.omittedParameters.length > 0) field.omittedParameters = result.omittedParameters;
+	if (result.reason !== undefined) field.reason = result.reason;
+	if (result.retryable !== undefined) field.retryable = result.retryable;
+	if (result.dedup) field.dedup = result.dedup as unknown as IDataObject;
+	return field;
+}
+
+export class SendPostback implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Send Postback',
+		name: 'sendPostback',
+		icon: { light: 'file:sendPostback.svg', dark: 'file:sendPostback.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["preset"] + " · " + $parameter["method"]}}',
+		description: 'Fires a server-to-server postback to a partner URL (Aspire/TUNE, Post Affiliate Pro, Everflow, Voluum, Keitaro, custom) with macros filled from the conversion',
+		defaults: { name: 'Send Postback' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { store: ['postgres'], dedup: [true] } },
+			},
+		],
+		usableAsTool: true,
+		properties: sendPostbackProperties,
+	};
+
+	methods = { credentialTest: { postbackStoreTest } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const output: INodeExecutionData[] = [];
+		// One store per process (storeFor keeps it open across executions); looked up once per execution.
+		let store: TrackingStore | undefined;
+
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const preset = this.getNodeParameter('preset', itemIndex, 'custom') as string;
+			try {
+				const options = this.getNodeParameter('options', itemIndex, {}) as NodeOptions;
+				const retries = Math.max(0, Math.floor(Number(this.getNodeParameter('retries', itemIndex, 3)) || 0));
+				const dedup = this.getNodeParameter('dedup', itemIndex, true) as boolean;
+				if (dedup) store ??= await storeFor(this, 0);
+				const emptyParameters = options.emptyParameters && options.emptyParameters !== 'preset' ? options.emptyParameters : undefined;
+				const result = await postbackToPartner(preset, items[itemIndex].json as PostbackItem, n8nPartnerDependencies(this, options.timeout || 30_000), {
+					template: String(this.getNodeParameter('urlTemplate', itemIndex, '')),
+					method: this.getNodeParameter('method', itemIndex, 'GET') as PartnerMethod,
+					values: valuesFrom((this.getNodeParameter('values.value', itemIndex, []) as Array<{ name?: string; value?: unknown }>) ?? []),
+					...(emptyParameters ? { emptyParameters } : {}),
+					retry: { maxAttempts: retries + 1 },
+					...(dedup && store ? { dedup: { store, ...(options.target?.trim() ? { target: options.target.trim() } : {}) } } : {}),
+				});
+				output.push({ json: { ...items[itemIndex].json, postback: postbackField(preset, result) }, pairedItem: { item: itemIndex } });
+			} catch (error) {
+				const message = (error as Error).message;
+				if (this.continueOnFail()) {
+					const code = error instanceof PartnerPostbackError ? error.code : 'error';
+					output.push({
+						json: { ...items[itemIndex].json, error: message, postback: { status: 'failed', preset, code, reason: message } },
+						pairedItem: { item: itemIndex },
+					});
+					continue;
+				}
+				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.
+				throw new NodeOperationError(this.getNode(), error as Error, {
+					itemIndex,
+					...(error instanceof PartnerPostbackError ? { description: 'Check the URL template, the Values and the item (Send Postback node).' } : {}),
+				});
+			}
+		}
+		return [output];
+	}
+}
