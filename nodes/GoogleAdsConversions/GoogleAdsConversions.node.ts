@@ -13,6 +13,7 @@ import {
 import type { ForwardableEvent, PlatformRequest, PlatformResponse, SendDependencies } from '../../src/destinations';
 import { type GoogleAdsConsent, type GoogleAdsOptions, type GoogleAdsValueSource, googleCustomerId } from '../../src/destinations/google_ads';
 import { decimalFromNumber, normalizeDecimal } from '../../src/model';
+import { conversionLogProperty, conversionLogStoreProperties, postbackStoreTest } from '../shared/store';
 import { forwardItems, n8nSendDependencies } from '../shared/destination';
 import { googleAdsConversionsProperties } from './description';
 
@@ -130,10 +131,20 @@ export class GoogleAdsConversions implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Sent', 'Failed'],
-		credentials: [{ name: CREDENTIAL, required: true }],
+		credentials: [
+			{ name: CREDENTIAL, required: true },
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { conversionLog: [true], store: ['postgres'] } },
+			},
+		],
 		usableAsTool: true,
-		properties: googleAdsConversionsProperties,
+		properties: [...googleAdsConversionsProperties, conversionLogProperty, ...conversionLogStoreProperties()],
 	};
+
+	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

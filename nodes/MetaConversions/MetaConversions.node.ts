@@ -9,6 +9,7 @@ import {
 } from 'n8n-workflow';
 import { type MetaDestinationConfig, type MetaEventFields, type MetaForwardableEvent, checkMetaConfig } from '../../src/destinations/meta';
 import { decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../../src/model/money';
+import { conversionLogProperty, conversionLogStoreProperties, postbackStoreTest } from '../shared/store';
 import { forwardItems } from '../shared/destination';
 import { metaConversionsProperties } from './description';
 
@@ -115,10 +116,20 @@ export class MetaConversions implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Sent', 'Failed'],
-		credentials: [{ name: 'metaConversionsApi', required: true }],
+		credentials: [
+			{ name: 'metaConversionsApi', required: true },
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { conversionLog: [true], store: ['postgres'] } },
+			},
+		],
 		usableAsTool: true,
-		properties: metaConversionsProperties,
+		properties: [...metaConversionsProperties, conversionLogProperty, ...conversionLogStoreProperties()],
 	};
+
+	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

@@ -9,6 +9,11 @@ import {
 	NodeOperationError,
 } from 'n8n-workflow';
 import { linkNetworks, mintClickId, tagLink, type ClickError } from '../../src/clicks';
+import type { ConversionListFilter } from '../../src/store';
+import { conversionLogHtml, readConversionLog } from '../../src/store/conversion-log';
+import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
+
+const LOG = { show: { operation: ['conversionLog'] } };
 
 const properties: INodeProperties[] = [
 	{
@@ -17,6 +22,12 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
+			{
+				name: 'Conversion Log',
+				value: 'conversionLog',
+				action: 'List the latest conversions and their deliveries',
+				description: 'The latest stored conversions, each with its status history, ledger lines and what every destination was told (sent, failed, …)',
+			},
 			{
 				name: 'Mint Click ID',
 				value: 'mintClickId',
@@ -83,7 +94,106 @@ const properties: INodeProperties[] = [
 		description: 'Lowercase letters and digits put before the minted click ID',
 		displayOptions: { show: { operation: ['mintClickId'] } },
 	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 1000 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: LOG,
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: LOG,
+		options: [
+			{
+				displayName: 'Affiliate ID',
+				name: 'affiliateId',
+				type: 'string',
+				default: '',
+				description: 'Only conversions attributed to this affiliate',
+			},
+			{
+				displayName: 'Network',
+				name: 'network',
+				type: 'string',
+				default: '',
+				placeholder: 'shareasale',
+				description: 'Only conversions from this network preset (as in the conversion’s "network" field)',
+			},
+			{
+				displayName: 'Since',
+				name: 'since',
+				type: 'dateTime',
+				default: '',
+				description: 'Only conversions recorded at or after this time (UTC when no offset is given)',
+			},
+		],
+	},
+	{
+		displayName: 'Output',
+		name: 'logOutput',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'HTML Page', value: 'html', description: 'One item with the page in "html" and as binary "data" (text/html), for a Respond to Webhook node' },
+			{ name: 'One Item per Conversion', value: 'items', description: 'Each conversion as JSON, newest first' },
+			{ name: 'One Item per Conversion and an HTML Page', value: 'itemsAndHtml', description: 'The conversion items, then the page as one more item' },
+		],
+		default: 'items',
+		displayOptions: LOG,
+	},
+	...storeProperties.map((property) => ({
+		...property,
+		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, operation: ['conversionLog'] } },
+	})),
 ];
+
+/** A time from the Since filter as ISO 8601 with an offset: a date alone is midnight UTC, a time without an offset is UTC. */
+function sinceTime(value: unknown): string | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const text = (typeof value === 'object' && 'toISO' in value && typeof value.toISO === 'function' ? String(value.toISO()) : String(value)).trim();
+	if (text === '') return undefined;
+	if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return `${text}T00:00:00Z`;
+	if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(text)) return `${text}Z`;
+	return text;
+}
+
+/** The Conversion Log operation: runs once per execution (the first item's parameters), whatever the input. */
+async function conversionLog(context: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const limit = Number(context.getNodeParameter('limit', 0, 50));
+	const filters = context.getNodeParameter('filters', 0, {}) as { affiliateId?: string; network?: string; since?: unknown };
+	const output = context.getNodeParameter('logOutput', 0, 'items') as 'items' | 'html' | 'itemsAndHtml';
+	const filter: ConversionListFilter = { limit: Number.isInteger(limit) ? limit : Math.floor(limit) };
+	const affiliateId = String(filters.affiliateId ?? '').trim();
+	const network = String(filters.network ?? '').trim();
+	const since = sinceTime(filters.since);
+	if (affiliateId) filter.affiliateId = affiliateId;
+	if (network) filter.network = network;
+	if (since) filter.since = since;
+	let entries;
+	try {
+		entries = await readConversionLog(await storeFor(context, 0), filter);
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex: 0, description: 'Check the Limit, the Filters and the Tracking Store settings.' });
+	}
+	const items: INodeExecutionData[] = [];
+	if (output !== 'html') {
+		for (const entry of entries) items.push({ json: entry as unknown as IDataObject, pairedItem: { item: 0 } });
+	}
+	if (output !== 'items') {
+		const generatedAt = new Date().toISOString();
+		const html = conversionLogHtml(entries, { generatedAt });
+		const binary = await context.helpers.prepareBinaryData(Buffer.from(html, 'utf8'), 'conversion-log.html', 'text/html');
+		items.push({ json: { html, count: entries.length, generatedAt }, binary: { data: binary }, pairedItem: { item: 0 } });
+	}
+	return items;
+}
 
 /** One item's operation: the fields to add, or the reason it cannot be done. Never throws for bad input. */
 function runOperation(context: IExecuteFunctions, itemIndex: number): { added: IDataObject } | { error: ClickError } {
@@ -126,17 +236,35 @@ export class PostbackTools implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
-		description: 'Tag offer links with a click ID and mint click IDs, for landing pages you build yourself',
+		description: 'Tag offer links with a click ID, mint click IDs, and list the latest conversions with what each destination was told (conversion log)',
 		defaults: { name: 'Postback Tools' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { operation: ['conversionLog'], store: ['postgres'] } },
+			},
+		],
 		usableAsTool: true,
 		properties,
 	};
 
+	methods = { credentialTest: { postbackStoreTest } };
+
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const returnData: INodeExecutionData[] = [];
+		if (items.length > 0 && this.getNodeParameter('operation', 0) === 'conversionLog') {
+			try {
+				return [await conversionLog(this)];
+			} catch (error) {
+				if (!this.continueOnFail()) throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: 0 });
+				return [[{ json: { ...items[0].json, error: (error as Error).message }, pairedItem: { item: 0 } }]];
+			}
+		}
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			let outcome: ReturnType<typeof runOperation>;

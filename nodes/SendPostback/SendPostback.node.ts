@@ -21,7 +21,7 @@ import {
 	postbackToPartner,
 } from '../../src/partners';
 import type { TrackingStore } from '../../src/store';
-import { postbackStoreTest, storeFor } from '../shared/store';
+import { type ItemDelivery, postbackStoreTest, recordDeliveries, storeFor } from '../shared/store';
 import { sendPostbackProperties } from './description';
 
 interface NodeOptions {
@@ -101,7 +101,8 @@ export class SendPostback implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { store: ['postgres'], dedup: [true] } },
+				// The store is shown while dedup or the conversion log is on (see description.ts).
+				displayOptions: { show: { store: ['postgres'] } },
 			},
 		],
 		usableAsTool: true,
@@ -115,6 +116,7 @@ export class SendPostback implements INodeType {
 		const output: INodeExecutionData[] = [];
 		// One store per process (storeFor keeps it open across executions); looked up once per execution.
 		let store: TrackingStore | undefined;
+		const deliveries: ItemDelivery[] = [];
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const preset = this.getNodeParameter('preset', itemIndex, 'custom') as string;
@@ -132,15 +134,27 @@ export class SendPostback implements INodeType {
 					retry: { maxAttempts: retries + 1 },
 					...(dedup && store ? { dedup: { store, ...(options.target?.trim() ? { target: options.target.trim() } : {}) } } : {}),
 				});
-				output.push({ json: { ...items[itemIndex].json, postback: postbackField(preset, result) }, pairedItem: { item: itemIndex } });
+				const item: INodeExecutionData = { json: { ...items[itemIndex].json, postback: postbackField(preset, result) }, pairedItem: { item: itemIndex } };
+				output.push(item);
+				deliveries.push({
+					item,
+					delivery: {
+						destination: `postback:${options.target?.trim() || preset}`,
+						outcome: result.status,
+						...(result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
+						...(result.reason !== undefined ? { reason: result.reason } : {}),
+					},
+				});
 			} catch (error) {
 				const message = (error as Error).message;
 				if (this.continueOnFail()) {
 					const code = error instanceof PartnerPostbackError ? error.code : 'error';
-					output.push({
+					const item: INodeExecutionData = {
 						json: { ...items[itemIndex].json, error: message, postback: { status: 'failed', preset, code, reason: message } },
 						pairedItem: { item: itemIndex },
-					});
+					};
+					output.push(item);
+					deliveries.push({ item, delivery: { destination: `postback:${targetOf(this, itemIndex, preset)}`, outcome: 'failed', code, reason: message } });
 					continue;
 				}
 				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.
@@ -150,6 +164,16 @@ export class SendPostback implements INodeType {
 				});
 			}
 		}
+		await recordDeliveries(this, deliveries);
 		return [output];
+	}
+}
+
+/** The partner's name in the conversion log: the Target ID option, else the preset (as in the dedup key). */
+function targetOf(context: IExecuteFunctions, itemIndex: number, preset: string): string {
+	try {
+		return (context.getNodeParameter('options', itemIndex, {}) as NodeOptions).target?.trim() || preset;
+	} catch {
+		return preset;
 	}
 }

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { PARTNER_PRESETS, STANDARD_MACROS } from '../../src/partners';
-import { storeProperties } from '../shared/store';
+import { conversionLogProperty, storeProperties } from '../shared/store';
 
 const macroList = Object.keys(STANDARD_MACROS)
 	.map((name) => `{${name}}`)
@@ -18,11 +18,21 @@ const templateProperties: INodeProperties[] = PARTNER_PRESETS.map((preset) => ({
 	description: `${preset.description} Macros: ${macroList}, and any name mapped under Values. Values are URL-encoded; a macro without a value is sent empty${preset.emptyParameters === 'omit' ? ' (a parameter that is only empty macros is left out)' : ''}.`,
 }));
 
-/** The store selector, shown only while dedup is on. */
-const dedupStoreProperties: INodeProperties[] = storeProperties.map((property) => ({
-	...property,
-	displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, dedup: [true] } },
-}));
+/**
+ * The store selector, shown while dedup or the conversion log is on: once for dedup on, once for dedup off
+ * with the log on (n8n's display conditions cannot say "or"; the two never show together, and both set the
+ * same parameters).
+ */
+const dedupStoreProperties: INodeProperties[] = [
+	...storeProperties.map((property) => ({
+		...property,
+		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, dedup: [true] } },
+	})),
+	...storeProperties.map((property) => ({
+		...property,
+		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, dedup: [false], conversionLog: [true] } },
+	})),
+];
 
 export const sendPostbackProperties: INodeProperties[] = [
 	{
@@ -97,6 +107,7 @@ export const sendPostbackProperties: INodeProperties[] = [
 		description:
 			'Whether to send each conversion (transaction, event and status) to this partner only once, through the tracking store. A failed send is not recorded, so running it again sends it.',
 	},
+	conversionLogProperty,
 	...dedupStoreProperties,
 	{
 		displayName: 'Retries',

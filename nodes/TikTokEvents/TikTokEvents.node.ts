@@ -11,6 +11,7 @@ import type { ForwardableClick, ForwardableConversion, ForwardableEvent } from '
 import { TIKTOK_EVENT_SOURCES, type TikTokOptions, type TikTokValueFrom } from '../../src/destinations/tiktok';
 import { funnelItemSchema } from '../../src/funnel';
 import { conversionSchema, normalizeDecimal } from '../../src/model';
+import { conversionLogProperty, conversionLogStoreProperties, postbackStoreTest } from '../shared/store';
 import { forwardItems } from '../shared/destination';
 import { tikTokEventsProperties } from './description';
 
@@ -172,10 +173,20 @@ export class TikTokEvents implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Sent', 'Failed'],
-		credentials: [{ name: 'tikTokEventsApi', required: true }],
+		credentials: [
+			{ name: 'tikTokEventsApi', required: true },
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { conversionLog: [true], store: ['postgres'] } },
+			},
+		],
 		usableAsTool: true,
-		properties: tikTokEventsProperties,
+		properties: [...tikTokEventsProperties, conversionLogProperty, ...conversionLogStoreProperties()],
 	};
+
+	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();

@@ -1,6 +1,8 @@
 import { type IDataObject, type IExecuteFunctions, type IHttpRequestOptions, type INodeExecutionData, sleep } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { sendToPlatform } from '../../src/destinations';
+import { type ItemDelivery, recordDeliveries } from './store';
+import type { DeliveryOutcome } from '../../src/store';
 import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, PlatformResponse, SendDependencies } from '../../src/destinations';
 
 /**
@@ -108,5 +110,30 @@ export async function forwardItems<P extends Platform>(
 			for (const itemIndex of group.indexes) failed.push(failedItem(platform, items, itemIndex, 'send_error', (error as Error).message));
 		}
 	}
-	return [sent.sort(byInputOrder), failed.sort(byInputOrder)];
+	sent.sort(byInputOrder);
+	failed.sort(byInputOrder);
+	await recordDeliveries(context, [...sent, ...failed].sort(byInputOrder).map((item) => deliveryOf(platform, item)));
+	return [sent, failed];
+}
+
+/** The conversion log line for one output item, from its `forward` field. */
+function deliveryOf(platform: string, item: INodeExecutionData): ItemDelivery {
+	const forward = (item.json.forward ?? {}) as IDataObject;
+	const code = typeof forward.code === 'string' ? forward.code : undefined;
+	let outcome: DeliveryOutcome;
+	if (forward.outcome === 'sent') outcome = 'sent';
+	else if (forward.outcome === 'retry_later') outcome = 'retry_later';
+	// A reversal or a click handed to a platform that takes conversions only: not for this destination.
+	else if (code === 'not_a_conversion') outcome = 'skipped';
+	else outcome = 'failed';
+	return {
+		item,
+		delivery: {
+			destination: platform,
+			outcome,
+			...(typeof forward.eventId === 'string' ? { eventId: forward.eventId } : {}),
+			...(code ? { code } : {}),
+			...(typeof forward.reason === 'string' ? { reason: forward.reason } : {}),
+		},
+	};
 }

@@ -4,11 +4,12 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	INodeCredentialTestResult,
+	INodeExecutionData,
 	INodeProperties,
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { defaultSqlitePath, openStore, sharedStore } from '../../src/store';
-import type { StoreConfig, TrackingStore } from '../../src/store';
+import type { DeliveryRecord, StoreConfig, TrackingStore } from '../../src/store';
 
 /**
  * The store selector every stateful node shows. SQLite needs nothing from the operator; PostgreSQL
@@ -78,3 +79,57 @@ export async function storeFor(context: IExecuteFunctions | IWebhookFunctions, i
 	return await sharedStore(config);
 }
 
+
+/** The boolean that turns the conversion log on, for nodes that send conversions somewhere. */
+export const conversionLogProperty: INodeProperties = {
+	displayName: 'Record in Conversion Log',
+	name: 'conversionLog',
+	type: 'boolean',
+	default: true,
+	description:
+		'Whether to write what happened to each conversion (sent, failed, …) to the tracking store, for the Conversion Log of the Postback Tools node. Only items with a conversionId (Conversion Funnel items) are recorded; a failure to record never fails the send.',
+};
+
+/** The store selector shown only while the conversion log is on (and `show` holds, when given). */
+export function conversionLogStoreProperties(show: Record<string, Array<string | boolean>> = {}): INodeProperties[] {
+	return storeProperties.map((property) => ({
+		...property,
+		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, ...show, conversionLog: [true] } },
+	}));
+}
+
+/** What one item's delivery was, as the node saw it: the item is recorded only if its JSON carries a conversionId. */
+export interface ItemDelivery {
+	item: INodeExecutionData;
+	delivery: Omit<DeliveryRecord, 'conversionId'>;
+}
+
+/**
+ * Appends each item's delivery to the conversion log when the node's "Record in Conversion Log" is on (absent
+ * parameter: off). Never throws: a store that cannot be opened, or a line that cannot be written, is noted on
+ * the item as `conversionLogError`, and the item goes on as it was.
+ */
+export async function recordDeliveries(context: IExecuteFunctions, deliveries: ItemDelivery[]): Promise<void> {
+	let enabled: boolean;
+	try {
+		enabled = context.getNodeParameter('conversionLog', 0, false) as boolean;
+	} catch {
+		enabled = false;
+	}
+	const logged = deliveries.filter(({ item }) => typeof item.json.conversionId === 'string' && item.json.conversionId.trim() !== '');
+	if (!enabled || logged.length === 0) return;
+	let store: TrackingStore;
+	try {
+		store = await storeFor(context, 0);
+	} catch (error) {
+		for (const { item } of logged) item.json.conversionLogError = `Could not open the tracking store: ${(error as Error).message}`;
+		return;
+	}
+	for (const { item, delivery } of logged) {
+		try {
+			await store.recordDelivery({ ...delivery, conversionId: item.json.conversionId as string });
+		} catch (error) {
+			item.json.conversionLogError = (error as Error).message;
+		}
+	}
+}

@@ -2,3 +2,4 @@
 // and ./postgres.ts (pg, for n8n in queue mode). The helpers below are shared by both and by the nodes.
 export * from './types';
 export { openStore, sharedStore, closeSharedStores, defaultSqlitePath, conversionIdFor, storeKeyOf, DEFAULT_CLAIM_LEASE_MS } from './open';
+export { readConversionLog, conversionLogHtml, escapeHtml, type ConversionLogEntry } from './conversion-log';

@@ -6,7 +6,7 @@
  *
  * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
  * (state, holder, takeovers); version 3 adds payout items (issue 5), ledger minor units, and makes the ledger
- * append-only.
+ * append-only; version 4 adds the delivery log (issue 6).
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -27,6 +27,7 @@ export interface Migration {
 	postgresData?: (client: MigrationClient, s: string) => Promise<void>;
 }
 
+const DELIVERY_OUTCOMES_SQL = `'sent', 'failed', 'retry_later', 'duplicate', 'skipped'`;
 const PAYOUT_STATES_SQL = `'reserved', 'submitted', 'paid', 'failed', 'unclaimed', 'returned', 'unknown'`;
 
 /** Statements making a SQLite table append-only: updates and deletes abort. */
@@ -385,6 +386,48 @@ export const MIGRATIONS: readonly Migration[] = [
 			}
 			for (const statement of postgresAppendOnly(s, 'ledger')) await client.query(statement);
 		},
+	},
+	{
+		version: 4,
+		// The conversion log (issue 6): what each destination was told about each conversion, one line per
+		// attempt, never changed. No foreign key to conversions: a destination node may record a conversion
+		// whose funnel keeps another store, and the log must never make a send fail. Listing the latest
+		// conversions and a conversion's ledger lines get their indexes.
+		name: 'append-only delivery log; indexes for the latest conversions and a conversion\'s ledger lines',
+		sqlite: [
+			`CREATE TABLE deliveries (
+				seq INTEGER PRIMARY KEY AUTOINCREMENT,
+				conversion_id TEXT NOT NULL,
+				destination TEXT NOT NULL,
+				outcome TEXT NOT NULL CHECK (outcome IN (${DELIVERY_OUTCOMES_SQL})),
+				event_id TEXT,
+				code TEXT,
+				reason TEXT,
+				http_status INTEGER,
+				at TEXT NOT NULL
+			)`,
+			`CREATE INDEX deliveries_conversion ON deliveries (conversion_id, seq)`,
+			...sqliteAppendOnly('deliveries'),
+			`CREATE INDEX conversions_recorded ON conversions (recorded_at)`,
+			`CREATE INDEX ledger_conversion ON ledger (conversion_id)`,
+		],
+		postgres: (s) => [
+			`CREATE TABLE ${s}deliveries (
+				seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+				conversion_id TEXT NOT NULL,
+				destination TEXT NOT NULL,
+				outcome TEXT NOT NULL CHECK (outcome IN (${DELIVERY_OUTCOMES_SQL})),
+				event_id TEXT,
+				code TEXT,
+				reason TEXT,
+				http_status INTEGER,
+				at TIMESTAMPTZ NOT NULL
+			)`,
+			`CREATE INDEX deliveries_conversion ON ${s}deliveries (conversion_id, seq)`,
+			...postgresAppendOnly(s, 'deliveries'),
+			`CREATE INDEX conversions_recorded ON ${s}conversions (recorded_at, seq)`,
+			`CREATE INDEX ledger_conversion ON ${s}ledger (conversion_id)`,
+		],
 	},
 ];
 

@@ -35,6 +35,10 @@ import {
 	clickFromRow,
 	clickValues,
 	conversionFromRow,
+	conversionListWhere,
+	deliveryConversionIds,
+	deliveryFromRow,
+	deliveryValues,
 	conversionValues,
 	customerFromRow,
 	ledgerFrom,
@@ -55,6 +59,9 @@ import type {
 	ClaimResult,
 	ClickRecord,
 	ConversionKey,
+	ConversionListFilter,
+	Delivery,
+	DeliveryRecord,
 	LedgerEntry,
 	LedgerFilter,
 	LedgerLine,
@@ -292,6 +299,24 @@ class PostgresStore implements TrackingStore {
 		return rows.map(statusChangeFromRow);
 	}
 
+	async listConversions(filter: ConversionListFilter = {}): Promise<StoredConversion[]> {
+		const { where, values, limit } = conversionListWhere(filter, (n) => `$${n}`);
+		const { rows } = await this.query(`${this.sql.conversionSelect} ${where} ORDER BY recorded_at DESC, seq DESC LIMIT $${values.length + 1}`, [...values, limit]);
+		return rows.map(conversionFromRow);
+	}
+
+	async recordDelivery(delivery: DeliveryRecord): Promise<Delivery> {
+		const { rows } = await this.query(this.sql.recordDelivery, deliveryValues(delivery));
+		return deliveryFromRow(rows[0]);
+	}
+
+	async listDeliveries(conversions: string | { conversionIds: string[] }): Promise<Delivery[]> {
+		const ids = deliveryConversionIds(conversions);
+		if (ids.length === 0) return [];
+		const { rows } = await this.query(this.sql.listDeliveries, [ids]);
+		return rows.map(deliveryFromRow);
+	}
+
 	async addLedgerEntry(entry: LedgerEntry): Promise<boolean> {
 		const { values, minor } = ledgerValues(entry);
 		return (await this.query(this.sql.addLedgerEntry, [...values, minor === null ? null : minor.toString()])).rowCount === 1;
@@ -441,7 +466,12 @@ function statements(s: string) {
 	const clickSelect = `SELECT click_id, ${iso('clicked_at')}, ${clickColumns.join(', ')}, utm FROM ${s}clicks`;
 	const conversionSelect = `SELECT id, network, transaction_id, event_name, click_id, affiliate_id, status, amount, commission, currency,
 		${iso('occurred_at')}, ${iso('recorded_at')}, attribution, payload FROM ${s}conversions`;
+	const deliveryColumns = `conversion_id, destination, outcome, event_id, code, reason, http_status, ${iso('at')}`;
 	return {
+		conversionSelect,
+		recordDelivery: `INSERT INTO ${s}deliveries (conversion_id, destination, outcome, event_id, code, reason, http_status, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::integer, coalesce($8::timestamptz, now())) RETURNING ${deliveryColumns}`,
+		listDeliveries: `SELECT ${deliveryColumns} FROM ${s}deliveries WHERE conversion_id = ANY($1::text[]) ORDER BY seq`,
 		recordClick: `INSERT INTO ${s}clicks (click_id, clicked_at, ${clickColumns.join(', ')}, utm)
 			VALUES (${params(clickColumns.length + 3)}) ON CONFLICT (click_id) DO NOTHING`,
 		findClick: `${clickSelect} WHERE click_id = $1`,

@@ -23,6 +23,10 @@ import {
 import { currencyExponent, toMinorUnits } from '../model/money';
 import type {
 	ClickRecord,
+	ConversionListFilter,
+	Delivery,
+	DeliveryOutcome,
+	DeliveryRecord,
 	LedgerEntry,
 	LedgerFilter,
 	LedgerLine,
@@ -217,6 +221,17 @@ export function ledgerWhere(filter: LedgerFilter, param: (n: number) => string, 
 			clauses.push(`(${SETTLEMENT_SQL}) IN (${placeholders.join(', ')})`);
 		}
 	}
+	if (filter.conversionId !== undefined) {
+		const ids = Array.isArray(filter.conversionId) ? filter.conversionId : [filter.conversionId];
+		if (ids.length === 0) clauses.push('1 = 0');
+		else {
+			const placeholders = ids.map((id) => {
+				values.push(requireText(id, 'conversionId'));
+				return param(values.length);
+			});
+			clauses.push(`l.conversion_id IN (${placeholders.join(', ')})`);
+		}
+	}
 	if (filter.payoutItemId !== undefined) {
 		add((p) => `l.id IN (SELECT entry_id FROM ${s}payout_item_entries WHERE item_id = ${p})`, requireText(filter.payoutItemId, 'payoutItemId'));
 	}
@@ -337,4 +352,82 @@ export function customerFromRow(row: Record<string, unknown>): { affiliateId: st
 
 function nullable(value: unknown): string | undefined {
 	return value === null || value === undefined ? undefined : String(value);
+}
+
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'failed', 'retry_later', 'duplicate', 'skipped'];
+/** The longest reason a delivery line keeps. */
+export const DELIVERY_REASON_LENGTH = 1000;
+
+/**
+ * A delivery line, checked: [conversion_id, destination, outcome, event_id, code, reason, http_status, at]
+ * (`at` null when the database's clock should be used).
+ */
+export function deliveryValues(delivery: DeliveryRecord): Array<string | number | null> {
+	if (!delivery || typeof delivery !== 'object') throw new StoreInputError('recordDelivery needs { conversionId, destination, outcome }');
+	if (!DELIVERY_OUTCOMES.includes(delivery.outcome)) {
+		throw new StoreInputError(`outcome must be one of ${DELIVERY_OUTCOMES.join(', ')}; got ${JSON.stringify(delivery.outcome)}`);
+	}
+	let httpStatus: number | null = null;
+	if (delivery.httpStatus !== undefined && delivery.httpStatus !== null) {
+		if (!Number.isInteger(delivery.httpStatus) || delivery.httpStatus < 100 || delivery.httpStatus > 599) {
+			throw new StoreInputError(`httpStatus must be a whole number from 100 to 599; got ${String(delivery.httpStatus)}`);
+		}
+		httpStatus = delivery.httpStatus;
+	}
+	const reason = optionalText(delivery.reason, 'reason');
+	return [
+		requireText(delivery.conversionId, 'conversionId'),
+		requireText(delivery.destination, 'destination'),
+		delivery.outcome,
+		optionalText(delivery.eventId, 'eventId'),
+		optionalText(delivery.code, 'code'),
+		reason === null ? null : Array.from(reason).slice(0, DELIVERY_REASON_LENGTH).join(''),
+		httpStatus,
+		delivery.at === undefined || delivery.at === null ? null : isoTime(delivery.at, 'at'),
+	];
+}
+
+export function deliveryFromRow(row: Record<string, unknown>): Delivery {
+	return compact<Delivery>({
+		conversionId: String(row.conversion_id),
+		destination: String(row.destination),
+		outcome: row.outcome as DeliveryOutcome,
+		eventId: nullable(row.event_id),
+		code: nullable(row.code),
+		reason: nullable(row.reason),
+		httpStatus: row.http_status === null || row.http_status === undefined ? undefined : Number(row.http_status),
+		at: String(row.at),
+	});
+}
+
+/** The conversion ids a listDeliveries call asks for, checked (without repeats). */
+export function deliveryConversionIds(conversions: string | { conversionIds: string[] }): string[] {
+	if (typeof conversions === 'string') return [requireText(conversions, 'conversionId')];
+	if (!conversions || typeof conversions !== 'object' || !Array.isArray(conversions.conversionIds)) {
+		throw new StoreInputError('listDeliveries needs a conversion id or { conversionIds: [...] }');
+	}
+	return [...new Set(conversions.conversionIds.map((id) => requireText(id, 'conversionIds[]')))];
+}
+
+export const DEFAULT_CONVERSION_LIST_LIMIT = 50;
+export const MAX_CONVERSION_LIST_LIMIT = 1000;
+
+/** The WHERE clause and limit of a listConversions filter (columns of conversions, unqualified). */
+export function conversionListWhere(filter: ConversionListFilter, param: (n: number) => string): { where: string; values: string[]; limit: number } {
+	if (filter === null || typeof filter !== 'object') throw new StoreInputError('the conversion list filter must be an object');
+	const limit = filter.limit ?? DEFAULT_CONVERSION_LIST_LIMIT;
+	if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CONVERSION_LIST_LIMIT) {
+		throw new StoreInputError(`limit must be a whole number from 1 to ${MAX_CONVERSION_LIST_LIMIT}; got ${String(filter.limit)}`);
+	}
+	const clauses: string[] = [];
+	const values: string[] = [];
+	const add = (sql: (p: string) => string, value: string) => {
+		values.push(value);
+		clauses.push(sql(param(values.length)));
+	};
+	if (filter.network !== undefined) add((p) => `network = ${p}`, requireText(filter.network, 'network'));
+	if (filter.affiliateId !== undefined) add((p) => `affiliate_id = ${p}`, requireText(filter.affiliateId, 'affiliateId'));
+	if (filter.before !== undefined) add((p) => `recorded_at < ${p}`, isoTime(filter.before, 'before'));
+	if (filter.since !== undefined) add((p) => `recorded_at >= ${p}`, isoTime(filter.since, 'since'));
+	return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values, limit };
 }

@@ -35,6 +35,10 @@ import {
 	clickFromRow,
 	clickValues,
 	conversionFromRow,
+	conversionListWhere,
+	deliveryConversionIds,
+	deliveryFromRow,
+	deliveryValues,
 	conversionValues,
 	customerFromRow,
 	ledgerFrom,
@@ -56,6 +60,9 @@ import type {
 	ClaimResult,
 	ClickRecord,
 	ConversionKey,
+	ConversionListFilter,
+	Delivery,
+	DeliveryRecord,
 	LedgerEntry,
 	LedgerFilter,
 	LedgerLine,
@@ -301,6 +308,29 @@ class SqliteStore implements TrackingStore {
 		return rows.map((row) => statusChangeFromRow(row));
 	}
 
+	async listConversions(filter: ConversionListFilter = {}): Promise<StoredConversion[]> {
+		const { where, values, limit } = conversionListWhere(filter, () => '?');
+		const rows = this.all(`SELECT ${CONVERSION_COLUMNS} FROM conversions ${where} ORDER BY recorded_at DESC, rowid DESC LIMIT ?`, ...values, limit);
+		return rows.map((row) => conversionFromRow(row));
+	}
+
+	async recordDelivery(delivery: DeliveryRecord): Promise<Delivery> {
+		const values = deliveryValues(delivery);
+		const row = this.get(
+			`INSERT INTO deliveries (conversion_id, destination, outcome, event_id, code, reason, http_status, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, coalesce(?, ${SQLITE_NOW})) RETURNING ${DELIVERY_COLUMNS}`,
+			...values,
+		);
+		return deliveryFromRow(row!);
+	}
+
+	async listDeliveries(conversions: string | { conversionIds: string[] }): Promise<Delivery[]> {
+		const ids = deliveryConversionIds(conversions);
+		if (ids.length === 0) return [];
+		const rows = this.all(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE conversion_id IN (SELECT value FROM json_each(?)) ORDER BY seq`, JSON.stringify(ids));
+		return rows.map((row) => deliveryFromRow(row));
+	}
+
 	async addLedgerEntry(entry: LedgerEntry): Promise<boolean> {
 		const { values, minor } = ledgerValues(entry);
 		return this.run(`INSERT INTO ledger (${LEDGER_COLUMNS}, amount_minor) VALUES (${placeholders(14)}) ON CONFLICT (id) DO NOTHING`, ...values, minor) === 1;
@@ -465,6 +495,8 @@ const PAYOUT_ITEM_SELECT = `SELECT ${PAYOUT_ITEM_COLUMNS}, state, provider_batch
 function payoutItemFromSqliteRow(row: Row): PayoutItemRecord {
 	return payoutItemFromRow(row, JSON.parse(String(row.entry_ids)) as string[]);
 }
+
+const DELIVERY_COLUMNS = 'conversion_id, destination, outcome, event_id, code, reason, http_status, at';
 
 function placeholders(count: number): string {
 	return Array.from({ length: count }, () => '?').join(', ');

@@ -189,6 +189,8 @@ export interface LedgerFilter {
 	payoutItemId?: string;
 	/** Exclusive. */
 	occurredBefore?: string;
+	/** Only the lines of this conversion (or of any of these). An empty list matches nothing. */
+	conversionId?: string | string[];
 }
 
 /**
@@ -262,6 +264,49 @@ export interface PayoutItemHistoryLine {
 	error?: string;
 }
 
+/**
+ * What happened when one conversion was handed to one destination: an ad platform ('meta', 'tiktok',
+ * 'google_ads', …) or a partner postback ('postback:<target>').
+ * - `sent`: accepted; `failed`: refused or could not be sent (sending it again as it is would not help, or the
+ *   retries ran out); `retry_later`: valid but not acceptable yet (Google's 6-hour rule); `duplicate`: already
+ *   sent before, not sent again; `skipped`: not meant for this destination (a reversal, a click).
+ */
+export type DeliveryOutcome = 'sent' | 'failed' | 'retry_later' | 'duplicate' | 'skipped';
+
+/** One line of the delivery log, as written. The log is append-only: a second attempt is a second line. */
+export interface DeliveryRecord {
+	conversionId: string;
+	destination: string;
+	outcome: DeliveryOutcome;
+	/** The event id (or order id) sent to the destination. */
+	eventId?: string;
+	/** The destination's error code, or ours (event_too_old, configuration, …). */
+	code?: string;
+	/** For the operator; kept to its first 1000 characters. */
+	reason?: string;
+	/** The destination's last HTTP status, when one is known (100 to 599). */
+	httpStatus?: number;
+	/** ISO 8601 with an offset; default: the database's clock. */
+	at?: string;
+}
+
+/** A delivery line as the store returns it: always with its time (ISO 8601 UTC). */
+export interface Delivery extends DeliveryRecord {
+	at: string;
+}
+
+/** Which conversions listConversions returns: the newest recorded first, at most `limit`. */
+export interface ConversionListFilter {
+	/** A whole number from 1 to 1000 (default 50). */
+	limit?: number;
+	/** Only conversions recorded strictly before this time (ISO 8601 with an offset): the next page's cursor. */
+	before?: string;
+	/** Only conversions recorded at or after this time (ISO 8601 with an offset). */
+	since?: string;
+	network?: string;
+	affiliateId?: string;
+}
+
 export interface TrackingStore {
 	readonly kind: 'sqlite' | 'postgres';
 
@@ -323,6 +368,19 @@ export interface TrackingStore {
 	 */
 	appendStatus(change: StatusChange, options?: { from?: ConversionStatus }): Promise<boolean>;
 	statusHistory(conversionId: string): Promise<StatusChange[]>;
+	/**
+	 * The latest stored conversions, newest recordedAt first (ties: the later written first), filtered by
+	 * network, affiliate and recording time. Page with `before` set to the last one's recordedAt.
+	 */
+	listConversions(filter?: ConversionListFilter): Promise<StoredConversion[]>;
+
+	/**
+	 * Appends a line to the delivery log (never changed afterwards) and returns it with its time. The
+	 * conversion need not be in this store (a destination may be fed by a funnel on another store).
+	 */
+	recordDelivery(delivery: DeliveryRecord): Promise<Delivery>;
+	/** The delivery lines of one conversion, or of several, oldest first (in writing order). */
+	listDeliveries(conversions: string | { conversionIds: string[] }): Promise<Delivery[]>;
 
 	/** Adds a ledger line (its minor units computed here); an id already present is a no-op that returns false. Lines are never updated. */
 	addLedgerEntry(entry: LedgerEntry): Promise<boolean>;

@@ -951,6 +951,114 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 			});
 		});
 
+		describe('conversion log: deliveries and the latest conversions', () => {
+			const at = (minute: number) => `2024-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+			const stored = (n: number, overrides: Partial<StoredConversion> = {}) => {
+				const key = { network: overrides.network ?? 'shareasale', transactionId: `LOG-${n}`, eventName: 'Purchase' };
+				return conversion({ id: conversionIdFor(key), ...key, recordedAt: at(n), occurredAt: at(n), ...overrides });
+			};
+
+			it('records delivery lines with every field, and with none, and lists them oldest first', async () => {
+				const full = await store.recordDelivery({
+					conversionId: 'cv_a',
+					destination: 'meta',
+					outcome: 'failed',
+					eventId: 'ev_1',
+					code: '190',
+					reason: 'Invalid OAuth access token — vérifiez',
+					httpStatus: 400,
+					at: '2024-06-01T12:00:00+02:00',
+				});
+				expect(full).toStrictEqual({
+					conversionId: 'cv_a',
+					destination: 'meta',
+					outcome: 'failed',
+					eventId: 'ev_1',
+					code: '190',
+					reason: 'Invalid OAuth access token — vérifiez',
+					httpStatus: 400,
+					at: '2024-06-01T10:00:00.000Z',
+				});
+				const before = Date.now();
+				const minimal = await store.recordDelivery({ conversionId: 'cv_a', destination: 'postback:voluum', outcome: 'sent' });
+				expect(Object.keys(minimal).sort()).toEqual(['at', 'conversionId', 'destination', 'outcome']);
+				expect(minimal.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+				expect(Math.abs(Date.parse(minimal.at) - before)).toBeLessThan(60_000);
+				await store.recordDelivery({ conversionId: 'cv_b', destination: 'tiktok', outcome: 'retry_later', at: '2024-06-01T09:00:00Z' });
+				// The same line again is a second attempt: appended, never merged.
+				await store.recordDelivery({ conversionId: 'cv_a', destination: 'postback:voluum', outcome: 'duplicate' });
+
+				expect(await store.listDeliveries('cv_a')).toStrictEqual([full, minimal, expect.objectContaining({ outcome: 'duplicate', destination: 'postback:voluum' })]);
+				const both = await store.listDeliveries({ conversionIds: ['cv_b', 'cv_a', 'cv_a'] });
+				expect(both.map((line) => [line.conversionId, line.outcome])).toEqual([
+					['cv_a', 'failed'],
+					['cv_a', 'sent'],
+					['cv_b', 'retry_later'],
+					['cv_a', 'duplicate'],
+				]);
+				expect(await store.listDeliveries('cv_none')).toStrictEqual([]);
+				expect(await store.listDeliveries({ conversionIds: [] })).toStrictEqual([]);
+			});
+
+			it('keeps the first 1000 characters of a reason, and refuses bad lines', async () => {
+				const line = await store.recordDelivery({ conversionId: 'cv_long', destination: 'google_ads', outcome: 'skipped', reason: '€'.repeat(1500) });
+				expect(line.reason).toBe('€'.repeat(1000));
+				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'maybe' as never })).rejects.toThrow(/outcome/);
+				await expect(store.recordDelivery({ conversionId: '', destination: 'meta', outcome: 'sent' })).rejects.toThrow(/conversionId/);
+				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: ' ', outcome: 'sent' })).rejects.toThrow(/destination/);
+				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', httpStatus: 99 })).rejects.toThrow(/httpStatus/);
+				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', httpStatus: 200.5 })).rejects.toThrow(/httpStatus/);
+				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', at: '2024-06-01 10:00' })).rejects.toThrow(/at must be/);
+				await expect(store.listDeliveries({} as never)).rejects.toThrow(/conversion id/);
+				expect(await store.listDeliveries('cv_x')).toStrictEqual([]);
+			});
+
+			it('the delivery log is append-only', async () => {
+				await store.recordDelivery({ conversionId: 'cv_a', destination: 'meta', outcome: 'sent' });
+				await expect(harness.query(`UPDATE deliveries SET outcome = 'failed'`)).rejects.toThrow(/append-only/);
+				await expect(harness.query('DELETE FROM deliveries')).rejects.toThrow(/append-only/);
+				expect(await store.listDeliveries('cv_a')).toHaveLength(1);
+			});
+
+			it('lists the latest conversions, newest recorded first, with limit, cursor, network, affiliate and since', async () => {
+				for (const n of [3, 1, 5, 2, 4]) {
+					await store.saveConversion(stored(n, n === 4 ? { network: 'awin', affiliateId: 'aff_9' } : {}));
+				}
+				// A later status change does not move a conversion in the list, and the list shows the current status.
+				await store.appendStatus({ conversionId: stored(1).id, status: 'approved', at: at(30) });
+				const all = await store.listConversions();
+				expect(all.map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-4', 'LOG-3', 'LOG-2', 'LOG-1']);
+				expect(all[4]).toStrictEqual({ ...stored(1), status: 'approved' });
+				expect((await store.listConversions({ limit: 2 })).map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-4']);
+				expect((await store.listConversions({ limit: 2, before: at(4) })).map((row) => row.transactionId)).toEqual(['LOG-3', 'LOG-2']);
+				expect((await store.listConversions({ network: 'shareasale', limit: 10 })).map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-3', 'LOG-2', 'LOG-1']);
+				expect((await store.listConversions({ affiliateId: 'aff_9' })).map((row) => row.transactionId)).toEqual(['LOG-4']);
+				expect((await store.listConversions({ since: '2024-06-01T12:03:00+02:00' })).map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-4', 'LOG-3']);
+				expect(await store.listConversions({ network: 'nobody' })).toStrictEqual([]);
+			});
+
+			it('ties on recordedAt come newest written first; bad filters are refused', async () => {
+				for (const n of [7, 8, 9]) await store.saveConversion(stored(n, { recordedAt: at(10) }));
+				expect((await store.listConversions()).map((row) => row.transactionId)).toEqual(['LOG-9', 'LOG-8', 'LOG-7']);
+				await expect(store.listConversions({ limit: 0 })).rejects.toThrow(/limit/);
+				await expect(store.listConversions({ limit: 1001 })).rejects.toThrow(/limit/);
+				await expect(store.listConversions({ limit: 2.5 })).rejects.toThrow(/limit/);
+				await expect(store.listConversions({ before: 'yesterday' })).rejects.toThrow(/before/);
+				await expect(store.listConversions({ network: '' })).rejects.toThrow(/network/);
+			});
+
+			it('filters ledger lines by conversion', async () => {
+				await store.addLedgerEntry(ledger({ id: 'led_a1', conversionId: 'cv_a', payoutId: undefined }));
+				await store.addLedgerEntry(ledger({ id: 'led_b1', conversionId: 'cv_b', payoutId: undefined }));
+				await store.addLedgerEntry(ledger({ id: 'led_a2', conversionId: 'cv_a', kind: 'reversal', amount: '-12.05', status: 'reversed', payoutId: undefined }));
+				await store.addLedgerEntry(ledger({ id: 'led_none', conversionId: undefined, payoutId: undefined }));
+				expect((await store.listLedger({ conversionId: 'cv_a' })).map((line) => line.id)).toEqual(['led_a1', 'led_a2']);
+				expect((await store.listLedger({ conversionId: ['cv_b', 'cv_a'] })).map((line) => line.id)).toEqual(['led_a1', 'led_b1', 'led_a2']);
+				expect(await store.listLedger({ conversionId: [] })).toStrictEqual([]);
+				await expect(store.listLedger({ conversionId: '' })).rejects.toThrow(/conversionId/);
+			});
+		});
+
 		describe('migrations and lifecycle', () => {
 			it('records every migration once', async () => {
 				const rows = await harness.query('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');

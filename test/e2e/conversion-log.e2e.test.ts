@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
+import { baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
+
+/**
+ * The conversion log in a real n8n: a tracked click and its ShareASale postback go through the Conversion
+ * Funnel to the Meta node (pointed at the strict fake), which records the delivery in the tracking store;
+ * then the templates/conversion-log.json workflow (Webhook → Postback Tools → Respond to Webhook), imported
+ * as it ships, answers a browser's GET with an HTML page listing that conversion and "meta: sent".
+ */
+let meta: MetaFake;
+let pipelineId: string;
+
+const node = (name: string, type: string, parameters: Record<string, unknown>, position: [number, number], extra: Record<string, unknown> = {}) => ({
+	id: `e2e-log-${name.toLowerCase().replace(/\W+/g, '-')}`,
+	name,
+	type,
+	typeVersion: 1,
+	position,
+	parameters,
+	...extra,
+});
+
+beforeAll(async () => {
+	meta = await startMetaFake();
+	const metaCredential = await publicApi<{ id: string; name: string }>('POST', '/credentials', {
+		name: 'E2E Meta for the conversion log (fake)',
+		type: 'metaConversionsApi',
+		data: { accessToken: META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url },
+	});
+	pipelineId = await startWorkflow(
+		{
+			name: 'E2E: ShareASale → funnel → Meta, recorded in the conversion log',
+			nodes: [
+				node('Clicks', 'n8n-nodes-postback.clickTracker', { path: 'go-log', offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] } }, [0, -200], { webhookId: 'e2e00000-0000-4000-8000-00000000c101' }),
+				node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-log' }, [0, 100], { webhookId: 'e2e00000-0000-4000-8000-00000000c102' }),
+				node('Funnel', 'n8n-nodes-postback.conversionFunnel', {}, [250, 100]),
+				// Record in Conversion Log is on by default, on the same default store as the funnel.
+				node('Meta', 'n8n-nodes-postback.metaConversions', { pixelId: META_FAKE_PIXEL }, [500, 0], { credentials: { metaConversionsApi: metaCredential } }),
+			],
+			connections: {
+				Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] },
+				Funnel: { main: [[], [{ node: 'Meta', type: 'main', index: 0 }]] },
+			},
+			settings: { executionOrder: 'v1' },
+		},
+		['shareasale-log', 'go-log'],
+	);
+	// The template exactly as it ships.
+	const template = JSON.parse(readFileSync(join(__dirname, '../../templates/conversion-log.json'), 'utf8')) as Record<string, unknown>;
+	await startWorkflow(template, ['conversion-log']);
+});
+
+afterAll(async () => {
+	await meta?.close();
+});
+
+test('a postback sent to Meta shows up in the conversion log page with "meta: sent"', async () => {
+	const clickResponse = await n8nFetch(`${baseUrl()}/webhook/go-log?${new URLSearchParams({ offer: 'wpengine', fbclid: 'IwAR0logE2E', landing: 'https://blog.example.com/wp-engine-review' })}`, {
+		redirect: 'manual',
+		headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E-log', 'x-forwarded-for': '203.0.113.19' },
+	});
+	expect(clickResponse.status).toBe(302);
+	const clickId = new URL(clickResponse.headers.get('location') ?? '').searchParams.get('afftrack') ?? '';
+	expect(clickId).not.toBe('');
+
+	const transID = uniqueId('LOG');
+	const postback = `${baseUrl()}/webhook/shareasale-log?${new URLSearchParams({
+		afftrack: clickId,
+		transtype: 'SALE',
+		merchantID: '87575',
+		orderNumber: '2617208',
+		transID,
+		amountOfSale: '79',
+		commission: '39.5',
+		transDate: new Date().toISOString().slice(0, 19).replace('T', ' '),
+	})}`;
+	expect((await n8nFetch(postback)).status).toBe(200);
+
+	const execution = await waitForExecution(pipelineId, (run) => (outputsOf(run, 'Meta')[0]?.length ?? 0) + (outputsOf(run, 'Meta')[1]?.length ?? 0) > 0 && JSON.stringify(run).includes(transID));
+	const [sent, failed] = outputsOf(execution, 'Meta');
+	expect(failed ?? []).toEqual([]);
+	expect(sent[0].json.forward).toMatchObject({ platform: 'meta', outcome: 'sent' });
+	expect(sent[0].json.conversionLogError).toBeUndefined();
+	const conversionId = String(sent[0].json.conversionId);
+
+	const page = await n8nFetch(`${baseUrl()}/webhook/conversion-log?network=shareasale&limit=20`);
+	expect(page.status).toBe(200);
+	expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+	const html = await page.text();
+	expect(html).toContain('<table>');
+	// The conversion's row: its transaction id, its id, and what Meta was told.
+	const row = html.split('\n').find((line) => line.includes(`data-conversion-id="${conversionId}"`));
+	expect(row).toBeDefined();
+	expect(row).toContain(transID);
+	expect(row).toContain('meta: sent');
+	expect(row).toContain('<td>39.5 USD</td>');
+	expect(row).toContain('<td>approved</td>');
+
+	// A filter that matches nothing: a page saying so.
+	const none = await (await n8nFetch(`${baseUrl()}/webhook/conversion-log?affiliate=${uniqueId('nobody')}`)).text();
+	expect(none).toContain('0 conversions');
+	expect(none).not.toContain(transID);
+});
