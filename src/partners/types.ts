@@ -36,6 +36,10 @@ export interface PostbackItem {
 	conversionId?: string | null;
 	/** The click the funnel matched. */
 	click?: { clickId?: string | null } | null;
+	/** The funnel's attribution: the affiliate credited with the conversion (from the click, a coupon, …). */
+	attribution?: { affiliateId?: string | null } | null;
+	/** The ledger outcome: the affiliate whose commission was written. */
+	ledger?: { affiliateId?: string | null } | null;
 }
 
 /** A partner's own spelling of one of our macros: a whole query value (optionally only under one parameter name). */

@@ -9,7 +9,7 @@ export const STANDARD_MACROS: Readonly<Record<string, string>> = {
 	amount: 'The sale amount (exact decimal, e.g. 79.5)',
 	commission: 'The commission (payout)',
 	currency: 'ISO 4217 currency code',
-	affiliate_id: 'The affiliate (partner) id',
+	affiliate_id: 'The affiliate (partner) credited with the conversion: the one whose commission the funnel wrote, else the one attribution found, else the id the network sent',
 	offer_id: 'The offer id',
 	event: 'The event name (Lead, Purchase, …)',
 	event_name: 'The event name (same as {event})',
@@ -46,7 +46,9 @@ export function standardValues(item: PostbackItem, preset: PartnerPreset): Recor
 		amount: macroText(item.amount),
 		commission: macroText(item.commission),
 		currency: macroText(item.currency),
-		affiliate_id: macroText(item.affiliateId),
+		// The partner to notify is the affiliate the funnel credited (from the click's link), not the network's own
+		// publisher id, which for the operator's network account is the operator itself (Impact's MediaPartnerId).
+		affiliate_id: macroText(item.ledger?.affiliateId) ?? macroText(item.attribution?.affiliateId) ?? macroText(item.affiliateId),
 		offer_id: macroText(item.offerId),
 		event,
 		event_name: event,

@@ -465,15 +465,19 @@ async function cancelUnclaimed(context: PayoutContext<'paypal'>, item: PayoutIte
 }
 
 /** The statement behind one affiliate's balance for a period: every ledger line, the opening balance, what was paid. */
-export async function statementFor(store: TrackingStore, input: { affiliateId: string; currency: string; period: string }): Promise<Statement> {
+export async function statementFor(store: TrackingStore, input: { affiliateId: string; currency: string; period: string }): Promise<Statement & { payoutState?: PayoutItemState }> {
 	const lines = (await store.listLedger({ affiliateId: input.affiliateId, currency: input.currency.toUpperCase() })).map(asPayoutLine);
-	const items = (await store.listPayoutItems({ affiliateId: input.affiliateId, period: input.period })).filter((item) => item.currency === input.currency.toUpperCase() && item.state === 'paid');
-	const paid = items[0];
-	return buildStatement({
+	// The payout behind the statement: the paid one, else one still on its way (submitted, or its answer not in
+	// yet), so a statement built right after Pay already explains the amount sent.
+	const items = (await store.listPayoutItems({ affiliateId: input.affiliateId, period: input.period })).filter((item) => item.currency === input.currency.toUpperCase());
+	const paid = items.find((item) => item.state === 'paid') ?? [...items].reverse().find((item) => item.state === 'submitted' || item.state === 'unknown' || item.state === 'reserved');
+	const statement = buildStatement({
 		affiliateId: input.affiliateId,
 		currency: input.currency.toUpperCase(),
 		period: input.period,
 		entries: lines,
 		...(paid ? { payout: { affiliateId: paid.affiliateId, currency: paid.currency, amount: paid.amount, period: paid.period, payDate: paid.updatedAt.slice(0, 10), entries: lines.filter((line) => paid.entryIds.includes(line.id)) } } : {}),
 	});
+	// 'paid', or where the payment still is ('submitted': PayPal has not confirmed it yet).
+	return paid ? { ...statement, payoutState: paid.state } : statement;
 }

@@ -33,6 +33,8 @@ module.exports = async function startRealN8n() {
 	process.env.E2E_N8N_BASE_URL = n8n.baseUrl;
 	process.env.E2E_N8N_API_KEY = n8n.api.apiKey;
 	process.env.E2E_N8N_COOKIE = n8n.api.cookie;
+	process.env.E2E_N8N_OWNER_EMAIL = n8n.api.owner.email;
+	process.env.E2E_N8N_OWNER_PASSWORD = n8n.api.owner.password;
 	process.env.E2E_N8N_USER_FOLDER = n8n.userFolder;
 	process.env.E2E_N8N_WORKFLOWS = JSON.stringify(n8n.workflows);
 };

@@ -1,0 +1,548 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type IncomingMessage, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
+import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
+import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, startPayPalFake, type PayPalFake } from '../fakes/paypal';
+import { startTikTokFake, TIKTOK_FAKE_PIXEL, TIKTOK_FAKE_TOKEN, type TikTokFake } from '../fakes/tiktok';
+import { readSeed } from '../seeds';
+import { createGoogleCredential } from './google-credential';
+import { type Execution, baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
+
+/**
+ * Every workflow template in templates/, imported into the real n8n through the public API as an operator would
+ * (credentials created and swapped in by name, webhook paths made unique so they never collide with the copies
+ * global-setup imports), published, and driven end to end: the seed postbacks and clicks go in over HTTP, the
+ * strict fakes (Meta, TikTok, Google Ads, PayPal) and a local partner server record what came out, and every
+ * node of the template must have run in one of the executions. A template without a driver below fails.
+ */
+const TEMPLATES = join(__dirname, '../../templates');
+/** Written and tested by its own suite. */
+const TESTED_ELSEWHERE = new Set(['conversion-log.json']);
+const files = readdirSync(TEMPLATES)
+	.filter((file) => file.endsWith('.json') && !TESTED_ELSEWHERE.has(file))
+	.sort();
+
+const run = uniqueId('t');
+/** The Node.js that runs the e2e n8n (it has node:sqlite). */
+const N8N_NODE = join(__dirname, '../../.cache/n8n-server/node_modules/.bin/node');
+const GOOGLE_CUSTOMER = '1234567890';
+const GOOGLE_PURCHASE_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700001`;
+const GOOGLE_LEAD_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700002`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+interface TemplateNode {
+	name: string;
+	type: string;
+	parameters: Record<string, unknown>;
+	webhookId?: string;
+	credentials?: Record<string, { id: string; name: string }>;
+	[key: string]: unknown;
+}
+interface Template {
+	name: string;
+	nodes: TemplateNode[];
+	connections: Record<string, unknown>;
+	settings: Record<string, unknown>;
+}
+
+interface Imported {
+	id: string;
+	workflow: Template;
+	/** The production webhook URL of a webhook node of the template, by node name. */
+	url(nodeName: string): string;
+	node(nodeName: string): TemplateNode;
+}
+
+let meta: MetaFake;
+let tiktok: TikTokFake;
+let google: GoogleAdsFake;
+let paypal: PayPalFake;
+const credentials: Record<string, { id: string; name: string }> = {};
+const started: string[] = [];
+const folder = mkdtempSync(join(tmpdir(), 'postback-templates-e2e-'));
+
+beforeAll(async () => {
+	[meta, tiktok, google, paypal] = await Promise.all([startMetaFake(), startTikTokFake(), startGoogleAdsFake(), startPayPalFake()]);
+	const create = async (name: string, type: string, data: Record<string, unknown>) => {
+		const created = await publicApi<{ id: string; name: string }>('POST', '/credentials', { name, type, data });
+		credentials[type] = { id: created.id, name: created.name };
+	};
+	await create(`Templates Meta (fake) ${run}`, 'metaConversionsApi', { accessToken: META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url });
+	await create(`Templates TikTok (fake) ${run}`, 'tikTokEventsApi', { accessToken: TIKTOK_FAKE_TOKEN, baseUrl: tiktok.url });
+	await create(`Templates PayPal (fake) ${run}`, 'payPalPayoutsApi', { environment: 'sandbox', clientId: PAYPAL_FAKE_CLIENT_ID, clientSecret: PAYPAL_FAKE_CLIENT_SECRET, baseUrl: paypal.url });
+	credentials.googleAdsConversionsOAuth2Api = await createGoogleCredential(google, `Templates Google Ads (fake) ${run}`);
+});
+
+afterAll(async () => {
+	for (const id of started) await publicApi('POST', `/workflows/${id}/deactivate`).catch(() => undefined);
+	await Promise.all([meta?.close(), tiktok?.close(), google?.close(), paypal?.close()]);
+	rmSync(folder, { recursive: true, force: true });
+});
+
+function loadTemplate(file: string): Template {
+	return JSON.parse(readFileSync(join(TEMPLATES, file), 'utf8')) as Template;
+}
+
+/**
+ * Imports a copy of the template: each webhook node gets a fresh webhook id and a path unique to this run, each
+ * credential reference the id of the credential of that type created above, then `configure` edits what an
+ * operator would fill in. Published, and waited for until its webhooks answer.
+ */
+async function importTemplate(file: string, configure: (workflow: Template, node: (name: string) => TemplateNode) => void = () => undefined, settings: Record<string, unknown> = {}): Promise<Imported> {
+	const workflow = loadTemplate(file);
+	const node = (name: string) => {
+		const found = workflow.nodes.find((candidate) => candidate.name === name);
+		if (!found) throw new Error(`templates/${file} has no node "${name}"`);
+		return found;
+	};
+	const paths: string[] = [];
+	for (const each of workflow.nodes) {
+		if (each.webhookId) each.webhookId = randomUUID();
+		const path = each.parameters.path;
+		if (each.webhookId && typeof path === 'string') {
+			each.parameters.path = `${path}-${run}`;
+			paths.push(`${path}-${run}`);
+		}
+		for (const type of Object.keys(each.credentials ?? {})) {
+			if (!credentials[type]) throw new Error(`templates/${file}: node "${each.name}" needs a ${type} credential the test does not create`);
+			each.credentials![type] = credentials[type];
+		}
+	}
+	configure(workflow, node);
+	const id = await startWorkflow({ name: `${workflow.name} [${run}]`, nodes: workflow.nodes, connections: workflow.connections, settings: { ...workflow.settings, ...settings } }, paths);
+	started.push(id);
+	return { id, workflow, node, url: (name) => `${baseUrl()}/webhook/${String(node(name).parameters.path)}` };
+}
+
+async function executionsOf(workflowId: string): Promise<Execution[]> {
+	const page = await publicApi<{ data: Execution[] }>('GET', `/executions?workflowId=${workflowId}&includeData=true&limit=250`);
+	return page.data;
+}
+
+/** Every node of the template but its sticky notes (and those listed as unreachable, with the reason) ran in some execution. */
+async function expectEveryNodeRan(imported: Imported, unreachable: Record<string, string> = {}): Promise<void> {
+	const wanted = imported.workflow.nodes.filter((node) => node.type !== 'n8n-nodes-base.stickyNote' && !(node.name in unreachable)).map((node) => node.name);
+	const deadline = Date.now() + 30000;
+	let missing: string[] = wanted;
+	while (Date.now() < deadline) {
+		const ran = new Set((await executionsOf(imported.id)).flatMap((execution) => Object.keys(execution.data?.resultData?.runData ?? {})));
+		missing = wanted.filter((name) => !ran.has(name));
+		if (missing.length === 0) return;
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	throw new Error(`these nodes of "${imported.workflow.name}" never ran: ${missing.join(', ')}`);
+}
+
+const items = (execution: Execution, node: string, output = 0) => outputsOf(execution, node)[output] ?? [];
+const hasItem = (node: string, output: number, match: (json: Record<string, unknown>) => boolean) => (execution: Execution) =>
+	items(execution, node, output).some((item) => match(item.json));
+const noErrors = (execution: Execution) => expect(execution.data?.resultData?.error ?? null).toBeNull();
+
+/** Seed 000: ShareASale's conversion payload example, field for field. */
+function shareasaleSeed(): Record<string, string> {
+	const text = readSeed('000_64204d2dab7529b0.txt');
+	const open = text.indexOf('{', text.indexOf('ShareASale conversion payload example'));
+	return JSON.parse(text.slice(open, text.indexOf('}', open) + 1)) as Record<string, string>;
+}
+
+/** Seed 002: the filled-in example of the custom postback URL, as query parameters ("¤cy" is the page's mangled "&currency"). */
+function customSeed(): Record<string, string> {
+	const line = readSeed('002_bdb17b290d24167a.txt')
+		.split(/\r?\n/)
+		.find((candidate) => candidate.includes('custom-newtest?click_id=CAx'));
+	if (!line) throw new Error('the filled-in example URL is not in seed 002');
+	return Object.fromEntries(new URL(line.trim().replace('\u00a4cy=', '&currency=')).searchParams);
+}
+
+/** ShareASale sends US Eastern wall-clock times (the templates set America/New_York): "now" as ShareASale would write it. */
+function shareasaleNow(): string {
+	return new Date().toLocaleString('sv-SE', { timeZone: 'America/New_York', hour12: false }).slice(0, 19);
+}
+
+async function get(url: string, query: Record<string, string>, init: RequestInit = {}): Promise<Response> {
+	return await n8nFetch(`${url}?${new URLSearchParams(query)}`, { redirect: 'manual', ...init });
+}
+
+/** A click through a Click Tracker; returns our click id from the redirect's subid parameter. */
+async function click(url: string, query: Record<string, string>, subidParam: string): Promise<string> {
+	const response = await get(url, query, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Templates-E2E', 'x-forwarded-for': '203.0.113.20' } });
+	expect(response.status).toBe(302);
+	const clickId = new URL(response.headers.get('location') ?? '').searchParams.get(subidParam) ?? '';
+	expect(clickId).not.toBe('');
+	return clickId;
+}
+
+/** Moves a tracked click back in time in the default tracking store (Google only takes clicks older than 6 hours). */
+function ageClick(clickId: string, clickedAt: Date): void {
+	const file = join(process.env.E2E_N8N_USER_FOLDER ?? '', '.n8n', 'postback-tracking.sqlite');
+	const script = `const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(process.argv[1], { timeout: 5000 });
+const changed = db.prepare('UPDATE clicks SET clicked_at = ? WHERE click_id = ?').run(process.argv[2], process.argv[3]).changes;
+db.close();
+if (changed !== 1) { console.error('click not found: ' + process.argv[3]); process.exit(1); }`;
+	execFileSync(N8N_NODE, ['-e', script, file, clickedAt.toISOString(), clickId], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A local HTTP server standing in for the partner: records every request, answers 400 to transaction ids starting with "refuse". */
+async function startPartner(): Promise<{ url: string; requests: Array<{ method: string; query: Record<string, string> }>; close(): Promise<void> }> {
+	const requests: Array<{ method: string; query: Record<string, string> }> = [];
+	const server = createServer((request: IncomingMessage, response) => {
+		const url = new URL(request.url ?? '/', 'http://partner.local');
+		const query = Object.fromEntries(url.searchParams);
+		requests.push({ method: request.method ?? '', query });
+		const refuse = (query.txid ?? '').startsWith('refuse');
+		response.writeHead(refuse ? 400 : 200, { 'content-type': 'text/plain' });
+		response.end(refuse ? 'unknown click' : 'OK');
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+		requests,
+		close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),
+	};
+}
+
+const drivers: Record<string, (file: string) => Promise<void>> = {
+	async 'shareasale-postback.json'(file) {
+		const imported = await importTemplate(file);
+		const url = imported.url('ShareASale Postback');
+		const transID = uniqueId('9');
+		const response = await get(url, { ...shareasaleSeed(), transID });
+		expect(response.status).toBe(200);
+		const accepted = await waitForExecution(imported.id, hasItem('Conversions', 0, (json) => json.transactionId === transID));
+		noErrors(accepted);
+		expect(items(accepted, 'Conversions')[0].json).toMatchObject({ network: 'shareasale', clickId: shareasaleSeed().afftrack, commission: '39.5', amount: '79', currency: 'USD', orderId: '2617207' });
+
+		const bad = uniqueId('9');
+		expect((await get(url, { ...shareasaleSeed(), transID: bad, commission: '39,5 USD' })).status).toBe(400);
+		await waitForExecution(imported.id, hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)));
+		await expectEveryNodeRan(imported);
+	},
+
+	async 'custom-postback.json'(file) {
+		const imported = await importTemplate(file);
+		const url = imported.url('Custom Postback');
+		const transactionId = uniqueId('T');
+		expect((await get(url, { ...customSeed(), transaction_id: transactionId })).status).toBe(200);
+		const accepted = await waitForExecution(imported.id, hasItem('Conversions', 0, (json) => json.transactionId === transactionId));
+		expect(items(accepted, 'Conversions')[0].json).toMatchObject({
+			network: 'custom',
+			clickId: 'CAxaduSFl0fpiROSdRkptrJ5REfN2GeEnE',
+			commission: '4.99',
+			currency: 'USD',
+			eventName: 'CompleteRegistration',
+			user: { email: 'jsmith@example.com', firstName: 'John', lastName: 'Smith' },
+		});
+
+		const bad = uniqueId('T');
+		expect((await get(url, { ...customSeed(), transaction_id: bad, currency: 'XYZ' })).status).toBe(400);
+		await waitForExecution(imported.id, hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)));
+		await expectEveryNodeRan(imported);
+	},
+
+	async 'shareasale-tracking-pipeline.json'(file) {
+		const imported = await importTemplate(file);
+		const tracker = imported.url('Click Tracker');
+		const postback = imported.url('ShareASale Postback');
+		const clickId = await click(tracker, { offer: 'wpengine', fbclid: `IwAR${run}` }, 'afftrack');
+		expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
+
+		const sale = { ...shareasaleSeed(), afftrack: clickId, transID: uniqueId('5'), transDate: shareasaleNow() };
+		const lead = { ...sale, transtype: 'LEAD', transID: uniqueId('6'), amountOfSale: '0', commission: '0' };
+		const refund = { ...sale, transID: uniqueId('7'), amountOfSale: '-79', commission: '-39.5' };
+		const stranger = { ...sale, afftrack: `unknown${run}`, transID: uniqueId('8') };
+		for (const query of [sale, lead, sale, refund, stranger]) expect((await get(postback, query)).status).toBe(200);
+		expect((await get(postback, { ...sale, transID: uniqueId('4'), commission: 'lots' })).status).toBe(400);
+
+		const purchase = await waitForExecution(imported.id, hasItem('Purchases', 0, (json) => json.transactionId === sale.transID));
+		expect(items(purchase, 'Purchases')[0].json).toMatchObject({ eventName: 'Purchase', click: { clickId, fbclid: `IwAR${run}` } });
+		await waitForExecution(imported.id, hasItem('Leads', 0, (json) => json.transactionId === lead.transID && json.eventName === 'Lead'));
+		await waitForExecution(imported.id, hasItem('Duplicates', 0, (json) => json.transactionId === sale.transID));
+		await waitForExecution(imported.id, hasItem('Reversals', 0, (json) => json.transactionId === refund.transID));
+		await waitForExecution(imported.id, hasItem('Unattributed', 0, (json) => json.transactionId === stranger.transID));
+		await expectEveryNodeRan(imported, {
+			'Other Events': 'ShareASale names only SALE and LEAD',
+			Pending: 'ShareASale postbacks carry no status (every one is approved)',
+			'Rejected Conversions': 'ShareASale postbacks carry no status (every one is approved)',
+		});
+	},
+
+	async 'shareasale-to-ad-platforms.json'(file) {
+		const imported = await importTemplate(file, (_, node) => {
+			node('Meta Conversions API').parameters.pixelId = META_FAKE_PIXEL;
+			node('TikTok Events API').parameters.pixelCode = TIKTOK_FAKE_PIXEL;
+			Object.assign(node('Google Ads Conversions').parameters, {
+				customerId: GOOGLE_CUSTOMER,
+				conversionAction: GOOGLE_PURCHASE_ACTION,
+				eventActions: { action: [{ event: 'Lead', conversionAction: GOOGLE_LEAD_ACTION }] },
+			});
+		});
+		const tracker = imported.url('Click Tracker');
+		const postback = imported.url('ShareASale Postback');
+		const landing = 'https://blog.example.com/wp-engine-review';
+
+		// A click from 7 hours ago (old enough for Google) that turns into a sale.
+		const ids = { fbclid: `IwAR0sale${run}`, gclid: `Cj0KCQsale${run}`, ttclid: `E.C.P.sale${run}` };
+		const saleClick = await click(tracker, { offer: 'wpengine', ...ids, landing }, 'afftrack');
+		const clickedAt = new Date(Date.now() - 7 * 60 * 60 * 1000);
+		ageClick(saleClick, clickedAt);
+		google.registerClick(ids.gclid, clickedAt);
+		// A fresh click that turns into a lead: Meta and TikTok take it, Google not yet (younger than 6 hours).
+		const leadIds = { fbclid: `IwAR0lead${run}`, gclid: `Cj0KCQlead${run}`, ttclid: `E.C.P.lead${run}` };
+		const leadClick = await click(tracker, { offer: 'wpengine', ...leadIds, landing }, 'afftrack');
+		google.registerClick(leadIds.gclid, new Date());
+		expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
+
+		const sale = { ...shareasaleSeed(), afftrack: saleClick, transID: uniqueId('77'), transDate: shareasaleNow() };
+		const lead = { ...sale, afftrack: leadClick, transtype: 'LEAD', transID: uniqueId('78'), amountOfSale: '0', commission: '0' };
+		expect((await get(postback, sale)).status).toBe(200);
+		const sent = await waitForExecution(imported.id, (execution) => ['Meta Conversions API', 'TikTok Events API', 'Google Ads Conversions'].every((node) => JSON.stringify(items(execution, node)).includes(sale.transID)), 30000);
+		noErrors(sent);
+		expect(items(sent, 'Forwarding Failed')).toEqual([]);
+		expect((await get(postback, lead)).status).toBe(200);
+		const leadRun = await waitForExecution(imported.id, hasItem('Forwarding Failed', 0, (json) => json.transactionId === lead.transID), 30000);
+		expect((await get(postback, sale)).status).toBe(200); // the network retries: a duplicate
+		expect((await get(postback, { ...sale, transID: uniqueId('79'), commission: '39.5.0' })).status).toBe(400);
+
+		// Meta: the Purchase, timed in seconds, matched by the click's fbc, IP and browser, valued at the commission.
+		const metaSale = meta.events.find((entry) => JSON.stringify(entry.event).includes(ids.fbclid))?.event as Record<string, unknown>;
+		expect(metaSale).toMatchObject({ event_name: 'Purchase', action_source: 'website', event_source_url: landing, custom_data: { value: 39.5, currency: 'USD', order_id: '2617207' } });
+		expect(String(metaSale.event_time)).toMatch(/^\d{10}$/);
+		const metaUser = metaSale.user_data as Record<string, unknown>;
+		expect(metaUser.fbc).toMatch(new RegExp(`^fb\\.1\\.\\d{13}\\.${ids.fbclid}$`));
+		expect(metaUser.client_user_agent).toContain('Templates-E2E');
+		for (const key of ['em', 'ph', 'fn', 'ln', 'external_id']) if (metaUser[key] !== undefined) expect(JSON.stringify(metaUser[key])).toMatch(/^\["?[a-f0-9]{64}/);
+		const metaLead = meta.events.find((entry) => JSON.stringify(entry.event).includes(leadIds.fbclid))?.event as Record<string, unknown>;
+		expect(metaLead).toMatchObject({ event_name: 'Lead' });
+
+		// TikTok: CompletePayment and Lead, with the same event ids as Meta (one conversion, one id everywhere).
+		const tiktokSale = tiktok.events.find((entry) => JSON.stringify(entry.event).includes(ids.ttclid))?.event as Record<string, unknown>;
+		expect(tiktokSale).toMatchObject({ event: 'CompletePayment', event_id: metaSale.event_id });
+		const tiktokLead = tiktok.events.find((entry) => JSON.stringify(entry.event).includes(leadIds.ttclid))?.event as Record<string, unknown>;
+		expect(tiktokLead).toMatchObject({ event: 'Lead', event_id: metaLead.event_id });
+
+		// Google: the Purchase on its action with the gclid; the lead's click is too young and waits on Failed.
+		const accepted = google.accepted.filter((conversion) => conversion.clickId === ids.gclid);
+		expect(accepted).toHaveLength(1);
+		expect(accepted[0]).toMatchObject({ conversionAction: GOOGLE_PURCHASE_ACTION, conversionValue: 39.5, currencyCode: 'USD' });
+		expect(google.accepted.some((conversion) => conversion.clickId === leadIds.gclid)).toBe(false);
+		expect(items(leadRun, 'Forwarding Failed').find((item) => item.json.transactionId === lead.transID)?.json.forward).toMatchObject({ platform: 'google_ads', outcome: 'retry_later', code: 'TOO_RECENT_EVENT', retryAt: expect.any(String) });
+
+		await waitForExecution(imported.id, hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'));
+		expect(meta.duplicates.length + tiktok.duplicates.length).toBe(0);
+		await expectEveryNodeRan(imported);
+	},
+
+	async 'custom-postback-to-meta.json'(file) {
+		const imported = await importTemplate(file, (_, node) => {
+			node('Meta Conversions API').parameters.pixelId = META_FAKE_PIXEL;
+		});
+		const url = imported.url('Custom Postback');
+		const seed = customSeed();
+		// The seed's example as sent: a CompleteRegistration with the customer's email and name.
+		const registration = { ...seed, transaction_id: uniqueId('R') };
+		// The same sender without event_name: commission 0 is a Lead, more is a Purchase.
+		const { event_name: _eventName, ...plain } = seed;
+		const lead = { ...plain, transaction_id: uniqueId('L'), commission: '0' };
+		// A purchase that carries nothing to match a person by: Meta cannot take it.
+		const anonymous = { click_id: `nobody${run}`, commission: '12.5', currency: 'USD', transaction_id: uniqueId('A') };
+		for (const query of [registration, lead, anonymous, registration]) expect((await get(url, query)).status).toBe(200);
+		expect((await get(url, { ...seed, transaction_id: uniqueId('X'), currency: 'XYZ' })).status).toBe(400);
+
+		const registered = await waitForExecution(imported.id, hasItem('Meta Conversions API', 0, (json) => json.transactionId === registration.transaction_id));
+		noErrors(registered);
+		const metaEvent = meta.events.find((entry) => entry.event.event_name === 'CompleteRegistration' && JSON.stringify(entry.event.user_data).includes(sha256('jsmith@example.com')))?.event as Record<string, unknown>;
+		expect(metaEvent).toMatchObject({ event_name: 'CompleteRegistration', action_source: 'system_generated', custom_data: { value: 4.99, currency: 'USD' } });
+		const user = metaEvent.user_data as Record<string, unknown>;
+		expect(JSON.stringify(user.em)).toContain(sha256('jsmith@example.com'));
+		expect(JSON.stringify(user.fn)).toContain(sha256('john'));
+		expect(JSON.stringify(user.ln)).toContain(sha256('smith'));
+		expect(JSON.stringify(user)).not.toContain('jsmith@example.com');
+
+		await waitForExecution(imported.id, hasItem('Meta Conversions API', 0, (json) => json.transactionId === lead.transaction_id && json.eventName === 'Lead'));
+		const refused = await waitForExecution(imported.id, hasItem('Not Sent to Meta', 0, (json) => json.transactionId === anonymous.transaction_id));
+		expect(items(refused, 'Not Sent to Meta')[0].json.forward).toMatchObject({ platform: 'meta', outcome: 'failed', code: 'no_user_data' });
+		await waitForExecution(imported.id, hasItem('Not Forwarded', 0, (json) => json.transactionId === registration.transaction_id && json.route === 'duplicate'));
+		expect(meta.events.filter((entry) => entry.event.event_name === 'CompleteRegistration' && entry.event.event_id === metaEvent.event_id)).toHaveLength(1);
+		await expectEveryNodeRan(imported);
+	},
+
+	async 'impact-everflow-to-partner.json'(file) {
+		const partner = await startPartner();
+		try {
+			const imported = await importTemplate(file, (_, node) => {
+				const parameters = node('Notify Partner').parameters;
+				parameters.urlTemplate = String(parameters.urlTemplate).replace('https://partner.example.com', partner.url);
+				parameters.retries = 0;
+			});
+			const tracker = imported.url('Click Tracker');
+			const impactClick = await click(tracker, { offer: 'impact-offer', aff_id: `partner-7-${run}` }, 'subId1');
+			const everflowClick = await click(tracker, { offer: 'everflow-offer', aff_id: `partner-8-${run}` }, 'sub1');
+			expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
+
+			const impact = imported.url('Impact Postback');
+			const everflow = imported.url('Everflow Postback');
+			const sale = {
+				SubId1: impactClick,
+				ActionId: uniqueId('IA'),
+				ActionTrackerName: 'Online Sale',
+				CampaignId: '12345',
+				MediaPartnerId: '999001',
+				Payout: '12.50',
+				Amount: '100.00',
+				Currency: 'USD',
+				Status: 'APPROVED',
+				EventDate: new Date().toISOString(),
+			};
+			const reversal = { ...sale, Status: 'REVERSED' };
+			const refusedSale = { ...sale, ActionId: `refuse${uniqueId('')}` };
+			const lead = { sub1: everflowClick, transaction_id: uniqueId('EF'), payout: '0', currency: 'USD', affiliate_id: '4242' };
+			expect((await get(impact, sale)).status).toBe(200);
+			await waitForExecution(imported.id, hasItem('Partner Notified', 0, (json) => json.transactionId === sale.ActionId));
+			expect((await get(everflow, lead)).status).toBe(200);
+			expect((await get(impact, sale)).status).toBe(200); // a retry by the network: not sent again
+			await waitForExecution(imported.id, hasItem('Not Sent to Partner', 0, (json) => json.transactionId === sale.ActionId));
+			expect((await get(impact, reversal)).status).toBe(200);
+			expect((await get(impact, refusedSale)).status).toBe(200);
+			expect((await get(impact, { ...sale, ActionId: uniqueId('IB'), Status: 'MAYBE' })).status).toBe(400);
+
+			await waitForExecution(imported.id, hasItem('Partner Notified', 0, (json) => json.transactionId === lead.transaction_id));
+			await waitForExecution(imported.id, hasItem('Partner Notified', 0, (json) => json.transactionId === sale.ActionId && json.status === 'reversed'));
+			const failed = await waitForExecution(imported.id, hasItem('Partner Postback Failed', 0, (json) => json.transactionId === refusedSale.ActionId));
+			expect((items(failed, 'Partner Postback Failed')[0].json.postback as Record<string, unknown>)).toMatchObject({ status: 'failed', httpStatus: 400 });
+
+			// What the partner received: the macros filled from each conversion, the partner id from the click's aff_id.
+			const to = (txid: string) => partner.requests.filter((request) => request.query.txid === txid);
+			expect(to(sale.ActionId).map((request) => request.query)).toEqual([
+				{ click_id: impactClick, txid: sale.ActionId, event: 'Purchase', status: 'approved', payout: '12.5', amount: '100', currency: 'USD', network: 'impact', partner: `partner-7-${run}` },
+				{ click_id: impactClick, txid: sale.ActionId, event: 'Purchase', status: 'reversed', payout: '-12.5', amount: '-100', currency: 'USD', network: 'impact', partner: `partner-7-${run}` },
+			]);
+			expect(to(lead.transaction_id).map((request) => request.query)).toEqual([
+				{ click_id: everflowClick, txid: lead.transaction_id, event: 'Lead', status: 'approved', payout: '0', amount: '', currency: 'USD', network: 'everflow', partner: `partner-8-${run}` },
+			]);
+			expect(to(refusedSale.ActionId)).toHaveLength(1);
+			expect(partner.requests.every((request) => request.method === 'GET')).toBe(true);
+			await expectEveryNodeRan(imported);
+		} finally {
+			await partner.close();
+		}
+	},
+
+	async 'monthly-payouts-paypal.json'(file) {
+		// The ledger comes from postbacks through a Conversion Funnel writing to the same tracking store.
+		const store = { store: 'sqlite', sqlitePath: join(folder, 'payouts.sqlite') };
+		const intakePath = `templates-payouts-intake-${run}`;
+		const intakeId = await startWorkflow(
+			{
+				name: `Templates: payout ledger intake [${run}]`,
+				nodes: [
+					{ id: 'intake-postback', name: 'Postback', type: 'n8n-nodes-postback.postbackTrigger', typeVersion: 1, position: [0, 0], webhookId: randomUUID(), parameters: { network: 'custom', path: intakePath } },
+					{ id: 'intake-funnel', name: 'Funnel', type: 'n8n-nodes-postback.conversionFunnel', typeVersion: 1, position: [250, 0], parameters: { ...store, forwardUnattributed: true } },
+				],
+				connections: { Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] } },
+				settings: { executionOrder: 'v1' },
+			},
+			[intakePath],
+		);
+		started.push(intakeId);
+
+		// Commissions dated in the month the last pay date (the 20th) pays for, so they are due now whatever today is.
+		const now = new Date();
+		const payMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (now.getUTCDate() >= 20 ? 0 : 1), 1));
+		const periodStart = new Date(Date.UTC(payMonth.getUTCFullYear(), payMonth.getUTCMonth() - 1, 1));
+		const period = periodStart.toISOString().slice(0, 7);
+		const paid = `aff-paid-${run}`;
+		const slow = `aff-slow-${run}`;
+		const small = `aff-small-${run}`;
+		const postbacks = [
+			{ affiliate_id: paid, commission: '30', day: '03' },
+			{ affiliate_id: paid, commission: '40.10', day: '17' },
+			{ affiliate_id: slow, commission: '55', day: '11' },
+			{ affiliate_id: small, commission: '20', day: '09' },
+		];
+		for (const [index, postback] of postbacks.entries()) {
+			const transactionId = `${run}-pay-${index}`;
+			const response = await get(`${baseUrl()}/webhook/${intakePath}`, {
+				click_id: `clk-${run}-${index}`,
+				transaction_id: transactionId,
+				commission: postback.commission,
+				currency: 'USD',
+				status: 'approved',
+				affiliate_id: postback.affiliate_id,
+				occurred_at: `${period}-${postback.day}T10:00:00Z`,
+			});
+			expect(response.status).toBe(200);
+			await waitForExecution(intakeId, (execution) => JSON.stringify(outputsOf(execution, 'Funnel')).includes(transactionId));
+		}
+
+		// The template as shipped, with the test's store and affiliates, the schedule every 15 seconds instead of
+		// monthly, and the wait for PayPal 5 seconds instead of an hour (PayPal settles in between, see below).
+		const imported = await importTemplate(
+			file,
+			(workflow, node) => {
+				const schedule = workflow.nodes.find((each) => each.type === 'n8n-nodes-base.scheduleTrigger')!;
+				schedule.parameters = { rule: { interval: [{ field: 'seconds', secondsInterval: 15 }] } };
+				Object.assign(node('Wait for PayPal').parameters, { amount: 5, unit: 'seconds' });
+				for (const each of workflow.nodes) if (each.type === 'n8n-nodes-postback.affiliatePayouts') Object.assign(each.parameters, store);
+				node('Affiliates').parameters.jsCode = `return ${JSON.stringify([
+					{ affiliateId: paid, receiver: 'paid-affiliate@example.com' },
+					{ affiliateId: slow, receiver: 'slow-affiliate@example.com' },
+					{ affiliateId: small, receiver: 'small-affiliate@example.com' },
+				])}.map((affiliate) => ({ json: affiliate }));`;
+			},
+			{ saveDataSuccessExecution: 'all' },
+		);
+		expect(imported.node('Pay via PayPal').parameters).toMatchObject({ payDay: 20, holdingDays: 30, minimum: { minimum: [{ currency: 'USD', amount: '50.00' }] } });
+
+		// While the run waits for PayPal, PayPal completes one payout and keeps the other pending.
+		const deadline = Date.now() + 60000;
+		let batch: string | undefined;
+		while (!batch && Date.now() < deadline) {
+			batch = paypal.batches().find((each) => each.items.some((item) => item.receiver === 'paid-affiliate@example.com'))?.payoutBatchId;
+			if (!batch) await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		expect(batch).toBeDefined();
+		paypal.settle(batch!, { byReceiver: { 'slow-affiliate@example.com': 'PENDING' } });
+
+		const payRun = await waitForExecution(imported.id, hasItem('Statement', 0, (json) => json.affiliateId === paid), 60000);
+		noErrors(payRun);
+		const reports = items(payRun, 'Pay via PayPal').map((item) => item.json);
+		expect(reports.find((report) => report.affiliateId === paid)).toMatchObject({ outcome: 'submitted', amount: '70.1', currency: 'USD', period });
+		expect(reports.find((report) => report.affiliateId === slow)).toMatchObject({ outcome: 'submitted', amount: '55', period });
+		expect(items(payRun, 'Not Paid This Time').find((item) => item.json.affiliateId === small)?.json).toMatchObject({ outcome: 'carried', code: 'below_minimum', amount: '20' });
+		expect(items(payRun, 'Not Confirmed Yet').find((item) => item.json.affiliateId === slow)?.json).toMatchObject({ outcome: 'submitted' });
+		// The statement of the confirmed payout: its two commissions, paid in full.
+		const statement = items(payRun, 'Statement');
+		expect(statement).toHaveLength(1);
+		expect(statement[0].json).toMatchObject({ affiliateId: paid, currency: 'USD', period, total: '70.1', paid: '70.1', carriedBalance: '0' });
+		expect((statement[0].json.lines as Array<{ amount: string }>).map((line) => line.amount).sort()).toEqual(['30', '40.1']);
+		expect(Object.keys((statement[0] as unknown as { binary?: Record<string, unknown> }).binary ?? {}).sort()).toEqual(['csv', 'html']);
+
+		await expectEveryNodeRan(imported);
+		await publicApi('POST', `/workflows/${imported.id}/deactivate`);
+		// Later scheduled runs paid nobody again: one PayPal item per due affiliate, none for the one under the minimum.
+		const ours = paypal.paidItems().filter((item) => item.receiver.endsWith('-affiliate@example.com'));
+		expect(ours.map((item) => [item.receiver, item.amount, item.currency]).sort()).toEqual([
+			['paid-affiliate@example.com', '70.10', 'USD'],
+			['slow-affiliate@example.com', '55.00', 'USD'],
+		]);
+	},
+};
+
+describe('workflow templates in a real n8n', () => {
+	test('there are templates, and each one has a driver below', () => {
+		expect(files.length).toBeGreaterThanOrEqual(7);
+		expect(files.filter((file) => !drivers[file])).toEqual([]);
+	});
+
+	test.each(files)('templates/%s runs end to end', async (file) => {
+		const driver = drivers[file];
+		if (!driver) throw new Error(`templates/${file} has no end-to-end test: add a driver for it in test/e2e/templates.e2e.test.ts`);
+		await driver(file);
+	}, 240000);
+});

@@ -1,0 +1,193 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Static checks on every workflow template in templates/: each is importable n8n workflow JSON that only uses
+ * n8n's own nodes and this package's registered nodes, with fixed webhook ids, sticky notes for the operator,
+ * consistent connections and no credential secrets. (Each one also runs end to end in a real n8n:
+ * test/e2e/templates.e2e.test.ts.)
+ */
+const ROOT = join(__dirname, '../..');
+const TEMPLATES = join(ROOT, 'templates');
+const files = readdirSync(TEMPLATES)
+	.filter((file) => file.endsWith('.json'))
+	.sort();
+
+interface TemplateNode {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: Record<string, unknown>;
+	webhookId?: string;
+	credentials?: Record<string, { id: string; name: string }>;
+	[key: string]: unknown;
+}
+interface Connection {
+	node: string;
+	type: string;
+	index: number;
+}
+interface Template {
+	name: string;
+	nodes: TemplateNode[];
+	connections: Record<string, Record<string, Array<Connection[] | null>>>;
+	settings: Record<string, unknown>;
+}
+
+interface PackageNodeType {
+	name: string;
+	outputs: number;
+	webhook: boolean;
+	credentials: string[];
+}
+
+/** This package's node types as n8n registers them: `n8n-nodes-postback.<description.name>`, from package.json's n8n.nodes. */
+function packageNodeTypes(): Map<string, PackageNodeType> {
+	const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; n8n: { nodes: string[] } };
+	const types = new Map<string, PackageNodeType>();
+	for (const entry of pkg.n8n.nodes) {
+		const source = join(ROOT, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const exported = require(source) as Record<string, new () => { description: { name: string; outputs: unknown; webhooks?: unknown[]; credentials?: Array<{ name: string }> } }>;
+		for (const NodeClass of Object.values(exported)) {
+			if (typeof NodeClass !== 'function') continue;
+			const { description } = new NodeClass();
+			types.set(`${pkg.name}.${description.name}`, {
+				name: description.name,
+				outputs: Array.isArray(description.outputs) ? description.outputs.length : 1,
+				webhook: (description.webhooks?.length ?? 0) > 0,
+				credentials: (description.credentials ?? []).map((credential) => credential.name),
+			});
+		}
+	}
+	return types;
+}
+
+const nodeTypes = packageNodeTypes();
+const load = (file: string) => JSON.parse(readFileSync(join(TEMPLATES, file), 'utf8')) as Template;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** n8n's own webhook-based nodes a template might use. */
+const BASE_WEBHOOK_TYPES = new Set(['n8n-nodes-base.webhook', 'n8n-nodes-base.formTrigger']);
+
+test('the package registers its nodes and there are templates to check', () => {
+	expect(nodeTypes.size).toBeGreaterThanOrEqual(9);
+	expect(files.length).toBeGreaterThanOrEqual(7);
+	for (const expected of [
+		'shareasale-postback.json',
+		'custom-postback.json',
+		'shareasale-tracking-pipeline.json',
+		'shareasale-to-ad-platforms.json',
+		'custom-postback-to-meta.json',
+		'impact-everflow-to-partner.json',
+		'monthly-payouts-paypal.json',
+	]) {
+		expect(files).toContain(expected);
+	}
+});
+
+describe.each(files)('templates/%s', (file) => {
+	const template = load(file);
+	const nodes = template.nodes;
+	const working = nodes.filter((node) => node.type !== 'n8n-nodes-base.stickyNote');
+
+	test('parses as a workflow n8n imports: name, nodes, connections, settings with executionOrder v1', () => {
+		expect(typeof template.name).toBe('string');
+		expect(template.name.trim()).not.toBe('');
+		expect(Array.isArray(nodes)).toBe(true);
+		expect(typeof template.connections).toBe('object');
+		expect(template.settings).toMatchObject({ executionOrder: 'v1' });
+		for (const node of nodes) {
+			expect(typeof node.id).toBe('string');
+			expect(typeof node.name).toBe('string');
+			expect(typeof node.typeVersion).toBe('number');
+			expect(node.position).toEqual([expect.any(Number), expect.any(Number)]);
+			expect(typeof node.parameters).toBe('object');
+		}
+		expect(new Set(nodes.map((node) => node.id)).size).toBe(nodes.length);
+		expect(new Set(nodes.map((node) => node.name)).size).toBe(nodes.length);
+	});
+
+	test("every node is one of n8n's own (n8n-nodes-base.*) or a node type this package registers", () => {
+		for (const node of nodes) {
+			const known = node.type.startsWith('n8n-nodes-base.') || nodeTypes.has(node.type);
+			if (!known) throw new Error(`node "${node.name}" has type ${node.type}, which is neither n8n-nodes-base.* nor registered in package.json`);
+		}
+		expect(working.some((node) => nodeTypes.has(node.type))).toBe(true);
+	});
+
+	test('every webhook-based node has a fixed webhook id (a UUID) and a path', () => {
+		for (const node of working) {
+			// A Wait node gets a webhook id from n8n (for resuming by webhook): a fixed one if present.
+			if (node.webhookId !== undefined) expect(node.webhookId).toMatch(UUID);
+			const webhook = nodeTypes.get(node.type)?.webhook ?? BASE_WEBHOOK_TYPES.has(node.type);
+			if (!webhook) continue;
+			if (!node.webhookId || !UUID.test(node.webhookId)) throw new Error(`webhook node "${node.name}" has no UUID webhookId (got ${String(node.webhookId)})`);
+			expect(typeof node.parameters.path).toBe('string');
+			expect(String(node.parameters.path)).not.toBe('');
+		}
+	});
+
+	test('has sticky notes with Markdown for the operator', () => {
+		const notes = nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
+		expect(notes.length).toBeGreaterThanOrEqual(1);
+		for (const note of notes) {
+			expect(typeof note.parameters.content).toBe('string');
+			expect(String(note.parameters.content).trim().length).toBeGreaterThan(40);
+		}
+	});
+
+	test('connections run between existing nodes, on outputs the source node has', () => {
+		const byName = new Map(nodes.map((node) => [node.name, node]));
+		for (const [source, byType] of Object.entries(template.connections)) {
+			const from = byName.get(source);
+			if (!from) throw new Error(`connections name a source node "${source}" that is not in the template`);
+			expect(from.type).not.toBe('n8n-nodes-base.stickyNote');
+			for (const [type, outputs] of Object.entries(byType)) {
+				expect(type).toBe('main');
+				const declared = nodeTypes.get(from.type)?.outputs;
+				if (declared !== undefined) expect(outputs.length).toBeLessThanOrEqual(declared);
+				for (const targets of outputs) {
+					for (const target of targets ?? []) {
+						const to = byName.get(target.node);
+						if (!to) throw new Error(`"${source}" connects to "${target.node}", which is not in the template`);
+						expect(to.type).not.toBe('n8n-nodes-base.stickyNote');
+						expect(target.type).toBe('main');
+						expect(target.index).toBe(0);
+					}
+				}
+			}
+		}
+		// Every working node but the triggers is reached from somewhere.
+		const targets = new Set(
+			Object.values(template.connections).flatMap((byType) => Object.values(byType).flatMap((outputs) => outputs.flatMap((list) => (list ?? []).map((c) => c.node)))),
+		);
+		for (const node of working) {
+			const trigger = /trigger$|\.webhook$/i.test(node.type) || BASE_WEBHOOK_TYPES.has(node.type) || (nodeTypes.get(node.type)?.webhook ?? false);
+			if (!trigger && !targets.has(node.name)) throw new Error(`node "${node.name}" is not connected to anything upstream`);
+		}
+	});
+
+	test('credentials are referenced by name with a placeholder id, and no secret is embedded', () => {
+		for (const node of working) {
+			for (const [type, reference] of Object.entries(node.credentials ?? {})) {
+				expect(Object.keys(reference).sort()).toEqual(['id', 'name']);
+				expect(reference.name.trim()).not.toBe('');
+				// A placeholder: the operator picks their own credential on import (the e2e test swaps in real ids).
+				expect(typeof reference.id).toBe('string');
+				expect(reference.id.trim()).not.toBe('');
+				const declared = nodeTypes.get(node.type)?.credentials;
+				if (declared) expect(declared).toContain(type);
+			}
+		}
+		const text = JSON.stringify(template);
+		// Parameter names that would hold a secret must not carry a value.
+		const secretKeys = /"(accessToken|access_token|clientSecret|client_secret|secretKey|secret|password|token|apiKey|api_key|refreshToken|developerToken|hmacSecret|clickbankSecret|oauthTokenData)"\s*:\s*"([^"]+)"/g;
+		for (const match of text.matchAll(secretKeys)) throw new Error(`"${match[1]}" carries a value in the template`);
+		// Shapes of real credentials: Meta tokens, Stripe keys, Google OAuth tokens, PayPal secrets, bearer headers.
+		for (const pattern of [/EAA[A-Za-z0-9]{20,}/, /\bsk_(live|test)_[A-Za-z0-9]{8,}/, /\bya29\.[A-Za-z0-9_-]{10,}/, /\b1\/\/[A-Za-z0-9_-]{20,}/, /Bearer\s+[A-Za-z0-9._-]{16,}/i, /-----BEGIN [A-Z ]*PRIVATE KEY-----/]) {
+			expect(text).not.toMatch(pattern);
+		}
+	});
+});
