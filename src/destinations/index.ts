@@ -1,17 +1,10 @@
-import { googleAds } from './google_ads';
-import { meta } from './meta';
-import { tiktok } from './tiktok';
+import { DESTINATIONS } from './registry';
 import type { Destination, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, RequestPlan } from './types';
 
-/** Every destination; adding a platform is one folder and one line here. */
-export const DESTINATIONS: { [P in Platform]: Destination<P> } = {
-	meta,
-	tiktok,
-	google_ads: googleAds,
-};
+export { DESTINATIONS };
 
 export function planPlatformRequests<P extends Platform>(platform: P, events: ForwardableEvent[], config: PlatformConfigs[P], now = new Date()): RequestPlan {
-	const destination = DESTINATIONS[platform] as Destination<P> | undefined;
+	const destination = (Object.prototype.hasOwnProperty.call(DESTINATIONS, platform) ? DESTINATIONS[platform] : undefined) as Destination<P, PlatformConfigs[P]> | undefined;
 	if (!destination) throw new Error(`Unknown platform "${String(platform)}". Known: ${Object.keys(DESTINATIONS).join(', ')}`);
 	return destination.planRequests(events, config, now);
 }

@@ -6,8 +6,11 @@
 import type { Conversion } from '../model';
 import type { ConversionClick } from '../funnel/attribution';
 import type { ClickRecord } from '../store/types';
+import type { IdentityRules } from '../identity/rules';
+import type { DESTINATIONS } from './registry';
 
-export type Platform = 'meta' | 'tiktok' | 'google_ads';
+/** Every platform id: the keys of the registry (./registry.ts), so a new platform is one line there. */
+export type Platform = keyof typeof DESTINATIONS;
 
 /** What a destination forwards: a Conversion Funnel item (eventName set, the matched click under `click`). */
 export type ForwardableConversion = Conversion & {
@@ -70,11 +73,8 @@ export interface GoogleAdsConfig {
 	defaultCountry?: string;
 }
 
-export interface PlatformConfigs {
-	meta: MetaConfig;
-	tiktok: TikTokConfig;
-	google_ads: GoogleAdsConfig;
-}
+/** Each platform's configuration type, read off its registered destination. */
+export type PlatformConfigs = { [P in Platform]: (typeof DESTINATIONS)[P] extends Destination<string, infer C> ? C : never };
 
 /** One HTTP request to a platform, with the input events it carries (indexes into the input array, in body order). */
 export interface PlatformRequest {
@@ -133,12 +133,15 @@ export interface EventResult {
 	eventId?: string;
 }
 
-export interface Destination<P extends Platform> {
+/** One ad platform: its id, its configuration type C, its identity rules, and how requests are planned and read. */
+export interface Destination<P extends string, C = unknown> {
 	platform: P;
 	/** Largest number of events in one request. */
 	maxBatch: number;
+	/** How this platform normalizes and hashes user data (normalizeAndHash(platform, …) applies them). */
+	identity: IdentityRules;
 	/** Plans the requests for `events` (batched to maxBatch), skipping what must not be sent. */
-	planRequests(events: ForwardableEvent[], config: PlatformConfigs[P], now: Date): RequestPlan;
+	planRequests(events: ForwardableEvent[], config: C, now: Date): RequestPlan;
 	/** Reads a response into one result per event the request carried. */
 	readResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[];
 }

@@ -1,10 +1,7 @@
-import { toE164 } from './phone';
-import { countryCode, usStateCode } from './regions';
-import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
-
 /**
  * Per-platform normalization of user data before hashing. The platforms disagree, so every rule is per
- * platform (facts: shared reference/destinations.md, "Normalization and hashing"):
+ * platform, and each platform's rules live in its own folder (src/destinations/<platform>/identity.ts, built
+ * from ./normalizers.ts); this module applies them (facts: shared reference/destinations.md, "Normalization and hashing"):
  *
  * | field       | meta (all hashed)                          | tiktok                   | google_ads                          |
  * |-------------|--------------------------------------------|--------------------------|-------------------------------------|
@@ -47,6 +44,9 @@ import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
  *   through, are not digests to us: the Conversions API documents SHA-256 only.
  */
 
+import type { FieldRule, IdentityRules } from './rules';
+import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
+
 /** How a prepared value is sent: hashed by us, already a digest, or plain text the platform wants unhashed. */
 export type PreparedKind = 'hash' | 'digest' | 'plain';
 
@@ -55,20 +55,26 @@ export interface PreparedIdentity {
 	value: string;
 }
 
-const PLATFORMS: ReadonlySet<string> = new Set<IdentityPlatform>(['meta', 'tiktok', 'google_ads']);
 const FIELDS: ReadonlySet<string> = new Set<IdentityField>(['email', 'phone', 'first_name', 'last_name', 'city', 'state', 'zip', 'country', 'external_id']);
-
-/** Fields each platform wants as plain text. */
-const PLAIN: Readonly<Record<IdentityPlatform, ReadonlySet<IdentityField>>> = {
-	meta: new Set(),
-	tiktok: new Set(['city', 'state', 'country']),
-	google_ads: new Set(['city', 'state', 'zip', 'country']),
-};
 
 /** A SHA-256 digest in hex, either case (we send it in lower case). */
 const DIGEST = /^[a-fA-F0-9]{64}$/;
-const PUNCTUATION_OR_SYMBOL = /[\p{P}\p{S}]/gu;
-const CITY_STRIP = /[0-9\s\p{P}\p{S}]/gu;
+
+type RulesRegistry = Readonly<Record<string, { identity?: IdentityRules } | undefined>>;
+let registry: RulesRegistry | undefined;
+
+/**
+ * The platform's rules. They live with each platform (src/destinations/<platform>/identity.ts) and are found
+ * through the destinations registry, so adding a platform never touches this folder. Required on first use,
+ * not imported: the destinations import this module.
+ */
+export function identityRulesFor(platform: IdentityPlatform): IdentityRules {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	registry ??= (require('../destinations/registry') as { DESTINATIONS: RulesRegistry }).DESTINATIONS;
+	const rules = Object.prototype.hasOwnProperty.call(registry, platform) ? registry[platform]?.identity : undefined;
+	if (!rules) throw new TypeError(`Unknown identity platform "${String(platform)}"`);
+	return rules;
+}
 
 /**
  * What to send for one field: `{ kind: 'hash', value }` (normalized, to be hashed), `{ kind: 'digest', value }`
@@ -76,21 +82,21 @@ const CITY_STRIP = /[0-9\s\p{P}\p{S}]/gu;
  * undefined when there is nothing to send.
  */
 export function prepareIdentity(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): PreparedIdentity | undefined {
-	if (!PLATFORMS.has(platform)) throw new TypeError(`Unknown identity platform "${String(platform)}"`);
+	const rules = identityRulesFor(platform);
 	if (!FIELDS.has(field)) throw new TypeError(`Unknown identity field "${String(field)}"`);
+	const rule: FieldRule | undefined = rules[field];
 	const text = asText(value);
-	if (text === undefined) return undefined;
+	if (text === undefined || !rule) return undefined;
 	const trimmed = text.trim();
 	if (trimmed === '') return undefined;
-	if (PLAIN[platform].has(field)) {
+	if (rule.send === 'plain') {
 		// A digest can never be turned back into the plain value the platform asks for.
 		if (DIGEST.test(trimmed)) return undefined;
-		const plain = platform === 'google_ads' ? googlePlain(field, trimmed) : metaStyle(field, trimmed, options);
-		return plain ? { kind: 'plain', value: plain } : undefined;
+		const normalized = rule.normalize(trimmed, options);
+		return normalized ? { kind: 'plain', value: normalized } : undefined;
 	}
-	if (platform === 'google_ads' && field === 'external_id') return undefined;
 	if (DIGEST.test(trimmed)) return { kind: 'digest', value: trimmed.toLowerCase() };
-	const normalized = platform === 'meta' ? metaStyle(field, trimmed, options) : hashedField(platform, field, trimmed, options);
+	const normalized = rule.normalize(trimmed, options);
 	return normalized ? { kind: 'hash', value: normalized } : undefined;
 }
 
@@ -106,95 +112,4 @@ function asText(value: unknown): string | undefined {
 	if (typeof value === 'string') return value;
 	if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
 	return undefined;
-}
-
-const nonEmpty = (value: string): string | undefined => (value === '' ? undefined : value);
-
-/** Meta's rules (TikTok follows them for its address fields). `value` is trimmed and not empty. */
-function metaStyle(field: IdentityField, value: string, options: IdentityOptions | undefined): string | undefined {
-	switch (field) {
-		case 'email':
-			return email(value);
-		case 'phone':
-			return toE164(value, options?.defaultCountry)?.slice(1);
-		case 'first_name':
-		case 'last_name':
-			return nonEmpty(value.toLowerCase().replace(PUNCTUATION_OR_SYMBOL, '').trim());
-		case 'city':
-			return nonEmpty(value.toLowerCase().replace(CITY_STRIP, ''));
-		case 'state':
-			return usStateCode(value) ?? nonEmpty(value.toLowerCase().replace(CITY_STRIP, ''));
-		case 'zip':
-			return zip(value);
-		case 'country':
-			return countryCode(value);
-		case 'external_id':
-			return value;
-	}
-}
-
-/** TikTok's and Google's hashed fields. */
-function hashedField(platform: 'tiktok' | 'google_ads', field: IdentityField, value: string, options: IdentityOptions | undefined): string | undefined {
-	switch (field) {
-		case 'email': {
-			const address = email(value);
-			return platform === 'google_ads' && address ? withoutGmailDots(address) : address;
-		}
-		case 'phone':
-			return toE164(value, options?.defaultCountry);
-		case 'first_name':
-		case 'last_name':
-			return value.toLowerCase();
-		case 'zip':
-			return zip(value);
-		default:
-			return metaStyle(field, value, options);
-	}
-}
-
-/** Google Ads' unhashed address fields. */
-function googlePlain(field: IdentityField, value: string): string | undefined {
-	const spaced = value.replace(/\s+/g, ' ');
-	switch (field) {
-		case 'country':
-			return countryCode(value)?.toUpperCase();
-		case 'state': {
-			const code = usStateCode(value) ?? (/^[a-z]{2}$/i.test(spaced) ? spaced : undefined);
-			return code ? code.toUpperCase() : spaced;
-		}
-		case 'zip': {
-			const us = usZip(value);
-			return us ? `${us.five}${us.plus4 ? `-${us.plus4}` : ''}` : spaced.toUpperCase();
-		}
-		default:
-			return spaced;
-	}
-}
-
-function email(value: string): string | undefined {
-	const address = value.toLowerCase().replace(/\s+/g, '');
-	return /^[^@]+@[^@]+\.[^@]+$/.test(address) ? address : undefined;
-}
-
-/** Google: for gmail.com and googlemail.com addresses, every '.' before the '@' is removed. */
-function withoutGmailDots(address: string): string | undefined {
-	const at = address.lastIndexOf('@');
-	const domain = address.slice(at + 1);
-	if (domain !== 'gmail.com' && domain !== 'googlemail.com') return address;
-	const local = address.slice(0, at).replace(/\./g, '');
-	return local ? `${local}@${domain}` : undefined;
-}
-
-function usZip(value: string): { five: string; plus4?: string } | undefined {
-	const match = /^(\d{5})(?:[\s-]*(\d{4}))?$/.exec(value.trim());
-	return match ? { five: match[1], plus4: match[2] } : undefined;
-}
-
-/** Meta (and TikTok): lower case, no spaces, no dash; US ZIP / ZIP+4 as its first 5 digits. */
-function zip(value: string): string | undefined {
-	const us = usZip(value);
-	if (us) return us.five;
-	const code = value.toLowerCase().replace(/[\s-]/g, '');
-	// One character is no postcode anywhere (the SDK drops those too).
-	return code.length >= 2 ? code : undefined;
 }

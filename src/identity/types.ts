@@ -1,5 +1,5 @@
-/** Platforms whose hashing rules src/identity implements (more in later issues: snapchat, pinterest, reddit…). */
-export type IdentityPlatform = 'meta' | 'tiktok' | 'google_ads';
+/** Every destination platform: each brings its own rules (src/destinations/<platform>/identity.ts). */
+export type IdentityPlatform = import('../destinations/types').Platform;
 
 export type IdentityField = 'email' | 'phone' | 'first_name' | 'last_name' | 'city' | 'state' | 'zip' | 'country' | 'external_id';
 

@@ -2,11 +2,13 @@
  * Google Ads click conversions (uploadClickConversions): ./build.ts plans the requests, ./response.ts reads
  * the per-row results. The decisions are documented at the top of each file.
  */
-import type { Destination } from '../types';
+import { googleAdsIdentityRules } from './identity';
+import type { Destination, GoogleAdsConfig } from '../types';
 import { GOOGLE_ADS_MAX_CONVERSIONS, type GoogleAdsOptions, planGoogleAdsRequests } from './build';
 import { readGoogleAdsResponse } from './response';
 
-export const googleAds: Destination<'google_ads'> = {
+export const googleAds: Destination<'google_ads', GoogleAdsConfig> = {
+	identity: googleAdsIdentityRules,
 	platform: 'google_ads',
 	maxBatch: GOOGLE_ADS_MAX_CONVERSIONS,
 	planRequests: (events, config, now) => planGoogleAdsRequests(events, config as GoogleAdsOptions, now),

@@ -2,6 +2,7 @@
  * Meta Conversions API destination: POST {baseUrl}/{apiVersion}/{pixelId}/events?access_token=… with
  * `{ data: [≤ 1000 server events], test_event_code? }`. Pure: the sender (../send.ts) does the I/O.
  */
+import { metaIdentityRules } from './identity';
 import type { Destination, ForwardableEvent, MetaConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 import { META_ACTION_SOURCES, META_DEFAULT_API_VERSION, META_DEFAULT_BASE_URL, META_MAX_BATCH, type MetaActionSource } from './constants';
 import { type MetaDestinationConfig, type MetaServerEvent, buildMetaEvent } from './event';
@@ -75,7 +76,8 @@ function planMetaRequests(events: ForwardableEvent[], config: MetaConfig, now: D
 	return { requests, skipped };
 }
 
-export const meta: Destination<'meta'> = {
+export const meta: Destination<'meta', MetaConfig> = {
+	identity: metaIdentityRules,
 	platform: 'meta',
 	maxBatch: META_MAX_BATCH,
 	planRequests: planMetaRequests,

@@ -2,11 +2,13 @@
  * TikTok Events API 2.0 destination: Conversion Funnel items and Click Tracker clicks as TikTok web (or
  * app/offline/CRM) events, hashed by TikTok's rules, deduplicated by event + event_id.
  */
-import type { Destination } from '../types';
+import { tiktokIdentityRules } from './identity';
+import type { Destination, TikTokConfig } from '../types';
 import { TIKTOK_MAX_BATCH, type TikTokOptions, planTikTokRequests } from './build';
 import { readTikTokResponse } from './response';
 
-export const tiktok: Destination<'tiktok'> = {
+export const tiktok: Destination<'tiktok', TikTokConfig> = {
+	identity: tiktokIdentityRules,
 	platform: 'tiktok',
 	maxBatch: TIKTOK_MAX_BATCH,
 	planRequests: (events, config, now) => planTikTokRequests(events, config as TikTokOptions, now),

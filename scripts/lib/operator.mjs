@@ -1,0 +1,196 @@
+// What `npm start` and `npm run demo` share: the templates, which of them can run without credentials,
+// the URLs an operator needs (editor, postback URL per network, click URL, conversion log) and the
+// progress lines printed while n8n installs and starts.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { repoRoot } from './n8n.mjs';
+
+const PACKAGE = 'n8n-nodes-postback';
+
+/** Every templates/*.json, sorted by file name: [{ file, workflow }]. A file that is not valid JSON is skipped with a warning. */
+export function loadTemplates(dir = join(repoRoot, 'templates')) {
+	const templates = [];
+	for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+		try {
+			const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+			if (!Array.isArray(workflow.nodes)) throw new Error('no "nodes" array');
+			templates.push({ file, workflow });
+		} catch (error) {
+			process.stderr.write(`[start] skipping templates/${file}: ${error.message}\n`);
+		}
+	}
+	return templates;
+}
+
+let descriptions;
+/** The package's node descriptions from dist/ (type name → description), loaded once. */
+function nodeDescriptions() {
+	if (descriptions) return descriptions;
+	descriptions = new Map();
+	const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+	const require = createRequire(join(repoRoot, 'package.json'));
+	for (const file of pkg.n8n?.nodes ?? []) {
+		try {
+			const loaded = require(join(repoRoot, file));
+			for (const NodeClass of Object.values(loaded)) {
+				if (typeof NodeClass !== 'function') continue;
+				const description = new NodeClass().description;
+				if (description?.name) descriptions.set(`${PACKAGE}.${description.name}`, description);
+			}
+		} catch {
+			// A node that does not load is reported by n8n itself.
+		}
+	}
+	return descriptions;
+}
+
+/** The value a node parameter has: the workflow's, else the description's default. */
+function parameterValue(node, description, name) {
+	if (node.parameters && name in node.parameters) return node.parameters[name];
+	return description.properties?.find((property) => property.name === name)?.default;
+}
+
+/** Whether a credential (or property) with these displayOptions applies to this node's parameters. */
+function shown(node, description, displayOptions) {
+	for (const [name, values] of Object.entries(displayOptions?.show ?? {})) {
+		if (!values.includes(parameterValue(node, description, name))) return false;
+	}
+	for (const [name, values] of Object.entries(displayOptions?.hide ?? {})) {
+		if (values.includes(parameterValue(node, description, name))) return false;
+	}
+	return true;
+}
+
+/**
+ * The credentials a workflow needs before it can run: [{ node, credential }]. A node of this package needs the
+ * required credentials its description shows for its parameters; any other node needs the ones it names.
+ */
+export function credentialsNeeded(workflow) {
+	const needed = [];
+	for (const node of workflow.nodes ?? []) {
+		if (node.disabled) continue;
+		const description = nodeDescriptions().get(node.type);
+		if (description) {
+			for (const credential of description.credentials ?? []) {
+				if (credential.required && shown(node, description, credential.displayOptions)) needed.push({ node: node.name, credential: credential.name });
+			}
+		} else {
+			for (const credential of Object.keys(node.credentials ?? {})) needed.push({ node: node.name, credential });
+		}
+	}
+	return needed;
+}
+
+/** The production URL of a webhook-style node (nodes with a path and a webhookId), or undefined. */
+function webhookUrl(baseUrl, node) {
+	const description = nodeDescriptions().get(node.type);
+	const path = node.parameters?.path ?? (description ? parameterValue(node, description, 'path') : undefined);
+	if (typeof path !== 'string' || path === '' || !node.webhookId) return undefined;
+	return `${baseUrl}/webhook/${path.replace(/^\//, '')}`;
+}
+
+/**
+ * What an operator needs from one workflow: its postback URLs (per network, in the network's macro syntax),
+ * click-tracking URLs and other webhooks. `networks` is listNetworks() from dist/src/index.js.
+ */
+export function endpointsOf(workflow, { baseUrl, networks, customPostbackUrl }) {
+	const postbacks = [];
+	const clicks = [];
+	const others = [];
+	for (const node of workflow.nodes ?? []) {
+		if (node.disabled) continue;
+		const url = webhookUrl(baseUrl, node);
+		if (!url) continue;
+		if (node.type === `${PACKAGE}.postbackTrigger`) {
+			const id = node.parameters?.network ?? 'shareasale';
+			const network = networks.find((candidate) => candidate.id === id);
+			const placeholders = node.parameters?.customPlaceholders;
+			const template =
+				id === 'custom' && customPostbackUrl && placeholders && Object.keys(placeholders).length > 0
+					? customPostbackUrl(url, placeholders)
+					: network
+						? network.postbackUrlTemplate(url)
+						: url;
+			const secured = (node.parameters?.authentication ?? 'none') !== 'none';
+			postbacks.push({ node: node.name, network: id, networkName: network?.name ?? id, url, postbackUrl: template, secured });
+		} else if (node.type === `${PACKAGE}.clickTracker`) {
+			const offers = node.parameters?.offers?.offer ?? [];
+			clicks.push({ node: node.name, url, offers: offers.map((offer) => offer.name).filter(Boolean), exampleUrl: offers[0]?.name ? `${url}?offer=${encodeURIComponent(offers[0].name)}` : url, autotagUrl: `${url}/autotag.js` });
+		} else {
+			const method = node.parameters?.httpMethod ?? 'GET';
+			others.push({ node: node.name, url, method });
+		}
+	}
+	return { postbacks, clicks, others };
+}
+
+/** A workflow that shows the conversion log: its file or name says so. */
+export function isConversionLog(file, workflow) {
+	return /conversion[-_ ]?log/i.test(file ?? '') || /conversion log/i.test(workflow.name ?? '');
+}
+
+/**
+ * A progress printer for startN8n's onProgress: one line per step start and end, and a line on every tick
+ * (every 5 s) so a first install that takes minutes shows it is alive.
+ */
+export function progressPrinter({ quiet = false, started = Date.now(), write = (line) => process.stderr.write(`${line}\n`) } = {}) {
+	return (event) => {
+		if (quiet) return;
+		const clock = `[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s]`;
+		if (event.phase === 'start') write(`${clock} ${event.message}…`);
+		else if (event.phase === 'done') write(`${clock} ${event.step}: done in ${event.stepSeconds} s`);
+		else {
+			const packages =
+				event.expectedPackages === undefined
+					? ''
+					: event.packages === 0
+						? ', resolving and downloading'
+						: `, ${event.packages.toLocaleString('en-US')} of ~${event.expectedPackages.toLocaleString('en-US')} packages unpacked`;
+			const line = event.line ? ` — ${event.line}` : '';
+			write(`${clock}   ${event.step}: ${event.stepSeconds} s${packages}${line}`);
+		}
+	};
+}
+
+/** The lines listing every workflow's endpoints, with the templates that stay inactive and why. */
+export function describeWorkflows(entries, context) {
+	const lines = [];
+	const logUrls = [];
+	const clickLines = [];
+	for (const entry of entries) {
+		const { postbacks, clicks, others } = endpointsOf(entry.workflow, context);
+		const state = entry.active ? 'active' : entry.reason ? `inactive: ${entry.reason}` : 'inactive';
+		lines.push(`  • ${entry.workflow.name}${entry.file ? `  (templates/${entry.file})` : ''} — ${state}`);
+		if (!entry.active) continue;
+		for (const postback of postbacks) {
+			lines.push(`      ${postback.networkName} postback URL${postback.secured ? ' (add the secret from its credential)' : ''}:`);
+			lines.push(`        ${postback.postbackUrl}`);
+		}
+		for (const click of clicks) {
+			clickLines.push(`  ${click.exampleUrl}${click.offers.length > 1 ? `   (offers: ${click.offers.join(', ')})` : ''}`);
+			lines.push(`      Click URL: ${click.exampleUrl}&fbclid=…&gclid=…&ttclid=…`);
+		}
+		for (const other of others) {
+			if (isConversionLog(entry.file, entry.workflow)) {
+				logUrls.push(other.url);
+				lines.push(`      Conversion log: ${other.url}  (open to anyone who reaches n8n: set Authentication on its webhook before exposing it)`);
+			} else lines.push(`      Webhook (${other.node}, ${other.method}): ${other.url}`);
+		}
+	}
+	return { lines, logUrls, clickLines };
+}
+
+/** `npm run build` (dist/), with a progress line; throws when it fails. */
+export function buildPackage({ quiet = false } = {}) {
+	const started = Date.now();
+	if (!quiet) process.stderr.write('[   0 s] building the package (npm run build)…\n');
+	// The build's own output (a spinner) is kept and shown only when it fails.
+	const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+	if (result.status !== 0) {
+		process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+		throw new Error(`npm run build failed (exit code ${result.status})`);
+	}
+	if (!quiet) process.stderr.write(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s] build: done\n`);
+}
