@@ -97,6 +97,25 @@ export class PostbackAuthApi implements ICredentialType {
 			displayOptions: { show: { method: ['hmac'] } },
 		},
 		{
+			displayName: 'Signature Timestamp Header',
+			name: 'hmacTimestampHeader',
+			type: 'string',
+			default: '',
+			placeholder: 'X-Postback-Timestamp',
+			description:
+				'Optional replay protection: the header carrying the unix time (seconds) the sender signed. When set, the signature covers "[timestamp].[raw body]", old requests are refused and each signature is accepted once.',
+			displayOptions: { show: { method: ['hmac'] } },
+		},
+		{
+			displayName: 'Max Age (Seconds)',
+			name: 'hmacMaxAgeSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description: 'How old a timestamped request may be (and how far its clock may run ahead) before it is refused',
+			displayOptions: { show: { method: ['hmac'] } },
+		},
+		{
 			displayName: 'IP Allowlist',
 			name: 'ipAllowlist',
 			type: 'string',

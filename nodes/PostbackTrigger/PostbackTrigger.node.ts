@@ -12,8 +12,9 @@ import {
 } from 'n8n-workflow';
 import type { InboundAuthConfig } from '../../src/auth';
 import { parseAllowlist } from '../../src/auth';
-import { receivePostback } from '../../src/intake';
+import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays } from '../../src/intake';
 import type { CustomParam, ParseOptions } from '../../src/networks';
+import { defaultSqlitePath, sharedStore } from '../../src/store';
 import { postbackTriggerProperties } from './description';
 
 interface TriggerOptions {
@@ -39,6 +40,8 @@ function credentialToAuth(credential: IDataObject): InboundAuthConfig {
 		hmacSecret: text('hmacSecret'),
 		hmacHeader: text('hmacHeader'),
 		hmacEncoding: text('hmacEncoding') === 'base64' ? 'base64' : 'hex',
+		hmacTimestampHeader: text('hmacTimestampHeader')?.trim() || undefined,
+		hmacMaxAgeSeconds: typeof credential.hmacMaxAgeSeconds === 'number' ? credential.hmacMaxAgeSeconds : undefined,
 		ipAllowlist: text('ipAllowlist'),
 	};
 }
@@ -134,25 +137,30 @@ export class PostbackTrigger implements INodeType {
 		}
 
 		const originalUrl = request.originalUrl ?? request.url ?? '';
-		const outcome = receivePostback(
-			{
-				method: request.method,
-				query: (request.query ?? {}) as Record<string, unknown>,
-				body: request.body as unknown,
-				rawBody: (request as unknown as { rawBody?: Buffer }).rawBody,
-				headers: request.headers,
-				ip: request.ip,
-				rawQueryString: originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '',
-				pathToken: (request.params as Record<string, string> | undefined)?.secret,
-			},
-			{
-				network,
-				auth,
-				parseOptions,
-				rejectStatus: options.rejectStatus,
-				emitUnauthenticated: options.emitUnauthenticated,
-			},
-		);
+		const incoming: IntakeRequest = {
+			method: request.method,
+			query: (request.query ?? {}) as Record<string, unknown>,
+			body: request.body as unknown,
+			rawBody: (request as unknown as { rawBody?: Buffer }).rawBody,
+			headers: request.headers,
+			ip: request.ip,
+			rawQueryString: originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '',
+			pathToken: (request.params as Record<string, string> | undefined)?.secret,
+		};
+		const intakeConfig: IntakeConfig = {
+			network,
+			auth,
+			parseOptions,
+			rejectStatus: options.rejectStatus,
+			emitUnauthenticated: options.emitUnauthenticated,
+		};
+		// A timestamped HMAC signature is good once: the default tracking store (the SQLite file in the n8n user
+		// folder, shared by every n8n process on the host) remembers it with an insert-if-absent, so a replay is
+		// refused by whichever process receives it.
+		const outcome = await rejectReplays(incoming, intakeConfig, receivePostback(incoming, intakeConfig), async (signature) => {
+			const store = await sharedStore({ kind: 'sqlite', path: defaultSqlitePath() });
+			return (await store.claimConversion({ network: 'auth-replay', transactionId: signature, eventName: 'hmac' })) === 'first';
+		});
 
 		for (const [name, value] of Object.entries(outcome.response.headers ?? {})) response.setHeader(name, value);
 		response.status(outcome.response.status).json(outcome.response.body);

@@ -17,6 +17,15 @@ export interface InboundAuthConfig {
 	hmacSecret?: string;
 	hmacHeader?: string;
 	hmacEncoding?: 'hex' | 'base64';
+	/**
+	 * Replay protection for HMAC: the header carrying the sender's unix time (seconds). When set, the signed
+	 * payload is `${timestamp}.${body}`, requests older (or further in the future) than `hmacMaxAgeSeconds`
+	 * are refused, and an accepted request reports its signature as `replayKey` so the caller can refuse a
+	 * second use of it (see isReplay in ../intake.ts).
+	 */
+	hmacTimestampHeader?: string;
+	/** How old a timestamped signature may be, in seconds (default 300). */
+	hmacMaxAgeSeconds?: number;
 	/** Addresses or CIDR ranges allowed to call, in addition to the method above; empty allows any. */
 	ipAllowlist?: string;
 }
@@ -32,7 +41,7 @@ export interface InboundRequest {
 }
 
 export type InboundAuthResult =
-	| { ok: true }
+	| { ok: true; replayKey?: string; replayWindowSeconds?: number }
 	| { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden' | 'misconfigured'; message: string; challenge?: string };
 
 /** Equal-length digests compared in constant time, so response timing reveals nothing about the secret. */
@@ -58,8 +67,21 @@ function firstText(value: unknown): string | undefined {
 	return typeof value === 'string' ? value : undefined;
 }
 
-/** Checks a request against the configured method and allowlist. Messages never contain the secrets. */
-export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequest): InboundAuthResult {
+export const DEFAULT_HMAC_MAX_AGE_SECONDS = 300;
+
+/** The sender's unix time in seconds from the timestamp header (10-digit seconds, or 13-digit milliseconds). */
+function readTimestamp(text: string): number | undefined {
+	const trimmed = text.trim();
+	if (!/^\d{1,13}$/.test(trimmed)) return undefined;
+	const value = Number(trimmed);
+	return trimmed.length >= 12 ? Math.floor(value / 1000) : value;
+}
+
+/**
+ * Checks a request against the configured method and allowlist. Messages never contain the secrets.
+ * `now` is the clock for timestamped HMAC signatures.
+ */
+export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequest, now: () => Date = () => new Date()): InboundAuthResult {
 	if (config.ipAllowlist && config.ipAllowlist.trim()) {
 		const { ranges, invalid } = parseAllowlist(config.ipAllowlist);
 		if (invalid.length > 0) {
@@ -117,13 +139,36 @@ export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequ
 			const presented = header(request.headers, headerName);
 			if (!presented) return { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature header is missing.` };
 			const encoding = config.hmacEncoding ?? 'hex';
-			const expected = createHmac('sha256', config.hmacSecret).update(request.signedPayload).digest(encoding);
+			const mac = createHmac('sha256', config.hmacSecret);
+			const timestampHeader = config.hmacTimestampHeader?.trim();
+			const maxAge = config.hmacMaxAgeSeconds && config.hmacMaxAgeSeconds > 0 ? config.hmacMaxAgeSeconds : DEFAULT_HMAC_MAX_AGE_SECONDS;
+			if (timestampHeader) {
+				const stamp = header(request.headers, timestampHeader);
+				if (!stamp) return { ok: false, status: 401, code: 'unauthorized', message: `The "${timestampHeader}" timestamp header is missing.` };
+				const seconds = readTimestamp(stamp);
+				if (seconds === undefined) {
+					return { ok: false, status: 401, code: 'unauthorized', message: `The "${timestampHeader}" header is not a unix timestamp in seconds.` };
+				}
+				const age = Math.floor(now().getTime() / 1000) - seconds;
+				if (age > maxAge || age < -maxAge) {
+					return {
+						ok: false,
+						status: 401,
+						code: 'unauthorized',
+						message: `The "${timestampHeader}" timestamp is ${Math.abs(age)} s ${age > 0 ? 'old' : 'in the future'}; signatures are accepted for ${maxAge} s.`,
+					};
+				}
+				// The timestamp is signed with the body, so it cannot be changed to make an old request look new.
+				mac.update(`${stamp.trim()}.`);
+			}
+			const expected = mac.update(request.signedPayload).digest(encoding);
 			// Accept the common "sha256=<digest>" form as well as the bare digest.
 			let signature = presented.trim().replace(/^sha256=/i, '');
 			if (encoding === 'hex') signature = signature.toLowerCase();
-			return safeEqual(signature, expected)
-				? { ok: true }
-				: { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature does not match the request body.` };
+			if (!safeEqual(signature, expected)) {
+				return { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature does not match the request body.` };
+			}
+			return timestampHeader ? { ok: true, replayKey: expected, replayWindowSeconds: maxAge } : { ok: true };
 		}
 		default:
 			return { ok: false, status: 401, code: 'misconfigured', message: 'Unknown authentication method in the postback credential.' };

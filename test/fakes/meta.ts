@@ -39,6 +39,24 @@ export interface MetaFault {
 	code?: number;
 	subcode?: number;
 	retryAfterSeconds?: number;
+	/**
+	 * A timeout instead of an error answer: the fake holds the request this many milliseconds before
+	 * answering (longer than the caller's HTTP timeout, the caller gives up first). See `processFirst`.
+	 */
+	hangMs?: number;
+	/**
+	 * With `hangMs`: whether Meta did the work before the answer went missing (default true) — the events are
+	 * validated and recorded, so the caller's retry after its timeout is a duplicate Meta drops by event_id.
+	 * False: the request is lost before Meta reads it, and only the retry can deliver the events.
+	 */
+	processFirst?: boolean;
+}
+
+/** A fault the fake injected, for the test's own counts. */
+export interface InjectedMetaFault {
+	/** 0-based position of the request among the events-endpoint requests. */
+	request: number;
+	fault: MetaFault;
 }
 
 export interface AcceptedMetaEvent {
@@ -57,6 +75,13 @@ export interface MetaFake extends JsonFake {
 	answers: FakeResponse[];
 	/** The next `count` requests to the events endpoint fail as described, before any validation. */
 	failNext(count: number, fault?: MetaFault): void;
+	/**
+	 * Decides a fault for each events-endpoint request that failNext has none queued for (undefined: none), e.g.
+	 * a seeded random pattern; `undefined` removes the rule.
+	 */
+	injectFaults(decide?: (request: RecordedRequest, index: number) => MetaFault | undefined): void;
+	/** Every fault injected so far (failNext's and injectFaults'), in arrival order of the requests. */
+	injected: InjectedMetaFault[];
 	accessToken: string;
 	pixelId: string;
 }
@@ -261,6 +286,9 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 	const duplicates: AcceptedMetaEvent[] = [];
 	const answers: FakeResponse[] = [];
 	const faults: MetaFault[] = [];
+	const injected: InjectedMetaFault[] = [];
+	let decideFault: ((request: RecordedRequest, index: number) => MetaFault | undefined) | undefined;
+	let eventRequests = 0;
 	/** event_name + event_id → when first received (seconds). */
 	const seen = new Map<string, number>();
 
@@ -276,7 +304,7 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 		return undefined;
 	};
 
-	const handle = (request: RecordedRequest): FakeResponse => {
+	const handle = (request: RecordedRequest): FakeResponse | Promise<FakeResponse> => {
 		const match = /^\/(v\d+\.\d+)\/([^/]+)(?:\/(events))?\/?$/.exec(request.path);
 		if (!match) return metaError(400, 2500, 'Unknown path components', { type: 'OAuthException' });
 		const [, , node, edge] = match;
@@ -290,9 +318,19 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 		}
 		if (request.method !== 'POST') return metaError(400, 100, 'Unsupported request method for the events edge', { type: 'GraphMethodException' });
 
-		const fault = faults.shift();
-		if (fault) return faultResponse(fault);
+		const index = eventRequests++;
+		const fault = faults.shift() ?? decideFault?.(request, index);
+		if (fault) {
+			injected.push({ request: index, fault });
+			if (fault.hangMs === undefined) return faultResponse(fault);
+			// What Meta would have answered, had the answer not gone missing (the caller is gone by then).
+			const late = fault.processFirst === false ? faultResponse({ status: 500 }) : accept(request, node);
+			return new Promise<FakeResponse>((resolve) => setTimeout(() => resolve(late), fault.hangMs).unref());
+		}
+		return accept(request, node);
+	};
 
+	const accept = (request: RecordedRequest, node: string): FakeResponse => {
 		const authProblem = authenticate(request);
 		if (authProblem) return authProblem;
 		if (node !== pixelId) {
@@ -325,8 +363,8 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 		return { status: 200, body: { events_received: data.length, messages: [], fbtrace_id: traceId() } };
 	};
 
-	const fake = await startJsonFake((request) => {
-		const answer = handle(request);
+	const fake = await startJsonFake(async (request) => {
+		const answer = await handle(request);
 		if (/\/events\/?$/.test(request.path)) answers.push(answer);
 		return answer;
 	});
@@ -340,5 +378,9 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 		failNext(count: number, fault: MetaFault = {}) {
 			for (let i = 0; i < count; i++) faults.push(fault);
 		},
+		injectFaults(decide) {
+			decideFault = decide;
+		},
+		injected,
 	};
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { checkInboundAuth, ipInRange, parseAllowlist, parseIpRange } from '../../src/auth';
+import { checkInboundAuth, DEFAULT_HMAC_MAX_AGE_SECONDS, ipInRange, parseAllowlist, parseIpRange } from '../../src/auth';
+import { type IntakeConfig, type IntakeRequest, MAX_BODY_DEPTH, nestedDeeperThan, receivePostback, rejectReplays } from '../../src/intake';
 import type { InboundAuthConfig, InboundAuthResult, InboundRequest } from '../../src/auth';
 
 const TOKEN = 'tok_9f8e7d6c5b4a';
@@ -10,8 +11,8 @@ const SECRETS = [TOKEN, PASSWORD, HMAC_SECRET];
 
 /** Every result the suite produces, so one test can check that no message ever carries a secret. */
 const seen: InboundAuthResult[] = [];
-function check(config: InboundAuthConfig, request: Partial<InboundRequest>): InboundAuthResult {
-	const result = checkInboundAuth(config, { headers: {}, query: {}, signedPayload: '', ...request });
+function check(config: InboundAuthConfig, request: Partial<InboundRequest>, now?: () => Date): InboundAuthResult {
+	const result = checkInboundAuth(config, { headers: {}, query: {}, signedPayload: '', ...request }, now);
 	seen.push(result);
 	return result;
 }
@@ -293,6 +294,166 @@ describe('checkInboundAuth: IP allowlist', () => {
 describe('checkInboundAuth: unknown method', () => {
 	it('is misconfigured, not open', () => {
 		expect(check({ method: 'magic' as never }, {})).toMatchObject({ ok: false, code: 'misconfigured' });
+	});
+});
+
+describe('checkInboundAuth: HMAC with a signed timestamp (replay protection)', () => {
+	const body = Buffer.from('{"click_id":"abc","commission":"5","transaction_id":"T-1"}', 'utf8');
+	const NOW = new Date('2026-11-21T12:00:00Z');
+	const nowSeconds = Math.floor(NOW.getTime() / 1000);
+	const clock = () => NOW;
+	const config: InboundAuthConfig = { method: 'hmac', hmacSecret: HMAC_SECRET, hmacTimestampHeader: 'X-Postback-Timestamp', hmacMaxAgeSeconds: 300 };
+	const signed = (timestamp: string | number, payload: Buffer | string = body, encoding: 'hex' | 'base64' = 'hex') =>
+		sign(Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.isBuffer(payload) ? payload : Buffer.from(payload)]), HMAC_SECRET, encoding);
+	const headers = (timestamp: string | number, signature: string) => ({ 'x-postback-timestamp': String(timestamp), 'x-postback-signature': signature });
+
+	it('a fresh timestamp signed with the body passes and reports its signature as the replay key', () => {
+		const signature = signed(nowSeconds - 10);
+		expect(check(config, { signedPayload: body, headers: headers(nowSeconds - 10, signature) }, clock)).toEqual({ ok: true, replayKey: signature, replayWindowSeconds: 300 });
+	});
+
+	it('a timestamp in milliseconds is read as well (signed as sent)', () => {
+		const millis = String(NOW.getTime() - 5000);
+		expect(check(config, { signedPayload: body, headers: headers(millis, signed(millis)) }, clock)).toMatchObject({ ok: true });
+	});
+
+	it('the GET query string is signed as "<timestamp>.<query>"', () => {
+		const query = 'click_id=abc&commission=5';
+		expect(check(config, { signedPayload: query, headers: headers(nowSeconds, signed(nowSeconds, query)) }, clock)).toMatchObject({ ok: true });
+	});
+
+	it.each([
+		['older than the max age', nowSeconds - 301, /301 s old/],
+		['further in the future than the max age', nowSeconds + 301, /in the future/],
+	])('a timestamp %s → 401 even with a valid signature', (_label, timestamp, message) => {
+		const result = check(config, { signedPayload: body, headers: headers(timestamp, signed(timestamp)) }, clock);
+		expect(result).toMatchObject({ ok: false, status: 401, code: 'unauthorized' });
+		expect(!result.ok && result.message).toMatch(message);
+	});
+
+	it('the max age defaults to 300 s', () => {
+		const noMax: InboundAuthConfig = { ...config, hmacMaxAgeSeconds: undefined };
+		const old = nowSeconds - DEFAULT_HMAC_MAX_AGE_SECONDS - 1;
+		expect(check(noMax, { signedPayload: body, headers: headers(old, signed(old)) }, clock)).toMatchObject({ ok: false, status: 401 });
+		const fresh = nowSeconds - DEFAULT_HMAC_MAX_AGE_SECONDS + 1;
+		expect(check(noMax, { signedPayload: body, headers: headers(fresh, signed(fresh)) }, clock)).toMatchObject({ ok: true });
+	});
+
+	it('a missing or unreadable timestamp header → 401 naming the header', () => {
+		const missing = check(config, { signedPayload: body, headers: { 'x-postback-signature': signed(nowSeconds) } }, clock);
+		expect(missing).toMatchObject({ ok: false, status: 401 });
+		expect(!missing.ok && missing.message).toContain('X-Postback-Timestamp');
+		expect(check(config, { signedPayload: body, headers: headers('yesterday', signed('yesterday')) }, clock)).toMatchObject({ ok: false, status: 401 });
+	});
+
+	it('a fresh timestamp swapped onto an old signature fails: the timestamp is signed', () => {
+		const oldSignature = signed(nowSeconds - 3600);
+		expect(check(config, { signedPayload: body, headers: headers(nowSeconds, oldSignature) }, clock)).toMatchObject({ ok: false, status: 401, code: 'unauthorized' });
+	});
+
+	it('a signature of the body alone (no timestamp) fails once a timestamp header is configured', () => {
+		expect(check(config, { signedPayload: body, headers: headers(nowSeconds, sign(body, HMAC_SECRET, 'hex')) }, clock)).toMatchObject({ ok: false, status: 401 });
+	});
+
+	it('without a timestamp header configured nothing changes: no replay key', () => {
+		expect(check({ method: 'hmac', hmacSecret: HMAC_SECRET }, { signedPayload: body, headers: { 'x-postback-signature': sign(body, HMAC_SECRET, 'hex') } })).toEqual({ ok: true });
+	});
+});
+
+describe('rejectReplays: a timestamped signature is accepted once', () => {
+	const NOW = new Date('2026-11-21T12:00:00Z');
+	const timestamp = String(Math.floor(NOW.getTime() / 1000));
+	const body = JSON.stringify({ click_id: 'clk-1', commission: '5', transaction_id: 'T-replay' });
+	const signature = sign(`${timestamp}.${body}`, HMAC_SECRET, 'hex');
+	const config: IntakeConfig = {
+		network: 'custom',
+		auth: { method: 'hmac', hmacSecret: HMAC_SECRET, hmacTimestampHeader: 'X-Postback-Timestamp' },
+		parseOptions: { now: () => NOW },
+	};
+	const incoming: IntakeRequest = {
+		method: 'POST',
+		query: {},
+		body: JSON.parse(body),
+		rawBody: Buffer.from(body),
+		headers: { 'content-type': 'application/json', 'x-postback-timestamp': timestamp, 'x-postback-signature': signature },
+	};
+	/** An insert-if-absent memory, like store.claimConversion. */
+	const memory = () => {
+		const seenKeys = new Set<string>();
+		return async (key: string) => (seenKeys.has(key) ? false : (seenKeys.add(key), true));
+	};
+
+	it('the first use is accepted; the same request again is refused 401 and kept on Rejected', async () => {
+		const firstUse = memory();
+		const first = await rejectReplays(incoming, config, receivePostback(incoming, config), firstUse);
+		expect(first.response.status).toBe(200);
+		expect(first.accepted?.transactionId).toBe('T-replay');
+		expect(first.replay).toEqual({ key: signature, windowSeconds: DEFAULT_HMAC_MAX_AGE_SECONDS });
+
+		const again = await rejectReplays(incoming, config, receivePostback(incoming, config), firstUse);
+		expect(again.accepted).toBeUndefined();
+		expect(again.response).toMatchObject({ status: 401, body: { ok: false, error: { code: 'unauthorized', message: expect.stringMatching(/already used/) } } });
+		expect(again.rejected).toMatchObject({ httpStatus: 401, reason: { code: 'unauthorized' } });
+		// The signature header never travels with the kept request.
+		expect(JSON.stringify(again.rejected)).not.toContain(signature);
+	});
+
+	it('a replay is refused without a Rejected item when unauthenticated requests are not passed on', async () => {
+		const firstUse = memory();
+		const quiet = { ...config, emitUnauthenticated: false };
+		await rejectReplays(incoming, quiet, receivePostback(incoming, quiet), firstUse);
+		const again = await rejectReplays(incoming, quiet, receivePostback(incoming, quiet), firstUse);
+		expect(again.response.status).toBe(401);
+		expect(again.rejected).toBeUndefined();
+	});
+
+	it('a memory that cannot be reached refuses the request (503) rather than risk a replay', async () => {
+		const outcome = await rejectReplays(incoming, config, receivePostback(incoming, config), async () => {
+			throw new Error('database is locked');
+		});
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.response.status).toBe(503);
+		expect(outcome.rejected?.reason.code).toBe('misconfigured');
+	});
+
+	it('requests without a timestamped signature never consult the memory', async () => {
+		const plain: IntakeConfig = { network: 'custom', auth: { method: 'token', token: TOKEN } };
+		const tokenRequest: IntakeRequest = { method: 'GET', query: { click_id: 'c', commission: '1', token: TOKEN }, headers: {} };
+		const firstUse = jest.fn(async () => false);
+		const outcome = await rejectReplays(tokenRequest, plain, receivePostback(tokenRequest, plain), firstUse);
+		expect(outcome.response.status).toBe(200);
+		expect(firstUse).not.toHaveBeenCalled();
+	});
+});
+
+describe('intake: bodies nested too deep are refused before any preset reads them', () => {
+	const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+	it('measures parsed and textual nesting without recursion', () => {
+		expect(nestedDeeperThan(JSON.parse(nested(MAX_BODY_DEPTH)), MAX_BODY_DEPTH)).toBe(false);
+		expect(nestedDeeperThan(JSON.parse(nested(MAX_BODY_DEPTH + 1)), MAX_BODY_DEPTH)).toBe(true);
+		expect(nestedDeeperThan(JSON.parse(nested(10_000)), MAX_BODY_DEPTH)).toBe(true);
+		expect(nestedDeeperThan(`${'['.repeat(10_000)}${']'.repeat(10_000)}`, MAX_BODY_DEPTH)).toBe(true);
+		// Brackets inside strings do not count.
+		expect(nestedDeeperThan(JSON.stringify({ a: '{'.repeat(500) }), MAX_BODY_DEPTH)).toBe(false);
+		expect(nestedDeeperThan({ click_id: 'a', commission: 1 }, MAX_BODY_DEPTH)).toBe(false);
+		expect(nestedDeeperThan(undefined, MAX_BODY_DEPTH)).toBe(false);
+	});
+
+	it('a 10,000-level JSON body is answered 400 invalid_body and kept on Rejected as the text received', () => {
+		const text = `{"click_id":"abc","commission":"1","extra":${nested(10_000)}}`;
+		const outcome = receivePostback({ method: 'POST', query: {}, body: JSON.parse(text), rawBody: Buffer.from(text), headers: { 'content-type': 'application/json' } }, { network: 'custom' });
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.response).toMatchObject({ status: 400, body: { ok: false, error: { code: 'invalid_body' } } });
+		expect(outcome.rejected?.request.body).toBe(text);
+		// The record can be serialized (n8n stores and shows it).
+		expect(() => JSON.stringify(outcome.rejected)).not.toThrow();
+	});
+
+	it('the same for a deep body sent as text', () => {
+		const text = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+		const outcome = receivePostback({ method: 'POST', query: {}, body: text, rawBody: Buffer.from(text), headers: { 'content-type': 'text/plain' } }, { network: 'custom', rejectStatus: 422 });
+		expect(outcome.response).toMatchObject({ status: 422, body: { error: { code: 'invalid_body' } } });
 	});
 });
 
