@@ -206,6 +206,7 @@ export class AffiliatePayouts implements INodeType {
 					affiliateIds: listOption(options.affiliateIds),
 					currencies: listOption(options.currencies),
 					resumeAfterMs: Number(options.resumeAfterMinutes ?? 10) * 60_000,
+					runLeaseMs: Math.max(1, Number(options.runLeaseMinutes ?? 15)) * 60_000,
 					dryRun: Boolean(options.dryRun),
 					...(options.note ? { note: String(options.note) } : {}),
 					...(options.emailSubject ? { emailSubject: String(options.emailSubject) } : {}),

@@ -228,6 +228,15 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 				description: 'Payouts an earlier run left unfinished (it crashed, or the provider\'s answer was lost) are looked up at the provider and finished, once they are this old',
 				displayOptions: { show: { '/operation': ['pay'] } },
 			},
+			{
+				displayName: 'Run Lock Expires After (Minutes)',
+				name: 'runLeaseMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 15,
+				description: 'Only one Pay run per provider works at a time (another one at the same moment pays nothing and says so). A run frees the lock when it ends; if it crashed, the lock expires after this long.',
+				displayOptions: { show: { '/operation': ['pay'] } },
+			},
 		],
 	},
 ];

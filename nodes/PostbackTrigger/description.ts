@@ -64,7 +64,7 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description:
-			'Whether the URL ends with the secret token as an extra path segment: the production URL becomes …/webhook/<webhook ID>/<path>/<token> (n8n puts the webhook ID in front of paths with a parameter; copy it from the Production URL above). In the credential, send the secret token in "Last Segment of the Path".',
+			'Whether the URL ends with the secret token as an extra path segment: the production URL becomes …/webhook/&lt;webhook ID&gt;/&lt;path&gt;/&lt;token&gt; (n8n puts the webhook ID in front of paths with a parameter; copy it from the Production URL above). In the credential, send the secret token in "Last Segment of the Path".',
 		displayOptions: { show: { authentication: ['postbackAuthApi'] } },
 	},
 	...templateNotices,

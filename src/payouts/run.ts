@@ -62,6 +62,8 @@ export interface PayOptions {
 	emailMessage?: string;
 	/** Compute and report only: nothing is reserved or sent. */
 	dryRun?: boolean;
+	/** How long this run holds the provider's run lock at most (default 15 minutes; freed as soon as the run ends). */
+	runLeaseMs?: number;
 }
 
 /** What happened to one affiliate's balance in one currency in this run. */
@@ -96,6 +98,8 @@ export interface PayoutRunResult {
 
 const LIVE_STATES: PayoutItemState[] = ['reserved', 'submitted', 'unknown'];
 const DEFAULT_RESUME_AFTER_MS = 10 * 60_000;
+/** How long a payout run holds the provider's run lock unless it finishes first (then it frees it at once). */
+const DEFAULT_RUN_LEASE_MS = 15 * 60_000;
 
 function shortHash(text: string, length: number): string {
 	return createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -334,6 +338,39 @@ async function resumeInFlight<P extends PayoutProviderId>(context: PayoutContext
  * run is paying are reported, not paid.
  */
 export async function payDuePayouts<P extends PayoutProviderId>(context: PayoutContext<P>, options: PayOptions): Promise<PayoutRunResult> {
+	if (options.dryRun) return await payDuePayoutsLocked(context, options);
+	// One run per provider at a time, across every process on the store (queue mode: two workers, a schedule
+	// and a manual run): a run's batch id is derived from the balances it plans, so two runs planning at once
+	// would send different halves under one batch id, and the provider would keep only the first half. The
+	// lock is a leased claim: a run that dies frees it when the lease runs out, and the next run resumes its items.
+	const lockKey = { network: 'payout-run', transactionId: context.provider, eventName: 'pay' };
+	const lock = await context.store.claimConversionDetailed(lockKey, { leaseMs: options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS });
+	if (lock.result !== 'first' || !lock.token) {
+		const plan = await planPayouts(context.store, options.rules, options.asOf, { affiliateIds: options.affiliateIds, currencies: options.currencies });
+		const reason = `Another ${context.provider} payout run is in progress${lock.claimedAt ? ` (since ${lock.claimedAt})` : ''}: this run paid nothing; run it again when that one has finished.`;
+		return {
+			plan,
+			reports: plan.payable.map((due) => ({
+				affiliateId: due.affiliateId,
+				currency: due.currency,
+				amount: due.amount,
+				period: due.period,
+				outcome: 'already_in_flight' as const,
+				code: 'run_in_progress',
+				reason,
+				provider: context.provider,
+				entryIds: due.entries.map((entry) => entry.id),
+			})),
+		};
+	}
+	try {
+		return await payDuePayoutsLocked(context, options);
+	} finally {
+		await context.store.releaseClaim(lockKey, { token: lock.token }).catch(() => false);
+	}
+}
+
+async function payDuePayoutsLocked<P extends PayoutProviderId>(context: PayoutContext<P>, options: PayOptions): Promise<PayoutRunResult> {
 	// Item times are the database's clock, so their age is measured on the host's clock, not on `deps.now`
 	// (which may be a business date being re-run).
 	const reports: PayoutReport[] = options.dryRun ? [] : await resumeInFlight(context, new Date(), options.resumeAfterMs ?? DEFAULT_RESUME_AFTER_MS, options);

@@ -195,6 +195,31 @@ describe('Affiliate payouts through PayPal (strict fake), SQLite store', () => {
 		expect(new Set(items.map((item) => item.id)).size).toBe(2);
 	});
 
+	it('two runs at once: one pays every due balance in one batch, the other pays nothing and says why', async () => {
+		await credit(store, 'aff-A', '60', '2026-10-03T10:00:00Z');
+		await credit(store, 'aff-B', '75', '2026-10-04T10:00:00Z');
+		await credit(store, 'aff-C', '90', '2026-10-05T10:00:00Z');
+		// PayPal answers slowly, so the second run starts while the first is still paying.
+		paypal.hangNext(1, { answerAfterMs: 300 });
+		const [first, second] = await Promise.all([
+			payDuePayouts(context, { rules: RULES, asOf: clock, receivers }),
+			payDuePayouts(context, { rules: RULES, asOf: clock, receivers }),
+		]);
+		const outcomes = [first, second].map((run) => run.reports.map((report) => report.outcome).sort());
+		expect(outcomes).toEqual(expect.arrayContaining([['submitted', 'submitted', 'submitted']]));
+		const blocked = [first, second].find((run) => run.reports.some((report) => report.code === 'run_in_progress'));
+		expect(blocked?.reports.map((report) => [report.affiliateId, report.outcome])).toEqual([
+			['aff-A', 'already_in_flight'],
+			['aff-B', 'already_in_flight'],
+			['aff-C', 'already_in_flight'],
+		]);
+		expect(paypal.batches()).toHaveLength(1);
+		expect(paypal.paidItems()).toHaveLength(3);
+		// The lock is freed when a run ends: the next run finds nothing left to pay, and no lock in its way.
+		const next = await payDuePayouts(context, { rules: RULES, asOf: clock, receivers });
+		expect(next.reports).toEqual([]);
+	});
+
 	it('Calculate Due (the plan) reserves nothing and sends nothing', async () => {
 		await credit(store, 'aff-A', '60', '2026-10-03T10:00:00Z');
 		const plan = await planPayouts(store, RULES, clock);
@@ -283,7 +308,7 @@ const { payDuePayouts } = require(join(${JSON.stringify(buildDir)}, 'src/payouts
 	const receivers = new Map([['aff-A', { receiver: 'a@example.com' }], ['aff-B', { receiver: 'b@example.com' }], ['aff-C', { receiver: 'c@example.com' }]]);
 	await payDuePayouts(
 		{ store, provider: 'paypal', config: { clientId: ${JSON.stringify(PAYPAL_FAKE_CLIENT_ID)}, clientSecret: ${JSON.stringify(PAYPAL_FAKE_CLIENT_SECRET)}, environment: 'sandbox', baseUrl: ${JSON.stringify(paypal.url)} }, deps: { send, sleep: async () => {}, now: () => new Date(${JSON.stringify(clock.toISOString())}) } },
-		{ rules: { payDay: 20, holdingDays: 0, minimum: { USD: '50.00' } }, asOf: new Date(${JSON.stringify(clock.toISOString())}), receivers },
+		{ rules: { payDay: 20, holdingDays: 0, minimum: { USD: '50.00' } }, asOf: new Date(${JSON.stringify(clock.toISOString())}), receivers, runLeaseMs: 1500 },
 	);
 	console.log('NOT KILLED');
 })();
@@ -303,6 +328,16 @@ const { payDuePayouts } = require(join(${JSON.stringify(buildDir)}, 'src/payouts
 				expect((await reopened.listPayoutItems()).map((item) => item.state)).toEqual(['submitted', 'submitted', 'submitted']);
 				expect(new Set((await reopened.listLedger()).map((line) => line.settlement))).toEqual(new Set(['locked']));
 
+				// The dead run's lock frees itself when its lease runs out (1.5 s here, 15 minutes by default; every run
+				// judges a held lock by its own lease, so the runs here use the dead one's).
+				const blocked = await payDuePayouts(
+					{ store: reopened, provider: 'paypal', config: { clientId: PAYPAL_FAKE_CLIENT_ID, clientSecret: PAYPAL_FAKE_CLIENT_SECRET, environment: 'sandbox', baseUrl: paypal.url }, deps: fetchDeps(() => clock) },
+					{ rules: RULES, asOf: clock, resumeAfterMs: 0, receivers: new Map(), runLeaseMs: 1500 },
+				);
+				expect(blocked.reports).toEqual([]);
+				expect(paypal.paidItems()).toHaveLength(3);
+				await new Promise((resolve) => setTimeout(resolve, 3000));
+
 				// The rerun (the next schedule, or the operator): it resolves the batch by looking it up.
 				paypal.settle('all');
 				const context: PayoutContext<'paypal'> = {
@@ -315,6 +350,7 @@ const { payDuePayouts } = require(join(${JSON.stringify(buildDir)}, 'src/payouts
 					rules: RULES,
 					asOf: clock,
 					resumeAfterMs: 0,
+					runLeaseMs: 1500,
 					receivers: new Map([
 						['aff-A', { receiver: 'a@example.com' }],
 						['aff-B', { receiver: 'b@example.com' }],
