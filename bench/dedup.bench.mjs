@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { emit, round } from './lib/emit.mjs';
 
 const require = createRequire(import.meta.url);
 const { compileSources } = require('../test/store/compile-src.cjs');
@@ -79,6 +80,22 @@ async function conversionWriteSet(store, index, prefix) {
 	});
 }
 
+/** A click as the Click Tracker records it (ad click ids, IP, user agent, landing page). */
+function benchClick(index) {
+	return {
+		clickId: `lk_${index}`,
+		clickedAt: '2024-05-01T11:00:00.000Z',
+		network: 'shareasale',
+		offerId: 'offer_1',
+		affiliateId: 'aff_1',
+		gclid: `Cj0KCQjw${index}`,
+		fbclid: `IwAR${index}`,
+		ip: `203.0.113.${index % 250}`,
+		userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+		landingUrl: `https://shop.example.com/landing?cid=${index}`,
+	};
+}
+
 async function benchBackend(label, config) {
 	const rows = {};
 	const store = await openStore(config);
@@ -91,6 +108,13 @@ async function benchBackend(label, config) {
 		rows.dupSeq = await measure(CLAIMS, (index) => store.claimConversion(key('first', index)));
 		rows.firstInFlight = await measure(CLAIMS, (index) => store.claimConversion(key('flight', index)), IN_FLIGHT);
 		rows.writeSet = await measure(Math.min(CLAIMS, 2000), (index) => conversionWriteSet(store, index, 'ws'));
+		// Click lookups: the funnel's attribution read (findClick by click id), on clicks recorded just before.
+		rows.clickRecord = await measure(CLAIMS, (index) => store.recordClick(benchClick(index)));
+		rows.clickLookup = await measure(CLAIMS, async (index) => {
+			if (!(await store.findClick(`lk_${(index * 7919) % CLAIMS}`))) throw new Error('click not found');
+		});
+		rows.clickLookupInFlight = await measure(CLAIMS, (index) => store.findClick(`lk_${(index * 104729) % CLAIMS}`), IN_FLIGHT);
+		rows.clickLookupMiss = await measure(CLAIMS, (index) => store.findClick(`missing_${index}`));
 	} finally {
 		await store.close();
 	}
@@ -173,6 +197,10 @@ async function main() {
 		[`claim, new key — 1 process, ${IN_FLIGHT} in flight`, 'firstInFlight'],
 		[`claim, same keys — ${PROCESSES} processes at once (total)`, 'procs'],
 		['conversion write set (claim+click+save+ledger)', 'writeSet'],
+		['click record (recordClick)', 'clickRecord'],
+		['click lookup, hit — 1 process, sequential', 'clickLookup'],
+		[`click lookup, hit — 1 process, ${IN_FLIGHT} in flight`, 'clickLookupInFlight'],
+		['click lookup, miss — 1 process, sequential', 'clickLookupMiss'],
 		['sharedStore() + claim, reused', 'shared'],
 		['openStore() + claim + close, per call', 'openEach'],
 	].map(([label, field]) => {
@@ -183,6 +211,25 @@ async function main() {
 
 	const reuse = (rows) => (rows ? `${(rows.openEach.perCallUs / rows.shared.perCallUs).toFixed(0)}×` : 'n/a');
 	console.log(`\nsharedStore reuse vs open-per-call: SQLite ${reuse(sqlite)} cheaper, PostgreSQL ${reuse(postgres)} cheaper.`);
+	const figures = (rows) =>
+		rows ? Object.fromEntries(Object.entries(rows).map(([field, row]) => [field, { perSecond: round(row.perSecond, 1), perCallUs: round(row.perCallUs, 2), count: row.count }])) : null;
+	emit('dedup', {
+		claimsPerMeasurement: CLAIMS,
+		processes: PROCESSES,
+		inFlight: IN_FLIGHT,
+		sqliteVersion,
+		postgres: postgres ? pgNote : `not measured: ${pgNote || 'no server reachable or startable'}`,
+		sqlite: figures(sqlite),
+		postgresFigures: figures(postgres),
+		headline: {
+			sqliteDedupClaimsPerSecond: round(sqlite?.firstSeq.perSecond, 1),
+			sqliteClickLookupsPerSecond: round(sqlite?.clickLookup.perSecond, 1),
+			postgresDedupClaimsPerSecond: round(postgres?.firstSeq.perSecond, 1),
+			postgresDedupClaimsPerSecondInFlight: round(postgres?.firstInFlight.perSecond, 1),
+			postgresClickLookupsPerSecond: round(postgres?.clickLookup.perSecond, 1),
+			postgresClickLookupsPerSecondInFlight: round(postgres?.clickLookupInFlight.perSecond, 1),
+		},
+	});
 	console.log(`"of ${N8N_EXECUTION_MS} ms": the store's time per operation as a share of n8n's own cost per execution (issue 3's figure; set N8N_EXECUTION_MS to change it).`);
 }
 

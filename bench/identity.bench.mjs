@@ -9,6 +9,7 @@
 // best round counts), BENCH_SEED (corpus seed).
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { emit } from './lib/emit.mjs';
 
 const require = createRequire(import.meta.url);
 const { compileSources } = require('../test/store/compile-src.cjs');
@@ -69,11 +70,13 @@ function race(records, contenders) {
 
 const fmt = (perSecond) => `${Math.round(perSecond).toLocaleString('en-US')}/s`;
 const rows = [];
+const figures = {};
 const groups = [...new Set(Object.values(GROUPS))];
 for (const group of [...groups, 'all']) {
 	const records = group === 'all' ? accepted : accepted.filter((record) => GROUPS[record.field] === group);
 	const [oursRate, sdkRate, userDataRate] = race(records, [ours, sdk, sdkUserData]);
 	rows.push([group, String(records.length), fmt(oursRate), fmt(sdkRate), fmt(userDataRate), `${(oursRate / sdkRate).toFixed(2)}×`, `${(oursRate / userDataRate).toFixed(2)}×`]);
+	figures[group] = { values: records.length, oursPerSecond: Math.round(oursRate), sdkPerSecond: Math.round(sdkRate), sdkUserDataPerSecond: Math.round(userDataRate), oursVsSdk: Number((oursRate / sdkRate).toFixed(3)), oursVsSdkUserData: Number((oursRate / userDataRate).toFixed(3)) };
 }
 
 const header = ['values', 'count', 'ours (meta)', 'SDK normalizeAndHash', 'SDK UserData.normalize', 'ours / SDK', 'ours / UserData'];
@@ -87,3 +90,4 @@ const all = rows[rows.length - 1];
 console.log(`\nOur Meta normalize+hash runs at ${all[5]} the official SDK's normalize+hash path (${all[2]} vs ${all[3]} values per second, one core).`);
 const slowest = rows.slice(0, -1).reduce((worst, row) => (parseFloat(row[5]) < parseFloat(worst[5]) ? row : worst));
 console.log(`Slowest against the SDK: ${slowest[0]} (${slowest[5]}).${slowest[0] === 'phone' ? ' libphonenumber-js parses each number against its country metadata, where the SDK only strips characters (and so cannot add a missing country code).' : ''}`);
+emit('identity', { seed: SEED, rounds: ROUNDS, corpus: corpus.length, timed: accepted.length, byGroup: figures, hashVsMetaSdk: figures.all.oursVsSdk });

@@ -16,10 +16,12 @@
 // BENCH_BATCH (default 100) conversions per platform, as the nodes batch their input items.
 //
 // It runs the engine transpiled from src/ (test/store/compile-src.cjs → .cache/store-build/<hash>), so no
-// `npm run build` is needed. Knobs: BENCH_CONVERSIONS (default 5000), BENCH_ROUNDS (default 9; the median round
+// `npm run build` is needed. Figures also go to JSON for bench/run.mjs (bench/lib/emit.mjs: --json <file> or
+// $BENCH_RESULTS_DIR/pipeline.json). Knobs: BENCH_CONVERSIONS (default 5000), BENCH_ROUNDS (default 9; the median round
 // counts), BENCH_BATCH, BENCH_SEED. Exit status 1 when a target fails.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { emit, round } from './lib/emit.mjs';
 
 const require = createRequire(import.meta.url);
 const { compileSources } = require('../test/store/compile-src.cjs');
@@ -381,5 +383,20 @@ console.log(`Meta only / Meta SDK path, same input and work = ${metaOfSdk.toFixe
 console.log(
 	`What bounds the SDK comparison: the SDK does one platform from parsed input (${usPer(rates[2])}); we parse (${parseUs.toFixed(1)} µs) and serve three, and our phone numbers go through libphonenumber (the SDK only strips non-digits, which hashes national-format numbers without their country code and so matches nobody).`,
 );
+emit('pipeline', {
+	conversions: COUNT,
+	customJson: custom,
+	shareasale: COUNT - custom,
+	batch: BATCH,
+	rounds: ROUNDS,
+	seed: SEED,
+	ratePerSecond: Object.fromEntries(['pipeline', 'floor', 'metaSdk', 'parseOnly', 'metaOnly'].map((key, index) => [key, round(rates[index], 1)])),
+	microsecondsPerConversion: Object.fromEntries(['pipeline', 'floor', 'metaSdk', 'parseOnly', 'metaOnly'].map((key, index) => [key, round(1e6 / rates[index], 2)])),
+	coreVsFloor: round(ofFloor),
+	coreVsMetaSdk: round(ofSdk),
+	metaOnlyVsMetaSdk: round(metaOfSdk),
+	targets: { coreVsFloor: 0.5, coreVsMetaSdk: 3 },
+	pass: { coreVsFloor: ofFloor >= 0.5, coreVsMetaSdk: ofSdk >= 3 },
+});
 // The SDK leaves handles open (its API object); exit explicitly.
 process.exit(ofFloor >= 0.5 && ofSdk >= 3 ? 0 : 1);

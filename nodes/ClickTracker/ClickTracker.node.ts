@@ -11,6 +11,7 @@ import { autoTagScript, trackClick, type OfferConfig, type TrackerConfig, type T
 import type { ClickRecord } from '../../src/store/types';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { clickTrackerProperties } from './description';
+import { webhookWithPath } from '../shared/webhook-path';
 
 interface TrackerOptions {
 	autoTagMode?: 'route' | 'tag';
@@ -74,8 +75,12 @@ export class ClickTracker implements INodeType {
 			},
 		],
 		webhooks: [
-			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true },
-			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', path: `={{$parameter["path"] + "${AUTOTAG_SUFFIX}"}}`, isFullPath: true },
+			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true }, '={{$parameter["path"]}}', (parameters) => parameters.path as string),
+			webhookWithPath(
+				{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true },
+				`={{$parameter["path"] + "${AUTOTAG_SUFFIX}"}}`,
+				(parameters) => `${parameters.path}${AUTOTAG_SUFFIX}`,
+			),
 		],
 		triggerPanel: {
 			header: 'Open the Test URL above with ?offer=[offer name] to record a test click',

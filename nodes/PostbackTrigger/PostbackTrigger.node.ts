@@ -16,6 +16,7 @@ import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays }
 import type { CustomParam, ParseOptions } from '../../src/networks';
 import { defaultSqlitePath, sharedStore } from '../../src/store';
 import { postbackTriggerProperties } from './description';
+import { webhookWithPath } from '../shared/webhook-path';
 
 interface TriggerOptions {
 	currency?: string;
@@ -27,6 +28,9 @@ interface TriggerOptions {
 
 /** The webhook path: the operator's path, plus a secret segment when the token travels in the path. */
 const WEBHOOK_PATH = '={{$parameter["path"] + ($parameter["authentication"] === "postbackAuthApi" && $parameter["secretInPath"] ? "/:secret" : "")}}';
+/** WEBHOOK_PATH without the expression engine (n8n resolves the path natively with it; see webhookWithPath). */
+const webhookPath = (parameters: IDataObject): string =>
+	`${parameters.path}${parameters.authentication === 'postbackAuthApi' && parameters.secretInPath ? '/:secret' : ''}`;
 
 function credentialToAuth(credential: IDataObject): InboundAuthConfig {
 	const text = (key: string) => (typeof credential[key] === 'string' ? (credential[key] as string) : undefined);
@@ -71,8 +75,8 @@ export class PostbackTrigger implements INodeType {
 			},
 		],
 		webhooks: [
-			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', path: WEBHOOK_PATH, isFullPath: true },
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: WEBHOOK_PATH, isFullPath: true },
+			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true }, WEBHOOK_PATH, webhookPath),
+			webhookWithPath({ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', isFullPath: true }, WEBHOOK_PATH, webhookPath),
 		],
 		triggerPanel: {
 			header: 'Send a test postback to the Test URL above',
