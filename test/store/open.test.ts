@@ -192,17 +192,4 @@ describe('sharedStore', () => {
 		const store = await second;
 		expect(store.kind).toBe('sqlite');
 	});
-
-	it('reuse costs far less than opening per call', async () => {
-		const config: StoreConfig = { kind: 'sqlite', path: join(root, 'reuse.sqlite') };
-		await sharedStore(config);
-		const time = async (body: () => Promise<unknown>, rounds: number) => {
-			const started = process.hrtime.bigint();
-			for (let round = 0; round < rounds; round++) await body();
-			return Number(process.hrtime.bigint() - started) / rounds;
-		};
-		const reuse = await time(() => sharedStore(config), 200);
-		const openEach = await time(async () => (await openStore(config)).close(), 20);
-		expect(reuse * 10).toBeLessThan(openEach);
-	});
 });
