@@ -1,7 +1,6 @@
 import {
 	type IDataObject,
 	type IExecuteFunctions,
-	type IHttpRequestOptions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -28,6 +27,7 @@ import {
 	statementHtml,
 	syncPayouts,
 } from '../../src/payouts';
+import { n8nEngineSend } from '../shared/http';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { affiliatePayoutsProperties } from './description';
 
@@ -35,31 +35,10 @@ const CREDENTIAL_OF: Record<PayoutProviderId, string> = { paypal: 'payPalPayouts
 
 /** n8n's HTTP helper (axios: the operator's proxy applies) as the payout engine's `send`; bodies go as built. */
 function n8nPayoutDeps(context: IExecuteFunctions): PayoutDeps {
+	const send = n8nEngineSend(context, { json: false, timeout: 60_000, parseJsonAnswer: true });
 	return {
 		sleep: async (ms) => await sleep(ms),
-		send: async (request: PayoutHttpRequest): Promise<PayoutHttpResponse> => {
-			const options: IHttpRequestOptions = {
-				method: request.method,
-				url: request.url,
-				headers: request.headers,
-				...(request.body !== undefined ? { body: request.body } : {}),
-				json: false,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				timeout: 60_000,
-			};
-			const response = (await context.helpers.httpRequest(options)) as { statusCode: number; headers: Record<string, string>; body: unknown };
-			let body = response.body;
-			if (Buffer.isBuffer(body)) body = body.toString('utf8');
-			if (typeof body === 'string' && body.trim() !== '') {
-				try {
-					body = JSON.parse(body) as unknown;
-				} catch {
-					// not JSON: the engine reads the text
-				}
-			}
-			return { status: response.statusCode, headers: response.headers ?? {}, body };
-		},
+		send: async (request: PayoutHttpRequest): Promise<PayoutHttpResponse> => await send(request),
 	};
 }
 

@@ -1,7 +1,6 @@
 import {
 	type IDataObject,
 	type IExecuteFunctions,
-	type IHttpRequestOptions,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -21,6 +20,7 @@ import {
 	postbackToPartner,
 } from '../../src/partners';
 import type { TrackingStore } from '../../src/store';
+import { n8nEngineSend } from '../shared/http';
 import { type ItemDelivery, postbackStoreTest, recordDeliveries, storeFor } from '../shared/store';
 import { sendPostbackProperties } from './description';
 
@@ -44,23 +44,10 @@ function valuesFrom(rows: Array<{ name?: string; value?: unknown }>): Record<str
 
 /** n8n's HTTP helper (axios, honouring the operator's proxy) as the engine's `send`: every answer resolves, whatever its status. */
 function n8nPartnerDependencies(context: IExecuteFunctions, timeout: number): PartnerSendDependencies {
+	const send = n8nEngineSend(context, { json: false, timeout });
 	return {
 		sleep: async (ms) => await sleep(ms),
-		send: async (request: PartnerRequest): Promise<PartnerResponse> => {
-			const options: IHttpRequestOptions = {
-				method: request.method,
-				url: request.url,
-				headers: request.headers,
-				...(request.body !== undefined ? { body: request.body } : {}),
-				json: false,
-				encoding: 'text',
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				timeout,
-			};
-			const response = (await context.helpers.httpRequest(options)) as { statusCode: number; headers: Record<string, string>; body: unknown };
-			return { status: response.statusCode, headers: response.headers ?? {}, body: response.body };
-		},
+		send: async (request: PartnerRequest): Promise<PartnerResponse> => (await send(request)) as PartnerResponse,
 	};
 }
 

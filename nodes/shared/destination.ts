@@ -1,5 +1,6 @@
-import { type IDataObject, type IExecuteFunctions, type IHttpRequestOptions, type INodeExecutionData, sleep } from 'n8n-workflow';
+import { type IDataObject, type IExecuteFunctions, type INodeExecutionData, sleep } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { n8nEngineSend } from './http';
 import { sendToPlatform } from '../../src/destinations';
 import { type ItemDelivery, recordDeliveries } from './store';
 import type { DeliveryOutcome } from '../../src/store';
@@ -10,22 +11,10 @@ import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, Platform
  * honouring the operator's proxy; credentials are already inside the built request) and n8n's `sleep`.
  */
 export function n8nSendDependencies(context: IExecuteFunctions): SendDependencies {
+	const send = n8nEngineSend(context, { json: true, timeout: 30_000 });
 	return {
 		sleep: async (ms) => await sleep(ms),
-		send: async (request: PlatformRequest): Promise<PlatformResponse> => {
-			const options: IHttpRequestOptions = {
-				method: request.method,
-				url: request.url,
-				headers: request.headers,
-				body: request.body as IDataObject,
-				json: true,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-				timeout: 30_000,
-			};
-			const response = (await context.helpers.httpRequest(options)) as { statusCode: number; headers: Record<string, string>; body: unknown };
-			return { status: response.statusCode, headers: response.headers ?? {}, body: response.body };
-		},
+		send: async (request: PlatformRequest): Promise<PlatformResponse> => await send(request),
 	};
 }
 
