@@ -1,172 +1,89 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from "n8n-workflow";
+import {
+  defaultCountryProperty,
+  overrideFieldsProperty,
+  valueFromProperty,
+} from "../shared/destination-node";
 
 export const tikTokEventsProperties: INodeProperties[] = [
-	{
-		displayName:
-			'Connect the Purchase, Lead or Other Event output of a Conversion Funnel: nothing to map. Click Tracker clicks are sent as an OutboundClick event. Each item leaves on Sent or Failed with what TikTok said under "forward".',
-		name: 'notice',
-		type: 'notice',
-		default: '',
-	},
-	{
-		displayName: 'Pixel Code',
-		name: 'pixelCode',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'C4ABCDEFGHIJ1234567',
-		description: 'The pixel (event source ID) in TikTok Events Manager that the events belong to',
-	},
-	{
-		displayName: 'Test Event Code',
-		name: 'testEventCode',
-		type: 'string',
-		default: '',
-		placeholder: 'TEST12345',
-		description:
-			'From Events Manager → the pixel → Test Events. While set, the events only show up under Test Events and do not count for campaigns. Leave empty in production.',
-	},
-	{
-		displayName: 'Event Source',
-		name: 'eventSource',
-		type: 'options',
-		options: [
-			{ name: 'Web', value: 'web', description: 'A website pixel (affiliate sites and landing pages)' },
-			{ name: 'App', value: 'app', description: 'A mobile app' },
-			{ name: 'Offline', value: 'offline', description: 'Offline events; TikTok refuses them after 28 days' },
-			{ name: 'CRM', value: 'crm', description: 'CRM events; TikTok refuses them after 28 days' },
-		],
-		default: 'web',
-	},
-	{
-		displayName: 'Value From',
-		name: 'valueFrom',
-		type: 'options',
-		options: [
-			{ name: 'Commission', value: 'commission', description: 'What you earned: optimise campaigns for your revenue' },
-			{ name: 'Sale Amount', value: 'amount', description: 'What the customer paid the merchant' },
-		],
-		default: 'commission',
-		description: 'Which amount of the conversion becomes the event value. Conversions without it are sent without a value.',
-	},
-	{
-		displayName: 'Default Phone Country',
-		name: 'defaultCountry',
-		type: 'string',
-		default: 'US',
-		placeholder: 'US',
-		description: 'Two-letter country for phone numbers written without a country code (TikTok wants them in E.164, with +)',
-	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
-			{
-				displayName: 'Click Event Name',
-				name: 'clickEventName',
-				type: 'string',
-				default: 'OutboundClick',
-				description: 'The TikTok event for Click Tracker clicks. Custom names are case-sensitive.',
-			},
-		],
-	},
-	{
-		displayName: 'Override Fields',
-		name: 'overrides',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		description: "Replace what the item says, for example with an expression. Empty values are ignored. Personal data is hashed by TikTok's rules before it is sent.",
-		options: [
-			{
-				displayName: 'Currency',
-				name: 'currency',
-				type: 'string',
-				default: '',
-				placeholder: 'USD',
-				description: 'ISO 4217 code',
-			},
-			{
-				displayName: 'Email',
-				name: 'email',
-				type: 'string',
-				placeholder: 'name@email.com',
-				default: '',
-			},
-			{
-				displayName: 'Event Name',
-				name: 'eventName',
-				type: 'string',
-				default: '',
-				placeholder: 'CompletePayment',
-				description: 'A TikTok standard event (CompletePayment, Lead, CompleteRegistration…) or a custom name, sent exactly as written',
-			},
-			{
-				displayName: 'Event Time',
-				name: 'eventTime',
-				type: 'dateTime',
-				default: '',
-				description: 'When it happened (sent to TikTok in Unix seconds)',
-			},
-			{
-				displayName: 'External ID',
-				name: 'externalId',
-				type: 'string',
-				default: '',
-				description: 'Your ID for the person (customer or visitor ID)',
-			},
-			{
-				displayName: 'IP Address',
-				name: 'ip',
-				type: 'string',
-				default: '',
-				description: "The visitor's IP address, sent as is",
-			},
-			{
-				displayName: 'Order ID',
-				name: 'orderId',
-				type: 'string',
-				default: '',
-			},
-			{
-				displayName: 'Page URL',
-				name: 'pageUrl',
-				type: 'string',
-				default: '',
-				description: 'The page where it happened (the landing page of the click)',
-			},
-			{
-				displayName: 'Phone',
-				name: 'phone',
-				type: 'string',
-				default: '',
-				description: 'Any format; numbers without a country code use the Default Phone Country',
-			},
-			{
-				displayName: 'TikTok Click ID',
-				name: 'ttclid',
-				type: 'string',
-				default: '',
-				description: 'The ttclid of the ad click, sent as is',
-			},
-			{
-				displayName: 'User Agent',
-				name: 'userAgent',
-				type: 'string',
-				default: '',
-				description: "The visitor's browser user agent, sent as is",
-			},
-			{
-				displayName: 'Value',
-				name: 'value',
-				type: 'string',
-				default: '',
-				placeholder: '39.50',
-				description: 'A plain decimal number such as 39.50; replaces the amount chosen in Value From',
-			},
-		],
-	},
+  {
+    displayName:
+      'Connect the Purchase, Lead or Other Event output of a Conversion Funnel: nothing to map. Click Tracker clicks are sent as an OutboundClick event. Each item leaves on Sent or Failed with what TikTok said under "forward".',
+    name: "notice",
+    type: "notice",
+    default: "",
+  },
+  {
+    displayName: "Pixel Code",
+    name: "pixelCode",
+    type: "string",
+    default: "",
+    required: true,
+    placeholder: "C4ABCDEFGHIJ1234567",
+    description:
+      "The pixel (event source ID) in TikTok Events Manager that the events belong to",
+  },
+  {
+    displayName: "Test Event Code",
+    name: "testEventCode",
+    type: "string",
+    default: "",
+    placeholder: "TEST12345",
+    description:
+      "From Events Manager → the pixel → Test Events. While set, the events only show up under Test Events and do not count for campaigns. Leave empty in production.",
+  },
+  {
+    displayName: "Event Source",
+    name: "eventSource",
+    type: "options",
+    options: [
+      {
+        name: "Web",
+        value: "web",
+        description: "A website pixel (affiliate sites and landing pages)",
+      },
+      { name: "App", value: "app", description: "A mobile app" },
+      {
+        name: "Offline",
+        value: "offline",
+        description: "Offline events; TikTok refuses them after 28 days",
+      },
+      {
+        name: "CRM",
+        value: "crm",
+        description: "CRM events; TikTok refuses them after 28 days",
+      },
+    ],
+    default: "web",
+  },
+  valueFromProperty,
+  defaultCountryProperty("TikTok", "them in E.164, with +"),
+  {
+    displayName: "Options",
+    name: "options",
+    type: "collection",
+    placeholder: "Add Option",
+    default: {},
+    options: [
+      {
+        displayName: "Click Event Name",
+        name: "clickEventName",
+        type: "string",
+        default: "OutboundClick",
+        description:
+          "The TikTok event for Click Tracker clicks. Custom names are case-sensitive.",
+      },
+    ],
+  },
+  overrideFieldsProperty({
+    platformName: "TikTok",
+    eventNameExample:
+      "CompletePayment, Lead, CompleteRegistration… or a custom name; custom names are case-sensitive",
+    clickId: {
+      displayName: "TikTok Click ID",
+      description: "The ttclid of the ad click, sent as is",
+      name: "ttclid",
+    },
+    timeUnit: "Unix seconds",
+  }),
 ];

@@ -77,7 +77,7 @@ export interface MetaServerEvent {
 
 export type BuiltEvent = { event: MetaServerEvent } | { skip: { code: string; reason: string } };
 
-const USER_FIELDS: Array<[HashedKey, IdentityField, keyof MetaEventFields | undefined]> = [
+const USER_FIELDS: Array<[HashedKey, Exclude<IdentityField, 'ip_address'>, keyof MetaEventFields | undefined]> = [
 	['em', 'email', 'email'],
 	['ph', 'phone', 'phone'],
 	['fn', 'first_name', undefined],
@@ -89,7 +89,8 @@ const USER_FIELDS: Array<[HashedKey, IdentityField, keyof MetaEventFields | unde
 	['external_id', 'external_id', 'externalId'],
 ];
 
-const USER_KEYS: Record<IdentityField, string> = {
+// The conversion's user fields for the identity fields Meta hashes (the IP address travels plain, with the click).
+const USER_KEYS: Record<Exclude<IdentityField, 'ip_address'>, string> = {
 	email: 'email',
 	phone: 'phone',
 	first_name: 'firstName',

@@ -250,7 +250,7 @@ describe('every platform, every field', () => {
 	});
 
 	test('an unknown platform or field is a programming error', () => {
-		expect(() => normalizeAndHash('snapchat' as IdentityPlatform, 'email', 'a@b.com')).toThrow(TypeError);
+		expect(() => normalizeAndHash('myspace' as IdentityPlatform, 'email', 'a@b.com')).toThrow(TypeError);
 		expect(() => normalizeAndHash('meta', 'gclid' as IdentityField, 'abc')).toThrow(TypeError);
 	});
 });
@@ -279,6 +279,7 @@ function sampleValue(field: IdentityField): string {
 		zip: '94025',
 		country: 'US',
 		external_id: 'customer-42',
+		ip_address: '203.0.113.7',
 	};
 	return samples[field];
 }
