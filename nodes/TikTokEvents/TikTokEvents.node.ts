@@ -1,131 +1,96 @@
 import {
-  type IExecuteFunctions,
-  type INodeExecutionData,
-  type INodeType,
-  type INodeTypeDescription,
-  NodeConnectionTypes,
-  NodeOperationError,
-} from "n8n-workflow";
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	NodeConnectionTypes,
+	NodeOperationError,
+} from 'n8n-workflow';
+import { TIKTOK_EVENT_SOURCES, type TikTokOptions } from '../../src/destinations/tiktok';
+import { postbackStoreTest } from '../shared/store';
+import { forwardItems } from '../shared/destination';
 import {
-  TIKTOK_EVENT_SOURCES,
-  type TikTokOptions,
-} from "../../src/destinations/tiktok";
-import { postbackStoreTest } from "../shared/store";
-import { forwardItems } from "../shared/destination";
-import {
-  type CommonOverrides,
-  applyOverrides,
-  destinationCredentials,
-  given,
-  readDefaultCountry,
-  readForwardableEvent,
-  readValueFrom,
-  requiredText,
-  withConversionLog,
-} from "../shared/destination-node";
-import { tikTokEventsProperties } from "./description";
+	type CommonOverrides,
+	applyOverrides,
+	destinationCredentials,
+	given,
+	readDefaultCountry,
+	readForwardableEvent,
+	readValueFrom,
+	requiredText,
+	withConversionLog,
+} from '../shared/destination-node';
+import { tikTokEventsProperties } from './description';
 
 interface TikTokCredentials {
-  accessToken: string;
-  baseUrl?: string;
+	accessToken: string;
+	baseUrl?: string;
 }
 
 /** TikTok's override keys: the common ones, with the click id under its own name (saved workflows use it). */
 interface Overrides extends CommonOverrides {
-  ttclid?: string;
+	ttclid?: string;
 }
 
 /** The batch-level settings for one item (expressions may differ per item; items with equal settings share requests). */
-function configFor(
-  context: IExecuteFunctions,
-  itemIndex: number,
-  credentials: TikTokCredentials,
-): TikTokOptions {
-  const pixelCode = requiredText(
-    context,
-    "pixelCode",
-    itemIndex,
-    "Pixel Code",
-    "Copy it from TikTok Events Manager (the pixel ID).",
-  );
-  const eventSource = context.getNodeParameter(
-    "eventSource",
-    itemIndex,
-    "web",
-  ) as TikTokOptions["eventSource"];
-  if (!TIKTOK_EVENT_SOURCES.includes(eventSource ?? "web"))
-    throw new NodeOperationError(
-      context.getNode(),
-      `Event Source "${String(eventSource)}" is not one of ${TIKTOK_EVENT_SOURCES.join(", ")}`,
-      { itemIndex },
-    );
-  const options = context.getNodeParameter("options", itemIndex, {}) as {
-    clickEventName?: string;
-  };
-  return {
-    pixelCode,
-    accessToken: credentials.accessToken,
-    baseUrl: given(credentials.baseUrl),
-    testEventCode: given(
-      context.getNodeParameter("testEventCode", itemIndex, ""),
-    ),
-    eventSource,
-    valueFrom: readValueFrom(context, itemIndex),
-    defaultCountry: readDefaultCountry(context, itemIndex),
-    clickEventName: given(options.clickEventName),
-  };
+function configFor(context: IExecuteFunctions, itemIndex: number, credentials: TikTokCredentials): TikTokOptions {
+	const pixelCode = requiredText(context, 'pixelCode', itemIndex, 'Pixel Code', 'Copy it from TikTok Events Manager (the pixel ID).');
+	const eventSource = context.getNodeParameter('eventSource', itemIndex, 'web') as TikTokOptions['eventSource'];
+	if (!TIKTOK_EVENT_SOURCES.includes(eventSource ?? 'web'))
+		throw new NodeOperationError(context.getNode(), `Event Source "${String(eventSource)}" is not one of ${TIKTOK_EVENT_SOURCES.join(', ')}`, { itemIndex });
+	const options = context.getNodeParameter('options', itemIndex, {}) as {
+		clickEventName?: string;
+	};
+	return {
+		pixelCode,
+		accessToken: credentials.accessToken,
+		baseUrl: given(credentials.baseUrl),
+		testEventCode: given(context.getNodeParameter('testEventCode', itemIndex, '')),
+		eventSource,
+		valueFrom: readValueFrom(context, itemIndex),
+		defaultCountry: readDefaultCountry(context, itemIndex),
+		clickEventName: given(options.clickEventName),
+	};
 }
 
 export class TikTokEvents implements INodeType {
-  description: INodeTypeDescription = {
-    displayName: "TikTok Events API",
-    name: "tikTokEvents",
-    icon: { light: "file:tiktok.svg", dark: "file:tiktok.dark.svg" },
-    group: ["output"],
-    version: 1,
-    subtitle:
-      '={{$parameter["testEventCode"] ? "test events: " + $parameter["pixelCode"] : $parameter["pixelCode"]}}',
-    description:
-      "Sends conversions and clicks to TikTok through the Events API: hashed, deduplicated by event ID, batched",
-    defaults: { name: "TikTok Events API" },
-    inputs: [NodeConnectionTypes.Main],
-    outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-    outputNames: ["Sent", "Failed"],
-    credentials: destinationCredentials("tikTokEventsApi"),
-    usableAsTool: true,
-    properties: withConversionLog(tikTokEventsProperties),
-  };
+	description: INodeTypeDescription = {
+		displayName: 'TikTok Events API',
+		name: 'tikTokEvents',
+		icon: { light: 'file:tiktok.svg', dark: 'file:tiktok.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["testEventCode"] ? "test events: " + $parameter["pixelCode"] : $parameter["pixelCode"]}}',
+		description: 'Sends conversions and clicks to TikTok through the Events API: hashed, deduplicated by event ID, batched',
+		defaults: { name: 'TikTok Events API' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Sent', 'Failed'],
+		credentials: destinationCredentials('tikTokEventsApi'),
+		usableAsTool: true,
+		properties: withConversionLog(tikTokEventsProperties),
+	};
 
-  methods = { credentialTest: { postbackStoreTest } };
+	methods = { credentialTest: { postbackStoreTest } };
 
-  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-    const items = this.getInputData();
-    const credentials =
-      await this.getCredentials<TikTokCredentials>("tikTokEventsApi");
-    return await forwardItems(this, "tiktok", (itemIndex) => {
-      const config = configFor(this, itemIndex, credentials);
-      const overrides = this.getNodeParameter(
-        "overrides",
-        itemIndex,
-        {},
-      ) as Overrides;
-      const event = applyOverrides(
-        this,
-        readForwardableEvent(
-          this,
-          items[itemIndex].json,
-          itemIndex,
-          overrides.eventName,
-        ),
-        { ...overrides, clickId: overrides.ttclid },
-        {
-          platform: "tiktok",
-          valueFrom: config.valueFrom ?? "commission",
-          clickIdField: "ttclid",
-        },
-        itemIndex,
-      );
-      return { config, event };
-    });
-  }
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const credentials = await this.getCredentials<TikTokCredentials>('tikTokEventsApi');
+		return await forwardItems(this, 'tiktok', (itemIndex) => {
+			const config = configFor(this, itemIndex, credentials);
+			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
+			const event = applyOverrides(
+				this,
+				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
+				{ ...overrides, clickId: overrides.ttclid },
+				{
+					platform: 'tiktok',
+					valueFrom: config.valueFrom ?? 'commission',
+					clickIdField: 'ttclid',
+				},
+				itemIndex,
+			);
+			return { config, event };
+		});
+	}
 }

@@ -1,11 +1,11 @@
-import { ga4 } from "./ga4";
-import { googleAds } from "./google_ads";
-import { meta } from "./meta";
-import { microsoft } from "./microsoft";
-import { pinterest } from "./pinterest";
-import { reddit } from "./reddit";
-import { snapchat } from "./snapchat";
-import { tiktok } from "./tiktok";
+import { ga4 } from './ga4';
+import { googleAds } from './google_ads';
+import { meta } from './meta';
+import { microsoft } from './microsoft';
+import { pinterest } from './pinterest';
+import { reddit } from './reddit';
+import { snapchat } from './snapchat';
+import { tiktok } from './tiktok';
 
 /**
  * Every destination, by platform id. Adding a platform is its folder (src/destinations/<platform>/: requests,
@@ -13,12 +13,12 @@ import { tiktok } from "./tiktok";
  * mapping table (src/funnel/events.ts), and one line here.
  */
 export const DESTINATIONS = {
-  meta,
-  tiktok,
-  google_ads: googleAds,
-  ga4,
-  snapchat,
-  pinterest,
-  reddit,
-  microsoft,
+	meta,
+	tiktok,
+	google_ads: googleAds,
+	ga4,
+	snapchat,
+	pinterest,
+	reddit,
+	microsoft,
 } as const;

@@ -1,7 +1,7 @@
-import { createHash, hash } from "node:crypto";
+import { createHash, hash } from 'node:crypto';
 
-import { normalizeForPlatform, prepareIdentity } from "./normalize";
-import type { IdentityField, IdentityOptions, IdentityPlatform } from "./types";
+import { normalizeForPlatform, prepareIdentity } from './normalize';
+import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
 
 export { normalizeForPlatform };
 
@@ -10,15 +10,13 @@ const SHA256_HEX = /^[a-f0-9]{64}$/;
 
 /** True for a lower-case hex SHA-256 digest (anchored: no whitespace, no prefix, exactly 64 characters). */
 export function isSha256Hex(value: unknown): value is string {
-  return typeof value === "string" && SHA256_HEX.test(value);
+	return typeof value === 'string' && SHA256_HEX.test(value);
 }
 
 /** The lower-case hex SHA-256 of a string's UTF-8 bytes. */
 export function sha256Hex(text: string): string {
-  // crypto.hash (Node 21.7+, so every Node n8n supports) is the one-shot form: about 2.5× faster on short values.
-  return typeof hash === "function"
-    ? hash("sha256", text, "hex")
-    : createHash("sha256").update(text, "utf8").digest("hex");
+	// crypto.hash (Node 21.7+, so every Node n8n supports) is the one-shot form: about 2.5× faster on short values.
+	return typeof hash === 'function' ? hash('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /**
@@ -30,13 +28,8 @@ export function sha256Hex(text: string): string {
  * A value that already is a SHA-256 digest (64 hex characters, either case, surrounding whitespace ignored) is
  * passed through in lower case, never hashed again. The empty string is never hashed.
  */
-export function normalizeAndHash(
-  platform: IdentityPlatform,
-  field: IdentityField,
-  value: unknown,
-  options?: IdentityOptions,
-): string | undefined {
-  const prepared = prepareIdentity(platform, field, value, options);
-  if (!prepared) return undefined;
-  return prepared.kind === "hash" ? sha256Hex(prepared.value) : prepared.value;
+export function normalizeAndHash(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): string | undefined {
+	const prepared = prepareIdentity(platform, field, value, options);
+	if (!prepared) return undefined;
+	return prepared.kind === 'hash' ? sha256Hex(prepared.value) : prepared.value;
 }

@@ -45,36 +45,23 @@
  *   through, are not digests to us: the Conversions API documents SHA-256 only.
  */
 
-import type { FieldRule, IdentityRules } from "./rules";
-import type { IdentityField, IdentityOptions, IdentityPlatform } from "./types";
+import type { FieldRule, IdentityRules } from './rules';
+import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
 
 /** How a prepared value is sent: hashed by us, already a digest, or plain text the platform wants unhashed. */
-export type PreparedKind = "hash" | "digest" | "plain";
+export type PreparedKind = 'hash' | 'digest' | 'plain';
 
 export interface PreparedIdentity {
-  kind: PreparedKind;
-  value: string;
+	kind: PreparedKind;
+	value: string;
 }
 
-const FIELDS: ReadonlySet<string> = new Set<IdentityField>([
-  "email",
-  "phone",
-  "first_name",
-  "last_name",
-  "city",
-  "state",
-  "zip",
-  "country",
-  "external_id",
-  "ip_address",
-]);
+const FIELDS: ReadonlySet<string> = new Set<IdentityField>(['email', 'phone', 'first_name', 'last_name', 'city', 'state', 'zip', 'country', 'external_id', 'ip_address']);
 
 /** A SHA-256 digest in hex, either case (we send it in lower case). */
 const DIGEST = /^[a-fA-F0-9]{64}$/;
 
-type RulesRegistry = Readonly<
-  Record<string, { identity?: IdentityRules } | undefined>
->;
+type RulesRegistry = Readonly<Record<string, { identity?: IdentityRules } | undefined>>;
 let registry: RulesRegistry | undefined;
 
 /**
@@ -83,16 +70,11 @@ let registry: RulesRegistry | undefined;
  * not imported: the destinations import this module.
  */
 export function identityRulesFor(platform: IdentityPlatform): IdentityRules {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  registry ??= (
-    require("../destinations/registry") as { DESTINATIONS: RulesRegistry }
-  ).DESTINATIONS;
-  const rules = Object.prototype.hasOwnProperty.call(registry, platform)
-    ? registry[platform]?.identity
-    : undefined;
-  if (!rules)
-    throw new TypeError(`Unknown identity platform "${String(platform)}"`);
-  return rules;
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	registry ??= (require('../destinations/registry') as { DESTINATIONS: RulesRegistry }).DESTINATIONS;
+	const rules = Object.prototype.hasOwnProperty.call(registry, platform) ? registry[platform]?.identity : undefined;
+	if (!rules) throw new TypeError(`Unknown identity platform "${String(platform)}"`);
+	return rules;
 }
 
 /**
@@ -100,51 +82,35 @@ export function identityRulesFor(platform: IdentityPlatform): IdentityRules {
  * (the input already was a SHA-256 digest, lower-cased), `{ kind: 'plain', value }` (sent unhashed), or
  * undefined when there is nothing to send.
  */
-export function prepareIdentity(
-  platform: IdentityPlatform,
-  field: IdentityField,
-  value: unknown,
-  options?: IdentityOptions,
-): PreparedIdentity | undefined {
-  const rules = identityRulesFor(platform);
-  if (!FIELDS.has(field))
-    throw new TypeError(`Unknown identity field "${String(field)}"`);
-  const rule: FieldRule | undefined = rules[field];
-  const text = asText(value);
-  if (text === undefined || !rule) return undefined;
-  const trimmed = text.trim();
-  if (trimmed === "") return undefined;
-  if (rule.send === "plain") {
-    // A digest can never be turned back into the plain value the platform asks for.
-    if (DIGEST.test(trimmed)) return undefined;
-    const normalized = rule.normalize(trimmed, options);
-    return normalized ? { kind: "plain", value: normalized } : undefined;
-  }
-  if (DIGEST.test(trimmed))
-    return { kind: "digest", value: trimmed.toLowerCase() };
-  const normalized = rule.normalize(trimmed, options);
-  return normalized ? { kind: "hash", value: normalized } : undefined;
+export function prepareIdentity(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): PreparedIdentity | undefined {
+	const rules = identityRulesFor(platform);
+	if (!FIELDS.has(field)) throw new TypeError(`Unknown identity field "${String(field)}"`);
+	const rule: FieldRule | undefined = rules[field];
+	const text = asText(value);
+	if (text === undefined || !rule) return undefined;
+	const trimmed = text.trim();
+	if (trimmed === '') return undefined;
+	if (rule.send === 'plain') {
+		// A digest can never be turned back into the plain value the platform asks for.
+		if (DIGEST.test(trimmed)) return undefined;
+		const normalized = rule.normalize(trimmed, options);
+		return normalized ? { kind: 'plain', value: normalized } : undefined;
+	}
+	if (DIGEST.test(trimmed)) return { kind: 'digest', value: trimmed.toLowerCase() };
+	const normalized = rule.normalize(trimmed, options);
+	return normalized ? { kind: 'hash', value: normalized } : undefined;
 }
 
 /**
  * The string a platform hashes (or, for its unhashed fields, receives) for a value: for tests and for Google's
  * plain address fields. A value that already is a SHA-256 digest comes back as that digest in lower case.
  */
-export function normalizeForPlatform(
-  platform: IdentityPlatform,
-  field: IdentityField,
-  value: unknown,
-  options?: IdentityOptions,
-): string | undefined {
-  return prepareIdentity(platform, field, value, options)?.value;
+export function normalizeForPlatform(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): string | undefined {
+	return prepareIdentity(platform, field, value, options)?.value;
 }
 
 function asText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (
-    (typeof value === "number" && Number.isFinite(value)) ||
-    typeof value === "bigint"
-  )
-    return String(value);
-  return undefined;
+	if (typeof value === 'string') return value;
+	if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
+	return undefined;
 }

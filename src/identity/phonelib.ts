@@ -8,8 +8,5 @@
  * possible lengths: all that parsing with a default country and `isPossible()` need. The "max" metadata only
  * adds the digit patterns behind `isValid()` and number types, which we deliberately do not use (see phone.ts).
  */
-export {
-  parsePhoneNumberFromString,
-  isSupportedCountry,
-} from "libphonenumber-js/min";
-export type { CountryCode, PhoneNumber } from "libphonenumber-js/min";
+export { parsePhoneNumberFromString, isSupportedCountry } from 'libphonenumber-js/min';
+export type { CountryCode, PhoneNumber } from 'libphonenumber-js/min';

@@ -1,19 +1,9 @@
 /** Every destination platform: each brings its own rules (src/destinations/<platform>/identity.ts). */
-export type IdentityPlatform = import("../destinations/types").Platform;
+export type IdentityPlatform = import('../destinations/types').Platform;
 
-export type IdentityField =
-  | "email"
-  | "phone"
-  | "first_name"
-  | "last_name"
-  | "city"
-  | "state"
-  | "zip"
-  | "country"
-  | "external_id"
-  | "ip_address";
+export type IdentityField = 'email' | 'phone' | 'first_name' | 'last_name' | 'city' | 'state' | 'zip' | 'country' | 'external_id' | 'ip_address';
 
 export interface IdentityOptions {
-  /** ISO 3166-1 alpha-2 country for phone numbers written without a country code (e.g. 'US'). */
-  defaultCountry?: string;
+	/** ISO 3166-1 alpha-2 country for phone numbers written without a country code (e.g. 'US'). */
+	defaultCountry?: string;
 }

@@ -9,6 +9,11 @@ import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
 import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
 import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, startPayPalFake, type PayPalFake } from '../fakes/paypal';
 import { startTikTokFake, TIKTOK_FAKE_PIXEL, TIKTOK_FAKE_TOKEN, type TikTokFake } from '../fakes/tiktok';
+import { GA4_FAKE_API_SECRET, GA4_FAKE_MEASUREMENT_ID, startGa4Fake, type Ga4Fake } from '../fakes/ga4';
+import { MICROSOFT_FAKE_TAG, MICROSOFT_FAKE_TOKEN, startMicrosoftFake, type MicrosoftFake } from '../fakes/microsoft';
+import { PINTEREST_FAKE_AD_ACCOUNT, PINTEREST_FAKE_TOKEN, startPinterestFake, type PinterestFake } from '../fakes/pinterest';
+import { REDDIT_FAKE_PIXEL, REDDIT_FAKE_TOKEN, startRedditFake, type RedditFake } from '../fakes/reddit';
+import { SNAPCHAT_FAKE_PIXEL, SNAPCHAT_FAKE_TOKEN, startSnapchatFake, type SnapchatFake } from '../fakes/snapchat';
 import { readSeed } from '../seeds';
 import { createGoogleCredential } from './google-credential';
 import { type Execution, baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
@@ -62,12 +67,18 @@ let meta: MetaFake;
 let tiktok: TikTokFake;
 let google: GoogleAdsFake;
 let paypal: PayPalFake;
+let ga4: Ga4Fake;
+let snapchat: SnapchatFake;
+let pinterest: PinterestFake;
+let reddit: RedditFake;
+let microsoft: MicrosoftFake;
 const credentials: Record<string, { id: string; name: string }> = {};
 const started: string[] = [];
 const folder = mkdtempSync(join(tmpdir(), 'postback-templates-e2e-'));
 
 beforeAll(async () => {
 	[meta, tiktok, google, paypal] = await Promise.all([startMetaFake(), startTikTokFake(), startGoogleAdsFake(), startPayPalFake()]);
+	[ga4, snapchat, pinterest, reddit, microsoft] = await Promise.all([startGa4Fake(), startSnapchatFake(), startPinterestFake(), startRedditFake(), startMicrosoftFake()]);
 	const create = async (name: string, type: string, data: Record<string, unknown>) => {
 		const created = await publicApi<{ id: string; name: string }>('POST', '/credentials', { name, type, data });
 		credentials[type] = { id: created.id, name: created.name };
@@ -76,11 +87,21 @@ beforeAll(async () => {
 	await create(`Templates TikTok (fake) ${run}`, 'tikTokEventsApi', { accessToken: TIKTOK_FAKE_TOKEN, baseUrl: tiktok.url });
 	await create(`Templates PayPal (fake) ${run}`, 'payPalPayoutsApi', { environment: 'sandbox', clientId: PAYPAL_FAKE_CLIENT_ID, clientSecret: PAYPAL_FAKE_CLIENT_SECRET, baseUrl: paypal.url });
 	credentials.googleAdsConversionsOAuth2Api = await createGoogleCredential(google, `Templates Google Ads (fake) ${run}`);
+	await create(`Templates GA4 (fake) ${run}`, 'ga4MeasurementProtocolApi', { apiSecret: GA4_FAKE_API_SECRET, baseUrl: ga4.url });
+	await create(`Templates Snapchat (fake) ${run}`, 'snapchatConversionsApi', { accessToken: SNAPCHAT_FAKE_TOKEN, testPixelId: SNAPCHAT_FAKE_PIXEL, baseUrl: snapchat.url });
+	await create(`Templates Pinterest (fake) ${run}`, 'pinterestConversionsApi', {
+		accessToken: PINTEREST_FAKE_TOKEN,
+		testAdAccountId: PINTEREST_FAKE_AD_ACCOUNT,
+		baseUrl: pinterest.url,
+	});
+	await create(`Templates Reddit (fake) ${run}`, 'redditConversionsApi', { accessToken: REDDIT_FAKE_TOKEN, baseUrl: reddit.url });
+	await create(`Templates Microsoft (fake) ${run}`, 'microsoftAdsConversionsApi', { accessToken: MICROSOFT_FAKE_TOKEN, tagId: MICROSOFT_FAKE_TAG, baseUrl: microsoft.url });
 });
 
 afterAll(async () => {
 	for (const id of started) await publicApi('POST', `/workflows/${id}/deactivate`).catch(() => undefined);
 	await Promise.all([meta?.close(), tiktok?.close(), google?.close(), paypal?.close()]);
+	await Promise.all([ga4?.close(), snapchat?.close(), pinterest?.close(), reddit?.close(), microsoft?.close()]);
 	rmSync(folder, { recursive: true, force: true });
 });
 
@@ -272,6 +293,121 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		});
 	},
 
+	async 'shareasale-to-all-ad-platforms.json'(file) {
+		// The operator's customer email, set with an expression on each platform node's Override Fields: each
+		// platform must receive it hashed by its own rules (Google's family drops the dots of a gmail address,
+		// Reddit and Microsoft drop dots and +tags for every domain, the others only lower-case it).
+		const email = 'Jane.Doe@Gmail.com';
+		const NEW_PLATFORMS = ['GA4 Measurement Protocol', 'Snapchat Conversions API', 'Pinterest Conversions API', 'Reddit Conversions API', 'Microsoft Ads Conversions API'];
+		const imported = await importTemplate(file, (_, node) => {
+			node('Meta Conversions API').parameters.pixelId = META_FAKE_PIXEL;
+			node('TikTok Events API').parameters.pixelCode = TIKTOK_FAKE_PIXEL;
+			Object.assign(node('Google Ads Conversions').parameters, {
+				customerId: GOOGLE_CUSTOMER,
+				conversionAction: GOOGLE_PURCHASE_ACTION,
+				eventActions: { action: [{ event: 'Lead', conversionAction: GOOGLE_LEAD_ACTION }] },
+			});
+			node('GA4 Measurement Protocol').parameters.measurementId = GA4_FAKE_MEASUREMENT_ID;
+			node('Snapchat Conversions API').parameters.pixelId = SNAPCHAT_FAKE_PIXEL;
+			node('Pinterest Conversions API').parameters.adAccountId = PINTEREST_FAKE_AD_ACCOUNT;
+			node('Reddit Conversions API').parameters.pixelId = REDDIT_FAKE_PIXEL;
+			node('Microsoft Ads Conversions API').parameters.tagId = MICROSOFT_FAKE_TAG;
+			node('Meta Conversions API').parameters.fields = { email };
+			for (const name of ['TikTok Events API', ...NEW_PLATFORMS]) node(name).parameters.overrides = { email };
+		});
+		const tracker = imported.url('Click Tracker');
+		const postback = imported.url('ShareASale Postback');
+		const landing = 'https://blog.example.com/hosting-deals';
+
+		// One click carrying every platform's click id, 7 hours old (Google takes clicks older than 6 hours).
+		const ids = {
+			fbclid: `IwAR0all${run}`,
+			gclid: `Cj0KCQall${run}`,
+			ttclid: `E.C.P.all${run}`,
+			ScCid: `sc-all-${run}`,
+			epik: `dj0yJnU9all${run}`,
+			rdt_cid: `rdt-all-${run}`,
+			msclkid: `ms${run}0123456789abcdef`,
+		};
+		const clickId = await click(tracker, { offer: 'wpengine', ...ids, landing }, 'afftrack');
+		const clickedAt = new Date(Date.now() - 7 * 60 * 60 * 1000);
+		ageClick(clickId, clickedAt);
+		google.registerClick(ids.gclid, clickedAt);
+
+		const sale = { ...shareasaleSeed(), afftrack: clickId, transID: uniqueId('88'), transDate: shareasaleNow() };
+		expect((await get(postback, sale)).status).toBe(200);
+		const platforms = ['Meta Conversions API', 'Google Ads Conversions', 'TikTok Events API', ...NEW_PLATFORMS];
+		const execution = await waitForExecution(imported.id, (candidate) => platforms.every((node) => JSON.stringify(items(candidate, node)).includes(sale.transID)), 30000);
+		noErrors(execution);
+		// All eight took it: every platform node put the sale on Sent, none on Failed.
+		for (const node of platforms) {
+			expect({ node, sent: items(execution, node, 0).filter((item) => item.json.transactionId === sale.transID).length }).toEqual({ node, sent: 1 });
+		}
+		expect(items(execution, 'Forwarding Failed')).toEqual([]);
+
+		// One conversion, one event id everywhere (each platform dedups on it).
+		const metaEvent = meta.events.find((entry) => JSON.stringify(entry.event).includes(ids.fbclid))?.event as Record<string, unknown>;
+		expect(metaEvent).toMatchObject({ event_name: 'Purchase', custom_data: { value: 39.5, currency: 'USD' } });
+		const eventId = String(metaEvent.event_id);
+		const asText = (value: unknown) => JSON.stringify(value);
+		const dotted = sha256('jane.doe@gmail.com');
+		const undotted = sha256('janedoe@gmail.com');
+
+		const tiktokEvent = tiktok.events.find((entry) => asText(entry.event).includes(ids.ttclid))?.event as Record<string, unknown>;
+		expect(tiktokEvent).toMatchObject({ event: 'CompletePayment', event_id: eventId });
+		expect(asText(tiktokEvent)).toContain(dotted);
+		expect(google.accepted.filter((conversion) => conversion.clickId === ids.gclid)).toHaveLength(1);
+
+		// GA4: purchase in microseconds, the dedup id as transaction_id, the gmail address without its dots.
+		const ga4Event = ga4.events.find((entry) => asText(entry.event).includes(eventId));
+		expect(ga4Event?.event).toMatchObject({ name: 'purchase', params: { transaction_id: eventId, value: 39.5, currency: 'USD' } });
+		expect(String(ga4Event?.timestampMicros)).toMatch(/^\d{16}$/);
+		expect(asText(ga4Event?.userData)).toContain(undotted);
+		expect(ga4.dropped).toEqual([]);
+
+		// Snapchat: PURCHASE in seconds with the ScCid as sc_click_id.
+		const snapEvent = snapchat.events.find((entry) => asText(entry.event).includes(ids.ScCid))?.event as Record<string, unknown>;
+		expect(snapEvent).toMatchObject({ event_name: 'PURCHASE', event_id: eventId, user_data: expect.objectContaining({ sc_click_id: ids.ScCid }) });
+		expect(String(snapEvent.event_time)).toMatch(/^\d{10}$/);
+		expect(asText(snapEvent.user_data)).toContain(dotted);
+
+		// Pinterest: checkout in seconds with the epik as click_id.
+		const pinEvent = pinterest.events.find((entry) => asText(entry.event).includes(ids.epik))?.event as Record<string, unknown>;
+		expect(pinEvent).toMatchObject({ event_name: 'checkout', event_id: eventId, user_data: expect.objectContaining({ click_id: ids.epik }) });
+		expect(String(pinEvent.event_time)).toMatch(/^\d{10}$/);
+		expect(asText(pinEvent.user_data)).toContain(dotted);
+
+		// Reddit: PURCHASE in milliseconds, rdt_cid as click_id, the IP hashed.
+		const redditEvent = reddit.events.find((entry) => asText(entry.event).includes(ids.rdt_cid))?.event as Record<string, unknown>;
+		expect(redditEvent).toMatchObject({ type: { tracking_type: 'PURCHASE' }, click_id: ids.rdt_cid, metadata: expect.objectContaining({ conversion_id: eventId }) });
+		expect(String(redditEvent.event_at)).toMatch(/^\d{13}$/);
+		const redditUser = redditEvent.user as Record<string, unknown>;
+		expect(redditUser.email).toBe(undotted);
+		// The visitor's IP as the click recorded it (Meta receives it plain, Reddit only its SHA-256).
+		const clickIp = String((metaEvent.user_data as Record<string, unknown>).client_ip_address);
+		expect(clickIp).not.toBe('undefined');
+		expect(redditUser.ip_address).toBe(sha256(clickIp));
+
+		// Microsoft: purchase in seconds with the msclkid.
+		const msEvent = microsoft.events.find((entry) => asText(entry.event).includes(ids.msclkid))?.event as Record<string, unknown>;
+		expect(msEvent).toMatchObject({ eventName: 'purchase', eventId, userData: expect.objectContaining({ msclkid: ids.msclkid }) });
+		expect(String(msEvent.eventTime)).toMatch(/^\d{10}$/);
+		expect(asText(msEvent.userData)).toContain(undotted);
+
+		// Nothing personal left the workflow unhashed: the address appears in no platform's request.
+		for (const fake of [meta, tiktok, google, ga4, snapchat, pinterest, reddit, microsoft]) {
+			expect(fake.requests.filter((request) => request.rawBody.toLowerCase().includes('jane.doe@') || request.rawBody.toLowerCase().includes('janedoe@'))).toEqual([]);
+		}
+
+		// The network retries: a duplicate, sent nowhere again.
+		expect((await get(postback, sale)).status).toBe(200);
+		await waitForExecution(imported.id, hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'));
+		expect(snapchat.events.filter((entry) => asText(entry.event).includes(ids.ScCid))).toHaveLength(1);
+		expect(reddit.events.filter((entry) => asText(entry.event).includes(ids.rdt_cid))).toHaveLength(1);
+		expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
+		expect((await get(postback, { ...sale, transID: uniqueId('89'), commission: '39.5.0' })).status).toBe(400);
+		await expectEveryNodeRan(imported, { 'Forwarding Failed': 'every platform takes the sale' });
+	},
 	async 'shareasale-to-ad-platforms.json'(file) {
 		const imported = await importTemplate(file, (_, node) => {
 			node('Meta Conversions API').parameters.pixelId = META_FAKE_PIXEL;

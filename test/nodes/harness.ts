@@ -17,6 +17,8 @@ import { n8nUserFolder, removeN8nUserFolder } from './n8n-env';
 
 import { parse as parseQueryString } from 'node:querystring';
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CredentialTestContext, ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
@@ -53,10 +55,6 @@ import {
 	type IWorkflowExecuteAdditionalData,
 	type WorkflowExecuteMode,
 } from 'n8n-workflow';
-import { PostbackAuthApi } from '../../credentials/PostbackAuthApi.credentials';
-import { GoogleAdsConversionsOAuth2Api } from '../../credentials/GoogleAdsConversionsOAuth2Api.credentials';
-import { MetaConversionsApi } from '../../credentials/MetaConversionsApi.credentials';
-import { TikTokEventsApi } from '../../credentials/TikTokEventsApi.credentials';
 import { PostbackTrigger } from '../../nodes/PostbackTrigger/PostbackTrigger.node';
 
 export { n8nUserFolder, removeN8nUserFolder };
@@ -285,7 +283,10 @@ function buildRequest(call: PostbackCall, defaultPath: string): RecordedRequest 
 	});
 	// As @n8n/backend-network's parseIncomingMessage: the media type without parameters, and the charset.
 	const [mediaType, ...parameters] = (headers['content-type'] ?? '').split(';');
-	const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice('charset='.length);
+	const charset = parameters
+		.map((p) => p.trim().toLowerCase())
+		.find((p) => p.startsWith('charset='))
+		?.slice('charset='.length);
 	const contentType = mediaType.trim().toLowerCase() || undefined;
 	const encoding = (charset && Buffer.isEncoding(charset) ? charset : 'utf-8') as BufferEncoding;
 	const ip = call.ip ?? '203.0.113.10';
@@ -410,12 +411,18 @@ export function getNodeWebhooks(
 	};
 	const found: IWebhookData[] = [];
 	for (const description of nodeType.description.webhooks ?? []) {
-		let webhookPath = String(evaluate(description, 'path') ?? '').trim().replace(/^\//, '').replace(/\/$/, '');
+		let webhookPath = String(evaluate(description, 'path') ?? '')
+			.trim()
+			.replace(/^\//, '')
+			.replace(/\/$/, '');
 		const isFullPath = evaluate(description, 'isFullPath', false) as boolean;
 		webhookPath = NodeHelpers.getNodeWebhookPath(workflow.id, node, webhookPath, isFullPath, false);
 		const methods = String(evaluate(description, 'httpMethod', 'GET'));
 		const isDynamic = webhookPath.split('/').some((segment) => segment.startsWith(':'));
-		for (const method of methods.split(',').map((m) => m.trim()).filter(Boolean)) {
+		for (const method of methods
+			.split(',')
+			.map((m) => m.trim())
+			.filter(Boolean)) {
 			found.push({
 				httpMethod: method as IHttpRequestMethods,
 				node: node.name,
@@ -492,9 +499,7 @@ function outputOf(run: IRun, nodeName: string, output = 0): INodeExecutionData[]
  */
 export async function deliverPostback(setup: TriggerSetup, call: PostbackCall): Promise<PostbackRun> {
 	const workflowData = buildWorkflowData(setup);
-	const credentialsHelper = new StoredCredentialsHelper(
-		setup.credential ? { [CREDENTIAL_ID]: { type: 'postbackAuthApi', data: setup.credential } } : {},
-	);
+	const credentialsHelper = new StoredCredentialsHelper(setup.credential ? { [CREDENTIAL_ID]: { type: 'postbackAuthApi', data: setup.credential } } : {});
 
 	// 1. The webhook call (LiveWebhooks.executeWebhook → WebhookHelpers.executeWebhook → WebhookService.runWebhook).
 	const workflow = toWorkflow(workflowData);
@@ -768,13 +773,23 @@ const OAUTH2_API_STAND_IN: ICredentialType = {
 	],
 };
 
-const destinationCredentialTypes: Record<string, ICredentialType> = {
-	postbackAuthApi: new PostbackAuthApi(),
-	oAuth2Api: OAUTH2_API_STAND_IN,
-	metaConversionsApi: new MetaConversionsApi(),
-	tikTokEventsApi: new TikTokEventsApi(),
-	googleAdsConversionsOAuth2Api: new GoogleAdsConversionsOAuth2Api(),
-};
+/**
+ * Every credential type of the package (each class exported by a credentials/*.credentials.ts file, by its
+ * `name`), found in the folder, so a new platform's credential needs no line here; plus n8n's own OAuth2 parent.
+ */
+const destinationCredentialTypes: Record<string, ICredentialType> = (() => {
+	const folder = join(__dirname, '..', '..', 'credentials');
+	const types: Record<string, ICredentialType> = { oAuth2Api: OAUTH2_API_STAND_IN };
+	for (const file of readdirSync(folder).filter((name) => name.endsWith('.credentials.ts'))) {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		for (const exported of Object.values(require(join(folder, file)) as Record<string, unknown>)) {
+			if (typeof exported !== 'function') continue;
+			const instance = new (exported as new () => ICredentialType)();
+			if (typeof instance.name === 'string') types[instance.name] = instance;
+		}
+	}
+	return types;
+})();
 
 /** The credential class for a type name the destination harness knows. */
 export function destinationCredentialType(type: string): ICredentialType {
@@ -799,7 +814,14 @@ export function credentialProperties(type: string): INodeProperties[] {
 
 /** Defaults applied like CredentialsHelper.applyDefaultsAndOverwrites, which also keeps `oauthTokenData` (it is no property). */
 export function withDestinationCredentialDefaults(type: string, data: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject {
-	const withDefaults = NodeHelpers.getNodeParameters(credentialProperties(type), data as INodeParameters, true, false, null, null) as ICredentialDataDecryptedObject;
+	const withDefaults = NodeHelpers.getNodeParameters(
+		credentialProperties(type),
+		data as INodeParameters,
+		true,
+		false,
+		null,
+		null,
+	) as ICredentialDataDecryptedObject;
 	if (data.oauthTokenData !== undefined) withDefaults.oauthTokenData = data.oauthTokenData;
 	return withDefaults;
 }
@@ -970,7 +992,12 @@ export async function runCredentialTestRequest(type: string, data: ICredentialDa
 	const url = new URL(`${String(request.baseURL ?? '').replace(/\/+$/, '')}${options.url}`);
 	for (const [key, value] of Object.entries((options.qs ?? {}) as IDataObject)) url.searchParams.set(key, String(value));
 	const headers = Object.fromEntries(Object.entries((options.headers ?? {}) as IDataObject).map(([key, value]) => [key, String(value)]));
-	const response = await fetch(url, { method: options.method ?? 'GET', headers });
+	const requestBody = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+	const response = await fetch(url, {
+		method: options.method ?? 'GET',
+		headers: requestBody === undefined || typeof options.body === 'string' ? headers : { 'content-type': 'application/json', ...headers },
+		...(requestBody === undefined ? {} : { body: requestBody }),
+	});
 	const text = await response.text();
 	let body: unknown = text;
 	try {
@@ -978,7 +1005,14 @@ export async function runCredentialTestRequest(type: string, data: ICredentialDa
 	} catch {
 		// keep the text
 	}
-	const result: CredentialTestRequestResult = { status: 'OK', message: 'Connection successful!', statusCode: response.status, body, url: url.toString(), headers };
+	const result: CredentialTestRequestResult = {
+		status: 'OK',
+		message: 'Connection successful!',
+		statusCode: response.status,
+		body,
+		url: url.toString(),
+		headers,
+	};
 	if (response.status >= 400) {
 		return { ...result, status: 'Error', message: `Authorization failed - please check your credentials (HTTP ${response.status})` };
 	}

@@ -1,0 +1,444 @@
+/**
+ * Conversion Funnel items → GA4 Measurement Protocol requests
+ * (POST {base}/mp/collect?measurement_id=G-…&api_secret=…, JSON body; Google's "Send Measurement Protocol events
+ * to Google Analytics" and "Measurement Protocol reference").
+ *
+ * GA4 answers 2xx to everything it receives and silently drops what it does not like, so everything GA4 would drop
+ * is checked here and skipped with a code instead of being sent:
+ * - at most 25 events per request, and a request has ONE client_id (and one user_data), so events are batched
+ *   per (client_id, user_data);
+ * - `timestamp_micros` (microseconds) no more than 72 hours back and not in the future ("Measurement Protocol use
+ *   cases": request time - 72 h ≤ timestamp ≤ request time). A time up to a minute ahead of our clock is taken as
+ *   clock skew and sent as "now"; further ahead is skipped;
+ * - event names: a letter first, then letters, digits and underscores, at most 40 characters, not reserved
+ *   ("Event naming rules" and the Measurement Protocol reserved names);
+ * - parameter values: text at most 100 characters (page_location 1000): longer optional text is left out;
+ * - `value` is a JSON number and needs an ISO 4217 `currency`.
+ *
+ * client_id: GA4 requires one, and the Click Tracker does not read the `_ga` cookie. In order: the node's Client
+ * ID setting; else a pseudo client id derived from the conversion's click ("<32-bit number from SHA-256 of the
+ * click id>.<click time in seconds>", the shape of GA's own ids); else one derived from the event id. A derived id
+ * is stable (a replay maps to the same GA4 "user"), but it never joins the visitor's browser session in GA4.
+ *
+ * Decisions where Google's pages leave room:
+ * - `transaction_id` is the deterministic event id (network, transaction id, event name), GA4's dedup key for
+ *   purchases; the network's order id is not sent (GA4 has no second order field);
+ * - each event carries its own `timestamp_micros` (the event-level override) and the request carries the
+ *   earliest of its events;
+ * - no `user_id`: affiliate postbacks carry no site login id, and GA4 forbids PII in user_id;
+ * - GA4 has no click-id field (gclid is a reserved parameter name, not part of the Measurement Protocol): none is sent.
+ */
+import { createHash } from 'node:crypto';
+import { DESTINATION_EVENTS } from '../../funnel/events';
+import { type IdentityField, normalizeAndHash } from '../../identity';
+import { isKnownCurrency, isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../model';
+import { eventIdFor } from '../event-id';
+import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+
+export const GA4_BASE_URL = 'https://www.google-analytics.com';
+export const GA4_COLLECT_PATH = '/mp/collect';
+/** The validation server: same request, answers `{ validationMessages: [...] }`, records nothing. */
+export const GA4_DEBUG_COLLECT_PATH = '/debug/mp/collect';
+export const GA4_MAX_EVENTS = 25;
+export const GA4_MAX_PARAMS = 25;
+export const GA4_MAX_EVENT_NAME_LENGTH = 40;
+export const GA4_MAX_PARAM_VALUE_LENGTH = 100;
+export const GA4_MAX_PAGE_LOCATION_LENGTH = 1000;
+/** Events may be backdated at most this far. */
+export const GA4_MAX_AGE_MS = 72 * 60 * 60 * 1000;
+/** A time this far ahead of our clock is clock skew, sent as now; further ahead is refused. */
+export const GA4_FUTURE_TOLERANCE_MS = 60 * 1000;
+
+export const GA4_MEASUREMENT_ID = /^G-[A-Z0-9]{4,20}$/;
+export const GA4_EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** Event names GA4 reserves (Measurement Protocol reference and "Event naming rules", web and app lists). */
+export const GA4_RESERVED_EVENT_NAMES: ReadonlySet<string> = new Set([
+	'ad_activeview',
+	'ad_click',
+	'ad_exposure',
+	'ad_impression',
+	'ad_query',
+	'ad_reward',
+	'adunit_exposure',
+	'app_background',
+	'app_clear_data',
+	'app_exception',
+	'app_install',
+	'app_remove',
+	'app_store_refund',
+	'app_store_subscription_cancel',
+	'app_store_subscription_convert',
+	'app_store_subscription_renew',
+	'app_update',
+	'app_upgrade',
+	'click',
+	'dynamic_link_app_open',
+	'dynamic_link_app_update',
+	'dynamic_link_first_open',
+	'error',
+	'file_download',
+	'firebase_campaign',
+	'firebase_in_app_message_action',
+	'firebase_in_app_message_dismiss',
+	'firebase_in_app_message_impression',
+	'first_open',
+	'first_visit',
+	'form_start',
+	'form_submit',
+	'in_app_purchase',
+	'notification_dismiss',
+	'notification_foreground',
+	'notification_open',
+	'notification_receive',
+	'os_update',
+	'page_view',
+	'screen_view',
+	'scroll',
+	'session_start',
+	'session_start_with_rollout',
+	'user_engagement',
+	'video_complete',
+	'video_progress',
+	'video_start',
+	'view_complete',
+	'view_search_results',
+]);
+/** Prefixes no event or parameter name may start with. */
+export const GA4_RESERVED_PREFIXES: readonly string[] = ['_', 'firebase_', 'ga_', 'google_', 'gtag.'];
+
+export type Ga4ValueFrom = 'commission' | 'amount';
+
+/** The GA4 destination's configuration (the node builds it per item; items with equal configs share requests). */
+export interface Ga4Config {
+	/** The web stream's Measurement ID, G-XXXXXXX (not the stream id). */
+	measurementId: string;
+	/** A Measurement Protocol API secret of that stream (sent in the query, as GA4 wants). */
+	apiSecret: string;
+	/** Replaces https://www.google-analytics.com (tests, proxies). */
+	baseUrl?: string;
+	/** Send to the validation server (/debug/mp/collect): nothing is recorded, problems come back per event. */
+	validateOnly?: boolean;
+	/** The GA client id to send (e.g. from the `_ga` cookie through an expression); empty: derived (module comment). */
+	clientId?: string;
+	/** Which money field becomes `value` (default 'commission'). */
+	valueFrom?: Ga4ValueFrom;
+	/** For phone numbers without a country code. */
+	defaultCountry?: string;
+}
+
+export interface Ga4Address {
+	sha256_first_name?: string;
+	sha256_last_name?: string;
+	city?: string;
+	region?: string;
+	postal_code?: string;
+	country?: string;
+}
+
+export interface Ga4UserData {
+	sha256_email_address?: string[];
+	sha256_phone_number?: string[];
+	address?: Ga4Address[];
+}
+
+export interface Ga4EventParams {
+	transaction_id: string;
+	value?: number;
+	currency?: string;
+	affiliation?: string;
+	page_location?: string;
+}
+
+export interface Ga4Event {
+	name: string;
+	timestamp_micros: number;
+	params: Ga4EventParams;
+}
+
+export interface Ga4Body {
+	client_id: string;
+	timestamp_micros: number;
+	user_data?: Ga4UserData;
+	events: Ga4Event[];
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+function isConversion(event: ForwardableEvent): event is ForwardableConversion {
+	return 'transactionId' in event && typeof (event as ForwardableConversion).eventName === 'string';
+}
+
+export function collectUrl(config: Pick<Ga4Config, 'baseUrl' | 'validateOnly' | 'measurementId' | 'apiSecret'>): string {
+	const base = (config.baseUrl?.trim() || GA4_BASE_URL).replace(/\/+$/, '');
+	const query = new URLSearchParams({
+		measurement_id: config.measurementId.trim(),
+		api_secret: config.apiSecret.trim(),
+	});
+	return `${base}${config.validateOnly ? GA4_DEBUG_COLLECT_PATH : GA4_COLLECT_PATH}?${query.toString()}`;
+}
+
+/** Why a name cannot be a GA4 event name, or undefined when it can. */
+export function eventNameProblem(name: string): { code: string; reason: string } | undefined {
+	if (name.length > GA4_MAX_EVENT_NAME_LENGTH || !GA4_EVENT_NAME.test(name)) {
+		return {
+			code: 'invalid_event_name',
+			reason: `"${name.slice(0, 60)}" is not a GA4 event name: start with a letter, use only letters, digits and underscores, at most ${GA4_MAX_EVENT_NAME_LENGTH} characters (GA4 silently drops such events)`,
+		};
+	}
+	if (GA4_RESERVED_EVENT_NAMES.has(name) || GA4_RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+		return {
+			code: 'reserved_event_name',
+			reason: `"${name}" is reserved by GA4 and cannot be sent through the Measurement Protocol (GA4 silently drops it)`,
+		};
+	}
+	return undefined;
+}
+
+/** A 32-bit unsigned number from the SHA-256 of `seed`. */
+function number32(seed: string): number {
+	return createHash('sha256').update(seed).digest().readUInt32BE(0);
+}
+
+/**
+ * The client id for one event: the configured one, else "<32-bit hash of the click id>.<click time, s>", else
+ * "<32-bit hash of the event id>.<conversion time, s>".
+ */
+export function clientIdFor(event: ForwardableConversion, config: Pick<Ga4Config, 'clientId'>): string {
+	const configured = text(config.clientId);
+	if (configured) return configured;
+	const clickId = text(event.click?.clickId) ?? text(event.clickId);
+	const clickedAt = Date.parse(event.click?.clickedAt ?? '');
+	if (clickId) {
+		const at = Number.isNaN(clickedAt) ? Date.parse(event.occurredAt) : clickedAt;
+		return `${number32(`click:${clickId}`)}.${Math.floor(at / 1000)}`;
+	}
+	return `${number32(`event:${eventIdFor(event)}`)}.${Math.floor(Date.parse(event.occurredAt) / 1000)}`;
+}
+
+function hashed(field: IdentityField, value: string | undefined, config: Ga4Config): string | undefined {
+	if (value === undefined || value.trim() === '') return undefined;
+	return normalizeAndHash('ga4', field, value, config.defaultCountry ? { defaultCountry: config.defaultCountry } : undefined);
+}
+
+function compact<T extends object>(object: T): T | undefined {
+	const entries = Object.entries(object).filter(([, value]) => value !== undefined && value !== '');
+	return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+}
+
+export function userDataFor(event: ForwardableConversion, config: Ga4Config): Ga4UserData | undefined {
+	const user = event.user;
+	if (!user) return undefined;
+	const email = hashed('email', user.email, config);
+	const phone = hashed('phone', user.phone, config);
+	const address = compact<Ga4Address>({
+		sha256_first_name: hashed('first_name', user.firstName, config),
+		sha256_last_name: hashed('last_name', user.lastName, config),
+		city: hashed('city', user.city, config),
+		region: hashed('state', user.state, config),
+		postal_code: hashed('zip', user.zip, config),
+		country: hashed('country', user.country, config),
+	});
+	return compact<Ga4UserData>({
+		sha256_email_address: email ? [email] : undefined,
+		sha256_phone_number: phone ? [phone] : undefined,
+		address: address ? [address] : undefined,
+	});
+}
+
+/** The GA4 event name: the funnel's per-platform name, else our event's standard GA4 name when no mapping came. */
+function eventNameFor(event: ForwardableConversion): {
+	name?: string;
+	skip?: Omit<SkippedEvent, 'index'>;
+} {
+	const mapped = event.destinationEvents;
+	const explicit = text(mapped?.ga4);
+	if (explicit) return { name: explicit };
+	const hasMapping = mapped !== undefined && Object.keys(mapped).length > 0;
+	const standard = hasMapping ? undefined : DESTINATION_EVENTS[event.eventName]?.ga4;
+	if (standard) return { name: standard };
+	return {
+		skip: {
+			code: 'no_ga4_event',
+			reason: `The event "${event.eventName}" has no GA4 event name in the Conversion Funnel's mapping: add one there, or set Override Fields → Event Name in this node`,
+		},
+	};
+}
+
+type Planned = { clientId: string; userData?: Ga4UserData; event: Ga4Event } | { skip: Omit<SkippedEvent, 'index'> };
+
+function planOne(input: ForwardableEvent, config: Ga4Config, now: Date): Planned {
+	if (!isConversion(input)) {
+		return {
+			skip: {
+				code: 'not_a_conversion',
+				reason: 'GA4 takes conversions only here: Click Tracker clicks are page visits GA4 already measures with its own tag',
+			},
+		};
+	}
+	if (input.status === 'rejected' || input.status === 'reversed') {
+		return {
+			skip: {
+				code: 'not_a_conversion',
+				reason: `A ${input.status} conversion is not sent to GA4, which has no way to retract an event`,
+			},
+		};
+	}
+	const valueFrom = config.valueFrom ?? 'commission';
+	const raw = valueFrom === 'amount' ? input.amount : input.commission;
+	const decimal = raw === null || raw === undefined || String(raw).trim() === '' ? undefined : normalizeDecimal(String(raw));
+	if (raw !== null && raw !== undefined && String(raw).trim() !== '' && decimal === undefined) {
+		return {
+			skip: {
+				code: 'invalid_value',
+				reason: `The ${valueFrom} "${String(raw)}" is not a decimal number`,
+			},
+		};
+	}
+	if (decimal !== undefined && isNegativeDecimal(decimal)) {
+		return {
+			skip: {
+				code: 'not_a_conversion',
+				reason: 'A negative value is a reversal or refund: GA4 has no way to retract an event. Route reversals elsewhere.',
+			},
+		};
+	}
+
+	const { name, skip } = eventNameFor(input);
+	if (skip || !name)
+		return {
+			skip: skip ?? { code: 'no_ga4_event', reason: 'No GA4 event name' },
+		};
+	const nameProblem = eventNameProblem(name);
+	if (nameProblem) return { skip: nameProblem };
+
+	const atMs = Date.parse(input.occurredAt);
+	if (Number.isNaN(atMs))
+		return {
+			skip: {
+				code: 'invalid_time',
+				reason: 'The conversion time is missing or not a date, so GA4 cannot be given a timestamp',
+			},
+		};
+	if (now.getTime() - atMs > GA4_MAX_AGE_MS) {
+		return {
+			skip: {
+				code: 'event_too_old',
+				reason: `GA4 takes Measurement Protocol events at most 72 hours old and silently drops older ones; this one happened at ${new Date(atMs).toISOString()}`,
+			},
+		};
+	}
+	if (atMs - now.getTime() > GA4_FUTURE_TOLERANCE_MS) {
+		return {
+			skip: {
+				code: 'event_in_future',
+				reason: `The conversion time ${new Date(atMs).toISOString()} is in the future: GA4 drops events timed after the request. Check the network's time zone.`,
+			},
+		};
+	}
+	const sentAtMs = Math.min(atMs, now.getTime());
+
+	const params: Ga4EventParams = { transaction_id: eventIdFor(input) };
+	if (decimal !== undefined && !isZeroDecimal(decimal)) {
+		const currency = text(input.currency)?.toUpperCase();
+		if (!currency || !/^[A-Z]{3}$/.test(currency) || !isKnownCurrency(currency)) {
+			return {
+				skip: {
+					code: 'missing_currency',
+					reason: 'GA4 needs an ISO 4217 currency with a value (it drops the value otherwise); the conversion has none',
+				},
+			};
+		}
+		// GA4 takes a JSON number; the exact decimal string becomes one only here, at the edge of the wire format.
+		params.value = Number(decimal);
+		params.currency = currency;
+	}
+	// The merchant (else the network) as GA4's `affiliation`; a name too long for a GA4 value is not sent.
+	const affiliation = [text(input.brandName), text(input.network)].find((name) => name !== undefined && name.length <= GA4_MAX_PARAM_VALUE_LENGTH);
+	if (affiliation) params.affiliation = affiliation;
+	const page = text(input.click?.landingUrl);
+	if (page && page.length <= GA4_MAX_PAGE_LOCATION_LENGTH && URL.canParse(page)) params.page_location = page;
+
+	return {
+		clientId: clientIdFor(input, config),
+		userData: userDataFor(input, config),
+		event: { name, timestamp_micros: sentAtMs * 1000, params },
+	};
+}
+
+/** Plans the requests: one GA4 event per conversion, batched per (client id, user data), at most 25 per request. */
+export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, now: Date): RequestPlan {
+	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
+		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
+	}
+	const missing = [!text(config.measurementId) && 'Measurement ID', !text(config.apiSecret) && 'API secret'].filter(Boolean);
+	if (missing.length > 0) {
+		const reason = `The GA4 configuration has no ${missing.join(' and no ')}`;
+		return {
+			requests: [],
+			skipped: events.map((_, index) => ({
+				index,
+				code: 'missing_config',
+				reason,
+			})),
+		};
+	}
+	if (!GA4_MEASUREMENT_ID.test(config.measurementId.trim())) {
+		const reason = `"${config.measurementId.trim()}" is not a GA4 Measurement ID (G-XXXXXXXXXX, under Admin → Data streams → the web stream; not the stream id)`;
+		return {
+			requests: [],
+			skipped: events.map((_, index) => ({
+				index,
+				code: 'invalid_measurement_id',
+				reason,
+			})),
+		};
+	}
+
+	const skipped: SkippedEvent[] = [];
+	const groups = new Map<
+		string,
+		{
+			clientId: string;
+			userData?: Ga4UserData;
+			entries: Array<{ index: number; event: Ga4Event }>;
+		}
+	>();
+	events.forEach((input, index) => {
+		const planned = planOne(input, config, now);
+		if ('skip' in planned) {
+			skipped.push({ index, ...planned.skip });
+			return;
+		}
+		const key = JSON.stringify([planned.clientId, planned.userData ?? null]);
+		const group = groups.get(key) ?? {
+			clientId: planned.clientId,
+			userData: planned.userData,
+			entries: [],
+		};
+		group.entries.push({ index, event: planned.event });
+		groups.set(key, group);
+	});
+
+	const url = collectUrl(config);
+	const requests: PlatformRequest[] = [];
+	for (const group of groups.values()) {
+		for (let start = 0; start < group.entries.length; start += GA4_MAX_EVENTS) {
+			const batch = group.entries.slice(start, start + GA4_MAX_EVENTS);
+			const body: Ga4Body = {
+				client_id: group.clientId,
+				timestamp_micros: Math.min(...batch.map((entry) => entry.event.timestamp_micros)),
+				events: batch.map((entry) => entry.event),
+			};
+			if (group.userData) body.user_data = group.userData;
+			requests.push({
+				method: 'POST',
+				url,
+				headers: { 'Content-Type': 'application/json' },
+				body: body as unknown as Record<string, unknown>,
+				itemIndexes: batch.map((entry) => entry.index),
+			});
+		}
+	}
+	return { requests, skipped };
+}

@@ -1,0 +1,300 @@
+/**
+ * Conversion Funnel items → Microsoft Advertising UET Conversions API requests
+ * (POST {base}/v1/{tagId}/events, `Authorization: Bearer <token>`, at most 1,000 events per request).
+ *
+ * Facts from Microsoft Learn, "Conversions API (CAPI) Guide": body `{ data: [event…], continueOnValidationError }`;
+ * an event has `eventType` ('custom' for conversions), `eventId` (dedup with UET), `eventName`, `eventTime`
+ * (Unix seconds), `eventSourceUrl`, `adStorageConsent` ('G'/'D'), `userData { em, ph, msclkid, clientIpAddress,
+ * clientUserAgent, anonymousId, externalId }` and `customData { value, currency, transactionId … }`.
+ *
+ * Decisions where the guide is silent:
+ * - Click Tracker clicks are not sent (the API would take them only as page loads of our redirect, which is no
+ *   conversion); reversed/rejected conversions and negative values are not sent either: `not_a_conversion`.
+ * - Time window: the guide gives none. Conversions older than 90 days (the msclkid retention the guide suggests,
+ *   beyond which the click can no longer be attributed) are skipped as `event_too_old`; more than 5 minutes in
+ *   the future as `event_in_future`.
+ * - `anonymousId` (the guide asks for a visitor id on every event): the matched click's id from our Click
+ *   Tracker, a random token per visit and never a real user id.
+ * - `transactionId` is the order id, else the network's transaction id; `eventId` is the deterministic event id.
+ * - A zero value is left out with its currency, so the goal's own value applies.
+ * - `continueOnValidationError` is sent as false: a refused batch is refused whole and its error names the
+ *   events at fault by index, so ./response.ts fails exactly those and sends the others again.
+ */
+import { DESTINATION_EVENTS } from '../../funnel/events';
+import { type IdentityField, normalizeAndHash } from '../../identity';
+import { isZeroDecimal, normalizeDecimal } from '../../model';
+import { eventIdFor } from '../event-id';
+import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+
+export const MICROSOFT_BASE_URL = 'https://capi.uet.microsoft.com';
+export const MICROSOFT_MAX_BATCH = 1000;
+/** Conversions older than this are not sent (see the module comment). */
+export const MICROSOFT_MAX_EVENT_AGE_DAYS = 90;
+/** How far ahead of our clock an event time may be (clock skew). */
+export const MICROSOFT_MAX_FUTURE_MS = 5 * 60 * 1000;
+export const MICROSOFT_CONSENT_VALUES = ['G', 'D'] as const;
+
+export type MicrosoftValueFrom = 'commission' | 'amount';
+
+/** The Microsoft destination's configuration (the node fills it per item). */
+export interface MicrosoftConfig {
+	/** The UET tag the events belong to (the number in the UET tag's tracking code). */
+	tagId: string;
+	/** The Conversions API token of that tag. */
+	accessToken: string;
+	/** Replaces https://capi.uet.microsoft.com (tests, proxies). */
+	baseUrl?: string;
+	defaultCountry?: string;
+	/** Which money field becomes `customData.value` (default: the commission). */
+	valueFrom?: MicrosoftValueFrom;
+	/** `adStorageConsent` on every event: 'G' granted, 'D' denied (left out: Microsoft treats events as granted). */
+	adStorageConsent?: 'G' | 'D';
+}
+
+export interface MicrosoftUserData {
+	em?: string;
+	ph?: string;
+	msclkid?: string;
+	clientIpAddress?: string;
+	clientUserAgent?: string;
+	anonymousId?: string;
+	externalId?: string;
+}
+
+export interface MicrosoftCustomData {
+	value?: number;
+	currency?: string;
+	transactionId?: string;
+}
+
+export interface MicrosoftEvent {
+	eventType: 'custom';
+	eventId: string;
+	eventName: string;
+	eventTime: number;
+	eventSourceUrl?: string;
+	adStorageConsent?: 'G' | 'D';
+	userData: MicrosoftUserData;
+	customData?: MicrosoftCustomData;
+}
+
+export interface MicrosoftBody {
+	data: MicrosoftEvent[];
+	continueOnValidationError: false;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+function isConversion(event: ForwardableEvent): event is ForwardableConversion {
+	return 'transactionId' in event && typeof (event as ForwardableConversion).eventName === 'string';
+}
+
+/** Drops undefined members, so the body never carries `"em": undefined`. */
+function compact<T extends object>(object: T): T | undefined {
+	const entries = Object.entries(object).filter(([, value]) => value !== undefined && value !== '');
+	return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+}
+
+/** `{base}/v1/{tagId}/events`. */
+export function eventsUrl(config: Pick<MicrosoftConfig, 'baseUrl' | 'tagId'>): string {
+	const base = (config.baseUrl?.trim() || MICROSOFT_BASE_URL).replace(/\/+$/, '');
+	return `${base}/v1/${encodeURIComponent(config.tagId.trim())}/events`;
+}
+
+/**
+ * The UET event name: the funnel's name for Microsoft (`destinationEvents.microsoft`, as written); without a
+ * mapping, our event's standard Microsoft name, else our event name itself. A standard event whose mapping
+ * left Microsoft out (an operator override of '') is not sent.
+ */
+function eventNameFor(event: ForwardableConversion): {
+	name?: string;
+	skip?: Omit<SkippedEvent, 'index'>;
+} {
+	const mapped = event.destinationEvents;
+	const explicit = text(mapped?.microsoft);
+	if (explicit) return { name: explicit };
+	const standard = DESTINATION_EVENTS[event.eventName]?.microsoft;
+	if (mapped && Object.keys(mapped).length > 0) {
+		return {
+			skip: {
+				code: 'no_microsoft_event',
+				reason: `The Conversion Funnel's event mapping sends "${event.eventName}" to no Microsoft Advertising event. Map it in the funnel, or set Override Fields → Event Name in this node to send it anyway.`,
+			},
+		};
+	}
+	return { name: standard ?? event.eventName };
+}
+
+function userValue(field: IdentityField, value: string | null | undefined, config: MicrosoftConfig): string | undefined {
+	if (value === null || value === undefined || value.trim() === '') return undefined;
+	return normalizeAndHash('microsoft', field, value, {
+		defaultCountry: config.defaultCountry,
+	});
+}
+
+type Planned = { event: MicrosoftEvent } | { skip: Omit<SkippedEvent, 'index'> };
+
+function planOne(input: ForwardableEvent, config: MicrosoftConfig, now: Date): Planned {
+	if (!isConversion(input)) {
+		return {
+			skip: {
+				code: 'not_a_conversion',
+				reason: 'Microsoft Advertising takes conversions only: Click Tracker clicks are not sent (the click id reaches Microsoft with the conversion).',
+			},
+		};
+	}
+	if (input.status === 'rejected' || input.status === 'reversed') {
+		return {
+			skip: {
+				code: 'not_a_conversion',
+				reason: `A ${input.status} conversion is not sent to Microsoft Advertising, whose Conversions API cannot retract an event`,
+			},
+		};
+	}
+	const valueFrom = config.valueFrom ?? 'commission';
+	const raw = valueFrom === 'amount' ? input.amount : input.commission;
+	const value = raw === null || raw === undefined || String(raw).trim() === '' ? undefined : normalizeDecimal(String(raw));
+	if (raw !== null && raw !== undefined && String(raw).trim() !== '' && value === undefined) {
+		return {
+			skip: {
+				code: 'invalid_value',
+				reason: `The ${valueFrom} is not a decimal number`,
+			},
+		};
+	}
+	if (value?.startsWith('-')) {
+		return {
+			skip: {
+				code: 'not_a_conversion',
+				reason: 'A negative value is a reversal or refund: the Microsoft Conversions API has no way to retract a conversion. Route reversals elsewhere.',
+			},
+		};
+	}
+
+	const { name, skip } = eventNameFor(input);
+	if (skip) return { skip };
+	if (!name)
+		return {
+			skip: {
+				code: 'no_microsoft_event',
+				reason: 'The item has no event name for Microsoft Advertising',
+			},
+		};
+
+	const atMs = Date.parse(input.occurredAt);
+	if (Number.isNaN(atMs))
+		return {
+			skip: {
+				code: 'invalid_time',
+				reason: 'The conversion time is missing or not a date, so Microsoft cannot be given an eventTime',
+			},
+		};
+	if (now.getTime() - atMs > MICROSOFT_MAX_EVENT_AGE_DAYS * DAY_MS) {
+		return {
+			skip: {
+				code: 'event_too_old',
+				reason: `The conversion happened at ${new Date(atMs).toISOString()}, more than ${MICROSOFT_MAX_EVENT_AGE_DAYS} days ago: Microsoft no longer attributes it to an ad click`,
+			},
+		};
+	}
+	if (atMs - now.getTime() > MICROSOFT_MAX_FUTURE_MS) {
+		return {
+			skip: {
+				code: 'event_in_future',
+				reason: `The conversion time ${new Date(atMs).toISOString()} is in the future: check the network's time zone`,
+			},
+		};
+	}
+
+	const click = input.click;
+	const userData =
+		compact<MicrosoftUserData>({
+			em: userValue('email', input.user?.email, config),
+			ph: userValue('phone', input.user?.phone, config),
+			// Click ids, IP and user agent go as they are: Microsoft matches them raw.
+			msclkid: text(click?.msclkid),
+			clientIpAddress: userValue('ip_address', text(click?.ip) ?? text(input.ip), config),
+			clientUserAgent: text(click?.userAgent),
+			anonymousId: text(click?.clickId) ?? text(input.clickId),
+			externalId: userValue('external_id', input.user?.externalId, config),
+		}) ?? {};
+	if (!userData.msclkid && !userData.em && !userData.ph && !userData.anonymousId && !userData.externalId) {
+		return {
+			skip: {
+				code: 'no_user_data',
+				reason:
+					'Nothing identifies the person for Microsoft: no Microsoft click ID (msclkid), email, phone, click or external ID. Keep msclkid on the Click Tracker link (auto-tagging).',
+			},
+		};
+	}
+
+	const event: MicrosoftEvent = {
+		eventType: 'custom',
+		eventId: eventIdFor(input),
+		eventName: name,
+		eventTime: Math.floor(atMs / 1000),
+		userData,
+	};
+	const sourceUrl = text(click?.landingUrl);
+	if (sourceUrl && URL.canParse(sourceUrl)) event.eventSourceUrl = sourceUrl;
+	if (config.adStorageConsent) event.adStorageConsent = config.adStorageConsent;
+	const customData = compact<MicrosoftCustomData>({
+		// The API takes a JSON double: the exact decimal string becomes a number only here.
+		...(value !== undefined && !isZeroDecimal(value) ? { value: Number(value), currency: text(input.currency)?.toUpperCase() } : {}),
+		transactionId: text(input.orderId) ?? text(input.transactionId),
+	});
+	if (customData) event.customData = customData;
+	return { event };
+}
+
+/** Plans the requests: one UET custom event per conversion, batches of at most 1,000, in input order. */
+export function planMicrosoftRequests(events: ForwardableEvent[], config: MicrosoftConfig, now: Date): RequestPlan {
+	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
+		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
+	}
+	if (config.adStorageConsent !== undefined && !MICROSOFT_CONSENT_VALUES.includes(config.adStorageConsent)) {
+		throw new Error(`Ad Storage Consent must be "G" or "D", not "${String(config.adStorageConsent)}"`);
+	}
+	const missing = [!text(config.tagId) && 'UET tag ID', !text(config.accessToken) && 'Conversions API token'].filter(Boolean);
+	if (missing.length > 0) {
+		const reason = `The Microsoft Advertising configuration has no ${missing.join(' and no ')}`;
+		return {
+			requests: [],
+			skipped: events.map((_, index) => ({
+				index,
+				code: 'missing_config',
+				reason,
+			})),
+		};
+	}
+
+	const skipped: SkippedEvent[] = [];
+	const planned: Array<{ index: number; event: MicrosoftEvent }> = [];
+	events.forEach((input, index) => {
+		const result = planOne(input, config, now);
+		if ('skip' in result) skipped.push({ index, ...result.skip });
+		else planned.push({ index, event: result.event });
+	});
+
+	const requests: PlatformRequest[] = [];
+	for (let start = 0; start < planned.length; start += MICROSOFT_MAX_BATCH) {
+		const batch = planned.slice(start, start + MICROSOFT_MAX_BATCH);
+		const body: MicrosoftBody = {
+			data: batch.map((entry) => entry.event),
+			continueOnValidationError: false,
+		};
+		requests.push({
+			method: 'POST',
+			url: eventsUrl(config),
+			headers: {
+				Authorization: `Bearer ${config.accessToken.trim()}`,
+				'Content-Type': 'application/json',
+			},
+			body: body as unknown as Record<string, unknown>,
+			itemIndexes: batch.map((entry) => entry.index),
+		});
+	}
+	return { requests, skipped };
+}
