@@ -8,14 +8,11 @@ import {
 } from 'n8n-workflow';
 import { GA4_MEASUREMENT_ID, type Ga4Config } from '../../src/destinations/ga4';
 import { postbackStoreTest } from '../shared/store';
-import { forwardItems } from '../shared/destination';
 import {
-	type CommonOverrides,
-	applyOverrides,
 	destinationCredentials,
+	forwardWithOverrides,
 	given,
 	readDefaultCountry,
-	readForwardableEvent,
 	readValueFrom,
 	requiredText,
 	withConversionLog,
@@ -77,19 +74,8 @@ export class Ga4MeasurementProtocol implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const credentials = await this.getCredentials<Ga4Credentials>('ga4MeasurementProtocolApi');
-		return await forwardItems(this, 'ga4', (itemIndex) => {
-			const config = configFor(this, itemIndex, credentials);
-			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as CommonOverrides;
-			const event = applyOverrides(
-				this,
-				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
-				overrides,
-				{ platform: 'ga4', valueFrom: config.valueFrom ?? 'commission' },
-				itemIndex,
-			);
-			return { config, event };
-		});
+		return await forwardWithOverrides(this, 'ga4', 'ga4MeasurementProtocolApi', (itemIndex, credentials: Ga4Credentials) =>
+			configFor(this, itemIndex, credentials),
+		);
 	}
 }

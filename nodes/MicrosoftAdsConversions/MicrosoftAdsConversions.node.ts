@@ -8,14 +8,11 @@ import {
 } from 'n8n-workflow';
 import { MICROSOFT_CONSENT_VALUES, type MicrosoftConfig } from '../../src/destinations/microsoft';
 import { postbackStoreTest } from '../shared/store';
-import { forwardItems } from '../shared/destination';
 import {
-	type CommonOverrides,
-	applyOverrides,
 	destinationCredentials,
+	forwardWithOverrides,
 	given,
 	readDefaultCountry,
-	readForwardableEvent,
 	readValueFrom,
 	requiredText,
 	withConversionLog,
@@ -77,23 +74,12 @@ export class MicrosoftAdsConversions implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const credentials = await this.getCredentials<MicrosoftCredentials>('microsoftAdsConversionsApi');
-		return await forwardItems(this, 'microsoft', (itemIndex) => {
-			const config = configFor(this, itemIndex, credentials);
-			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as CommonOverrides;
-			const event = applyOverrides(
-				this,
-				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
-				overrides,
-				{
-					platform: 'microsoft',
-					valueFrom: config.valueFrom ?? 'commission',
-					clickIdField: 'msclkid',
-				},
-				itemIndex,
-			);
-			return { config, event };
-		});
+		return await forwardWithOverrides(
+			this,
+			'microsoft',
+			'microsoftAdsConversionsApi',
+			(itemIndex, credentials: MicrosoftCredentials) => configFor(this, itemIndex, credentials),
+			'msclkid',
+		);
 	}
 }

@@ -8,14 +8,11 @@ import {
 } from 'n8n-workflow';
 import { PINTEREST_ACTION_SOURCES, type PinterestActionSource, type PinterestConfig } from '../../src/destinations/pinterest';
 import { postbackStoreTest } from '../shared/store';
-import { forwardItems } from '../shared/destination';
 import {
-	type CommonOverrides,
-	applyOverrides,
 	destinationCredentials,
+	forwardWithOverrides,
 	given,
 	readDefaultCountry,
-	readForwardableEvent,
 	readValueFrom,
 	requiredText,
 	withConversionLog,
@@ -72,23 +69,12 @@ export class PinterestConversions implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const credentials = await this.getCredentials<PinterestCredentials>('pinterestConversionsApi');
-		return await forwardItems(this, 'pinterest', (itemIndex) => {
-			const config = configFor(this, itemIndex, credentials);
-			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as CommonOverrides;
-			const event = applyOverrides(
-				this,
-				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
-				overrides,
-				{
-					platform: 'pinterest',
-					valueFrom: config.valueFrom ?? 'commission',
-					clickIdField: 'epik',
-				},
-				itemIndex,
-			);
-			return { config, event };
-		});
+		return await forwardWithOverrides(
+			this,
+			'pinterest',
+			'pinterestConversionsApi',
+			(itemIndex, credentials: PinterestCredentials) => configFor(this, itemIndex, credentials),
+			'epik',
+		);
 	}
 }

@@ -1,14 +1,11 @@
 import { type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription, NodeConnectionTypes } from 'n8n-workflow';
 import type { RedditConfig } from '../../src/destinations/reddit';
 import { postbackStoreTest } from '../shared/store';
-import { forwardItems } from '../shared/destination';
 import {
-	type CommonOverrides,
-	applyOverrides,
 	destinationCredentials,
+	forwardWithOverrides,
 	given,
 	readDefaultCountry,
-	readForwardableEvent,
 	readValueFrom,
 	requiredText,
 	withConversionLog,
@@ -53,23 +50,12 @@ export class RedditConversions implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const credentials = await this.getCredentials<RedditCredentials>('redditConversionsApi');
-		return await forwardItems(this, 'reddit', (itemIndex) => {
-			const config = configFor(this, itemIndex, credentials);
-			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as CommonOverrides;
-			const event = applyOverrides(
-				this,
-				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
-				overrides,
-				{
-					platform: 'reddit',
-					valueFrom: config.valueFrom ?? 'commission',
-					clickIdField: 'rdtCid',
-				},
-				itemIndex,
-			);
-			return { config, event };
-		});
+		return await forwardWithOverrides(
+			this,
+			'reddit',
+			'redditConversionsApi',
+			(itemIndex, credentials: RedditCredentials) => configFor(this, itemIndex, credentials),
+			'rdtCid',
+		);
 	}
 }

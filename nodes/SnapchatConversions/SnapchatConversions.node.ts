@@ -8,14 +8,11 @@ import {
 } from 'n8n-workflow';
 import { SNAPCHAT_ACTION_SOURCES, type SnapchatActionSource, type SnapchatConfig } from '../../src/destinations/snapchat';
 import { postbackStoreTest } from '../shared/store';
-import { forwardItems } from '../shared/destination';
 import {
-	type CommonOverrides,
-	applyOverrides,
 	destinationCredentials,
+	forwardWithOverrides,
 	given,
 	readDefaultCountry,
-	readForwardableEvent,
 	readValueFrom,
 	requiredText,
 	withConversionLog,
@@ -71,23 +68,12 @@ export class SnapchatConversions implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const credentials = await this.getCredentials<SnapchatCredentials>('snapchatConversionsApi');
-		return await forwardItems(this, 'snapchat', (itemIndex) => {
-			const config = configFor(this, itemIndex, credentials);
-			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as CommonOverrides;
-			const event = applyOverrides(
-				this,
-				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
-				overrides,
-				{
-					platform: 'snapchat',
-					valueFrom: config.valueFrom ?? 'commission',
-					clickIdField: 'sccid',
-				},
-				itemIndex,
-			);
-			return { config, event };
-		});
+		return await forwardWithOverrides(
+			this,
+			'snapchat',
+			'snapchatConversionsApi',
+			(itemIndex, credentials: SnapchatCredentials) => configFor(this, itemIndex, credentials),
+			'sccid',
+		);
 	}
 }

@@ -8,14 +8,11 @@ import {
 } from 'n8n-workflow';
 import { TIKTOK_EVENT_SOURCES, type TikTokOptions } from '../../src/destinations/tiktok';
 import { postbackStoreTest } from '../shared/store';
-import { forwardItems } from '../shared/destination';
 import {
-	type CommonOverrides,
-	applyOverrides,
 	destinationCredentials,
+	forwardWithOverrides,
 	given,
 	readDefaultCountry,
-	readForwardableEvent,
 	readValueFrom,
 	requiredText,
 	withConversionLog,
@@ -25,11 +22,6 @@ import { tikTokEventsProperties } from './description';
 interface TikTokCredentials {
 	accessToken: string;
 	baseUrl?: string;
-}
-
-/** TikTok's override keys: the common ones, with the click id under its own name (saved workflows use it). */
-interface Overrides extends CommonOverrides {
-	ttclid?: string;
 }
 
 /** The batch-level settings for one item (expressions may differ per item; items with equal settings share requests). */
@@ -74,23 +66,12 @@ export class TikTokEvents implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const credentials = await this.getCredentials<TikTokCredentials>('tikTokEventsApi');
-		return await forwardItems(this, 'tiktok', (itemIndex) => {
-			const config = configFor(this, itemIndex, credentials);
-			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
-			const event = applyOverrides(
-				this,
-				readForwardableEvent(this, items[itemIndex].json, itemIndex, overrides.eventName),
-				{ ...overrides, clickId: overrides.ttclid },
-				{
-					platform: 'tiktok',
-					valueFrom: config.valueFrom ?? 'commission',
-					clickIdField: 'ttclid',
-				},
-				itemIndex,
-			);
-			return { config, event };
-		});
+		return await forwardWithOverrides(
+			this,
+			'tiktok',
+			'tikTokEventsApi',
+			(itemIndex, credentials: TikTokCredentials) => configFor(this, itemIndex, credentials),
+			'ttclid',
+		);
 	}
 }

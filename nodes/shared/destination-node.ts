@@ -1,6 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeCredentialDescription, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import type { ForwardableClick, ForwardableConversion, ForwardableEvent, Platform } from '../../src/destinations';
+import type { ForwardableClick, ForwardableConversion, ForwardableEvent, Platform, PlatformConfigs } from '../../src/destinations';
+import { forwardItems } from './destination';
 import { funnelItemSchema } from '../../src/funnel';
 import { conversionSchema, isKnownCurrency, normalizeDecimal } from '../../src/model';
 import { conversionLogProperty, conversionLogStoreProperties } from './store';
@@ -354,4 +355,35 @@ export function destinationCredentials(credentialName: string): INodeCredentialD
 /** The platform's own properties, then the Conversion Log settings every destination node ends with. */
 export function withConversionLog(properties: INodeProperties[]): INodeProperties[] {
 	return [...properties, conversionLogProperty, ...conversionLogStoreProperties()];
+}
+
+/**
+ * The execute body every conversions-API node shares: the platform's credential, each item's settings
+ * (`readConfig`), the item read as a conversion or a click with the Override Fields applied (the Click ID override
+ * sets `clickIdField`), then forwardItems (batching, sending, Sent and Failed).
+ */
+export async function forwardWithOverrides<P extends Platform, K extends object>(
+	context: IExecuteFunctions,
+	platform: P,
+	credentialName: string,
+	readConfig: (itemIndex: number, credentials: K) => PlatformConfigs[P],
+	clickIdField?: string,
+): Promise<INodeExecutionData[][]> {
+	const items = context.getInputData();
+	const credentials = await context.getCredentials<K>(credentialName);
+	return await forwardItems(context, platform, (itemIndex) => {
+		const config = readConfig(itemIndex, credentials);
+		const overrides = context.getNodeParameter('overrides', itemIndex, {}) as CommonOverrides & Record<string, unknown>;
+		// A node may keep its click id override under the click field's own name (TikTok's `ttclid`).
+		const clickId = clickIdField ? (overrides.clickId ?? (overrides[clickIdField] as string | undefined)) : undefined;
+		const valueFrom = (config as { valueFrom?: 'commission' | 'amount' }).valueFrom ?? 'commission';
+		const event = applyOverrides(
+			context,
+			readForwardableEvent(context, items[itemIndex].json, itemIndex, overrides.eventName),
+			{ ...overrides, clickId },
+			{ platform, valueFrom, clickIdField },
+			itemIndex,
+		);
+		return { config, event };
+	});
 }
