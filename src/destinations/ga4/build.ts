@@ -31,7 +31,8 @@
 import { createHash } from 'node:crypto';
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
-import { isKnownCurrency, isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../model';
+import { isKnownCurrency, isZeroDecimal } from '../../model';
+import { gateConversion } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -165,10 +166,6 @@ export interface Ga4Body {
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
-function isConversion(event: ForwardableEvent): event is ForwardableConversion {
-	return 'transactionId' in event && typeof (event as ForwardableConversion).eventName === 'string';
-}
-
 export function collectUrl(config: Pick<Ga4Config, 'baseUrl' | 'validateOnly' | 'measurementId' | 'apiSecret'>): string {
 	const base = (config.baseUrl?.trim() || GA4_BASE_URL).replace(/\/+$/, '');
 	const query = new URLSearchParams({
@@ -267,42 +264,17 @@ function eventNameFor(event: ForwardableConversion): {
 
 type Planned = { clientId: string; userData?: Ga4UserData; event: Ga4Event } | { skip: Omit<SkippedEvent, 'index'> };
 
-function planOne(input: ForwardableEvent, config: Ga4Config, now: Date): Planned {
-	if (!isConversion(input)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'GA4 takes conversions only here: Click Tracker clicks are page visits GA4 already measures with its own tag',
-			},
-		};
-	}
-	if (input.status === 'rejected' || input.status === 'reversed') {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: `A ${input.status} conversion is not sent to GA4, which has no way to retract an event`,
-			},
-		};
-	}
-	const valueFrom = config.valueFrom ?? 'commission';
-	const raw = valueFrom === 'amount' ? input.amount : input.commission;
-	const decimal = raw === null || raw === undefined || String(raw).trim() === '' ? undefined : normalizeDecimal(String(raw));
-	if (raw !== null && raw !== undefined && String(raw).trim() !== '' && decimal === undefined) {
-		return {
-			skip: {
-				code: 'invalid_value',
-				reason: `The ${valueFrom} "${String(raw)}" is not a decimal number`,
-			},
-		};
-	}
-	if (decimal !== undefined && isNegativeDecimal(decimal)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'A negative value is a reversal or refund: GA4 has no way to retract an event. Route reversals elsewhere.',
-			},
-		};
-	}
+function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned {
+	const gated = gateConversion(
+		item,
+		config.valueFrom ?? 'commission',
+		{ platformName: 'GA4', maxAgeMs: GA4_MAX_AGE_MS, maxAgeText: '72 hours', maxFutureMs: GA4_FUTURE_TOLERANCE_MS },
+		now,
+	);
+	if ('skip' in gated) return gated;
+	const input = gated.conversion;
+	const decimal = gated.value;
+	const atMs = gated.occurredAtMs;
 
 	const { name, skip } = eventNameFor(input);
 	if (skip || !name)
@@ -312,30 +284,6 @@ function planOne(input: ForwardableEvent, config: Ga4Config, now: Date): Planned
 	const nameProblem = eventNameProblem(name);
 	if (nameProblem) return { skip: nameProblem };
 
-	const atMs = Date.parse(input.occurredAt);
-	if (Number.isNaN(atMs))
-		return {
-			skip: {
-				code: 'invalid_time',
-				reason: 'The conversion time is missing or not a date, so GA4 cannot be given a timestamp',
-			},
-		};
-	if (now.getTime() - atMs > GA4_MAX_AGE_MS) {
-		return {
-			skip: {
-				code: 'event_too_old',
-				reason: `GA4 takes Measurement Protocol events at most 72 hours old and silently drops older ones; this one happened at ${new Date(atMs).toISOString()}`,
-			},
-		};
-	}
-	if (atMs - now.getTime() > GA4_FUTURE_TOLERANCE_MS) {
-		return {
-			skip: {
-				code: 'event_in_future',
-				reason: `The conversion time ${new Date(atMs).toISOString()} is in the future: GA4 drops events timed after the request. Check the network's time zone.`,
-			},
-		};
-	}
 	const sentAtMs = Math.min(atMs, now.getTime());
 
 	const params: Ga4EventParams = { transaction_id: eventIdFor(input) };

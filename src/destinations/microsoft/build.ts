@@ -22,7 +22,8 @@
  */
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
-import { isZeroDecimal, normalizeDecimal } from '../../model';
+import { isZeroDecimal } from '../../model';
+import { gateConversion } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -87,10 +88,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
-function isConversion(event: ForwardableEvent): event is ForwardableConversion {
-	return 'transactionId' in event && typeof (event as ForwardableConversion).eventName === 'string';
-}
-
 /** Drops undefined members, so the body never carries `"em": undefined`. */
 function compact<T extends object>(object: T): T | undefined {
 	const entries = Object.entries(object).filter(([, value]) => value !== undefined && value !== '');
@@ -136,42 +133,22 @@ function userValue(field: IdentityField, value: string | null | undefined, confi
 
 type Planned = { event: MicrosoftEvent } | { skip: Omit<SkippedEvent, 'index'> };
 
-function planOne(input: ForwardableEvent, config: MicrosoftConfig, now: Date): Planned {
-	if (!isConversion(input)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'Microsoft Advertising takes conversions only: Click Tracker clicks are not sent (the click id reaches Microsoft with the conversion).',
-			},
-		};
-	}
-	if (input.status === 'rejected' || input.status === 'reversed') {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: `A ${input.status} conversion is not sent to Microsoft Advertising, whose Conversions API cannot retract an event`,
-			},
-		};
-	}
-	const valueFrom = config.valueFrom ?? 'commission';
-	const raw = valueFrom === 'amount' ? input.amount : input.commission;
-	const value = raw === null || raw === undefined || String(raw).trim() === '' ? undefined : normalizeDecimal(String(raw));
-	if (raw !== null && raw !== undefined && String(raw).trim() !== '' && value === undefined) {
-		return {
-			skip: {
-				code: 'invalid_value',
-				reason: `The ${valueFrom} is not a decimal number`,
-			},
-		};
-	}
-	if (value?.startsWith('-')) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'A negative value is a reversal or refund: the Microsoft Conversions API has no way to retract a conversion. Route reversals elsewhere.',
-			},
-		};
-	}
+function planOne(item: ForwardableEvent, config: MicrosoftConfig, now: Date): Planned {
+	const gated = gateConversion(
+		item,
+		config.valueFrom ?? 'commission',
+		{
+			platformName: 'Microsoft Advertising',
+			maxAgeMs: MICROSOFT_MAX_EVENT_AGE_DAYS * DAY_MS,
+			maxAgeText: `${MICROSOFT_MAX_EVENT_AGE_DAYS} days`,
+			maxFutureMs: MICROSOFT_MAX_FUTURE_MS,
+		},
+		now,
+	);
+	if ('skip' in gated) return gated;
+	const input = gated.conversion;
+	const value = gated.value;
+	const atMs = gated.occurredAtMs;
 
 	const { name, skip } = eventNameFor(input);
 	if (skip) return { skip };
@@ -182,31 +159,6 @@ function planOne(input: ForwardableEvent, config: MicrosoftConfig, now: Date): P
 				reason: 'The item has no event name for Microsoft Advertising',
 			},
 		};
-
-	const atMs = Date.parse(input.occurredAt);
-	if (Number.isNaN(atMs))
-		return {
-			skip: {
-				code: 'invalid_time',
-				reason: 'The conversion time is missing or not a date, so Microsoft cannot be given an eventTime',
-			},
-		};
-	if (now.getTime() - atMs > MICROSOFT_MAX_EVENT_AGE_DAYS * DAY_MS) {
-		return {
-			skip: {
-				code: 'event_too_old',
-				reason: `The conversion happened at ${new Date(atMs).toISOString()}, more than ${MICROSOFT_MAX_EVENT_AGE_DAYS} days ago: Microsoft no longer attributes it to an ad click`,
-			},
-		};
-	}
-	if (atMs - now.getTime() > MICROSOFT_MAX_FUTURE_MS) {
-		return {
-			skip: {
-				code: 'event_in_future',
-				reason: `The conversion time ${new Date(atMs).toISOString()} is in the future: check the network's time zone`,
-			},
-		};
-	}
 
 	const click = input.click;
 	const userData =

@@ -22,7 +22,8 @@
  */
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
-import { isNegativeDecimal, normalizeDecimal } from '../../model';
+
+import { gateConversion } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -92,10 +93,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
-export function isConversion(event: ForwardableEvent): event is ForwardableConversion {
-	return 'transactionId' in event && 'eventName' in event;
-}
-
 /** An ad account id as the path wants it: digits only, at most 18. Throws on anything else. */
 export function pinterestAdAccountId(value: string | undefined): string {
 	const id = String(value ?? '').trim();
@@ -149,76 +146,28 @@ function compact<T extends Record<string, unknown>>(object: T): T {
 
 type Planned = { event: PinterestEvent } | { skip: Omit<SkippedEvent, 'index'> };
 
-export function buildPinterestEvent(input: ForwardableEvent, config: PinterestConfig, now: Date): Planned {
-	if (!isConversion(input)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'Pinterest takes conversions only: a Click Tracker click is not sent to the Conversions API',
-			},
-		};
-	}
-	if (input.status === 'rejected' || input.status === 'reversed') {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: `A ${input.status} conversion is not sent to Pinterest, which has no way to take an event back`,
-			},
-		};
-	}
-	const valueFrom = config.valueFrom ?? 'commission';
-	const rawValue = valueFrom === 'amount' ? input.amount : input.commission;
-	let value: string | undefined;
-	if (rawValue !== null && rawValue !== undefined && String(rawValue).trim() !== '') {
-		value = normalizeDecimal(String(rawValue));
-		if (value === undefined)
-			return {
-				skip: {
-					code: 'invalid_value',
-					reason: `The ${valueFrom} "${String(rawValue)}" is not a decimal number`,
-				},
-			};
-		if (isNegativeDecimal(value)) {
-			return {
-				skip: {
-					code: 'not_a_conversion',
-					reason: 'A negative value is a reversal or refund: Pinterest has no way to take an event back. Route reversals elsewhere.',
-				},
-			};
-		}
-	}
+export function buildPinterestEvent(item: ForwardableEvent, config: PinterestConfig, now: Date): Planned {
+	const gated = gateConversion(
+		item,
+		config.valueFrom ?? 'commission',
+		{
+			platformName: 'Pinterest',
+			maxAgeMs: PINTEREST_MAX_AGE_DAYS * DAY_MS,
+			maxAgeText: `${PINTEREST_MAX_AGE_DAYS} days`,
+			maxFutureMs: PINTEREST_FUTURE_TOLERANCE_MS,
+		},
+		now,
+	);
+	if ('skip' in gated) return gated;
+	const input = gated.conversion;
+	const value = gated.value;
+	const atMs = gated.occurredAtMs;
 
 	const { name, skip } = eventNameFor(input);
 	if (skip) return { skip };
 
-	const atMs = Date.parse(input.occurredAt);
-	if (Number.isNaN(atMs))
-		return {
-			skip: {
-				code: 'invalid_time',
-				reason: 'The conversion time is missing or not a date, so Pinterest cannot be given an event_time',
-			},
-		};
-	let eventMs = atMs;
-	if (atMs > now.getTime()) {
-		if (atMs - now.getTime() > PINTEREST_FUTURE_TOLERANCE_MS) {
-			return {
-				skip: {
-					code: 'event_in_future',
-					reason: `The conversion time ${new Date(atMs).toISOString()} is in the future: Pinterest refuses events from the future. Check the network's time zone.`,
-				},
-			};
-		}
-		eventMs = now.getTime();
-	}
-	if (now.getTime() - eventMs > PINTEREST_MAX_AGE_DAYS * DAY_MS) {
-		return {
-			skip: {
-				code: 'event_too_old',
-				reason: `Pinterest refuses events older than ${PINTEREST_MAX_AGE_DAYS} days; this one happened at ${new Date(atMs).toISOString()}`,
-			},
-		};
-	}
+	// Up to the tolerance, a time ahead of our clock is clock skew: sent as now (Pinterest refuses the future).
+	const eventMs = Math.min(atMs, now.getTime());
 
 	const click = input.click;
 	const person = input.user;

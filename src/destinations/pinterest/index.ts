@@ -28,7 +28,6 @@ export {
 	type PinterestUserData,
 	type PinterestValueFrom,
 	buildPinterestEvent,
-	isConversion,
 	pinterestAdAccountId,
 	pinterestEventsUrl,
 	planPinterestRequests,

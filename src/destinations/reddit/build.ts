@@ -24,7 +24,8 @@
  */
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
-import { isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../model';
+import { isZeroDecimal } from '../../model';
+import { gateConversion } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -87,10 +88,6 @@ export function conversionEventsUrl(config: Pick<RedditConfig, 'baseUrl' | 'pixe
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
-function isConversion(event: ForwardableEvent): event is ForwardableConversion {
-	return 'transactionId' in event && 'eventName' in event;
-}
-
 /** Drops undefined members; undefined when nothing is left. */
 function compact<T extends Record<string, unknown>>(object: T): T | undefined {
 	const entries = Object.entries(object).filter(([, value]) => value !== undefined);
@@ -138,42 +135,17 @@ function hashed(field: IdentityField, value: string | null | undefined, config: 
 
 type Planned = { event: RedditEvent } | { skip: Skip };
 
-function planOne(input: ForwardableEvent, config: RedditConfig, now: Date): Planned {
-	if (!isConversion(input)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'Reddit takes conversions only: Click Tracker clicks are not sent to the Reddit Conversions API',
-			},
-		};
-	}
-	if (input.status === 'rejected' || input.status === 'reversed') {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: `A ${input.status} conversion is not sent to Reddit, which has no way to retract a conversion event`,
-			},
-		};
-	}
-	const valueFrom = config.valueFrom ?? 'commission';
-	const raw = valueFrom === 'amount' ? input.amount : input.commission;
-	const decimal = raw === null || raw === undefined || String(raw).trim() === '' ? undefined : normalizeDecimal(String(raw));
-	if (raw !== null && raw !== undefined && String(raw).trim() !== '' && decimal === undefined) {
-		return {
-			skip: {
-				code: 'invalid_value',
-				reason: `The ${valueFrom} is not a decimal number`,
-			},
-		};
-	}
-	if (decimal !== undefined && isNegativeDecimal(decimal)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'A negative value is a reversal or refund: Reddit has no way to retract a conversion event. Route reversals elsewhere.',
-			},
-		};
-	}
+function planOne(item: ForwardableEvent, config: RedditConfig, now: Date): Planned {
+	const gated = gateConversion(
+		item,
+		config.valueFrom ?? 'commission',
+		{ platformName: 'Reddit', maxAgeMs: REDDIT_MAX_AGE_MS, maxAgeText: '168 hours', maxFutureMs: REDDIT_MAX_FUTURE_MS },
+		now,
+	);
+	if ('skip' in gated) return gated;
+	const input = gated.conversion;
+	const decimal = gated.value;
+	const atMs = gated.occurredAtMs;
 
 	const { name, skip } = eventNameFor(input);
 	if (skip) return { skip };
@@ -190,31 +162,6 @@ function planOne(input: ForwardableEvent, config: RedditConfig, now: Date): Plan
 			skip: {
 				code: 'invalid_event_name',
 				reason: `Reddit custom event names are at most ${REDDIT_MAX_CUSTOM_EVENT_NAME} characters; "${name.slice(0, 20)}…" has ${name.length}`,
-			},
-		};
-	}
-
-	const atMs = Date.parse(input.occurredAt);
-	if (Number.isNaN(atMs))
-		return {
-			skip: {
-				code: 'invalid_time',
-				reason: 'The conversion time is missing or not a date, so Reddit cannot be given an event_at',
-			},
-		};
-	if (now.getTime() - atMs > REDDIT_MAX_AGE_MS) {
-		return {
-			skip: {
-				code: 'event_too_old',
-				reason: `Reddit refuses events older than 168 hours (7 days); this conversion happened at ${new Date(atMs).toISOString()}`,
-			},
-		};
-	}
-	if (atMs - now.getTime() > REDDIT_MAX_FUTURE_MS) {
-		return {
-			skip: {
-				code: 'event_in_future',
-				reason: `Reddit refuses events more than 5 minutes in the future; this conversion is dated ${new Date(atMs).toISOString()}. Check the network's time zone.`,
 			},
 		};
 	}

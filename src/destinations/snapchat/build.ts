@@ -30,7 +30,8 @@
  */
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
-import { isNegativeDecimal, normalizeDecimal } from '../../model';
+
+import { gateConversion } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -97,10 +98,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
-function isConversion(event: ForwardableEvent): event is ForwardableConversion {
-	return 'transactionId' in event && 'eventName' in event;
-}
-
 /** The events URL, or the Test Event Tool's when validating; the token URL-encoded in the query. */
 export function snapchatEventsUrl(config: Pick<SnapchatConfig, 'baseUrl' | 'pixelId' | 'accessToken' | 'validateOnly'>): string {
 	const base = (config.baseUrl?.trim() || SNAPCHAT_BASE_URL).replace(/\/+$/, '');
@@ -133,42 +130,17 @@ function eventNameFor(event: ForwardableConversion): string | undefined {
 
 type Planned = { event: SnapchatEvent } | { skip: Omit<SkippedEvent, 'index'> };
 
-function planOne(input: ForwardableEvent, config: SnapchatConfig, now: Date): Planned {
-	if (!isConversion(input)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'Snapchat takes conversions only: Click Tracker clicks are not sent to the Conversions API',
-			},
-		};
-	}
-	if (input.status === 'rejected' || input.status === 'reversed') {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: `A ${input.status} conversion is not sent to Snapchat, which has no way to retract an event`,
-			},
-		};
-	}
-	const valueFrom = config.valueFrom ?? 'commission';
-	const raw = valueFrom === 'amount' ? input.amount : input.commission;
-	const decimal = raw === null || raw === undefined || String(raw).trim() === '' ? undefined : normalizeDecimal(String(raw));
-	if (raw !== null && raw !== undefined && String(raw).trim() !== '' && decimal === undefined) {
-		return {
-			skip: {
-				code: 'invalid_value',
-				reason: `The ${valueFrom} "${String(raw)}" is not a decimal number`,
-			},
-		};
-	}
-	if (decimal !== undefined && isNegativeDecimal(decimal)) {
-		return {
-			skip: {
-				code: 'not_a_conversion',
-				reason: 'A negative value is a reversal or refund: the Snapchat Conversions API has no way to retract an event',
-			},
-		};
-	}
+function planOne(item: ForwardableEvent, config: SnapchatConfig, now: Date): Planned {
+	const gated = gateConversion(
+		item,
+		config.valueFrom ?? 'commission',
+		{ platformName: 'Snapchat', maxAgeMs: SNAPCHAT_WINDOW_DAYS * DAY_MS, maxAgeText: `${SNAPCHAT_WINDOW_DAYS} days`, maxFutureMs: SNAPCHAT_MAX_FUTURE_MS },
+		now,
+	);
+	if ('skip' in gated) return gated;
+	const input = gated.conversion;
+	const decimal = gated.value;
+	const atMs = gated.occurredAtMs;
 
 	const name = eventNameFor(input);
 	if (!name) {
@@ -176,31 +148,6 @@ function planOne(input: ForwardableEvent, config: SnapchatConfig, now: Date): Pl
 			skip: {
 				code: 'no_snapchat_event',
 				reason: `No Snapchat event for "${input.eventName}": the Conversion Funnel's mapping sends it to no Snapchat event. Set Override Fields → Event Name (PURCHASE, SIGN_UP, CUSTOM_EVENT_1…) to send it.`,
-			},
-		};
-	}
-
-	const atMs = Date.parse(input.occurredAt);
-	if (Number.isNaN(atMs))
-		return {
-			skip: {
-				code: 'invalid_time',
-				reason: 'The conversion time is missing or not a date, so Snapchat cannot be given an event_time',
-			},
-		};
-	if (now.getTime() - atMs > SNAPCHAT_WINDOW_DAYS * DAY_MS) {
-		return {
-			skip: {
-				code: 'event_too_old',
-				reason: `Snapchat refuses events older than ${SNAPCHAT_WINDOW_DAYS} days; this one happened at ${new Date(atMs).toISOString()}`,
-			},
-		};
-	}
-	if (atMs - now.getTime() > SNAPCHAT_MAX_FUTURE_MS) {
-		return {
-			skip: {
-				code: 'event_in_future',
-				reason: `The conversion time ${new Date(atMs).toISOString()} is in the future; Snapchat refuses it. Check the network's time zone setting.`,
 			},
 		};
 	}
@@ -262,7 +209,7 @@ function planOne(input: ForwardableEvent, config: SnapchatConfig, now: Date): Pl
 		return {
 			skip: {
 				code: 'missing_value',
-				reason: `Snapchat refuses a PURCHASE without a value and a currency, and this conversion has no ${valueFrom === 'amount' ? 'sale amount' : 'commission'}. Choose another Value From or set Override Fields → Value.`,
+				reason: `Snapchat refuses a PURCHASE without a value and a currency, and this conversion has no ${config.valueFrom === 'amount' ? 'sale amount' : 'commission'}. Choose another Value From or set Override Fields → Value.`,
 			},
 		};
 	}
