@@ -23,6 +23,10 @@ const CUSTOM_PARAM_HELP: Partial<Record<(typeof customParams)[number], string>> 
 	event_name: 'An event name, fixed (CompleteRegistration) or a macro; it overrides the funnel logic',
 };
 
+/** The Custom preset's postback URL, built in the editor from the path and the placeholders (see the Path hint). */
+export const CUSTOM_POSTBACK_URL_HINT =
+	"={{ 'Postback URL to paste: [your n8n URL]/webhook/' + $parameter.path + '?' + Object.entries($parameter.customPlaceholders || {}).filter(entry => entry[1]).map(entry => entry[0] + '=' + entry[1]).join('&') }}";
+
 export const postbackTriggerProperties: INodeProperties[] = [
 	{
 		displayName: 'Network',
@@ -45,6 +49,21 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		required: true,
 		placeholder: 'shareasale',
 		description: 'The last part of the webhook URL. Use one trigger (and path) per network.',
+		displayOptions: { hide: { network: ['custom'] } },
+	},
+	{
+		// The same parameter for the Custom preset, with the postback URL to paste shown live under it. The preview
+		// is a hint, never a parameter: an expression among the parameters would make n8n resolve this trigger's
+		// webhook through its expression engine on every postback (an isolate per request on the default engine).
+		displayName: 'Path',
+		name: 'path',
+		type: 'string',
+		default: 'postback',
+		required: true,
+		placeholder: 'hasoffers',
+		description: 'The last part of the webhook URL. Use one trigger (and path) per network.',
+		hint: CUSTOM_POSTBACK_URL_HINT,
+		displayOptions: { show: { network: ['custom'] } },
 	},
 	{
 		displayName: 'Authentication',
@@ -95,23 +114,14 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		})),
 	},
 	{
-		displayName: 'Postback URL to Paste',
-		name: 'customPostbackUrl',
-		type: 'string',
-		// Built live from the placeholders above; the editor shows the result under the field.
-		default:
-			"={{ '[your n8n URL]/webhook/' + $parameter.path + '?' + Object.entries($parameter.customPlaceholders || {}).filter(entry => entry[1]).map(entry => entry[0] + '=' + entry[1]).join('&') }}",
-		description: 'Read-only preview: the URL the network should call, built from your placeholders. Replace the start with the Production URL shown above.',
-		displayOptions: { show: { network: ['custom'] } },
-	},
-	{
 		displayName: 'Field Mapping (JSON Senders)',
 		name: 'customFieldMap',
 		type: 'fixedCollection',
 		typeOptions: { multipleValues: true },
 		placeholder: 'Add Mapping',
 		default: {},
-		description: 'For senders that post their own JSON and cannot use the standard names: where to read each parameter from. Dotted paths reach into objects (data.click_id).',
+		description:
+			'For senders that post their own JSON and cannot use the standard names: where to read each parameter from. Dotted paths reach into objects (data.click_id).',
 		displayOptions: { show: { network: ['custom'] } },
 		options: [
 			{
@@ -149,7 +159,7 @@ export const postbackTriggerProperties: INodeProperties[] = [
 				type: 'string',
 				typeOptions: { password: true },
 				default: '',
-				description: 'The INS secret key from ClickBank\'s account settings, used to decrypt notifications',
+				description: "The INS secret key from ClickBank's account settings, used to decrypt notifications",
 				displayOptions: { show: { '/network': ['clickbank'] } },
 			},
 			{

@@ -50,7 +50,7 @@ const RUNTIME = `(function (window, document) {
 	var PLACEHOLDER = /--CLICK-ID--/gi;
 	var AD_PARAMS = ['fbclid', 'gclid', 'gbraid', 'wbraid', 'ttclid', 'ScCid', 'sccid', 'epik', 'rdt_cid', 'msclkid',
 		'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
-	var AD_COOKIES = { fbc: '_fbc', fbp: '_fbp', ttp: '_ttp' };
+	var AD_COOKIES = { fbc: '_fbc', fbp: '_fbp', ttp: '_ttp', ga: '_ga', scid: '_scid', rdt_uuid: '_rdt_uuid' };
 	var STORAGE_KEY = 'pb_autotag';
 	var memory = {};
 	var enc = encodeURIComponent;

@@ -173,13 +173,23 @@ function resolveFbc(fbclid: string | undefined, candidates: Array<string | undef
 	return buildFbc(fbclid, clickedAt);
 }
 
+/**
+ * GA4's client id from a `_ga` cookie: 'GA1.1.1234567890.1700000000' (version, domain depth, random number,
+ * first visit in seconds) becomes '1234567890.1700000000'; a bare 'number.number' is taken as it is.
+ */
+export function gaClientId(value: string | undefined): string | undefined {
+	const match = /^(?:GA\d+\.\d+\.)?(\d{1,20}\.\d{1,20})$/.exec(value?.trim() ?? '');
+	return match ? match[1] : undefined;
+}
+
 function compact<T extends object>(record: T): T {
 	return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
 }
 
 /**
  * Reads a click request: ad platform click ids from the query (and the browser cookies the platforms'
- * tags set, which a page on the same site sends along, or AutoTag forwards as `fbc` / `fbp` / `ttp`),
+ * tags set, which a page on the same site sends along, or AutoTag forwards as `fbc` / `fbp` / `ttp` / `ga` /
+ * `scid` / `rdt_uuid`),
  * utm parameters, the visitor's address, user agent, referrer and landing page, and the first-party
  * visitor id (reused when the cookie is well-formed, else minted).
  */
@@ -218,6 +228,9 @@ export function readClickRequest(request: ClickRequest, options: ReadClickOption
 		epik: q('epik') ?? token(cookies._epik),
 		rdtCid: q('rdt_cid'),
 		msclkid: q('msclkid'),
+		gaClientId: gaClientId(cookies._ga) ?? gaClientId(queryText(query, 'ga')),
+		scCookie1: token(cookies._scid) ?? q('scid'),
+		rdtUuid: token(cookies._rdt_uuid) ?? q('rdt_uuid'),
 		affiliateId: token(queryText(query, 'aff_id') ?? queryText(query, 'affiliate_id') ?? queryText(query, 'a_aid'), 255),
 		utm: Object.keys(utm).length > 0 ? utm : undefined,
 		ip: clientIp(request, options.trustProxy),

@@ -6,7 +6,7 @@
  *
  * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
  * (state, holder, takeovers); version 3 adds payout items (issue 5), ledger minor units, and makes the ledger
- * append-only; version 4 adds the delivery log (issue 6).
+ * append-only; version 4 adds the delivery log (issue 6); version 5 the click cookies of GA4, Snapchat and Reddit.
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -393,7 +393,7 @@ export const MIGRATIONS: readonly Migration[] = [
 		// attempt, never changed. No foreign key to conversions: a destination node may record a conversion
 		// whose funnel keeps another store, and the log must never make a send fail. Listing the latest
 		// conversions and a conversion's ledger lines get their indexes.
-		name: 'append-only delivery log; indexes for the latest conversions and a conversion\'s ledger lines',
+		name: "append-only delivery log; indexes for the latest conversions and a conversion's ledger lines",
 		sqlite: [
 			`CREATE TABLE deliveries (
 				seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -427,6 +427,18 @@ export const MIGRATIONS: readonly Migration[] = [
 			...postgresAppendOnly(s, 'deliveries'),
 			`CREATE INDEX conversions_recorded ON ${s}conversions (recorded_at, seq)`,
 			`CREATE INDEX ledger_conversion ON ${s}ledger (conversion_id)`,
+		],
+	},
+	{
+		version: 5,
+		// The platforms' first-party cookies a click can carry (issue 8): GA4's client id (`_ga`), Snapchat's
+		// `_scid` and Reddit's `_rdt_uuid`, each forwarded as-is to its own platform.
+		name: 'click cookies for GA4, Snapchat and Reddit',
+		sqlite: [`ALTER TABLE clicks ADD COLUMN ga_client_id TEXT`, `ALTER TABLE clicks ADD COLUMN sc_cookie1 TEXT`, `ALTER TABLE clicks ADD COLUMN rdt_uuid TEXT`],
+		postgres: (s) => [
+			`ALTER TABLE ${s}clicks ADD COLUMN ga_client_id TEXT`,
+			`ALTER TABLE ${s}clicks ADD COLUMN sc_cookie1 TEXT`,
+			`ALTER TABLE ${s}clicks ADD COLUMN rdt_uuid TEXT`,
 		],
 	},
 ];
@@ -479,7 +491,12 @@ const ADVISORY_LOCK_CLASS = 0x70626b; // "pbk"
  * Applies the missing migrations to a PostgreSQL schema (created if absent); returns the versions applied by
  * this call. `schema` must already be validated; `quoted` is its quoted form.
  */
-export async function migratePostgres(client: MigrationClient, schema: string, quoted: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migratePostgres(
+	client: MigrationClient,
+	schema: string,
+	quoted: string,
+	migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
 	const s = `${quoted}.`;
 	await client.query('BEGIN');
 	let committed = false;

@@ -33,6 +33,12 @@ export interface AdClickIds {
 	/** Reddit's rdt_cid. */
 	rdtCid?: string;
 	msclkid?: string;
+	/** GA4's client id from the `_ga` cookie ('1234567890.1700000000'), so GA4 joins the visitor's session. */
+	gaClientId?: string;
+	/** Snapchat's `_scid` cookie (sent as `sc_cookie1`). */
+	scCookie1?: string;
+	/** Reddit's `_rdt_uuid` cookie (sent as `user.uuid`). */
+	rdtUuid?: string;
 }
 
 export interface ClickRecord extends AdClickIds {

@@ -329,7 +329,10 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			rdt_cid: `rdt-all-${run}`,
 			msclkid: `ms${run}0123456789abcdef`,
 		};
-		const clickId = await click(tracker, { offer: 'wpengine', ...ids, landing }, 'afftrack');
+		// And the platforms' first-party cookies, as AutoTag forwards them from the visitor's page: GA4's _ga,
+		// Snapchat's _scid and Reddit's _rdt_uuid.
+		const cookies = { ga: 'GA1.1.1234567890.1700000000', scid: `scid-${run}`, rdt_uuid: `1700000000000.${randomUUID()}` };
+		const clickId = await click(tracker, { offer: 'wpengine', ...ids, ...cookies, landing }, 'afftrack');
 		const clickedAt = new Date(Date.now() - 7 * 60 * 60 * 1000);
 		ageClick(clickId, clickedAt);
 		google.registerClick(ids.gclid, clickedAt);
@@ -362,12 +365,13 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		const ga4Event = ga4.events.find((entry) => asText(entry.event).includes(eventId));
 		expect(ga4Event?.event).toMatchObject({ name: 'purchase', params: { transaction_id: eventId, value: 39.5, currency: 'USD' } });
 		expect(String(ga4Event?.timestampMicros)).toMatch(/^\d{16}$/);
+		expect(ga4Event?.clientId).toBe('1234567890.1700000000'); // the visitor's own GA client id: the session joins
 		expect(asText(ga4Event?.userData)).toContain(undotted);
 		expect(ga4.dropped).toEqual([]);
 
 		// Snapchat: PURCHASE in seconds with the ScCid as sc_click_id.
 		const snapEvent = snapchat.events.find((entry) => asText(entry.event).includes(ids.ScCid))?.event as Record<string, unknown>;
-		expect(snapEvent).toMatchObject({ event_name: 'PURCHASE', event_id: eventId, user_data: expect.objectContaining({ sc_click_id: ids.ScCid }) });
+		expect(snapEvent).toMatchObject({ event_name: 'PURCHASE', event_id: eventId, user_data: expect.objectContaining({ sc_click_id: ids.ScCid, sc_cookie1: cookies.scid }) });
 		expect(String(snapEvent.event_time)).toMatch(/^\d{10}$/);
 		expect(asText(snapEvent.user_data)).toContain(dotted);
 
@@ -383,6 +387,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		expect(String(redditEvent.event_at)).toMatch(/^\d{13}$/);
 		const redditUser = redditEvent.user as Record<string, unknown>;
 		expect(redditUser.email).toBe(undotted);
+		expect(redditUser.uuid).toBe(cookies.rdt_uuid);
 		// The visitor's IP as the click recorded it (Meta receives it plain, Reddit only its SHA-256).
 		const clickIp = String((metaEvent.user_data as Record<string, unknown>).client_ip_address);
 		expect(clickIp).not.toBe('undefined');

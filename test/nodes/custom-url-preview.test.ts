@@ -1,12 +1,14 @@
 import './n8n-env';
 import { Workflow } from 'n8n-workflow';
 import { TRIGGER_NAME, buildWorkflowData, nodeTypes, removeN8nUserFolder } from './harness';
+import { PostbackTrigger } from '../../nodes/PostbackTrigger/PostbackTrigger.node';
+import { type INodeParameters, resolveWebhookDescriptionField } from 'n8n-workflow';
 
 afterAll(removeN8nUserFolder);
 
-/** Resolves the trigger's "Postback URL to Paste" preview the way the editor does: n8n's own expression engine. */
-function previewFor(parameters: Record<string, unknown>): unknown {
-	const data = buildWorkflowData({ parameters: { network: 'custom', ...parameters } });
+/** The trigger's node as n8n builds it for a run (parameters with their defaults). */
+function triggerNode(parameters: Record<string, unknown>) {
+	const data = buildWorkflowData({ parameters: parameters as INodeParameters });
 	const workflow = new Workflow({
 		id: data.id,
 		name: data.name,
@@ -16,14 +18,20 @@ function previewFor(parameters: Record<string, unknown>): unknown {
 		nodeTypes,
 		settings: data.settings,
 	});
-	const node = workflow.getNode(TRIGGER_NAME)!;
-	return workflow.expression.getParameterValue(node.parameters.customPostbackUrl, null, 0, 0, TRIGGER_NAME, [], 'manual', {});
+	return { workflow, node: workflow.getNode(TRIGGER_NAME)! };
+}
+
+/** Resolves the Path hint of the Custom preset (the postback URL to paste) the way the editor does: n8n's own expression engine. */
+function previewFor(parameters: Record<string, unknown>): unknown {
+	const { workflow } = triggerNode({ network: 'custom', ...parameters });
+	const path = new PostbackTrigger().description.properties.find((property) => property.name === 'path' && property.displayOptions?.show?.network);
+	return workflow.expression.getParameterValue(path!.hint!, null, 0, 0, TRIGGER_NAME, [], 'manual', {});
 }
 
 describe('Custom network: the postback URL preview in the node panel', () => {
 	test('with the default placeholders it shows the standard parameters', () => {
 		expect(previewFor({ path: 'custom' })).toBe(
-			'[your n8n URL]/webhook/custom?click_id={click_id}&commission={commission}&currency={currency}&transaction_id={transaction_id}',
+			'Postback URL to paste: [your n8n URL]/webhook/custom?click_id={click_id}&commission={commission}&currency={currency}&transaction_id={transaction_id}',
 		);
 	});
 
@@ -33,6 +41,16 @@ describe('Custom network: the postback URL preview in the node panel', () => {
 				path: 'hasoffers',
 				customPlaceholders: { click_id: '{aff_sub}', commission: '{payout}', event_name: 'CompleteRegistration' },
 			}),
-		).toBe('[your n8n URL]/webhook/hasoffers?click_id={aff_sub}&commission={payout}&event_name=CompleteRegistration');
+		).toBe('Postback URL to paste: [your n8n URL]/webhook/hasoffers?click_id={aff_sub}&commission={payout}&event_name=CompleteRegistration');
+	});
+});
+
+describe("the trigger's parameters hold no expression, so n8n resolves its webhook natively", () => {
+	test.each(['custom', 'shareasale', 'impact'])('network %s: every parameter is static and the path resolves without the expression engine', (network) => {
+		const { node } = triggerNode({ network, path: `p-${network}` });
+		expect(JSON.stringify(node.parameters)).not.toMatch(/"=/);
+		for (const webhook of new PostbackTrigger().description.webhooks!) {
+			expect(resolveWebhookDescriptionField(node, webhook, 'path')).toEqual({ resolved: true, value: `p-${network}` });
+		}
 	});
 });

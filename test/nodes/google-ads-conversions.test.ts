@@ -66,7 +66,7 @@ describe('Google Ads Conversions node, funnel items through WorkflowExecute to t
 		const retryAt = new Date(Date.parse(recentClickAt) + 6 * HOUR).toISOString();
 		expect(forwardOf(result.failed[0])).toEqual({ platform: 'google_ads', outcome: 'retry_later', code: 'TOO_RECENT_EVENT', retryAt, reason: expect.stringContaining(retryAt) });
 		expect(forwardOf(result.failed[1])).toMatchObject({ platform: 'google_ads', outcome: 'failed', code: 'no_click_id' });
-		expect(forwardOf(result.failed[2])).toMatchObject({ platform: 'google_ads', outcome: 'failed', code: 'status_reversed' });
+		expect(forwardOf(result.failed[2])).toMatchObject({ platform: 'google_ads', outcome: 'failed', code: 'not_a_conversion' });
 
 		// One upload, authenticated by n8n-core's OAuth2 helper from the credential's token data.
 		const [upload] = fake.uploads();

@@ -47,7 +47,7 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 		expect(result.collected.sent!.map((item) => item.json)).toEqual(result.sent.map((item) => item.json));
 		expect(result.collected.failed!.map((item) => item.json)).toEqual(result.failed.map((item) => item.json));
 		for (const item of result.sent) expect(forwardOf(item)).toEqual({ platform: 'tiktok', outcome: 'sent', eventId: item.json.conversionId });
-		expect(forwardOf(result.failed[0])).toMatchObject({ platform: 'tiktok', outcome: 'failed', code: 'status_reversed', reason: expect.stringContaining('reversed') });
+		expect(forwardOf(result.failed[0])).toMatchObject({ platform: 'tiktok', outcome: 'failed', code: 'not_a_conversion', reason: expect.stringContaining('reversed') });
 
 		// One request with the token in the Access-Token header only.
 		const requests = fake.trackRequests();

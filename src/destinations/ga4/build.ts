@@ -198,12 +198,15 @@ function number32(seed: string): number {
 }
 
 /**
- * The client id for one event: the configured one, else "<32-bit hash of the click id>.<click time, s>", else
- * "<32-bit hash of the event id>.<conversion time, s>".
+ * The client id for one event: the configured one, else the visitor's own from the `_ga` cookie the click carried
+ * (the conversion then joins the visitor's GA4 session), else "<32-bit hash of the click id>.<click time, s>",
+ * else "<32-bit hash of the event id>.<conversion time, s>".
  */
 export function clientIdFor(event: ForwardableConversion, config: Pick<Ga4Config, 'clientId'>): string {
 	const configured = text(config.clientId);
 	if (configured) return configured;
+	const fromCookie = text(event.click?.gaClientId);
+	if (fromCookie) return fromCookie;
 	const clickId = text(event.click?.clickId) ?? text(event.clickId);
 	const clickedAt = Date.parse(event.click?.clickedAt ?? '');
 	if (clickId) {

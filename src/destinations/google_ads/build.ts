@@ -197,7 +197,7 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 	}
 	// Uploads cannot take a conversion back (Google handles that with adjustments): rejected and reversed are not sent.
 	if (event.status === 'rejected' || event.status === 'reversed') {
-		return { skipped: { code: `status_${event.status}`, reason: `A ${event.status} conversion is not uploaded to Google Ads, which retracts conversions only through adjustments` } };
+		return { skipped: { code: 'not_a_conversion', reason: `A ${event.status} conversion is not uploaded to Google Ads, which retracts conversions only through adjustments` } };
 	}
 	const customerId = googleCustomerId(config.customerId);
 	const configured = conversionActionFor(event, config);

@@ -20,7 +20,7 @@
  * - An event without any match key (click id, email, phone, external id, IP) is skipped with `no_match_keys`:
  *   Reddit requires at least one to attribute it.
  * - `user.uuid` (Reddit's `_rdt_uuid` first-party cookie) is sent as is when the matched click carries one under
- *   `rdtUuid`; the Click Tracker does not record it today.
+ *   `rdtUuid` (the Click Tracker records it from the cookie, or from AutoTag's `rdt_uuid`).
  */
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
@@ -166,7 +166,7 @@ function planOne(item: ForwardableEvent, config: RedditConfig, now: Date): Plann
 		};
 	}
 
-	const click = input.click as (ForwardableConversion['click'] & { rdtUuid?: string }) | undefined;
+	const click = input.click;
 	const person = input.user;
 	const user = compact<RedditUser>({
 		email: hashed('email', person?.email, config),

@@ -78,6 +78,8 @@ export interface SnapchatUserData {
 	client_ip_address?: string;
 	client_user_agent?: string;
 	sc_click_id?: string;
+	/** The `_scid` cookie of the visitor (Snap's pixel sets it), as it is. */
+	sc_cookie1?: string;
 }
 
 export interface SnapchatEvent {
@@ -180,6 +182,7 @@ function planOne(item: ForwardableEvent, config: SnapchatConfig, now: Date): Pla
 		client_ip_address: text(click?.ip) ?? text(input.ip),
 		client_user_agent: text(click?.userAgent),
 		sc_click_id: text(click?.sccid),
+		sc_cookie1: text(click?.scCookie1),
 	});
 	if (!user.em && !user.ph && !user.sc_click_id && !(user.client_ip_address && user.client_user_agent)) {
 		return {

@@ -121,7 +121,7 @@ function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Pla
 	const conversion = isConversion(input) ? input : undefined;
 	// A platform cannot take a conversion back: rejected and reversed ones are never sent as events.
 	if (conversion && (conversion.status === 'rejected' || conversion.status === 'reversed')) {
-		return { skip: { code: `status_${conversion.status}`, reason: `A ${conversion.status} conversion is not sent to TikTok, which has no way to retract an event` } };
+		return { skip: { code: 'not_a_conversion', reason: `A ${conversion.status} conversion is not sent to TikTok, which has no way to retract an event` } };
 	}
 	// The conversion's matched click, or the Click Tracker item itself: both carry the click's ids under the same names.
 	const click = (conversion ? conversion.click : input) as Record<string, unknown> | undefined;

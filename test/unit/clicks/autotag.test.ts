@@ -143,7 +143,7 @@ describe('autoTagScript: the script itself', () => {
 		expect(() => parse(script, { ecmaVersion: 2017 })).not.toThrow();
 	});
 
-	it('knows the network domains, the offers\' domains and the allowlist', () => {
+	it("knows the network domains, the offers' domains and the allowlist", () => {
 		const config = autoTagConfig({
 			allowedDomains: 'Example.com, bad/entry',
 			offers: [
@@ -163,7 +163,7 @@ describe('autoTagScript: the script itself', () => {
 });
 
 describe('AutoTag in a page: route mode (default)', () => {
-	it('routes links to known networks on allowed domains through the tracker, with the visit\'s ad ids', () => {
+	it("routes links to known networks on allowed domains through the tracker, with the visit's ad ids", () => {
 		const page = landingPage();
 		page.run(autoTagScript(options));
 		const [shareasale, awin, impact, plain, placeholderAllowed, placeholderOther, offerLink, mailto, relative] = page.hrefs();
@@ -204,10 +204,28 @@ describe('AutoTag in a page: route mode (default)', () => {
 			expect(outcome.response.status).toBe(302);
 			const clickId = outcome.click!.clickId;
 			expect(outcome.response.headers.Location).toContain(clickId);
-			expect(outcome.click).toMatchObject({ fbclid: 'FB1', fbc: FBC, fbp: FBP, gclid: 'G1', utm: { source: 'facebook' }, referrer: 'https://www.facebook.com/' });
+			expect(outcome.click).toMatchObject({
+				fbclid: 'FB1',
+				fbc: FBC,
+				fbp: FBP,
+				gclid: 'G1',
+				utm: { source: 'facebook' },
+				referrer: 'https://www.facebook.com/',
+			});
 		}
 		const shareasale = trackClick(followToTracker(page.hrefs()[0]), trackerConfig);
 		expect(shareasale.response.headers.Location).toBe(`${SHAREASALE}${shareasale.click!.clickId}`);
+	});
+
+	it("forwards GA4's _ga, Snapchat's _scid and Reddit's _rdt_uuid cookies, which the Click Tracker keeps for their platforms", () => {
+		const page = landingPage({ cookie: `_fbp=${FBP}; _ga=GA1.1.1234567890.1700000000; _scid=scid-9; _rdt_uuid=1700000000000.uuid-9` });
+		page.run(autoTagScript(options));
+		const routed = new URL(page.hrefs()[0]);
+		expect(routed.searchParams.get('ga')).toBe('GA1.1.1234567890.1700000000');
+		expect(routed.searchParams.get('scid')).toBe('scid-9');
+		expect(routed.searchParams.get('rdt_uuid')).toBe('1700000000000.uuid-9');
+		const outcome = trackClick(followToTracker(page.hrefs()[0]), trackerConfig);
+		expect(outcome.click).toMatchObject({ gaClientId: '1234567890.1700000000', scCookie1: 'scid-9', rdtUuid: '1700000000000.uuid-9' });
 	});
 
 	it('running twice (or scanning again) does not tag a link twice', () => {
@@ -221,7 +239,13 @@ describe('AutoTag in a page: route mode (default)', () => {
 	it('remembers the landing page ad ids for the rest of the visit (sessionStorage)', () => {
 		const storage = new Map<string, string>();
 		landingPage({ storage }).run(autoTagScript(options));
-		const second = new FakePage({ url: 'https://blog.example.com/other-page', referrer: 'https://blog.example.com/review', scriptSrc: `${TRACKER}/autotag.js`, links: [SHAREASALE], storage });
+		const second = new FakePage({
+			url: 'https://blog.example.com/other-page',
+			referrer: 'https://blog.example.com/review',
+			scriptSrc: `${TRACKER}/autotag.js`,
+			links: [SHAREASALE],
+			storage,
+		});
 		second.run(autoTagScript(options));
 		const routed = new URL(second.hrefs()[0]).searchParams;
 		expect(routed.get('fbclid')).toBe('FB1');

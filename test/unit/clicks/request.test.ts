@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { buildFbc, clientIp, isSecureRequest, isWellFormedFbc, normalizeIp, parseCookieHeader, readClickRequest } from '../../../src/clicks';
+import { gaClientId } from '../../../src/clicks/request';
 import type { ClickRequest } from '../../../src/clicks';
 
 const NOW = new Date('2026-03-01T12:34:56.789Z');
@@ -65,6 +66,28 @@ describe('readClickRequest: ad platform click ids', () => {
 			referrer: 'https://www.facebook.com/',
 			newVisitor: true,
 		});
+	});
+
+	it("reads the platforms' first-party cookies: GA4's _ga as its client id, Snapchat's _scid, Reddit's _rdt_uuid", () => {
+		const fromCookies = readClickRequest(
+			request({}, { headers: { cookie: '_ga=GA1.1.1234567890.1700000000; _scid=scid-value-1; _rdt_uuid=1700000000000.uuid-1' } }),
+			{ now },
+		);
+		expect(fromCookies).toMatchObject({ gaClientId: '1234567890.1700000000', scCookie1: 'scid-value-1', rdtUuid: '1700000000000.uuid-1' });
+		// AutoTag forwards them from the visitor's page as ga, scid and rdt_uuid.
+		const forwarded = readClickRequest(request({ ga: 'GA1.2.987654321.1699999999', scid: 'scid-2', rdt_uuid: 'uuid-2' }), { now });
+		expect(forwarded).toMatchObject({ gaClientId: '987654321.1699999999', scCookie1: 'scid-2', rdtUuid: 'uuid-2' });
+	});
+
+	it.each([
+		['GA1.1.1234567890.1700000000', '1234567890.1700000000'],
+		['GA1.3.42.1700000000', '42.1700000000'],
+		['1234567890.1700000000', '1234567890.1700000000'],
+		['GA1.1.abc.1700000000', undefined],
+		['GS1.1.1700000000.1.1.1700000100.0.0.0', undefined],
+		['', undefined],
+	])('a _ga value %j is the client id %j', (value, expected) => {
+		expect(gaClientId(value)).toBe(expected);
 	});
 
 	it.each(['ScCid', 'sccid', 'SCCID'])('reads Snapchat ScCid spelled %s', (name) => {
@@ -187,12 +210,15 @@ describe('readClickRequest: visitor id cookie', () => {
 		expect(readClickRequest(request({}, { headers: { cookie: `trk=${visitor}` } }), { cookieName: 'trk' }).visitorId).toBe(visitor);
 	});
 
-	it.each(['short', 'UPPERCASE0123456789ABCDEFGH', '<script>alert(1)</script>', `${visitor}; evil=1`, ''])('mints a new one for the malformed cookie %j', (value) => {
-		const details = readClickRequest(request({}, { headers: { cookie: `pb_vid=${encodeURIComponent(value)}` } }));
-		expect(details.visitorId).not.toBe(value);
-		expect(details.visitorId).toMatch(/^[0-9a-z]{26}$/);
-		expect(details.newVisitor).toBe(true);
-	});
+	it.each(['short', 'UPPERCASE0123456789ABCDEFGH', '<script>alert(1)</script>', `${visitor}; evil=1`, ''])(
+		'mints a new one for the malformed cookie %j',
+		(value) => {
+			const details = readClickRequest(request({}, { headers: { cookie: `pb_vid=${encodeURIComponent(value)}` } }));
+			expect(details.visitorId).not.toBe(value);
+			expect(details.visitorId).toMatch(/^[0-9a-z]{26}$/);
+			expect(details.newVisitor).toBe(true);
+		},
+	);
 });
 
 describe('readClickRequest: landing page and referrer', () => {

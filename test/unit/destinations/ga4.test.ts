@@ -144,6 +144,14 @@ describe('GA4 request planning', () => {
 		expect(bodyOf([event], { clientId: 'GA1-abc' }).client_id).toBe('GA1-abc');
 	});
 
+	it("client id: the visitor's own from the click's _ga cookie comes before the derived one, after the setting", () => {
+		const event = conversion();
+		const withCookie = { ...event, click: { ...event.click!, gaClientId: '1234567890.1700000000' } };
+		expect(clientIdFor(withCookie, {})).toBe('1234567890.1700000000');
+		expect(bodyOf([withCookie]).client_id).toBe('1234567890.1700000000');
+		expect(clientIdFor(withCookie, { clientId: '555.666' })).toBe('555.666');
+	});
+
 	it('standard names without a mapping, the mapping when given; value from the sale amount; zero value left out', () => {
 		const lead = conversion({
 			eventName: 'Lead',

@@ -185,6 +185,13 @@ describe('Reddit request building', () => {
 		});
 	});
 
+	it("sends the click's _rdt_uuid cookie as user.uuid, as it is (never hashed)", () => {
+		const input = conversion();
+		const withCookie = { ...input, click: { ...input.click!, rdtUuid: '1700000000000.a1b2c3d4-uuid' } };
+		const [request] = buildPlatformRequests('reddit', [withCookie], config(), NOW);
+		expect(bodyOf(request).data.events[0].user).toMatchObject({ uuid: '1700000000000.a1b2c3d4-uuid' });
+	});
+
 	it('a zero value (a lead) is sent without value and currency; the conversion IP is used without a click', () => {
 		const lead = conversion({
 			eventName: 'Lead',

@@ -172,6 +172,13 @@ describe('Snapchat destination: building requests', () => {
 		expect(event.user_data.external_id![0]).toMatch(HEX64);
 	});
 
+	it("sends the click's _scid cookie as sc_cookie1, as it is", () => {
+		const input = conversion();
+		const withCookie = { ...input, click: { ...input.click!, scCookie1: 'scid-cookie-value' } };
+		const [event] = bodyOf(snapchat.planRequests([withCookie], config(), NOW).requests[0]).data;
+		expect(event.user_data.sc_cookie1).toBe('scid-cookie-value');
+	});
+
 	it('hashes the other person fields Snap takes (fn, ln, ct, st, zp, country)', () => {
 		const input = conversion({
 			user: {

@@ -5,22 +5,22 @@ import * as metaFixtures from './meta-fixtures';
 
 /** No platform can take a conversion back through these APIs: rejected and reversed conversions never go out as events. */
 describe.each(['rejected', 'reversed'] as const)('a %s conversion', (status) => {
-	test('is skipped by Meta, TikTok and Google Ads with a reason, while an approved one in the same batch is sent', () => {
+	test('is skipped by Meta, TikTok and Google Ads as not_a_conversion, with a reason, while an approved one in the same batch is sent', () => {
 		const approvedMeta = metaFixtures.purchase({ transactionId: 'ok-1' });
 		const refusedMeta = metaFixtures.purchase({ transactionId: 'no-1', status });
 		const meta = planPlatformRequests('meta', [approvedMeta, refusedMeta], { pixelId: metaFixtures.PIXEL, accessToken: metaFixtures.TOKEN }, metaFixtures.NOW);
 		expect(meta.requests.flatMap((request) => request.itemIndexes)).toEqual([0]);
-		expect(meta.skipped.map((entry) => entry.index)).toEqual([1]);
+		expect(meta.skipped).toMatchObject([{ index: 1, code: 'not_a_conversion', reason: expect.stringContaining(status) }]);
 
 		const tiktok = planPlatformRequests('tiktok', [approvedMeta, refusedMeta], { pixelCode: 'CPIXEL123', accessToken: 'token' }, metaFixtures.NOW);
 		expect(tiktok.requests.flatMap((request) => request.itemIndexes)).toEqual([0]);
-		expect(tiktok.skipped).toMatchObject([{ index: 1, code: `status_${status}` }]);
+		expect(tiktok.skipped).toMatchObject([{ index: 1, code: 'not_a_conversion', reason: expect.stringContaining(status) }]);
 
 		const approvedGoogle = google.purchase({ transactionId: 'ok-2' });
 		const refusedGoogle = google.purchase({ transactionId: 'no-2', status });
 		const ads = planPlatformRequests('google_ads', [approvedGoogle, refusedGoogle], google.config(), google.NOW);
 		expect(ads.requests.flatMap((request) => request.itemIndexes)).toEqual([0]);
-		expect(ads.skipped).toMatchObject([{ index: 1, code: `status_${status}` }]);
+		expect(ads.skipped).toMatchObject([{ index: 1, code: 'not_a_conversion', reason: expect.stringContaining(status) }]);
 	});
 });
 
