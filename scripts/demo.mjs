@@ -1,4 +1,4 @@
-// `npm run demo`: everything `npm start` does, with local stand-ins for Meta, TikTok, Google Ads and PayPal
+// `npm run demo`: everything `npm start` does, with local stand-ins for the eight ad platforms and PayPal
 // (the strict fakes from test/fakes/), credentials pointing at them and a demo pipeline active. Then it plays a
 // realistic day over HTTP — ad clicks through the Click Tracker, ShareASale and Custom postbacks for them,
 // network retries, a refund, a broken postback, last month's partner commissions and the monthly PayPal
@@ -10,13 +10,13 @@
 //   --json      also print the summary as one JSON line on stdout (last line)
 //   --quiet     no progress lines
 //   --no-build  use dist/ as it is
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, n8nVersion, repoRoot, startN8n } from './lib/n8n.mjs';
 import { buildPackage, credentialsNeeded, describeWorkflows, loadTemplates, progressPrinter } from './lib/operator.mjs';
 import { loadFakes } from './lib/fakes.mjs';
-import { AFFILIATES, DEMO_PATHS, FUNNEL_OUTPUTS, OFFERS, demoWorkflows } from './lib/demo-workflows.mjs';
+import { AFFILIATES, DEMO_PATHS, FUNNEL_OUTPUTS, MORE_PLATFORMS, OFFERS, demoWorkflows } from './lib/demo-workflows.mjs';
 
 const args = new Set(process.argv.slice(2));
 const keep = args.has('--keep');
@@ -37,7 +37,16 @@ const USER_AGENTS = [
 	'Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36 musical_ly_2023',
 ];
 const BUYERS = [
-	{ email: 'Jane.Doe@Gmail.com', phone: '+1 (415) 555-0134', first_name: 'Jane', last_name: 'Doe', city: 'San Francisco', state: 'CA', zip: '94103', country: 'US' },
+	{
+		email: 'Jane.Doe@Gmail.com',
+		phone: '+1 (415) 555-0134',
+		first_name: 'Jane',
+		last_name: 'Doe',
+		city: 'San Francisco',
+		state: 'CA',
+		zip: '94103',
+		country: 'US',
+	},
 	{ email: 'carlos.mendes@example.com', phone: '+351 912 345 678', first_name: 'Carlos', last_name: 'Mendes', country: 'PT' },
 	{ email: 'a.nakamura@example.jp', first_name: 'Aiko', last_name: 'Nakamura', country: 'JP' },
 	{ email: 'tom.baker@example.co.uk', phone: '+44 7700 900123', first_name: 'Tom', last_name: 'Baker', country: 'GB' },
@@ -49,7 +58,16 @@ const money = (minor) => (Number(minor) / 100).toFixed(2);
 
 /** 'YYYY-MM-DD HH:MM:SS' in a time zone (ShareASale reports Eastern time). */
 function wallClock(date, timeZone) {
-	return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+	return new Intl.DateTimeFormat('sv-SE', {
+		timeZone,
+		year: 'numeric',
+		month: '2-digit',
+		day: '2-digit',
+		hour: '2-digit',
+		minute: '2-digit',
+		second: '2-digit',
+		hour12: false,
+	})
 		.format(date)
 		.replace('T', ' ');
 }
@@ -70,14 +88,21 @@ async function main() {
 	if (!args.has('--no-build')) buildPackage({ quiet });
 	const { listNetworks, customPostbackUrl } = await import(join(repoRoot, 'dist/src/index.js'));
 
-	say('starting the fake Meta, TikTok, Google Ads and PayPal servers');
+	say('starting the fake ad platforms (Meta, TikTok, Google Ads, GA4, Snapchat, Pinterest, Reddit, Microsoft) and PayPal');
 	const fakes = loadFakes();
 	const meta = await fakes.meta.startMetaFake();
 	const tiktok = await fakes.tiktok.startTikTokFake();
 	const google = await fakes.googleAds.startGoogleAdsFake();
 	const paypal = await fakes.paypal.startPayPalFake();
+	const more = {
+		ga4: await fakes.ga4.startGa4Fake(),
+		snapchat: await fakes.snapchat.startSnapchatFake(),
+		pinterest: await fakes.pinterest.startPinterestFake(),
+		reddit: await fakes.reddit.startRedditFake(),
+		microsoft: await fakes.microsoft.startMicrosoftFake(),
+	};
 	const closeFakes = async () => {
-		for (const fake of [meta, tiktok, google, paypal]) await fake.close().catch(() => undefined);
+		for (const fake of [meta, tiktok, google, paypal, ...Object.values(more)]) await fake.close().catch(() => undefined);
 	};
 
 	// --keep leaves the n8n user folder in .cache/demo to come back to; other runs use their own and remove it.
@@ -97,9 +122,16 @@ async function main() {
 			workflows: templates.map((t) => t.workflow),
 			activate: (workflow) => needs.get(workflow)?.length === 0,
 			beforeImport: async (api) => {
-				const create = (name, type, data) => api.call('POST', '/credentials', { name, type, data }).then(({ id: credentialId, name: credentialName }) => ({ id: credentialId, name: credentialName }));
+				const create = (name, type, data) =>
+					api
+						.call('POST', '/credentials', { name, type, data })
+						.then(({ id: credentialId, name: credentialName }) => ({ id: credentialId, name: credentialName }));
 				const credentials = {
-					meta: await create('Meta CAPI (demo fake)', 'metaConversionsApi', { accessToken: fakes.meta.META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url }),
+					meta: await create('Meta CAPI (demo fake)', 'metaConversionsApi', {
+						accessToken: fakes.meta.META_FAKE_TOKEN,
+						apiVersion: 'v26.0',
+						baseUrl: meta.url,
+					}),
 					tiktok: await create('TikTok Events API (demo fake)', 'tikTokEventsApi', { accessToken: fakes.tiktok.TIKTOK_FAKE_TOKEN, baseUrl: tiktok.url }),
 					google: await create('Google Ads (demo fake)', 'googleAdsConversionsOAuth2Api', {
 						clientId: 'demo-client-id.apps.googleusercontent.com',
@@ -121,8 +153,35 @@ async function main() {
 						clientSecret: fakes.paypal.PAYPAL_FAKE_CLIENT_SECRET,
 						baseUrl: paypal.url,
 					}),
+					ga4: await create('GA4 (demo fake)', 'ga4MeasurementProtocolApi', { apiSecret: fakes.ga4.GA4_FAKE_API_SECRET, baseUrl: more.ga4.url }),
+					snapchat: await create('Snapchat (demo fake)', 'snapchatConversionsApi', {
+						accessToken: fakes.snapchat.SNAPCHAT_FAKE_TOKEN,
+						testPixelId: fakes.snapchat.SNAPCHAT_FAKE_PIXEL,
+						baseUrl: more.snapchat.url,
+					}),
+					pinterest: await create('Pinterest (demo fake)', 'pinterestConversionsApi', {
+						accessToken: fakes.pinterest.PINTEREST_FAKE_TOKEN,
+						testAdAccountId: fakes.pinterest.PINTEREST_FAKE_AD_ACCOUNT,
+						baseUrl: more.pinterest.url,
+					}),
+					reddit: await create('Reddit (demo fake)', 'redditConversionsApi', { accessToken: fakes.reddit.REDDIT_FAKE_TOKEN, baseUrl: more.reddit.url }),
+					microsoft: await create('Microsoft Ads (demo fake)', 'microsoftAdsConversionsApi', {
+						accessToken: fakes.microsoft.MICROSOFT_FAKE_TOKEN,
+						tagId: fakes.microsoft.MICROSOFT_FAKE_TAG,
+						baseUrl: more.microsoft.url,
+					}),
 				};
-				workflows = demoWorkflows(credentials, { metaPixel: fakes.meta.META_FAKE_PIXEL, tiktokPixel: fakes.tiktok.TIKTOK_FAKE_PIXEL });
+				workflows = demoWorkflows(credentials, {
+					metaPixel: fakes.meta.META_FAKE_PIXEL,
+					tiktokPixel: fakes.tiktok.TIKTOK_FAKE_PIXEL,
+					ids: {
+						ga4: fakes.ga4.GA4_FAKE_MEASUREMENT_ID,
+						snapchat: fakes.snapchat.SNAPCHAT_FAKE_PIXEL,
+						pinterest: fakes.pinterest.PINTEREST_FAKE_AD_ACCOUNT,
+						reddit: fakes.reddit.REDDIT_FAKE_PIXEL,
+						microsoft: fakes.microsoft.MICROSOFT_FAKE_TAG,
+					},
+				});
 			},
 		});
 	} catch (error) {
@@ -148,10 +207,10 @@ async function main() {
 		const base = n8n.baseUrl;
 		const url = (path) => `${base}/webhook/${path}`;
 		await waitForWebhook(url(DEMO_PATHS.clicks));
-		say('demo pipeline active: Click Tracker, ShareASale + Custom postbacks → Conversion Funnel → Meta, TikTok, Google Ads');
+		say('demo pipeline active: Click Tracker, ShareASale + Custom postbacks → Conversion Funnel → all eight ad platforms');
 
 		const stream = await playStream({ url, n8n, google, paypal, api, ids });
-		const summary = await summarize({ n8n, api, ids, meta, tiktok, google, paypal, stream });
+		const summary = await summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, stream });
 
 		const { lines, logUrls, clickLines } = describeWorkflows(
 			[
@@ -159,7 +218,8 @@ async function main() {
 				...templates.map((template, index) => {
 					const imported = n8n.workflows[index];
 					const missing = needs.get(template.workflow);
-					const reason = missing.length > 0 ? `needs credentials (${[...new Set(missing.map((m) => m.credential))].join(', ')})` : imported.activationError?.slice(0, 200);
+					const reason =
+						missing.length > 0 ? `needs credentials (${[...new Set(missing.map((m) => m.credential))].join(', ')})` : imported.activationError?.slice(0, 200);
 					return { ...template, active: imported.active, reason };
 				}),
 			],
@@ -189,7 +249,9 @@ async function main() {
 async function waitForWebhook(target, method = 'GET') {
 	const deadline = Date.now() + 30000;
 	while (Date.now() < deadline) {
-		const response = await send(target, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) }).catch(() => undefined);
+		const response = await send(target, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) }).catch(
+			() => undefined,
+		);
 		if (response && response.status !== 404) return;
 		await sleep(250);
 	}
@@ -220,7 +282,10 @@ async function latestExecutionId(api) {
  * rejected). Refused clicks — such as a readiness probe's — do not count.
  */
 function isTrafficExecution(execution) {
-	return (outputsOf(execution, 'Click Tracker')[0] ?? []).length > 0 || ['ShareASale Postback', 'Custom Postback'].some((name) => outputsOf(execution, name).some((items) => items.length > 0));
+	return (
+		(outputsOf(execution, 'Click Tracker')[0] ?? []).length > 0 ||
+		['ShareASale Postback', 'Custom Postback'].some((name) => outputsOf(execution, name).some((items) => items.length > 0))
+	);
 }
 
 /**
@@ -269,10 +334,21 @@ async function ledgerTotals(userFolder) {
 	const { DatabaseSync } = await import('node:sqlite');
 	const db = new DatabaseSync(join(userFolder, '.n8n', 'postback-tracking.sqlite'), { readOnly: true, timeout: 5000 });
 	try {
-		const rows = db.prepare('SELECT affiliate_id, currency, kind, status, SUM(amount_minor) AS minor, COUNT(*) AS n FROM ledger GROUP BY affiliate_id, currency, kind, status ORDER BY affiliate_id').all();
+		const rows = db
+			.prepare(
+				'SELECT affiliate_id, currency, kind, status, SUM(amount_minor) AS minor, COUNT(*) AS n FROM ledger GROUP BY affiliate_id, currency, kind, status ORDER BY affiliate_id',
+			)
+			.all();
 		const totals = {};
 		for (const row of rows) {
-			const entry = (totals[`${row.affiliate_id} ${row.currency}`] ??= { affiliateId: row.affiliate_id, currency: row.currency, approvedMinor: 0, pendingMinor: 0, reversedMinor: 0, lines: 0 });
+			const entry = (totals[`${row.affiliate_id} ${row.currency}`] ??= {
+				affiliateId: row.affiliate_id,
+				currency: row.currency,
+				approvedMinor: 0,
+				pendingMinor: 0,
+				reversedMinor: 0,
+				lines: 0,
+			});
 			const minor = Number(row.minor ?? 0);
 			entry.lines += Number(row.n);
 			if (row.status === 'pending') entry.pendingMinor += minor;
@@ -300,16 +376,22 @@ async function playStream({ url, n8n, google, paypal, api, ids }) {
 	let pipelineCalls = 0;
 
 	// 1. Ad clicks. Each visitor arrives from an ad (fbclid, gclid or ttclid on the link) or a partner's site.
-	say('firing 24 ad clicks through the Click Tracker (Facebook, Google, TikTok and partner traffic)');
+	say('firing 24 ad clicks through the Click Tracker (Facebook, Google, TikTok, Snapchat, Pinterest, Reddit, Microsoft and partner traffic)');
 	const sources = [];
 	const affiliates = Object.keys(AFFILIATES);
 	for (let i = 0; i < 24; i++) {
-		const kind = ['facebook', 'google', 'tiktok', 'google', 'facebook', 'partner'][i % 6];
+		const kind = ['facebook', 'google', 'tiktok', 'snapchat', 'pinterest', 'reddit', 'microsoft', 'google', 'facebook', 'partner'][i % 10];
 		const offer = i % 3 === 2 ? 'nordvpn' : 'wpengine';
 		const query = { offer, aff_id: affiliates[i % affiliates.length], utm_source: kind, utm_campaign: `fall-sale-${(i % 4) + 1}` };
 		if (kind === 'facebook') query.fbclid = `IwAR${randomBytes(12).toString('base64url')}`;
 		if (kind === 'google') query.gclid = `Cj0KCQiA${randomBytes(14).toString('base64url')}`;
 		if (kind === 'tiktok') query.ttclid = `E.C.P.${randomBytes(16).toString('base64url')}`;
+		if (kind === 'snapchat') query.ScCid = randomUUID();
+		if (kind === 'pinterest') query.epik = `dj0yJnU9${randomBytes(12).toString('base64url')}`;
+		if (kind === 'reddit') query.rdt_cid = `t2_${randomBytes(10).toString('hex')}`;
+		if (kind === 'microsoft') query.msclkid = randomBytes(16).toString('hex');
+		// AutoTag forwards the page's GA4 cookie: the conversion joins the visitor's GA4 session.
+		if (i % 2 === 0) query.ga = `GA1.1.${1000000000 + i}.${Math.floor(Date.now() / 1000) - 86400}`;
 		query.landing = `https://reviews.example.com/${offer}-review?utm_source=${kind}`;
 		const response = await send(`${url(DEMO_PATHS.clicks)}?${new URLSearchParams(query)}`, {
 			headers: { 'user-agent': USER_AGENTS[i % USER_AGENTS.length], 'x-forwarded-for': `203.0.113.${10 + i}`, 'accept-language': 'en-US,en;q=0.9' },
@@ -326,7 +408,10 @@ async function playStream({ url, n8n, google, paypal, api, ids }) {
 	// younger than 6 hours. Move them back 7 hours in the tracking store and tell the Google fake about them.
 	await waitForExecutions(api, ids.pipeline, firstId, pipelineCalls, 'click executions');
 	const clickedAt = new Date(Date.now() - 7 * 60 * 60 * 1000);
-	await backdateClicks(n8n.userFolder, sources.map((source) => ({ clickId: source.clickId, clickedAt })));
+	await backdateClicks(
+		n8n.userFolder,
+		sources.map((source) => ({ clickId: source.clickId, clickedAt })),
+	);
 	for (const source of sources) if (source.query.gclid) google.registerClick(source.query.gclid, clickedAt);
 	say('clicks recorded (and backdated 7 h: Google Ads refuses conversions for clicks younger than 6 h)');
 
@@ -374,7 +459,9 @@ async function playStream({ url, n8n, google, paypal, api, ids }) {
 			});
 		}
 	});
-	say(`firing ${postbacks.length} postbacks (${postbacks.filter((p) => p.label.startsWith('ShareASale')).length} ShareASale, ${postbacks.filter((p) => p.label.startsWith('Custom')).length} Custom with buyer data)`);
+	say(
+		`firing ${postbacks.length} postbacks (${postbacks.filter((p) => p.label.startsWith('ShareASale')).length} ShareASale, ${postbacks.filter((p) => p.label.startsWith('Custom')).length} Custom with buyer data)`,
+	);
 	for (const postback of postbacks) {
 		const response = await send(postback.target, postback.init);
 		pipelineCalls++;
@@ -392,7 +479,9 @@ async function playStream({ url, n8n, google, paypal, api, ids }) {
 
 	// 4. A broken postback: the network's macro was never filled, so there is no click id.
 	say('sending a broken postback (no click id)');
-	const bad = await send(`${url(DEMO_PATHS.shareasale)}?${new URLSearchParams({ transtype: 'SALE', merchantID: '41388', transID: '198199999', amountOfSale: '79', commission: '39.50', transDate: wallClock(now, 'America/New_York') })}`);
+	const bad = await send(
+		`${url(DEMO_PATHS.shareasale)}?${new URLSearchParams({ transtype: 'SALE', merchantID: '41388', transID: '198199999', amountOfSale: '79', commission: '39.50', transDate: wallClock(now, 'America/New_York') })}`,
+	);
 	pipelineCalls++;
 	sent.badPostbacks++;
 	sent.badAnswers.push({ status: bad.status, body: (await bad.text()).slice(0, 300) });
@@ -413,7 +502,11 @@ async function playStream({ url, n8n, google, paypal, api, ids }) {
 	];
 	say(`sending last month's ${partnerSales.length} partner commissions and one refund`);
 	const customPost = (body) =>
-		send(url(DEMO_PATHS.custom), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ currency: 'USD', status: 'approved', amount: '89.00', ...body }) });
+		send(url(DEMO_PATHS.custom), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ currency: 'USD', status: 'approved', amount: '89.00', ...body }),
+		});
 	for (const sale of partnerSales) {
 		const response = await customPost({ click_id: `partner-${sale.transaction_id.toLowerCase()}`, ...sale });
 		pipelineCalls++;
@@ -454,14 +547,20 @@ async function callWebhook(target) {
 	}
 }
 
-async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, stream }) {
+async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, stream }) {
 	const funnel = Object.fromEntries(FUNNEL_OUTPUTS.map((name) => [name, 0]));
 	const destinations = {
 		meta: { sent: 0, failed: 0, reasons: {} },
 		tiktok: { sent: 0, failed: 0, reasons: {} },
 		googleAds: { sent: 0, failed: 0, reasons: {} },
+		...Object.fromEntries(MORE_PLATFORMS.map((platform) => [platform.key, { sent: 0, failed: 0, reasons: {} }])),
 	};
-	const nodeOf = { meta: 'Meta Conversions API', tiktok: 'TikTok Events API', googleAds: 'Google Ads Conversions' };
+	const nodeOf = {
+		meta: 'Meta Conversions API',
+		tiktok: 'TikTok Events API',
+		googleAds: 'Google Ads Conversions',
+		...Object.fromEntries(MORE_PLATFORMS.map((platform) => [platform.key, platform.name])),
+	};
 	let received = 0;
 	let rejected = 0;
 	let clicks = 0;
@@ -492,15 +591,32 @@ async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, stream }
 		meta: meta.events.length,
 		tiktok: tiktok.events.length,
 		googleAds: google.accepted.length,
+		...Object.fromEntries(MORE_PLATFORMS.map((platform) => [platform.key, more[platform.key].events.length])),
 	};
 	const platformDuplicates = { meta: meta.duplicates.length, tiktok: tiktok.duplicates.length };
 	const receiverToAffiliate = Object.fromEntries(Object.entries(AFFILIATES).map(([affiliateId, receiver]) => [receiver, affiliateId]));
-	const payouts = paypal.paidItems().map((item) => ({ affiliateId: receiverToAffiliate[item.receiver] ?? item.receiver, receiver: item.receiver, amount: item.amount, currency: item.currency, status: item.status, batch: item.payoutBatchId }));
+	const payouts = paypal
+		.paidItems()
+		.map((item) => ({
+			affiliateId: receiverToAffiliate[item.receiver] ?? item.receiver,
+			receiver: item.receiver,
+			amount: item.amount,
+			currency: item.currency,
+			status: item.status,
+			batch: item.payoutBatchId,
+		}));
 	const ledger = await ledgerTotals(n8n.userFolder);
 	return {
 		n8nVersion: n8nVersion(),
 		seconds: Math.round((Date.now() - started) / 1000),
-		sent: { clicks: stream.sent.clicks, postbacks: stream.sent.postbacks, replays: stream.sent.replays, reversals: stream.sent.reversals, badPostbacks: stream.sent.badPostbacks, lastMonthPartnerPostbacks: stream.sent.lastMonth },
+		sent: {
+			clicks: stream.sent.clicks,
+			postbacks: stream.sent.postbacks,
+			replays: stream.sent.replays,
+			reversals: stream.sent.reversals,
+			badPostbacks: stream.sent.badPostbacks,
+			lastMonthPartnerPostbacks: stream.sent.lastMonth,
+		},
 		badPostbackAnswers: stream.sent.badAnswers,
 		executions: stream.executions.length,
 		clicksRecorded: clicks,
@@ -513,7 +629,14 @@ async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, stream }
 		platformDuplicates,
 		destinations,
 		ledger,
-		payoutRun: stream.payReports.map((report) => ({ affiliateId: report.affiliateId, outcome: report.outcome, amount: report.amount, currency: report.currency, code: report.code, period: report.period })),
+		payoutRun: stream.payReports.map((report) => ({
+			affiliateId: report.affiliateId,
+			outcome: report.outcome,
+			amount: report.amount,
+			currency: report.currency,
+			code: report.code,
+			period: report.period,
+		})),
 		payoutSync: stream.syncReports.map((report) => ({ affiliateId: report.affiliateId, outcome: report.outcome, amount: report.amount })),
 		payouts,
 		paypalBatches: paypal.batches().length,
@@ -528,23 +651,36 @@ function printSummary(summary, { n8n, lines, logUrls, clickLines, url }) {
 	out.push(`Demo finished in ${s.seconds} s — n8n ${s.n8nVersion}, ${s.executions} pipeline executions, all finished.`);
 	out.push('');
 	out.push('Traffic sent');
-	out.push(`  ${s.sent.clicks} ad clicks, ${s.sent.postbacks} postbacks, ${s.sent.replays} replays, ${s.sent.reversals} refund, ${s.sent.badPostbacks} broken postback, ${s.sent.lastMonthPartnerPostbacks} of last month's partner postbacks`);
+	out.push(
+		`  ${s.sent.clicks} ad clicks, ${s.sent.postbacks} postbacks, ${s.sent.replays} replays, ${s.sent.reversals} refund, ${s.sent.badPostbacks} broken postback, ${s.sent.lastMonthPartnerPostbacks} of last month's partner postbacks`,
+	);
 	out.push('');
 	out.push('Conversions');
 	out.push(`  received        ${s.conversionsReceived}   (clicks recorded: ${s.clicksRecorded})`);
-	out.push(`  purchases       ${s.funnel.purchase}   leads ${s.funnel.lead}   reversals ${s.funnel.reversal}   unattributed (ledger only) ${s.funnel.unattributed}`);
+	out.push(
+		`  purchases       ${s.funnel.purchase}   leads ${s.funnel.lead}   reversals ${s.funnel.reversal}   unattributed (ledger only) ${s.funnel.unattributed}`,
+	);
 	out.push(`  duplicates      ${s.duplicates}   (dropped by the funnel: ${s.sent.replays} replays fired)`);
-	out.push(`  rejected        ${s.rejected}   (answered HTTP ${s.badPostbackAnswers.map((a) => a.status).join(', ')}; ${(s.rejections[0] ?? '').slice(0, 90)}…)`);
+	out.push(
+		`  rejected        ${s.rejected}   (answered HTTP ${s.badPostbackAnswers.map((a) => a.status).join(', ')}; ${(s.rejections[0] ?? '').slice(0, 90)}…)`,
+	);
 	out.push('');
 	out.push('Forwarded to the ad platforms (what the fakes accepted)');
 	const platforms = [
 		['Meta CAPI', 'meta'],
 		['TikTok Events', 'tiktok'],
 		['Google Ads', 'googleAds'],
+		['GA4', 'ga4'],
+		['Snapchat', 'snapchat'],
+		['Pinterest', 'pinterest'],
+		['Reddit', 'reddit'],
+		['Microsoft Ads', 'microsoft'],
 	];
 	for (const [label, key] of platforms) {
 		const d = s.destinations[key];
-		const reasons = Object.entries(d.reasons).map(([reason, count]) => `${count}× ${reason}`).join(', ');
+		const reasons = Object.entries(d.reasons)
+			.map(([reason, count]) => `${count}× ${reason}`)
+			.join(', ');
 		const hint = key === 'googleAds' && d.failed > 0 ? ' — Google takes only clicks with a gclid/gbraid/wbraid' : '';
 		out.push(`  ${pad(label, 15)} ${pad(s.forwarded[key], 3)} accepted   (node: ${d.sent} sent, ${d.failed} not sent${reasons ? `: ${reasons}` : ''})${hint}`);
 	}
@@ -552,13 +688,20 @@ function printSummary(summary, { n8n, lines, logUrls, clickLines, url }) {
 	out.push('Commission ledger (tracking store)');
 	out.push(`  ${pad('affiliate', 12)} ${pad('earned', 9)} ${pad('reversed', 9)} ${pad('pending', 9)} ${pad('balance', 9)} paid out`);
 	for (const row of s.ledger) {
-		const paid = s.payouts.filter((payout) => payout.affiliateId === row.affiliateId && payout.currency === row.currency).reduce((sum, payout) => sum + Math.round(Number(payout.amount) * 100), 0);
-		out.push(`  ${pad(row.affiliateId, 12)} ${pad(row.earned, 9)} ${pad(row.reversed, 9)} ${pad(row.pending, 9)} ${pad(row.balance, 9)} ${money(paid)} ${row.currency}`);
+		const paid = s.payouts
+			.filter((payout) => payout.affiliateId === row.affiliateId && payout.currency === row.currency)
+			.reduce((sum, payout) => sum + Math.round(Number(payout.amount) * 100), 0);
+		out.push(
+			`  ${pad(row.affiliateId, 12)} ${pad(row.earned, 9)} ${pad(row.reversed, 9)} ${pad(row.pending, 9)} ${pad(row.balance, 9)} ${money(paid)} ${row.currency}`,
+		);
 	}
-	out.push('  (earned includes this month\'s commissions, which wait for next month\'s pay day)');
+	out.push("  (earned includes this month's commissions, which wait for next month's pay day)");
 	out.push('');
 	out.push(`Payout run (pay day 1, minimum 50.00 USD) — ${s.paypalBatches} PayPal batch`);
-	for (const report of s.payoutRun) out.push(`  ${pad(report.affiliateId, 12)} ${pad(report.outcome, 10)} ${report.amount ?? ''} ${report.currency ?? ''}${report.code ? `  (${report.code})` : ''}${report.period ? `  period ${report.period}` : ''}`);
+	for (const report of s.payoutRun)
+		out.push(
+			`  ${pad(report.affiliateId, 12)} ${pad(report.outcome, 10)} ${report.amount ?? ''} ${report.currency ?? ''}${report.code ? `  (${report.code})` : ''}${report.period ? `  period ${report.period}` : ''}`,
+		);
 	out.push('  Paid through PayPal:');
 	for (const payout of s.payouts) out.push(`    ${pad(payout.affiliateId, 12)} ${payout.amount} ${payout.currency} → ${payout.receiver}  (${payout.status})`);
 	if (s.payouts.length === 0) out.push('    nobody');
@@ -568,7 +711,7 @@ function printSummary(summary, { n8n, lines, logUrls, clickLines, url }) {
 	out.push(...lines);
 	out.push(`Click URL: ${clickLines[0]?.trim() ?? url(DEMO_PATHS.clicks)}`);
 	out.push(`Conversion log: ${logUrls[0] ?? `${n8n.baseUrl}/home/executions`}`);
-	process.stdout.write(`${out.join("\n")}\n`);
+	process.stdout.write(`${out.join('\n')}\n`);
 }
 
 main().catch((error) => {

@@ -37,10 +37,23 @@ const node = (name, type, parameters, position, extra = {}) => ({
 });
 const to = (...names) => names.map((name) => ({ node: name, type: 'main', index: 0 }));
 
-/** credentials: { meta, tiktok, google, paypal }, each { id, name } as n8n created it. */
-export function demoWorkflows(credentials, { metaPixel, tiktokPixel }) {
+/** The five platforms after Meta, TikTok and Google Ads: node name, type, credential key and type, and the id setting. */
+export const MORE_PLATFORMS = [
+	{ key: 'ga4', name: 'GA4 Measurement Protocol', type: 'ga4MeasurementProtocol', credential: 'ga4MeasurementProtocolApi', setting: 'measurementId' },
+	{ key: 'snapchat', name: 'Snapchat Conversions API', type: 'snapchatConversions', credential: 'snapchatConversionsApi', setting: 'pixelId' },
+	{ key: 'pinterest', name: 'Pinterest Conversions API', type: 'pinterestConversions', credential: 'pinterestConversionsApi', setting: 'adAccountId' },
+	{ key: 'reddit', name: 'Reddit Conversions API', type: 'redditConversions', credential: 'redditConversionsApi', setting: 'pixelId' },
+	{ key: 'microsoft', name: 'Microsoft Ads Conversions API', type: 'microsoftAdsConversions', credential: 'microsoftAdsConversionsApi', setting: 'tagId' },
+];
+
+/**
+ * credentials: { meta, tiktok, google, paypal, ga4, snapchat, pinterest, reddit, microsoft }, each { id, name } as
+ * n8n created it; ids: the pixel, measurement, ad account and tag ids by platform key.
+ */
+export function demoWorkflows(credentials, { metaPixel, tiktokPixel, ids = {} }) {
+	const platformNames = ['Meta Conversions API', 'TikTok Events API', 'Google Ads Conversions', ...MORE_PLATFORMS.map((platform) => platform.name)];
 	const pipeline = {
-		name: 'Demo: clicks and postbacks → funnel → Meta, TikTok, Google Ads',
+		name: 'Demo: clicks and postbacks → funnel → all eight ad platforms',
 		nodes: [
 			node(
 				'Click Tracker',
@@ -67,14 +80,19 @@ export function demoWorkflows(credentials, { metaPixel, tiktokPixel }) {
 			}),
 			node('Rejected Postbacks', 'n8n-nodes-base.noOp', {}, [300, 450]),
 			node('Conversion Funnel', 'n8n-nodes-postback.conversionFunnel', { attributionWindow: '30d', attributionModel: 'lastClick' }, [300, 100]),
-			node('Meta Conversions API', 'n8n-nodes-postback.metaConversions', { pixelId: metaPixel }, [650, -100], { credentials: { metaConversionsApi: credentials.meta } }),
-			node('TikTok Events API', 'n8n-nodes-postback.tikTokEvents', { pixelCode: tiktokPixel }, [650, 100], { credentials: { tikTokEventsApi: credentials.tiktok } }),
-			node(
-				'Google Ads Conversions',
-				'n8n-nodes-postback.googleAdsConversions',
-				{ customerId: GOOGLE_CUSTOMER, conversionAction: GOOGLE_ACTION },
-				[650, 300],
-				{ credentials: { googleAdsConversionsOAuth2Api: credentials.google } },
+			node('Meta Conversions API', 'n8n-nodes-postback.metaConversions', { pixelId: metaPixel }, [650, -100], {
+				credentials: { metaConversionsApi: credentials.meta },
+			}),
+			node('TikTok Events API', 'n8n-nodes-postback.tikTokEvents', { pixelCode: tiktokPixel }, [650, 100], {
+				credentials: { tikTokEventsApi: credentials.tiktok },
+			}),
+			node('Google Ads Conversions', 'n8n-nodes-postback.googleAdsConversions', { customerId: GOOGLE_CUSTOMER, conversionAction: GOOGLE_ACTION }, [650, 300], {
+				credentials: { googleAdsConversionsOAuth2Api: credentials.google },
+			}),
+			...MORE_PLATFORMS.map((platform, index) =>
+				node(platform.name, `n8n-nodes-postback.${platform.type}`, { [platform.setting]: ids[platform.key] }, [950, -200 + index * 200], {
+					credentials: { [platform.credential]: credentials[platform.key] },
+				}),
 			),
 			node('Reversals', 'n8n-nodes-base.noOp', {}, [650, 500]),
 			node('Duplicates', 'n8n-nodes-base.noOp', {}, [650, 650]),
@@ -86,8 +104,8 @@ export function demoWorkflows(credentials, { metaPixel, tiktokPixel }) {
 			'Custom Postback': { main: [to('Conversion Funnel'), to('Rejected Postbacks')] },
 			'Conversion Funnel': {
 				main: [
-					to('Meta Conversions API', 'TikTok Events API', 'Google Ads Conversions'), // lead
-					to('Meta Conversions API', 'TikTok Events API', 'Google Ads Conversions'), // purchase
+					to(...platformNames), // lead
+					to(...platformNames), // purchase
 					[],
 					to('Reversals'),
 					[],
@@ -134,7 +152,10 @@ export function demoWorkflows(credentials, { metaPixel, tiktokPixel }) {
 		name: 'Demo: sync payout statuses (PayPal)',
 		nodes: [
 			webhook('Sync Now', DEMO_PATHS.sync, 'd3300000-0000-4000-8000-0000000000c5'),
-			node('Sync Status', 'n8n-nodes-postback.affiliatePayouts', { ...store, operation: 'syncStatus', provider: 'paypal' }, [300, 0], { credentials: paypal, alwaysOutputData: true }),
+			node('Sync Status', 'n8n-nodes-postback.affiliatePayouts', { ...store, operation: 'syncStatus', provider: 'paypal' }, [300, 0], {
+				credentials: paypal,
+				alwaysOutputData: true,
+			}),
 		],
 		connections: { 'Sync Now': { main: [to('Sync Status')] } },
 		settings: { executionOrder: 'v1' },

@@ -42,7 +42,7 @@ function compileFakes() {
 	return outDir;
 }
 
-/** { meta, tiktok, googleAds, paypal, stripe, server } — the fakes' modules, as their TypeScript exports them. */
+/** { meta, tiktok, googleAds, ga4, snapchat, pinterest, reddit, microsoft, paypal, stripe, server } — the fakes' modules, as their TypeScript exports them. */
 export function loadFakes() {
 	// openapi.ts finds the specs relative to its own file unless told: tell it where the repo's are.
 	process.env.POSTBACK_SPECS_DIR ??= join(repoRoot, '..', 'shared', 'specs');
@@ -51,6 +51,11 @@ export function loadFakes() {
 		meta: require(join(dir, 'meta.js')),
 		tiktok: require(join(dir, 'tiktok.js')),
 		googleAds: require(join(dir, 'google-ads.js')),
+		ga4: require(join(dir, 'ga4.js')),
+		snapchat: require(join(dir, 'snapchat.js')),
+		pinterest: require(join(dir, 'pinterest.js')),
+		reddit: require(join(dir, 'reddit.js')),
+		microsoft: require(join(dir, 'microsoft.js')),
 		paypal: require(join(dir, 'paypal.js')),
 		stripe: require(join(dir, 'stripe.js')),
 		server: require(join(dir, 'server.js')),

@@ -13,7 +13,7 @@ interface DemoSummary {
 	rejected: number;
 	duplicates: number;
 	funnel: Record<string, number>;
-	forwarded: { meta: number; tiktok: number; googleAds: number };
+	forwarded: Record<'meta' | 'tiktok' | 'googleAds' | 'ga4' | 'snapchat' | 'pinterest' | 'reddit' | 'microsoft', number>;
 	platformDuplicates: { meta: number; tiktok: number };
 	ledger: Array<{ affiliateId: string; currency: string; balance: string }>;
 	payoutRun: Array<{ affiliateId: string; outcome: string; amount?: string }>;
@@ -44,7 +44,7 @@ function runDemo(): Promise<{ code: number | null; stdout: string; stderr: strin
 }
 
 test(
-	'npm run demo forwards to Meta, TikTok and Google Ads, drops every replay, rejects the broken postback and pays through PayPal',
+	'npm run demo forwards to all eight ad platforms, drops every replay, rejects the broken postback and pays through PayPal',
 	async () => {
 		const started = Date.now();
 		const { code, stdout, stderr } = await runDemo();
@@ -59,6 +59,9 @@ test(
 		expect(summary.forwarded.meta).toBeGreaterThan(0);
 		expect(summary.forwarded.tiktok).toBeGreaterThan(0);
 		expect(summary.forwarded.googleAds).toBeGreaterThan(0);
+		// The five platforms after them take the same conversions, each by its own rules.
+		for (const platform of ['ga4', 'snapchat', 'pinterest', 'reddit', 'microsoft'] as const)
+			expect({ platform, forwarded: summary.forwarded[platform] > 0 }).toEqual({ platform, forwarded: true });
 		// Replays never reach a platform twice: the funnel drops them before the destination nodes.
 		expect(summary.platformDuplicates).toEqual({ meta: 0, tiktok: 0 });
 		expect(summary.duplicates).toBeGreaterThanOrEqual(summary.sent.replays);
