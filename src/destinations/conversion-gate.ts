@@ -6,6 +6,7 @@
  * (or, for GA4, dropped unseen). Each skip has a code the Failed output and the conversion log carry, and a
  * reason the operator can act on.
  */
+import { DESTINATION_EVENTS, type Destination } from '../funnel/events';
 import { isNegativeDecimal, normalizeDecimal } from '../model';
 import type { ForwardableConversion, ForwardableEvent } from './types';
 
@@ -62,4 +63,37 @@ export function gateConversion(input: ForwardableEvent, valueFrom: 'commission' 
 		return skip('event_in_future', `The conversion time ${at} is in the future, which ${name} refuses. Check the network's time zone setting.`);
 	}
 	return { conversion: input, value, occurredAtMs };
+}
+
+export interface PlatformEventRules {
+	/** The key in the funnel's mapping table (src/funnel/events.ts). */
+	platform: Destination;
+	platformName: string;
+	/** Whether the platform takes event names of its own (Reddit as CUSTOM, Microsoft goals): then an event outside the table keeps its name. */
+	takesCustomNames: boolean;
+	/** A few of the platform's names, for the reason ('checkout, lead, signup'). */
+	examples: string;
+}
+
+/**
+ * The platform's event name for a conversion, one rule for every platform:
+ * - the funnel's per-platform name (`destinationEvents`, with the operator's overrides applied) when it gave one;
+ * - a funnel item whose mapping has no name for this platform was left out on purpose: not sent;
+ * - an item that did not come through the funnel: our event's standard name from the mapping table, else, where
+ *   the platform takes names of its own, the event name itself.
+ */
+export function platformEventName(conversion: ForwardableConversion, rules: PlatformEventRules): { name: string } | GateSkip {
+	const mapped = conversion.destinationEvents;
+	const explicit = mapped?.[rules.platform]?.trim();
+	if (explicit) return { name: explicit };
+	const code = `no_${rules.platform}_event`;
+	const fix = `Set Override Fields → Event Name in this node (${rules.examples}), or map the event to ${rules.platformName} in the Conversion Funnel.`;
+	if (mapped && Object.keys(mapped).length > 0) {
+		return skip(code, `The Conversion Funnel's event mapping sends "${conversion.eventName}" to no ${rules.platformName} event. ${fix}`);
+	}
+	const standard = DESTINATION_EVENTS[conversion.eventName]?.[rules.platform];
+	if (standard) return { name: standard };
+	const own = conversion.eventName?.trim();
+	if (rules.takesCustomNames && own) return { name: own };
+	return skip(code, `"${conversion.eventName}" has no ${rules.platformName} event name. ${fix}`);
 }

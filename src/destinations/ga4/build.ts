@@ -29,10 +29,9 @@
  * - GA4 has no click-id field (gclid is a reserved parameter name, not part of the Measurement Protocol): none is sent.
  */
 import { createHash } from 'node:crypto';
-import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isKnownCurrency, isZeroDecimal } from '../../model';
-import { gateConversion } from '../conversion-gate';
+import { gateConversion, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -246,25 +245,6 @@ export function userDataFor(event: ForwardableConversion, config: Ga4Config): Ga
 	});
 }
 
-/** The GA4 event name: the funnel's per-platform name, else our event's standard GA4 name when no mapping came. */
-function eventNameFor(event: ForwardableConversion): {
-	name?: string;
-	skip?: Omit<SkippedEvent, 'index'>;
-} {
-	const mapped = event.destinationEvents;
-	const explicit = text(mapped?.ga4);
-	if (explicit) return { name: explicit };
-	const hasMapping = mapped !== undefined && Object.keys(mapped).length > 0;
-	const standard = hasMapping ? undefined : DESTINATION_EVENTS[event.eventName]?.ga4;
-	if (standard) return { name: standard };
-	return {
-		skip: {
-			code: 'no_ga4_event',
-			reason: `The event "${event.eventName}" has no GA4 event name in the Conversion Funnel's mapping: add one there, or set Override Fields → Event Name in this node`,
-		},
-	};
-}
-
 type Planned = { clientId: string; userData?: Ga4UserData; event: Ga4Event } | { skip: Omit<SkippedEvent, 'index'> };
 
 function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned {
@@ -279,11 +259,9 @@ function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned 
 	const decimal = gated.value;
 	const atMs = gated.occurredAtMs;
 
-	const { name, skip } = eventNameFor(input);
-	if (skip || !name)
-		return {
-			skip: skip ?? { code: 'no_ga4_event', reason: 'No GA4 event name' },
-		};
+	const named = platformEventName(input, { platform: 'ga4', platformName: 'GA4', takesCustomNames: true, examples: 'purchase, generate_lead, sign_up…' });
+	if ('skip' in named) return named;
+	const { name } = named;
 	const nameProblem = eventNameProblem(name);
 	if (nameProblem) return { skip: nameProblem };
 

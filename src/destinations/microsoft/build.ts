@@ -20,12 +20,11 @@
  * - `continueOnValidationError` is sent as false: a refused batch is refused whole and its error names the
  *   events at fault by index, so ./response.ts fails exactly those and sends the others again.
  */
-import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
-import { gateConversion } from '../conversion-gate';
+import { gateConversion, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
-import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const MICROSOFT_BASE_URL = 'https://capi.uet.microsoft.com';
 export const MICROSOFT_MAX_BATCH = 1000;
@@ -100,30 +99,6 @@ export function eventsUrl(config: Pick<MicrosoftConfig, 'baseUrl' | 'tagId'>): s
 	return `${base}/v1/${encodeURIComponent(config.tagId.trim())}/events`;
 }
 
-/**
- * The UET event name: the funnel's name for Microsoft (`destinationEvents.microsoft`, as written); without a
- * mapping, our event's standard Microsoft name, else our event name itself. A standard event whose mapping
- * left Microsoft out (an operator override of '') is not sent.
- */
-function eventNameFor(event: ForwardableConversion): {
-	name?: string;
-	skip?: Omit<SkippedEvent, 'index'>;
-} {
-	const mapped = event.destinationEvents;
-	const explicit = text(mapped?.microsoft);
-	if (explicit) return { name: explicit };
-	const standard = DESTINATION_EVENTS[event.eventName]?.microsoft;
-	if (mapped && Object.keys(mapped).length > 0) {
-		return {
-			skip: {
-				code: 'no_microsoft_event',
-				reason: `The Conversion Funnel's event mapping sends "${event.eventName}" to no Microsoft Advertising event. Map it in the funnel, or set Override Fields → Event Name in this node to send it anyway.`,
-			},
-		};
-	}
-	return { name: standard ?? event.eventName };
-}
-
 function userValue(field: IdentityField, value: string | null | undefined, config: MicrosoftConfig): string | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
 	return normalizeAndHash('microsoft', field, value, {
@@ -150,15 +125,14 @@ function planOne(item: ForwardableEvent, config: MicrosoftConfig, now: Date): Pl
 	const value = gated.value;
 	const atMs = gated.occurredAtMs;
 
-	const { name, skip } = eventNameFor(input);
-	if (skip) return { skip };
-	if (!name)
-		return {
-			skip: {
-				code: 'no_microsoft_event',
-				reason: 'The item has no event name for Microsoft Advertising',
-			},
-		};
+	const named = platformEventName(input, {
+		platform: 'microsoft',
+		platformName: 'Microsoft Advertising',
+		takesCustomNames: true,
+		examples: 'purchase, generate_lead, sign_up…',
+	});
+	if ('skip' in named) return named;
+	const { name } = named;
 
 	const click = input.click;
 	const userData =

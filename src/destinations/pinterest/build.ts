@@ -20,12 +20,11 @@
  * - `click_id` is the `epik` of the matched click (never hashed); the IP and user agent go as they are;
  * - `event_id` is the deterministic event id every destination uses (eventIdFor), Pinterest's dedup key.
  */
-import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 
-import { gateConversion } from '../conversion-gate';
+import { gateConversion, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
-import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const PINTEREST_BASE_URL = 'https://api.pinterest.com';
 export const PINTEREST_MAX_BATCH = 1000;
@@ -106,31 +105,6 @@ export function pinterestEventsUrl(config: Pick<PinterestConfig, 'baseUrl' | 'ad
 	return `${base}/v5/ad_accounts/${pinterestAdAccountId(config.adAccountId)}/events${config.testMode ? '?test=true' : ''}`;
 }
 
-function eventNameFor(event: ForwardableConversion): {
-	name?: string;
-	skip?: Omit<SkippedEvent, 'index'>;
-} {
-	const mapped = event.destinationEvents;
-	const explicit = text(mapped?.pinterest);
-	if (explicit) return { name: explicit };
-	if (mapped && Object.keys(mapped).length > 0) {
-		return {
-			skip: {
-				code: 'no_pinterest_event',
-				reason: `The Conversion Funnel's event mapping sends "${event.eventName}" to no Pinterest event. Map it to a Pinterest event (checkout, lead, signup…) in the funnel, or set Override Fields → Event Name in this node.`,
-			},
-		};
-	}
-	const standard = DESTINATION_EVENTS[event.eventName]?.pinterest;
-	if (standard) return { name: standard };
-	return {
-		skip: {
-			code: 'no_pinterest_event',
-			reason: `"${event.eventName}" has no Pinterest event name: set Override Fields → Event Name (checkout, lead, signup, custom…)`,
-		},
-	};
-}
-
 function hashedList(field: IdentityField, value: string | null | undefined, config: PinterestConfig): string[] | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
 	const digest = normalizeAndHash('pinterest', field, value, {
@@ -163,8 +137,14 @@ export function buildPinterestEvent(item: ForwardableEvent, config: PinterestCon
 	const value = gated.value;
 	const atMs = gated.occurredAtMs;
 
-	const { name, skip } = eventNameFor(input);
-	if (skip) return { skip };
+	const named = platformEventName(input, {
+		platform: 'pinterest',
+		platformName: 'Pinterest',
+		takesCustomNames: false,
+		examples: 'checkout, lead, signup, custom…',
+	});
+	if ('skip' in named) return named;
+	const { name } = named;
 
 	// Up to the tolerance, a time ahead of our clock is clock skew: sent as now (Pinterest refuses the future).
 	const eventMs = Math.min(atMs, now.getTime());

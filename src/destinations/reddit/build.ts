@@ -22,12 +22,11 @@
  * - `user.uuid` (Reddit's `_rdt_uuid` first-party cookie) is sent as is when the matched click carries one under
  *   `rdtUuid` (the Click Tracker records it from the cookie, or from AutoTag's `rdt_uuid`).
  */
-import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
-import { gateConversion } from '../conversion-gate';
+import { gateConversion, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
-import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const REDDIT_BASE_URL = 'https://ads-api.reddit.com';
 export const REDDIT_MAX_BATCH = 1000;
@@ -105,27 +104,6 @@ export function redditType(name: string): RedditEvent['type'] {
 
 type Skip = Omit<SkippedEvent, 'index'>;
 
-function eventNameFor(event: ForwardableConversion): {
-	name?: string;
-	skip?: Skip;
-} {
-	const mapped = event.destinationEvents;
-	const explicit = text(mapped?.reddit);
-	if (explicit) return { name: explicit };
-	if (mapped && Object.keys(mapped).length > 0) {
-		return {
-			skip: {
-				code: 'no_reddit_event',
-				reason: `The Conversion Funnel's event mapping gives "${event.eventName}" no Reddit event. Set Override Fields → Event Name in this node, or map the event to Reddit in the funnel, to send it.`,
-			},
-		};
-	}
-	// Not through the funnel: our standard events by Reddit's names, anything else as a custom event.
-	return {
-		name: DESTINATION_EVENTS[event.eventName]?.reddit ?? text(event.eventName),
-	};
-}
-
 function hashed(field: IdentityField, value: string | null | undefined, config: RedditConfig): string | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
 	return normalizeAndHash('reddit', field, value, {
@@ -147,15 +125,14 @@ function planOne(item: ForwardableEvent, config: RedditConfig, now: Date): Plann
 	const decimal = gated.value;
 	const atMs = gated.occurredAtMs;
 
-	const { name, skip } = eventNameFor(input);
-	if (skip) return { skip };
-	if (!name)
-		return {
-			skip: {
-				code: 'no_reddit_event',
-				reason: 'The conversion has no event name for Reddit',
-			},
-		};
+	const named = platformEventName(input, {
+		platform: 'reddit',
+		platformName: 'Reddit',
+		takesCustomNames: true,
+		examples: 'PURCHASE, LEAD, SIGN_UP or a custom name',
+	});
+	if ('skip' in named) return named;
+	const { name } = named;
 	const type = redditType(name);
 	if (type.custom_event_name !== undefined && type.custom_event_name.length > REDDIT_MAX_CUSTOM_EVENT_NAME) {
 		return {

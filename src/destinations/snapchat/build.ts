@@ -28,12 +28,11 @@
  * - the value is the commission (default) or the sale amount, its exact decimal turned into a JSON number only
  *   here; a PURCHASE without it is not sent (Snap refuses it).
  */
-import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 
-import { gateConversion } from '../conversion-gate';
+import { gateConversion, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
-import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const SNAPCHAT_BASE_URL = 'https://tr.snapchat.com';
 export const SNAPCHAT_MAX_BATCH = 2000;
@@ -119,17 +118,6 @@ function compact<T extends Record<string, unknown>>(object: T): T {
 	return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined && value !== '')) as T;
 }
 
-/**
- * The Snapchat event name: the funnel's `destinationEvents.snapchat`; without a mapping on the item (a
- * conversion sent without the funnel), the standard name for our event. Otherwise none: Snap takes only its
- * own names (PURCHASE, SIGN_UP, … CUSTOM_EVENT_1…5), so a custom event needs an Event Name override.
- */
-function eventNameFor(event: ForwardableConversion): string | undefined {
-	const mapped = event.destinationEvents;
-	if (mapped && Object.keys(mapped).length > 0) return text(mapped.snapchat);
-	return DESTINATION_EVENTS[event.eventName]?.snapchat;
-}
-
 type Planned = { event: SnapchatEvent } | { skip: Omit<SkippedEvent, 'index'> };
 
 function planOne(item: ForwardableEvent, config: SnapchatConfig, now: Date): Planned {
@@ -144,15 +132,14 @@ function planOne(item: ForwardableEvent, config: SnapchatConfig, now: Date): Pla
 	const decimal = gated.value;
 	const atMs = gated.occurredAtMs;
 
-	const name = eventNameFor(input);
-	if (!name) {
-		return {
-			skip: {
-				code: 'no_snapchat_event',
-				reason: `No Snapchat event for "${input.eventName}": the Conversion Funnel's mapping sends it to no Snapchat event. Set Override Fields → Event Name (PURCHASE, SIGN_UP, CUSTOM_EVENT_1…) to send it.`,
-			},
-		};
-	}
+	const named = platformEventName(input, {
+		platform: 'snapchat',
+		platformName: 'Snapchat',
+		takesCustomNames: false,
+		examples: 'PURCHASE, SIGN_UP, CUSTOM_EVENT_1…',
+	});
+	if ('skip' in named) return named;
+	const { name } = named;
 
 	const actionSource = config.actionSource ?? 'WEB';
 	const click = input.click;

@@ -1,4 +1,4 @@
-import { gateConversion } from '../../../src/destinations/conversion-gate';
+import { gateConversion, platformEventName } from '../../../src/destinations/conversion-gate';
 import { DAY, HOUR, NOW, purchase, trackerClick } from './meta-fixtures';
 
 const RULES = { platformName: 'Acme Ads', maxAgeMs: 7 * DAY, maxAgeText: '7 days', maxFutureMs: 5 * 60 * 1000 };
@@ -29,5 +29,26 @@ describe('gateConversion: what no conversions-only platform can take', () => {
 	test('the window edges: exactly the maximum age and a little clock skew pass', () => {
 		expect(gateConversion(purchase({ occurredAt: at(7 * DAY) }), 'commission', RULES, NOW)).not.toHaveProperty('skip');
 		expect(gateConversion(purchase({ occurredAt: at(-4 * 60 * 1000) }), 'commission', RULES, NOW)).not.toHaveProperty('skip');
+	});
+});
+
+describe('platformEventName: one rule for every platform', () => {
+	const reddit = { platform: 'reddit', platformName: 'Reddit', takesCustomNames: true, examples: 'PURCHASE, LEAD' } as const;
+	const pinterest = { platform: 'pinterest', platformName: 'Pinterest', takesCustomNames: false, examples: 'checkout, lead' } as const;
+
+	test("the funnel's name for the platform wins, trimmed", () => {
+		expect(platformEventName(purchase({ destinationEvents: { reddit: ' CUSTOM_X ' } }), reddit)).toEqual({ name: 'CUSTOM_X' });
+	});
+	test('a funnel mapping without the platform means it was left out on purpose: skipped, with a way to send it', () => {
+		expect(platformEventName(purchase({ destinationEvents: { meta: 'Purchase' } }), reddit)).toEqual({
+			skip: { code: 'no_reddit_event', reason: expect.stringContaining('Override Fields → Event Name') },
+		});
+	});
+	test('without the funnel: the standard name from the mapping table, else the own name where the platform takes one', () => {
+		expect(platformEventName(purchase({ destinationEvents: undefined }), pinterest)).toEqual({ name: 'checkout' });
+		expect(platformEventName(purchase({ eventName: 'Subscribe', destinationEvents: undefined }), reddit)).toEqual({ name: 'Subscribe' });
+		expect(platformEventName(purchase({ eventName: 'Subscribe', destinationEvents: undefined }), pinterest)).toMatchObject({
+			skip: { code: 'no_pinterest_event' },
+		});
 	});
 });

@@ -262,8 +262,8 @@ describe('GA4 request planning', () => {
 				reason: expect.stringContaining('negative'),
 			}));
 		it('a mapping without GA4', () => expect(skipOf(conversion({ destinationEvents: { meta: 'Purchase' } }))).toMatchObject({ code: 'no_ga4_event' }));
-		it('an unknown event without a mapping', () =>
-			expect(skipOf(conversion({ eventName: 'Subscribe', destinationEvents: undefined }))).toMatchObject({ code: 'no_ga4_event' }));
+		it('an event without a mapping whose own name GA4 would drop', () =>
+			expect(skipOf(conversion({ eventName: 'Free Trial', destinationEvents: undefined }))).toMatchObject({ code: 'invalid_event_name' }));
 		it('an invalid event name', () => expect(skipOf(conversion({ destinationEvents: { ga4: 'my purchase' } }))).toMatchObject({ code: 'invalid_event_name' }));
 		it('a name over 40 characters', () =>
 			expect(skipOf(conversion({ destinationEvents: { ga4: `a${'b'.repeat(40)}` } }))).toMatchObject({ code: 'invalid_event_name' }));
@@ -518,5 +518,12 @@ describe('GA4 through sendToPlatform against the strict fake', () => {
 		expect(results[0].outcome).toBe('sent');
 		expect(fake.events).toEqual([]);
 		expect(fake.dropped[0].message.fieldPath).toBe('api_secret');
+	});
+});
+
+describe('GA4 event names without the funnel', () => {
+	it('an event outside the mapping table keeps its own name, as a GA4 custom event', () => {
+		const [request] = planGa4Requests([conversion({ eventName: 'Subscribe', destinationEvents: undefined })], config(), NOW).requests;
+		expect((request.body as unknown as Ga4Body).events[0].name).toBe('Subscribe');
 	});
 });
