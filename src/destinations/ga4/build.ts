@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isKnownCurrency, isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
+import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -297,63 +298,31 @@ function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned 
 
 /** Plans the requests: one GA4 event per conversion, batched per (client id, user data), at most 25 per request. */
 export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, now: Date): RequestPlan {
-	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
-	}
-	const missing = [!text(config.measurementId) && 'Measurement ID', !text(config.apiSecret) && 'API secret'].filter(Boolean);
-	if (missing.length > 0) {
-		const reason = `The GA4 configuration has no ${missing.join(' and no ')}`;
-		return {
-			requests: [],
-			skipped: events.map((_, index) => ({
-				index,
-				code: 'missing_config',
-				reason,
-			})),
-		};
-	}
+	checkValueFrom(config.valueFrom);
+	const missing = missingSettings('GA4', [
+		['Measurement ID', config.measurementId],
+		['API secret', config.apiSecret],
+	]);
+	if (missing) return skipAll(events.length, 'missing_config', missing);
 	if (!GA4_MEASUREMENT_ID.test(config.measurementId.trim())) {
 		const reason = `"${config.measurementId.trim()}" is not a GA4 Measurement ID (G-XXXXXXXXXX, under Admin → Data streams → the web stream; not the stream id)`;
-		return {
-			requests: [],
-			skipped: events.map((_, index) => ({
-				index,
-				code: 'invalid_measurement_id',
-				reason,
-			})),
-		};
+		return skipAll(events.length, 'invalid_measurement_id', reason);
 	}
 
-	const skipped: SkippedEvent[] = [];
-	const groups = new Map<
-		string,
-		{
-			clientId: string;
-			userData?: Ga4UserData;
-			entries: Array<{ index: number; event: Ga4Event }>;
-		}
-	>();
-	events.forEach((input, index) => {
-		const planned = planOne(input, config, now);
-		if ('skip' in planned) {
-			skipped.push({ index, ...planned.skip });
-			return;
-		}
-		const key = JSON.stringify([planned.clientId, planned.userData ?? null]);
-		const group = groups.get(key) ?? {
-			clientId: planned.clientId,
-			userData: planned.userData,
-			entries: [],
-		};
-		group.entries.push({ index, event: planned.event });
+	// All events of a request share one client id and its user data: group by them, in input order.
+	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
+	const groups = new Map<string, { clientId: string; userData?: Ga4UserData; entries: typeof planned }>();
+	for (const entry of planned) {
+		const key = JSON.stringify([entry.clientId, entry.userData ?? null]);
+		const group = groups.get(key) ?? { clientId: entry.clientId, userData: entry.userData, entries: [] };
+		group.entries.push(entry);
 		groups.set(key, group);
-	});
+	}
 
 	const url = collectUrl(config);
 	const requests: PlatformRequest[] = [];
 	for (const group of groups.values()) {
-		for (let start = 0; start < group.entries.length; start += GA4_MAX_EVENTS) {
-			const batch = group.entries.slice(start, start + GA4_MAX_EVENTS);
+		for (const batch of inBatches(group.entries, GA4_MAX_EVENTS)) {
 			const body: Ga4Body = {
 				client_id: group.clientId,
 				timestamp_micros: Math.min(...batch.map((entry) => entry.event.timestamp_micros)),

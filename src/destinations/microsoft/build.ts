@@ -23,6 +23,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
+import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -177,36 +178,20 @@ function planOne(item: ForwardableEvent, config: MicrosoftConfig, now: Date): Pl
 
 /** Plans the requests: one UET custom event per conversion, batches of at most 1,000, in input order. */
 export function planMicrosoftRequests(events: ForwardableEvent[], config: MicrosoftConfig, now: Date): RequestPlan {
-	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
-	}
+	checkValueFrom(config.valueFrom);
 	if (config.adStorageConsent !== undefined && !MICROSOFT_CONSENT_VALUES.includes(config.adStorageConsent)) {
 		throw new Error(`Ad Storage Consent must be "G" or "D", not "${String(config.adStorageConsent)}"`);
 	}
-	const missing = [!text(config.tagId) && 'UET tag ID', !text(config.accessToken) && 'Conversions API token'].filter(Boolean);
-	if (missing.length > 0) {
-		const reason = `The Microsoft Advertising configuration has no ${missing.join(' and no ')}`;
-		return {
-			requests: [],
-			skipped: events.map((_, index) => ({
-				index,
-				code: 'missing_config',
-				reason,
-			})),
-		};
-	}
+	const missing = missingSettings('Microsoft Advertising', [
+		['UET tag ID', config.tagId],
+		['Conversions API token', config.accessToken],
+	]);
+	if (missing) return skipAll(events.length, 'missing_config', missing);
 
-	const skipped: SkippedEvent[] = [];
-	const planned: Array<{ index: number; event: MicrosoftEvent }> = [];
-	events.forEach((input, index) => {
-		const result = planOne(input, config, now);
-		if ('skip' in result) skipped.push({ index, ...result.skip });
-		else planned.push({ index, event: result.event });
-	});
+	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 
 	const requests: PlatformRequest[] = [];
-	for (let start = 0; start < planned.length; start += MICROSOFT_MAX_BATCH) {
-		const batch = planned.slice(start, start + MICROSOFT_MAX_BATCH);
+	for (const batch of inBatches(planned, MICROSOFT_MAX_BATCH)) {
 		const body: MicrosoftBody = {
 			data: batch.map((entry) => entry.event),
 			continueOnValidationError: false,

@@ -23,6 +23,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
+import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -198,37 +199,21 @@ export function buildPinterestEvent(item: ForwardableEvent, config: PinterestCon
 
 /** Plans the requests: one Pinterest event per sendable input item, batches of at most 1000, in input order. */
 export function planPinterestRequests(events: ForwardableEvent[], config: PinterestConfig, now: Date, maxBatch = PINTEREST_MAX_BATCH): RequestPlan {
-	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
-	}
+	checkValueFrom(config.valueFrom);
 	if (config.actionSource !== undefined && !PINTEREST_ACTION_SOURCES.includes(config.actionSource)) {
 		throw new Error(`Action Source must be one of ${PINTEREST_ACTION_SOURCES.join(', ')}, not "${String(config.actionSource)}"`);
 	}
-	const missing = [!text(config.adAccountId) && 'ad account ID', !text(config.accessToken) && 'conversion access token'].filter(Boolean);
-	if (missing.length > 0) {
-		const reason = `The Pinterest configuration has no ${missing.join(' and no ')}`;
-		return {
-			requests: [],
-			skipped: events.map((_, index) => ({
-				index,
-				code: 'missing_config',
-				reason,
-			})),
-		};
-	}
+	const missing = missingSettings('Pinterest', [
+		['ad account ID', config.adAccountId],
+		['conversion access token', config.accessToken],
+	]);
+	if (missing) return skipAll(events.length, 'missing_config', missing);
 	const url = pinterestEventsUrl(config);
 
-	const skipped: SkippedEvent[] = [];
-	const planned: Array<{ index: number; event: PinterestEvent }> = [];
-	events.forEach((input, index) => {
-		const result = buildPinterestEvent(input, config, now);
-		if ('skip' in result) skipped.push({ index, ...result.skip });
-		else planned.push({ index, event: result.event });
-	});
+	const { planned, skipped } = planEach(events, (input) => buildPinterestEvent(input, config, now));
 
 	const requests: PlatformRequest[] = [];
-	for (let start = 0; start < planned.length; start += maxBatch) {
-		const batch = planned.slice(start, start + maxBatch);
+	for (const batch of inBatches(planned, maxBatch)) {
 		const body: PinterestBody = { data: batch.map((entry) => entry.event) };
 		requests.push({
 			method: 'POST',

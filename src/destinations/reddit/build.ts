@@ -25,6 +25,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
+import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -185,34 +186,18 @@ function planOne(item: ForwardableEvent, config: RedditConfig, now: Date): Plann
 
 /** Plans the requests: one Reddit event per sendable input item, batches of at most 1000, in input order. */
 export function planRedditRequests(events: ForwardableEvent[], config: RedditConfig, now: Date): RequestPlan {
-	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
-	}
-	const missing = [!text(config.pixelId) && 'pixel ID', !text(config.accessToken) && 'conversion access token'].filter(Boolean);
-	if (missing.length > 0) {
-		const reason = `The Reddit configuration has no ${missing.join(' and no ')}`;
-		return {
-			requests: [],
-			skipped: events.map((_, index) => ({
-				index,
-				code: 'missing_config',
-				reason,
-			})),
-		};
-	}
+	checkValueFrom(config.valueFrom);
+	const missing = missingSettings('Reddit', [
+		['pixel ID', config.pixelId],
+		['conversion access token', config.accessToken],
+	]);
+	if (missing) return skipAll(events.length, 'missing_config', missing);
 
-	const skipped: SkippedEvent[] = [];
-	const planned: Array<{ index: number; event: RedditEvent }> = [];
-	events.forEach((input, index) => {
-		const result = planOne(input, config, now);
-		if ('skip' in result) skipped.push({ index, ...result.skip });
-		else planned.push({ index, event: result.event });
-	});
+	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 
 	const requests: PlatformRequest[] = [];
 	const testId = text(config.testId);
-	for (let start = 0; start < planned.length; start += REDDIT_MAX_BATCH) {
-		const batch = planned.slice(start, start + REDDIT_MAX_BATCH);
+	for (const batch of inBatches(planned, REDDIT_MAX_BATCH)) {
 		const body: RedditBody = {
 			data: {
 				...(testId ? { test_id: testId } : {}),

@@ -31,6 +31,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
+import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -209,40 +210,24 @@ function planOne(item: ForwardableEvent, config: SnapchatConfig, now: Date): Pla
 
 /** Plans the requests: one Snapchat event per conversion, batches of at most 2000, in input order. */
 export function planSnapchatRequests(events: ForwardableEvent[], config: SnapchatConfig, now: Date): RequestPlan {
-	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
-	}
+	checkValueFrom(config.valueFrom);
 	if (config.actionSource !== undefined && !SNAPCHAT_ACTION_SOURCES.includes(config.actionSource)) {
 		throw new Error(`Action Source must be one of ${SNAPCHAT_ACTION_SOURCES.join(', ')}, not "${String(config.actionSource)}"`);
 	}
 	if (text(config.eventSourceUrl) && !URL.canParse(text(config.eventSourceUrl)!)) {
 		throw new Error(`Event Source URL "${String(config.eventSourceUrl)}" is not an absolute URL`);
 	}
-	const missing = [!text(config.pixelId) && 'pixel ID', !text(config.accessToken) && 'access token'].filter(Boolean);
-	if (missing.length > 0) {
-		const reason = `The Snapchat configuration has no ${missing.join(' and no ')}`;
-		return {
-			requests: [],
-			skipped: events.map((_, index) => ({
-				index,
-				code: 'missing_config',
-				reason,
-			})),
-		};
-	}
+	const missing = missingSettings('Snapchat', [
+		['pixel ID', config.pixelId],
+		['access token', config.accessToken],
+	]);
+	if (missing) return skipAll(events.length, 'missing_config', missing);
 
-	const skipped: SkippedEvent[] = [];
-	const planned: Array<{ index: number; event: SnapchatEvent }> = [];
-	events.forEach((input, index) => {
-		const result = planOne(input, config, now);
-		if ('skip' in result) skipped.push({ index, ...result.skip });
-		else planned.push({ index, event: result.event });
-	});
+	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 
 	const url = snapchatEventsUrl(config);
 	const requests: PlatformRequest[] = [];
-	for (let start = 0; start < planned.length; start += SNAPCHAT_MAX_BATCH) {
-		const batch = planned.slice(start, start + SNAPCHAT_MAX_BATCH);
+	for (const batch of inBatches(planned, SNAPCHAT_MAX_BATCH)) {
 		const body: SnapchatBody = { data: batch.map((entry) => entry.event) };
 		requests.push({
 			method: 'POST',
