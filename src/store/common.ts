@@ -53,7 +53,9 @@ export function isoTime(value: unknown, field: string): string {
 export function money(value: unknown, field: string): string {
 	const canonical = typeof value === 'string' ? normalizeDecimal(value) : undefined;
 	if (canonical === undefined) {
-		throw new StoreInputError(`${field} must be an exact decimal string such as "39.5"; got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`);
+		throw new StoreInputError(
+			`${field} must be an exact decimal string such as "39.5"; got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
+		);
 	}
 	return canonical;
 }
@@ -105,7 +107,8 @@ export const MAX_CLAIM_LEASE_MS = 7 * 24 * 3_600_000;
 
 /** The lease of a claim, checked: a whole number of milliseconds from 1 to a week (default 2 minutes). */
 export function claimLeaseMs(options: ClaimOptions | undefined): number {
-	if (options !== undefined && (options === null || typeof options !== 'object')) throw new StoreInputError('claim options must be an object such as { leaseMs: 120000 }');
+	if (options !== undefined && (options === null || typeof options !== 'object'))
+		throw new StoreInputError('claim options must be an object such as { leaseMs: 120000 }');
 	const leaseMs = options?.leaseMs ?? DEFAULT_CLAIM_LEASE_MS;
 	if (!Number.isInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_CLAIM_LEASE_MS) {
 		throw new StoreInputError(`leaseMs must be a whole number of milliseconds from 1 to ${MAX_CLAIM_LEASE_MS}; got ${String(options?.leaseMs)}`);
@@ -114,13 +117,45 @@ export function claimLeaseMs(options: ClaimOptions | undefined): number {
 }
 
 /** A new holder token: 128 random bits. */
+/** The longest lease a caller may take: a week, as for claims. */
+export const MAX_LEASE_MS = MAX_CLAIM_LEASE_MS;
+
+/** A lease's namespace, key, holder and ttl, checked; the ttl comes back as whole milliseconds. */
+export function leaseInput(
+	namespace: unknown,
+	key: unknown,
+	ttlMs?: unknown,
+	holder?: unknown,
+): { namespace: string; key: string; ttlMs: number; holder: string | null } {
+	const ns = requireText(namespace, 'lease namespace');
+	const name = requireText(key, 'lease key');
+	if (ns.length > 100) throw new StoreInputError('a lease namespace is at most 100 characters');
+	if (name.length > 1000) throw new StoreInputError('a lease key is at most 1000 characters');
+	const ttl = ttlMs === undefined ? 0 : ttlMs;
+	if (ttlMs !== undefined && (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > MAX_LEASE_MS)) {
+		throw new StoreInputError(`ttlMs must be a whole number of milliseconds from 1 to ${MAX_LEASE_MS}; got ${String(ttlMs)}`);
+	}
+	const who = optionalText(holder, 'lease holder');
+	if (who !== null && who.length > 200) throw new StoreInputError('a lease holder is at most 200 characters');
+	return { namespace: ns, key: name, ttlMs: ttl as number, holder: who };
+}
+
+/** How long after expiry purgeExpiredLeases keeps a lease (default 0), checked. */
+export function leaseGraceMs(graceMs: unknown): number {
+	if (graceMs === undefined) return 0;
+	if (typeof graceMs !== 'number' || !Number.isInteger(graceMs) || graceMs < 0)
+		throw new StoreInputError(`graceMs must be a whole number of milliseconds, 0 or more; got ${String(graceMs)}`);
+	return graceMs;
+}
+
 export function claimToken(): string {
 	return randomBytes(16).toString('base64url');
 }
 
 /** The holder token given to completeClaim or releaseClaim, checked (null when none was given). */
 export function holderToken(holder: ClaimHolder | undefined, required: boolean): string | null {
-	if (holder !== undefined && (holder === null || typeof holder !== 'object')) throw new StoreInputError('the claim holder must be an object such as { token }');
+	if (holder !== undefined && (holder === null || typeof holder !== 'object'))
+		throw new StoreInputError('the claim holder must be an object such as { token }');
 	const token = holder?.token;
 	if (token === undefined && !required) return null;
 	return requireText(token, 'token');

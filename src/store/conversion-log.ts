@@ -98,10 +98,16 @@ export function conversionLogHtml(entries: ConversionLogEntry[], options: { titl
 	const rows = entries.map((entry) => {
 		const deliveries = entry.deliveries.map((line) => {
 			const colour = OUTCOME_COLOURS[line.outcome] ?? '#24292f';
-			const detail = [line.code, line.httpStatus, line.reason].filter((part) => part !== undefined && part !== '').map(escapeHtml).join(' · ');
+			const detail = [line.code, line.httpStatus, line.reason]
+				.filter((part) => part !== undefined && part !== '')
+				.map(escapeHtml)
+				.join(' · ');
 			return `<span class="outcome" style="color:${colour}">${escapeHtml(line.destination)}: ${escapeHtml(line.outcome)}</span>${detail ? ` <small>${detail}</small>` : ''} <small class="at">${escapeHtml(line.at)}</small>`;
 		});
-		const ledger = entry.ledger.map((line) => `${escapeHtml(line.kind)} ${escapeHtml(line.amount)} ${escapeHtml(line.currency)} <small>${escapeHtml(line.affiliateId)} · ${escapeHtml(line.settlement)}</small>`);
+		const ledger = entry.ledger.map(
+			(line) =>
+				`${escapeHtml(line.kind)} ${escapeHtml(line.amount)} ${escapeHtml(line.currency)} <small>${escapeHtml(line.affiliateId)} · ${escapeHtml(line.settlement)}</small>`,
+		);
 		const history = entry.statusHistory.map((change) => `${escapeHtml(change.status)} <small class="at">${escapeHtml(change.at)}</small>`);
 		return (
 			`<tr data-conversion-id="${escapeHtml(entry.conversionId)}">` +
@@ -121,7 +127,21 @@ export function conversionLogHtml(entries: ConversionLogEntry[], options: { titl
 			'</tr>'
 		);
 	});
-	const headings = ['Recorded', 'Network', 'Transaction', 'Event', 'Status', 'Amount', 'Commission', 'Affiliate', 'Attribution', 'Deliveries', 'Ledger', 'Status history', 'Conversion ID'];
+	const headings = [
+		'Recorded',
+		'Network',
+		'Transaction',
+		'Event',
+		'Status',
+		'Amount',
+		'Commission',
+		'Affiliate',
+		'Attribution',
+		'Deliveries',
+		'Ledger',
+		'Status history',
+		'Conversion ID',
+	];
 	return [
 		'<!DOCTYPE html>',
 		'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',

@@ -6,7 +6,7 @@
  *
  * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
  * (state, holder, takeovers); version 3 adds payout items (issue 5), ledger minor units, and makes the ledger
- * append-only; version 4 adds the delivery log (issue 6); version 5 the click cookies of GA4, Snapchat and Reddit.
+ * append-only; version 4 adds the delivery log (issue 6); version 5 the click cookies of GA4, Snapchat and Reddit; version 6 named leases.
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -439,6 +439,41 @@ export const MIGRATIONS: readonly Migration[] = [
 			`ALTER TABLE ${s}clicks ADD COLUMN ga_client_id TEXT`,
 			`ALTER TABLE ${s}clicks ADD COLUMN sc_cookie1 TEXT`,
 			`ALTER TABLE ${s}clicks ADD COLUMN rdt_uuid TEXT`,
+		],
+	},
+	{
+		version: 6,
+		// One named lease primitive for exclusive work that is not a conversion's dedup claim: the payout run
+		// lock (renewed while a run works, so a long run is never overtaken) and HMAC replay memory (expires
+		// with the signature's validity, and is purged). Timed by the database's clock, like claims.
+		name: 'named leases',
+		sqlite: [
+			`CREATE TABLE leases (
+				namespace TEXT NOT NULL,
+				lease_key TEXT NOT NULL,
+				token TEXT NOT NULL,
+				holder TEXT,
+				acquired_at TEXT NOT NULL,
+				expires_at TEXT NOT NULL,
+				renewals INTEGER NOT NULL DEFAULT 0,
+				takeovers INTEGER NOT NULL DEFAULT 0,
+				PRIMARY KEY (namespace, lease_key)
+			)`,
+			`CREATE INDEX leases_expiry ON leases (expires_at)`,
+		],
+		postgres: (s) => [
+			`CREATE TABLE ${s}leases (
+				namespace TEXT NOT NULL,
+				lease_key TEXT NOT NULL,
+				token TEXT NOT NULL,
+				holder TEXT,
+				acquired_at TIMESTAMPTZ NOT NULL,
+				expires_at TIMESTAMPTZ NOT NULL,
+				renewals INTEGER NOT NULL DEFAULT 0,
+				takeovers INTEGER NOT NULL DEFAULT 0,
+				PRIMARY KEY (namespace, lease_key)
+			)`,
+			`CREATE INDEX leases_expiry ON ${s}leases (expires_at)`,
 		],
 	},
 ];

@@ -129,38 +129,17 @@ export async function closeSharedStores(): Promise<void> {
 	if (failure) throw failure.reason;
 }
 
-/** The store with a `close()` that leaves it open for everyone else. */
+/**
+ * The store with a `close()` that leaves it open for everyone else. Every other member is the store's own
+ * (bound), so a method added to the store needs no line here.
+ */
 function sharedHandle(store: TrackingStore): TrackingStore {
-	return {
-		kind: store.kind,
-		recordClick: (click) => store.recordClick(click),
-		findClick: (clickId) => store.findClick(clickId),
-		findClicksByVisitor: (visitorId, since) => store.findClicksByVisitor(visitorId, since),
-		findClicksByIpAndUserAgent: (ip, userAgent, since) => store.findClicksByIpAndUserAgent(ip, userAgent, since),
-		claimConversion: (key, options) => store.claimConversion(key, options),
-		claimConversionDetailed: (key, options) => store.claimConversionDetailed(key, options),
-		completeClaim: (key, holder) => store.completeClaim(key, holder),
-		releaseClaim: (key, holder) => store.releaseClaim(key, holder),
-		nextClickSequence: (clickId) => store.nextClickSequence(clickId),
-		saveConversion: (conversion) => store.saveConversion(conversion),
-		getConversion: (id) => store.getConversion(id),
-		findConversionsByTransaction: (network, transactionId) => store.findConversionsByTransaction(network, transactionId),
-		appendStatus: (change, options) => store.appendStatus(change, options),
-		statusHistory: (conversionId) => store.statusHistory(conversionId),
-		listConversions: (filter) => store.listConversions(filter),
-		recordDelivery: (delivery) => store.recordDelivery(delivery),
-		listDeliveries: (conversions) => store.listDeliveries(conversions),
-		addLedgerEntry: (entry) => store.addLedgerEntry(entry),
-		listLedger: (filter) => store.listLedger(filter),
-		reservePayoutItem: (item) => store.reservePayoutItem(item),
-		updatePayoutItem: (id, change, options) => store.updatePayoutItem(id, change, options),
-		getPayoutItem: (id) => store.getPayoutItem(id),
-		listPayoutItems: (filter) => store.listPayoutItems(filter),
-		payoutItemHistory: (id) => store.payoutItemHistory(id),
-		setCoupon: (code, affiliateId) => store.setCoupon(code, affiliateId),
-		findCouponAffiliate: (code) => store.findCouponAffiliate(code),
-		linkCustomer: (customerKey, affiliateId, clickId) => store.linkCustomer(customerKey, affiliateId, clickId),
-		findCustomer: (customerKey) => store.findCustomer(customerKey),
-		close: async () => undefined,
-	};
+	const close = async () => undefined;
+	return new Proxy(store, {
+		get(target, property) {
+			if (property === 'close') return close;
+			const value: unknown = Reflect.get(target, property, target);
+			return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+		},
+	});
 }

@@ -16,6 +16,8 @@ import {
 	conversionKeyParts,
 	holderToken,
 	isoTime,
+	leaseGraceMs,
+	leaseInput,
 	optionalText,
 	payoutItemState,
 	payoutItemStates,
@@ -51,6 +53,7 @@ import {
 	payoutReservationValues,
 	statusChangeFromRow,
 	statusChangeValues,
+	leaseFromRow,
 } from './rows';
 import type {
 	ClaimHolder,
@@ -65,6 +68,9 @@ import type {
 	LedgerEntry,
 	LedgerFilter,
 	LedgerLine,
+	LeaseOptions,
+	LeaseOutcome,
+	LeaseRecord,
 	PayoutItemChange,
 	PayoutItemFilter,
 	PayoutItemHistoryLine,
@@ -92,7 +98,9 @@ export interface PostgresStoreConfig {
 export function postgresSchema(schema: string | undefined): { name: string; quoted: string } {
 	const name = schema === undefined || schema === '' ? DEFAULT_POSTGRES_SCHEMA : schema;
 	if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
-		throw new StoreInputError(`the PostgreSQL schema must be letters, digits and underscores (at most 63, not starting with a digit); got ${JSON.stringify(name)}`);
+		throw new StoreInputError(
+			`the PostgreSQL schema must be letters, digits and underscores (at most 63, not starting with a digit); got ${JSON.stringify(name)}`,
+		);
 	}
 	return { name, quoted: `"${name}"` };
 }
@@ -139,8 +147,9 @@ function typeParsers(pg: PgModule): NonNullable<PoolConfig['types']> {
 	const raw = new Set([20, 114, 1114, 1184, 1700, 3802]);
 	const asText = (value: string) => value;
 	return {
-		getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-			raw.has(oid) ? asText : pg.types.getTypeParser(oid, format as 'text')) as NonNullable<PoolConfig['types']>['getTypeParser'],
+		getTypeParser: ((oid: number, format?: 'text' | 'binary') => (raw.has(oid) ? asText : pg.types.getTypeParser(oid, format as 'text'))) as NonNullable<
+			PoolConfig['types']
+		>['getTypeParser'],
 	};
 }
 
@@ -248,8 +257,41 @@ class PostgresStore implements TrackingStore {
 		if (rows[0]) return { result: 'first', state: Number(rows[0].takeovers) === 0 ? 'new' : 'taken-over', token, claimedAt: String(rows[0].claimed_at) };
 		if (!detailed) return { result: 'duplicate', state: 'in-flight' };
 		// Only says why it is a duplicate (the decision above is final): a claim is never deleted, so the row is there.
-		const { rows: [row] } = await this.query(this.sql.claimState, parts);
+		const {
+			rows: [row],
+		} = await this.query(this.sql.claimState, parts);
 		return { result: 'duplicate', state: row?.state === 'done' ? 'done' : 'in-flight', ...(row ? { claimedAt: String(row.claimed_at) } : {}) };
+	}
+
+	async acquireLease(namespace: string, key: string, options: LeaseOptions): Promise<LeaseOutcome> {
+		const input = leaseInput(namespace, key, options?.ttlMs ?? null, options?.holder);
+		const token = claimToken();
+		const { rows } = await this.query(this.sql.acquireLease, [input.namespace, input.key, token, input.holder, input.ttlMs]);
+		if (rows[0]) return { acquired: true, token, expiresAt: String(rows[0].expires_at), takenOver: Number(rows[0].takeovers) > 0 };
+		const held = await this.getLease(input.namespace, input.key);
+		return { acquired: false, expiresAt: held?.expiresAt ?? '', acquiredAt: held?.acquiredAt ?? '', ...(held?.holder ? { holder: held.holder } : {}) };
+	}
+
+	async renewLease(namespace: string, key: string, token: string, ttlMs: number): Promise<{ renewed: true; expiresAt: string } | { renewed: false }> {
+		const input = leaseInput(namespace, key, ttlMs);
+		const { rows } = await this.query(this.sql.renewLease, [input.namespace, input.key, requireText(token, 'lease token'), input.ttlMs]);
+		return rows[0] ? { renewed: true, expiresAt: String(rows[0].expires_at) } : { renewed: false };
+	}
+
+	async releaseLease(namespace: string, key: string, token: string): Promise<boolean> {
+		const input = leaseInput(namespace, key);
+		return (await this.query(this.sql.releaseLease, [input.namespace, input.key, requireText(token, 'lease token')])).rowCount === 1;
+	}
+
+	async getLease(namespace: string, key: string): Promise<LeaseRecord | undefined> {
+		const input = leaseInput(namespace, key);
+		const { rows } = await this.query(this.sql.getLease, [input.namespace, input.key]);
+		return rows[0] ? leaseFromRow(rows[0]) : undefined;
+	}
+
+	async purgeExpiredLeases(options: { namespace?: string; graceMs?: number } = {}): Promise<number> {
+		const namespace = options.namespace === undefined ? null : requireText(options.namespace, 'lease namespace');
+		return (await this.query(this.sql.purgeLeases, [namespace, leaseGraceMs(options.graceMs)])).rowCount;
 	}
 
 	async completeClaim(key: ConversionKey, holder?: ClaimHolder): Promise<boolean> {
@@ -301,7 +343,10 @@ class PostgresStore implements TrackingStore {
 
 	async listConversions(filter: ConversionListFilter = {}): Promise<StoredConversion[]> {
 		const { where, values, limit } = conversionListWhere(filter, (n) => `$${n}`);
-		const { rows } = await this.query(`${this.sql.conversionSelect} ${where} ORDER BY recorded_at DESC, seq DESC LIMIT $${values.length + 1}`, [...values, limit]);
+		const { rows } = await this.query(`${this.sql.conversionSelect} ${where} ORDER BY recorded_at DESC, seq DESC LIMIT $${values.length + 1}`, [
+			...values,
+			limit,
+		]);
 		return rows.map(conversionFromRow);
 	}
 
@@ -388,7 +433,9 @@ class PostgresStore implements TrackingStore {
 		const note = optionalText(change.note, 'note');
 		return await this.transaction(async (query) => {
 			// FOR UPDATE: a concurrent change of the same item waits here, then reads the state this one wrote.
-			const { rows: [row] } = await query(this.sql.lockPayoutItem, [itemId]);
+			const {
+				rows: [row],
+			} = await query(this.sql.lockPayoutItem, [itemId]);
 			if (!row) throw new Error(`Tracking store: no payout item with id ${JSON.stringify(itemId)}`);
 			const current = row.state as PayoutItemState;
 			if (from !== undefined && !from.includes(current)) return { result: false, commit: false };
@@ -398,7 +445,10 @@ class PostgresStore implements TrackingStore {
 				const { rows: covered } = await query(this.sql.payoutItemEntryIds, [itemId]);
 				const { rows: held } = await query(this.sql.reholdLines, [itemId]);
 				const heldIds = new Set(held.map((line) => String(line.entry_id)));
-				const taken = covered.map((line) => String(line.entry_id)).filter((entryId) => !heldIds.has(entryId)).sort(byCodeUnits);
+				const taken = covered
+					.map((line) => String(line.entry_id))
+					.filter((entryId) => !heldIds.has(entryId))
+					.sort(byCodeUnits);
 				if (taken.length > 0) {
 					// Throwing rolls the holds just taken back.
 					if (rehold === 'all') throw new StoreInputError(reholdConflict(itemId, next, taken));
@@ -494,6 +544,18 @@ function statements(s: string) {
 			WHERE network = $1 AND transaction_id = $2 AND event_name = $3 AND ($4::text IS NULL OR holder = $4::text)`,
 		releaseClaim: `UPDATE ${s}conversion_claims SET state = 'released'
 			WHERE network = $1 AND transaction_id = $2 AND event_name = $3 AND holder = $4 AND state = 'pending'`,
+		acquireLease: `INSERT INTO ${s}leases AS lease (namespace, lease_key, token, holder, acquired_at, expires_at)
+			VALUES ($1, $2, $3, $4, now(), now() + $5::double precision * interval '1 millisecond')
+			ON CONFLICT (namespace, lease_key) DO UPDATE
+				SET token = excluded.token, holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at,
+					renewals = 0, takeovers = lease.takeovers + 1
+				WHERE lease.expires_at <= now()
+			RETURNING lease.takeovers, ${iso('expires_at')}`,
+		renewLease: `UPDATE ${s}leases SET expires_at = now() + $4::double precision * interval '1 millisecond', renewals = renewals + 1
+			WHERE namespace = $1 AND lease_key = $2 AND token = $3 RETURNING ${iso('expires_at')}`,
+		releaseLease: `DELETE FROM ${s}leases WHERE namespace = $1 AND lease_key = $2 AND token = $3`,
+		getLease: `SELECT namespace, lease_key, holder, ${iso('acquired_at')}, ${iso('expires_at')}, renewals FROM ${s}leases WHERE namespace = $1 AND lease_key = $2`,
+		purgeLeases: `DELETE FROM ${s}leases WHERE ($1::text IS NULL OR namespace = $1::text) AND expires_at <= now() - $2::double precision * interval '1 millisecond'`,
 		nextSequence: `INSERT INTO ${s}click_sequences AS sequence (click_id, n) VALUES ($1, 1)
 			ON CONFLICT (click_id) DO UPDATE SET n = sequence.n + 1 RETURNING n`,
 		saveConversion: `WITH inserted AS (

@@ -23,6 +23,7 @@ import {
 import { currencyExponent, toMinorUnits } from '../model/money';
 import type {
 	ClickRecord,
+	LeaseRecord,
 	ConversionListFilter,
 	Delivery,
 	DeliveryOutcome,
@@ -256,7 +257,8 @@ export function payoutReservationValues(item: PayoutItemReservation): { values: 
 	}
 	if (minor === undefined) throw new StoreInputError(`a payout item's amount must be exact in the currency's minor unit: ${why}`);
 	if (minor <= 0n) throw new StoreInputError(`a payout item's amount must be positive; got ${amount}`);
-	if (!Array.isArray(item.entryIds) || item.entryIds.length === 0) throw new StoreInputError('a payout item needs the ids of the ledger lines it pays (entryIds)');
+	if (!Array.isArray(item.entryIds) || item.entryIds.length === 0)
+		throw new StoreInputError('a payout item needs the ids of the ledger lines it pays (entryIds)');
 	const entryIds = [...new Set(item.entryIds.map((id) => requireText(id, 'entryIds[]')))].sort(byCodeUnits);
 	return {
 		values: [
@@ -343,8 +345,11 @@ export function checkReservedLines(entryIds: string[], lines: Array<Record<strin
 	const found = new Map(lines.map((line) => [String(line.id), line]));
 	const missing = entryIds.filter((entryId) => !found.has(entryId));
 	if (missing.length > 0) throw new StoreInputError(`no ledger line with id ${missing.map((entryId) => JSON.stringify(entryId)).join(', ')}`);
-	const foreign = lines.filter((line) => String(line.affiliate_id) !== affiliateId || String(line.currency) !== currency).map((line) => JSON.stringify(String(line.id)));
-	if (foreign.length > 0) throw new StoreInputError(`ledger lines ${foreign.join(', ')} are not the item's affiliate ${JSON.stringify(affiliateId)} in ${currency}`);
+	const foreign = lines
+		.filter((line) => String(line.affiliate_id) !== affiliateId || String(line.currency) !== currency)
+		.map((line) => JSON.stringify(String(line.id)));
+	if (foreign.length > 0)
+		throw new StoreInputError(`ledger lines ${foreign.join(', ')} are not the item's affiliate ${JSON.stringify(affiliateId)} in ${currency}`);
 }
 
 export function customerFromRow(row: Record<string, unknown>): { affiliateId: string; clickId?: string } {
@@ -433,4 +438,16 @@ export function conversionListWhere(filter: ConversionListFilter, param: (n: num
 	if (filter.before !== undefined) add((p) => `recorded_at < ${p}`, isoTime(filter.before, 'before'));
 	if (filter.since !== undefined) add((p) => `recorded_at >= ${p}`, isoTime(filter.since, 'since'));
 	return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values, limit };
+}
+
+/** A lease row as the store returns it (both stores select times as toISOString() text). */
+export function leaseFromRow(row: Record<string, unknown>): LeaseRecord {
+	return {
+		namespace: String(row.namespace),
+		key: String(row.lease_key),
+		...(row.holder === null || row.holder === undefined ? {} : { holder: String(row.holder) }),
+		acquiredAt: String(row.acquired_at),
+		expiresAt: String(row.expires_at),
+		renewals: Number(row.renewals),
+	};
 }

@@ -15,6 +15,8 @@ import {
 	conversionKeyParts,
 	holderToken,
 	isoTime,
+	leaseGraceMs,
+	leaseInput,
 	optionalText,
 	payoutItemState,
 	payoutItemStates,
@@ -52,6 +54,7 @@ import {
 	payoutReservationValues,
 	statusChangeFromRow,
 	statusChangeValues,
+	leaseFromRow,
 } from './rows';
 import type {
 	ClaimHolder,
@@ -66,6 +69,9 @@ import type {
 	LedgerEntry,
 	LedgerFilter,
 	LedgerLine,
+	LeaseOptions,
+	LeaseOutcome,
+	LeaseRecord,
 	PayoutItemChange,
 	PayoutItemFilter,
 	PayoutItemHistoryLine,
@@ -130,6 +136,18 @@ const CLAIM_UPSERT = `INSERT INTO conversion_claims (network, transaction_id, ev
 		WHERE state = 'released' OR (state = 'pending' AND claimed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))
 	RETURNING takeovers, claimed_at`;
 const CLAIM_KEY = 'network = ? AND transaction_id = ? AND event_name = ?';
+
+/**
+ * The lease, in one statement: insert it, or take over one that has expired (the `?` is its ttl as a SQLite
+ * modifier). RETURNING gives a row only when this statement took the lease.
+ */
+const LEASE_UPSERT = `INSERT INTO leases (namespace, lease_key, token, holder, acquired_at, expires_at)
+	VALUES (?, ?, ?, ?, ${SQLITE_NOW}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))
+	ON CONFLICT (namespace, lease_key) DO UPDATE
+		SET token = excluded.token, holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at,
+			renewals = 0, takeovers = takeovers + 1
+		WHERE leases.expires_at <= excluded.acquired_at
+	RETURNING expires_at, takeovers`;
 
 const CLICK_INSERT = `INSERT INTO clicks (click_id, clicked_at, ${CLICK_COLUMNS.map(([column]) => column).join(', ')}, utm)
 	VALUES (${Array.from({ length: CLICK_COLUMNS.length + 3 }, () => '?').join(', ')})
@@ -327,7 +345,10 @@ class SqliteStore implements TrackingStore {
 	async listDeliveries(conversions: string | { conversionIds: string[] }): Promise<Delivery[]> {
 		const ids = deliveryConversionIds(conversions);
 		if (ids.length === 0) return [];
-		const rows = this.all(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE conversion_id IN (SELECT value FROM json_each(?)) ORDER BY seq`, JSON.stringify(ids));
+		const rows = this.all(
+			`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE conversion_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+			JSON.stringify(ids),
+		);
 		return rows.map((row) => deliveryFromRow(row));
 	}
 
@@ -348,32 +369,35 @@ class SqliteStore implements TrackingStore {
 		const ids = JSON.stringify(entryIds);
 		// The write lock is taken first (BEGIN IMMEDIATE): another process reserving at the same moment waits,
 		// then sees this one's item and holds.
-		const outcome = this.transaction((): { result: ReserveOutcome; commit: boolean } => {
-			const now = this.transactionNow();
-			const inserted = this.run(
-				`INSERT INTO payout_items (${PAYOUT_ITEM_COLUMNS}, state, created_at, updated_at)
+		const outcome = this.transaction(
+			(): { result: ReserveOutcome; commit: boolean } => {
+				const now = this.transactionNow();
+				const inserted = this.run(
+					`INSERT INTO payout_items (${PAYOUT_ITEM_COLUMNS}, state, created_at, updated_at)
 					VALUES (${placeholders(8)}, 'reserved', ?, ?) ON CONFLICT (id) DO NOTHING`,
-				...values,
-				now,
-				now,
-			);
-			if (inserted !== 1) return { result: { outcome: 'exists', existing: this.payoutItem(id)! }, commit: false };
-			const lines = this.all('SELECT id, affiliate_id, currency, payout_id FROM ledger WHERE id IN (SELECT value FROM json_each(?))', ids);
-			checkReservedLines(entryIds, lines, affiliateId, currency);
-			const taken = lines.filter((line) => line.payout_id !== null).map((line) => String(line.id));
-			const held = this.all(
-				`INSERT INTO payout_allocations (entry_id, item_id) SELECT value, ? FROM json_each(?) WHERE true
+					...values,
+					now,
+					now,
+				);
+				if (inserted !== 1) return { result: { outcome: 'exists', existing: this.payoutItem(id)! }, commit: false };
+				const lines = this.all('SELECT id, affiliate_id, currency, payout_id FROM ledger WHERE id IN (SELECT value FROM json_each(?))', ids);
+				checkReservedLines(entryIds, lines, affiliateId, currency);
+				const taken = lines.filter((line) => line.payout_id !== null).map((line) => String(line.id));
+				const held = this.all(
+					`INSERT INTO payout_allocations (entry_id, item_id) SELECT value, ? FROM json_each(?) WHERE true
 					ON CONFLICT (entry_id) DO NOTHING RETURNING entry_id`,
-				id,
-				ids,
-			);
-			const heldIds = new Set(held.map((row) => String(row.entry_id)));
-			for (const entryId of entryIds) if (!heldIds.has(entryId)) taken.push(entryId);
-			if (taken.length > 0) return { result: { outcome: 'entries_taken', entryIds: [...new Set(taken)].sort(byCodeUnits) }, commit: false };
-			this.run('INSERT INTO payout_item_entries (item_id, entry_id) SELECT ?, value FROM json_each(?)', id, ids);
-			this.run(`INSERT INTO payout_item_history (item_id, state, at) VALUES (?, 'reserved', ?)`, id, now);
-			return { result: { outcome: 'reserved' }, commit: true };
-		}, (result) => result.commit);
+					id,
+					ids,
+				);
+				const heldIds = new Set(held.map((row) => String(row.entry_id)));
+				for (const entryId of entryIds) if (!heldIds.has(entryId)) taken.push(entryId);
+				if (taken.length > 0) return { result: { outcome: 'entries_taken', entryIds: [...new Set(taken)].sort(byCodeUnits) }, commit: false };
+				this.run('INSERT INTO payout_item_entries (item_id, entry_id) SELECT ?, value FROM json_each(?)', id, ids);
+				this.run(`INSERT INTO payout_item_history (item_id, state, at) VALUES (?, 'reserved', ?)`, id, now);
+				return { result: { outcome: 'reserved' }, commit: true };
+			},
+			(result) => result.commit,
+		);
 		return outcome.result;
 	}
 
@@ -476,6 +500,52 @@ class SqliteStore implements TrackingStore {
 		return row ? customerFromRow(row) : undefined;
 	}
 
+	async acquireLease(namespace: string, key: string, options: LeaseOptions): Promise<LeaseOutcome> {
+		const input = leaseInput(namespace, key, options?.ttlMs ?? null, options?.holder);
+		const token = claimToken();
+		const taken = this.get(LEASE_UPSERT, input.namespace, input.key, token, input.holder, `+${input.ttlMs / 1000} seconds`);
+		if (taken) return { acquired: true, token, expiresAt: String(taken.expires_at), takenOver: Number(taken.takeovers) > 0 };
+		const held = await this.getLease(input.namespace, input.key);
+		return { acquired: false, expiresAt: held?.expiresAt ?? '', acquiredAt: held?.acquiredAt ?? '', ...(held?.holder ? { holder: held.holder } : {}) };
+	}
+
+	async renewLease(namespace: string, key: string, token: string, ttlMs: number): Promise<{ renewed: true; expiresAt: string } | { renewed: false }> {
+		const input = leaseInput(namespace, key, ttlMs);
+		const row = this.get(
+			`UPDATE leases SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?), renewals = renewals + 1
+				WHERE namespace = ? AND lease_key = ? AND token = ? RETURNING expires_at`,
+			`+${input.ttlMs / 1000} seconds`,
+			input.namespace,
+			input.key,
+			requireText(token, 'lease token'),
+		);
+		return row ? { renewed: true, expiresAt: String(row.expires_at) } : { renewed: false };
+	}
+
+	async releaseLease(namespace: string, key: string, token: string): Promise<boolean> {
+		const input = leaseInput(namespace, key);
+		return (
+			this.run('DELETE FROM leases WHERE namespace = ? AND lease_key = ? AND token = ?', input.namespace, input.key, requireText(token, 'lease token')) === 1
+		);
+	}
+
+	async getLease(namespace: string, key: string): Promise<LeaseRecord | undefined> {
+		const input = leaseInput(namespace, key);
+		const row = this.get('SELECT * FROM leases WHERE namespace = ? AND lease_key = ?', input.namespace, input.key);
+		return row ? leaseFromRow(row) : undefined;
+	}
+
+	async purgeExpiredLeases(options: { namespace?: string; graceMs?: number } = {}): Promise<number> {
+		const cutoff = `-${leaseGraceMs(options.graceMs) / 1000} seconds`;
+		return options.namespace === undefined
+			? this.run(`DELETE FROM leases WHERE expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`, cutoff)
+			: this.run(
+					`DELETE FROM leases WHERE namespace = ? AND expires_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`,
+					requireText(options.namespace, 'lease namespace'),
+					cutoff,
+				);
+	}
+
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
@@ -501,5 +571,3 @@ const DELIVERY_COLUMNS = 'conversion_id, destination, outcome, event_id, code, r
 function placeholders(count: number): string {
 	return Array.from({ length: count }, () => '?').join(', ');
 }
-
-

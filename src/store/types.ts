@@ -102,6 +102,32 @@ export interface ClaimHolder {
 	token?: string;
 }
 
+/**
+ * A named lease: a time-limited exclusive right to one key in one namespace ('payout-run', 'auth-replay', …),
+ * timed by the database's clock. One primitive for every kind of exclusive work that is not a conversion's
+ * dedup claim: run locks (renewed while the work goes on), replay memory (never released, it just expires).
+ */
+export interface LeaseOptions {
+	/** How long the lease lasts from now, in milliseconds (a whole number from 1 to a week). */
+	ttlMs: number;
+	/** Who holds it, for messages only ("pay run on worker-2"); never a secret. At most 200 characters. */
+	holder?: string;
+}
+
+export type LeaseOutcome =
+	| { acquired: true; token: string; expiresAt: string; takenOver: boolean }
+	| { acquired: false; expiresAt: string; acquiredAt: string; holder?: string };
+
+/** A lease as the store holds it (expired leases stay until purged, and may be taken over meanwhile). */
+export interface LeaseRecord {
+	namespace: string;
+	key: string;
+	holder?: string;
+	acquiredAt: string;
+	expiresAt: string;
+	renewals: number;
+}
+
 /** A conversion as the funnel decided it, kept with its status history. */
 export interface StoredConversion {
 	/** Deterministic: derived from (network, transactionId, eventName), or random when there is no transaction id. */
@@ -237,10 +263,7 @@ export interface PayoutItemRecord {
 
 export type PayoutItemReservation = Omit<PayoutItemRecord, 'state' | 'createdAt' | 'updatedAt' | 'providerBatchId' | 'providerItemId' | 'error'>;
 
-export type ReserveOutcome =
-	| { outcome: 'reserved' }
-	| { outcome: 'exists'; existing: PayoutItemRecord }
-	| { outcome: 'entries_taken'; entryIds: string[] };
+export type ReserveOutcome = { outcome: 'reserved' } | { outcome: 'exists'; existing: PayoutItemRecord } | { outcome: 'entries_taken'; entryIds: string[] };
 
 export interface PayoutItemChange {
 	state: PayoutItemState;
@@ -427,6 +450,22 @@ export interface TrackingStore {
 	/** First referral wins for life: links a customer key (a hash of the email) to an affiliate if not yet linked. */
 	linkCustomer(customerKey: string, affiliateId: string, clickId?: string): Promise<{ affiliateId: string; clickId?: string }>;
 	findCustomer(customerKey: string): Promise<{ affiliateId: string; clickId?: string } | undefined>;
+
+	/**
+	 * Takes the lease on (namespace, key) if nobody holds it or the holder's lease has run out (one atomic
+	 * statement: concurrent acquirers in any number of processes get exactly one `acquired: true`).
+	 */
+	acquireLease(namespace: string, key: string, options: LeaseOptions): Promise<LeaseOutcome>;
+	/**
+	 * Extends a lease by `ttlMs` from now, only while `token` still holds it: false once it was released,
+	 * purged or taken over by another holder. A holder whose renewal fails has lost the lease and must stop.
+	 */
+	renewLease(namespace: string, key: string, token: string, ttlMs: number): Promise<{ renewed: true; expiresAt: string } | { renewed: false }>;
+	/** Gives the lease up at once (only its holder's token can); false when it was no longer that holder's. */
+	releaseLease(namespace: string, key: string, token: string): Promise<boolean>;
+	getLease(namespace: string, key: string): Promise<LeaseRecord | undefined>;
+	/** Deletes leases that expired at least `graceMs` ago (all namespaces, or one); returns how many. */
+	purgeExpiredLeases(options?: { namespace?: string; graceMs?: number }): Promise<number>;
 
 	close(): Promise<void>;
 }

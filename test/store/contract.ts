@@ -3,6 +3,8 @@
  * postgres.test.ts. Each test gets a fresh, empty database from the harness.
  */
 
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { conversionIdFor, DEFAULT_CLAIM_LEASE_MS } from '../../src/store';
 import type { ClaimOutcome, ClickRecord, ConversionKey, LedgerEntry, StoredConversion, TrackingStore } from '../../src/store';
@@ -251,7 +253,9 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 			const expire = (transactionId: string) =>
 				harness.query(`UPDATE conversion_claims SET claimed_at = '2000-01-01T00:00:00.000Z' WHERE network = 'lease' AND transaction_id = '${transactionId}'`);
 			const row = async (transactionId: string) => {
-				const [found] = await harness.query(`SELECT state, holder, takeovers FROM conversion_claims WHERE network = 'lease' AND transaction_id = '${transactionId}'`);
+				const [found] = await harness.query(
+					`SELECT state, holder, takeovers FROM conversion_claims WHERE network = 'lease' AND transaction_id = '${transactionId}'`,
+				);
 				return found ? { state: found.state, holder: found.holder, takeovers: Number(found.takeovers) } : undefined;
 			};
 			const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -311,7 +315,11 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				expect(await store.completeClaim(key('done'), { token: first.token })).toBe(true);
 				await expire('done');
 				for (const leaseMs of [1, 1000, DEFAULT_CLAIM_LEASE_MS]) {
-					expect(await store.claimConversionDetailed(key('done'), { leaseMs })).toStrictEqual({ result: 'duplicate', state: 'done', claimedAt: '2000-01-01T00:00:00.000Z' });
+					expect(await store.claimConversionDetailed(key('done'), { leaseMs })).toStrictEqual({
+						result: 'duplicate',
+						state: 'done',
+						claimedAt: '2000-01-01T00:00:00.000Z',
+					});
 					expect(await store.claimConversion(key('done'), { leaseMs })).toBe('duplicate');
 				}
 				// Completing again is idempotent; a completed claim cannot be released.
@@ -473,7 +481,13 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 
 			it('finds every event of one transaction, oldest first', async () => {
 				const make = (eventName: string, occurredAt: string, overrides: Partial<StoredConversion> = {}) =>
-					conversion({ id: conversionIdFor({ network: 'shareasale', transactionId: 'T-7', eventName }), transactionId: 'T-7', eventName, occurredAt, ...overrides });
+					conversion({
+						id: conversionIdFor({ network: 'shareasale', transactionId: 'T-7', eventName }),
+						transactionId: 'T-7',
+						eventName,
+						occurredAt,
+						...overrides,
+					});
 				await store.saveConversion(make('Refund', '2024-05-10T00:00:00.000Z', { status: 'reversed', amount: '-120.5', commission: '-12.05' }));
 				await store.saveConversion(make('Purchase', '2024-05-01T00:00:00.000Z'));
 				await store.saveConversion(make('Lead', '2024-04-30T00:00:00.000Z'));
@@ -538,8 +552,12 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				expect((await store.statusHistory(saved.id)).map((line) => line.status)).toEqual(['pending', 'approved', 'reversed']);
 				// Without `from`, as before: always appended.
 				expect(await store.appendStatus({ conversionId: saved.id, status: 'reversed', at: '2024-05-04T00:00:00.000Z' })).toBe(true);
-				await expect(store.appendStatus({ conversionId: 'cv_ghost', status: 'approved', at: '2024-05-01T00:00:00Z' }, { from: 'pending' })).rejects.toThrow(/cv_ghost/);
-				await expect(store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-01T00:00:00Z' }, { from: 'paid' as never })).rejects.toThrow(/from/);
+				await expect(store.appendStatus({ conversionId: 'cv_ghost', status: 'approved', at: '2024-05-01T00:00:00Z' }, { from: 'pending' })).rejects.toThrow(
+					/cv_ghost/,
+				);
+				await expect(store.appendStatus({ conversionId: saved.id, status: 'approved', at: '2024-05-01T00:00:00Z' }, { from: 'paid' as never })).rejects.toThrow(
+					/from/,
+				);
 			});
 
 			it('concurrent compare-and-set changes from one status: exactly one is applied', async () => {
@@ -615,7 +633,9 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 					['10', 'ZZZ', undefined],
 				];
 				for (const [index, [amount, currency]] of cases.entries()) {
-					await store.addLedgerEntry(ledger({ id: `m${index}`, amount, currency, payoutId: undefined, occurredAt: new Date(Date.UTC(2024, 0, 1, 0, index)).toISOString() }));
+					await store.addLedgerEntry(
+						ledger({ id: `m${index}`, amount, currency, payoutId: undefined, occurredAt: new Date(Date.UTC(2024, 0, 1, 0, index)).toISOString() }),
+					);
 				}
 				const lines = await store.listLedger();
 				expect(lines.map((line) => [line.amount, line.currency, line.amountMinor])).toEqual(cases);
@@ -664,7 +684,16 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 
 		describe('payout items', () => {
 			const line = (id: string, overrides: Partial<LedgerEntry> = {}) =>
-				ledger({ id, affiliateId: 'aff_p', currency: 'USD', amount: '10', payoutId: undefined, note: undefined, occurredAt: '2026-10-05T00:00:00.000Z', ...overrides });
+				ledger({
+					id,
+					affiliateId: 'aff_p',
+					currency: 'USD',
+					amount: '10',
+					payoutId: undefined,
+					note: undefined,
+					occurredAt: '2026-10-05T00:00:00.000Z',
+					...overrides,
+				});
 			const item = (id: string, entryIds: string[], overrides: Partial<Parameters<TrackingStore['reservePayoutItem']>[0]> = {}) => ({
 				id,
 				batchId: 'batch_2026-10',
@@ -991,7 +1020,11 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				// The same line again is a second attempt: appended, never merged.
 				await store.recordDelivery({ conversionId: 'cv_a', destination: 'postback:voluum', outcome: 'duplicate' });
 
-				expect(await store.listDeliveries('cv_a')).toStrictEqual([full, minimal, expect.objectContaining({ outcome: 'duplicate', destination: 'postback:voluum' })]);
+				expect(await store.listDeliveries('cv_a')).toStrictEqual([
+					full,
+					minimal,
+					expect.objectContaining({ outcome: 'duplicate', destination: 'postback:voluum' }),
+				]);
 				const both = await store.listDeliveries({ conversionIds: ['cv_b', 'cv_a', 'cv_a'] });
 				expect(both.map((line) => [line.conversionId, line.outcome])).toEqual([
 					['cv_a', 'failed'],
@@ -1011,7 +1044,9 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: ' ', outcome: 'sent' })).rejects.toThrow(/destination/);
 				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', httpStatus: 99 })).rejects.toThrow(/httpStatus/);
 				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', httpStatus: 200.5 })).rejects.toThrow(/httpStatus/);
-				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', at: '2024-06-01 10:00' })).rejects.toThrow(/at must be/);
+				await expect(store.recordDelivery({ conversionId: 'cv_x', destination: 'meta', outcome: 'sent', at: '2024-06-01 10:00' })).rejects.toThrow(
+					/at must be/,
+				);
 				await expect(store.listDeliveries({} as never)).rejects.toThrow(/conversion id/);
 				expect(await store.listDeliveries('cv_x')).toStrictEqual([]);
 			});
@@ -1034,7 +1069,12 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				expect(all[4]).toStrictEqual({ ...stored(1), status: 'approved' });
 				expect((await store.listConversions({ limit: 2 })).map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-4']);
 				expect((await store.listConversions({ limit: 2, before: at(4) })).map((row) => row.transactionId)).toEqual(['LOG-3', 'LOG-2']);
-				expect((await store.listConversions({ network: 'shareasale', limit: 10 })).map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-3', 'LOG-2', 'LOG-1']);
+				expect((await store.listConversions({ network: 'shareasale', limit: 10 })).map((row) => row.transactionId)).toEqual([
+					'LOG-5',
+					'LOG-3',
+					'LOG-2',
+					'LOG-1',
+				]);
 				expect((await store.listConversions({ affiliateId: 'aff_9' })).map((row) => row.transactionId)).toEqual(['LOG-4']);
 				expect((await store.listConversions({ since: '2024-06-01T12:03:00+02:00' })).map((row) => row.transactionId)).toEqual(['LOG-5', 'LOG-4', 'LOG-3']);
 				expect(await store.listConversions({ network: 'nobody' })).toStrictEqual([]);
@@ -1111,4 +1151,20 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 			});
 		});
 	});
+	describeContractParts(name, makeHarness);
+}
+
+/**
+ * The contract's further parts: every `contract-<part>.ts` beside this file exports
+ * `describeContract(name, makeHarness)` and runs on both stores without a line here or in the store suites.
+ */
+function describeContractParts(name: string, makeHarness: () => Promise<StoreHarness>): void {
+	for (const file of readdirSync(__dirname)
+		.filter((entry) => /^contract-[a-z0-9-]+\.ts$/.test(entry))
+		.sort()) {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const part = require(join(__dirname, file)) as { describeContract?: (name: string, makeHarness: () => Promise<StoreHarness>) => void };
+		if (typeof part.describeContract !== 'function') throw new Error(`${file} must export describeContract(name, makeHarness)`);
+		part.describeContract(name, makeHarness);
+	}
 }
