@@ -4,6 +4,7 @@ import {
 	type IDataObject,
 	type INodeCredentialTestResult,
 	type INodeExecutionData,
+	type INodeProperties,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -11,12 +12,12 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 import type { InboundAuthConfig } from '../../src/auth';
-import { parseAllowlist } from '../../src/auth';
+import { firstUseOfSignature, parseAllowlist } from '../../src/auth';
 import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays } from '../../src/intake';
 import type { CustomParam, ParseOptions } from '../../src/networks';
-import { defaultSqlitePath, sharedStore } from '../../src/store';
 import { postbackTriggerProperties } from './description';
 import { webhookWithPath } from '../shared/webhook-path';
+import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
 
 interface TriggerOptions {
 	currency?: string;
@@ -31,6 +32,25 @@ const WEBHOOK_PATH = '={{$parameter["path"] + ($parameter["authentication"] === 
 /** WEBHOOK_PATH without the expression engine (n8n resolves the path natively with it; see webhookWithPath). */
 const webhookPath = (parameters: IDataObject): string =>
 	`${parameters.path}${parameters.authentication === 'postbackAuthApi' && parameters.secretInPath ? '/:secret' : ''}`;
+
+/**
+ * The trigger's own properties plus the tracking store, placed before the Options collection (n8n keeps
+ * options last). The store remembers HMAC signatures for replay protection: in queue mode it must be the
+ * PostgreSQL store every process shares.
+ */
+function withReplayStore(properties: INodeProperties[]): INodeProperties[] {
+	const store = storeProperties.map((property) =>
+		property.name === 'store'
+			? {
+					...property,
+					description:
+						'Where this trigger remembers HMAC signatures it has accepted (replay protection). Use the same store as the rest of the pipeline; PostgreSQL in queue mode.',
+				}
+			: property,
+	);
+	const at = properties.findIndex((property) => property.name === 'options');
+	return at < 0 ? [...properties, ...store] : [...properties.slice(0, at), ...store, ...properties.slice(at)];
+}
 
 function credentialToAuth(credential: IDataObject): InboundAuthConfig {
 	const text = (key: string) => (typeof credential[key] === 'string' ? (credential[key] as string) : undefined);
@@ -73,6 +93,12 @@ export class PostbackTrigger implements INodeType {
 				testedBy: 'postbackAuthTest',
 				displayOptions: { show: { authentication: ['postbackAuthApi'] } },
 			},
+			{
+				name: 'postbackStorePostgresApi',
+				required: true,
+				testedBy: 'postbackStoreTest',
+				displayOptions: { show: { store: ['postgres'] } },
+			},
 		],
 		webhooks: [
 			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true }, WEBHOOK_PATH, webhookPath),
@@ -87,11 +113,12 @@ export class PostbackTrigger implements INodeType {
 			},
 			activationHint: 'Publish the workflow and paste the Production URL into the network.',
 		},
-		properties: postbackTriggerProperties,
+		properties: withReplayStore(postbackTriggerProperties),
 	};
 
 	methods = {
 		credentialTest: {
+			postbackStoreTest,
 			/** The credential is inbound-only: check it is usable rather than calling a service. */
 			async postbackAuthTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 				const auth = credentialToAuth(credential.data ?? {});
@@ -158,13 +185,11 @@ export class PostbackTrigger implements INodeType {
 			rejectStatus: options.rejectStatus,
 			emitUnauthenticated: options.emitUnauthenticated,
 		};
-		// A timestamped HMAC signature is good once: the default tracking store (the SQLite file in the n8n user
-		// folder, shared by every n8n process on the host) remembers it with an insert-if-absent, so a replay is
-		// refused by whichever process receives it.
-		const outcome = await rejectReplays(incoming, intakeConfig, receivePostback(incoming, intakeConfig), async (signature) => {
-			const store = await sharedStore({ kind: 'sqlite', path: defaultSqlitePath() });
-			return (await store.claimConversion({ network: 'auth-replay', transactionId: signature, eventName: 'hmac' })) === 'first';
-		});
+		// A timestamped HMAC signature is good once: the configured tracking store (PostgreSQL in queue mode, so
+		// every host shares it) remembers it as a lease that expires once the signature could no longer pass.
+		const outcome = await rejectReplays(incoming, intakeConfig, receivePostback(incoming, intakeConfig), async (signature, windowSeconds) =>
+			firstUseOfSignature(await storeFor(this), signature, windowSeconds),
+		);
 
 		for (const [name, value] of Object.entries(outcome.response.headers ?? {})) response.setHeader(name, value);
 		response.status(outcome.response.status).json(outcome.response.body);
@@ -179,4 +204,3 @@ export class PostbackTrigger implements INodeType {
 		return { noWebhookResponse: true, workflowData: [accepted, rejected] };
 	}
 }
-

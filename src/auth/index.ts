@@ -1,2 +1,3 @@
 export * from './inbound';
 export * from './ip';
+export * from './replay';
