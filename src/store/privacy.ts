@@ -1,0 +1,422 @@
+/**
+ * Personal data in the tracking store (issue 13): how long each kind is kept (retention), and erasing one person.
+ * Pure parts shared by both stores: checking a retention policy and a person's keys, finding a person in a stored
+ * conversion, and redacting a conversion's payload so that its money and ids stay and its personal data goes.
+ *
+ * Where personal data sits, and what happens to it:
+ * - clicks: IP, user agent, referrer, landing and offer URLs, visitor cookie, ad click ids and cookies. Deleted
+ *   (retention: older than the cutoff; erasure: the person's clicks and every click of the same visitor cookie).
+ *   click_sequences (click id → a counter) stays: resetting it would make a later TUNE repeat conversion collide
+ *   with an earlier one's dedup key, and it holds no more than an id.
+ * - conversions.payload: the whole canonical conversion — user data (email, phone, names, address, external id),
+ *   the visitor's IP, sub ids, the click's visit details and the raw postback (query, body, headers). Redacted in
+ *   place (redactPayload): ids, money, statuses, attribution method and ledger outcome stay, so reversals, the
+ *   conversion log and the ledger keep working. The columns (ids, amounts, status, times) are never touched.
+ * - conversion_status_history.detail: the raw postback of each status change. Set to REDACTED_JSON; the status
+ *   line itself (status, time) stays.
+ * - deliveries.reason: a destination's error text, which may quote a value it refused. Set to REDACTED_TEXT
+ *   (erasure), or the whole line deleted (retention of delivery records).
+ * - customers: customer key (SHA-256 of the email, or whatever key a library caller used, possibly the email
+ *   itself) → affiliate. Deleted.
+ * - leases in namespace 'auth-replay' (replay memory): deleted once expired for the retention period.
+ * Not personal data of the converting person, kept: the ledger (amounts, ids, generated notes), payout items and
+ * their history (the affiliate's own payout receiver, kept for the operator's accounting), coupons, dedup claims.
+ */
+
+import { createHash } from 'node:crypto';
+import { email as normalizeEmail, emailWithoutGmailDots } from '../identity/normalizers';
+import { toE164 } from '../identity/phone';
+import { StoreInputError } from './common';
+
+/** What replaces a redacted text column (a delivery's reason). */
+export const REDACTED_TEXT = '[redacted]';
+/** What replaces a redacted JSON column (a status change's raw postback), exactly as written. */
+export const REDACTED_JSON = '{"redacted":true}';
+/** The namespace of HMAC replay memory in the leases table. */
+export const REPLAY_NAMESPACE = 'auth-replay';
+
+/** The kinds of data a retention policy covers. */
+export const RETENTION_KINDS = ['clicks', 'rawPostbacks', 'customerData', 'replayMemory', 'deliveries'] as const;
+export type RetentionKind = (typeof RETENTION_KINDS)[number];
+
+/**
+ * How many days each kind is kept; a kind left out (or null) is kept for ever.
+ * - clicks: click rows by clickedAt (deleted). Keep them at least as long as your longest attribution window.
+ * - rawPostbacks: the raw postback in conversions recorded before the cutoff and in status changes made before
+ *   it (redacted).
+ * - customerData: all personal data of conversions recorded before the cutoff, raw postback included, and the
+ *   reasons of delivery lines written before it (redacted), and lifetime customer links made before it (deleted:
+ *   those customers' lifetime attribution ends).
+ * - replayMemory: HMAC replay memory expired before the cutoff (deleted; never one that is still valid).
+ * - deliveries: conversion-log delivery lines written before the cutoff (deleted).
+ */
+export type RetentionPolicy = Partial<Record<RetentionKind, number | null>>;
+
+/** The longest retention accepted, in days (100 years). */
+export const MAX_RETENTION_DAYS = 36_500;
+
+export interface RetentionReport {
+	/** The time the cutoffs were computed from, ISO 8601 UTC. */
+	now: string;
+	/** Per kind applied: the cutoff (everything strictly older was removed). */
+	cutoffs: Partial<Record<RetentionKind, string>>;
+	/** Rows changed, per table and what was done. Counts only, never any value. */
+	counts: {
+		clicksDeleted: number;
+		conversionsRawRedacted: number;
+		conversionsPersonalRedacted: number;
+		statusDetailsRedacted: number;
+		deliveryReasonsRedacted: number;
+		customersDeleted: number;
+		replayMemoryDeleted: number;
+		deliveriesDeleted: number;
+	};
+}
+
+/**
+ * Who to erase: at least one key. Each key's reach:
+ * - email: compared normalized (case, whitespace, Gmail dots), anywhere in a stored conversion (user data, sub ids,
+ *   raw query and body, also inside longer text); the lifetime customer link of that email.
+ * - phone: compared as E.164 (`defaultCountry` reads national numbers), in any phone-like value of a conversion.
+ * - externalId: exactly (trimmed), as the conversion's user external id or a raw field named like an external,
+ *   customer or user id.
+ * - clickId: the conversions attributed to that click.
+ * Then, for every key: the clicks of the matched conversions are deleted, with every click of the same visitor
+ * cookie (the same browser), and the conversions attributed to any of those clicks are redacted too.
+ */
+export interface PersonKey {
+	email?: string;
+	phone?: string;
+	/** ISO 3166 alpha-2 country for reading a phone written without its country code (e.g. 'US'). */
+	defaultCountry?: string;
+	externalId?: string;
+	clickId?: string;
+}
+
+export interface ErasureReport {
+	/** Which keys were given (never their values). */
+	keys: Array<'email' | 'phone' | 'externalId' | 'clickId'>;
+	counts: {
+		conversionsRedacted: number;
+		statusDetailsRedacted: number;
+		deliveriesRedacted: number;
+		clicksDeleted: number;
+		customersDeleted: number;
+	};
+}
+
+const DAY_MS = 86_400_000;
+
+/** The policy checked, as cutoffs from `now`: a kind absent or null is left alone. */
+export function retentionCutoffs(policy: RetentionPolicy, now: string | Date | undefined): { now: string; cutoffs: Partial<Record<RetentionKind, string>> } {
+	if (!policy || typeof policy !== 'object' || Array.isArray(policy))
+		throw new StoreInputError('applyRetention needs a policy such as { clicks: 90 } (days per kind)');
+	for (const key of Object.keys(policy)) {
+		if (!(RETENTION_KINDS as readonly string[]).includes(key))
+			throw new StoreInputError(`unknown retention kind ${JSON.stringify(key)}; expected one of ${RETENTION_KINDS.join(', ')}`);
+	}
+	const nowMs = now === undefined ? Date.now() : now instanceof Date ? now.getTime() : Date.parse(now);
+	if (!Number.isFinite(nowMs) || (typeof now === 'string' && !/(Z|[+-]\d{2}:\d{2})$/.test(now))) {
+		throw new StoreInputError(`retention "now" must be ISO 8601 with an offset; got ${JSON.stringify(now)}`);
+	}
+	const cutoffs: Partial<Record<RetentionKind, string>> = {};
+	for (const kind of RETENTION_KINDS) {
+		const days = policy[kind];
+		if (days === undefined || days === null) continue;
+		if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > MAX_RETENTION_DAYS) {
+			throw new StoreInputError(`retention for ${kind} must be a whole number of days from 0 to ${MAX_RETENTION_DAYS}; got ${JSON.stringify(days)}`);
+		}
+		cutoffs[kind] = new Date(nowMs - days * DAY_MS).toISOString();
+	}
+	return { now: new Date(nowMs).toISOString(), cutoffs };
+}
+
+/** A person's keys, checked and normalized for matching. */
+export interface PersonMatcher {
+	keys: ErasureReport['keys'];
+	clickId?: string;
+	/** Lower-cased email, and its Gmail-dotless form. */
+	emails: string[];
+	/** E.164 ('+16505551212'). */
+	phone?: string;
+	defaultCountry?: string;
+	externalId?: string;
+	/** Customer keys that may hold this person's lifetime link: the SHA-256 the funnel uses, and the email itself. */
+	customerKeys: string[];
+}
+
+const optional = (value: unknown, field: string): string | undefined => {
+	if (value === undefined || value === null) return undefined;
+	if (typeof value !== 'string') throw new StoreInputError(`erasePerson: ${field} must be text`);
+	const trimmed = value.trim();
+	return trimmed === '' ? undefined : trimmed;
+};
+
+export function personMatcher(person: PersonKey): PersonMatcher {
+	if (!person || typeof person !== 'object') throw new StoreInputError('erasePerson needs { email?, phone?, externalId?, clickId? }');
+	const email = optional(person.email, 'email');
+	const phone = optional(person.phone, 'phone');
+	const externalId = optional(person.externalId, 'externalId');
+	const clickId = optional(person.clickId, 'clickId');
+	const defaultCountry = optional(person.defaultCountry, 'defaultCountry');
+	const matcher: PersonMatcher = { keys: [], emails: [], customerKeys: [] };
+	if (email !== undefined) {
+		const normalized = normalizeEmail(email);
+		if (!normalized) throw new StoreInputError('erasePerson: the email is not an email address');
+		matcher.emails = [...new Set([normalized, emailWithoutGmailDots(normalized)!])];
+		matcher.customerKeys = customerKeysOf(normalized);
+		matcher.keys.push('email');
+	}
+	if (phone !== undefined) {
+		const e164 = toE164(phone, defaultCountry);
+		if (!e164) throw new StoreInputError('erasePerson: the phone is not a phone number (give it with its country code, or set defaultCountry)');
+		matcher.phone = e164;
+		if (defaultCountry) matcher.defaultCountry = defaultCountry;
+		matcher.keys.push('phone');
+	}
+	if (externalId !== undefined) {
+		matcher.externalId = externalId;
+		matcher.keys.push('externalId');
+	}
+	if (clickId !== undefined) {
+		matcher.clickId = clickId;
+		matcher.keys.push('clickId');
+	}
+	if (matcher.keys.length === 0) throw new StoreInputError('erasePerson needs at least one of email, phone, externalId, clickId');
+	return matcher;
+}
+
+/** The customer keys an email may be linked under: the funnel's SHA-256 of the trimmed, lower-cased email, and the email. */
+export function customerKeysOf(email: string): string[] {
+	const lower = email.trim().toLowerCase();
+	return [createHash('sha256').update(lower, 'utf8').digest('hex'), lower];
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every string leaf of a JSON value, with the name of the field that holds it. */
+function* leaves(value: unknown, key = ''): Generator<[string, string]> {
+	if (typeof value === 'string') {
+		yield [key, value];
+		// Form bodies, query strings and URLs carry their values encoded: look at each parameter too.
+		if (value.includes('=') && value.length <= 100_000) {
+			const query = value.includes('?') ? value.slice(value.indexOf('?') + 1) : value;
+			try {
+				for (const [name, inner] of new URLSearchParams(query)) yield [name, inner];
+			} catch {
+				// Not a query string.
+			}
+		}
+		return;
+	}
+	if (Array.isArray(value)) {
+		for (const element of value) yield* leaves(element, key);
+		return;
+	}
+	if (value !== null && typeof value === 'object') {
+		for (const [name, inner] of Object.entries(value as Record<string, unknown>)) yield* leaves(inner, name);
+	}
+}
+
+const PHONE_LIKE = /^[+\d\s().\-/]{6,40}$/;
+const ID_FIELD = /external|customer|user_?id|userid/i;
+
+/** Whether a stored conversion belongs to the person (see PersonKey for each key's reach). */
+export function conversionMatches(matcher: PersonMatcher, clickIdColumn: string | null | undefined, payload: unknown): boolean {
+	if (matcher.clickId !== undefined && (clickIdColumn === matcher.clickId || clickIdsOfPayload(payload).includes(matcher.clickId))) return true;
+	const user = isObject(payload) && isObject(payload.user) ? payload.user : {};
+	if (matcher.externalId !== undefined && typeof user.externalId === 'string' && user.externalId.trim() === matcher.externalId) return true;
+	const phoneDigits = matcher.phone?.slice(1);
+	for (const [name, text] of leaves(payload)) {
+		if (matcher.emails.length > 0 && text.includes('@')) {
+			const lower = text.toLowerCase();
+			if (matcher.emails.some((email) => lower.includes(email))) return true;
+			const normalized = normalizeEmail(text);
+			if (normalized && matcher.emails.includes(emailWithoutGmailDots(normalized)!)) return true;
+		}
+		if (phoneDigits !== undefined && PHONE_LIKE.test(text)) {
+			if (text.replace(/\D/g, '') === phoneDigits || toE164(text, matcher.defaultCountry) === matcher.phone) return true;
+		}
+		if (matcher.externalId !== undefined && ID_FIELD.test(name) && text.trim() === matcher.externalId) return true;
+	}
+	return false;
+}
+
+/** The click ids a funnel payload names (the click it carries, and the attribution's clicks). */
+export function clickIdsOfPayload(payload: unknown): string[] {
+	if (!isObject(payload)) return [];
+	const ids = new Set<string>();
+	const add = (value: unknown) => {
+		if (typeof value === 'string' && value !== '') ids.add(value);
+	};
+	add(payload.clickId);
+	if (isObject(payload.click)) add(payload.click.clickId);
+	if (isObject(payload.attribution)) {
+		add(payload.attribution.clickId);
+		add(payload.attribution.lastClickId);
+	}
+	return [...ids];
+}
+
+/** The emails a payload's user data holds (for the lifetime customer links to delete with it). */
+export function emailsOfPayload(payload: unknown): string[] {
+	if (!isObject(payload) || !isObject(payload.user) || typeof payload.user.email !== 'string') return [];
+	const normalized = normalizeEmail(payload.user.email);
+	return normalized ? [normalized] : [];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Ids, money, statuses and times of a conversion: kept by every redaction. */
+const KEPT_SCALARS = [
+	'network',
+	'clickId',
+	'transactionId',
+	'orderId',
+	'networkEventType',
+	'eventName',
+	'status',
+	'amount',
+	'commission',
+	'currency',
+	'occurredAt',
+	'receivedAt',
+	'affiliateId',
+	'offerId',
+	'merchantId',
+	'brandName',
+	'couponCode',
+	'route',
+	'conversionId',
+	'sequence',
+] as const;
+/** Structures of the funnel's item that hold only ids, money and decisions: kept whole. */
+const KEPT_STRUCTURES = ['ledger', 'statusChange', 'reversalOf', 'destinationEvents'] as const;
+const KEPT_ATTRIBUTION = ['method', 'clickId', 'lastClickId', 'affiliateId', 'affiliateSource', 'couponCode', 'window', 'model'] as const;
+const KEPT_DEDUP = ['status', 'key'] as const;
+
+export type RedactionLevel = 'raw' | 'personal';
+
+/**
+ * A stored payload without its personal data. 'raw': only the raw postback goes. 'personal': everything but the
+ * ids, money, statuses, times and decisions above (an allowlist, so a field added to the conversion later is
+ * removed by default, and a payload that is not a funnel item keeps only what it has of these). The result names
+ * its redaction in `privacy`, and redacting again changes nothing (a payload redacted 'personal' stays so).
+ */
+export function redactPayload(payload: unknown, level: RedactionLevel): Json {
+	const source = isObject(payload) ? payload : {};
+	const previous = isObject(source.privacy) ? source.privacy.redacted : undefined;
+	const effective: RedactionLevel = previous === 'personal' ? 'personal' : level;
+	if (effective === 'raw') {
+		const copy = JSON.parse(JSON.stringify(source)) as Record<string, Json>;
+		if ('raw' in copy) copy.raw = REDACTED_TEXT;
+		copy.privacy = { redacted: 'raw' };
+		return copy;
+	}
+	const kept: Record<string, Json> = {};
+	for (const key of KEPT_SCALARS) {
+		const value = source[key];
+		if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') kept[key] = value;
+	}
+	for (const key of KEPT_STRUCTURES) if (key in source && source[key] !== undefined) kept[key] = JSON.parse(JSON.stringify(source[key])) as Json;
+	if (isObject(source.click) && typeof source.click.clickId === 'string') {
+		kept.click = { clickId: source.click.clickId, ...(typeof source.click.clickedAt === 'string' ? { clickedAt: source.click.clickedAt } : {}) };
+	}
+	if (isObject(source.attribution)) kept.attribution = pick(source.attribution, KEPT_ATTRIBUTION);
+	if (isObject(source.dedup)) kept.dedup = pick(source.dedup, KEPT_DEDUP);
+	if ('user' in source) kept.user = {};
+	if ('subIds' in source) kept.subIds = {};
+	if ('ip' in source) kept.ip = null;
+	if ('raw' in source) kept.raw = REDACTED_TEXT;
+	kept.privacy = { redacted: 'personal' };
+	return kept;
+}
+
+function pick(source: Record<string, unknown>, keys: readonly string[]): Json {
+	const out: Record<string, Json> = {};
+	for (const key of keys) if (source[key] !== undefined) out[key] = JSON.parse(JSON.stringify(source[key])) as Json;
+	return out;
+}
+
+/** The redaction level a payload already has ('personal' ⊇ 'raw'), if any. */
+export function redactionOf(payload: unknown): RedactionLevel | undefined {
+	if (!isObject(payload) || !isObject(payload.privacy)) return undefined;
+	const level = payload.privacy.redacted;
+	return level === 'raw' || level === 'personal' ? level : undefined;
+}
+
+/** Zero counts for a retention run. */
+export function emptyRetentionCounts(): RetentionReport['counts'] {
+	return {
+		clicksDeleted: 0,
+		conversionsRawRedacted: 0,
+		conversionsPersonalRedacted: 0,
+		statusDetailsRedacted: 0,
+		deliveryReasonsRedacted: 0,
+		customersDeleted: 0,
+		replayMemoryDeleted: 0,
+		deliveriesDeleted: 0,
+	};
+}
+
+/**
+ * The cutoffs a store applies to conversions: personal data before `personal`, the raw postback before `raw`.
+ * Customer data includes the raw postback (it carries the same emails and phones), so the raw cutoff is the later
+ * of the two.
+ */
+export function conversionCutoffs(cutoffs: Partial<Record<RetentionKind, string>>): { personal?: string; raw?: string } {
+	const personal = cutoffs.customerData;
+	const candidates = [cutoffs.rawPostbacks, personal].filter((value): value is string => value !== undefined);
+	const raw = candidates.length === 0 ? undefined : candidates.reduce((later, value) => (Date.parse(value) > Date.parse(later) ? value : later));
+	return { ...(personal !== undefined ? { personal } : {}), ...(raw !== undefined ? { raw } : {}) };
+}
+
+/**
+ * What one erasure found by scanning the conversions: the matched conversions (with their payloads), the clicks
+ * they name, and the customer keys to delete. A store scans twice: first by the person's keys, then (once the
+ * visitor's clicks are known) by those clicks.
+ */
+export class ErasureScan {
+	readonly conversions = new Map<string, unknown>();
+	readonly clickIds = new Set<string>();
+	readonly customerKeys: Set<string>;
+
+	constructor(readonly matcher: PersonMatcher) {
+		this.customerKeys = new Set(matcher.customerKeys);
+		if (matcher.clickId !== undefined) this.clickIds.add(matcher.clickId);
+	}
+
+	/** First pass: the person's own conversions. */
+	byPerson(id: string, clickId: string | null | undefined, payload: unknown): void {
+		if (this.conversions.has(id) || !conversionMatches(this.matcher, clickId, payload)) return;
+		this.take(id, clickId, payload);
+	}
+
+	/** Second pass: conversions attributed to any of the person's clicks. */
+	byClicks(id: string, clickId: string | null | undefined, payload: unknown): void {
+		if (this.conversions.has(id)) return;
+		const named = clickId ? [clickId, ...clickIdsOfPayload(payload)] : clickIdsOfPayload(payload);
+		if (named.some((candidate) => this.clickIds.has(candidate))) this.take(id, clickId, payload);
+	}
+
+	private take(id: string, clickId: string | null | undefined, payload: unknown): void {
+		this.conversions.set(id, payload);
+		if (clickId) this.clickIds.add(clickId);
+		for (const named of clickIdsOfPayload(payload)) this.clickIds.add(named);
+		for (const email of emailsOfPayload(payload)) for (const key of customerKeysOf(email)) this.customerKeys.add(key);
+	}
+
+	/** Text that, found inside a click's URLs or a delivery's reason, names the person (emails, plain and URL-encoded). */
+	get needles(): string[] {
+		return [...new Set(this.matcher.emails.flatMap((email) => [email, encodeURIComponent(email).toLowerCase()]))];
+	}
+}
+
+export function emptyErasureCounts(): ErasureReport['counts'] {
+	return { conversionsRedacted: 0, statusDetailsRedacted: 0, deliveriesRedacted: 0, clicksDeleted: 0, customersDeleted: 0 };
+}
+
+/** How many conversions an erasure or retention pass reads at a time. */
+export const PRIVACY_BATCH = 500;
