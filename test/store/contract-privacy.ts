@@ -12,7 +12,7 @@ import { planPayouts, statementFor } from '../../src/payouts/run';
 import type { StoreHarness } from './contract';
 
 /** One person's data, unique per tag, planted everywhere the package writes personal data. */
-interface Person {
+export interface Person {
 	tag: string;
 	email: string;
 	phone: string;
@@ -29,7 +29,7 @@ interface Person {
 	conversionId: string;
 }
 
-function person(tag: string, n: number): Person {
+export function person(tag: string, n: number): Person {
 	const key = { network: 'shareasale', transactionId: `T-${tag}`, eventName: 'Purchase' };
 	const last4 = String(1000 + n).slice(-4);
 	return {
@@ -51,14 +51,14 @@ function person(tag: string, n: number): Person {
 }
 
 /** The texts that must be gone after an erasure (and present before). */
-function personalTexts(p: Person): string[] {
+export function personalTexts(p: Person): string[] {
 	return [p.email, p.email.toUpperCase(), encodeURIComponent(p.email), p.phone, p.phoneE164, p.ip, p.userAgent, p.externalId, p.firstName, p.visitorId];
 }
 
 const RECORDED = '2026-03-01T12:00:05.000Z';
 
 /** Plants a person everywhere: two clicks (same browser), a conversion with user data and raw postback, a status change, ledger lines, a delivery, a lifetime link. */
-async function plant(store: TrackingStore, p: Person, recordedAt = RECORDED): Promise<void> {
+export async function plant(store: TrackingStore, p: Person, recordedAt = RECORDED): Promise<void> {
 	const clickedAt = new Date(Date.parse(recordedAt) - 3_600_000).toISOString();
 	await store.recordClick({
 		clickId: p.clickId,
