@@ -590,30 +590,28 @@ class PostgresStore implements TrackingStore {
 		const matcher = personMatcher(person);
 		const scan = new ErasureScan(matcher);
 		const s = this.prefix;
-		await this.scanConversions((id, clickId, payload) => scan.byPerson(id, clickId, payload));
-		const needles = scan.needles;
-		if (needles.length > 0) {
-			// Clicks whose URLs carry the email.
-			const { rows } = await this.query(
+		for (let pass = 0; scan.nextPass(pass); pass++) {
+			await this.scanConversions((id, clickId, payload) => scan.visit(id, clickId, payload));
+			// Clicks whose URLs carry the person's email, and every click of the same visitors (the same browser).
+			const { rows: byUrl } = await this.query(
 				`SELECT click_id FROM ${s}clicks WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS needle (value)
 					WHERE strpos(lower(coalesce(landing_url, '') || ' ' || coalesce(referrer, '') || ' ' || coalesce(offer_url, '')), needle.value) > 0)`,
-				[needles],
+				[scan.needles],
 			);
-			for (const row of rows) scan.clickIds.add(String(row.click_id));
+			scan.addClickIds(byUrl.map((row) => row.click_id));
+			const { rows: sameVisitor } = await this.query(
+				`SELECT click_id FROM ${s}clicks WHERE visitor_id IN (SELECT visitor_id FROM ${s}clicks WHERE click_id = ANY($1::text[]) AND visitor_id IS NOT NULL)`,
+				[scan.clickIds],
+			);
+			scan.addClickIds(sameVisitor.map((row) => row.click_id));
 		}
-		// Every click of the same visitors (the same browser).
-		const { rows: sameVisitor } = await this.query(
-			`SELECT click_id FROM ${s}clicks WHERE visitor_id IN (SELECT visitor_id FROM ${s}clicks WHERE click_id = ANY($1::text[]) AND visitor_id IS NOT NULL)`,
-			[[...scan.clickIds]],
-		);
-		for (const row of sameVisitor) scan.clickIds.add(String(row.click_id));
-		await this.scanConversions((id, clickId, payload) => scan.byClicks(id, clickId, payload));
+		const needles = scan.needles;
 		const conversionIds = [...scan.conversions.keys()];
-		const clickIds = [...scan.clickIds];
+		const clickIds = scan.clickIds;
 		const counts = emptyErasureCounts();
 		await this.transaction(async (query) => {
 			for (const [id, payload] of scan.conversions) {
-				const redacted = JSON.stringify(redactPayload(payload, 'personal'));
+				const redacted = JSON.stringify(scan.redacted(payload));
 				counts.conversionsRedacted += (
 					await query(
 						`UPDATE ${s}conversions SET payload = $1::json, privacy = 'personal'
@@ -640,7 +638,7 @@ class PostgresStore implements TrackingStore {
 			counts.customersDeleted = (
 				await query(
 					`DELETE FROM ${s}customers WHERE customer_key = ANY($1::text[]) OR lower(trim(customer_key)) = ANY($2::text[]) OR click_id = ANY($3::text[])`,
-					[[...scan.customerKeys], matcher.emails, clickIds],
+					[scan.customerKeys, scan.emails, clickIds],
 				)
 			).rowCount;
 			return { result: undefined, commit: true };

@@ -131,18 +131,20 @@ export function retentionCutoffs(policy: RetentionPolicy, now: string | Date | u
 	return { now: new Date(nowMs).toISOString(), cutoffs };
 }
 
-/** A person's keys, checked and normalized for matching. */
+/**
+ * A person's identifiers, checked and normalized for matching. It grows while an erasure scans: the email, phone
+ * and external id of every conversion found to be theirs join it, so erasing by one key finds the rest of the
+ * person (their other conversions, and their email inside a click's URL or a delivery's reason).
+ */
 export interface PersonMatcher {
 	keys: ErasureReport['keys'];
-	clickId?: string;
-	/** Lower-cased email, and its Gmail-dotless form. */
-	emails: string[];
+	clickIds: Set<string>;
+	/** Lower-cased emails, each also in its Gmail-dotless form. */
+	emails: Set<string>;
 	/** E.164 ('+16505551212'). */
-	phone?: string;
+	phones: Set<string>;
 	defaultCountry?: string;
-	externalId?: string;
-	/** Customer keys that may hold this person's lifetime link: the SHA-256 the funnel uses, and the email itself. */
-	customerKeys: string[];
+	externalIds: Set<string>;
 }
 
 const optional = (value: unknown, field: string): string | undefined => {
@@ -159,31 +161,43 @@ export function personMatcher(person: PersonKey): PersonMatcher {
 	const externalId = optional(person.externalId, 'externalId');
 	const clickId = optional(person.clickId, 'clickId');
 	const defaultCountry = optional(person.defaultCountry, 'defaultCountry');
-	const matcher: PersonMatcher = { keys: [], emails: [], customerKeys: [] };
+	const matcher: PersonMatcher = { keys: [], clickIds: new Set(), emails: new Set(), phones: new Set(), externalIds: new Set() };
+	if (defaultCountry) matcher.defaultCountry = defaultCountry;
 	if (email !== undefined) {
-		const normalized = normalizeEmail(email);
-		if (!normalized) throw new StoreInputError('erasePerson: the email is not an email address');
-		matcher.emails = [...new Set([normalized, emailWithoutGmailDots(normalized)!])];
-		matcher.customerKeys = customerKeysOf(normalized);
+		if (!addEmail(matcher, email)) throw new StoreInputError('erasePerson: the email is not an email address');
 		matcher.keys.push('email');
 	}
 	if (phone !== undefined) {
-		const e164 = toE164(phone, defaultCountry);
-		if (!e164) throw new StoreInputError('erasePerson: the phone is not a phone number (give it with its country code, or set defaultCountry)');
-		matcher.phone = e164;
-		if (defaultCountry) matcher.defaultCountry = defaultCountry;
+		if (!addPhone(matcher, phone))
+			throw new StoreInputError('erasePerson: the phone is not a phone number (give it with its country code, or set defaultCountry)');
 		matcher.keys.push('phone');
 	}
 	if (externalId !== undefined) {
-		matcher.externalId = externalId;
+		matcher.externalIds.add(externalId);
 		matcher.keys.push('externalId');
 	}
 	if (clickId !== undefined) {
-		matcher.clickId = clickId;
+		matcher.clickIds.add(clickId);
 		matcher.keys.push('clickId');
 	}
 	if (matcher.keys.length === 0) throw new StoreInputError('erasePerson needs at least one of email, phone, externalId, clickId');
 	return matcher;
+}
+
+/** Adds an email (normalized, and its Gmail-dotless form); false when it is not an email. Reports whether it is new through the set sizes. */
+function addEmail(matcher: PersonMatcher, value: string): boolean {
+	const normalized = normalizeEmail(value);
+	if (!normalized) return false;
+	matcher.emails.add(normalized);
+	matcher.emails.add(emailWithoutGmailDots(normalized)!);
+	return true;
+}
+
+function addPhone(matcher: PersonMatcher, value: string): boolean {
+	const e164 = toE164(value, matcher.defaultCountry);
+	if (!e164) return false;
+	matcher.phones.add(e164);
+	return true;
 }
 
 /** The customer keys an email may be linked under: the funnel's SHA-256 of the trimmed, lower-cased email, and the email. */
@@ -223,21 +237,31 @@ const ID_FIELD = /external|customer|user_?id|userid/i;
 
 /** Whether a stored conversion belongs to the person (see PersonKey for each key's reach). */
 export function conversionMatches(matcher: PersonMatcher, clickIdColumn: string | null | undefined, payload: unknown): boolean {
-	if (matcher.clickId !== undefined && (clickIdColumn === matcher.clickId || clickIdsOfPayload(payload).includes(matcher.clickId))) return true;
-	const user = isObject(payload) && isObject(payload.user) ? payload.user : {};
-	if (matcher.externalId !== undefined && typeof user.externalId === 'string' && user.externalId.trim() === matcher.externalId) return true;
-	const phoneDigits = matcher.phone?.slice(1);
-	for (const [name, text] of leaves(payload)) {
-		if (matcher.emails.length > 0 && text.includes('@')) {
+	if (matcher.clickIds.size > 0) {
+		if (clickIdColumn && matcher.clickIds.has(clickIdColumn)) return true;
+		if (clickIdsOfPayload(payload).some((clickId) => matcher.clickIds.has(clickId))) return true;
+	}
+	return leavesMatch(matcher, payload);
+}
+
+/** Whether any text of a value names the person by email, phone or external id (never by click id). */
+function leavesMatch(matcher: PersonMatcher, value: unknown): boolean {
+	const user = isObject(value) && isObject(value.user) ? value.user : {};
+	if (typeof user.externalId === 'string' && matcher.externalIds.has(user.externalId.trim())) return true;
+	const emails = [...matcher.emails];
+	const phoneDigits = [...matcher.phones].map((phone) => phone.slice(1));
+	for (const [name, text] of leaves(value)) {
+		if (emails.length > 0 && text.includes('@')) {
 			const lower = text.toLowerCase();
-			if (matcher.emails.some((email) => lower.includes(email))) return true;
+			if (emails.some((email) => lower.includes(email))) return true;
 			const normalized = normalizeEmail(text);
-			if (normalized && matcher.emails.includes(emailWithoutGmailDots(normalized)!)) return true;
+			if (normalized && matcher.emails.has(emailWithoutGmailDots(normalized)!)) return true;
 		}
-		if (phoneDigits !== undefined && PHONE_LIKE.test(text)) {
-			if (text.replace(/\D/g, '') === phoneDigits || toE164(text, matcher.defaultCountry) === matcher.phone) return true;
+		if (phoneDigits.length > 0 && PHONE_LIKE.test(text)) {
+			const e164 = toE164(text, matcher.defaultCountry);
+			if (phoneDigits.includes(text.replace(/\D/g, '')) || (e164 !== undefined && matcher.phones.has(e164))) return true;
 		}
-		if (matcher.externalId !== undefined && ID_FIELD.test(name) && text.trim() === matcher.externalId) return true;
+		if (matcher.externalIds.size > 0 && ID_FIELD.test(name) && matcher.externalIds.has(text.trim())) return true;
 	}
 	return false;
 }
@@ -256,13 +280,6 @@ export function clickIdsOfPayload(payload: unknown): string[] {
 		add(payload.attribution.lastClickId);
 	}
 	return [...ids];
-}
-
-/** The emails a payload's user data holds (for the lifetime customer links to delete with it). */
-export function emailsOfPayload(payload: unknown): string[] {
-	if (!isObject(payload) || !isObject(payload.user) || typeof payload.user.email !== 'string') return [];
-	const normalized = normalizeEmail(payload.user.email);
-	return normalized ? [normalized] : [];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -374,43 +391,77 @@ export function conversionCutoffs(cutoffs: Partial<Record<RetentionKind, string>
 }
 
 /**
- * What one erasure found by scanning the conversions: the matched conversions (with their payloads), the clicks
- * they name, and the customer keys to delete. A store scans twice: first by the person's keys, then (once the
- * visitor's clicks are known) by those clicks.
+ * What one erasure has found: the person's conversions (with their payloads), clicks, identifiers and customer
+ * keys. A store alternates passes until nothing new turns up: a pass over every conversion (`visit`), then its
+ * clicks (`addClickIds`: those whose URLs carry the person's email, and every click of the same visitor cookie).
+ * Each conversion found adds its clicks and its user's email, phone and external id, which may find more.
  */
 export class ErasureScan {
 	readonly conversions = new Map<string, unknown>();
-	readonly clickIds = new Set<string>();
-	readonly customerKeys: Set<string>;
+	/** At most this many passes (each adds something new, or the scan is complete). */
+	static readonly MAX_PASSES = 8;
+	private grew = false;
 
-	constructor(readonly matcher: PersonMatcher) {
-		this.customerKeys = new Set(matcher.customerKeys);
-		if (matcher.clickId !== undefined) this.clickIds.add(matcher.clickId);
+	constructor(readonly matcher: PersonMatcher) {}
+
+	/** Starts a pass; returns false when the last one found nothing new (the scan is complete) or the passes ran out. */
+	nextPass(pass: number): boolean {
+		if (pass > 0 && !this.grew) return false;
+		this.grew = false;
+		return pass < ErasureScan.MAX_PASSES;
 	}
 
-	/** First pass: the person's own conversions. */
-	byPerson(id: string, clickId: string | null | undefined, payload: unknown): void {
+	visit(id: string, clickId: string | null | undefined, payload: unknown): void {
 		if (this.conversions.has(id) || !conversionMatches(this.matcher, clickId, payload)) return;
-		this.take(id, clickId, payload);
-	}
-
-	/** Second pass: conversions attributed to any of the person's clicks. */
-	byClicks(id: string, clickId: string | null | undefined, payload: unknown): void {
-		if (this.conversions.has(id)) return;
-		const named = clickId ? [clickId, ...clickIdsOfPayload(payload)] : clickIdsOfPayload(payload);
-		if (named.some((candidate) => this.clickIds.has(candidate))) this.take(id, clickId, payload);
-	}
-
-	private take(id: string, clickId: string | null | undefined, payload: unknown): void {
 		this.conversions.set(id, payload);
-		if (clickId) this.clickIds.add(clickId);
-		for (const named of clickIdsOfPayload(payload)) this.clickIds.add(named);
-		for (const email of emailsOfPayload(payload)) for (const key of customerKeysOf(email)) this.customerKeys.add(key);
+		this.grew = true;
+		if (clickId) this.matcher.clickIds.add(clickId);
+		for (const named of clickIdsOfPayload(payload)) this.matcher.clickIds.add(named);
+		const user = isObject(payload) && isObject(payload.user) ? payload.user : {};
+		if (typeof user.email === 'string') addEmail(this.matcher, user.email);
+		if (typeof user.phone === 'string') addPhone(this.matcher, user.phone);
+		if (typeof user.externalId === 'string' && user.externalId.trim() !== '') this.matcher.externalIds.add(user.externalId.trim());
+	}
+
+	addClickIds(clickIds: Iterable<unknown>): void {
+		for (const clickId of clickIds) {
+			const id = String(clickId);
+			if (this.matcher.clickIds.has(id)) continue;
+			this.matcher.clickIds.add(id);
+			this.grew = true;
+		}
+	}
+
+	get clickIds(): string[] {
+		return [...this.matcher.clickIds];
+	}
+
+	/** Customer keys that may hold the person's lifetime link: the funnel's SHA-256 of each email, and the email itself. */
+	get customerKeys(): string[] {
+		return [...this.matcher.emails].flatMap(customerKeysOf);
+	}
+
+	get emails(): string[] {
+		return [...this.matcher.emails];
+	}
+
+	/**
+	 * A matched conversion's payload, redacted: redactPayload, then any kept text that still names the person (an
+	 * order id or coupon that is their email, say) replaced by REDACTED_TEXT. Click ids are ids: they stay.
+	 */
+	redacted(payload: unknown): Json {
+		const scrub = (value: Json, key: string): Json => {
+			if (typeof value === 'string') return leavesMatch(this.matcher, { [key]: value }) ? REDACTED_TEXT : value;
+			if (Array.isArray(value)) return value.map((element) => scrub(element, key));
+			if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, scrub(inner, name)]));
+			return value;
+		};
+		return scrub(redactPayload(payload, 'personal'), '');
 	}
 
 	/** Text that, found inside a click's URLs or a delivery's reason, names the person (emails, plain and URL-encoded). */
 	get needles(): string[] {
-		return [...new Set(this.matcher.emails.flatMap((email) => [email, encodeURIComponent(email).toLowerCase()]))];
+		return [...new Set(this.emails.flatMap((email) => [email, encodeURIComponent(email).toLowerCase()]))];
 	}
 }
 

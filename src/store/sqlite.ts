@@ -635,36 +635,30 @@ class SqliteStore implements TrackingStore {
 	async erasePerson(person: PersonKey): Promise<ErasureReport> {
 		const matcher = personMatcher(person);
 		const scan = new ErasureScan(matcher);
-		this.scanConversions((id, clickId, payload) => scan.byPerson(id, clickId, payload));
+		for (let pass = 0; scan.nextPass(pass); pass++) {
+			this.scanConversions((id, clickId, payload) => scan.visit(id, clickId, payload));
+			// Clicks whose URLs carry the person's email, and every click of the same visitors (the same browser).
+			scan.addClickIds(
+				this.all(
+					`SELECT click_id FROM clicks WHERE EXISTS (SELECT 1 FROM json_each(?) AS needle
+						WHERE instr(lower(coalesce(landing_url, '') || ' ' || coalesce(referrer, '') || ' ' || coalesce(offer_url, '')), needle.value) > 0)`,
+					JSON.stringify(scan.needles),
+				).map((row) => row.click_id),
+			);
+			scan.addClickIds(
+				this.all(
+					`SELECT click_id FROM clicks WHERE visitor_id IN (SELECT visitor_id FROM clicks WHERE click_id IN (SELECT value FROM json_each(?)) AND visitor_id IS NOT NULL)`,
+					JSON.stringify(scan.clickIds),
+				).map((row) => row.click_id),
+			);
+		}
 		const needles = scan.needles;
 		const counts = emptyErasureCounts();
-		this.transaction(() => {
-			// Clicks whose URLs carry the email, then every click of the same visitors (the same browser).
-			for (const needle of needles) {
-				for (const row of this.all(
-					`SELECT click_id FROM clicks WHERE instr(lower(coalesce(landing_url, '') || ' ' || coalesce(referrer, '') || ' ' || coalesce(offer_url, '')), ?) > 0`,
-					needle,
-				)) {
-					scan.clickIds.add(String(row.click_id));
-				}
-			}
-			const visitors = this.all(
-				'SELECT DISTINCT visitor_id FROM clicks WHERE click_id IN (SELECT value FROM json_each(?)) AND visitor_id IS NOT NULL',
-				JSON.stringify([...scan.clickIds]),
-			);
-			for (const row of this.all(
-				'SELECT click_id FROM clicks WHERE visitor_id IN (SELECT value FROM json_each(?))',
-				JSON.stringify(visitors.map((visitor) => visitor.visitor_id)),
-			)) {
-				scan.clickIds.add(String(row.click_id));
-			}
-		});
-		this.scanConversions((id, clickId, payload) => scan.byClicks(id, clickId, payload));
 		const conversionIds = JSON.stringify([...scan.conversions.keys()]);
 		const clickIds = JSON.stringify([...scan.clickIds]);
 		this.transaction(() => {
 			for (const [id, payload] of scan.conversions) {
-				const redacted = JSON.stringify(redactPayload(payload, 'personal'));
+				const redacted = JSON.stringify(scan.redacted(payload));
 				counts.conversionsRedacted += this.run(
 					`UPDATE conversions SET payload = ?, privacy = 'personal' WHERE id = ? AND (payload IS NOT ? OR privacy IS NOT 'personal')`,
 					redacted,
@@ -692,8 +686,8 @@ class SqliteStore implements TrackingStore {
 			counts.customersDeleted = this.run(
 				`DELETE FROM customers WHERE customer_key IN (SELECT value FROM json_each(?)) OR lower(trim(customer_key)) IN (SELECT value FROM json_each(?))
 					OR click_id IN (SELECT value FROM json_each(?))`,
-				JSON.stringify([...scan.customerKeys]),
-				JSON.stringify(matcher.emails),
+				JSON.stringify(scan.customerKeys),
+				JSON.stringify(scan.emails),
 				clickIds,
 			);
 		});

@@ -58,7 +58,7 @@ export function personalTexts(p: Person): string[] {
 const RECORDED = '2026-03-01T12:00:05.000Z';
 
 /** Plants a person everywhere: two clicks (same browser), a conversion with user data and raw postback, a status change, ledger lines, a delivery, a lifetime link. */
-export async function plant(store: TrackingStore, p: Person, recordedAt = RECORDED): Promise<void> {
+export async function plant(store: TrackingStore, p: Person, recordedAt = RECORDED, options: { orderIdIsEmail?: boolean } = {}): Promise<void> {
 	const clickedAt = new Date(Date.parse(recordedAt) - 3_600_000).toISOString();
 	await store.recordClick({
 		clickId: p.clickId,
@@ -89,6 +89,8 @@ export async function plant(store: TrackingStore, p: Person, recordedAt = RECORD
 			network: 'shareasale',
 			clickId: p.clickId,
 			transactionId: p.transactionId,
+			// A shop that uses the customer's email as its order id: an erasure must find it in a field it keeps.
+			...(options.orderIdIsEmail ? { orderId: `order:${p.email}` } : {}),
 			status: 'pending',
 			amount: '120.5',
 			commission: '12.05',
@@ -213,8 +215,8 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			it(`erasing by ${keyName} leaves none of the person's data in any table, another person's intact, and the money history unchanged`, async () => {
 				const alice = person('alice', 1);
 				const bob = person('bob', 2);
-				await plant(store, alice);
-				await plant(store, bob);
+				await plant(store, alice, RECORDED, { orderIdIsEmail: true });
+				await plant(store, bob, RECORDED, { orderIdIsEmail: true });
 				// A payout that paid Alice's approved line: payout history must survive the erasure unchanged.
 				const approved = `${alice.conversionId}:commission:approved`;
 				expect(
@@ -264,6 +266,7 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 					subIds: {},
 					ip: null,
 					raw: REDACTED_TEXT,
+					orderId: REDACTED_TEXT,
 					click: { clickId: alice.clickId },
 					attribution: { method: 'click', clickId: alice.clickId },
 					privacy: { redacted: 'personal' },
@@ -283,6 +286,50 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 				expect(await wholeDatabase(harness, store)).toEqual(rowsAfter);
 			});
 		}
+
+		it('reaches the whole person: erasing by phone finds their other conversions by the email the first one carried (Gmail dots too)', async () => {
+			const alice = person('alice', 1);
+			await plant(store, alice);
+			await plant(store, person('bob', 2));
+			// Alice again, weeks later, with no phone and no click, under her email written another way.
+			const later = { network: 'impact', transactionId: 'IM-9', eventName: 'Purchase' };
+			await store.saveConversion({
+				id: conversionIdFor(later),
+				...later,
+				status: 'approved',
+				amount: '50',
+				commission: '5',
+				currency: 'USD',
+				occurredAt: RECORDED,
+				recordedAt: RECORDED,
+				payload: { user: { email: 'Alice.Buyer@Example.com', firstName: 'Ally' }, raw: { method: 'POST', query: {}, body: 'who=Alice.Buyer%40Example.com' } },
+			});
+			const gmail = { network: 'impact', transactionId: 'IM-10', eventName: 'Purchase' };
+			await store.saveConversion({
+				id: conversionIdFor(gmail),
+				...gmail,
+				status: 'approved',
+				currency: 'USD',
+				occurredAt: RECORDED,
+				recordedAt: RECORDED,
+				payload: { user: { email: 'a.lice.bu.yer@gmail.com', phone: alice.phoneE164 } },
+			});
+			const third = { network: 'impact', transactionId: 'IM-11', eventName: 'Purchase' };
+			await store.saveConversion({
+				id: conversionIdFor(third),
+				...third,
+				status: 'approved',
+				currency: 'USD',
+				occurredAt: RECORDED,
+				recordedAt: RECORDED,
+				payload: { user: { email: 'ALICEBUYER@gmail.com' } },
+			});
+			const report = await store.erasePerson({ phone: alice.phone, defaultCountry: 'US' });
+			expect(report.counts.conversionsRedacted).toBe(4);
+			const rows = await wholeDatabase(harness, store);
+			expect(found(rows, [...personalTexts(alice), 'Ally', 'alice.buyer%40example.com', 'a.lice.bu.yer@gmail.com', 'alicebuyer@gmail.com'])).toEqual([]);
+			expect(found(rows, personalTexts(person('bob', 2)))).toEqual(personalTexts(person('bob', 2)));
+		});
 
 		it('erasing someone the store never saw changes nothing', async () => {
 			const alice = person('alice', 1);
