@@ -37,7 +37,7 @@ describe('Postback Tools: Erase Person', () => {
 				phone: '+1 650 555 0142',
 				occurred_at: ago(HOUR),
 			},
-			{ ...adClick('er_c1', ago(2 * HOUR)), ip: '198.51.100.77', userAgent: 'AliceAgent/1.0', visitorId: 'vis_alice' },
+			{ ...adClick('er_c1', ago(2 * HOUR)), affiliateId: 'aff_er', ip: '198.51.100.77', userAgent: 'AliceAgent/1.0', visitorId: 'vis_alice' },
 		);
 		const bob = await funnelItem(
 			store,
@@ -59,6 +59,15 @@ describe('Postback Tools: Erase Person', () => {
 		expect(await store.findClick('er_c1')).toBeUndefined();
 		expect(JSON.stringify(await store.getConversion(String(bob.item.json.conversionId)))).toContain('bob.keep@example.com');
 		expect(await store.listLedger()).toEqual(ledgerBefore);
+
+		// The money history still works after the erasure: the network reverses Alice's sale, and the funnel finds
+		// the redacted conversion by its ids and takes the commission back.
+		const reversal = await funnelItem(store, { click_id: 'er_c1', transaction_id: 'ER-T1', commission: '-10', amount: '-100', occurred_at: ago(HOUR / 2) });
+		expect(reversal.output).toBe('reversal');
+		expect(reversal.item.json.reversalOf).toMatchObject({ conversionId: alice.item.json.conversionId });
+		const lines = await store.listLedger({ conversionId: String(alice.item.json.conversionId) });
+		expect(ledgerBefore.filter((entry) => entry.conversionId === alice.item.json.conversionId).length).toBeGreaterThan(0);
+		expect(lines.map((entry) => [entry.kind, entry.amount])).toContainEqual(['reversal', '-10']);
 	});
 
 	it('fails with the item index when an item names nobody; with Continue On Fail, says why on that item only', async () => {
