@@ -9,11 +9,46 @@ import {
 	NodeOperationError,
 } from 'n8n-workflow';
 import { linkNetworks, mintClickId, tagLink, type ClickError } from '../../src/clicks';
-import type { ConversionListFilter } from '../../src/store';
+import type { ConversionListFilter, PersonKey, RetentionPolicy } from '../../src/store';
 import { conversionLogHtml, readConversionLog } from '../../src/store/conversion-log';
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
 
 const LOG = { show: { operation: ['conversionLog'] } };
+const RETENTION = { show: { operation: ['applyRetention'] } };
+const ERASE = { show: { operation: ['erasePerson'] } };
+/** The operations that work on the tracking store (and show its settings). */
+const STORE_OPERATIONS = ['conversionLog', 'applyRetention', 'erasePerson'];
+
+/** The retention fields, by store kind: days kept; a kind not added is kept for ever. */
+const RETENTION_FIELDS: Array<{ name: keyof RetentionPolicy; displayName: string; description: string }> = [
+	{
+		name: 'clicks',
+		displayName: 'Clicks (Days)',
+		description:
+			'Clicks (IP, user agent, landing URL, ad click IDs) older than this are deleted. Keep them at least as long as your longest attribution window; conversions already recorded keep their attribution.',
+	},
+	{
+		name: 'rawPostbacks',
+		displayName: 'Raw Postbacks (Days)',
+		description: "The raw postback (query, body, headers) of conversions and status changes older than this is redacted; the conversion's ids and money stay",
+	},
+	{
+		name: 'customerData',
+		displayName: 'Customer Data (Days)',
+		description:
+			"All personal data of conversions older than this is redacted (email, phone, names, address, external ID, IP, sub IDs, the click's visit, the raw postback, delivery reasons), and lifetime customer links older than this are deleted",
+	},
+	{
+		name: 'replayMemory',
+		displayName: 'Replay Memory (Days)',
+		description: 'HMAC replay memory that expired more than this many days ago is deleted (memory still valid is never deleted)',
+	},
+	{
+		name: 'deliveries',
+		displayName: 'Delivery Records (Days)',
+		description: 'Conversion-log delivery lines (what each destination was told) older than this are deleted',
+	},
+];
 
 const properties: INodeProperties[] = [
 	{
@@ -23,10 +58,23 @@ const properties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
+				name: 'Apply Retention',
+				value: 'applyRetention',
+				action: 'Delete or redact personal data older than its retention',
+				description:
+					'Removes what is kept no longer, per kind (clicks, raw postbacks, customer data, replay memory, delivery records); run it from a Schedule Trigger',
+			},
+			{
 				name: 'Conversion Log',
 				value: 'conversionLog',
 				action: 'List the latest conversions and their deliveries',
 				description: 'The latest stored conversions, each with its status history, ledger lines and what every destination was told (sent, failed, …)',
+			},
+			{
+				name: 'Erase Person',
+				value: 'erasePerson',
+				action: 'Erase one person from the tracking store',
+				description: "Deletes or irreversibly redacts one person's data (by email, phone, external ID or click ID) everywhere; amounts and IDs stay",
 			},
 			{
 				name: 'Mint Click ID',
@@ -148,9 +196,77 @@ const properties: INodeProperties[] = [
 		default: 'items',
 		displayOptions: LOG,
 	},
+	{
+		displayName: 'Keep For',
+		name: 'retention',
+		type: 'collection',
+		placeholder: 'Add Kind',
+		default: {},
+		description: 'How many days each kind of data is kept. A kind not added is kept for ever; 0 removes all of it.',
+		displayOptions: RETENTION,
+		options: RETENTION_FIELDS.map((field) => ({
+			displayName: field.displayName,
+			name: field.name,
+			type: 'number' as const,
+			typeOptions: { minValue: 0, maxValue: 36500, numberPrecision: 0 },
+			default: 90,
+			description: field.description,
+		})),
+	},
+	{
+		displayName:
+			"Erasing is irreversible: the person's clicks and lifetime link are deleted, and their conversions keep only IDs, amounts and statuses. Give at least one key; each item erases one person.",
+		name: 'eraseNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: ERASE,
+	},
+	{
+		displayName: 'Email',
+		name: 'email',
+		type: 'string',
+		placeholder: 'name@email.com',
+		default: '',
+		description: 'Compared normalized (case, spaces, Gmail dots): every conversion carrying it, anywhere in its data, and its lifetime link',
+		displayOptions: ERASE,
+	},
+	{
+		displayName: 'Phone',
+		name: 'phone',
+		type: 'string',
+		default: '',
+		placeholder: '+1 650 555 1212',
+		description: 'Compared in E.164 form: every conversion carrying this number in any format',
+		displayOptions: ERASE,
+	},
+	{
+		displayName: 'Default Country',
+		name: 'defaultCountry',
+		type: 'string',
+		default: '',
+		placeholder: 'US',
+		description: 'Two-letter country for reading phone numbers written without their country code (here and in the stored data)',
+		displayOptions: ERASE,
+	},
+	{
+		displayName: 'External ID',
+		name: 'externalId',
+		type: 'string',
+		default: '',
+		description: "Your own customer ID, as the conversions' user external ID carries it",
+		displayOptions: ERASE,
+	},
+	{
+		displayName: 'Click ID',
+		name: 'eraseClickId',
+		type: 'string',
+		default: '',
+		description: 'A click ID: that click, every click of the same browser, and the conversions attributed to them',
+		displayOptions: ERASE,
+	},
 	...storeProperties.map((property) => ({
 		...property,
-		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, operation: ['conversionLog'] } },
+		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, operation: STORE_OPERATIONS } },
 	})),
 ];
 
@@ -180,7 +296,10 @@ async function conversionLog(context: IExecuteFunctions): Promise<INodeExecution
 	try {
 		entries = await readConversionLog(await storeFor(context, 0), filter);
 	} catch (error) {
-		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex: 0, description: 'Check the Limit, the Filters and the Tracking Store settings.' });
+		throw new NodeOperationError(context.getNode(), error as Error, {
+			itemIndex: 0,
+			description: 'Check the Limit, the Filters and the Tracking Store settings.',
+		});
 	}
 	const items: INodeExecutionData[] = [];
 	if (output !== 'html') {
@@ -193,6 +312,52 @@ async function conversionLog(context: IExecuteFunctions): Promise<INodeExecution
 		items.push({ json: { html, count: entries.length, generatedAt }, binary: { data: binary }, pairedItem: { item: 0 } });
 	}
 	return items;
+}
+
+/** The Apply Retention operation: runs once per execution (the first item's parameters); one item with counts per kind. */
+async function applyRetention(context: IExecuteFunctions): Promise<INodeExecutionData[]> {
+	const chosen = context.getNodeParameter('retention', 0, {}) as Record<string, unknown>;
+	const policy: RetentionPolicy = {};
+	for (const field of RETENTION_FIELDS) {
+		const days = chosen[field.name];
+		if (days === undefined || days === null || days === '') continue;
+		policy[field.name] = Number(days);
+	}
+	if (Object.keys(policy).length === 0) {
+		throw new NodeOperationError(context.getNode(), 'Add at least one kind to "Keep For": nothing would be removed.', { itemIndex: 0 });
+	}
+	let report;
+	try {
+		report = await (await storeFor(context, 0)).applyRetention(policy);
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex: 0, description: 'Check "Keep For" and the Tracking Store settings.' });
+	}
+	return [{ json: { retention: policy, ...report } as unknown as IDataObject, pairedItem: { item: 0 } }];
+}
+
+/**
+ * The Erase Person operation for one item. The output never repeats the input item (it may hold the very email
+ * being erased): only which keys were used and what was changed, per table.
+ */
+async function erasePerson(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const text = (name: string) => String(context.getNodeParameter(name, itemIndex, '') ?? '').trim();
+	const person: PersonKey = {};
+	for (const [key, parameter] of [
+		['email', 'email'],
+		['phone', 'phone'],
+		['defaultCountry', 'defaultCountry'],
+		['externalId', 'externalId'],
+		['clickId', 'eraseClickId'],
+	] as const) {
+		const value = text(parameter);
+		if (value !== '') person[key] = value;
+	}
+	if (!person.email && !person.phone && !person.externalId && !person.clickId) {
+		throw new NodeOperationError(context.getNode(), 'Give at least one of Email, Phone, External ID or Click ID to say who to erase.', { itemIndex });
+	}
+	const store = await storeFor(context, itemIndex);
+	const report = await store.erasePerson(person);
+	return { erased: true, ...report, erasedAt: new Date().toISOString() } as unknown as IDataObject;
 }
 
 /** One item's operation: the fields to add, or the reason it cannot be done. Never throws for bad input. */
@@ -236,7 +401,8 @@ export class PostbackTools implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"]}}',
-		description: 'Tag offer links with a click ID, mint click IDs, and list the latest conversions with what each destination was told (conversion log)',
+		description:
+			'Tag offer links with a click ID, mint click IDs, list the latest conversions with what each destination was told (conversion log), apply data retention and erase a person',
 		defaults: { name: 'Postback Tools' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -245,7 +411,7 @@ export class PostbackTools implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { operation: ['conversionLog'], store: ['postgres'] } },
+				displayOptions: { show: { operation: STORE_OPERATIONS, store: ['postgres'] } },
 			},
 		],
 		usableAsTool: true,
@@ -261,9 +427,35 @@ export class PostbackTools implements INodeType {
 			try {
 				return [await conversionLog(this)];
 			} catch (error) {
-				if (!this.continueOnFail()) throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: 0 });
+				if (!this.continueOnFail())
+					throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: 0 });
 				return [[{ json: { ...items[0].json, error: (error as Error).message }, pairedItem: { item: 0 } }]];
 			}
+		}
+
+		if (items.length > 0 && this.getNodeParameter('operation', 0) === 'applyRetention') {
+			try {
+				return [await applyRetention(this)];
+			} catch (error) {
+				if (!this.continueOnFail())
+					throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: 0 });
+				return [[{ json: { error: (error as Error).message }, pairedItem: { item: 0 } }]];
+			}
+		}
+
+		if (items.length > 0 && this.getNodeParameter('operation', 0) === 'erasePerson') {
+			for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+				try {
+					returnData.push({ json: await erasePerson(this, itemIndex), pairedItem: { item: itemIndex } });
+				} catch (error) {
+					// Store errors never carry the values asked for; the item's own data is not passed on (it may be the person's).
+					if (!this.continueOnFail()) {
+						throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+					}
+					returnData.push({ json: { erased: false, error: (error as Error).message }, pairedItem: { item: itemIndex } });
+				}
+			}
+			return [returnData];
 		}
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {

@@ -6,7 +6,8 @@
  *
  * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
  * (state, holder, takeovers); version 3 adds payout items (issue 5), ledger minor units, and makes the ledger
- * append-only; version 4 adds the delivery log (issue 6); version 5 the click cookies of GA4, Snapchat and Reddit; version 6 named leases.
+ * append-only; version 4 adds the delivery log (issue 6); version 5 the click cookies of GA4, Snapchat and Reddit; version 6 named leases; version 8 lets
+ * personal data in the append-only tables be redacted (and expired delivery lines deleted), and nothing else.
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -15,6 +16,13 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import { ledgerMinorUnits } from './common';
+
+/**
+ * The redaction markers version 8's triggers accept, written out here (not imported) so the shipped migration never
+ * changes; src/store/privacy.ts writes the same values (REDACTED_JSON, REDACTED_TEXT).
+ */
+const REDACTED_JSON_SQL = '{"redacted":true}';
+const REDACTED_TEXT_SQL = '[redacted]';
 
 export interface Migration {
 	version: number;
@@ -474,6 +482,76 @@ export const MIGRATIONS: readonly Migration[] = [
 				PRIMARY KEY (namespace, lease_key)
 			)`,
 			`CREATE INDEX leases_expiry ON ${s}leases (expires_at)`,
+		],
+	},
+	{
+		version: 8,
+		// Personal data kept only as long as the operator says (issue 13). Two append-only tables hold personal
+		// data: a status change's detail (the raw postback) and a delivery's reason (an error may quote a value).
+		// Their triggers are replaced by ones that still refuse every change except exactly these:
+		// - an UPDATE that sets only that column to the redaction marker, every other column unchanged (so an
+		//   erasure can redact, and nothing can rewrite history);
+		// - on deliveries, a DELETE of a line older than a retention window that the store opens inside its own
+		//   transaction (a retention_windows row inserted and deleted again before COMMIT, so no other
+		//   connection ever sees it open). Deleting the history's lines stays refused: statuses are money history.
+		// The ledger and the payout tables hold no personal data of the converting person and stay as they were.
+		// conversions.privacy says what a payload has lost already ('raw' or 'personal'), so retention skips it.
+		name: 'redaction of append-only personal data; retention windows; conversions.privacy',
+		sqlite: [
+			`ALTER TABLE conversions ADD COLUMN privacy TEXT CHECK (privacy IN ('raw', 'personal'))`,
+			`CREATE TABLE retention_windows (kind TEXT PRIMARY KEY, cutoff TEXT NOT NULL)`,
+			`DROP TRIGGER conversion_status_history_no_update`,
+			`CREATE TRIGGER conversion_status_history_redact_only BEFORE UPDATE ON conversion_status_history
+				WHEN NOT (NEW.seq IS OLD.seq AND NEW.conversion_id IS OLD.conversion_id AND NEW.status IS OLD.status AND NEW.at IS OLD.at
+					AND NEW.detail IS '${REDACTED_JSON_SQL}')
+				BEGIN SELECT RAISE(ABORT, 'conversion_status_history is append-only: only its detail can be redacted'); END`,
+			`DROP TRIGGER deliveries_no_update`,
+			`DROP TRIGGER deliveries_no_delete`,
+			`CREATE TRIGGER deliveries_redact_only BEFORE UPDATE ON deliveries
+				WHEN NOT (NEW.seq IS OLD.seq AND NEW.conversion_id IS OLD.conversion_id AND NEW.destination IS OLD.destination
+					AND NEW.outcome IS OLD.outcome AND NEW.event_id IS OLD.event_id AND NEW.code IS OLD.code AND NEW.http_status IS OLD.http_status
+					AND NEW.at IS OLD.at AND NEW.reason IS '${REDACTED_TEXT_SQL}')
+				BEGIN SELECT RAISE(ABORT, 'deliveries is append-only: only its reason can be redacted'); END`,
+			`CREATE TRIGGER deliveries_delete_expired_only BEFORE DELETE ON deliveries
+				WHEN NOT EXISTS (SELECT 1 FROM retention_windows WHERE kind = 'deliveries' AND OLD.at < cutoff)
+				BEGIN SELECT RAISE(ABORT, 'deliveries is append-only: only lines past their retention can be deleted'); END`,
+			`CREATE INDEX clicks_time ON clicks (clicked_at)`,
+			`CREATE INDEX deliveries_time ON deliveries (at)`,
+			`CREATE INDEX conversion_status_history_time ON conversion_status_history (at)`,
+			`CREATE INDEX customers_linked ON customers (linked_at)`,
+		],
+		postgres: (s) => [
+			`ALTER TABLE ${s}conversions ADD COLUMN privacy TEXT CHECK (privacy IN ('raw', 'personal'))`,
+			`CREATE TABLE ${s}retention_windows (kind TEXT PRIMARY KEY, cutoff TIMESTAMPTZ NOT NULL)`,
+			`CREATE FUNCTION ${s}conversion_status_history_redact_only() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF TG_OP = 'UPDATE' AND NEW.seq = OLD.seq AND NEW.conversion_id = OLD.conversion_id AND NEW.status = OLD.status
+						AND NEW.at = OLD.at AND NEW.detail::text = '${REDACTED_JSON_SQL}' THEN
+						RETURN NEW;
+					END IF;
+					RAISE EXCEPTION 'conversion_status_history is append-only: only its detail can be redacted';
+				END $$`,
+			`DROP TRIGGER conversion_status_history_no_change ON ${s}conversion_status_history`,
+			`CREATE TRIGGER conversion_status_history_redact_only BEFORE UPDATE OR DELETE ON ${s}conversion_status_history
+				FOR EACH ROW EXECUTE FUNCTION ${s}conversion_status_history_redact_only()`,
+			`CREATE FUNCTION ${s}deliveries_redact_or_expire() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					IF TG_OP = 'UPDATE' AND NEW.seq = OLD.seq AND NEW.conversion_id = OLD.conversion_id AND NEW.destination = OLD.destination
+						AND NEW.outcome = OLD.outcome AND NEW.event_id IS NOT DISTINCT FROM OLD.event_id AND NEW.code IS NOT DISTINCT FROM OLD.code
+						AND NEW.http_status IS NOT DISTINCT FROM OLD.http_status AND NEW.at = OLD.at AND NEW.reason = '${REDACTED_TEXT_SQL}' THEN
+						RETURN NEW;
+					END IF;
+					IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM ${s}retention_windows w WHERE w.kind = 'deliveries' AND OLD.at < w.cutoff) THEN
+						RETURN OLD;
+					END IF;
+					RAISE EXCEPTION 'deliveries is append-only: only its reason can be redacted, and only lines past their retention deleted';
+				END $$`,
+			`DROP TRIGGER deliveries_no_change ON ${s}deliveries`,
+			`CREATE TRIGGER deliveries_redact_or_expire BEFORE UPDATE OR DELETE ON ${s}deliveries FOR EACH ROW EXECUTE FUNCTION ${s}deliveries_redact_or_expire()`,
+			`CREATE INDEX clicks_time ON ${s}clicks (clicked_at)`,
+			`CREATE INDEX deliveries_time ON ${s}deliveries (at)`,
+			`CREATE INDEX conversion_status_history_time ON ${s}conversion_status_history (at)`,
+			`CREATE INDEX customers_linked ON ${s}customers (linked_at)`,
 		],
 	},
 ];

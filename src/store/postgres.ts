@@ -29,6 +29,24 @@ import {
 } from './common';
 import { migratePostgres } from './migrations';
 import {
+	ErasureScan,
+	PRIVACY_BATCH,
+	REDACTED_JSON,
+	REDACTED_TEXT,
+	REPLAY_NAMESPACE,
+	conversionCutoffs,
+	emptyErasureCounts,
+	emptyRetentionCounts,
+	personMatcher,
+	redactPayload,
+	retentionCutoffs,
+	type ErasureReport,
+	type PersonKey,
+	type RedactionLevel,
+	type RetentionPolicy,
+	type RetentionReport,
+} from './privacy';
+import {
 	CLICK_COLUMNS,
 	PAYOUT_ITEM_COLUMNS,
 	SETTLEMENT_SQL,
@@ -501,6 +519,145 @@ class PostgresStore implements TrackingStore {
 	async findCustomer(customerKey: string): Promise<{ affiliateId: string; clickId?: string } | undefined> {
 		const { rows } = await this.query(this.sql.findCustomer, [requireText(customerKey, 'customerKey')]);
 		return rows[0] ? customerFromRow(rows[0]) : undefined;
+	}
+
+	async applyRetention(policy: RetentionPolicy, options: { now?: string } = {}): Promise<RetentionReport> {
+		const { now, cutoffs } = retentionCutoffs(policy, options?.now);
+		const counts = emptyRetentionCounts();
+		const s = this.prefix;
+		const { personal, raw } = conversionCutoffs(cutoffs);
+		if (personal !== undefined) counts.conversionsPersonalRedacted = await this.redactConversionsBefore(personal, 'personal');
+		if (raw !== undefined) {
+			counts.conversionsRawRedacted = await this.redactConversionsBefore(raw, 'raw');
+			counts.statusDetailsRedacted = (
+				await this.query(`UPDATE ${s}conversion_status_history SET detail = $1::json WHERE at < $2 AND detail IS NOT NULL AND detail::text <> $1`, [
+					REDACTED_JSON,
+					raw,
+				])
+			).rowCount;
+		}
+		await this.transaction(async (query) => {
+			if (cutoffs.clicks !== undefined) counts.clicksDeleted = (await query(`DELETE FROM ${s}clicks WHERE clicked_at < $1`, [cutoffs.clicks])).rowCount;
+			if (personal !== undefined) {
+				counts.customersDeleted = (await query(`DELETE FROM ${s}customers WHERE linked_at < $1`, [personal])).rowCount;
+				counts.deliveryReasonsRedacted = (
+					await query(`UPDATE ${s}deliveries SET reason = $1 WHERE at < $2 AND reason IS NOT NULL AND reason <> $1`, [REDACTED_TEXT, personal])
+				).rowCount;
+			}
+			if (cutoffs.replayMemory !== undefined) {
+				// Never memory that is still valid, whatever `now` says: forgetting it would let a signature be replayed.
+				counts.replayMemoryDeleted = (
+					await query(`DELETE FROM ${s}leases WHERE namespace = $1 AND expires_at < $2 AND expires_at <= now()`, [REPLAY_NAMESPACE, cutoffs.replayMemory])
+				).rowCount;
+			}
+			if (cutoffs.deliveries !== undefined) {
+				// The window exists only inside this transaction (never visible to another): the trigger lets exactly these lines go.
+				await query(`INSERT INTO ${s}retention_windows (kind, cutoff) VALUES ('deliveries', $1)`, [cutoffs.deliveries]);
+				counts.deliveriesDeleted = (await query(`DELETE FROM ${s}deliveries WHERE at < $1`, [cutoffs.deliveries])).rowCount;
+				await query(`DELETE FROM ${s}retention_windows WHERE kind = 'deliveries'`, []);
+			}
+			return { result: undefined, commit: true };
+		});
+		return { now, cutoffs, counts };
+	}
+
+	/** Redacts conversions recorded before `cutoff` that are not redacted this far yet, a batch per transaction. */
+	private async redactConversionsBefore(cutoff: string, level: RedactionLevel): Promise<number> {
+		const s = this.prefix;
+		const pending = level === 'personal' ? `(privacy IS NULL OR privacy = 'raw')` : 'privacy IS NULL';
+		let changed = 0;
+		for (;;) {
+			const done = await this.transaction(async (query) => {
+				const { rows } = await query(
+					`SELECT id, payload FROM ${s}conversions WHERE recorded_at < $1 AND ${pending} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+					[cutoff, PRIVACY_BATCH],
+				);
+				for (const row of rows) {
+					await query(`UPDATE ${s}conversions SET payload = $1::json, privacy = $2 WHERE id = $3`, [
+						JSON.stringify(redactPayload(JSON.parse(String(row.payload)), level)),
+						level,
+						row.id,
+					]);
+				}
+				return { result: rows.length, commit: true };
+			});
+			changed += done;
+			if (done < PRIVACY_BATCH) return changed;
+		}
+	}
+
+	async erasePerson(person: PersonKey): Promise<ErasureReport> {
+		const matcher = personMatcher(person);
+		const scan = new ErasureScan(matcher);
+		const s = this.prefix;
+		for (let pass = 0; scan.nextPass(pass); pass++) {
+			await this.scanConversions((id, clickId, payload) => scan.visit(id, clickId, payload));
+			// Clicks whose URLs carry the person's email, and every click of the same visitors (the same browser).
+			const { rows: byUrl } = await this.query(
+				`SELECT click_id FROM ${s}clicks WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) AS needle (value)
+					WHERE strpos(lower(coalesce(landing_url, '') || ' ' || coalesce(referrer, '') || ' ' || coalesce(offer_url, '')), needle.value) > 0)`,
+				[scan.needles],
+			);
+			scan.addClickIds(byUrl.map((row) => row.click_id));
+			const { rows: sameVisitor } = await this.query(
+				`SELECT click_id FROM ${s}clicks WHERE visitor_id IN (SELECT visitor_id FROM ${s}clicks WHERE click_id = ANY($1::text[]) AND visitor_id IS NOT NULL)`,
+				[scan.clickIds],
+			);
+			scan.addClickIds(sameVisitor.map((row) => row.click_id));
+		}
+		const needles = scan.needles;
+		const conversionIds = [...scan.conversions.keys()];
+		const clickIds = scan.clickIds;
+		const counts = emptyErasureCounts();
+		await this.transaction(async (query) => {
+			for (const [id, payload] of scan.conversions) {
+				const redacted = JSON.stringify(scan.redacted(payload));
+				counts.conversionsRedacted += (
+					await query(
+						`UPDATE ${s}conversions SET payload = $1::json, privacy = 'personal'
+							WHERE id = $2 AND (payload::text IS DISTINCT FROM $1 OR privacy IS DISTINCT FROM 'personal')`,
+						[redacted, id],
+					)
+				).rowCount;
+			}
+			counts.statusDetailsRedacted = (
+				await query(
+					`UPDATE ${s}conversion_status_history SET detail = $1::json WHERE conversion_id = ANY($2::text[]) AND detail IS NOT NULL AND detail::text <> $1`,
+					[REDACTED_JSON, conversionIds],
+				)
+			).rowCount;
+			counts.deliveriesRedacted = (
+				await query(
+					`UPDATE ${s}deliveries SET reason = $1 WHERE reason IS NOT NULL AND reason <> $1
+						AND (conversion_id = ANY($2::text[]) OR conversion_id = ANY($3::text[])
+							OR EXISTS (SELECT 1 FROM unnest($4::text[]) AS needle (value) WHERE strpos(lower(reason), needle.value) > 0))`,
+					[REDACTED_TEXT, conversionIds, clickIds, needles],
+				)
+			).rowCount;
+			counts.clicksDeleted = (await query(`DELETE FROM ${s}clicks WHERE click_id = ANY($1::text[])`, [clickIds])).rowCount;
+			counts.customersDeleted = (
+				await query(
+					`DELETE FROM ${s}customers WHERE customer_key = ANY($1::text[]) OR lower(trim(customer_key)) = ANY($2::text[]) OR click_id = ANY($3::text[])`,
+					[scan.customerKeys, scan.emails, clickIds],
+				)
+			).rowCount;
+			return { result: undefined, commit: true };
+		});
+		return { keys: matcher.keys, counts };
+	}
+
+	/** Every stored conversion, a batch at a time, in id order (byte order, the same for the cursor and the sort). */
+	private async scanConversions(visit: (id: string, clickId: string | null, payload: unknown) => void): Promise<void> {
+		let after = '';
+		for (;;) {
+			const { rows } = await this.query(
+				`SELECT id, click_id, payload FROM ${this.prefix}conversions WHERE id COLLATE "C" > $1 ORDER BY id COLLATE "C" LIMIT $2`,
+				[after, PRIVACY_BATCH],
+			);
+			for (const row of rows) visit(String(row.id), row.click_id === null ? null : String(row.click_id), JSON.parse(String(row.payload)));
+			if (rows.length < PRIVACY_BATCH) return;
+			after = String(rows[rows.length - 1].id);
+		}
 	}
 
 	async close(): Promise<void> {

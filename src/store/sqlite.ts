@@ -28,6 +28,24 @@ import {
 } from './common';
 import { migrateSqlite } from './migrations';
 import {
+	ErasureScan,
+	PRIVACY_BATCH,
+	REDACTED_JSON,
+	REDACTED_TEXT,
+	REPLAY_NAMESPACE,
+	conversionCutoffs,
+	emptyErasureCounts,
+	emptyRetentionCounts,
+	personMatcher,
+	redactPayload,
+	retentionCutoffs,
+	type ErasureReport,
+	type PersonKey,
+	type RedactionLevel,
+	type RetentionPolicy,
+	type RetentionReport,
+} from './privacy';
+import {
 	CLICK_COLUMNS,
 	CONVERSION_COLUMNS,
 	LEDGER_COLUMNS,
@@ -113,6 +131,8 @@ export async function openSqliteStore(path: string): Promise<TrackingStore> {
 		db.exec('PRAGMA journal_mode = WAL');
 		db.exec('PRAGMA synchronous = NORMAL');
 		db.exec('PRAGMA foreign_keys = ON');
+		// Deleted and overwritten content is zeroed in the file, so an erased person's data is not left in free pages.
+		db.exec('PRAGMA secure_delete = ON');
 		migrateSqlite(db);
 		ready = true;
 	} finally {
@@ -544,6 +564,155 @@ class SqliteStore implements TrackingStore {
 					requireText(options.namespace, 'lease namespace'),
 					cutoff,
 				);
+	}
+
+	async applyRetention(policy: RetentionPolicy, options: { now?: string } = {}): Promise<RetentionReport> {
+		const { now, cutoffs } = retentionCutoffs(policy, options?.now);
+		const counts = emptyRetentionCounts();
+		const { personal, raw } = conversionCutoffs(cutoffs);
+		if (personal !== undefined) counts.conversionsPersonalRedacted = this.redactConversionsBefore(personal, 'personal');
+		if (raw !== undefined) {
+			counts.conversionsRawRedacted = this.redactConversionsBefore(raw, 'raw');
+			counts.statusDetailsRedacted = this.run(
+				'UPDATE conversion_status_history SET detail = ? WHERE at < ? AND detail IS NOT NULL AND detail IS NOT ?',
+				REDACTED_JSON,
+				raw,
+				REDACTED_JSON,
+			);
+		}
+		this.transaction(() => {
+			if (cutoffs.clicks !== undefined) counts.clicksDeleted = this.run('DELETE FROM clicks WHERE clicked_at < ?', cutoffs.clicks);
+			if (personal !== undefined) {
+				counts.customersDeleted = this.run('DELETE FROM customers WHERE linked_at < ?', personal);
+				counts.deliveryReasonsRedacted = this.run(
+					'UPDATE deliveries SET reason = ? WHERE at < ? AND reason IS NOT NULL AND reason IS NOT ?',
+					REDACTED_TEXT,
+					personal,
+					REDACTED_TEXT,
+				);
+			}
+			if (cutoffs.replayMemory !== undefined) {
+				// Never memory that is still valid, whatever `now` says: forgetting it would let a signature be replayed.
+				counts.replayMemoryDeleted = this.run(
+					`DELETE FROM leases WHERE namespace = ? AND expires_at < ? AND expires_at <= ${SQLITE_NOW}`,
+					REPLAY_NAMESPACE,
+					cutoffs.replayMemory,
+				);
+			}
+			if (cutoffs.deliveries !== undefined) {
+				// The window exists only inside this transaction: the trigger lets exactly these lines go.
+				this.run('INSERT INTO retention_windows (kind, cutoff) VALUES (?, ?)', 'deliveries', cutoffs.deliveries);
+				counts.deliveriesDeleted = this.run('DELETE FROM deliveries WHERE at < ?', cutoffs.deliveries);
+				this.run('DELETE FROM retention_windows WHERE kind = ?', 'deliveries');
+			}
+		});
+		this.checkpoint();
+		return { now, cutoffs, counts };
+	}
+
+	/** Redacts conversions recorded before `cutoff` that are not redacted this far yet, a batch per transaction. */
+	private redactConversionsBefore(cutoff: string, level: RedactionLevel): number {
+		const pending = level === 'personal' ? `(privacy IS NULL OR privacy = 'raw')` : 'privacy IS NULL';
+		let changed = 0;
+		for (;;) {
+			const done = this.transaction(() => {
+				const rows = this.all(`SELECT id, payload FROM conversions WHERE recorded_at < ? AND ${pending} ORDER BY id LIMIT ?`, cutoff, PRIVACY_BATCH);
+				for (const row of rows) {
+					this.run(
+						'UPDATE conversions SET payload = ?, privacy = ? WHERE id = ?',
+						JSON.stringify(redactPayload(JSON.parse(String(row.payload)), level)),
+						level,
+						row.id,
+					);
+				}
+				return rows.length;
+			});
+			changed += done;
+			if (done < PRIVACY_BATCH) return changed;
+		}
+	}
+
+	async erasePerson(person: PersonKey): Promise<ErasureReport> {
+		const matcher = personMatcher(person);
+		const scan = new ErasureScan(matcher);
+		for (let pass = 0; scan.nextPass(pass); pass++) {
+			this.scanConversions((id, clickId, payload) => scan.visit(id, clickId, payload));
+			// Clicks whose URLs carry the person's email, and every click of the same visitors (the same browser).
+			scan.addClickIds(
+				this.all(
+					`SELECT click_id FROM clicks WHERE EXISTS (SELECT 1 FROM json_each(?) AS needle
+						WHERE instr(lower(coalesce(landing_url, '') || ' ' || coalesce(referrer, '') || ' ' || coalesce(offer_url, '')), needle.value) > 0)`,
+					JSON.stringify(scan.needles),
+				).map((row) => row.click_id),
+			);
+			scan.addClickIds(
+				this.all(
+					`SELECT click_id FROM clicks WHERE visitor_id IN (SELECT visitor_id FROM clicks WHERE click_id IN (SELECT value FROM json_each(?)) AND visitor_id IS NOT NULL)`,
+					JSON.stringify(scan.clickIds),
+				).map((row) => row.click_id),
+			);
+		}
+		const needles = scan.needles;
+		const counts = emptyErasureCounts();
+		const conversionIds = JSON.stringify([...scan.conversions.keys()]);
+		const clickIds = JSON.stringify([...scan.clickIds]);
+		this.transaction(() => {
+			for (const [id, payload] of scan.conversions) {
+				const redacted = JSON.stringify(scan.redacted(payload));
+				counts.conversionsRedacted += this.run(
+					`UPDATE conversions SET payload = ?, privacy = 'personal' WHERE id = ? AND (payload IS NOT ? OR privacy IS NOT 'personal')`,
+					redacted,
+					id,
+					redacted,
+				);
+			}
+			counts.statusDetailsRedacted = this.run(
+				'UPDATE conversion_status_history SET detail = ? WHERE conversion_id IN (SELECT value FROM json_each(?)) AND detail IS NOT NULL AND detail IS NOT ?',
+				REDACTED_JSON,
+				conversionIds,
+				REDACTED_JSON,
+			);
+			counts.deliveriesRedacted = this.run(
+				`UPDATE deliveries SET reason = ? WHERE reason IS NOT NULL AND reason IS NOT ?
+					AND (conversion_id IN (SELECT value FROM json_each(?)) OR conversion_id IN (SELECT value FROM json_each(?))
+						OR EXISTS (SELECT 1 FROM json_each(?) AS needle WHERE instr(lower(reason), needle.value) > 0))`,
+				REDACTED_TEXT,
+				REDACTED_TEXT,
+				conversionIds,
+				clickIds,
+				JSON.stringify(needles),
+			);
+			counts.clicksDeleted = this.run('DELETE FROM clicks WHERE click_id IN (SELECT value FROM json_each(?))', clickIds);
+			counts.customersDeleted = this.run(
+				`DELETE FROM customers WHERE customer_key IN (SELECT value FROM json_each(?)) OR lower(trim(customer_key)) IN (SELECT value FROM json_each(?))
+					OR click_id IN (SELECT value FROM json_each(?))`,
+				JSON.stringify(scan.customerKeys),
+				JSON.stringify(scan.emails),
+				clickIds,
+			);
+		});
+		this.checkpoint();
+		return { keys: matcher.keys, counts };
+	}
+
+	/** Every stored conversion, a batch at a time, in id order. */
+	private scanConversions(visit: (id: string, clickId: string | null, payload: unknown) => void): void {
+		let after = '';
+		for (;;) {
+			const rows = this.all('SELECT id, click_id, payload FROM conversions WHERE id > ? ORDER BY id LIMIT ?', after, PRIVACY_BATCH);
+			for (const row of rows) visit(String(row.id), row.click_id === null ? null : String(row.click_id), JSON.parse(String(row.payload)));
+			if (rows.length < PRIVACY_BATCH) return;
+			after = String(rows[rows.length - 1].id);
+		}
+	}
+
+	/** Moves what the write-ahead log holds into the file (whose freed pages secure_delete zeroes), best effort. */
+	private checkpoint(): void {
+		try {
+			this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+		} catch {
+			// Another connection is reading: SQLite checkpoints on its own later.
+		}
 	}
 
 	async close(): Promise<void> {

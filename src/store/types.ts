@@ -12,6 +12,7 @@
  */
 
 import type { ConversionStatus } from '../model';
+import type { ErasureReport, PersonKey, RetentionPolicy, RetentionReport } from './privacy';
 
 /** The ad-platform click ids and cookies a click carried: never hashed, forwarded as they are. */
 export interface AdClickIds {
@@ -466,6 +467,21 @@ export interface TrackingStore {
 	getLease(namespace: string, key: string): Promise<LeaseRecord | undefined>;
 	/** Deletes leases that expired at least `graceMs` ago (all namespaces, or one); returns how many. */
 	purgeExpiredLeases(options?: { namespace?: string; graceMs?: number }): Promise<number>;
+
+	/**
+	 * Removes what the policy says is kept no longer (see RetentionPolicy: per kind, days before `now`, default the
+	 * current time): deletes old clicks, customer links, expired replay memory and delivery lines; redacts the raw
+	 * postback and the personal data of old conversions and status changes, keeping their ids, money and statuses.
+	 * The ledger and payouts are never touched. Idempotent; returns counts per table, never a value.
+	 */
+	applyRetention(policy: RetentionPolicy, options?: { now?: string }): Promise<RetentionReport>;
+	/**
+	 * Erases one person (see PersonKey for what each key reaches): deletes their clicks and customer links, and
+	 * irreversibly redacts their conversions' personal data, the raw postbacks of their status changes and the
+	 * reasons of their delivery lines, keeping every id, amount and status (the money history reads the same).
+	 * Idempotent: erasing again changes nothing and reports zeros. Returns counts per table, never a value.
+	 */
+	erasePerson(person: PersonKey): Promise<ErasureReport>;
 
 	close(): Promise<void>;
 }

@@ -673,6 +673,89 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			['slow-affiliate@example.com', '55.00', 'USD'],
 		]);
 	},
+	async 'privacy-retention.json'(file) {
+		// A conversion with a customer's email and phone goes into a tracking store; the template's nightly run
+		// (every 10 seconds here, with customer data kept 0 days) redacts it, keeping its ids and money.
+		const path = join(folder, 'privacy.sqlite');
+		const store = { store: 'sqlite', sqlitePath: path };
+		const intakePath = `templates-privacy-intake-${run}`;
+		const intakeId = await startWorkflow(
+			{
+				name: `Templates: privacy intake [${run}]`,
+				nodes: [
+					{
+						id: 'privacy-postback',
+						name: 'Postback',
+						type: 'n8n-nodes-postback.postbackTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						webhookId: randomUUID(),
+						parameters: { network: 'custom', path: intakePath },
+					},
+					{
+						id: 'privacy-funnel',
+						name: 'Funnel',
+						type: 'n8n-nodes-postback.conversionFunnel',
+						typeVersion: 1,
+						position: [250, 0],
+						parameters: { ...store, forwardUnattributed: true },
+					},
+				],
+				connections: { Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] } },
+				settings: { executionOrder: 'v1' },
+			},
+			[intakePath],
+		);
+		started.push(intakeId);
+		const transactionId = `${run}-privacy`;
+		const email = `privacy-${run}@example.com`;
+		const response = await get(`${baseUrl()}/webhook/${intakePath}`, {
+			click_id: `clk-${run}-privacy`,
+			transaction_id: transactionId,
+			commission: '12.5',
+			amount: '125',
+			currency: 'USD',
+			status: 'approved',
+			email,
+			phone: '+1 650 555 0199',
+		});
+		expect(response.status).toBe(200);
+		await waitForExecution(intakeId, (execution) => JSON.stringify(outputsOf(execution, 'Funnel')).includes(transactionId));
+
+		const imported = await importTemplate(
+			file,
+			(workflow, node) => {
+				const schedule = workflow.nodes.find((each) => each.type === 'n8n-nodes-base.scheduleTrigger')!;
+				schedule.parameters = { rule: { interval: [{ field: 'seconds', secondsInterval: 10 }] } };
+				Object.assign(node('Apply Retention').parameters, store);
+				(node('Apply Retention').parameters.retention as Record<string, number>).customerData = 0;
+			},
+			{ saveDataSuccessExecution: 'all' },
+		);
+		const retentionRun = await waitForExecution(
+			imported.id,
+			hasItem('Apply Retention', 0, (json) => (json.counts as Record<string, number>).conversionsPersonalRedacted === 1),
+			60000,
+		);
+		noErrors(retentionRun);
+		const [report] = items(retentionRun, 'Apply Retention');
+		expect(report.json).toMatchObject({ retention: { clicks: 90, rawPostbacks: 30, customerData: 0, replayMemory: 1, deliveries: 180 } });
+		expect(JSON.stringify(report.json)).not.toContain(email);
+		await publicApi('POST', `/workflows/${imported.id}/deactivate`);
+		await expectEveryNodeRan(imported);
+		// The stored conversion: its money and ids stay, the email and phone are gone.
+		// eslint-disable-next-line @typescript-eslint/no-require-imports -- the test runs on the repo's Node 24, which has node:sqlite
+		const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
+		const db = new DatabaseSync(path, { timeout: 5000, readOnly: true });
+		const stored = db.prepare('SELECT transaction_id, commission, payload, privacy FROM conversions WHERE transaction_id = ?').get(transactionId) as Record<
+			string,
+			string
+		>;
+		db.close();
+		expect(stored).toMatchObject({ transaction_id: transactionId, commission: '12.5', privacy: 'personal' });
+		expect(stored.payload).not.toContain(email);
+		for (const phone of ['650 555 0199', '6505550199']) expect(stored.payload).not.toContain(phone);
+	},
 };
 
 describe('workflow templates in a real n8n', () => {
