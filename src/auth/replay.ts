@@ -7,9 +7,11 @@
  * hence 2 × maxAge after the first use covers every moment it could be accepted again. The margin covers a
  * host clock (which checks t) running behind the database clock (which times the lease).
  */
+import { REPLAY_NAMESPACE } from '../store/privacy';
 import type { TrackingStore } from '../store/types';
 
-export const REPLAY_NAMESPACE = 'auth-replay';
+// The namespace is the store's (its retention purges replay memory by it).
+export { REPLAY_NAMESPACE };
 const CLOCK_MARGIN_MS = 60_000;
 /** Expired signatures are deleted at most this often per store and process (a cheap indexed delete). */
 const PURGE_EVERY_MS = 10 * 60_000;
