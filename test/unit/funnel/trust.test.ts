@@ -222,3 +222,30 @@ describe('an affiliate only the postback names earns nothing unless authenticate
 		expect(await db.store().listLedger()).toEqual([]);
 	});
 });
+
+describe('the Postback Trigger’s parser, when the operator decides at the door (ParseOptions.amountPrecision)', () => {
+	const request = (payout: string): PostbackRequest => get({ click_id: 'clk_1', transaction_id: 'T-door', commission: payout, amount: '10', currency: 'USD' });
+
+	it('keeps the amount as sent by default (the funnel decides before the ledger)', () => {
+		const result = parsePostback('custom', request('4.485'), { now });
+		expect(result.ok && result.conversion.commission).toBe('4.485');
+	});
+
+	it("'reject' answers amount_precision naming the field, for any network's parameter name", () => {
+		expect(parsePostback('custom', request('0.005'), { now, amountPrecision: 'reject' })).toEqual({
+			ok: false,
+			error: { code: 'amount_precision', field: 'commission', message: expect.stringMatching(/"commission" has more decimals than USD has/) },
+		});
+		const tune = parsePostback('tune', get({ aff_click_id: 'clk_1', transaction_id: 'T-t', payout: '4.485', currency: 'USD' }), {
+			now,
+			amountPrecision: 'reject',
+		});
+		expect(tune).toMatchObject({ ok: false, error: { code: 'amount_precision', field: 'payout' } });
+		expect(parsePostback('custom', request('0.01'), { now, amountPrecision: 'reject' }).ok).toBe(true);
+	});
+
+	it('a rounding rule records the fitted amount', () => {
+		const result = parsePostback('custom', request('4.485'), { now, amountPrecision: 'roundHalfEven' });
+		expect(result.ok && result.conversion.commission).toBe('4.48');
+	});
+});
