@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '../../src/store';
 import { STRIPE_FAKE_SECRET_KEY, startStripeFake } from '../fakes/stripe';
 import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, type PayPalFake, startPayPalFake } from '../fakes/paypal';
 import { type Execution, baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
@@ -58,7 +59,11 @@ async function postback(params: Record<string, string>): Promise<void> {
 	const response = await n8nFetch(`${baseUrl()}/webhook/${path}?${new URLSearchParams({ currency: 'USD', status: 'approved', ...params })}`);
 	expect(response.status).toBe(200);
 	// The funnel (and its ledger write) runs after the answer: wait for this postback's execution.
-	await waitForExecution(intakeId, (execution) => JSON.stringify(outputsOf(execution, 'Funnel')).includes(params.transaction_id) && JSON.stringify(execution).includes(params.status ?? 'approved'));
+	await waitForExecution(
+		intakeId,
+		(execution) =>
+			JSON.stringify(outputsOf(execution, 'Funnel')).includes(params.transaction_id) && JSON.stringify(execution).includes(params.status ?? 'approved'),
+	);
 }
 
 type Report = { affiliateId: string; outcome: string; amount: string; code?: string; period?: string };
@@ -68,11 +73,33 @@ const payReportsMatch = (wanted: (reports: Report[]) => boolean) => (execution: 
 test('a month of postbacks is paid on schedule through PayPal: due paid once, under-minimum carried, a later reversal carried as a negative balance', async () => {
 	// October 2026: aff-A earns 30 + 40.10, aff-B 20 (under the 50.00 minimum), aff-C 80; November's 10 waits.
 	const tx = (name: string) => `${run}-${name}`;
+	// The affiliates' clicks, as the Click Tracker recorded them: the funnel credits the stored click's affiliate
+	// (an affiliate_id only the unauthenticated postback names would earn nothing).
+	const clickStore = await openStore({ kind: 'sqlite', path: sqlitePath });
+	try {
+		for (const [clickId, affiliateId, clickedAt] of [
+			['clk-a1', 'aff-A', '2026-10-03T09:00:00Z'],
+			['clk-a2', 'aff-A', '2026-10-28T09:00:00Z'],
+			['clk-b1', 'aff-B', '2026-10-10T09:00:00Z'],
+			['clk-c1', 'aff-C', '2026-10-12T09:00:00Z'],
+			['clk-a3', 'aff-A', new Date().toISOString().slice(0, 8) + '02T09:00:00Z'],
+		]) {
+			await clickStore.recordClick({ clickId, affiliateId, clickedAt });
+		}
+	} finally {
+		await clickStore.close();
+	}
 	await postback({ click_id: 'clk-a1', transaction_id: tx('a1'), commission: '30', affiliate_id: 'aff-A', occurred_at: '2026-10-03T10:00:00Z' });
 	await postback({ click_id: 'clk-a2', transaction_id: tx('a2'), commission: '40.10', affiliate_id: 'aff-A', occurred_at: '2026-10-28T10:00:00Z' });
 	await postback({ click_id: 'clk-b1', transaction_id: tx('b1'), commission: '20', affiliate_id: 'aff-B', occurred_at: '2026-10-10T10:00:00Z' });
 	await postback({ click_id: 'clk-c1', transaction_id: tx('c1'), commission: '80', affiliate_id: 'aff-C', occurred_at: '2026-10-12T10:00:00Z' });
-	await postback({ click_id: 'clk-a3', transaction_id: tx('a3'), commission: '10', affiliate_id: 'aff-A', occurred_at: new Date().toISOString().slice(0, 8) + '02T10:00:00Z' });
+	await postback({
+		click_id: 'clk-a3',
+		transaction_id: tx('a3'),
+		commission: '10',
+		affiliate_id: 'aff-A',
+		occurred_at: new Date().toISOString().slice(0, 8) + '02T10:00:00Z',
+	});
 
 	const credential = await publicApi<{ id: string; name: string }>('POST', '/credentials', {
 		name: 'E2E PayPal (fake)',
@@ -98,9 +125,22 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 	const created = await publicApi<{ id: string }>('POST', '/workflows', {
 		name: 'E2E: monthly affiliate payouts (PayPal)',
 		nodes: [
-			{ id: 'e2e-pay-schedule', name: 'Every few seconds', type: 'n8n-nodes-base.scheduleTrigger', typeVersion: 1.2, position: [0, 0], parameters: { rule: { interval: [{ field: 'seconds', secondsInterval: 3 }] } } },
-			node('Sync', 'n8n-nodes-postback.affiliatePayouts', { ...store, operation: 'syncStatus', provider: 'paypal' }, [250, 0], { credentials: { payPalPayoutsApi: credential }, alwaysOutputData: true }),
-			node('Pay', 'n8n-nodes-postback.affiliatePayouts', { ...payout, operation: 'pay' }, [500, 0], { credentials: { payPalPayoutsApi: credential }, alwaysOutputData: true }),
+			{
+				id: 'e2e-pay-schedule',
+				name: 'Every few seconds',
+				type: 'n8n-nodes-base.scheduleTrigger',
+				typeVersion: 1.2,
+				position: [0, 0],
+				parameters: { rule: { interval: [{ field: 'seconds', secondsInterval: 3 }] } },
+			},
+			node('Sync', 'n8n-nodes-postback.affiliatePayouts', { ...store, operation: 'syncStatus', provider: 'paypal' }, [250, 0], {
+				credentials: { payPalPayoutsApi: credential },
+				alwaysOutputData: true,
+			}),
+			node('Pay', 'n8n-nodes-postback.affiliatePayouts', { ...payout, operation: 'pay' }, [500, 0], {
+				credentials: { payPalPayoutsApi: credential },
+				alwaysOutputData: true,
+			}),
 		],
 		connections: {
 			'Every few seconds': { main: [[{ node: 'Sync', type: 'main', index: 0 }]] },
@@ -118,7 +158,11 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 		60000,
 	);
 	const firstReports = reportsOf(first, 'Pay');
-	expect(firstReports.find((report) => report.affiliateId === 'aff-A')).toMatchObject({ outcome: 'submitted', amount: '70.1', period: expect.stringMatching(/^\d{4}-\d{2}$/) });
+	expect(firstReports.find((report) => report.affiliateId === 'aff-A')).toMatchObject({
+		outcome: 'submitted',
+		amount: '70.1',
+		period: expect.stringMatching(/^\d{4}-\d{2}$/),
+	});
 	expect(firstReports.find((report) => report.affiliateId === 'aff-C')).toMatchObject({ outcome: 'submitted', amount: '80' });
 	expect(firstReports.find((report) => report.affiliateId === 'aff-B')).toMatchObject({ outcome: 'carried', code: 'below_minimum', amount: '20' });
 
@@ -127,18 +171,34 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 	await waitForExecution(payoutId, (execution) => reportsOf(execution, 'Sync').filter((report) => report.outcome === 'paid').length === 2, 60000);
 
 	// aff-C's customer refunds after the payout: the reversal arrives as a postback.
-	await postback({ click_id: 'clk-c1', transaction_id: tx('c1'), commission: '80', affiliate_id: 'aff-C', status: 'reversed', occurred_at: new Date().toISOString() });
+	await postback({
+		click_id: 'clk-c1',
+		transaction_id: tx('c1'),
+		commission: '80',
+		affiliate_id: 'aff-C',
+		status: 'reversed',
+		occurred_at: new Date().toISOString(),
+	});
 	const carried = await waitForExecution(
 		payoutId,
 		payReportsMatch((reports) => reports.some((report) => report.affiliateId === 'aff-C' && report.outcome === 'carried')),
 		60000,
 	);
-	expect(reportsOf(carried, 'Pay').find((report) => report.affiliateId === 'aff-C')).toMatchObject({ outcome: 'carried', code: 'negative_balance', amount: '-80' });
+	expect(reportsOf(carried, 'Pay').find((report) => report.affiliateId === 'aff-C')).toMatchObject({
+		outcome: 'carried',
+		code: 'negative_balance',
+		amount: '-80',
+	});
 
 	await publicApi('POST', `/workflows/${payoutId}/deactivate`);
 	// Many scheduled runs later: PayPal holds exactly one payment per paid affiliate.
 	expect(paypal.batches()).toHaveLength(1);
-	expect(paypal.paidItems().map((item) => [item.receiver, item.amount, item.currency]).sort()).toEqual([
+	expect(
+		paypal
+			.paidItems()
+			.map((item) => [item.receiver, item.amount, item.currency])
+			.sort(),
+	).toEqual([
 		['aff-a@example.com', '70.10', 'USD'],
 		['aff-c@example.com', '80.00', 'USD'],
 	]);
