@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { funnelItemSchema, runFunnel } from '../../../src/funnel';
 import type { FunnelOptions, FunnelResult } from '../../../src/funnel';
-import { type Conversion, conversionSchema } from '../../../src/model';
+import { type Conversion, conversionSchema, findConversionIssue } from '../../../src/model';
 import { parsePostback } from '../../../src/networks';
 import type { PostbackRequest } from '../../../src/networks';
 import { calculatePayoutPlan } from '../../../src/payouts';
@@ -247,5 +247,19 @@ describe('the Postback Trigger’s parser, when the operator decides at the door
 	it('a rounding rule records the fitted amount', () => {
 		const result = parsePostback('custom', request('4.485'), { now, amountPrecision: 'roundHalfEven' });
 		expect(result.ok && result.conversion.commission).toBe('4.48');
+	});
+});
+
+describe('the conversion’s authentication field', () => {
+	it('findConversionIssue and conversionSchema agree on it: absent or one of the five methods', () => {
+		const base = custom({ click_id: 'clk_1', transaction_id: 'T-a' });
+		for (const value of [undefined, 'none', 'token', 'basic', 'hmac', 'ip_allowlist', 'TOKEN', '', 'jwt', 1, null]) {
+			const candidate = value === undefined ? base : { ...base, authentication: value };
+			expect([value, findConversionIssue(candidate) === undefined]).toEqual([value, conversionSchema.safeParse(candidate).success]);
+		}
+		expect(findConversionIssue({ ...base, authentication: 'jwt' })).toEqual({
+			path: 'authentication',
+			message: 'must be one of none, token, basic, hmac, ip_allowlist',
+		});
 	});
 });
