@@ -3,6 +3,7 @@ import { funnelItemSchema, runFunnel } from '../../../src/funnel';
 import type { FunnelOptions, FunnelResult } from '../../../src/funnel';
 import { type Conversion, conversionSchema, findConversionIssue } from '../../../src/model';
 import { parsePostback } from '../../../src/networks';
+import { openStore } from '../../../src/store';
 import type { PostbackRequest } from '../../../src/networks';
 import { calculatePayoutPlan } from '../../../src/payouts';
 import { custom, get, now, postback, useSqliteStore, withFields } from './helpers';
@@ -148,6 +149,23 @@ describe('a postback without a transaction id reaches the ledger once', () => {
 			),
 			{ numRuns: 40 },
 		);
+	});
+
+	it('20 concurrent copies of a postback without an id through two store connections: one credit', async () => {
+		const second = await openStore({ kind: 'sqlite', path: db.path() });
+		try {
+			const conversion = { ...custom(query), authentication: 'token' as const };
+			const results = await Promise.all(
+				Array.from({ length: 20 }, (_, i) =>
+					runFunnel(conversion, i % 2 ? second : db.store(), { now, forwardUnattributed: true, trustPostbackAffiliate: ['custom'] }),
+				),
+			);
+			expect(results.filter((result) => result.output === 'purchase')).toHaveLength(1);
+			expect(results.filter((result) => result.output === 'duplicate')).toHaveLength(19);
+			expect((await db.store().listLedger({ affiliateId: 'aff-r' })).map((line) => line.amount)).toEqual(['12.5']);
+		} finally {
+			await second.close();
+		}
 	});
 
 	it('a later approval of a pending postback without an id is a status update, not a second sale', async () => {
