@@ -618,14 +618,16 @@ async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, st
 	};
 	const platformDuplicates = { meta: meta.duplicates.length, tiktok: tiktok.duplicates.length };
 	const receiverToAffiliate = Object.fromEntries(Object.entries(AFFILIATES).map(([affiliateId, receiver]) => [receiver, affiliateId]));
-	const payouts = paypal.paidItems().map((item) => ({
-		affiliateId: receiverToAffiliate[item.receiver] ?? item.receiver,
-		receiver: item.receiver,
-		amount: item.amount,
-		currency: item.currency,
-		status: item.status,
-		batch: item.payoutBatchId,
-	}));
+	const payouts = paypal
+		.paidItems()
+		.map((item) => ({
+			affiliateId: receiverToAffiliate[item.receiver] ?? item.receiver,
+			receiver: item.receiver,
+			amount: item.amount,
+			currency: item.currency,
+			status: item.status,
+			batch: item.payoutBatchId,
+		}));
 	const ledger = await ledgerTotals(n8n.userFolder);
 	return {
 		n8nVersion: n8nVersion(),

@@ -82,7 +82,18 @@ export interface PostbackError {
 
 export type ParseResult = { ok: true; conversion: Conversion } | { ok: false; error: PostbackError };
 
-export type NetworkId = 'shareasale' | 'custom' | 'tune' | 'aspire' | 'impact' | 'awin' | 'everflow' | 'clickbank' | 'pap' | 'voluum' | 'keitaro';
+export type NetworkId =
+	| 'shareasale'
+	| 'custom'
+	| 'tune'
+	| 'aspire'
+	| 'impact'
+	| 'awin'
+	| 'everflow'
+	| 'clickbank'
+	| 'pap'
+	| 'voluum'
+	| 'keitaro';
 
 export interface NetworkPreset {
 	id: NetworkId;

@@ -78,18 +78,7 @@ export interface PayoutReport {
 	 * or Sync) / already_in_flight (another run holds these lines) / no_receiver / carried (below the minimum or
 	 * a negative balance: carried into the next period) / would_pay (dry run).
 	 */
-	outcome:
-		| 'paid'
-		| 'submitted'
-		| 'failed'
-		| 'unknown'
-		| 'unclaimed'
-		| 'returned'
-		| 'already_in_flight'
-		| 'no_receiver'
-		| 'carried'
-		| 'would_pay'
-		| 'invalid_line';
+	outcome: 'paid' | 'submitted' | 'failed' | 'unknown' | 'unclaimed' | 'returned' | 'already_in_flight' | 'no_receiver' | 'carried' | 'would_pay' | 'invalid_line';
 	itemId?: string;
 	batchId?: string;
 	provider?: PayoutProviderId;
@@ -176,13 +165,7 @@ function providerOf<P extends PayoutProviderId>(id: P): PayoutProvider<PayoutPro
 	return provider;
 }
 
-function batchOf(
-	batchId: string,
-	period: string,
-	items: PayoutItemRecord[],
-	options: Pick<PayOptions, 'note' | 'emailSubject' | 'emailMessage'> = {},
-	receiverTypes?: ReadonlyMap<string, PayoutReceiver>,
-): PayoutBatch {
+function batchOf(batchId: string, period: string, items: PayoutItemRecord[], options: Pick<PayOptions, 'note' | 'emailSubject' | 'emailMessage'> = {}, receiverTypes?: ReadonlyMap<string, PayoutReceiver>): PayoutBatch {
 	return {
 		batchId,
 		period,
@@ -252,12 +235,7 @@ async function applyOutcome(store: TrackingStore, item: PayoutItemRecord, outcom
 	return (await store.getPayoutItem(item.id))?.state ?? item.state;
 }
 
-function reportFor(
-	item: PayoutItemRecord,
-	state: PayoutItemState,
-	outcome: Partial<ItemOutcome> & { providerBatchId?: string },
-	resumed: boolean,
-): PayoutReport {
+function reportFor(item: PayoutItemRecord, state: PayoutItemState, outcome: Partial<ItemOutcome> & { providerBatchId?: string }, resumed: boolean): PayoutReport {
 	const outcomeName: PayoutReport['outcome'] = state === 'reserved' ? 'submitted' : state;
 	return {
 		affiliateId: item.affiliateId,
@@ -268,8 +246,8 @@ function reportFor(
 		itemId: item.id,
 		batchId: item.batchId,
 		provider: item.provider as PayoutProviderId,
-		...((outcome.providerBatchId ?? item.providerBatchId) ? { providerBatchId: outcome.providerBatchId ?? item.providerBatchId } : {}),
-		...((outcome.providerItemId ?? item.providerItemId) ? { providerItemId: outcome.providerItemId ?? item.providerItemId } : {}),
+		...(outcome.providerBatchId ?? item.providerBatchId ? { providerBatchId: outcome.providerBatchId ?? item.providerBatchId } : {}),
+		...(outcome.providerItemId ?? item.providerItemId ? { providerItemId: outcome.providerItemId ?? item.providerItemId } : {}),
 		...(outcome.reason ? { reason: outcome.reason } : {}),
 		...(outcome.code ? { code: outcome.code } : {}),
 		resumed,
@@ -282,21 +260,11 @@ function reportFor(
  * a repeat) fails the items and releases their lines; an unknown outcome leaves them 'unknown' for the next
  * run; anything else is recorded as the provider says.
  */
-async function sendBatch<P extends PayoutProviderId>(
-	context: PayoutContext<P>,
-	batch: PayoutBatch,
-	items: PayoutItemRecord[],
-	resumed: boolean,
-): Promise<PayoutReport[]> {
+async function sendBatch<P extends PayoutProviderId>(context: PayoutContext<P>, batch: PayoutBatch, items: PayoutItemRecord[], resumed: boolean): Promise<PayoutReport[]> {
 	const { store, deps } = context;
 	const provider = providerOf(context.provider);
 	for (const item of items) {
-		if (item.state === 'reserved')
-			await store.updatePayoutItem(
-				item.id,
-				{ state: 'submitted', note: resumed ? 'submitted again by a later run' : 'sent to the provider' },
-				{ from: ['reserved'] },
-			);
+		if (item.state === 'reserved') await store.updatePayoutItem(item.id, { state: 'submitted', note: resumed ? 'submitted again by a later run' : 'sent to the provider' }, { from: ['reserved'] });
 	}
 	const current = async () => Promise.all(items.map(async (item) => (await store.getPayoutItem(item.id)) ?? item));
 	try {
@@ -307,16 +275,12 @@ async function sendBatch<P extends PayoutProviderId>(
 				...(known ? { providerBatchId: known } : {}),
 				providerItemIds: Object.fromEntries(items.filter((item) => item.providerItemId).map((item) => [item.id, item.providerItemId!])),
 			});
-			const answered = lookup.found
-				? new Map(lookup.items.filter((outcome) => outcome.state !== 'unknown').map((outcome) => [outcome.itemId, outcome]))
-				: new Map<string, ItemOutcome>();
+			const answered = lookup.found ? new Map(lookup.items.filter((outcome) => outcome.state !== 'unknown').map((outcome) => [outcome.itemId, outcome])) : new Map<string, ItemOutcome>();
 			if (lookup.found && answered.size === items.length) {
 				const reports: PayoutReport[] = [];
 				for (const item of await current()) {
 					const outcome = answered.get(item.id)!;
-					reports.push(
-						reportFor(item, await applyOutcome(store, item, outcome, lookup.providerBatchId), { ...outcome, providerBatchId: lookup.providerBatchId }, true),
-					);
+					reports.push(reportFor(item, await applyOutcome(store, item, outcome, lookup.providerBatchId), { ...outcome, providerBatchId: lookup.providerBatchId }, true));
 				}
 				return reports;
 			}
@@ -325,19 +289,8 @@ async function sendBatch<P extends PayoutProviderId>(
 		const answers = new Map(result.items.map((outcome) => [outcome.itemId, outcome]));
 		const reports: PayoutReport[] = [];
 		for (const item of await current()) {
-			const outcome = answers.get(item.id) ?? {
-				itemId: item.id,
-				state: 'unknown' as const,
-				reason: 'The provider did not answer for this item; the next run or Sync looks it up.',
-			};
-			reports.push(
-				reportFor(
-					item,
-					await applyOutcome(store, item, outcome, result.providerBatchId),
-					{ ...outcome, ...(result.providerBatchId ? { providerBatchId: result.providerBatchId } : {}) },
-					resumed,
-				),
-			);
+			const outcome = answers.get(item.id) ?? { itemId: item.id, state: 'unknown' as const, reason: 'The provider did not answer for this item; the next run or Sync looks it up.' };
+			reports.push(reportFor(item, await applyOutcome(store, item, outcome, result.providerBatchId), { ...outcome, ...(result.providerBatchId ? { providerBatchId: result.providerBatchId } : {}) }, resumed));
 		}
 		return reports;
 	} catch (error) {
@@ -364,12 +317,7 @@ async function sendBatch<P extends PayoutProviderId>(
 }
 
 /** Items another run left in flight (reserved, submitted, unknown), grouped by batch: resolved before anything new is paid. */
-async function resumeInFlight<P extends PayoutProviderId>(
-	context: PayoutContext<P>,
-	now: Date,
-	resumeAfterMs: number,
-	options: PayOptions,
-): Promise<PayoutReport[]> {
+async function resumeInFlight<P extends PayoutProviderId>(context: PayoutContext<P>, now: Date, resumeAfterMs: number, options: PayOptions): Promise<PayoutReport[]> {
 	const items = await context.store.listPayoutItems({ provider: context.provider, state: LIVE_STATES });
 	const stale = items.filter((item) => item.state === 'unknown' || now.getTime() - Date.parse(item.updatedAt) >= resumeAfterMs);
 	const reports: PayoutReport[] = [];
@@ -453,12 +401,7 @@ async function payDuePayoutsLocked<P extends PayoutProviderId>(context: PayoutCo
 		const receiver = options.receivers.get(due.affiliateId);
 		const base = { affiliateId: due.affiliateId, currency: due.currency, amount: due.amount, period: due.period, entryIds };
 		if (!receiver || !receiver.receiver.trim()) {
-			reports.push({
-				...base,
-				outcome: 'no_receiver',
-				code: 'no_receiver',
-				reason: `No ${context.provider === 'paypal' ? 'PayPal receiver (email, phone or payer id)' : 'Stripe connected account (acct_…)'} is set for affiliate "${due.affiliateId}": not paid, the balance stays open.`,
-			});
+			reports.push({ ...base, outcome: 'no_receiver', code: 'no_receiver', reason: `No ${context.provider === 'paypal' ? 'PayPal receiver (email, phone or payer id)' : 'Stripe connected account (acct_…)'} is set for affiliate "${due.affiliateId}": not paid, the balance stays open.` });
 			continue;
 		}
 		if (options.dryRun) {
@@ -467,50 +410,21 @@ async function payDuePayoutsLocked<P extends PayoutProviderId>(context: PayoutCo
 		}
 		const earlier = await context.store.listPayoutItems({ provider: context.provider, period: due.period, affiliateId: due.affiliateId });
 		const attempt = earlier.filter((item) => item.currency === due.currency).length;
-		candidates.push({
-			due,
-			itemId: payoutItemIdFor(context.provider, due.period, due.affiliateId, due.currency, attempt),
-			receiver: receiver.receiver.trim(),
-			entryIds,
-		});
+		candidates.push({ due, itemId: payoutItemIdFor(context.provider, due.period, due.affiliateId, due.currency, attempt), receiver: receiver.receiver.trim(), entryIds });
 	}
 	if (candidates.length === 0) return { plan, reports };
 
-	const batchId = payoutBatchIdFor(
-		context.provider,
-		plan.period,
-		candidates.map((candidate) => candidate.itemId),
-	);
+	const batchId = payoutBatchIdFor(context.provider, plan.period, candidates.map((candidate) => candidate.itemId));
 	const reserved: PayoutItemRecord[] = [];
 	for (const { due, itemId, receiver, entryIds } of candidates) {
-		const reservation = {
-			id: itemId,
-			batchId,
-			provider: context.provider,
-			period: due.period,
-			affiliateId: due.affiliateId,
-			currency: due.currency,
-			amount: due.amount,
-			receiver,
-			entryIds,
-		};
+		const reservation = { id: itemId, batchId, provider: context.provider, period: due.period, affiliateId: due.affiliateId, currency: due.currency, amount: due.amount, receiver, entryIds };
 		const outcome = await context.store.reservePayoutItem(reservation);
 		const base = { affiliateId: due.affiliateId, currency: due.currency, amount: due.amount, period: due.period, entryIds, itemId, provider: context.provider };
 		if (outcome.outcome === 'reserved') reserved.push((await context.store.getPayoutItem(itemId))!);
 		else if (outcome.outcome === 'exists') {
-			reports.push({
-				...base,
-				outcome: 'already_in_flight',
-				code: 'exists',
-				reason: `Payout item ${itemId} already exists (${outcome.existing.state}): another run is paying or has paid this balance.`,
-			});
+			reports.push({ ...base, outcome: 'already_in_flight', code: 'exists', reason: `Payout item ${itemId} already exists (${outcome.existing.state}): another run is paying or has paid this balance.` });
 		} else {
-			reports.push({
-				...base,
-				outcome: 'already_in_flight',
-				code: 'entries_taken',
-				reason: `${outcome.entryIds.length} of these ledger lines are already being paid by another payout item.`,
-			});
+			reports.push({ ...base, outcome: 'already_in_flight', code: 'entries_taken', reason: `${outcome.entryIds.length} of these ledger lines are already being paid by another payout item.` });
 		}
 	}
 	if (reserved.length > 0) reports.push(...(await sendBatch(context, batchOf(batchId, plan.period, reserved, options, options.receivers), reserved, false)));
@@ -546,8 +460,7 @@ export async function syncPayouts<P extends PayoutProviderId>(
 				providerItemIds: Object.fromEntries(everyItem.filter((item) => item.providerItemId).map((item) => [item.id, item.providerItemId!])),
 			});
 		} catch (error) {
-			for (const item of batchItems)
-				reports.push(reportFor(item, item.state, { reason: `Lookup failed: ${(error as Error).message}`, code: 'lookup_failed' }, false));
+			for (const item of batchItems) reports.push(reportFor(item, item.state, { reason: `Lookup failed: ${(error as Error).message}`, code: 'lookup_failed' }, false));
 			continue;
 		}
 		const answers = new Map(lookup.items.map((outcome) => [outcome.itemId, outcome]));
@@ -555,9 +468,7 @@ export async function syncPayouts<P extends PayoutProviderId>(
 			const outcome = answers.get(item.id);
 			if (!lookup.found || !outcome) {
 				// The provider never saw the batch: an item reserved but never sent is still ours to send (Pay resumes it).
-				reports.push(
-					reportFor(item, item.state, { reason: 'The provider has no record of this item yet; the next Pay run sends it again.', code: 'not_found' }, false),
-				);
+				reports.push(reportFor(item, item.state, { reason: 'The provider has no record of this item yet; the next Pay run sends it again.', code: 'not_found' }, false));
 				continue;
 			}
 			if (outcome.state === 'unknown') {
@@ -570,77 +481,38 @@ export async function syncPayouts<P extends PayoutProviderId>(
 				reports.push(await cancelUnclaimed(context as PayoutContext<'paypal'>, item, outcome, lookup.providerBatchId));
 				continue;
 			}
-			reports.push(
-				reportFor(
-					item,
-					await applyOutcome(context.store, item, outcome, lookup.providerBatchId),
-					{ ...outcome, providerBatchId: lookup.providerBatchId },
-					false,
-				),
-			);
+			reports.push(reportFor(item, await applyOutcome(context.store, item, outcome, lookup.providerBatchId), { ...outcome, providerBatchId: lookup.providerBatchId }, false));
 		}
 	}
 	return reports;
 }
 
-async function cancelUnclaimed(
-	context: PayoutContext<'paypal'>,
-	item: PayoutItemRecord,
-	outcome: ItemOutcome,
-	providerBatchId: string | undefined,
-): Promise<PayoutReport> {
+async function cancelUnclaimed(context: PayoutContext<'paypal'>, item: PayoutItemRecord, outcome: ItemOutcome, providerBatchId: string | undefined): Promise<PayoutReport> {
 	try {
 		const cancelled = await cancelPayPalItem(context.config, context.deps, outcome.providerItemId!);
-		const returned: ItemOutcome = {
-			...cancelled,
-			itemId: item.id,
-			state: cancelled.state === 'returned' ? 'returned' : cancelled.state,
-			reason: 'Unclaimed: cancelled at PayPal, the money returned; the commissions are open again.',
-		};
+		const returned: ItemOutcome = { ...cancelled, itemId: item.id, state: cancelled.state === 'returned' ? 'returned' : cancelled.state, reason: 'Unclaimed: cancelled at PayPal, the money returned; the commissions are open again.' };
 		return reportFor(item, await applyOutcome(context.store, item, returned, providerBatchId), { ...returned, providerBatchId }, false);
 	} catch (error) {
 		// Not cancelled: the receiver can still claim it, so the lines stay held (unclaimed, not reopened).
 		const held: ItemOutcome = { ...outcome, reason: `Unclaimed; cancelling it failed (${(error as Error).message}), so its commissions stay held.` };
-		const changed = await context.store.updatePayoutItem(
-			item.id,
-			{ state: 'unclaimed', error: held.reason, note: 'unclaimed, cancel failed' },
-			{ from: MOVABLE_FROM.unclaimed },
-		);
+		const changed = await context.store.updatePayoutItem(item.id, { state: 'unclaimed', error: held.reason, note: 'unclaimed, cancel failed' }, { from: MOVABLE_FROM.unclaimed });
 		return reportFor(item, changed ? 'unclaimed' : item.state, held, false);
 	}
 }
 
 /** The statement behind one affiliate's balance for a period: every ledger line, the opening balance, what was paid. */
-export async function statementFor(
-	store: TrackingStore,
-	input: { affiliateId: string; currency: string; period: string },
-): Promise<Statement & { payoutState?: PayoutItemState }> {
+export async function statementFor(store: TrackingStore, input: { affiliateId: string; currency: string; period: string }): Promise<Statement & { payoutState?: PayoutItemState }> {
 	const lines = (await store.listLedger({ affiliateId: input.affiliateId, currency: input.currency.toUpperCase() })).map(asPayoutLine);
 	// The payout behind the statement: the paid one, else one still on its way (submitted, or its answer not in
 	// yet), so a statement built right after Pay already explains the amount sent.
-	const items = (await store.listPayoutItems({ affiliateId: input.affiliateId, period: input.period })).filter(
-		(item) => item.currency === input.currency.toUpperCase(),
-	);
-	const paid =
-		items.find((item) => item.state === 'paid') ??
-		[...items].reverse().find((item) => item.state === 'submitted' || item.state === 'unknown' || item.state === 'reserved');
+	const items = (await store.listPayoutItems({ affiliateId: input.affiliateId, period: input.period })).filter((item) => item.currency === input.currency.toUpperCase());
+	const paid = items.find((item) => item.state === 'paid') ?? [...items].reverse().find((item) => item.state === 'submitted' || item.state === 'unknown' || item.state === 'reserved');
 	const statement = buildStatement({
 		affiliateId: input.affiliateId,
 		currency: input.currency.toUpperCase(),
 		period: input.period,
 		entries: lines,
-		...(paid
-			? {
-					payout: {
-						affiliateId: paid.affiliateId,
-						currency: paid.currency,
-						amount: paid.amount,
-						period: paid.period,
-						payDate: paid.updatedAt.slice(0, 10),
-						entries: lines.filter((line) => paid.entryIds.includes(line.id)),
-					},
-				}
-			: {}),
+		...(paid ? { payout: { affiliateId: paid.affiliateId, currency: paid.currency, amount: paid.amount, period: paid.period, payDate: paid.updatedAt.slice(0, 10), entries: lines.filter((line) => paid.entryIds.includes(line.id)) } } : {}),
 	});
 	// 'paid', or where the payment still is ('submitted': PayPal has not confirmed it yet).
 	return paid ? { ...statement, payoutState: paid.state } : statement;

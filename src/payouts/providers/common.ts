@@ -67,7 +67,9 @@ export function redact(text: string, secrets: Array<string | undefined>): string
 		// Very short values would blank out ordinary words; real secrets are long.
 		if (secret && secret.length >= 6) result = result.split(secret).join('[redacted]');
 	}
-	return result.replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9*]+/g, '[redacted]').replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]');
+	return result
+		.replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9*]+/g, '[redacted]')
+		.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]');
 }
 
 /**

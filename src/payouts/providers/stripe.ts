@@ -153,24 +153,16 @@ function isTransient(response: PayoutHttpResponse): boolean {
 }
 
 function exchange(config: StripeConfig, deps: PayoutDeps, request: PayoutHttpRequest): Promise<Exchange> {
-	return exchangeWithRetries(
-		deps,
-		() => deps.send(request),
-		isTransient,
-		(response) => `Stripe answered ${describeError(response, config)}`,
-		[config.secretKey],
-	);
+	return exchangeWithRetries(deps, () => deps.send(request), isTransient, (response) => `Stripe answered ${describeError(response, config)}`, [config.secretKey]);
 }
 
 function rejection(response: PayoutHttpResponse, config: StripeConfig, action: string, partial?: ItemOutcome[]): PayoutRequestRejected {
 	const error = readError(response, config);
 	let hint = '';
 	if (response.status === 401) hint = ' Check the Stripe secret key (and test vs live mode).';
-	else if (response.status === 403)
-		hint = ' The key is not allowed to do this: a restricted key needs write access to Transfers and read access to Connect accounts and Balance.';
+	else if (response.status === 403) hint = ' The key is not allowed to do this: a restricted key needs write access to Transfers and read access to Connect accounts and Balance.';
 	else if (error.type === 'idempotency_error') {
-		hint =
-			' The same idempotency key was used before with different parameters: the batch changed after it was first submitted. Nothing was paid by this call; investigate before paying it under a new batch id.';
+		hint = ' The same idempotency key was used before with different parameters: the batch changed after it was first submitted. Nothing was paid by this call; investigate before paying it under a new batch id.';
 	}
 	return new PayoutRequestRejected('stripe', `Stripe refused ${action} (${describeError(response, config)}).${hint}`, {
 		status: response.status,
@@ -188,17 +180,8 @@ type AccountCheck = { ready: true } | { ready: false; code: string; reason: stri
 
 /** Whether a connected account can receive transfers: payouts enabled and the transfers capability active. */
 async function checkAccount(config: StripeConfig, deps: PayoutDeps, accountId: string, partial: ItemOutcome[]): Promise<AccountCheck> {
-	const result = await exchange(config, deps, {
-		method: 'GET',
-		url: `${stripeBaseUrl(config)}/v1/accounts/${encodeURIComponent(accountId)}`,
-		headers: authHeaders(config),
-	});
-	if (!result.ok)
-		return {
-			ready: false,
-			code: 'provider_unavailable',
-			reason: `Stripe account ${accountId} could not be checked (${result.reason}); nothing was sent, pay it in a later run`,
-		};
+	const result = await exchange(config, deps, { method: 'GET', url: `${stripeBaseUrl(config)}/v1/accounts/${encodeURIComponent(accountId)}`, headers: authHeaders(config) });
+	if (!result.ok) return { ready: false, code: 'provider_unavailable', reason: `Stripe account ${accountId} could not be checked (${result.reason}); nothing was sent, pay it in a later run` };
 	const { response } = result;
 	if (response.status === 401) throw rejection(response, config, `the key while checking account ${accountId}`, partial);
 	if (response.status !== 200) return { ready: false, code: 'account_not_ready', reason: `Stripe account ${accountId}: ${describeError(response, config)}` };
@@ -236,12 +219,7 @@ async function payLine(config: StripeConfig, batch: PayoutBatch, line: PayoutLin
 	const result = await exchange(config, deps, buildStripeTransferRequest(config, batch, line));
 	if (!result.ok) {
 		// The transfer may or may not exist; the same idempotency key makes a later retry safe, and lookup settles it.
-		return {
-			itemId: line.itemId,
-			state: 'unknown',
-			code: 'no_answer',
-			reason: `Stripe did not confirm the transfer after ${result.attempts} attempts (last: ${result.reason})`,
-		};
+		return { itemId: line.itemId, state: 'unknown', code: 'no_answer', reason: `Stripe did not confirm the transfer after ${result.attempts} attempts (last: ${result.reason})` };
 	}
 	const { response } = result;
 	if (response.status === 200) return transferOutcome(line.itemId, jsonBody(response));
@@ -284,8 +262,7 @@ async function listTransfers(config: StripeConfig, deps: PayoutDeps, transferGro
 	for (let page = 1; page <= MAX_PAGES; page++) {
 		const query = `transfer_group=${encodeURIComponent(transferGroup)}&limit=${LIST_LIMIT}${startingAfter ? `&starting_after=${encodeURIComponent(startingAfter)}` : ''}`;
 		const result = await exchange(config, deps, { method: 'GET', url: `${stripeBaseUrl(config)}/v1/transfers?${query}`, headers: authHeaders(config) });
-		if (!result.ok)
-			throw new PayoutProviderUnavailable('stripe', `Stripe transfers of group ${transferGroup} could not be listed (last: ${result.reason})`, result.attempts);
+		if (!result.ok) throw new PayoutProviderUnavailable('stripe', `Stripe transfers of group ${transferGroup} could not be listed (last: ${result.reason})`, result.attempts);
 		if (result.response.status !== 200) throw rejection(result.response, config, `listing the transfers of group ${transferGroup}`);
 		const body = jsonBody(result.response);
 		const data = Array.isArray(body.data) ? body.data.filter(isRecord) : [];
@@ -314,19 +291,8 @@ async function lookup(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps
 	const items = batch.lines.map((line): ItemOutcome => {
 		const found = byItemId.get(line.itemId);
 		if (!found || found.length === 0) {
-			if (inFlight.has(line.itemId))
-				return {
-					itemId: line.itemId,
-					state: 'unknown',
-					code: 'in_flight',
-					reason: `No transfer yet in group ${batch.batchId}; a call for it may still be in flight`,
-				};
-			return {
-				itemId: line.itemId,
-				state: 'failed',
-				code: 'not_found',
-				reason: `No transfer in group ${batch.batchId} carries this item: it was not paid (paying the same batch again is safe)`,
-			};
+			if (inFlight.has(line.itemId)) return { itemId: line.itemId, state: 'unknown', code: 'in_flight', reason: `No transfer yet in group ${batch.batchId}; a call for it may still be in flight` };
+			return { itemId: line.itemId, state: 'failed', code: 'not_found', reason: `No transfer in group ${batch.batchId} carries this item: it was not paid (paying the same batch again is safe)` };
 		}
 		const outcome = transferOutcome(line.itemId, found[0]);
 		if (found.length > 1) {

@@ -166,15 +166,7 @@ export class PayoutRequestRejected extends Error {
 	constructor(
 		provider: PayoutProviderId,
 		message: string,
-		info: {
-			status: number;
-			errorName?: string;
-			code?: string;
-			providerMessage?: string;
-			debugId?: string;
-			details?: ProviderErrorDetail[];
-			partial?: ItemOutcome[];
-		},
+		info: { status: number; errorName?: string; code?: string; providerMessage?: string; debugId?: string; details?: ProviderErrorDetail[]; partial?: ItemOutcome[] },
 	) {
 		super(message);
 		this.name = 'PayoutRequestRejected';
