@@ -329,6 +329,18 @@ async function backdateClicks(userFolder, clicks) {
 	}
 }
 
+/** Partner clicks as the Click Tracker records them (click id, time, the partner's affiliate id), written into the store. */
+async function recordPartnerClicks(userFolder, clicks) {
+	const { DatabaseSync } = await import('node:sqlite');
+	const db = new DatabaseSync(join(userFolder, '.n8n', 'postback-tracking.sqlite'), { timeout: 5000 });
+	try {
+		const insert = db.prepare('INSERT INTO clicks (click_id, clicked_at, affiliate_id) VALUES (?, ?, ?) ON CONFLICT (click_id) DO NOTHING');
+		for (const click of clicks) insert.run(click.clickId, click.clickedAt.toISOString(), click.affiliateId);
+	} finally {
+		db.close();
+	}
+}
+
 /** Ledger totals per affiliate and currency from the tracking store (amounts in minor units). */
 async function ledgerTotals(userFolder) {
 	const { DatabaseSync } = await import('node:sqlite');
@@ -500,6 +512,17 @@ async function playStream({ url, n8n, google, paypal, api, ids }) {
 		{ affiliate_id: 'aff-marco', transaction_id: 'NVPN-6203', commission: '71.20', occurred_at: day(27) },
 		{ affiliate_id: 'aff-priya', transaction_id: 'NVPN-6301', commission: '35.60', occurred_at: day(14) },
 	];
+	// The partners' referral clicks happened last month, when the Click Tracker recorded them with each partner's
+	// aff_id; the demo cannot go back in time, so it writes them into the store. The Conversion Funnel credits the
+	// affiliate of the stored click: an affiliate_id only the postback names earns nothing unless trusted.
+	await recordPartnerClicks(
+		n8n.userFolder,
+		partnerSales.map((sale) => ({
+			clickId: `partner-${sale.transaction_id.toLowerCase()}`,
+			affiliateId: sale.affiliate_id,
+			clickedAt: new Date(Date.parse(sale.occurred_at) - 3_600_000),
+		})),
+	);
 	say(`sending last month's ${partnerSales.length} partner commissions and one refund`);
 	const customPost = (body) =>
 		send(url(DEMO_PATHS.custom), {

@@ -7,7 +7,7 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 } from 'n8n-workflow';
-import { conversionSchema } from '../../src/model';
+import { type AmountPrecisionPolicy, conversionSchema } from '../../src/model';
 import {
 	type AttributionModel,
 	type AttributionWindow,
@@ -80,7 +80,13 @@ function commissionRulesFrom(rows: RuleRow[]): CommissionRule[] {
 }
 
 function readOptions(context: IExecuteFunctions, itemIndex: number): FunnelOptions {
-	const options = context.getNodeParameter('options', itemIndex, {}) as { ipUserAgentHours?: number; userAgent?: string };
+	const options = context.getNodeParameter('options', itemIndex, {}) as {
+		ipUserAgentHours?: number;
+		userAgent?: string;
+		amountPrecision?: AmountPrecisionPolicy;
+		trustPostbackAffiliate?: string[];
+		withoutTransactionId?: 'derive' | 'hold';
+	};
 	const rows = context.getNodeParameter('eventMapping.override', itemIndex, []) as OverrideRow[];
 	return {
 		statusPolicy: context.getNodeParameter('statusPolicy', itemIndex, 'approved') as StatusPolicy,
@@ -93,6 +99,9 @@ function readOptions(context: IExecuteFunctions, itemIndex: number): FunnelOptio
 		commissionRules: commissionRulesFrom(context.getNodeParameter('commissionRules.rule', itemIndex, []) as RuleRow[]),
 		ipUserAgentHours: options.ipUserAgentHours,
 		userAgent: options.userAgent,
+		amountPrecision: options.amountPrecision ?? 'reject',
+		trustPostbackAffiliate: options.trustPostbackAffiliate ?? [],
+		withoutTransactionId: options.withoutTransactionId ?? 'derive',
 	};
 }
 

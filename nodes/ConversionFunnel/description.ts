@@ -1,10 +1,17 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { COMPLETE_REGISTRATION, DEFAULT_IP_USER_AGENT_HOURS, LEAD, PURCHASE } from '../../src/funnel';
+import { COMPLETE_REGISTRATION, DEFAULT_IP_USER_AGENT_HOURS, LEAD, NETWORK_FUNNEL_RULES, PURCHASE } from '../../src/funnel';
+import { getNetwork } from '../../src/networks';
 import { DESTINATION_EVENTS, DESTINATION_NAMES, destinations } from '../../src/funnel/events';
 import { storeProperties } from '../shared/store';
 
 const platformOptions = destinations
 	.map((platform) => ({ name: DESTINATION_NAMES[platform], value: platform }))
+	.sort((a, b) => a.name.localeCompare(b.name));
+
+/** The networks whose postbacks can name the partner to credit (the only ones the trust option applies to). */
+const partnerNamingNetworks = Object.entries(NETWORK_FUNNEL_RULES)
+	.filter(([, rules]) => rules.affiliateIsPartner)
+	.map(([id]) => ({ name: getNetwork(id)?.name ?? id, value: id }))
 	.sort((a, b) => a.name.localeCompare(b.name));
 
 /** "Meta Purchase, TikTok CompletePayment, …" for the mapping table's description. */
@@ -232,6 +239,21 @@ export const conversionFunnelProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: 'Amount Precision',
+				name: 'amountPrecision',
+				type: 'options',
+				// Reject by default: rounding moves money, and which rule a network's contract uses is the operator's call.
+				options: [
+					{ name: 'Reject', value: 'reject', description: 'Send the conversion to Rejected with the reason; nothing is recorded' },
+					{ name: 'Round Half to Even', value: 'roundHalfEven', description: "Banker's rounding: 0.125 → 0.12, 0.135 → 0.14" },
+					{ name: 'Round Half Up', value: 'roundHalfUp', description: 'Commercial rounding, ties away from zero: 0.125 → 0.13' },
+					{ name: 'Truncate', value: 'truncate', description: 'Cut the extra decimals off: 0.129 → 0.12' },
+				],
+				default: 'reject',
+				description:
+					'What to do with an amount or commission that has more decimals than its currency (0.005 USD, 0.5 JPY): such an amount cannot be paid exactly. A rounded conversion lists what was received and recorded in amountAdjustments.',
+			},
+			{
 				displayName: 'IP and User Agent Window (Hours)',
 				name: 'ipUserAgentHours',
 				type: 'number',
@@ -240,12 +262,40 @@ export const conversionFunnelProperties: INodeProperties[] = [
 				description: 'How recent a click from the same IP address and browser must be to be credited',
 			},
 			{
+				displayName: 'Trust Affiliate ID From Postbacks',
+				name: 'trustPostbackAffiliate',
+				type: 'multiOptions',
+				options: partnerNamingNetworks,
+				default: [],
+				description:
+					'Networks whose postbacks may name the affiliate to credit when no stored click, coupon or customer does. Credited only when the Postback Trigger also authenticated the postback (secret token, Basic, HMAC or IP allowlist); otherwise the conversion is recorded and forwarded, and no commission is written.',
+			},
+			{
 				displayName: 'Visitor User Agent',
 				name: 'userAgent',
 				type: 'string',
 				default: '',
 				placeholder: '={{ $json.raw.query.ua }}',
 				description: "The converting visitor's browser user agent, for the IP and user agent fallback. Empty: read from a user_agent or ua parameter of the postback.",
+			},
+			{
+				displayName: 'Without Transaction ID',
+				name: 'withoutTransactionId',
+				type: 'options',
+				options: [
+					{
+						name: 'Derive a Key',
+						value: 'derive',
+						description: "Deduplicate on the postback's stable fields (click ID, amounts, time, order ID…): a network's retries are credited once",
+					},
+					{
+						name: 'Hold for Review',
+						value: 'hold',
+						description: 'Deduplicate the same way, but write no commission until the network sends a transaction ID',
+					},
+				],
+				default: 'derive',
+				description: 'How to treat a postback that carries no transaction ID. The item says which key was used (dedup.basis).',
 			},
 		],
 	},

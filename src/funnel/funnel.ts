@@ -19,8 +19,22 @@
  * the event depends on arrival order, so its claims use the event "#sequence" and the click's counter is
  * advanced only by the winner of the event claim: a retried postback never moves the sequence on.
  *
- * A conversion without a transaction id cannot be deduplicated: it is recorded under a random id and
- * marked `dedup.status: 'not-deduplicated'`; no key is ever built from an empty part.
+ * A conversion without a transaction id is deduplicated on a key derived from what the postback carries and
+ * a network's retry repeats (dedup-key.ts): the same claims as above, with `derived:<digest>` in place of the
+ * transaction id, so every redelivery after the first is a Duplicate and the ledger is credited once. The item
+ * says which key was used (`dedup.basis`: 'transaction_id' or 'derived', and the fields a derived key was made
+ * of); with the option `withoutTransactionId: 'hold'` such a conversion is recorded and deduplicated the same
+ * way but earns no commission until the network sends it with a transaction id.
+ *
+ * Before anything is claimed, the amounts are checked against the currency's minor unit (0.005 USD cannot be
+ * paid): refused on the Rejected output with the reason (default), or fitted by the operator's rule
+ * (`amountPrecision`, see AmountPrecisionPolicy). A conversion built by hand (a Code node) is held to the same
+ * rule as one the Postback Trigger parsed, so no line finer than its currency reaches the ledger.
+ *
+ * An affiliate named only by the postback (a network that names the partner itself, with no stored click,
+ * coupon or customer naming one) earns a commission only when the postback was authenticated by the trigger
+ * and the operator trusts that network's affiliate ids (`trustPostbackAffiliate`); otherwise the conversion
+ * is recorded and forwarded, and the item's ledger says why nothing was credited.
  *
  * Claims are leases, so a conversion is never lost to a process that stops halfway. A claim is taken
  * `pending` and completed (`done`) only after everything it guards is written: the conversion, its status
@@ -46,8 +60,15 @@
  * execution) stays unrecorded; its claims stay pending, visible in the store's conversion_claims table as
  * state 'pending' long after claimed_at.
  */
-import { randomBytes } from 'node:crypto';
-import type { Conversion, ConversionStatus } from '../model';
+import {
+	type AmountPrecisionPolicy,
+	type Conversion,
+	type ConversionStatus,
+	DEFAULT_AMOUNT_PRECISION,
+	fitToMinorUnit,
+	isAuthenticated,
+	toMinorUnits,
+} from '../model';
 import {
 	type ClaimOutcome,
 	type ConversionKey,
@@ -71,6 +92,7 @@ import { type Classification, type Route, type StatusPolicy, classifyConversion,
 import { type DestinationEvents, type EventMappingOverrides, destinationEventsFor } from './events';
 import { type CommissionRule, commissionFor } from '../payouts/rules';
 import { type LedgerChange, ledgerLinesFor } from './ledger';
+import { type DedupBasis, derivedDedupKey, derivedKeyFields, isDerivedKey } from './dedup-key';
 
 export type FunnelOutput = Route | 'duplicate' | 'unattributed';
 
@@ -99,14 +121,51 @@ export interface FunnelOptions extends AttributionOptions {
 	 * amount per action code, per offer and per affiliate, the most specific rule winning (src/payouts/rules.ts).
 	 */
 	commissionRules?: CommissionRule[];
+	/**
+	 * An amount or commission finer than its currency's minor unit (0.005 USD): refused on the Rejected output
+	 * ('reject', the default) or fitted by the operator's rule before anything is recorded.
+	 */
+	amountPrecision?: AmountPrecisionPolicy;
+	/**
+	 * Networks whose postbacks may name the affiliate to credit (`affiliate_id`): an affiliate named only by the
+	 * postback earns a commission when its network is listed here AND the trigger authenticated the postback.
+	 * Default: none (an affiliate comes only from a stored click, coupon or customer).
+	 */
+	trustPostbackAffiliate?: readonly string[];
+	/**
+	 * A conversion without a transaction id: 'derive' (default) credits it once under a key derived from what the
+	 * postback carries; 'hold' records and deduplicates it the same way but writes no commission (for review).
+	 */
+	withoutTransactionId?: 'derive' | 'hold';
 	now?: () => Date;
 }
 
 export interface Dedup {
-	status: 'first' | 'duplicate' | 'status-update' | 'not-deduplicated';
+	/** 'refused': the conversion was refused before deduplication (see `refused`); 'not-deduplicated' is no longer written. */
+	status: 'first' | 'duplicate' | 'status-update' | 'not-deduplicated' | 'refused';
 	/** The conversion's dedup key. */
 	key?: ConversionKey;
+	/** What the key's transaction id is: the network's own, or derived from the postback's fields (it carried none). */
+	basis?: DedupBasis;
+	/** With a derived key: the conversion fields it was made of. */
+	derivedFrom?: string[];
 	reason?: string;
+}
+
+/** Why the funnel refused a conversion (on the Rejected output): nothing was recorded or claimed. */
+export interface Refusal {
+	code: 'amount_precision';
+	/** The conversion field at fault. */
+	field: 'amount' | 'commission';
+	reason: string;
+}
+
+/** An amount the funnel fitted to its currency's minor unit by the operator's rule. */
+export interface AmountAdjustment {
+	field: 'amount' | 'commission';
+	received: string;
+	recorded: string;
+	rule: Exclude<AmountPrecisionPolicy, 'reject'>;
 }
 
 export interface ReversalLink {
@@ -133,6 +192,8 @@ export interface LedgerOutcome {
 	entries: LedgerLine[];
 	/** Why nothing was added, when nothing was. */
 	reason?: string;
+	/** For the reasons a caller may act on: untrusted_affiliate, held_for_review, amount_precision. */
+	code?: 'untrusted_affiliate' | 'held_for_review' | 'amount_precision';
 	/** When the commission was computed from a commission rule (the postback carried none): which one, by position. */
 	ruleIndex?: number;
 }
@@ -153,6 +214,10 @@ export type FunnelItem = Omit<Conversion, 'eventName'> & {
 	reversalOf?: ReversalLink | null;
 	/** With the TUNE repeat sequence: this conversion's place in its click id's sequence. */
 	sequence?: number;
+	/** Amounts fitted to the currency's minor unit by the operator's rule (the received values are in `raw`). */
+	amountAdjustments?: AmountAdjustment[];
+	/** Set when the funnel refused the conversion (route 'rejected'): why. */
+	refused?: Refusal;
 };
 
 export interface FunnelResult {
@@ -171,8 +236,42 @@ const isFinal = (status: ConversionStatus) => status === 'rejected' || status ==
 const payloadOf = (conversion: StoredConversion): StoredPayload =>
 	conversion.payload !== null && typeof conversion.payload === 'object' ? (conversion.payload as StoredPayload) : {};
 
-function randomConversionId(): string {
-	return `cv_${randomBytes(16).toString('hex')}`;
+/**
+ * The first of `lines` whose amount is finer than its currency's minor unit, with the reason: such a line is
+ * never written (a conversion stored by an older version may still carry such a commission).
+ */
+function unpayableLine(lines: LedgerEntry[]): { line: LedgerEntry; reason: string } | undefined {
+	for (const line of lines) {
+		try {
+			toMinorUnits(line.amount, line.currency);
+		} catch (error) {
+			return { line, reason: (error as Error).message };
+		}
+	}
+	return undefined;
+}
+
+const unpayableReason = (found: { line: LedgerEntry; reason: string }) =>
+	`No ledger line was written: ${found.reason}, and a line that cannot be paid exactly would block the payout of the affiliate's balance.`;
+
+/**
+ * Whether an affiliate named only by the postback may be credited: the trigger authenticated the postback AND
+ * the operator trusts that network's affiliate ids. An unauthenticated request is a form anyone can post, and
+ * an opt-in per network is the operator saying the network vouches for its partners; one without the other is
+ * not enough, since an opted-in network's URL leaks as easily as any other.
+ */
+function postbackAffiliateTrusted(conversion: Conversion, options: FunnelOptions): boolean {
+	return isAuthenticated(conversion) && (options.trustPostbackAffiliate ?? []).includes(conversion.network);
+}
+
+function untrustedAffiliateReason(conversion: Conversion, affiliateId: string, options: FunnelOptions): string {
+	const why = !isAuthenticated(conversion)
+		? `the postback was not authenticated (${conversion.authentication === 'none' ? 'the trigger accepts it without a secret' : 'it did not come through an authenticating Postback Trigger'})`
+		: `the operator does not trust affiliate ids from ${conversion.network} postbacks`;
+	const fix = (options.trustPostbackAffiliate ?? []).includes(conversion.network)
+		? 'Authenticate the trigger (a secret token, Basic, HMAC or an IP allowlist)'
+		: `Turn on "Trust Affiliate ID From Postbacks" for ${conversion.network} and authenticate the trigger`;
+	return `No commission was written: the affiliate "${affiliateId}" is named only by the postback (no stored click, coupon or customer names one), and ${why}. ${fix} to credit such affiliates.`;
 }
 
 /** The original a reversal belongs to: the latest conversion of the transaction that is not already final. */
@@ -196,28 +295,81 @@ function toLines(entries: LedgerEntry[]): LedgerLine[] {
 	return entries.map(({ id, kind, amount, currency, status }) => ({ id, kind, amount, currency, status }));
 }
 
+/**
+ * The conversion's amounts fitted to the currency's minor unit by the operator's rule, or why it is refused.
+ * Checked before anything is claimed or recorded, whoever built the conversion.
+ */
+function fitAmounts(conversion: Conversion, policy: AmountPrecisionPolicy): { conversion: Conversion; adjustments: AmountAdjustment[] } | Refusal {
+	const adjustments: AmountAdjustment[] = [];
+	let fitted = conversion;
+	for (const field of ['amount', 'commission'] as const) {
+		const value = conversion[field];
+		if (value === null) continue;
+		const result = fitToMinorUnit(value, conversion.currency, policy);
+		if (!result.ok) {
+			return {
+				code: 'amount_precision',
+				field,
+				reason: `The ${field} ${result.reason}. It was refused before anything was recorded: send it in whole minor units, or choose a rounding rule in the funnel's Amount Precision option.`,
+			};
+		}
+		if (result.adjusted && policy !== 'reject') {
+			adjustments.push({ field, received: value, recorded: result.value, rule: policy });
+			fitted = { ...fitted, [field]: result.value };
+		}
+	}
+	return { conversion: fitted, adjustments };
+}
+
 /** Runs one conversion through the funnel against the store. */
-export async function runFunnel(conversion: Conversion, store: TrackingStore, options: FunnelOptions = {}): Promise<FunnelResult> {
-	const now = options.now ?? (() => new Date());
+export async function runFunnel(received: Conversion, store: TrackingStore, options: FunnelOptions = {}): Promise<FunnelResult> {
 	const statusPolicy = options.statusPolicy ?? 'approved';
+	const fitted = fitAmounts(received, options.amountPrecision ?? DEFAULT_AMOUNT_PRECISION);
+	if ('code' in fitted) return refuse(received, options, statusPolicy, fitted);
+	const { conversion, adjustments } = fitted;
+	const ownTransactionId = conversion.transactionId?.trim() ? conversion.transactionId : undefined;
+	// No transaction id: the claims use a key derived from what the postback carries (dedup-key.ts).
+	const basis: DedupBasis = ownTransactionId ? 'transaction_id' : 'derived';
+	const transactionId = ownTransactionId ?? derivedDedupKey(conversion);
+	const result = await runDeduplicated(conversion, store, options, statusPolicy, transactionId, basis);
+	const item = result.item;
+	item.dedup = { ...item.dedup, basis, ...(basis === 'derived' ? { derivedFrom: derivedKeyFields(conversion) } : {}) };
+	if (adjustments.length) item.amountAdjustments = adjustments;
+	return result;
+}
+
+/** The Rejected output for a conversion the funnel refuses before deduplication: nothing recorded, nothing claimed. */
+function refuse(conversion: Conversion, options: FunnelOptions, statusPolicy: StatusPolicy, refusal: Refusal): FunnelResult {
+	const { eventName } = classifyConversion(conversion, { statusPolicy });
+	const item: FunnelItem = {
+		...conversion,
+		eventName,
+		route: 'rejected',
+		dedup: { status: 'refused', reason: 'Refused before deduplication: nothing was recorded, so a corrected postback is processed as new.' },
+		destinationEvents: destinationEventsFor(eventName, options.eventMapping),
+		ledger: { entries: [], reason: refusal.reason, code: refusal.code },
+		refused: refusal,
+	};
+	return { output: 'rejected', item };
+}
+
+async function runDeduplicated(
+	conversion: Conversion,
+	store: TrackingStore,
+	options: FunnelOptions,
+	statusPolicy: StatusPolicy,
+	transactionId: string,
+	basis: DedupBasis,
+): Promise<FunnelResult> {
+	const now = options.now ?? (() => new Date());
 	const { network } = conversion;
-	const transactionId = conversion.transactionId?.trim() ? conversion.transactionId : undefined;
 	const sequenceMode = Boolean(options.repeatSequence) && usesRepeatSequence(conversion);
 	const provisional = classifyConversion(conversion, { statusPolicy });
 	// A negative amount is a reversal whatever status word came with it.
 	const status: ConversionStatus = provisional.reversal ? 'reversed' : conversion.status;
 	let eventName = provisional.eventName;
 
-	const context = { conversion, store, options, now, statusPolicy, status, transactionId };
-
-	if (!transactionId) {
-		const sequence = sequenceMode ? await store.nextClickSequence(conversion.clickId!) : undefined;
-		const classification = classifyConversion(conversion, { statusPolicy, sequence });
-		return await recordNew(context, classification, randomConversionId(), sequence, undefined, {
-			status: 'not-deduplicated',
-			reason: 'The postback carried no transaction id, so a repeat of it cannot be recognised: it was recorded as a new conversion.',
-		});
-	}
+	const context: Context = { conversion, store, options, now, statusPolicy, status, transactionId, basis };
 
 	// A reversal or rejection names the transaction; its event is the original's, even when the postback's own words suggest another.
 	let originals: StoredConversion[] | undefined;
@@ -320,7 +472,14 @@ interface Context {
 	statusPolicy: StatusPolicy;
 	/** The effective status: 'reversed' for negative amounts. */
 	status: ConversionStatus;
-	transactionId?: string;
+	/** The dedup key's transaction id: the network's, or a derived key (`basis`). */
+	transactionId: string;
+	basis: DedupBasis;
+}
+
+/** The transaction id a ledger line names: the network's own, never a derived dedup key. */
+function ledgerTransactionId(transactionId: string | undefined): string | undefined {
+	return transactionId && !isDerivedKey(transactionId) ? transactionId : undefined;
 }
 
 async function findOriginal(store: TrackingStore, network: string, transactionId: string, eventName: string | undefined) {
@@ -355,7 +514,7 @@ function duplicate(context: Context, original: StoredConversion | undefined, eve
 		...(original ? { conversionId: original.id } : {}),
 		...(stored.click ? { click: stored.click } : {}),
 		...(stored.attribution ? { attribution: stored.attribution } : {}),
-		dedup: { status: 'duplicate', key: { network: conversion.network, transactionId: transactionId!, eventName }, reason },
+		dedup: { status: 'duplicate', key: { network: conversion.network, transactionId, eventName }, reason },
 		ledger: { entries: [], reason: 'A duplicate adds nothing to the ledger.' },
 		...extra,
 	};
@@ -415,7 +574,7 @@ function ledgerBase(original: StoredConversion): Pick<LedgerChange, 'conversionI
 		commission: original.commission!,
 		currency: original.currency,
 		network: original.network,
-		transactionId: original.transactionId,
+		transactionId: ledgerTransactionId(original.transactionId),
 	};
 }
 
@@ -446,7 +605,7 @@ async function statusChanged(context: Context, original: StoredConversion, earli
 	const from = original.status;
 	const eventName = original.eventName;
 	const stored = payloadOf(original);
-	const lines = credited(original)
+	let lines = credited(original)
 		? ledgerLinesFor({
 				...ledgerBase(original),
 				reversalCommission: conversion.commission,
@@ -456,6 +615,8 @@ async function statusChanged(context: Context, original: StoredConversion, earli
 				to: status,
 			})
 		: [];
+	const unpayable = lines.length ? unpayableLine([...historyLines(original, earlier), ...lines]) : undefined;
+	if (unpayable) lines = [];
 	if (lines.length) {
 		for (const line of historyLines(original, earlier)) await store.addLedgerEntry(line);
 		for (const line of lines) await store.addLedgerEntry(line);
@@ -464,12 +625,14 @@ async function statusChanged(context: Context, original: StoredConversion, earli
 	const statusChange = { from, to: status };
 	const dedup: Dedup = {
 		status: 'status-update',
-		key: { network: original.network, transactionId: original.transactionId!, eventName },
+		key: { network: original.network, transactionId: context.transactionId, eventName },
 		reason: `The conversion went from ${from} to ${status}.${resumed ? ` ${RESUMED}` : ''}`,
 	};
 	const ledger: LedgerOutcome = lines.length
 		? { affiliateId: original.affiliateId, entries: toLines(lines) }
-		: { entries: [], reason: 'The original conversion credited no commission to an affiliate.' };
+		: unpayable
+			? { entries: [], reason: unpayableReason(unpayable), code: 'amount_precision' }
+			: { entries: [], reason: 'The original conversion credited no commission to an affiliate.' };
 
 	let output: FunnelOutput;
 	if (status === 'reversed') output = 'reversal';
@@ -514,7 +677,10 @@ async function resumeNew(context: Context, original: StoredConversion, recorded:
 		// Not recorded by the funnel: nothing to finish.
 		return duplicate(context, original, original.eventName, `The conversion is already ${status}.`);
 	}
-	if (credited(original)) for (const line of historyLines(original, [recorded])) await store.addLedgerEntry(line);
+	if (credited(original)) {
+		const lines = historyLines(original, [recorded]);
+		if (!unpayableLine(lines)) for (const line of lines) await store.addLedgerEntry(line);
+	}
 	await linkLifetime(context, original.affiliateId, decided.attribution?.method, decided.click?.clickId);
 	const item = { ...decided, dedup: { ...decided.dedup, reason: decided.dedup.reason ? `${decided.dedup.reason} ${RESUMED}` : RESUMED } } as FunnelItem;
 	return { output: item.route, item };
@@ -546,7 +712,10 @@ async function recordNew(
 	const forwardable = route === 'lead' || route === 'purchase' || route === 'other';
 	const output: FunnelOutput = forwardable && attribution.method === 'none' && !options.forwardUnattributed ? 'unattributed' : route;
 	const recordedAt = now().toISOString();
-	const affiliateId = attribution.affiliateId;
+	// An affiliate only the postback names is credited only when trusted; the claim stays visible on the item.
+	const untrusted = attribution.affiliateSource === 'network' && attribution.affiliateId !== undefined && !postbackAffiliateTrusted(conversion, options);
+	const affiliateId = untrusted ? undefined : attribution.affiliateId;
+	const held = context.basis === 'derived' && options.withoutTransactionId === 'hold';
 
 	// No commission in the postback: the operator's rules may compute one from the sale (known only now that
 	// the affiliate is attributed, since rules can be per affiliate).
@@ -567,8 +736,12 @@ async function recordNew(
 
 	let ledgerEntries: LedgerEntry[] = [];
 	let ledgerReason: string | undefined;
+	let ledgerCode: LedgerOutcome['code'];
 	if (isFinal(status)) ledgerReason = 'A reversal or rejection whose original is not in the tracking store takes nothing back.';
-	else if (!affiliateId) ledgerReason = 'No affiliate to credit: the click carried none and the network does not name the partner.';
+	else if (untrusted) {
+		ledgerReason = untrustedAffiliateReason(conversion, attribution.affiliateId!, options);
+		ledgerCode = 'untrusted_affiliate';
+	} else if (!affiliateId) ledgerReason = 'No affiliate to credit: the click carried none and the network does not name the partner.';
 	else if (!classification.earns) ledgerReason = `A ${eventName} event earns no commission.`;
 	else if (!commission || signOf(commission) === 0) {
 		ledgerReason = options.commissionRules?.length ? 'The postback carried no commission and no commission rule matched it.' : 'The postback carried no commission.';
@@ -579,11 +752,24 @@ async function recordNew(
 			commission,
 			currency: conversion.currency,
 			network: conversion.network,
-			transactionId,
+			transactionId: ledgerTransactionId(transactionId),
 			occurredAt: conversion.occurredAt,
 			recordedAt,
 			to: status,
 		});
+		const unpayable = unpayableLine(ledgerEntries);
+		if (unpayable) {
+			// A commission rule's result is rounded to the currency, and the postback's amounts were fitted above:
+			// this only guards the ledger against anything that slipped through.
+			ledgerEntries = [];
+			ledgerReason = unpayableReason(unpayable);
+			ledgerCode = 'amount_precision';
+		} else if (held) {
+			ledgerEntries = [];
+			ledgerReason =
+				'Held for review: the postback carried no transaction id, and this funnel writes no commission for such conversions ("Without Transaction ID": hold). It is recorded and deduplicated; send it again with a transaction id to credit it.';
+			ledgerCode = 'held_for_review';
+		}
 	}
 
 	const reversalOf = isFinal(status) ? (originals && pickOriginal(originals) ? linkTo(pickOriginal(originals)!) : null) : undefined;
@@ -596,7 +782,9 @@ async function recordNew(
 		attribution,
 		dedup,
 		...(ruled ? { commission: ruled.commission } : {}),
-		ledger: ledgerEntries.length ? { affiliateId, entries: toLines(ledgerEntries), ...(ruled ? { ruleIndex: ruled.ruleIndex } : {}) } : { entries: [], reason: ledgerReason },
+		ledger: ledgerEntries.length
+			? { affiliateId, entries: toLines(ledgerEntries), ...(ruled ? { ruleIndex: ruled.ruleIndex } : {}) }
+			: { entries: [], reason: ledgerReason, ...(ledgerCode ? { code: ledgerCode } : {}) },
 		...(reversalOf !== undefined ? { reversalOf } : {}),
 		...(sequence !== undefined ? { sequence } : {}),
 	};

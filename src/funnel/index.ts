@@ -6,5 +6,6 @@ export * from './network-rules';
 export * from './classify';
 export * from './attribution';
 export * from './ledger';
+export * from './dedup-key';
 export * from './funnel';
 export * from './schema';

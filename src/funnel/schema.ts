@@ -71,13 +71,25 @@ export const funnelItemSchema = conversionSchema
 		attribution: attributionSchema.optional(),
 		dedup: z
 			.object({
-				status: z.enum(['first', 'duplicate', 'status-update', 'not-deduplicated']),
+				status: z.enum(['first', 'duplicate', 'status-update', 'not-deduplicated', 'refused']),
 				key: conversionKeySchema.optional(),
+				basis: z.enum(['transaction_id', 'derived']).optional(),
+				derivedFrom: z.array(text).optional(),
 				reason: text.optional(),
 			})
 			.strict(),
-		destinationEvents: z.object(Object.fromEntries(destinations.map((name) => [name, text.optional()])) as Record<(typeof destinations)[number], z.ZodOptional<z.ZodString>>).strict(),
-		ledger: z.object({ affiliateId: text.optional(), entries: z.array(ledgerLineSchema), reason: text.optional(), ruleIndex: z.number().int().nonnegative().optional() }).strict(),
+		destinationEvents: z
+			.object(Object.fromEntries(destinations.map((name) => [name, text.optional()])) as Record<(typeof destinations)[number], z.ZodOptional<z.ZodString>>)
+			.strict(),
+		ledger: z
+			.object({
+				affiliateId: text.optional(),
+				entries: z.array(ledgerLineSchema),
+				reason: text.optional(),
+				code: z.enum(['untrusted_affiliate', 'held_for_review', 'amount_precision']).optional(),
+				ruleIndex: z.number().int().nonnegative().optional(),
+			})
+			.strict(),
 		statusChange: z.object({ from: conversionStatus, to: conversionStatus }).strict().optional(),
 		reversalOf: z
 			.object({
@@ -92,5 +104,21 @@ export const funnelItemSchema = conversionSchema
 			.nullable()
 			.optional(),
 		sequence: z.number().int().positive().optional(),
+		amountAdjustments: z
+			.array(
+				z
+					.object({
+						field: z.enum(['amount', 'commission']),
+						received: decimalString,
+						recorded: decimalString,
+						rule: z.enum(['roundHalfEven', 'roundHalfUp', 'truncate']),
+					})
+					.strict(),
+			)
+			.optional(),
+		refused: z
+			.object({ code: z.literal('amount_precision'), field: z.enum(['amount', 'commission']), reason: text })
+			.strict()
+			.optional(),
 	})
 	.strict();

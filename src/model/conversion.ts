@@ -83,6 +83,16 @@ export type RawPostback = z.infer<typeof rawPostback>;
 
 const optionalText = z.string().min(1).nullable();
 
+/** The ways the Postback Trigger can verify a request ('none': it did not). */
+export const authenticationMethods = ['none', 'token', 'basic', 'hmac', 'ip_allowlist'] as const;
+export type AuthenticationMethod = (typeof authenticationMethods)[number];
+const AUTHENTICATION_METHODS: ReadonlySet<string> = new Set(authenticationMethods);
+
+/** Whether a conversion's request was verified by the trigger (a token, Basic, HMAC or an IP allowlist). */
+export function isAuthenticated(conversion: { authentication?: AuthenticationMethod }): boolean {
+	return conversion.authentication !== undefined && conversion.authentication !== 'none';
+}
+
 /** The one item shape every node in this package speaks. */
 export const conversionSchema = z
 	.object({
@@ -116,6 +126,11 @@ export const conversionSchema = z
 		subIds: z.record(z.string()),
 		user: userData,
 		raw: rawPostback,
+		/**
+		 * How the Postback Trigger verified the request that carried this conversion; absent for a conversion built
+		 * elsewhere (a Code node, another trigger). Absent or 'none' is unauthenticated: anyone could have sent it.
+		 */
+		authentication: z.enum(['none', 'token', 'basic', 'hmac', 'ip_allowlist']).optional(),
 	})
 	.strict();
 
@@ -202,6 +217,9 @@ export function findConversionIssue(value: unknown): ConversionIssue | undefined
 		}
 	}
 	if (raw.body !== undefined && !isJsonValue(raw.body)) return { path: 'raw.body', message: 'must be a JSON value' };
+	if (value.authentication !== undefined && (typeof value.authentication !== 'string' || !AUTHENTICATION_METHODS.has(value.authentication))) {
+		return { path: 'authentication', message: `must be one of ${authenticationMethods.join(', ')}` };
+	}
 	if (raw.headers !== undefined) {
 		if (!isPlainObject(raw.headers)) return { path: 'raw.headers', message: 'must be an object of strings' };
 		for (const [key, entry] of Object.entries(raw.headers)) if (typeof entry !== 'string') return { path: `raw.headers.${key}`, message: 'must be a string' };

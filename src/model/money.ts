@@ -147,3 +147,76 @@ export function formatMinorUnits(minor: bigint, currency: string): string {
 	const text = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
 	return negative ? `-${text}` : text;
 }
+
+/**
+ * What to do with an amount that has more decimals than its currency's minor unit (0.005 USD, 0.5 JPY,
+ * 0.0005 KWD). Such an amount can never be paid exactly, so it must not reach the ledger as it is: an old
+ * version wrote them and every payout run then failed for every affiliate.
+ *
+ * - `reject` (the default): the postback is refused with a reason naming the field. Rounding moves money, and
+ *   which rule a network's contract uses (commercial, banker's, cut off) is the operator's knowledge, not
+ *   ours; a refusal is visible (a 4xx the network sees, the Rejected output the operator sees), and nothing is
+ *   lost: the request is kept there and can be sent again once a rule is chosen.
+ * - `roundHalfEven`: to the nearest minor unit, a tie to the even one (banker's rounding: no upward drift over
+ *   many amounts).
+ * - `roundHalfUp`: to the nearest minor unit, a tie away from zero (the commercial rule; 0.005 → 0.01,
+ *   −0.005 → −0.01).
+ * - `truncate`: the extra decimals are cut off, towards zero (0.019 → 0.01: never more than was reported).
+ */
+export type AmountPrecisionPolicy = 'reject' | 'roundHalfEven' | 'roundHalfUp' | 'truncate';
+export const amountPrecisionPolicies: readonly AmountPrecisionPolicy[] = ['reject', 'roundHalfEven', 'roundHalfUp', 'truncate'];
+export const DEFAULT_AMOUNT_PRECISION: AmountPrecisionPolicy = 'reject';
+
+/** Whether a decimal amount has more decimals than the currency's minor unit. Throws for a non-decimal or a non-currency. */
+export function exceedsMinorUnit(amount: string, currency: string): boolean {
+	const normalized = normalizeDecimal(amount);
+	if (normalized === undefined) throw new RangeError(`"${amount}" is not a decimal amount`);
+	const fraction = normalized.split('.')[1] ?? '';
+	return fraction.length > currencyExponent(currency);
+}
+
+/**
+ * An exact decimal amount in the currency's minor units by `policy` (see AmountPrecisionPolicy); `reject`
+ * throws the same RangeError as toMinorUnits for an amount finer than the minor unit.
+ */
+export function minorUnitsBy(amount: string, currency: string, policy: AmountPrecisionPolicy): bigint {
+	if (policy === 'reject') return toMinorUnits(amount, currency);
+	const normalized = normalizeDecimal(amount);
+	if (normalized === undefined) throw new RangeError(`"${amount}" is not a decimal amount`);
+	const exponent = currencyExponent(currency);
+	const negative = normalized.startsWith('-');
+	const [integer, fraction = ''] = (negative ? normalized.slice(1) : normalized).split('.');
+	let minor = BigInt(integer + fraction.slice(0, exponent).padEnd(exponent, '0'));
+	const rest = fraction.slice(exponent);
+	if (rest !== '' && policy !== 'truncate') {
+		// Compare the cut-off part with one half of a minor unit: "5" followed by zeros is exactly a half.
+		const first = rest.charCodeAt(0) - 48;
+		const exactHalf = first === 5 && /^5$/.test(rest);
+		const aboveHalf = first > 5 || (first === 5 && !exactHalf);
+		if (aboveHalf || (exactHalf && (policy === 'roundHalfUp' || minor % 2n === 1n))) minor += 1n;
+	}
+	return negative && minor !== 0n ? -minor : minor;
+}
+
+/**
+ * An amount fitted to its currency by `policy`: the canonical decimal to record, whether it changed, or (for
+ * `reject`, or an amount that is not a decimal) the reason it cannot be recorded.
+ */
+export function fitToMinorUnit(
+	amount: string,
+	currency: string,
+	policy: AmountPrecisionPolicy = DEFAULT_AMOUNT_PRECISION,
+): { ok: true; value: string; adjusted: boolean } | { ok: false; reason: string } {
+	try {
+		if (!exceedsMinorUnit(amount, currency)) return { ok: true, value: normalizeDecimal(amount)!, adjusted: false };
+		if (policy === 'reject') {
+			return {
+				ok: false,
+				reason: `${amount} ${currency.toUpperCase()} has more decimals than the currency's minor unit (${currencyExponent(currency)}); it cannot be paid exactly`,
+			};
+		}
+		return { ok: true, value: fromMinorUnits(minorUnitsBy(amount, currency, policy), currency), adjusted: true };
+	} catch (error) {
+		return { ok: false, reason: (error as Error).message };
+	}
+}

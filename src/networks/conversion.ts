@@ -1,4 +1,4 @@
-import { findConversionIssue, isJsonValue, isKnownCurrency, normalizeDecimal } from '../model';
+import { findConversionIssue, fitToMinorUnit, isJsonValue, isKnownCurrency, normalizeDecimal } from '../model';
 import type { Conversion, ConversionStatus, UserData } from '../model';
 import { isValidTimeZone, toUtcIso } from './dates';
 import { type FieldValue, type Fields, safeHeaders, textOf } from './fields';
@@ -113,6 +113,28 @@ export function finishConversion(draft: ConversionDraft, context: FinishContext)
 		}
 	} else if (!isKnownCurrency(currency)) {
 		return fail('unknown_currency', `The configured default currency "${currency}" is not an ISO 4217 code.`, 'currency');
+	}
+	// An amount finer than the currency's minor unit (TUNE's own event log pays 4.485 USD) cannot be paid exactly.
+	// By default the trigger keeps it as sent, since the sale still counts for the ad platforms, and the Conversion
+	// Funnel, which alone writes the ledger, refuses or fits it by its own option before anything is recorded.
+	// An operator can decide here instead: refuse it at the door (a 4xx naming the field, kept on Rejected) or
+	// fit it by a rule (see AmountPrecisionPolicy in src/model/money.ts).
+	const precision = options.amountPrecision ?? 'keep';
+	for (const [parsed, draftValue] of [
+		[amount, draft.amount],
+		[commission, draft.commission],
+	] as const) {
+		if (parsed.value === null || precision === 'keep') continue;
+		const fitted = fitToMinorUnit(parsed.value, currency, precision);
+		if (!fitted.ok) {
+			return fail(
+				'amount_precision',
+				`"${draftValue!.field}" has more decimals than ${currency} has (${draftValue!.value}): ${fitted.reason}. ` +
+					"Send it in whole minor units, or choose a rounding rule in the trigger's Amount Precision option.",
+				draftValue!.field,
+			);
+		}
+		parsed.value = fitted.value;
 	}
 	const receivedAt = (options.now?.() ?? new Date()).toISOString();
 	let occurredAt = receivedAt;

@@ -1,4 +1,4 @@
-import type { Conversion } from '../model';
+import type { AmountPrecisionPolicy, Conversion } from '../model';
 
 /** One HTTP request as a network sent it, independent of any web framework. */
 export interface PostbackRequest {
@@ -23,6 +23,12 @@ export interface ParseOptions {
 	 * parameter names (a JSON body it shapes itself). Dotted paths reach into JSON objects.
 	 */
 	fieldMap?: Partial<Record<CustomParam, string>>;
+	/**
+	 * An amount or commission finer than its currency's minor unit (0.005 USD): kept as sent ('keep', the default:
+	 * the Conversion Funnel decides before the ledger), refused ('reject': error `amount_precision` naming the
+	 * field) or fitted by a rounding rule.
+	 */
+	amountPrecision?: AmountPrecisionPolicy | 'keep';
 }
 
 export const customParams = [
@@ -57,6 +63,7 @@ export type PostbackErrorCode =
 	| 'missing_click_id'
 	| 'missing_field'
 	| 'invalid_amount'
+	| 'amount_precision'
 	| 'unknown_currency'
 	| 'invalid_date'
 	| 'invalid_status'

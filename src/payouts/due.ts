@@ -11,8 +11,12 @@
  *   when it occurred before the first instant of the pay date's month (2026-11-01T00:00:00.000Z, exclusive:
  *   a commission at exactly that instant belongs to November and waits for the December pay date). Earlier
  *   months still unpaid (a balance below the minimum, say) are locked too and are paid with this one;
- * - a commission is held until it is `holdingDays` whole days old at `asOf` (occurredAt + holdingDays × 24 h
- *   ≤ asOf: exactly that old counts as old enough).
+ * - a commission is held until `holdingDays` whole days have passed since it was recorded (the later of the
+ *   line's recordedAt and occurredAt, + holdingDays × 24 h ≤ asOf: exactly that old counts as old enough). The
+ *   recorded time is ours; occurredAt is what the postback claims, and a back-dated claim must not shorten the
+ *   hold (a refund window cannot have passed before we even heard of the sale). A pending commission approved
+ *   later is held from its approval, when its approved line was recorded. A line without recordedAt (built by
+ *   hand) is held from occurredAt.
  *
  * Every date is read as an instant and compared in UTC: '2026-10-31T22:00:00-05:00' is 03:00 on 1 November in
  * UTC, so it belongs to November. Calendar days and months are UTC days and months, whatever the host's zone.
@@ -36,8 +40,18 @@
  * Ledger ids must be unique in the input (a repeated id throws rather than count a line twice).
  *
  * Sums are exact: every amount is converted to BigInt minor units of its currency (toMinorUnits) and the
- * totals rendered back with fromMinorUnits. A line finer than its currency's minor unit ('0.005' USD) is
- * refused with an error naming it rather than rounded, since nobody can be paid half a cent.
+ * totals rendered back with fromMinorUnits.
+ *
+ * A line that cannot be read (finer than its currency's minor unit, '0.005' USD, which an older version let
+ * into the ledger; not a decimal; an unknown currency; no valid time) never fails the plan: the ledger is
+ * append-only, so a failure would block every affiliate for ever. It is listed in `excluded` as
+ * 'invalid_line', with its id and the reason, and everyone else is planned as usual. Its own affiliate's
+ * balance in its currency is held whole (carried as 'invalid_line', its lines left open) unless the rules say
+ * `invalidLines: 'skip'`: the bad line may be a reversal, and paying the rest without it would pay money that
+ * was taken back; or a commission, and paying without it sends a partial amount the affiliate cannot
+ * reconcile. Holding one balance until the operator has looked is the cheaper mistake; once they have (the
+ * line is listed with its reason on every plan), 'skip' pays that balance without the line, which stays
+ * unpaid and listed. A line that would not count anyway (pending, a payout record, already paid) holds nothing.
  */
 import { fromMinorUnits, normalizeDecimal, toMinorUnits } from '../model/money';
 import type { LedgerEntry } from '../store/types';
@@ -61,6 +75,8 @@ export interface PayoutLedgerLine {
 	status: PayoutEntryStatus;
 	/** ISO 8601 instant (an offset, or Z). */
 	occurredAt: string;
+	/** When the line was written (the store's recordedAt): the holding period runs from here, not from occurredAt. */
+	recordedAt?: string;
 	/** Already paid out: never counted again. */
 	paid?: boolean;
 	/** Part of a payout under way: not counted until it is settled (paid, or released on failure). */
@@ -83,6 +99,11 @@ export interface PayoutRules {
 	holdingDays?: number;
 	/** Minimum payout per currency, exact decimal strings: `{ USD: '50.00' }`. Unlisted currencies: none. */
 	minimum?: Record<string, string>;
+	/**
+	 * An unreadable line's own affiliate and currency: 'hold' (default) carries that whole balance unpaid;
+	 * 'skip' pays it without the line. Either way the line is listed in `excluded` as 'invalid_line'.
+	 */
+	invalidLines?: 'hold' | 'skip';
 }
 
 /** One affiliate's payable total in one currency. */
@@ -100,7 +121,7 @@ export interface DuePayout<E extends PayoutEntryInput = PayoutEntryInput> {
 	entries: E[];
 }
 
-export type CarriedReason = 'below_minimum' | 'negative_balance' | 'zero_balance';
+export type CarriedReason = 'below_minimum' | 'negative_balance' | 'zero_balance' | 'invalid_line';
 
 /** A balance that is not paid this time and is carried into the next period (its lines stay unpaid). */
 export interface CarriedBalance<E extends PayoutEntryInput = PayoutEntryInput> {
@@ -111,6 +132,8 @@ export interface CarriedBalance<E extends PayoutEntryInput = PayoutEntryInput> {
 	reason: CarriedReason;
 	/** The currency's minimum, when one is set. */
 	minimum?: string;
+	/** With 'invalid_line': the unreadable lines that hold this balance (listed in `excluded` with their reasons). */
+	invalidEntryIds?: string[];
 	entries: E[];
 }
 
@@ -125,12 +148,18 @@ export interface WaitingEntry<E extends PayoutEntryInput = PayoutEntryInput> {
 	dueFrom: string;
 }
 
-export type ExcludedReason = 'paid' | 'in_flight' | 'pending' | 'not_approved' | 'payout_record';
+export type ExcludedReason = 'paid' | 'in_flight' | 'pending' | 'not_approved' | 'payout_record' | 'invalid_line';
 
-/** A line that no balance counts (checked in this order: paid, in flight, payout record, pending, not approved). */
+/**
+ * A line that no balance counts (checked in this order: invalid line, paid, in flight, payout record, pending,
+ * not approved).
+ */
 export interface ExcludedEntry<E extends PayoutEntryInput = PayoutEntryInput> {
 	entry: E;
 	reason: ExcludedReason;
+	/** With 'invalid_line': the line's id (as far as it has one) and why it cannot be read. */
+	entryId?: string;
+	detail?: string;
 }
 
 /**
@@ -160,6 +189,8 @@ export interface ReadLine<E extends PayoutEntryInput = PayoutEntryInput> {
 	/** Signed amount in the currency's minor units. */
 	minor: bigint;
 	occurredAtMs: number;
+	/** Where the holding period starts: the later of recordedAt (when present) and occurredAt. */
+	holdFromMs: number;
 	status: PayoutEntryStatus;
 	kind?: LedgerEntry['kind'];
 	paid: boolean;
@@ -194,12 +225,15 @@ export function readPayoutLine<E extends PayoutEntryInput>(entry: E, index: numb
 	if (!['pending', 'approved', 'rejected', 'reversed'].includes(line.status)) throw new TypeError(`${label}: unknown status ${JSON.stringify(line.status)}`);
 	if (typeof line.currency !== 'string') throw new TypeError(`${label} has no currency`);
 	const minor = minorUnitsOr(text, line.currency, (reason) => new RangeError(`${label}: ${reason}`));
+	const occurredAtMs = parseInstant(line.occurredAt, `${label} occurredAt`);
+	const recordedAtMs = line.recordedAt === undefined || line.recordedAt === null ? undefined : parseInstant(line.recordedAt, `${label} recordedAt`);
 	return {
 		entry,
 		affiliateId: line.affiliateId,
 		currency: line.currency.toUpperCase(),
 		minor,
-		occurredAtMs: parseInstant(line.occurredAt, `${label} occurredAt`),
+		occurredAtMs,
+		holdFromMs: recordedAtMs === undefined ? occurredAtMs : Math.max(occurredAtMs, recordedAtMs),
 		status: line.status,
 		kind: line.kind,
 		paid: line.paid === true || (typeof line.payoutId === 'string' && line.payoutId !== ''),
@@ -287,11 +321,22 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
 	const groups = new Map<string, { affiliateId: string; currency: string; total: bigint; entries: E[] }>();
 
 	const seen = new Set<string>();
+	/** Affiliate + currency balances an unreadable line holds, with the ids of the lines holding them. */
+	const heldBy = new Map<string, string[]>();
 	entries.forEach((raw, index) => {
-		const line = readPayoutLine(raw, index);
 		// Ledger ids are unique; the same line twice (two lists joined) would be paid twice.
-		if (seen.has(raw.id)) throw new RangeError(`ledger line ${index} ("${raw.id}") appears twice`);
-		seen.add(raw.id);
+		if (raw && typeof raw === 'object' && typeof raw.id === 'string') {
+			if (seen.has(raw.id)) throw new RangeError(`ledger line ${index} ("${raw.id}") appears twice`);
+			seen.add(raw.id);
+		}
+		const read = readOrInvalid(raw, index);
+		if ('detail' in read) {
+			excluded.push(read);
+			const key = invalidLineHolds(raw);
+			if (key !== undefined && rules.invalidLines !== 'skip') heldBy.set(key, [...(heldBy.get(key) ?? []), read.entryId ?? `#${index}`]);
+			return;
+		}
+		const line = read;
 		const exclusion: ExcludedReason | undefined = line.paid
 			? 'paid'
 			: line.inFlight
@@ -310,7 +355,7 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
 		// Deductions (below zero) count at once; earnings (approved, zero or more) once locked and held.
 		if (line.minor >= 0n) {
 			const lockedFrom = firstPayDateAfterMonthOf(line.occurredAtMs, payDay);
-			const heldUntil = line.occurredAtMs + holdingMs;
+			const heldUntil = line.holdFromMs + holdingMs;
 			const dueFrom = new Date(Math.max(lockedFrom, heldUntil)).toISOString();
 			if (line.occurredAtMs >= schedule.lockedBeforeMs) {
 				waiting.push({ entry: raw, reason: 'not_yet_locked', dueFrom });
@@ -321,8 +366,7 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
 				return;
 			}
 		}
-		// A NUL separator cannot occur in a currency code, so the key is unambiguous.
-		const key = `${line.currency}\u0000${line.affiliateId}`;
+		const key = groupKey(line.currency, line.affiliateId);
 		let group = groups.get(key);
 		if (!group) {
 			group = { affiliateId: line.affiliateId, currency: line.currency, total: 0n, entries: [] };
@@ -338,8 +382,16 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
 	for (const group of ordered) {
 		const amount = fromMinorUnits(group.total, group.currency);
 		const floor = minimum.get(group.currency);
-		const reason: CarriedReason | undefined =
-			group.total < 0n ? 'negative_balance' : group.total === 0n ? 'zero_balance' : floor !== undefined && group.total < floor ? 'below_minimum' : undefined;
+		const holding = heldBy.get(groupKey(group.currency, group.affiliateId));
+		const reason: CarriedReason | undefined = holding
+			? 'invalid_line'
+			: group.total < 0n
+				? 'negative_balance'
+				: group.total === 0n
+					? 'zero_balance'
+					: floor !== undefined && group.total < floor
+						? 'below_minimum'
+						: undefined;
 		if (reason) {
 			carried.push({
 				affiliateId: group.affiliateId,
@@ -347,6 +399,7 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
 				amount,
 				reason,
 				...(floor !== undefined ? { minimum: minimumText.get(group.currency)! } : {}),
+				...(holding ? { invalidEntryIds: holding } : {}),
 				entries: group.entries,
 			});
 		} else {
@@ -372,6 +425,34 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
  */
 export function calculateDuePayouts<E extends PayoutEntryInput>(entries: readonly E[], rules: PayoutRules, asOf: string | Date): DuePayout<E>[] {
 	return calculatePayoutPlan(entries, rules, asOf).payable;
+}
+
+/** A balance's key. A NUL separator cannot occur in a currency code, so the key is unambiguous. */
+function groupKey(currency: string, affiliateId: string): string {
+	return `${currency.toUpperCase()}\u0000${affiliateId}`;
+}
+
+/** A line read, or (when it cannot be) its 'invalid_line' exclusion with the reason. */
+function readOrInvalid<E extends PayoutEntryInput>(raw: E, index: number): ReadLine<E> | (ExcludedEntry<E> & { detail: string }) {
+	try {
+		return readPayoutLine(raw, index);
+	} catch (error) {
+		const entryId = raw && typeof raw === 'object' && typeof raw.id === 'string' && raw.id !== '' ? raw.id : undefined;
+		return { entry: raw, reason: 'invalid_line', ...(entryId ? { entryId } : {}), detail: (error as Error).message };
+	}
+}
+
+/**
+ * The balance an unreadable line holds: its affiliate's in its currency, unless the line would not count
+ * anyway (pending, a payout record, paid or in flight), or names no affiliate or currency to hold.
+ */
+function invalidLineHolds(raw: PayoutEntryInput): string | undefined {
+	if (!raw || typeof raw !== 'object') return undefined;
+	const line = raw as PayoutLedgerLine;
+	if (typeof line.affiliateId !== 'string' || line.affiliateId === '' || typeof line.currency !== 'string') return undefined;
+	if (line.status === 'pending' || line.kind === 'payout' || line.paid === true || line.inFlight === true) return undefined;
+	if (typeof line.payoutId === 'string' && line.payoutId !== '') return undefined;
+	return groupKey(line.currency, line.affiliateId);
 }
 
 /** Code-unit order, the same on every host (localeCompare is not). */

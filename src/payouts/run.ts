@@ -30,6 +30,7 @@ import {
 	PayoutRequestRejected,
 } from './providers/types';
 import { buildStatement, type Statement } from './statement';
+import { carriedReasonText, invalidLineReports } from './invalid-lines';
 
 /** A ledger line as payouts read it, with the store line it came from. */
 export type PayoutInputLine = PayoutLedgerLine & { line: LedgerLine };
@@ -77,7 +78,7 @@ export interface PayoutReport {
 	 * or Sync) / already_in_flight (another run holds these lines) / no_receiver / carried (below the minimum or
 	 * a negative balance: carried into the next period) / would_pay (dry run).
 	 */
-	outcome: 'paid' | 'submitted' | 'failed' | 'unknown' | 'unclaimed' | 'returned' | 'already_in_flight' | 'no_receiver' | 'carried' | 'would_pay';
+	outcome: 'paid' | 'submitted' | 'failed' | 'unknown' | 'unclaimed' | 'returned' | 'already_in_flight' | 'no_receiver' | 'carried' | 'would_pay' | 'invalid_line';
 	itemId?: string;
 	batchId?: string;
 	provider?: PayoutProviderId;
@@ -127,6 +128,7 @@ function asPayoutLine(line: LedgerLine): PayoutInputLine {
 		amount: line.amount,
 		status: line.status,
 		occurredAt: line.occurredAt,
+		recordedAt: line.recordedAt,
 		paid: line.settlement === 'paid',
 		inFlight: line.settlement === 'locked',
 		kind: line.kind,
@@ -384,15 +386,12 @@ async function payDuePayoutsLocked<P extends PayoutProviderId>(context: PayoutCo
 			period: plan.period,
 			outcome: 'carried',
 			code: carried.reason,
-			reason:
-				carried.reason === 'below_minimum'
-					? `The balance ${carried.amount} ${carried.currency} is below the minimum payout of ${carried.minimum} ${carried.currency}: carried into the next period.`
-					: carried.reason === 'negative_balance'
-						? `The balance is ${carried.amount} ${carried.currency} (reversals exceed new commissions): carried into the next period.`
-						: 'Nothing to pay: commissions and reversals cancel out.',
+			reason: carriedReasonText(carried),
 			entryIds: carried.entries.map((entry) => entry.id),
 		});
 	}
+	// A line no plan can read never fails the run: reported with its id, everyone else paid.
+	reports.push(...invalidLineReports(plan, options.rules.invalidLines));
 
 	// Every payable balance with a receiver becomes a candidate item; the run's batch id is derived from all of
 	// them, so a rerun that computes the same balances names the same batch.

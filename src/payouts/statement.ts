@@ -13,6 +13,11 @@
  * the payout set against it. total = openingBalance + the listed lines; carriedBalance = total − paid.
  *
  * All amounts are exact (BigInt minor units); all dates are UTC.
+ *
+ * A line of this affiliate and currency that cannot be read (finer than the currency's minor unit, written by
+ * an older version; see calculatePayoutPlan) never fails the statement: it is counted nowhere and listed in
+ * `invalidLines` with its id and the reason (and shown as such in the CSV and HTML), so the statement still
+ * explains everything else, and says what is wrong.
  */
 import { formatMinorUnits, fromMinorUnits, toMinorUnits } from '../model/money';
 import type { DuePayout, PayoutEntryInput, PayoutLedgerLine, ReadLine } from './due';
@@ -49,6 +54,18 @@ export interface Statement {
 	/** total − paid: what is carried into the next period. */
 	carriedBalance: string;
 	payDate?: string;
+	/** This affiliate's lines in this currency that cannot be read: not counted in any amount above. */
+	invalidLines?: InvalidStatementLine[];
+}
+
+export interface InvalidStatementLine {
+	entryId: string;
+	/** The amount as it stands in the ledger. */
+	amount: string;
+	status: string;
+	/** The instant as stored (it may be what cannot be read). */
+	occurredAt: string;
+	reason: string;
 }
 
 export interface StatementInput {
@@ -77,7 +94,24 @@ export function buildStatement(input: StatementInput): Statement {
 	const periodStartMs = Date.UTC(Number(match[1]), Number(match[2]) - 1, 1);
 	const periodEndMs = Date.UTC(Number(match[1]), Number(match[2]), 1);
 
-	const read = input.entries.map((entry, index) => readPayoutLine(entry, index));
+	const read: ReadLine[] = [];
+	const invalidLines: InvalidStatementLine[] = [];
+	input.entries.forEach((entry, index) => {
+		try {
+			read.push(readPayoutLine(entry, index));
+		} catch (error) {
+			const line = (entry ?? {}) as Partial<PayoutLedgerLine>;
+			// Only this affiliate's lines in this currency belong on the statement; others are theirs to report.
+			if (line.affiliateId !== affiliateId || String(line.currency ?? '').toUpperCase() !== currency) return;
+			invalidLines.push({
+				entryId: typeof line.id === 'string' ? line.id : `#${index}`,
+				amount: String(line.amount ?? line.commission ?? ''),
+				status: String(line.status ?? ''),
+				occurredAt: String(line.occurredAt ?? ''),
+				reason: (error as Error).message,
+			});
+		}
+	});
 	let counted: ReadLine[];
 	if (payout) {
 		const paidIds = new Set(payout.entries.map((entry) => entry.id));
@@ -128,6 +162,7 @@ export function buildStatement(input: StatementInput): Statement {
 		paid: fromMinorUnits(paid, currency),
 		carriedBalance: fromMinorUnits(total - paid, currency),
 		...(payout ? { payDate: payout.payDate } : {}),
+		...(invalidLines.length ? { invalidLines } : {}),
 	};
 }
 
@@ -182,7 +217,13 @@ export function statementCsv(statement: Statement): string {
 	rows.push(['', '', '', '', 'total', '', money(statement.total)]);
 	rows.push([statement.payDate ?? '', '', '', '', 'paid', '', money(statement.paid)]);
 	rows.push(['', '', '', '', 'carried_balance', '', money(statement.carriedBalance)]);
-	return rows.map((row, rowIndex) => row.map((cell, column) => csvField(rowIndex === 0 ? cell : safeCell(cell, column === CSV_HEADER.length - 1))).join(',')).join('\r\n') + '\r\n';
+	// Not counted above: the amount as it stands, since it cannot be shown with the currency's decimals.
+	for (const line of statement.invalidLines ?? []) rows.push([line.occurredAt.slice(0, 10), line.entryId, '', '', 'invalid_line', line.status, line.amount]);
+	return (
+		rows
+			.map((row, rowIndex) => row.map((cell, column) => csvField(rowIndex === 0 ? cell : safeCell(cell, column === CSV_HEADER.length - 1))).join(','))
+			.join('\r\n') + '\r\n'
+	);
 }
 
 /** An exact decimal with exactly the currency's decimals ('12.5' USD → '12.50'). */
@@ -197,6 +238,25 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 export function escapeHtml(value: string): string {
 	return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+}
+
+/** The lines that cannot be paid, listed after the table with why (not counted in it). */
+function invalidSection(statement: Statement): string {
+	const lines = statement.invalidLines ?? [];
+	if (lines.length === 0) return '';
+	const e = escapeHtml;
+	const rows = lines
+		.map((line) => `<tr><td>${e(line.entryId)}</td><td>${e(line.status)}</td><td class="amount">${e(line.amount)}</td><td>${e(line.reason)}</td></tr>`)
+		.join('\n');
+	return `
+<h2>Ledger lines not counted</h2>
+<p>These lines cannot be paid as they stand and are counted in no amount above.</p>
+<table>
+<thead><tr><th>Line</th><th>Status</th><th>Amount</th><th>Why</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
 }
 
 /** The statement as a self-contained HTML page (inline style, no script, no external resource), every value escaped. */
@@ -240,7 +300,7 @@ ${summary('Total', statement.total)}
 ${summary('Paid', statement.paid)}
 ${summary('Carried balance', statement.carriedBalance)}
 </tfoot>
-</table>
+</table>${invalidSection(statement)}
 </body>
 </html>
 `;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '../../src/store';
 import { STRIPE_FAKE_SECRET_KEY, startStripeFake } from '../fakes/stripe';
 import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, type PayPalFake, startPayPalFake } from '../fakes/paypal';
 import { type Execution, baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
@@ -68,6 +69,22 @@ const payReportsMatch = (wanted: (reports: Report[]) => boolean) => (execution: 
 test('a month of postbacks is paid on schedule through PayPal: due paid once, under-minimum carried, a later reversal carried as a negative balance', async () => {
 	// October 2026: aff-A earns 30 + 40.10, aff-B 20 (under the 50.00 minimum), aff-C 80; November's 10 waits.
 	const tx = (name: string) => `${run}-${name}`;
+	// The affiliates' clicks, as the Click Tracker recorded them: the funnel credits the stored click's affiliate
+	// (an affiliate_id only the unauthenticated postback names would earn nothing).
+	const clickStore = await openStore({ kind: 'sqlite', path: sqlitePath });
+	try {
+		for (const [clickId, affiliateId, clickedAt] of [
+			['clk-a1', 'aff-A', '2026-10-03T09:00:00Z'],
+			['clk-a2', 'aff-A', '2026-10-28T09:00:00Z'],
+			['clk-b1', 'aff-B', '2026-10-10T09:00:00Z'],
+			['clk-c1', 'aff-C', '2026-10-12T09:00:00Z'],
+			['clk-a3', 'aff-A', new Date().toISOString().slice(0, 8) + '02T09:00:00Z'],
+		]) {
+			await clickStore.recordClick({ clickId, affiliateId, clickedAt });
+		}
+	} finally {
+		await clickStore.close();
+	}
 	await postback({ click_id: 'clk-a1', transaction_id: tx('a1'), commission: '30', affiliate_id: 'aff-A', occurred_at: '2026-10-03T10:00:00Z' });
 	await postback({ click_id: 'clk-a2', transaction_id: tx('a2'), commission: '40.10', affiliate_id: 'aff-A', occurred_at: '2026-10-28T10:00:00Z' });
 	await postback({ click_id: 'clk-b1', transaction_id: tx('b1'), commission: '20', affiliate_id: 'aff-B', occurred_at: '2026-10-10T10:00:00Z' });

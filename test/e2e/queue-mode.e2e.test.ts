@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openStore } from '../../src/store';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, type PayPalFake, startPayPalFake } from '../fakes/paypal';
 import { type Execution, outputsOf } from './n8n-api';
@@ -492,6 +493,25 @@ describeQueue(SUITE, () => {
 			['aff-3', '99.99', day(7)],
 			['aff-3', '0.01', day(8)],
 		];
+		// The affiliates' clicks, as the Click Tracker recorded them: the funnel credits the stored click's affiliate
+		// (an affiliate_id only the unauthenticated postback names would earn nothing).
+		const clickStore = await openStore({
+			kind: 'postgres',
+			connectionString: `postgres://${encodeURIComponent(cluster.postgres.user)}:${encodeURIComponent(cluster.postgres.password ?? '')}@${cluster.postgres.host}:${cluster.postgres.port}/${cluster.database}`,
+			schema: `postback_${run}`,
+			poolSize: 1,
+		});
+		try {
+			for (const [i, [affiliate, , occurredAt]] of lines.entries()) {
+				await clickStore.recordClick({
+					clickId: `clk-pay-${i}`,
+					affiliateId: affiliate,
+					clickedAt: new Date(Date.parse(occurredAt) - 3_600_000).toISOString(),
+				});
+			}
+		} finally {
+			await clickStore.close();
+		}
 		const ledger = await fire(
 			lines.map(([affiliate, commission, occurredAt], i) =>
 				postbackUrl(ledgerPath, { click_id: `clk-pay-${i}`, transaction_id: `${run}-p${i}`, commission, affiliate_id: affiliate, occurred_at: occurredAt, status: 'approved' }),

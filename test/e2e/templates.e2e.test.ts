@@ -5,6 +5,7 @@ import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '../../src/store';
 import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
 import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
 import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, startPayPalFake, type PayPalFake } from '../fakes/paypal';
@@ -606,6 +607,16 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			{ affiliate_id: slow, commission: '55', day: '11' },
 			{ affiliate_id: small, commission: '20', day: '09' },
 		];
+		// The affiliates' clicks, as the Click Tracker recorded them: the funnel credits the stored click's affiliate
+		// (an affiliate_id only the unauthenticated postback names would earn nothing).
+		const clickStore = await openStore({ kind: 'sqlite', path: store.sqlitePath });
+		try {
+			for (const [index, postback] of postbacks.entries()) {
+				await clickStore.recordClick({ clickId: `clk-${run}-${index}`, affiliateId: postback.affiliate_id, clickedAt: `${period}-${postback.day}T09:00:00Z` });
+			}
+		} finally {
+			await clickStore.close();
+		}
 		for (const [index, postback] of postbacks.entries()) {
 			const transactionId = `${run}-pay-${index}`;
 			const response = await get(`${baseUrl()}/webhook/${intakePath}`, {
@@ -630,6 +641,9 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 				schedule.parameters = { rule: { interval: [{ field: 'seconds', secondsInterval: 15 }] } };
 				Object.assign(node('Wait for PayPal').parameters, { amount: 5, unit: 'seconds' });
 				for (const each of workflow.nodes) if (each.type === 'n8n-nodes-postback.affiliatePayouts') Object.assign(each.parameters, store);
+				// The template holds commissions 30 days from when they were recorded (just now, above): none would be due.
+				expect(node('Pay via PayPal').parameters).toMatchObject({ payDay: 20, holdingDays: 30, minimum: { minimum: [{ currency: 'USD', amount: '50.00' }] } });
+				node('Pay via PayPal').parameters.holdingDays = 0;
 				node('Affiliates').parameters.jsCode = `return ${JSON.stringify([
 					{ affiliateId: paid, receiver: 'paid-affiliate@example.com' },
 					{ affiliateId: slow, receiver: 'slow-affiliate@example.com' },
@@ -638,7 +652,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			},
 			{ saveDataSuccessExecution: 'all' },
 		);
-		expect(imported.node('Pay via PayPal').parameters).toMatchObject({ payDay: 20, holdingDays: 30, minimum: { minimum: [{ currency: 'USD', amount: '50.00' }] } });
+		expect(imported.node('Pay via PayPal').parameters).toMatchObject({ payDay: 20, holdingDays: 0, minimum: { minimum: [{ currency: 'USD', amount: '50.00' }] } });
 
 		// While the run waits for PayPal, PayPal completes one payout and keeps the other pending.
 		const deadline = Date.now() + 60000;

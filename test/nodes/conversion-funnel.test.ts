@@ -207,4 +207,45 @@ describe('Conversion Funnel on several items', () => {
 		expect(out.lead).toEqual([{ json: { error: expect.stringMatching(/^Item 0 is not a conversion/) }, pairedItem: { item: 0 } }]);
 		expect(out.purchase.map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
 	});
+
+	it('a hand-built item finer than its currency goes to Rejected with the reason (default), or is rounded by the chosen rule', async () => {
+		const fine = (id: string) => {
+			const item = conversion({ transID: id });
+			return { json: { ...item.json, commission: '0.005' } };
+		};
+		const refused = outputs(await runWorkflowFrom(workflow(), FUNNEL_NAME, [[fine('P-1')]], extraTypes));
+		expect(refused.rejected).toHaveLength(1);
+		expect(refused.rejected[0].pairedItem).toEqual({ item: 0 });
+		expect(refused.rejected[0].json).toMatchObject({ route: 'rejected', refused: { code: 'amount_precision', field: 'commission' } });
+		const rounded = outputs(await runWorkflowFrom(workflow({ options: { amountPrecision: 'roundHalfUp' } }), FUNNEL_NAME, [[fine('P-2')]], extraTypes));
+		expect(rounded.purchase[0].json).toMatchObject({
+			commission: '0.01',
+			amountAdjustments: [{ field: 'commission', received: '0.005', recorded: '0.01', rule: 'roundHalfUp' }],
+		});
+	});
+
+	it('Trust Affiliate ID From Postbacks: a Custom postback’s affiliate earns only when trusted and authenticated', async () => {
+		const custom = (id: string, authentication?: string) => {
+			const result = parsePostback('custom', {
+				method: 'GET',
+				query: { click_id: 'clk-trust', transaction_id: id, affiliate_id: 'aff-trust', commission: '5', currency: 'USD' },
+			});
+			if (!result.ok) throw new Error(result.error.message);
+			return { json: { ...result.conversion, ...(authentication ? { authentication } : {}) } as unknown as INodeExecutionData['json'] };
+		};
+		const store = await sharedStore({ kind: 'sqlite', path: storePath });
+		const untrusted = outputs(await runWorkflowFrom(workflow(), FUNNEL_NAME, [[custom('TR-1', 'token')]], extraTypes));
+		expect(untrusted.purchase[0].json.ledger).toMatchObject({ entries: [], code: 'untrusted_affiliate' });
+		const trusted = outputs(
+			await runWorkflowFrom(
+				workflow({ options: { trustPostbackAffiliate: ['custom'] } }),
+				FUNNEL_NAME,
+				[[custom('TR-2', 'token'), custom('TR-3')]],
+				extraTypes,
+			),
+		);
+		expect((trusted.purchase[0].json.ledger as { entries: unknown[] }).entries).toHaveLength(1);
+		expect(trusted.purchase[1].json.ledger).toMatchObject({ entries: [], code: 'untrusted_affiliate' });
+		expect((await store.listLedger({ affiliateId: 'aff-trust' })).map((line) => line.amount)).toEqual(['5']);
+	});
 });

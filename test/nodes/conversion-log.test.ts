@@ -70,7 +70,8 @@ describe('Conversion log: destination nodes record each funnel item’s outcome'
 			await funnelItem(
 				store,
 				{ click_id: 'log_c1', transaction_id: 'LOG-T1', commission: '39.50', amount: '79', occurred_at: ago(HOUR), affiliate_id: 'aff_log' },
-				adClick('log_c1', ago(2 * HOUR)),
+				// The affiliate comes from the stored click (one only the unauthenticated postback names earns nothing).
+				adClick('log_c1', ago(2 * HOUR), { affiliateId: 'aff_log' }),
 			)
 		).item;
 		old = (await funnelItem(store, { click_id: 'log_c2', transaction_id: 'LOG-T2', commission: '10', occurred_at: ago(8 * DAY) }, adClick('log_c2', ago(9 * DAY)))).item;
@@ -177,7 +178,11 @@ describe('Postback Tools: Conversion Log', () => {
 	});
 
 	it('an HTML page for Respond to Webhook: a row per conversion, every value escaped', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'log_c7', transaction_id: '<b>T&"1\'</b>', commission: '3', occurred_at: ago(HOUR), affiliate_id: '<script>alert(1)</script>' }, adClick('log_c7', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'log_c7', transaction_id: '<b>T&"1\'</b>', commission: '3', occurred_at: ago(HOUR), affiliate_id: '<script>alert(1)</script>' },
+			adClick('log_c7', ago(2 * HOUR), { affiliateId: '<script>alert(1)</script>' }),
+		);
 		await db.store().recordDelivery({ conversionId: String(item.json.conversionId), destination: 'postback:<x>', outcome: 'failed', reason: 'a <reason> & more' });
 
 		const run = await runTools({ operation: 'conversionLog', logOutput: 'html', limit: 10, ...storeParameters() });

@@ -3,6 +3,7 @@ import { openStore } from '../../src/store';
 import type { TrackingStore } from '../../src/store';
 import { MIGRATIONS, migratePostgres } from '../../src/store/migrations';
 import { describeStoreContract } from './contract';
+import { describeLedgerSafety } from './ledger-safety';
 import type { StoreHarness } from './contract';
 import { createTestSchemaName, dropSchemas, ensurePostgres, postgresAvailable } from './postgres-server';
 import type { PostgresServer } from './postgres-server';
@@ -58,6 +59,7 @@ describeIfServer('PostgreSQL', () => {
 	});
 
 	describeStoreContract('PostgreSQL', postgresHarness);
+	describeLedgerSafety('PostgreSQL', postgresHarness);
 
 	describe('PostgreSQL specifics', () => {
 		const line = {

@@ -7,6 +7,7 @@ import { openStore } from '../../src/store';
 import type { TrackingStore } from '../../src/store';
 import { MIGRATIONS, migrateSqlite } from '../../src/store/migrations';
 import { describeStoreContract } from './contract';
+import { describeLedgerSafety } from './ledger-safety';
 import type { StoreHarness } from './contract';
 
 const root = mkdtempSync(join(tmpdir(), 'postback-sqlite-'));
@@ -40,6 +41,7 @@ async function sqliteHarness(): Promise<StoreHarness> {
 }
 
 describeStoreContract('SQLite', sqliteHarness);
+describeLedgerSafety('SQLite', sqliteHarness);
 
 describe('SQLite specifics', () => {
 	it('puts the file in WAL mode', async () => {

@@ -182,7 +182,8 @@ describe('fallbacks when no click matches (Post Affiliate Pro, seed 003)', () =>
 		// The TUNE event log of seed 002 with its session_ip, plus the visitor's user agent, and no click id we know.
 		const tune = postback('tune', get({ ...tuneSeedQuery(), aff_click_id: 'not-ours', datetime: '2024-06-01 12:00:00', user_agent: ua }));
 		expect(tune.ip).toBe('92.170.247.132');
-		const result = await run(tune, { fallbacks: ['ipUserAgent'] });
+		// TUNE's event log pays 4.485 USD: such a network needs a rounding rule for the ledger.
+		const result = await run(tune, { fallbacks: ['ipUserAgent'], amountPrecision: 'roundHalfUp' });
 		expect(result.item.attribution).toMatchObject({ method: 'ip-user-agent', clickId: 'clk_ip', affiliateId: 'aff_ip' });
 		expect(result.item.click).toMatchObject({ clickId: 'clk_ip', ttclid: 'tt-ip' });
 		expect(result.output).toBe('purchase');

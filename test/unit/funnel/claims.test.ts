@@ -201,7 +201,7 @@ describe('an execution that fails releases its claims', () => {
 		expect(await claimState(statusKey('approved'))).toBe('released');
 		const retried = checked(await run(sale()));
 		expect(retried.output).toBe('purchase');
-		expect(retried.item.dedup).toEqual({ status: 'first', key });
+		expect(retried.item.dedup).toEqual({ status: 'first', basis: 'transaction_id', key });
 		expect(await ledgerIds()).toEqual([`${id}:commission:approved`]);
 		expect(await rawClaims()).toEqual(
 			expect.arrayContaining([expect.objectContaining({ event_name: 'Purchase#status:approved', state: 'done', takeovers: 1 })]),
@@ -252,7 +252,8 @@ describe('an execution that outlives its lease', () => {
 describe('TUNE repeat sequence', () => {
 	const seed = tuneSeedQuery();
 	const tune = (transactionId: string, payout: string) => postback('tune', get({ ...seed, transaction_id: transactionId, payout, commission: '' }));
-	const options: FunnelOptions = { repeatSequence: true, claimLeaseMs: LEASE, forwardUnattributed: true };
+	// TUNE's event log pays 4.485 USD: such a network needs a rounding rule for the ledger.
+	const options: FunnelOptions = { repeatSequence: true, claimLeaseMs: LEASE, forwardUnattributed: true, amountPrecision: 'roundHalfUp' };
 
 	it('a retry of a step whose process died after saving it does not advance the click’s sequence again', async () => {
 		expect((await run(tune('tx-1', '0'), options)).item.sequence).toBe(1);

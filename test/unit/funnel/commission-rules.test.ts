@@ -10,11 +10,16 @@ import { get, now, postback, useSqliteStore } from './helpers';
  * commission rules when a postback carries no commission, and writes the computed commission to the ledger.
  */
 const db = useSqliteStore();
-const run = (conversion: Conversion, options: FunnelOptions = {}) => runFunnel(conversion, db.store(), { now, ...options });
+// The shop names the affiliate itself: credited because the trigger authenticated the request and the operator
+// trusts Post Affiliate Pro's affiliate ids.
+const run = (conversion: Conversion, options: FunnelOptions = {}) => runFunnel(conversion, db.store(), { now, trustPostbackAffiliate: ['pap'], ...options });
 
-/** A Post Affiliate Pro sale request from the shop: the sale amount, no commission. */
+/** A Post Affiliate Pro sale request from the shop, as an authenticating trigger passes it on: the sale amount, no commission. */
 function shopSale(fields: Record<string, string>): Conversion {
-	return postback('pap', get({ visitorId: 'v-1', TotalCost: '120.50', OrderID: 'ORD-1', Currency: 'USD', PStatus: 'A', AffiliateID: 'aff-7', ...fields }));
+	return {
+		...postback('pap', get({ visitorId: 'v-1', TotalCost: '120.50', OrderID: 'ORD-1', Currency: 'USD', PStatus: 'A', AffiliateID: 'aff-7', ...fields })),
+		authentication: 'token',
+	};
 }
 
 const RULES: CommissionRule[] = [

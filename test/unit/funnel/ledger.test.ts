@@ -154,11 +154,14 @@ describe('the funnel writes the ledger', () => {
 	});
 
 	it('a partial PAP refund takes back its own amount; PAP’s AffiliateID is the partner credited', async () => {
-		const pap = (fields: Record<string, string>) =>
-			postback('pap', get({ AffiliateID: 'pap_aff_3', TotalCost: '100', OrderID: 'ORD-7', Commission: '10', Currency: 'EUR', PStatus: 'A', ...fields }));
-		const sale = await run(pap({}), { forwardUnattributed: true });
+		// Authenticated by the trigger, from a network whose affiliate ids the operator trusts.
+		const pap = (fields: Record<string, string>): Conversion => ({
+			...postback('pap', get({ AffiliateID: 'pap_aff_3', TotalCost: '100', OrderID: 'ORD-7', Commission: '10', Currency: 'EUR', PStatus: 'A', ...fields })),
+			authentication: 'hmac',
+		});
+		const sale = await run(pap({}), { forwardUnattributed: true, trustPostbackAffiliate: ['pap'] });
 		expect(sale.item.attribution).toMatchObject({ method: 'none', affiliateId: 'pap_aff_3', affiliateSource: 'network' });
-		const refund = await run(pap({ TotalCost: '-40', Commission: '-4' }));
+		const refund = await run(pap({ TotalCost: '-40', Commission: '-4' }), { trustPostbackAffiliate: ['pap'] });
 		expect(refund.output).toBe('reversal');
 		expect(refund.item).toMatchObject({ amount: '-40', commission: '-4', reversalOf: { conversionId: sale.item.conversionId } });
 		const ledger = await db.store().listLedger({ affiliateId: 'pap_aff_3' });

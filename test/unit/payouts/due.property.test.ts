@@ -202,7 +202,7 @@ function checkPlan(lines: AnyLine[], rules: Required<PayoutRules>, asOfMs: numbe
 	return { groupsChecked: groups.length, floatDisagreements };
 }
 
-const RULES: Required<PayoutRules> = { payDay: 20, holdingDays: 14, minimum: { USD: '50', EUR: '25.5', KWD: '10.000', JPY: '5000' } };
+const RULES: Required<PayoutRules> = { payDay: 20, holdingDays: 14, minimum: { USD: '50', EUR: '25.5', KWD: '10.000', JPY: '5000' }, invalidLines: 'hold' };
 
 describe('payout arithmetic on randomized ledgers', () => {
 	it('sums 10,000 lines in seven currencies exactly where float addition does not, and places every line once', () => {

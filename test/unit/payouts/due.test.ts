@@ -266,13 +266,18 @@ describe('validation', () => {
 		expect(() => calculateDuePayouts([october, { ...october }], SHAREASALE, asOf)).toThrow(new RegExp(`ledger line 1 \\("${october.id}"\\) appears twice`));
 	});
 
-	it('names the ledger line it cannot read', () => {
-		const tooFine = line('aff', '0.005', '2026-10-01T00:00:00Z', { id: 'half-cent' });
-		expect(() => calculateDuePayouts([october, tooFine], SHAREASALE, asOf)).toThrow(/ledger line 1 \("half-cent"\).*more decimals/);
-		expect(() => calculateDuePayouts([line('aff', '1', 'not a date', { id: 'x' })], SHAREASALE, asOf)).toThrow(/"x".*occurredAt/);
-		expect(() => calculateDuePayouts([line('aff', 'ten', '2026-10-01T00:00:00Z', { id: 'y' })], SHAREASALE, asOf)).toThrow(/"y".*not a decimal/);
-		expect(() => calculateDuePayouts([{ ...line('aff', '1', '2026-10-01T00:00:00Z', { id: 'z' }), amount: '1' }], SHAREASALE, asOf)).toThrow(/"z".*exactly one/);
-		expect(() => calculateDuePayouts([line('aff', '1', '2026-10-01T00:00:00Z', { id: 'w', currency: 'XXQ' })], SHAREASALE, asOf)).toThrow(/"w".*ISO 4217/);
-		expect(() => calculateDuePayouts([line('', '1', '2026-10-01T00:00:00Z', { id: 'v' })], SHAREASALE, asOf)).toThrow(/\("v"\) has no affiliateId/);
+	it('names the ledger line it cannot read, and plans everyone else (test/unit/payouts/invalid-lines.test.ts has the rest)', () => {
+		const bad = [
+			[line('aff', '0.005', '2026-10-01T00:00:00Z', { id: 'half-cent' }), /ledger line \d+ \("half-cent"\).*more decimals/],
+			[line('aff', '1', 'not a date', { id: 'x' }), /"x".*occurredAt/],
+			[line('aff', 'ten', '2026-10-01T00:00:00Z', { id: 'y' }), /"y".*not a decimal/],
+			[{ ...line('aff', '1', '2026-10-01T00:00:00Z', { id: 'z' }), amount: '1' }, /"z".*exactly one/],
+			[line('aff', '1', '2026-10-01T00:00:00Z', { id: 'w', currency: 'XXQ' }), /"w".*ISO 4217/],
+			[line('', '1', '2026-10-01T00:00:00Z', { id: 'v' }), /\("v"\) has no affiliateId/],
+		] as const;
+		for (const [entry, message] of bad) {
+			const plan = calculatePayoutPlan([october, entry], SHAREASALE, asOf);
+			expect(plan.excluded).toEqual([{ entry, reason: 'invalid_line', entryId: entry.id, detail: expect.stringMatching(message) }]);
+		}
 	});
 });

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { currencyExponent, formatMinorUnits, fromMinorUnits, roundToMinorUnits, toMinorUnits } from '../../../src/model/money';
+import {
+	currencyExponent,
+	exceedsMinorUnit,
+	fitToMinorUnit,
+	formatMinorUnits,
+	fromMinorUnits,
+	minorUnitsBy,
+	roundToMinorUnits,
+	toMinorUnits,
+} from '../../../src/model/money';
 
 const CURRENCIES = ['USD', 'EUR', 'JPY', 'KWD', 'BHD', 'CLF', 'HUF', 'ISK', 'IQD'];
 
@@ -150,5 +159,66 @@ describe('round trips', () => {
 			}),
 			{ numRuns: 2000 },
 		);
+	});
+});
+
+describe('minorUnitsBy / fitToMinorUnit: the operator’s rule for amounts finer than the currency', () => {
+	it.each([
+		['0.125', 'USD', 'roundHalfEven', 12n],
+		['0.135', 'USD', 'roundHalfEven', 14n],
+		['0.1251', 'USD', 'roundHalfEven', 13n],
+		['-0.125', 'USD', 'roundHalfEven', -12n],
+		['0.125', 'USD', 'roundHalfUp', 13n],
+		['-0.125', 'USD', 'roundHalfUp', -13n],
+		['0.1249', 'USD', 'roundHalfUp', 12n],
+		['0.129', 'USD', 'truncate', 12n],
+		['-0.129', 'USD', 'truncate', -12n],
+		['0.5', 'JPY', 'roundHalfEven', 0n],
+		['1.5', 'JPY', 'roundHalfEven', 2n],
+		['0.0005', 'KWD', 'roundHalfUp', 1n],
+		['-0.004', 'USD', 'roundHalfEven', 0n],
+	] as const)('%s %s by %s → %p', (amount, currency, rule, minor) => {
+		expect(minorUnitsBy(amount, currency, rule)).toBe(minor);
+	});
+
+	it('agrees with exact rational rounding for any amount, currency and rule', () => {
+		fc.assert(
+			fc.property(
+				fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+				fc.integer({ min: 0, max: 8 }),
+				fc.constantFrom('USD', 'JPY', 'KWD'),
+				fc.constantFrom('roundHalfEven', 'roundHalfUp', 'truncate') as fc.Arbitrary<'roundHalfEven' | 'roundHalfUp' | 'truncate'>,
+				(units, scale, currency, rule) => {
+					const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
+					const amount = `${units < 0n ? '-' : ''}${scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`}`;
+					const exponent = currencyExponent(currency);
+					// units / 10^scale in minor units = units * 10^exponent / 10^scale, rounded by the rule.
+					const numerator = units * 10n ** BigInt(exponent);
+					const denominator = 10n ** BigInt(scale);
+					const magnitude = numerator < 0n ? -numerator : numerator;
+					let quotient = magnitude / denominator;
+					const remainder = magnitude % denominator;
+					if (rule !== 'truncate' && remainder !== 0n) {
+						const twice = remainder * 2n;
+						if (twice > denominator || (twice === denominator && (rule === 'roundHalfUp' || quotient % 2n === 1n))) quotient += 1n;
+					}
+					const expected = numerator < 0n ? -quotient : quotient;
+					expect(minorUnitsBy(amount, currency, rule)).toBe(expected === 0n ? 0n : expected);
+					const fitted = fitToMinorUnit(amount, currency, rule);
+					expect(fitted.ok && toMinorUnits(fitted.value, currency)).toBe(expected);
+				},
+			),
+			{ numRuns: 2000 },
+		);
+	});
+
+	it("'reject' refuses what is finer than the currency and keeps what is not", () => {
+		expect(fitToMinorUnit('0.005', 'USD', 'reject')).toEqual({
+			ok: false,
+			reason: expect.stringMatching(/more decimals than the currency's minor unit \(2\)/),
+		});
+		expect(fitToMinorUnit('12.50', 'USD', 'reject')).toEqual({ ok: true, value: '12.5', adjusted: false });
+		expect(exceedsMinorUnit('0.5', 'JPY')).toBe(true);
+		expect(exceedsMinorUnit('0.500', 'KWD')).toBe(false);
 	});
 });
