@@ -243,7 +243,10 @@ const MOVABLE_FROM: Record<PayoutItemState, PayoutItemState[]> = {
  */
 async function applyOutcome(store: TrackingStore, item: PayoutItemRecord, outcome: ItemOutcome, providerBatchId: string | undefined): Promise<PayoutItemState> {
 	const state = stateFor(outcome);
-	if (state === item.state && state !== 'unknown' && !outcome.providerItemId) return state;
+	// Nothing new to record: the same state and no provider id the item lacks (PayPal's batch id must be kept: it
+	// is what later reads use, so that nothing has to be sent again to find the batch).
+	const newIds = (providerBatchId && providerBatchId !== item.providerBatchId) || (outcome.providerItemId && outcome.providerItemId !== item.providerItemId);
+	if (state === item.state && state !== 'unknown' && !newIds) return state;
 	const changed = await store.updatePayoutItem(
 		item.id,
 		{
