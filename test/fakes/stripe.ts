@@ -122,6 +122,8 @@ export interface StripeHang {
 	 * nothing and the key is in progress (409 to a second request with it); it executes when released.
 	 */
 	beforeApplying?: boolean;
+	/** Only a POST this matches is held (the next one that does); default: the next POST. */
+	match?: (request: RecordedRequest) => boolean;
 }
 
 export interface StripeReversalRecord {
@@ -726,8 +728,9 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 			stored = { fingerprint: print, endpoint, at: now, inProgress: true, requestId };
 		}
 
-		if (isWrite && hangs.length > 0 && hangs[0].beforeApplying) {
-			const hang = hangs.shift() as StripeHang;
+		const hangIndex = isWrite ? hangs.findIndex((hang) => !hang.match || hang.match(request)) : -1;
+		if (hangIndex >= 0 && hangs[hangIndex].beforeApplying) {
+			const hang = hangs.splice(hangIndex, 1)[0];
 			// In progress from now on: a second request with the key gets 409 until this one has executed.
 			if (stored) keys.set(idempotencyKey as string, stored);
 			return hold(
@@ -803,8 +806,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 			if (fault) answer = faultResponse({ ...fault, status: 500 });
 			const remember = stored && (executed || fault) ? { ...stored, response: answer } : undefined;
 			if (!remember && stored) keys.delete(idempotencyKey as string);
-			if (mayHang && isWrite && hangs.length > 0) {
-				const hang = hangs.shift() as StripeHang;
+			if (mayHang && hangIndex >= 0) {
+				const hang = hangs.splice(hangIndex, 1)[0];
 				// While the answer is held the key is "in progress": a retry with it gets 409.
 				if (remember) keys.set(idempotencyKey as string, remember);
 				return hold(answer, hang, () => {

@@ -18,6 +18,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Hooks {
 	/** Runs as each request is sent. */
 	intercept?: (request: { method: string; url: string }) => void;
+	/** true: the request never reaches the provider (a network error before it). */
+	dropBefore?: (request: { method: string; url: string; body?: string }) => boolean;
 	/** true: the request reaches the provider but its answer is lost (a network error after the fact). */
 	loseAnswer?: (request: { method: string; url: string }) => boolean;
 }
@@ -30,6 +32,7 @@ function fetchDeps(hooks: Hooks = {}): PayoutDeps {
 		retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
 		send: async (request) => {
 			hooks.intercept?.(request);
+			if (hooks.dropBefore?.(request)) throw new Error('connect ECONNRESET (the request never left)');
 			const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(20_000) });
 			if (hooks.loseAnswer?.(request)) throw new Error('socket hang up (the answer was lost)');
 			const text = await response.text();
@@ -102,6 +105,7 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 
 		describe('Stripe', () => {
 			let stripe: StripeFake;
+			let hooks: Hooks;
 			let context: PayoutContext<'stripe'>;
 			const receivers = new Map([
 				['aff-A', { receiver: 'acct_1AffiliateA' }],
@@ -109,7 +113,13 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			]);
 			beforeEach(async () => {
 				stripe = await startStripeFake({ now: () => CLOCK, balance: { usd: 100_000 }, accounts: [{ id: 'acct_1AffiliateA' }, { id: 'acct_1AffiliateB' }] });
-				context = { store, provider: 'stripe', config: { secretKey: STRIPE_FAKE_SECRET_KEY, baseUrl: stripe.url }, deps: fetchDeps() };
+				hooks = {};
+				context = {
+					store,
+					provider: 'stripe',
+					config: { secretKey: STRIPE_FAKE_SECRET_KEY, baseUrl: stripe.url },
+					deps: fetchDeps({ dropBefore: (request) => hooks.dropBefore?.(request) ?? false }),
+				};
 			});
 			afterEach(async () => {
 				stripe.releaseHung();
@@ -119,31 +129,34 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 
 			it('a Sync while a transfer is still in flight neither fails the item nor reopens its lines; the late answer is recorded; one transfer', async () => {
 				await credit(store, 'aff-A', '60');
-				// Stripe holds the transfer request before executing it: no transfer exists while Sync looks.
-				stripe.hangNext(1, { beforeApplying: true });
+				await credit(store, 'aff-B', '70');
+				// Stripe takes A's transfer at once and holds B's request before executing it: while Sync looks, the
+				// group has A's transfer and none for B.
+				stripe.hangNext(1, { beforeApplying: true, match: (request) => request.rawBody.includes('aff-B') });
 				const paying = payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers });
-				await waitFor('the transfer call', () => transferPosts().length === 1);
+				await waitFor('the transfer call for B', () => transferPosts().length === 2);
 
-				const synced = await syncPayouts(context);
-				expect(synced.map((report) => [report.affiliateId, report.outcome])).toEqual([['aff-A', 'submitted']]);
-				const [item] = await store.listPayoutItems();
-				expect(item.state).toBe('submitted');
-				expect((await store.listLedger({ affiliateId: 'aff-A' })).map((line) => line.settlement)).toEqual(['locked']);
+				const synced = byAffiliate(await syncPayouts(context));
+				expect(synced['aff-A']).toMatchObject({ outcome: 'paid' });
+				expect(synced['aff-B']).toMatchObject({ outcome: 'submitted', code: 'not_found' });
+				const itemB = (await store.listPayoutItems({ affiliateId: 'aff-B' }))[0];
+				expect(itemB.state).toBe('submitted');
+				expect((await store.listLedger({ affiliateId: 'aff-B' })).map((line) => line.settlement)).toEqual(['locked']);
 
 				// A Pay meanwhile is refused by the run lock and pays nothing.
 				const second = await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers, resumeAfterMs: 0 });
 				expect(second.reports).toEqual([]);
 
 				stripe.releaseHung();
-				expect(byAffiliate((await paying).reports)['aff-A']).toMatchObject({ outcome: 'paid', amount: '60' });
-				expect((await store.getPayoutItem(item.id))?.state).toBe('paid');
-				expect((await store.listLedger({ affiliateId: 'aff-A' })).map((line) => line.settlement)).toEqual(['paid']);
+				expect(byAffiliate((await paying).reports)['aff-B']).toMatchObject({ outcome: 'paid', amount: '70' });
+				expect((await store.getPayoutItem(itemB.id))?.state).toBe('paid');
+				expect(new Set((await store.listLedger()).map((line) => line.settlement))).toEqual(new Set(['paid']));
 
 				// Everything settled: a further Pay and Sync send nothing more.
 				await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers, resumeAfterMs: 0 });
 				await syncPayouts(context);
-				expect(stripeSent(stripe)).toEqual({ acct_1AffiliateA: 6000 });
-				expect(transferPosts()).toHaveLength(1);
+				expect(stripeSent(stripe)).toEqual({ acct_1AffiliateA: 6000, acct_1AffiliateB: 7000 });
+				expect(transferPosts()).toHaveLength(2);
 			});
 
 			it('a second Pay while the first holds the run lock pays nothing; renewal keeps a long run its lock', async () => {
@@ -195,26 +208,27 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 				expect(new Set((await store.listLedger()).map((line) => line.settlement))).toEqual(new Set(['paid']));
 			});
 
-			it('Sync never creates a transfer: items without one stay as they are for Pay', async () => {
+			it('Sync never creates a transfer: an item without one stays as it is for Pay', async () => {
 				await credit(store, 'aff-A', '60');
 				await credit(store, 'aff-B', '70');
-				// Every transfer answer is lost (no transfer made: 503s), so both items are left unknown.
-				stripe.failNext(6, { status: 503 });
-				const first = await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers });
-				expect(first.reports.map((report) => report.outcome)).toEqual(['unknown', 'unknown']);
+				// A is paid; B's transfer request never reaches Stripe (the network fails before it), so B is unknown.
+				hooks.dropBefore = (request) => request.method === 'POST' && (request.body ?? '').includes('aff-B');
+				const first = byAffiliate((await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers })).reports);
+				expect(first['aff-A']).toMatchObject({ outcome: 'paid' });
+				expect(first['aff-B']).toMatchObject({ outcome: 'unknown' });
+				hooks.dropBefore = undefined;
 				const postsBefore = transferPosts().length;
 				const requestsBefore = stripe.requests.length;
-				const synced = await syncPayouts(context);
-				expect(synced.map((report) => [report.affiliateId, report.outcome, report.code])).toEqual([
-					['aff-A', 'unknown', 'not_found'],
-					['aff-B', 'unknown', 'not_found'],
-				]);
+				const synced = byAffiliate(await syncPayouts(context));
+				expect(synced['aff-B']).toMatchObject({ outcome: 'unknown', code: 'not_found' });
 				expect(stripe.requests.slice(requestsBefore).map((request) => request.method)).toEqual(['GET']);
 				expect(transferPosts()).toHaveLength(postsBefore);
-				expect((await store.listPayoutItems()).map((item) => item.state)).toEqual(['unknown', 'unknown']);
-				// The next Pay resolves them under the same keys, once.
+				expect((await store.listPayoutItems()).map((item) => item.state)).toEqual(['paid', 'unknown']);
+				expect((await store.listLedger({ affiliateId: 'aff-B' })).map((line) => line.settlement)).toEqual(['locked']);
+				// The next Pay resolves it under the same key, once.
 				await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers, resumeAfterMs: 0 });
 				expect(stripeSent(stripe)).toEqual({ acct_1AffiliateA: 6000, acct_1AffiliateB: 7000 });
+				expect(stripe.transfers()).toHaveLength(2);
 			});
 		});
 
