@@ -236,6 +236,18 @@ function transferOutcome(itemId: string, transfer: Record<string, unknown>): Ite
 
 async function payLine(config: StripeConfig, batch: PayoutBatch, line: PayoutLine, deps: PayoutDeps, partial: ItemOutcome[]): Promise<ItemOutcome> {
 	const result = await exchange(config, deps, buildStripeTransferRequest(config, batch, line));
+	if (!result.ok && result.response && result.response.status >= 500 && header(result.response, 'idempotent-replayed') === 'true') {
+		// Stripe keeps the first answer of a key, a 500 included, and replays it (https://docs.stripe.com/api/idempotent_requests):
+		// the one request made with this key has completed, so what it left in the transfer group is the whole truth.
+		const made = (await listTransfers(config, deps, batch.batchId)).find((transfer) => stringField(transfer.metadata, 'item_id') === line.itemId);
+		if (made) return transferOutcome(line.itemId, made);
+		return {
+			itemId: line.itemId,
+			state: 'failed',
+			code: 'idempotency_key_spent',
+			reason: `Stripe answers the transfer's idempotency key with the stored failure of its only request (${result.reason}) and no transfer in group ${batch.batchId} carries this item: it was not paid, and that key can never pay`,
+		};
+	}
 	if (!result.ok) {
 		// The transfer may or may not exist; the same idempotency key makes a later retry safe, and lookup settles it.
 		return {
