@@ -636,17 +636,6 @@ async function payDuePayoutsLocked<P extends PayoutProviderId>(
 			reports.push({ ...base, outcome: 'would_pay', provider: context.provider });
 			continue;
 		}
-		if (lease && !(await lease.renew())) {
-			// Overtaken: another run owns the provider now and pays these balances itself.
-			reports.push({
-				...base,
-				outcome: 'already_in_flight',
-				code: 'run_lock_lost',
-				provider: context.provider,
-				reason: `This ${context.provider} payout run lost its run lock to another run before paying this balance: it paid nothing more.`,
-			});
-			continue;
-		}
 		const earlier = await context.store.listPayoutItems({ provider: context.provider, period: due.period, affiliateId: due.affiliateId });
 		const attempt = earlier.filter((item) => item.currency === due.currency).length;
 		candidates.push({
@@ -665,6 +654,22 @@ async function payDuePayoutsLocked<P extends PayoutProviderId>(
 	);
 	const reserved: PayoutItemRecord[] = [];
 	for (const { due, itemId, receiver, entryIds } of candidates) {
+		// Checked right before each reservation: an overtaken run reserving under the batch id that the new holder
+		// derives from the same balances would split one sender_batch_id between two different batches.
+		if (lease && !(await lease.renew())) {
+			reports.push({
+				affiliateId: due.affiliateId,
+				currency: due.currency,
+				amount: due.amount,
+				period: due.period,
+				entryIds,
+				provider: context.provider,
+				outcome: 'already_in_flight',
+				code: 'run_lock_lost',
+				reason: `This ${context.provider} payout run lost its run lock to another run before paying this balance: it reserved and paid nothing more.`,
+			});
+			continue;
+		}
 		const reservation = {
 			id: itemId,
 			batchId,
