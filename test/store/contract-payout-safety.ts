@@ -208,6 +208,23 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 				expect(new Set((await store.listLedger()).map((line) => line.settlement))).toEqual(new Set(['paid']));
 			});
 
+			it('a key Stripe answers with a stored 500 is settled by the transfer group: paid if it holds the transfer, else failed and paid anew once', async () => {
+				await credit(store, 'aff-A', '60');
+				await credit(store, 'aff-B', '70');
+				// A's request fails before executing, B's after (the transfer made): Stripe stores both 500s and replays
+				// them for every retry with the same key.
+				stripe.failNext(1, { status: 500 });
+				stripe.failNext(1, { status: 500, afterApplying: true });
+				const first = byAffiliate((await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers })).reports);
+				expect(first['aff-A']).toMatchObject({ outcome: 'failed', code: 'idempotency_key_spent' });
+				expect(first['aff-B']).toMatchObject({ outcome: 'paid' });
+				expect((await store.listLedger({ affiliateId: 'aff-A' })).map((line) => line.settlement)).toEqual(['open']);
+				const second = byAffiliate((await payDuePayouts(context, { rules: RULES, asOf: CLOCK, receivers, resumeAfterMs: 0 })).reports);
+				expect(second['aff-A']).toMatchObject({ outcome: 'paid' });
+				expect(stripeSent(stripe)).toEqual({ acct_1AffiliateA: 6000, acct_1AffiliateB: 7000 });
+				expect(stripe.transfers()).toHaveLength(2);
+			});
+
 			it('Sync never creates a transfer: an item without one stays as it is for Pay', async () => {
 				await credit(store, 'aff-A', '60');
 				await credit(store, 'aff-B', '70');
