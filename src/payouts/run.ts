@@ -395,8 +395,8 @@ async function sendBatch<P extends PayoutProviderId>(
 	batch: PayoutBatch,
 	items: PayoutItemRecord[],
 	resumed: boolean,
-	lease?: PayoutRunLease,
 ): Promise<PayoutReport[]> {
+	// Every provider call below goes through context.deps.send, which the run's lease guards (guardedContext).
 	const { store, deps } = context;
 	const provider = providerOf(context.provider);
 	// Sent before (or possibly sent): an earlier call with these ids may have paid.
@@ -539,7 +539,7 @@ async function resumeInFlight<P extends PayoutProviderId>(
 		const batch = batchOf(batchId, batchItems[0].period, everyItem, options, options.receivers);
 		// Items of the batch already final are sent along (PayPal needs the whole batch) but never recorded again.
 		const open = everyItem.filter((item) => states.includes(item.state));
-		const resolved = await sendBatch(context, batch, open, true, lease);
+		const resolved = await sendBatch(context, batch, open, true);
 		const wanted = new Set(batchItems.map((item) => item.id));
 		reports.push(...resolved.filter((report) => report.itemId && wanted.has(report.itemId)));
 	}
@@ -700,8 +700,7 @@ async function payDuePayoutsLocked<P extends PayoutProviderId>(
 			});
 		}
 	}
-	if (reserved.length > 0)
-		reports.push(...(await sendBatch(context, batchOf(batchId, plan.period, reserved, options, options.receivers), reserved, false, lease)));
+	if (reserved.length > 0) reports.push(...(await sendBatch(context, batchOf(batchId, plan.period, reserved, options, options.receivers), reserved, false)));
 	return { plan, reports };
 }
 
