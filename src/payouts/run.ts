@@ -768,7 +768,8 @@ export async function syncPayouts<P extends PayoutProviderId>(
 
 /**
  * Unclaimed PayPal money: the receiver can still claim it, so its lines stay held until PayPal confirms the
- * money is back. The item is recorded 'unclaimed' (holding) first, then cancelled; the cancel's answer, or a read
+ * money is back (only an UNCLAIMED item can be cancelled, and it then reads RETURNED:
+ * https://developer.paypal.com/docs/api/payments.payouts-batch/v1/#payouts-item_cancel). The item is recorded 'unclaimed' (holding) first, then cancelled; the cancel's answer, or a read
  * of the item when that answer is lost or refused, is recorded as PayPal gives it: RETURNED releases the lines,
  * SUCCESS (claimed meanwhile) is paid, anything else stays held for the next Sync or Pay.
  */

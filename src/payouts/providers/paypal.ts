@@ -534,7 +534,8 @@ async function batchIdFromItem(config: PayPalConfig, deps: PayoutDeps, payoutIte
  * With a known PayPal batch id (or an item id) this only reads. Without one, PayPal offers no search by
  * sender_batch_id, so the batch is POSTed again with the same sender_batch_id and PayPal-Request-Id: PayPal answers
  * with the original (replay or duplicate error). If PayPal never received it, this creates it — the same batch the
- * caller already set out to pay, never a second one. With `known.readOnly` (Sync Status) nothing is POSTed: the
+ * caller already set out to pay, never a second one (https://developer.paypal.com/docs/api/payments.payouts-batch/v1/
+ * reads a batch only by payout_batch_id). With `known.readOnly` (Sync Status) nothing is POSTed: the
  * answer is then found: false, every item 'unknown', and the next Pay run asks PayPal by re-sending the batch.
  */
 async function lookup(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps, known?: KnownBatch): Promise<LookupResult> {

@@ -323,7 +323,8 @@ async function listTransfers(config: StripeConfig, deps: PayoutDeps, transferGro
 /**
  * Lines with a transfer in the group are paid (or returned when reversed). A line without one is 'unknown' with
  * code not_found, never 'failed': its transfer call may still be in flight (another run, a lost answer), so only
- * the same call again (same Idempotency-Key: it replays, answers 409 while in flight, or pays once) settles it.
+ * the same call again (same Idempotency-Key: it replays, answers 409 while in flight, or pays once) settles it
+ * (https://docs.stripe.com/api/idempotent_requests).
  * Only reads (GET /v1/transfers).
  */
 async function lookup(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps, known?: KnownBatch): Promise<LookupResult> {
