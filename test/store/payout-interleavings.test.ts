@@ -219,9 +219,24 @@ class World {
 
 	/** Both processes at once; a run killed mid-way leaves its lock, which then runs out before the next round. */
 	async round(ops: Array<{ op: Op; crash?: Crash }>): Promise<WorkerResult[]> {
-		const results = await Promise.all(
-			ops.map(({ op, crash }, index) => (op === 'idle' ? Promise.resolve({ crashed: false }) : this.workers[index].run(this.command(op, crash)))),
-		);
+		// The invariant is watched while the processes work too, not only between rounds.
+		const violations: string[] = [];
+		const watch = setInterval(() => {
+			try {
+				this.checkNeverMore();
+			} catch (error) {
+				violations.push((error as Error).message);
+			}
+		}, 5);
+		let results: WorkerResult[];
+		try {
+			results = await Promise.all(
+				ops.map(({ op, crash }, index) => (op === 'idle' ? Promise.resolve({ crashed: false }) : this.workers[index].run(this.command(op, crash)))),
+			);
+		} finally {
+			clearInterval(watch);
+		}
+		if (violations.length > 0) throw new Error(`during a round: ${violations[0]}`);
 		this.log.push(
 			ops.map(({ op, crash }, index) => `${op}${crash ? `(crash ${crash.when} ${crash.call})` : ''}${results[index].crashed ? ' killed' : ''}`).join(' ∥ '),
 		);
