@@ -75,7 +75,12 @@ function readRules(context: IExecuteFunctions): PayoutRules {
 		}
 		minimum[currency] = amount;
 	}
-	return { payDay: context.getNodeParameter('payDay', 0, 20) as number, holdingDays: context.getNodeParameter('holdingDays', 0, 30) as number, minimum };
+	return {
+		payDay: context.getNodeParameter('payDay', 0, 20) as number,
+		holdingDays: context.getNodeParameter('holdingDays', 0, 30) as number,
+		minimum,
+		invalidLines: context.getNodeParameter('invalidLines', 0, 'hold') === 'skip' ? 'skip' : 'hold',
+	};
 }
 
 function readAsOf(context: IExecuteFunctions): Date {
@@ -160,6 +165,13 @@ export class AffiliatePayouts implements INodeType {
 				for (const carried of plan.carried) {
 					out.push({
 						json: { outcome: 'carried', reason: carried.reason, affiliateId: carried.affiliateId, currency: carried.currency, amount: carried.amount, period: plan.period, ...(carried.minimum ? { minimum: carried.minimum } : {}), entryIds: carried.entries.map((entry) => entry.id) },
+						pairedItem: { item: 0 },
+					});
+				}
+				// Lines the plan could not read are shown, so the operator can find and settle them.
+				for (const excluded of plan.excluded.filter((entry) => entry.reason === 'invalid_line')) {
+					out.push({
+						json: { outcome: 'invalid_line', entryId: excluded.entryId ?? null, reason: excluded.detail ?? 'This ledger line cannot be read.', period: plan.period },
 						pairedItem: { item: 0 },
 					});
 				}

@@ -91,6 +91,24 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Unreadable Ledger Lines',
+		name: 'invalidLines',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Hold That Balance',
+				value: 'hold',
+				description: "The affiliate's balance in that currency waits until the line is looked at (it may be a reversal)",
+			},
+			{ name: 'Pay Without Them', value: 'skip', description: 'Pay the balance without the unreadable lines (they stay listed)' },
+		],
+		default: 'hold',
+		description:
+			'A ledger line that cannot be read (e.g. more decimals than its currency, written by an older version) never stops the run: it is listed as invalid_line, and everyone else is paid',
+		displayOptions: payOrCalculate,
+	},
+	{
 		displayName: 'As Of',
 		name: 'asOf',
 		type: 'dateTime',
