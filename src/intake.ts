@@ -28,6 +28,8 @@ export interface IntakeConfig {
 	 * trigger requires a credential that could not be loaded, so every request is refused (and kept).
 	 */
 	auth?: InboundAuthConfig | 'unavailable';
+	/** Why `auth` is 'unavailable', for the operator (the default names the credential). */
+	unavailableReason?: string;
 	parseOptions?: ParseOptions;
 	/** HTTP status for postbacks that authenticate but cannot be read (400 or 422). */
 	rejectStatus?: number;

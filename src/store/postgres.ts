@@ -9,7 +9,7 @@
  * never the global `pg.types`), times as `toISOString()` strings, JSON as written.
  */
 
-import type { Pool, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import {
 	claimLeaseMs,
 	claimToken,
@@ -92,7 +92,9 @@ export interface PostgresStoreConfig {
 export function postgresSchema(schema: string | undefined): { name: string; quoted: string } {
 	const name = schema === undefined || schema === '' ? DEFAULT_POSTGRES_SCHEMA : schema;
 	if (typeof name !== 'string' || !SCHEMA_NAME.test(name)) {
-		throw new StoreInputError(`the PostgreSQL schema must be letters, digits and underscores (at most 63, not starting with a digit); got ${JSON.stringify(name)}`);
+		throw new StoreInputError(
+			`the PostgreSQL schema must be letters, digits and underscores (at most 63, not starting with a digit); got ${JSON.stringify(name)}`,
+		);
 	}
 	return { name, quoted: `"${name}"` };
 }
@@ -139,29 +141,75 @@ function typeParsers(pg: PgModule): NonNullable<PoolConfig['types']> {
 	const raw = new Set([20, 114, 1114, 1184, 1700, 3802]);
 	const asText = (value: string) => value;
 	return {
-		getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-			raw.has(oid) ? asText : pg.types.getTypeParser(oid, format as 'text')) as NonNullable<PoolConfig['types']>['getTypeParser'],
+		getTypeParser: ((oid: number, format?: 'text' | 'binary') => (raw.has(oid) ? asText : pg.types.getTypeParser(oid, format as 'text'))) as NonNullable<
+			PoolConfig['types']
+		>['getTypeParser'],
 	};
 }
 
+/**
+ * TLS to the store, with libpq's names (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS):
+ * `disable` never; `prefer` (the default, as in libpq) tries TLS first and falls back to plain only when the server
+ * answers that it has no TLS; `require` encrypts without checking the certificate; `verify-full` encrypts and checks
+ * the certificate chain (the system's CAs) and the host name. pg itself would treat prefer and require as
+ * verify-full and never fall back, so the mode is taken out of the connection string and applied here.
+ */
+export const postgresSslModes = ['disable', 'prefer', 'require', 'verify-full'] as const;
+export type PostgresSslMode = (typeof postgresSslModes)[number];
+
+/** The connection string without its `sslmode`, and that mode (prefer when absent). */
+export function postgresSslMode(connectionString: string): { connectionString: string; sslMode: PostgresSslMode } {
+	let url: URL;
+	try {
+		url = new URL(connectionString);
+	} catch {
+		return { connectionString, sslMode: 'prefer' };
+	}
+	const given = url.searchParams.get('sslmode');
+	url.searchParams.delete('sslmode');
+	if (given !== null && !(postgresSslModes as readonly string[]).includes(given)) {
+		throw new StoreInputError(`sslmode must be one of ${postgresSslModes.join(', ')}; got ${JSON.stringify(given)}`);
+	}
+	return { connectionString: url.toString(), sslMode: (given as PostgresSslMode | null) ?? 'prefer' };
+}
+
+/** pg's message when the server answers the TLS request with "no" (pg/lib/connection.js). */
+const SERVER_HAS_NO_TLS = 'The server does not support SSL connections';
+
 export async function openPostgresStore(config: PostgresStoreConfig): Promise<TrackingStore> {
-	const connectionString = requireText(config.connectionString, 'connectionString');
+	const requested = requireText(config.connectionString, 'connectionString');
+	const { connectionString, sslMode } = postgresSslMode(requested);
 	const schema = postgresSchema(config.schema);
 	const max = postgresPoolSize(config.poolSize);
 	const pg = loadPg();
-	const pool = new pg.Pool({
-		connectionString,
-		max,
-		types: typeParsers(pg),
-		// A server that never answers must fail the execution, not hang it.
-		connectionTimeoutMillis: 10000,
-		allowExitOnIdle: true,
-		application_name: 'n8n-nodes-postback',
-	});
-	// An idle connection the server drops must not crash the process; the pool replaces it on next use.
-	pool.on('error', () => undefined);
+	const poolWith = (tls: boolean) => {
+		const created = new pg.Pool({
+			connectionString,
+			max,
+			types: typeParsers(pg),
+			ssl: tls ? { rejectUnauthorized: sslMode === 'verify-full' } : false,
+			// A server that never answers must fail the execution, not hang it.
+			connectionTimeoutMillis: 10000,
+			allowExitOnIdle: true,
+			application_name: 'n8n-nodes-postback',
+		});
+		// An idle connection the server drops must not crash the process; the pool replaces it on next use.
+		created.on('error', () => undefined);
+		return created;
+	};
+	let pool = poolWith(sslMode !== 'disable');
 	try {
-		const client = await pool.connect();
+		let client: PoolClient;
+		try {
+			client = await pool.connect();
+		} catch (error) {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; wrapped just below
+			if (sslMode !== 'prefer' || (error as Error).message !== SERVER_HAS_NO_TLS) throw error;
+			// prefer: this server has no TLS at all (it said so), so the pool talks plain, as libpq would.
+			await pool.end().catch(() => undefined);
+			pool = poolWith(false);
+			client = await pool.connect();
+		}
 		try {
 			await migratePostgres(client, schema.name, schema.quoted);
 		} finally {
@@ -248,7 +296,9 @@ class PostgresStore implements TrackingStore {
 		if (rows[0]) return { result: 'first', state: Number(rows[0].takeovers) === 0 ? 'new' : 'taken-over', token, claimedAt: String(rows[0].claimed_at) };
 		if (!detailed) return { result: 'duplicate', state: 'in-flight' };
 		// Only says why it is a duplicate (the decision above is final): a claim is never deleted, so the row is there.
-		const { rows: [row] } = await this.query(this.sql.claimState, parts);
+		const {
+			rows: [row],
+		} = await this.query(this.sql.claimState, parts);
 		return { result: 'duplicate', state: row?.state === 'done' ? 'done' : 'in-flight', ...(row ? { claimedAt: String(row.claimed_at) } : {}) };
 	}
 
@@ -301,7 +351,10 @@ class PostgresStore implements TrackingStore {
 
 	async listConversions(filter: ConversionListFilter = {}): Promise<StoredConversion[]> {
 		const { where, values, limit } = conversionListWhere(filter, (n) => `$${n}`);
-		const { rows } = await this.query(`${this.sql.conversionSelect} ${where} ORDER BY recorded_at DESC, seq DESC LIMIT $${values.length + 1}`, [...values, limit]);
+		const { rows } = await this.query(`${this.sql.conversionSelect} ${where} ORDER BY recorded_at DESC, seq DESC LIMIT $${values.length + 1}`, [
+			...values,
+			limit,
+		]);
 		return rows.map(conversionFromRow);
 	}
 
@@ -388,7 +441,9 @@ class PostgresStore implements TrackingStore {
 		const note = optionalText(change.note, 'note');
 		return await this.transaction(async (query) => {
 			// FOR UPDATE: a concurrent change of the same item waits here, then reads the state this one wrote.
-			const { rows: [row] } = await query(this.sql.lockPayoutItem, [itemId]);
+			const {
+				rows: [row],
+			} = await query(this.sql.lockPayoutItem, [itemId]);
 			if (!row) throw new Error(`Tracking store: no payout item with id ${JSON.stringify(itemId)}`);
 			const current = row.state as PayoutItemState;
 			if (from !== undefined && !from.includes(current)) return { result: false, commit: false };
@@ -398,7 +453,10 @@ class PostgresStore implements TrackingStore {
 				const { rows: covered } = await query(this.sql.payoutItemEntryIds, [itemId]);
 				const { rows: held } = await query(this.sql.reholdLines, [itemId]);
 				const heldIds = new Set(held.map((line) => String(line.entry_id)));
-				const taken = covered.map((line) => String(line.entry_id)).filter((entryId) => !heldIds.has(entryId)).sort(byCodeUnits);
+				const taken = covered
+					.map((line) => String(line.entry_id))
+					.filter((entryId) => !heldIds.has(entryId))
+					.sort(byCodeUnits);
 				if (taken.length > 0) {
 					// Throwing rolls the holds just taken back.
 					if (rehold === 'all') throw new StoreInputError(reholdConflict(itemId, next, taken));
