@@ -239,6 +239,29 @@ function refuse(
 	};
 }
 
+/** `text` without the given character at its end (by index: /x+$/ on request data backtracks quadratically). */
+function trimEnd(text: string, char: string): string {
+	let end = text.length;
+	while (end > 0 && text[end - 1] === char) end--;
+	return text.slice(0, end);
+}
+
+/**
+ * The path segment just before the trigger's `path` in a request URL: where n8n puts the node's webhook ID in
+ * …/webhook/<webhook ID>/<path> (the generated secret URL). Undefined when the URL does not end with the path.
+ */
+export function segmentBeforePath(url: string, path: string): string | undefined {
+	const question = url.indexOf('?');
+	const pathname = trimEnd(question === -1 ? url : url.slice(0, question), '/');
+	let start = 0;
+	while (start < path.length && path[start] === '/') start++;
+	const tail = `/${trimEnd(path.slice(start), '/')}`;
+	if (tail === '/' || !pathname.endsWith(tail)) return undefined;
+	const head = pathname.slice(0, pathname.length - tail.length);
+	const segment = head.slice(head.lastIndexOf('/') + 1);
+	return segment === '' ? undefined : segment;
+}
+
 /** Whether the request carries a body: bytes, a non-empty parsed object, or non-empty text. */
 function hasBody(request: IntakeRequest): boolean {
 	if (request.rawBody && request.rawBody.length > 0) return true;
@@ -294,6 +317,7 @@ export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): 
 		const reason = {
 			code: 'misconfigured' as const,
 			message:
+				config.unavailableReason ??
 				'This postback URL requires authentication, but its credential could not be loaded. The n8n operator must select a Postback Authentication credential.',
 		};
 		return { response: { status: 503, body: { ok: false, error: reason } }, rejected: rejected(reason, 503, false) };

@@ -12,7 +12,7 @@ import {
 } from 'n8n-workflow';
 import type { InboundAuthConfig } from '../../src/auth';
 import { inboundAuthProblem, parseAllowlist } from '../../src/auth';
-import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays } from '../../src/intake';
+import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays, segmentBeforePath } from '../../src/intake';
 import type { CustomParam, ParseOptions } from '../../src/networks';
 import { defaultSqlitePath, sharedStore } from '../../src/store';
 import { SECRET_URL, postbackTriggerProperties } from './description';
@@ -39,19 +39,6 @@ const webhookPath = (parameters: IDataObject): string =>
  */
 const IS_FULL_PATH = `={{$parameter["authentication"] !== "${SECRET_URL}"}}`;
 const isFullPath = (parameters: IDataObject): boolean => parameters.authentication !== SECRET_URL;
-
-/**
- * The path segment just before the trigger's path in the request URL: where n8n puts the webhook ID in
- * …/webhook/<webhook ID>/<path>. Undefined when the URL does not end with the path.
- */
-export function segmentBeforePath(url: string, path: string): string | undefined {
-	const pathname = url.split('?')[0].replace(/\/+$/, '');
-	const tail = `/${path.replace(/^\/+|\/+$/g, '')}`;
-	if (!pathname.endsWith(tail)) return undefined;
-	const head = pathname.slice(0, pathname.length - tail.length);
-	const segment = head.slice(head.lastIndexOf('/') + 1);
-	return segment === '' ? undefined : segment;
-}
 
 function credentialToAuth(credential: IDataObject): InboundAuthConfig {
 	const text = (key: string) => (typeof credential[key] === 'string' ? (credential[key] as string) : undefined);

@@ -505,3 +505,22 @@ describe('receivePostback: over-long fields are refused, never cut', () => {
 		expect(outcome.rejected?.reason).toMatchObject({ code: 'field_too_long' });
 	});
 });
+
+describe('segmentBeforePath: the secret of a generated secret URL', () => {
+	it.each([
+		['/webhook/3f2b/shareasale?afftrack=1', 'shareasale', '3f2b'],
+		['/webhook-test/3f2b/shareasale', 'shareasale', '3f2b'],
+		['/hooks/a/b/3f2b/partners/shareasale/', '/partners/shareasale/', '3f2b'],
+		['/webhook/shareasale', 'shareasale', 'webhook'],
+		['/shareasale', 'shareasale', undefined],
+		['/webhook/3f2b/other', 'shareasale', undefined],
+		['/webhook/3f2b/xshareasale', 'shareasale', undefined],
+		['/webhook/3f2b/', '', undefined],
+	])('%s with path %s → %s', (url, path, expected) => {
+		expect(segmentBeforePath(url, path)).toBe(expected);
+	});
+
+	it('a URL of 80,000 slashes is read in one pass and finds nothing', () => {
+		expect(segmentBeforePath(`/${'/'.repeat(80_000)}x`, 'shareasale')).toBeUndefined();
+	});
+});
