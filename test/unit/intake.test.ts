@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { FIELD_LIMITS, REJECTED_BODY_LIMITS, receivePostback } from '../../src/intake';
+import { FIELD_LIMITS, REJECTED_BODY_LIMITS, receivePostback, segmentBeforePath } from '../../src/intake';
 import type { IntakeConfig, IntakeRequest } from '../../src/intake';
 
 const NOW = new Date('2024-01-01T00:00:00Z');
