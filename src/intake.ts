@@ -359,7 +359,12 @@ export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): 
 	}
 	const unreadable = (error: PostbackError, keptText?: string): IntakeOutcome => {
 		const status = config.rejectStatus ?? 400;
-		return { response: { status, body: { ok: false, error } }, rejected: rejected(error, status, true, keptText), ...(replay ? { replay } : {}) };
+		// Without authentication every request is anyone's: its Rejected item keeps only the excerpt too.
+		return {
+			response: { status, body: { ok: false, error } },
+			rejected: rejected(error, status, authentication !== 'none', keptText),
+			...(replay ? { replay } : {}),
+		};
 	};
 
 	// A GET has no defined body (RFC 9110 §9.3.1: https://www.rfc-editor.org/rfc/rfc9110#section-9.3.1) and no network

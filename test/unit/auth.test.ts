@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { checkInboundAuth, DEFAULT_HMAC_MAX_AGE_SECONDS, ipInRange, parseAllowlist, parseIpRange } from '../../src/auth';
-import { type IntakeConfig, type IntakeRequest, MAX_BODY_DEPTH, nestedDeeperThan, receivePostback, rejectReplays } from '../../src/intake';
+import {
+	type IntakeConfig,
+	type IntakeRequest,
+	MAX_BODY_DEPTH,
+	REJECTED_BODY_LIMITS,
+	nestedDeeperThan,
+	receivePostback,
+	rejectReplays,
+} from '../../src/intake';
 import type { InboundAuthConfig, InboundAuthResult, InboundRequest } from '../../src/auth';
 
 const TOKEN = 'tok_9f8e7d6c5b4a';
@@ -467,7 +475,9 @@ describe('intake: bodies nested too deep are refused before any preset reads the
 		);
 		expect(outcome.accepted).toBeUndefined();
 		expect(outcome.response).toMatchObject({ status: 400, body: { ok: false, error: { code: 'invalid_body' } } });
-		expect(outcome.rejected?.request.body).toBe(text);
+		// As text (never the parsed structure); on a trigger without authentication, capped to an excerpt with size and hash.
+		expect(outcome.rejected?.request.body).toBe(text.slice(0, REJECTED_BODY_LIMITS.unauthenticated));
+		expect(outcome.rejected?.request).toMatchObject({ bodyTruncated: true, bodyBytes: text.length });
 		// The record can be serialized (n8n stores and shows it).
 		expect(() => JSON.stringify(outcome.rejected)).not.toThrow();
 	});

@@ -458,6 +458,13 @@ describe('receivePostback: what a Rejected item keeps is capped', () => {
 		expect(outcome.rejected!.request.bodyTruncated).toBeUndefined();
 	});
 
+	it('on a trigger without authentication every request is unauthenticated: an unreadable one keeps only the excerpt', () => {
+		const outcome = receivePostback({ method: 'POST', query: {}, body: big, headers: { 'content-type': 'text/plain' } }, { network: 'custom', parseOptions });
+		expect(outcome.response.status).toBe(400);
+		expect((outcome.rejected!.request.body as string).length).toBe(REJECTED_BODY_LIMITS.unauthenticated);
+		expect(outcome.rejected!.request).toMatchObject({ bodyTruncated: true, bodyBytes: Buffer.byteLength(big) });
+	});
+
 	it('an authenticated request that cannot be read keeps up to 64 kB, then an excerpt', () => {
 		const outcome = receivePostback(
 			{ method: 'POST', query: { token: TOKEN }, body: JSON.parse(big), rawBody: Buffer.from(big), headers: { 'content-type': 'application/json' } },
