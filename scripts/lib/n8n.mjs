@@ -2,7 +2,7 @@
 // The server lives in .cache/n8n-server (ignored by git), installed from scripts/n8n-server's lockfile,
 // and is reinstalled only when that lockfile changes.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -448,5 +448,11 @@ function stepReporter(onProgress, startedAt, intervalMs = 5000) {
 
 /** Reads a workflow template from templates/. */
 export function loadTemplate(file) {
-	return JSON.parse(readFileSync(join(repoRoot, 'templates', file), 'utf8'));
+	const workflow = JSON.parse(readFileSync(join(repoRoot, 'templates', file), 'utf8'));
+	// As n8n's editor does on import: a webhook node without an id gets a fresh one. Secret-URL Postback Triggers ship
+	// without one on purpose (the id is their secret), so each import gets its own.
+	for (const node of workflow.nodes ?? []) {
+		if (node.type === 'n8n-nodes-postback.postbackTrigger' && node.parameters?.authentication === 'secretUrl' && !node.webhookId) node.webhookId = randomUUID();
+	}
+	return workflow;
 }
