@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { REPLAY_NAMESPACE, firstUseOfSignature } from '../../src/auth';
 import { openStore } from '../../src/store';
 import { baseUrl, n8nFetch, publicApi, startWorkflow, uniqueId } from './n8n-api';
 import { ExecutionReader, Markers, TRIGGER, healthy, node } from './reliability-shared';
@@ -285,19 +286,18 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 	await attempt('HMAC', 'replayed POST', 'rejected', () => originalPost, postMarker);
 	await attempt('HMAC', 'replayed GET', 'rejected', signedGet, getOriginal.marker);
 
-	// The memory of used signatures is the tracking store's SQLite file, shared by every process that opens it: a
-	// signature this test process (standing in for another n8n process) claims first is refused by n8n as a replay.
+	// The memory of used signatures is the trigger's tracking store (here the default SQLite file), shared by every
+	// process that opens it: a signature this test process (standing in for another n8n process) uses first is
+	// refused by n8n as a replay.
 	const elsewhereMarker = markers.make();
 	const usedElsewhere = signedPost(elsewhereMarker);
 	const store = await openStore({ kind: 'sqlite', path: join(process.env.E2E_N8N_USER_FOLDER ?? '', '.n8n', 'postback-tracking.sqlite') });
 	try {
-		expect(await store.claimConversion({ network: 'auth-replay', transactionId: usedElsewhere.headers['x-postback-signature'], eventName: 'hmac' })).toBe(
-			'first',
-		);
-		// And the signatures n8n accepted above are in that same memory.
-		expect(await store.claimConversion({ network: 'auth-replay', transactionId: originalPost.headers['x-postback-signature'], eventName: 'hmac' })).toBe(
-			'duplicate',
-		);
+		expect(await firstUseOfSignature(store, usedElsewhere.headers['x-postback-signature'], 300)).toBe(true);
+		// And the signatures n8n accepted above are in that same memory, until they could no longer pass.
+		const remembered = await store.getLease(REPLAY_NAMESPACE, originalPost.headers['x-postback-signature']);
+		expect(remembered).toBeDefined();
+		expect(Date.parse(remembered!.expiresAt)).toBeGreaterThan(Date.now());
 	} finally {
 		await store.close();
 	}
