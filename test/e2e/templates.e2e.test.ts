@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openStore } from '../../src/store';
 import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
 import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
@@ -35,8 +35,8 @@ const files = readdirSync(TEMPLATES)
 	.sort();
 
 const run = uniqueId('t');
-/** The Node.js that runs the e2e n8n (it has node:sqlite). */
-const N8N_NODE = join(__dirname, '../../.cache/n8n-server/node_modules/.bin/node');
+/** The Node.js that runs the e2e n8n (it has node:sqlite): in serverDir as scripts/lib/n8n.mjs picks it (POSTBACK_N8N_SERVER_DIR, as CI sets it, or .cache/n8n-server). */
+const N8N_NODE = join(process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'), 'node_modules/.bin/node');
 const GOOGLE_CUSTOMER = '1234567890';
 const GOOGLE_PURCHASE_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700001`;
 const GOOGLE_LEAD_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700002`;
