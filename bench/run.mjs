@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const filter = process.argv[2];
-const ORDER = ['pipeline', 'identity', 'dedup', 'n8n', 'queue'];
+const ORDER = ['pipeline', 'identity', 'regex', 'dedup', 'n8n', 'queue'];
 const rank = (name) => {
 	const index = ORDER.findIndex((prefix) => name.startsWith(`${prefix}.`));
 	return index === -1 ? ORDER.length : index;
@@ -34,8 +34,7 @@ const started = Date.now();
 const RESERVE = { queue: 150 };
 // Suite defaults that keep the whole run within budget (each still overridable from the environment).
 const SUITE_DEFAULTS = { BENCH_CLAIMS: '3000', BENCH_QUEUE_REQUESTS: '400' };
-const reserveAfter = (bench) =>
-	benches.slice(benches.indexOf(bench) + 1).reduce((sum, later) => sum + (RESERVE[later.replace(/\.bench\.mjs$/, '')] ?? 0), 0);
+const reserveAfter = (bench) => benches.slice(benches.indexOf(bench) + 1).reduce((sum, later) => sum + (RESERVE[later.replace(/\.bench\.mjs$/, '')] ?? 0), 0);
 const budgetSeconds = Number(process.env.BENCH_BUDGET_SECONDS || 570);
 const scratch = mkdtempSync(join(tmpdir(), 'postback-bench-results-'));
 const loadAtStart = loadavg();
@@ -64,6 +63,7 @@ const read = (name) => {
 };
 const pipeline = read('pipeline');
 const identity = read('identity');
+const regex = read('regex');
 const dedup = read('dedup');
 const n8n = read('n8n');
 const queue = read('queue');
@@ -90,7 +90,10 @@ const latest = {
 	// Where ours' time goes (first engine, back-to-back runs of the same load): executions/s and n8n CPU per execution.
 	n8nBreakdown: n8n?.engines?.[Object.keys(n8n.engines)[0]]?.breakdown
 		? Object.fromEntries(
-				Object.entries(n8n.engines[Object.keys(n8n.engines)[0]].breakdown).map(([key, flow]) => [key, { executionsPerSecond: flow.executionsPerSecond, n8nCpuMsPerExecution: flow.n8nCpuMsPerExecution }]),
+				Object.entries(n8n.engines[Object.keys(n8n.engines)[0]].breakdown).map(([key, flow]) => [
+					key,
+					{ executionsPerSecond: flow.executionsPerSecond, n8nCpuMsPerExecution: flow.n8nCpuMsPerExecution },
+				]),
 			)
 		: null,
 	store: dedup
@@ -123,7 +126,13 @@ const latest = {
 	},
 	...(n8nNote ? { n8nNote } : {}),
 	...(n8n?.engines && Object.values(n8n.engines).some((engine) => engine.loadCut)
-		? { n8nLoadCut: Object.fromEntries(Object.entries(n8n.engines).filter(([, engine]) => engine.loadCut).map(([name, engine]) => [name, engine.loadCut])) }
+		? {
+				n8nLoadCut: Object.fromEntries(
+					Object.entries(n8n.engines)
+						.filter(([, engine]) => engine.loadCut)
+						.map(([name, engine]) => [name, engine.loadCut]),
+				),
+			}
 		: {}),
 	n8nVersion: n8n?.n8nVersion ?? JSON.parse(readFileSync(join(root, 'scripts/n8n-server/package.json'), 'utf8')).dependencies.n8n,
 	machine: {
@@ -136,7 +145,7 @@ const latest = {
 		loadavgAtEnd: loadavg().map((load) => Math.round(load * 100) / 100),
 	},
 	benches: runs,
-	raw: { pipeline, identity, dedup, n8n, ...(queue ? { queue } : {}) },
+	raw: { pipeline, identity, ...(regex ? { regex } : {}), dedup, n8n, ...(queue ? { queue } : {}) },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -149,7 +158,9 @@ const verdict = (pass) => (pass === true ? 'pass' : pass === false ? '**miss**' 
 const flow = (engine, key) => n8n?.engines?.[engine]?.workflows?.[key];
 const flowText = (engine, key) => {
 	const f = flow(engine, key);
-	return f ? `${rate(f.executionsPerSecond)} (p50/p99 ${f.executionMs.p50}/${f.executionMs.p99} ms exec, HTTP ${f.httpLatencyMs.p50}/${f.httpLatencyMs.p99} ms; ${f.n8nCpuMsPerExecution} ms CPU)` : 'n/a';
+	return f
+		? `${rate(f.executionsPerSecond)} (p50/p99 ${f.executionMs.p50}/${f.executionMs.p99} ms exec, HTTP ${f.httpLatencyMs.p50}/${f.httpLatencyMs.p99} ms; ${f.n8nCpuMsPerExecution} ms CPU)`
+		: 'n/a';
 };
 const batch = n8n?.engines ? Object.values(n8n.engines).find((engine) => engine.batch)?.batch : undefined;
 const lines = [
@@ -170,16 +181,21 @@ const lines = [
 	`| SQLite: dedup claims / click lookups | ${rate(dedup?.headline?.sqliteDedupClaimsPerSecond)} / ${rate(dedup?.headline?.sqliteClickLookupsPerSecond)} | — | | one process, sequential |`,
 	`| PostgreSQL: dedup claims / click lookups | ${rate(dedup?.headline?.postgresDedupClaimsPerSecond)} / ${rate(dedup?.headline?.postgresClickLookupsPerSecond)} | — | | sequential; ${rate(dedup?.headline?.postgresDedupClaimsPerSecondInFlight)} / ${rate(dedup?.headline?.postgresClickLookupsPerSecondInFlight)} with 8 in flight; ${dedup?.postgres ?? 'n/a'} |`,
 	`| Meta hashing vs SDK (identity) | ${fmt(latest.hashVsMetaSdk)} | — | | values/s, all fields |`,
+	`| request-data patterns, worst case at 80 kB (regex) | ${regex ? `${regex.worstRewriteMs} ms` : 'n/a'} | — | | old patterns up to ${regex?.worstOldMs ?? 'n/a'} ms on the same inputs |`,
 	latest.n8nBreakdown
 		? `| breakdown, legacy (executions/s · n8n CPU ms/execution) | ${Object.entries(latest.n8nBreakdown)
 				.map(([key, flow]) => `${key} ${flow.executionsPerSecond} · ${flow.n8nCpuMsPerExecution}`)
-				.join('; ')} | — | | floor = Webhook → NoOp; floorSameShape = Webhook → NoOp → NoOp; triggerOnly; triggerFunnel = Trigger → Funnel; ours = Trigger → Funnel → Meta |`
+				.join(
+					'; ',
+				)} | — | | floor = Webhook → NoOp; floorSameShape = Webhook → NoOp → NoOp; triggerOnly; triggerFunnel = Trigger → Funnel; ours = Trigger → Funnel → Meta |`
 		: null,
 	typeof latest.queueMode === 'string'
 		? `| queue mode | ${latest.queueMode} | — | | |`
 		: `| queue mode: 2 workers / 1 worker | ${fmt(latest.queueMode.twoWorkersVsOne)} | — | | 1 worker ${rate(latest.queueMode.oneWorkerExecutionsPerSecond)} (p50/p99 ${queue.oneWorker.executionMs.p50}/${queue.oneWorker.executionMs.p99} ms exec), 2 workers ${rate(latest.queueMode.twoWorkersExecutionsPerSecond)}; ${latest.queueMode.requestsPerWorkerCount} requests each, PostgreSQL store |`,
 	'',
-	n8n?.load ? `n8n load: ${n8n.load.concurrency} concurrent on loopback, ${n8n.load.requestsPerWorkflow.legacy} (legacy) / ${n8n.load.requestsPerWorkflow.default} (default engine) requests per workflow; throughput counts completed executions (first request → last execution stopped). "ms CPU": n8n process + task runner CPU per execution.` : '',
+	n8n?.load
+		? `n8n load: ${n8n.load.concurrency} concurrent on loopback, ${n8n.load.requestsPerWorkflow.legacy} (legacy) / ${n8n.load.requestsPerWorkflow.default} (default engine) requests per workflow; throughput counts completed executions (first request → last execution stopped). "ms CPU": n8n process + task runner CPU per execution.`
+		: '',
 	'',
 	`Raw figures: latest.json. Benches: ${runs.map((run) => `${run.bench} ${run.status} ${run.seconds} s`).join(', ')}.`,
 	'',

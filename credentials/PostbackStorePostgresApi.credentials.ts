@@ -24,18 +24,28 @@ export class PostbackStorePostgresApi implements ICredentialType {
 			name: 'schema',
 			type: 'string',
 			default: 'postback',
-			description: 'The tracking tables are created in this schema (created if missing), apart from n8n\'s own tables',
+			description: "The tracking tables are created in this schema (created if missing), apart from n8n's own tables",
 		},
 		{
 			displayName: 'SSL',
 			name: 'ssl',
 			type: 'options',
 			options: [
-				{ name: 'Disable', value: 'disable' },
-				{ name: 'Require', value: 'require' },
-				{ name: 'Verify Full', value: 'verify-full' },
+				{ name: 'Prefer (TLS When the Server Has It)', value: 'prefer', description: 'Tries TLS first; plain only when the server has no TLS at all' },
+				{
+					name: 'Require (TLS, Certificate Not Checked)',
+					value: 'require',
+					description: 'Always TLS; protects against listening, not against a server posing as yours',
+				},
+				{
+					name: 'Verify Full (TLS, Certificate and Host Checked)',
+					value: 'verify-full',
+					description: "Always TLS, with the server's certificate checked against the system's CAs and the host name. Use it for a database across a network.",
+				},
+				{ name: 'Disable', value: 'disable', description: 'Never TLS: only for a database on the same host or a private network' },
 			],
-			default: 'disable',
+			default: 'prefer',
+			description: "TLS to the database, with PostgreSQL's libpq names (sslmode)",
 		},
 	];
 }

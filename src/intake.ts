@@ -1,4 +1,5 @@
-import { type InboundAuthConfig, checkInboundAuth } from './auth';
+import { createHash } from 'node:crypto';
+import { type AuthenticationMethod, type InboundAuthConfig, checkInboundAuth } from './auth';
 import type { Conversion } from './model';
 import { getNetwork, parsePostback } from './networks';
 import { safeHeaders } from './networks/fields';
@@ -27,6 +28,8 @@ export interface IntakeConfig {
 	 * trigger requires a credential that could not be loaded, so every request is refused (and kept).
 	 */
 	auth?: InboundAuthConfig | 'unavailable';
+	/** Why `auth` is 'unavailable', for the operator (the default names the credential). */
+	unavailableReason?: string;
 	parseOptions?: ParseOptions;
 	/** HTTP status for postbacks that authenticate but cannot be read (400 or 422). */
 	rejectStatus?: number;
@@ -43,11 +46,67 @@ export interface RejectedPostback {
 	request: {
 		method: string;
 		query: Record<string, unknown>;
+		/** The body, or its first characters when it is longer than the cap (see REJECTED_BODY_LIMITS). */
 		body?: unknown;
+		/** Set when `body` is an excerpt: the whole body's size in bytes and SHA-256 (hex), to match it against a sender's log. */
+		bodyTruncated?: true;
+		bodyBytes?: number;
+		bodySha256?: string;
 		headers?: Record<string, string>;
 		ip?: string;
 	};
 }
+
+/**
+ * How much of a refused request's body a Rejected item keeps, in characters. A request that did not
+ * authenticate is anyone's: it must not start an execution carrying a body of any size, so it keeps an
+ * excerpt (with the size and hash). An authenticated request that could not be read keeps more, for the
+ * operator to fix and replay it; beyond that no postback is real.
+ */
+export const REJECTED_BODY_LIMITS = { unauthenticated: 1024, authenticated: 65536 } as const;
+
+/**
+ * The longest value intake reads, per canonical field (characters). Longer values are refused with
+ * `field_too_long` (naming the field), never cut: a cut id would match the wrong click and a cut amount
+ * would be the wrong money. Generous for every network we know (ids are ≤ 100 characters in practice;
+ * an email address is at most 254 by RFC 5321 §4.5.3.1.3), and small enough that no later step
+ * (normalization, hashing, matching) spends noticeable time on a value.
+ */
+export const FIELD_LIMITS = {
+	clickId: 512,
+	transactionId: 256,
+	orderId: 256,
+	networkEventType: 128,
+	eventName: 128,
+	affiliateId: 256,
+	offerId: 256,
+	merchantId: 256,
+	brandName: 256,
+	couponCode: 128,
+	ip: 64,
+	amount: 40,
+	commission: 40,
+	subIdName: 128,
+	subIdValue: 512,
+	'user.email': 254,
+	'user.phone': 64,
+	'user.firstName': 128,
+	'user.lastName': 128,
+	'user.birthdate': 32,
+	'user.city': 128,
+	'user.state': 128,
+	'user.zip': 32,
+	'user.country': 64,
+	'user.externalId': 256,
+} as const;
+
+/**
+ * The longest single query or body value read before any preset parses it (characters), and the longest
+ * body text. Presets run patterns over these values; the caps bound that work (and what the canonical
+ * limits above then check) whatever the network sent.
+ */
+export const MAX_RAW_VALUE_LENGTH = 65536;
+export const MAX_BODY_TEXT_LENGTH = 1048576;
 
 export interface IntakeOutcome {
 	/** What to answer the network, at once. */
@@ -120,14 +179,33 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 	return false;
 }
 
-/** The request as it is kept on a Rejected record: secrets (token parameter, signature header) removed. */
+/** The body as a Rejected item keeps it: whole when short, else an excerpt with the size and hash of the bytes. */
+function keptBody(
+	body: unknown,
+	rawBody: Buffer | undefined,
+	limit: number,
+): Pick<RejectedPostback['request'], 'body' | 'bodyTruncated' | 'bodyBytes' | 'bodySha256'> {
+	if (body === undefined) return {};
+	const value = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+	// The size is judged on what was received; a parsed body without bytes is judged on its JSON text.
+	const bytes = rawBody && rawBody.length > 0 ? rawBody : Buffer.from(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''), 'utf8');
+	if (bytes.length <= limit) return { body: value };
+	return {
+		body: bytes.subarray(0, limit).toString('utf8'),
+		bodyTruncated: true,
+		bodyBytes: bytes.length,
+		bodySha256: createHash('sha256').update(bytes).digest('hex'),
+	};
+}
+
+/** The request as it is kept on a Rejected record: secrets (token parameter, signature header) removed, the body capped. */
 function prepare(incoming: IntakeRequest, config: IntakeConfig) {
 	const auth = config.auth === 'unavailable' ? undefined : config.auth;
 	const request = withoutSignatureHeader(incoming, auth);
 	const now = config.parseOptions?.now ?? (() => new Date());
 	const query = withoutSecretParam(request.query, auth);
 	const body = bodyForParsing(request);
-	const rejected = (reason: RejectedPostback['reason'], httpStatus: number, keptBody: unknown = body): RejectedPostback => ({
+	const rejected = (reason: RejectedPostback['reason'], httpStatus: number, authenticated: boolean, keptText?: string): RejectedPostback => ({
 		network: config.network,
 		reason,
 		httpStatus,
@@ -135,7 +213,11 @@ function prepare(incoming: IntakeRequest, config: IntakeConfig) {
 		request: {
 			method: request.method.toUpperCase(),
 			query,
-			...(keptBody === undefined ? {} : { body: Buffer.isBuffer(keptBody) ? keptBody.toString('utf8') : keptBody }),
+			...keptBody(
+				keptText ?? body,
+				keptText === undefined ? request.rawBody : undefined,
+				authenticated ? REJECTED_BODY_LIMITS.authenticated : REJECTED_BODY_LIMITS.unauthenticated,
+			),
 			headers: safeHeaders(request.headers),
 			...(request.ip ? { ip: request.ip } : {}),
 		},
@@ -145,7 +227,7 @@ function prepare(incoming: IntakeRequest, config: IntakeConfig) {
 
 /** The answer to a request that failed authentication (kept on Rejected unless the operator turned that off). */
 function refuse(
-	rejected: (reason: RejectedPostback['reason'], httpStatus: number) => RejectedPostback,
+	rejected: (reason: RejectedPostback['reason'], httpStatus: number, authenticated: boolean) => RejectedPostback,
 	config: IntakeConfig,
 	reason: { code: 'unauthorized' | 'forbidden' | 'misconfigured'; message: string },
 	status: number,
@@ -153,8 +235,75 @@ function refuse(
 ): IntakeOutcome {
 	return {
 		response: { status, body: { ok: false, error: reason }, ...(challenge ? { headers: { 'WWW-Authenticate': challenge } } : {}) },
-		...(config.emitUnauthenticated === false ? {} : { rejected: rejected(reason, status) }),
+		...(config.emitUnauthenticated === false ? {} : { rejected: rejected(reason, status, false) }),
 	};
+}
+
+/** `text` without the given character at its end (by index: /x+$/ on request data backtracks quadratically). */
+function trimEnd(text: string, char: string): string {
+	let end = text.length;
+	while (end > 0 && text[end - 1] === char) end--;
+	return text.slice(0, end);
+}
+
+/**
+ * The path segment just before the trigger's `path` in a request URL: where n8n puts the node's webhook ID in
+ * …/webhook/<webhook ID>/<path> (the generated secret URL). Undefined when the URL does not end with the path.
+ */
+export function segmentBeforePath(url: string, path: string): string | undefined {
+	const question = url.indexOf('?');
+	const pathname = trimEnd(question === -1 ? url : url.slice(0, question), '/');
+	let start = 0;
+	while (start < path.length && path[start] === '/') start++;
+	const tail = `/${trimEnd(path.slice(start), '/')}`;
+	if (tail === '/' || !pathname.endsWith(tail)) return undefined;
+	const head = pathname.slice(0, pathname.length - tail.length);
+	const segment = head.slice(head.lastIndexOf('/') + 1);
+	return segment === '' ? undefined : segment;
+}
+
+/** Whether the request carries a body: bytes, a non-empty parsed object, or non-empty text. */
+function hasBody(request: IntakeRequest): boolean {
+	if (request.rawBody && request.rawBody.length > 0) return true;
+	const body = request.body;
+	if (body === undefined || body === null) return false;
+	if (typeof body === 'string' || Buffer.isBuffer(body)) return body.length > 0;
+	return typeof body !== 'object' || Object.keys(body).length > 0;
+}
+
+/** The first query or body value (by its parameter name) longer than MAX_RAW_VALUE_LENGTH, or the body text itself. */
+function overlongRawValue(query: Record<string, unknown>, body: unknown): string | undefined {
+	const stack: Array<[string, unknown]> = Object.entries(query);
+	if (typeof body === 'string' || Buffer.isBuffer(body)) {
+		if (body.length > MAX_BODY_TEXT_LENGTH) return '(body)';
+	} else if (body !== null && typeof body === 'object') stack.push(...Object.entries(body));
+	// Iterative, and the body's depth is bounded before this runs (MAX_BODY_DEPTH).
+	while (stack.length > 0) {
+		const [name, value] = stack.pop()!;
+		if (typeof value === 'string') {
+			if (value.length > MAX_RAW_VALUE_LENGTH) return name;
+		} else if (value !== null && typeof value === 'object') {
+			for (const [key, child] of Object.entries(value)) stack.push([Array.isArray(value) ? name : key, child]);
+		}
+	}
+	return undefined;
+}
+
+/** The first canonical field longer than its FIELD_LIMITS entry, as `[field, limit]`. */
+export function overlongField(conversion: Conversion): [string, number] | undefined {
+	const limits: Record<string, number> = FIELD_LIMITS;
+	for (const [key, value] of Object.entries(conversion)) {
+		if (typeof value === 'string' && limits[key] !== undefined && value.length > limits[key]) return [key, limits[key]];
+	}
+	for (const [name, value] of Object.entries(conversion.subIds)) {
+		if (name.length > FIELD_LIMITS.subIdName) return [`subIds (a name)`, FIELD_LIMITS.subIdName];
+		if (value.length > FIELD_LIMITS.subIdValue) return [`subIds.${name.slice(0, 64)}`, FIELD_LIMITS.subIdValue];
+	}
+	for (const [key, value] of Object.entries(conversion.user)) {
+		const limit = limits[`user.${key}`];
+		if (typeof value === 'string' && limit !== undefined && value.length > limit) return [`user.${key}`, limit];
+	}
+	return undefined;
 }
 
 /**
@@ -167,13 +316,17 @@ export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): 
 	if (config.auth === 'unavailable') {
 		const reason = {
 			code: 'misconfigured' as const,
-			message: 'This postback URL requires authentication, but its credential could not be loaded. The n8n operator must select a Postback Authentication credential.',
+			message:
+				config.unavailableReason ??
+				'This postback URL requires authentication, but its credential could not be loaded. The n8n operator must select a Postback Authentication credential.',
 		};
-		return { response: { status: 503, body: { ok: false, error: reason } }, rejected: rejected(reason, 503) };
+		return { response: { status: 503, body: { ok: false, error: reason } }, rejected: rejected(reason, 503, false) };
 	}
 	let replay: IntakeOutcome['replay'];
+	let authentication: AuthenticationMethod = 'none';
+	const method = request.method.toUpperCase();
 	if (auth) {
-		const signedPayload = request.method.toUpperCase() === 'GET' ? (request.rawQueryString ?? '') : (request.rawBody ?? Buffer.alloc(0));
+		const signedPayload = method === 'GET' ? (request.rawQueryString ?? '') : (request.rawBody ?? Buffer.alloc(0));
 		const verdict = checkInboundAuth(
 			auth,
 			{
@@ -186,26 +339,69 @@ export function receivePostback(incoming: IntakeRequest, config: IntakeConfig): 
 			now,
 		);
 		if (!verdict.ok) return refuse(rejected, config, { code: verdict.code, message: verdict.message }, verdict.status, verdict.challenge);
+		// HMAC covers only what it signs: a POST signs its body, a GET its query string. Rather than sign more than
+		// senders sign (which would break every sender that follows the usual body-only scheme), intake reads only
+		// what was signed: a signed POST that also carries query parameters is refused as not authenticated, since
+		// anyone could have added them on the way; a GET's body is refused below for every method of authentication.
+		if (auth.method === 'hmac' && method !== 'GET' && Object.keys(request.query).length > 0) {
+			return refuse(
+				rejected,
+				config,
+				{
+					code: 'unauthorized',
+					message: 'The HMAC signature covers the body only, but this request also carries query parameters: send every field in the signed body.',
+				},
+				401,
+			);
+		}
+		authentication = verdict.method;
 		if (verdict.replayKey) replay = { key: verdict.replayKey, windowSeconds: verdict.replayWindowSeconds ?? 0 };
 	}
-
-	if (nestedDeeperThan(body, MAX_BODY_DEPTH)) {
+	const unreadable = (error: PostbackError, keptText?: string): IntakeOutcome => {
 		const status = config.rejectStatus ?? 400;
+		// Without authentication every request is anyone's: its Rejected item keeps only the excerpt too.
+		return {
+			response: { status, body: { ok: false, error } },
+			rejected: rejected(error, status, authentication !== 'none', keptText),
+			...(replay ? { replay } : {}),
+		};
+	};
+
+	// A GET has no defined body (RFC 9110 §9.3.1: https://www.rfc-editor.org/rfc/rfc9110#section-9.3.1) and no network
+	// sends one; presets that merge a body into the query would let it override the (signed) query, so it is refused
+	// whatever the authentication, rather than ignored.
+	if (method === 'GET' && hasBody(request)) {
+		return unreadable({ code: 'invalid_body', message: 'A GET postback carries its fields in the query string; this one also has a body, which is refused.' });
+	}
+	if (nestedDeeperThan(body, MAX_BODY_DEPTH)) {
 		const error: PostbackError = { code: 'invalid_body', message: `The body is nested more than ${MAX_BODY_DEPTH} levels deep; no postback is.` };
 		// Kept as the text received, which n8n can store and show again, unlike the parsed structure.
 		const asText = request.rawBody && request.rawBody.length > 0 ? request.rawBody.toString('utf8') : typeof body === 'string' ? body : undefined;
-		return { response: { status, body: { ok: false, error } }, rejected: rejected(error, status, asText), ...(replay ? { replay } : {}) };
+		return unreadable(error, asText);
+	}
+	const overlongRaw = overlongRawValue(query, body);
+	if (overlongRaw !== undefined) {
+		return unreadable({
+			code: 'field_too_long',
+			field: overlongRaw,
+			message:
+				overlongRaw === '(body)'
+					? `The body is longer than ${MAX_BODY_TEXT_LENGTH} characters; no postback is.`
+					: `The value of "${overlongRaw}" is longer than ${MAX_RAW_VALUE_LENGTH} characters; no postback field is.`,
+		});
 	}
 	const result = parsePostback(
 		config.network,
 		{ method: request.method, query: query as Record<string, string | string[] | undefined>, body, headers: request.headers },
 		config.parseOptions,
 	);
-	if (!result.ok) {
-		const status = config.rejectStatus ?? 400;
-		return { response: { status, body: { ok: false, error: result.error } }, rejected: rejected(result.error, status), ...(replay ? { replay } : {}) };
+	if (!result.ok) return unreadable(result.error);
+	const overlong = overlongField(result.conversion);
+	if (overlong) {
+		const [field, limit] = overlong;
+		return unreadable({ code: 'field_too_long', field, message: `The ${field} value is longer than ${limit} characters, the most this trigger reads for it.` });
 	}
-	const { conversion } = result;
+	const conversion: Conversion = { ...result.conversion, authentication };
 	return {
 		response: {
 			status: 200,
@@ -239,7 +435,12 @@ export async function rejectReplays(
 		first = await firstUse(outcome.replay.key, outcome.replay.windowSeconds);
 	} catch {
 		const { rejected } = prepare(incoming, config);
-		return refuse(rejected, config, { code: 'misconfigured', message: 'The signature could not be checked against replays: the tracking store is unavailable.' }, 503);
+		return refuse(
+			rejected,
+			config,
+			{ code: 'misconfigured', message: 'The signature could not be checked against replays: the tracking store is unavailable.' },
+			503,
+		);
 	}
 	if (first) return outcome;
 	const { rejected } = prepare(incoming, config);

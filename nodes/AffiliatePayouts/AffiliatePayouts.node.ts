@@ -68,14 +68,21 @@ function readRules(context: IExecuteFunctions): PayoutRules {
 	const rows = context.getNodeParameter('minimum.minimum', 0, []) as Array<{ currency?: string; amount?: string }>;
 	const minimum: Record<string, string> = {};
 	for (const [index, row] of rows.entries()) {
-		const currency = String(row.currency ?? '').trim().toUpperCase();
+		const currency = String(row.currency ?? '')
+			.trim()
+			.toUpperCase();
 		const amount = normalizeDecimal(String(row.amount ?? ''));
 		if (!/^[A-Z]{3}$/.test(currency) || amount === undefined || amount.startsWith('-')) {
 			throw new NodeOperationError(context.getNode(), `Minimum payout ${index + 1} must be a currency code such as USD and a positive amount such as 50.00`);
 		}
 		minimum[currency] = amount;
 	}
-	return { payDay: context.getNodeParameter('payDay', 0, 20) as number, holdingDays: context.getNodeParameter('holdingDays', 0, 30) as number, minimum };
+	return {
+		payDay: context.getNodeParameter('payDay', 0, 20) as number,
+		holdingDays: context.getNodeParameter('holdingDays', 0, 30) as number,
+		minimum,
+		invalidLines: context.getNodeParameter('invalidLines', 0, 'hold') === 'skip' ? 'skip' : 'hold',
+	};
 }
 
 function readAsOf(context: IExecuteFunctions): Date {
@@ -111,6 +118,8 @@ function reportItem(report: PayoutReport, itemIndex: number): INodeExecutionData
 	return { json: report as unknown as IDataObject, pairedItem: { item: itemIndex } };
 }
 
+// Deliberately not usableAsTool: an AI agent calling this node would move real money on a model's say-so.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool
 export class AffiliatePayouts implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Affiliate Payouts',
@@ -133,7 +142,6 @@ export class AffiliatePayouts implements INodeType {
 				displayOptions: { show: { store: ['postgres'] } },
 			},
 		],
-		usableAsTool: true,
 		properties: affiliatePayoutsProperties,
 	};
 
@@ -149,17 +157,44 @@ export class AffiliatePayouts implements INodeType {
 			if (operation === 'statement') return [await statements(this, items)];
 
 			if (operation === 'calculateDue') {
-				const plan = await planPayouts(store, readRules(this), readAsOf(this), { affiliateIds: listOption(options.affiliateIds), currencies: listOption(options.currencies) });
+				const plan = await planPayouts(store, readRules(this), readAsOf(this), {
+					affiliateIds: listOption(options.affiliateIds),
+					currencies: listOption(options.currencies),
+				});
 				const out: INodeExecutionData[] = [];
 				for (const due of plan.payable) {
 					out.push({
-						json: { outcome: 'due', affiliateId: due.affiliateId, currency: due.currency, amount: due.amount, period: due.period, payDate: due.payDate, entryIds: due.entries.map((entry) => entry.id) },
+						json: {
+							outcome: 'due',
+							affiliateId: due.affiliateId,
+							currency: due.currency,
+							amount: due.amount,
+							period: due.period,
+							payDate: due.payDate,
+							entryIds: due.entries.map((entry) => entry.id),
+						},
 						pairedItem: { item: 0 },
 					});
 				}
 				for (const carried of plan.carried) {
 					out.push({
-						json: { outcome: 'carried', reason: carried.reason, affiliateId: carried.affiliateId, currency: carried.currency, amount: carried.amount, period: plan.period, ...(carried.minimum ? { minimum: carried.minimum } : {}), entryIds: carried.entries.map((entry) => entry.id) },
+						json: {
+							outcome: 'carried',
+							reason: carried.reason,
+							affiliateId: carried.affiliateId,
+							currency: carried.currency,
+							amount: carried.amount,
+							period: plan.period,
+							...(carried.minimum ? { minimum: carried.minimum } : {}),
+							entryIds: carried.entries.map((entry) => entry.id),
+						},
+						pairedItem: { item: 0 },
+					});
+				}
+				// Lines the plan could not read are shown, so the operator can find and settle them.
+				for (const excluded of plan.excluded.filter((entry) => entry.reason === 'invalid_line')) {
+					out.push({
+						json: { outcome: 'invalid_line', entryId: excluded.entryId ?? null, reason: excluded.detail ?? 'This ledger line cannot be read.', period: plan.period },
 						pairedItem: { item: 0 },
 					});
 				}
@@ -208,10 +243,13 @@ async function statements(context: IExecuteFunctions, items: INodeExecutionData[
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
 			const affiliateId = String(context.getNodeParameter('statementAffiliateId', itemIndex, '') ?? '').trim();
-			const currency = String(context.getNodeParameter('statementCurrency', itemIndex, 'USD') ?? '').trim().toUpperCase();
+			const currency = String(context.getNodeParameter('statementCurrency', itemIndex, 'USD') ?? '')
+				.trim()
+				.toUpperCase();
 			const period = String(context.getNodeParameter('statementPeriod', itemIndex, '') ?? '').trim();
 			if (!affiliateId) throw new NodeOperationError(context.getNode(), 'Affiliate ID is empty', { itemIndex });
-			if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new NodeOperationError(context.getNode(), `Period must be a month as YYYY-MM, got "${period}"`, { itemIndex });
+			if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period))
+				throw new NodeOperationError(context.getNode(), `Period must be a month as YYYY-MM, got "${period}"`, { itemIndex });
 			const statement = await statementFor(store, { affiliateId, currency, period });
 			const base = `statement-${affiliateId.replace(/[^\w.-]+/g, '_')}-${currency}-${period}`;
 			out.push({

@@ -17,9 +17,25 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 				action: 'Calculate what each affiliate is owed',
 				description: 'Per affiliate and currency: approved commissions past the lock date and holding period, net of reversals, at or above the minimum',
 			},
-			{ name: 'Pay', value: 'pay', action: 'Pay affiliates what they are owed', description: 'Pays the due balances through PayPal Payouts or Stripe Connect, never twice' },
-			{ name: 'Statement', value: 'statement', action: 'Build an affiliate statement', description: 'The ledger lines behind one affiliate\'s balance for a period, as CSV and HTML' },
-			{ name: 'Sync Status', value: 'syncStatus', action: 'Sync payout statuses from the provider', description: 'Reads payout item states; unclaimed, returned or failed payouts reopen their commissions' },
+			{
+				name: 'Pay',
+				value: 'pay',
+				action: 'Pay affiliates what they are owed',
+				description: 'Pays the due balances through PayPal Payouts or Stripe Connect, never twice',
+			},
+			{
+				name: 'Statement',
+				value: 'statement',
+				action: 'Build an affiliate statement',
+				description: "The ledger lines behind one affiliate's balance for a period, as CSV and HTML",
+			},
+			{
+				name: 'Sync Status',
+				value: 'syncStatus',
+				action: 'Sync payout statuses from the provider',
+				description:
+					'Reads and records payout states, never sends a payment; failed or returned payouts reopen their commissions, unclaimed PayPal ones once their cancel is confirmed',
+			},
 		],
 		default: 'calculateDue',
 	},
@@ -75,6 +91,24 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Unreadable Ledger Lines',
+		name: 'invalidLines',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Hold That Balance',
+				value: 'hold',
+				description: "The affiliate's balance in that currency waits until the line is looked at (it may be a reversal)",
+			},
+			{ name: 'Pay Without Them', value: 'skip', description: 'Pay the balance without the unreadable lines (they stay listed)' },
+		],
+		default: 'hold',
+		description:
+			'A ledger line that cannot be read (e.g. more decimals than its currency, written by an older version) never stops the run: it is listed as invalid_line, and everyone else is paid',
+		displayOptions: payOrCalculate,
+	},
+	{
 		displayName: 'As Of',
 		name: 'asOf',
 		type: 'dateTime',
@@ -89,7 +123,7 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{ name: 'Input Items', value: 'items', description: 'Each input item is one affiliate (from a sheet, a database, a CRM…)' },
-			{ name: 'List Below', value: 'list', description: 'Type each affiliate\'s receiver here' },
+			{ name: 'List Below', value: 'list', description: "Type each affiliate's receiver here" },
 		],
 		default: 'items',
 		displayOptions: { show: { operation: ['pay'] } },
@@ -107,7 +141,7 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 		name: 'receiver',
 		type: 'string',
 		default: '={{ $json.receiver }}',
-		description: 'PayPal: the affiliate\'s PayPal email, phone or payer ID. Stripe: their connected account ID (acct_…).',
+		description: "PayPal: the affiliate's PayPal email, phone or payer ID. Stripe: their connected account ID (acct_…).",
 		displayOptions: { show: { operation: ['pay'], receiversFrom: ['items'] } },
 	},
 	{
@@ -225,7 +259,8 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 10,
-				description: 'Payouts an earlier run left unfinished (it crashed, or the provider\'s answer was lost) are looked up at the provider and finished, once they are this old',
+				description:
+					"Payouts an earlier run left unfinished (it crashed, or the provider's answer was lost) are looked up at the provider and finished, once they are this old",
 				displayOptions: { show: { '/operation': ['pay'] } },
 			},
 			{
@@ -234,7 +269,8 @@ export const affiliatePayoutsProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 15,
-				description: 'Only one Pay run per provider works at a time (another one at the same moment pays nothing and says so). A run frees the lock when it ends; if it crashed, the lock expires after this long.',
+				description:
+					'Only one Pay run per provider works at a time (another one at the same moment pays nothing and says so). A working run renews the lock before every provider call and a third of this often, and frees it when it ends; if it crashed, the lock expires after this long. A run that lost its lock stops before its next provider call.',
 				displayOptions: { show: { '/operation': ['pay'] } },
 			},
 		],

@@ -12,10 +12,10 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 import type { InboundAuthConfig } from '../../src/auth';
-import { firstUseOfSignature, parseAllowlist } from '../../src/auth';
-import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays } from '../../src/intake';
+import { firstUseOfSignature, inboundAuthProblem, parseAllowlist } from '../../src/auth';
+import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays, segmentBeforePath } from '../../src/intake';
 import type { CustomParam, ParseOptions } from '../../src/networks';
-import { postbackTriggerProperties } from './description';
+import { SECRET_URL, postbackTriggerProperties } from './description';
 import { webhookWithPath } from '../shared/webhook-path';
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
 
@@ -52,6 +52,14 @@ function withReplayStore(properties: INodeProperties[]): INodeProperties[] {
 	return at < 0 ? [...properties, ...store] : [...properties.slice(0, at), ...store, ...properties.slice(at)];
 }
 
+/**
+ * Whether n8n prefixes the node's webhook ID to the path (…/webhook/<webhook ID>/<path>): with the generated secret
+ * URL it does, and that ID is the secret. Each new node gets a random UUID from the editor (also on import, for a
+ * node without one), so no two installs share it. Resolved natively like the path (see webhookWithPath).
+ */
+const IS_FULL_PATH = `={{$parameter["authentication"] !== "${SECRET_URL}"}}`;
+const isFullPath = (parameters: IDataObject): boolean => parameters.authentication !== SECRET_URL;
+
 function credentialToAuth(credential: IDataObject): InboundAuthConfig {
 	const text = (key: string) => (typeof credential[key] === 'string' ? (credential[key] as string) : undefined);
 	return {
@@ -79,7 +87,9 @@ export class PostbackTrigger implements INodeType {
 		name: 'postbackTrigger',
 		icon: { light: 'file:postback.svg', dark: 'file:postback.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// Version 2: new triggers default to a generated secret URL, and ClickBank's key lives in a credential.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["network"]}}',
 		description: 'Receives conversion postbacks from affiliate networks (ShareASale, Awin, Impact, TUNE, Everflow, ClickBank…)',
 		defaults: { name: 'Postback Trigger' },
@@ -99,10 +109,16 @@ export class PostbackTrigger implements INodeType {
 				testedBy: 'postbackStoreTest',
 				displayOptions: { show: { store: ['postgres'] } },
 			},
+			{
+				name: 'clickBankInsApi',
+				required: true,
+				testedBy: 'clickBankInsTest',
+				displayOptions: { show: { network: ['clickbank'], '@version': [2] } },
+			},
 		],
 		webhooks: [
-			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true }, WEBHOOK_PATH, webhookPath),
-			webhookWithPath({ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', isFullPath: true }, WEBHOOK_PATH, webhookPath),
+			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived' }, WEBHOOK_PATH, webhookPath, IS_FULL_PATH, isFullPath),
+			webhookWithPath({ name: 'default', httpMethod: 'POST', responseMode: 'onReceived' }, WEBHOOK_PATH, webhookPath, IS_FULL_PATH, isFullPath),
 		],
 		triggerPanel: {
 			header: 'Send a test postback to the Test URL above',
@@ -124,6 +140,9 @@ export class PostbackTrigger implements INodeType {
 				const auth = credentialToAuth(credential.data ?? {});
 				const { invalid } = parseAllowlist(auth.ipAllowlist ?? '');
 				if (invalid.length > 0) return { status: 'Error', message: `Not an address or CIDR range: ${invalid.join(', ')}` };
+				// What the trigger would refuse at run time (503), refused here first.
+				const problem = inboundAuthProblem(auth);
+				if (problem) return { status: 'Error', message: problem };
 				if (auth.method === 'token' && (auth.token ?? '').length < 16) {
 					return { status: 'Error', message: 'Use a secret token of at least 16 random characters' };
 				}
@@ -138,6 +157,14 @@ export class PostbackTrigger implements INodeType {
 				}
 				return { status: 'OK', message: 'The credential is complete' };
 			},
+			/** Offline: ClickBank sends nothing to test against, so check the key has ClickBank's shape. */
+			async clickBankInsTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const key = typeof credential.data?.secretKey === 'string' ? credential.data.secretKey.trim() : '';
+				// ClickBank's secret key is "up to 16 letters & digits" (http://www.clickbank.com/vendor_tools.html, "Secret Key").
+				if (!/^[A-Za-z0-9]{1,16}$/.test(key))
+					return { status: 'Error', message: "ClickBank's secret key is 1 to 16 letters and digits, as set in its account settings" };
+				return { status: 'OK', message: 'The key has the shape of a ClickBank secret key' };
+			},
 		},
 	};
 
@@ -148,17 +175,42 @@ export class PostbackTrigger implements INodeType {
 		const options = this.getNodeParameter('options', {}) as TriggerOptions;
 		const authentication = this.getNodeParameter('authentication', 'none') as string;
 
+		// ClickBank's key: from the credential (version 2), else the deprecated parameter a version 1 node may still hold.
+		let clickbankSecret = options.clickbankSecret || undefined;
+		if (network === 'clickbank' && this.getNode().credentials?.clickBankInsApi) {
+			try {
+				const credential = await this.getCredentials('clickBankInsApi');
+				if (typeof credential.secretKey === 'string' && credential.secretKey.trim()) clickbankSecret = credential.secretKey;
+			} catch {
+				// Unreadable: the notification is refused as undecryptable or missing its secret, and kept on Rejected.
+			}
+		}
 		const parseOptions: ParseOptions = {
 			currency: options.currency || undefined,
 			timezone: options.timezone?.trim() || undefined,
-			secret: options.clickbankSecret || undefined,
+			secret: clickbankSecret,
 		};
 		if (network === 'custom') {
 			const mappings = (this.getNodeParameter('customFieldMap.mapping', []) as Array<{ param: CustomParam; source: string }>) ?? [];
 			parseOptions.fieldMap = Object.fromEntries(mappings.filter((m) => m.source?.trim()).map((m) => [m.param, m.source.trim()]));
 		}
+		const originalUrl = request.originalUrl ?? request.url ?? '';
 		let auth: InboundAuthConfig | 'unavailable' | undefined;
-		if (authentication === 'postbackAuthApi') {
+		let pathToken = (request.params as Record<string, string> | undefined)?.secret;
+		let unavailableReason: string | undefined;
+		if (authentication === SECRET_URL) {
+			// n8n routed the request here because the URL carries this node's webhook ID; intake checks it again
+			// itself (a constant-time comparison), so the URL's secret never rests on routing alone.
+			const webhookId = this.getNode().webhookId;
+			if (webhookId) {
+				auth = { method: 'token', token: webhookId, tokenLocation: 'path' };
+				pathToken = segmentBeforePath(originalUrl, String(this.getNodeParameter('path', '')));
+			} else {
+				auth = 'unavailable';
+				unavailableReason =
+					'This trigger has no webhook ID to use as its secret URL. Remove the node and add it again (n8n gives a new node a webhook ID), or choose another authentication.';
+			}
+		} else if (authentication === 'postbackAuthApi') {
 			try {
 				auth = credentialToAuth(await this.getCredentials('postbackAuthApi'));
 			} catch {
@@ -167,7 +219,6 @@ export class PostbackTrigger implements INodeType {
 			}
 		}
 
-		const originalUrl = request.originalUrl ?? request.url ?? '';
 		const incoming: IntakeRequest = {
 			method: request.method,
 			query: (request.query ?? {}) as Record<string, unknown>,
@@ -176,11 +227,12 @@ export class PostbackTrigger implements INodeType {
 			headers: request.headers,
 			ip: request.ip,
 			rawQueryString: originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '',
-			pathToken: (request.params as Record<string, string> | undefined)?.secret,
+			pathToken,
 		};
 		const intakeConfig: IntakeConfig = {
 			network,
 			auth,
+			...(unavailableReason ? { unavailableReason } : {}),
 			parseOptions,
 			rejectStatus: options.rejectStatus,
 			emitUnauthenticated: options.emitUnauthenticated,

@@ -25,7 +25,20 @@ const CUSTOM_PARAM_HELP: Partial<Record<(typeof customParams)[number], string>> 
 
 /** The Custom preset's postback URL, built in the editor from the path and the placeholders (see the Path hint). */
 export const CUSTOM_POSTBACK_URL_HINT =
-	"={{ 'Postback URL to paste: [your n8n URL]/webhook/' + $parameter.path + '?' + Object.entries($parameter.customPlaceholders || {}).filter(entry => entry[1]).map(entry => entry[0] + '=' + entry[1]).join('&') }}";
+	"={{ 'Postback URL to paste: ' + ($parameter.authentication === 'secretUrl' ? '[the Production URL above, secret included]' : '[your n8n URL]/webhook/' + $parameter.path) + '?' + Object.entries($parameter.customPlaceholders || {}).filter(entry => entry[1]).map(entry => entry[0] + '=' + entry[1]).join('&') }}";
+
+/** The authentication that needs nothing set up: the URL itself carries a secret n8n generated for this node. */
+export const SECRET_URL = 'secretUrl';
+
+const authenticationOptions = [
+	{
+		name: 'Secret URL (Generated)',
+		value: SECRET_URL,
+		description: 'The postback URL carries a secret n8n generated for this node (its webhook ID); paste the whole Production URL into the network',
+	},
+	{ name: 'Postback Authentication', value: 'postbackAuthApi', description: 'Secret token, Basic auth, HMAC signature or IP allowlist, from a credential' },
+	{ name: 'None (Anyone Can Post)', value: 'none', description: 'Not recommended: anyone who finds the URL can post conversions and commissions' },
+];
 
 export const postbackTriggerProperties: INodeProperties[] = [
 	{
@@ -66,16 +79,42 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		displayOptions: { show: { network: ['custom'] } },
 	},
 	{
+		// Version 1 kept its default (None), so workflows saved with it keep their URL; they are warned below.
 		displayName: 'Authentication',
 		name: 'authentication',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{ name: 'None', value: 'none' },
-			{ name: 'Postback Authentication', value: 'postbackAuthApi' },
-		],
+		options: authenticationOptions,
 		default: 'none',
-		description: 'Prove the postback comes from the network: secret token, Basic auth, HMAC signature, IP allowlist',
+		description: 'Prove the postback comes from the network: a generated secret URL, or a credential (token, Basic auth, HMAC signature, IP allowlist)',
+		displayOptions: { show: { '@version': [1] } },
+	},
+	{
+		// New triggers ship closed: the URL n8n shows already carries a secret generated for this node.
+		displayName: 'Authentication',
+		name: 'authentication',
+		type: 'options',
+		noDataExpression: true,
+		options: authenticationOptions,
+		default: SECRET_URL,
+		description: 'Prove the postback comes from the network: a generated secret URL, or a credential (token, Basic auth, HMAC signature, IP allowlist)',
+		displayOptions: { show: { '@version': [{ _cnd: { gte: 2 } }] } },
+	},
+	{
+		displayName:
+			'Anyone who finds this URL can post conversions, and with them commissions for any affiliate. Choose "Secret URL (Generated)" or a Postback Authentication credential unless something in front of n8n already checks every request.',
+		name: 'notice_unauthenticated',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { authentication: ['none'] } },
+	},
+	{
+		displayName:
+			'The Production URL above ends in a secret n8n generated for this node: paste the whole URL into the network and treat it like a password. Postbacks to any other URL are refused. A copy of this node gets a new secret.',
+		name: 'notice_secretUrl',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { authentication: [SECRET_URL] } },
 	},
 	{
 		displayName: 'Secret in Path',
@@ -154,13 +193,16 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'ClickBank Secret Key',
+				// Version 1 only: version 2 keeps the key in a ClickBank INS credential (encrypted, never in the workflow JSON).
+				// A version 1 workflow that has it keeps working; a credential, when attached, wins.
+				displayName: 'ClickBank Secret Key (Deprecated)',
 				name: 'clickbankSecret',
 				type: 'string',
 				typeOptions: { password: true },
 				default: '',
-				description: "The INS secret key from ClickBank's account settings, used to decrypt notifications",
-				displayOptions: { show: { '/network': ['clickbank'] } },
+				description:
+					"The INS secret key from ClickBank's account settings, used to decrypt notifications. Deprecated: it is stored in the workflow; new triggers use a ClickBank INS credential.",
+				displayOptions: { show: { '/network': ['clickbank'], '@version': [1] } },
 			},
 			{
 				displayName: 'Default Currency',

@@ -18,6 +18,7 @@ import {
 	type PostbackItem,
 	PartnerPostbackError,
 	postbackToPartner,
+	withoutBraces,
 } from '../../src/partners';
 import type { TrackingStore } from '../../src/store';
 import { n8nEngineSend } from '../shared/http';
@@ -34,9 +35,7 @@ interface NodeOptions {
 function valuesFrom(rows: Array<{ name?: string; value?: unknown }>): Record<string, unknown> {
 	const values: Record<string, unknown> = {};
 	for (const row of rows) {
-		const name = String(row.name ?? '')
-			.trim()
-			.replace(/^\{\s*|\s*\}$/g, '');
+		const name = withoutBraces(String(row.name ?? '').trim());
 		if (name) values[name] = row.value;
 	}
 	return values;
@@ -79,7 +78,8 @@ export class SendPostback implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["preset"] + " · " + $parameter["method"]}}',
-		description: 'Fires a server-to-server postback to a partner URL (Aspire/TUNE, Post Affiliate Pro, Everflow, Voluum, Keitaro, custom) with macros filled from the conversion',
+		description:
+			'Fires a server-to-server postback to a partner URL (Aspire/TUNE, Post Affiliate Pro, Everflow, Voluum, Keitaro, custom) with macros filled from the conversion',
 		defaults: { name: 'Send Postback' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

@@ -43,10 +43,7 @@ export const storeProperties: INodeProperties[] = [
  * The credential's Test button: opens the store for real (connects, creates the schema and applies
  * the migrations) and closes it again, so a green test means the nodes will work.
  */
-export async function postbackStoreTest(
-	this: ICredentialTestFunctions,
-	credential: ICredentialsDecrypted,
-): Promise<INodeCredentialTestResult> {
+export async function postbackStoreTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	const data = credential.data ?? {};
 	try {
 		const store = await openStore({ kind: 'postgres', connectionString: postgresConnectionString(data), schema: String(data.schema || 'postback') });
@@ -61,7 +58,8 @@ export async function postbackStoreTest(
 /** Builds a libpq connection string from the credential (values are URL-encoded, never logged). */
 export function postgresConnectionString(credential: IDataObject): string {
 	const part = (key: string, fallback: string) => encodeURIComponent(String(credential[key] ?? fallback));
-	const ssl = String(credential.ssl ?? 'disable');
+	// A credential saved before the option existed has no value: prefer, which tries TLS first (src/store/postgres.ts).
+	const ssl = String(credential.ssl || 'prefer');
 	return `postgresql://${part('user', 'postgres')}:${part('password', '')}@${part('host', '127.0.0.1')}:${Number(credential.port ?? 5432)}/${part('database', 'n8n')}?sslmode=${ssl}`;
 }
 
@@ -78,7 +76,6 @@ export async function storeFor(context: IExecuteFunctions | IWebhookFunctions, i
 	}
 	return await sharedStore(config);
 }
-
 
 /** The boolean that turns the conversion log on, for nodes that send conversions somewhere. */
 export const conversionLogProperty: INodeProperties = {

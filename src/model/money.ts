@@ -11,7 +11,11 @@ export function normalizeDecimal(input: string): string | undefined {
 	if (!match) return undefined;
 	const sign = match[1] === '-' ? '-' : '';
 	const integer = match[2].replace(/^0+(?=\d)/, '');
-	const fraction = (match[3] ?? '').replace(/0+$/, '');
+	// Trailing zeros dropped by index: /0+$/ retried at every zero of a long run that does not end the text (quadratic).
+	const digits = match[3] ?? '';
+	let end = digits.length;
+	while (end > 0 && digits.charCodeAt(end - 1) === 48) end--;
+	const fraction = digits.slice(0, end);
 	const body = fraction ? `${integer}.${fraction}` : integer;
 	return body === '0' ? '0' : sign + body;
 }
@@ -65,13 +69,15 @@ const exponentCache = new Map<string, number>();
  * know the fund codes (CLF, UYW, …) at all. Every code listed here has 2 decimals unless named below.
  */
 const ISO_4217_CODES = new Set(
-	('AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE ' +
+	(
+		'AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE ' +
 		'CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF ' +
 		'GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR ' +
 		'LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN ' +
 		'PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS ' +
 		'TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ' +
-		'ZMW ZWG').split(' '),
+		'ZMW ZWG'
+	).split(' '),
 );
 const ISO_4217_EXCEPTIONS: Record<string, number> = {
 	...Object.fromEntries('BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF'.split(' ').map((code) => [code, 0])),

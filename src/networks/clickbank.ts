@@ -25,6 +25,19 @@ function decodeBase64(text: string): Buffer | undefined {
 	return Buffer.from(compact, 'base64');
 }
 
+/**
+ * `text` without the characters U+0000–U+0020 at either end: what `/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g` removed,
+ * by index. The pattern retried its unanchored second branch at every position of an inner run of such
+ * characters, quadratic on a long one.
+ */
+export function trimControl(text: string): string {
+	let start = 0;
+	let end = text.length;
+	while (start < end && text.charCodeAt(start) <= 0x20) start++;
+	while (end > start && text.charCodeAt(end - 1) <= 0x20) end--;
+	return text.slice(start, end);
+}
+
 /** The decrypted notification as an object, or undefined for a wrong key, bad padding or text that is not a JSON object. */
 function decrypt(notification: string, iv: string, secret: string): Fields | undefined {
 	const ciphertext = decodeBase64(notification);
@@ -40,8 +53,7 @@ function decrypt(notification: string, iv: string, secret: string): Fields | und
 		return undefined;
 	}
 	// ClickBank's own sample trims NULs and control characters around the JSON; do the same.
-	// eslint-disable-next-line no-control-regex -- NUL padding is exactly what must go
-	const trimmed = plaintext.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+	const trimmed = trimControl(plaintext);
 	try {
 		const parsed: unknown = JSON.parse(trimmed);
 		return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Fields) : undefined;

@@ -70,7 +70,9 @@ export type PostbackErrorCode =
 	| 'invalid_body'
 	| 'missing_secret'
 	| 'undecryptable_body'
-	| 'invalid_conversion';
+	| 'invalid_conversion'
+	/** A value longer than intake reads for it (see FIELD_LIMITS in src/intake.ts): refused, never cut. */
+	| 'field_too_long';
 
 export interface PostbackError {
 	code: PostbackErrorCode;
@@ -82,18 +84,7 @@ export interface PostbackError {
 
 export type ParseResult = { ok: true; conversion: Conversion } | { ok: false; error: PostbackError };
 
-export type NetworkId =
-	| 'shareasale'
-	| 'custom'
-	| 'tune'
-	| 'aspire'
-	| 'impact'
-	| 'awin'
-	| 'everflow'
-	| 'clickbank'
-	| 'pap'
-	| 'voluum'
-	| 'keitaro';
+export type NetworkId = 'shareasale' | 'custom' | 'tune' | 'aspire' | 'impact' | 'awin' | 'everflow' | 'clickbank' | 'pap' | 'voluum' | 'keitaro';
 
 export interface NetworkPreset {
 	id: NetworkId;

@@ -2,7 +2,7 @@
 export * from './types';
 export { PARTNER_PRESETS, getPartnerPreset, partnerPresetIds } from './presets';
 export { STANDARD_MACROS, standardValues } from './values';
-export { parseTemplate, macrosOf, splitMacros } from './macros';
+export { parseTemplate, macrosOf, splitMacros, withoutBraces } from './macros';
 export { REDACTED, isSecretName, redactBody, redactText, redactUrl } from './redact';
 export { buildPartnerPostback, resolvePartnerPreset } from './build';
 export {

@@ -107,3 +107,22 @@ export function fillEncoded(parts: TemplatePart[], valueOf: (macro: string) => s
 export function fillRaw(parts: TemplatePart[], valueOf: (macro: string) => string): string {
 	return parts.map((part) => ('macro' in part ? valueOf(part.macro).replace(LONE_SURROGATE, '\uFFFD') : decodeLiteral(part.text))).join('');
 }
+
+/**
+ * A macro name without the braces around it ('{ payout }' → 'payout'): what `replace(/^\{\s*|\s*\}$/g, '')` did, by
+ * index, since that pattern's unanchored `\s*\}$` retried at every space of a long run (quadratic).
+ */
+export function withoutBraces(text: string): string {
+	const isSpace = (char: string) => /\s/.test(char);
+	let start = 0;
+	if (text.startsWith('{')) {
+		start = 1;
+		while (start < text.length && isSpace(text[start])) start++;
+	}
+	let end = text.length;
+	if (end > start && text[end - 1] === '}') {
+		end--;
+		while (end > start && isSpace(text[end - 1])) end--;
+	}
+	return text.slice(start, end);
+}

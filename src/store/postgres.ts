@@ -9,7 +9,7 @@
  * never the global `pg.types`), times as `toISOString()` strings, JSON as written.
  */
 
-import type { Pool, PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import {
 	claimLeaseMs,
 	claimToken,
@@ -171,24 +171,69 @@ function typeParsers(pg: PgModule): NonNullable<PoolConfig['types']> {
 	};
 }
 
+/**
+ * TLS to the store, with libpq's names (https://www.postgresql.org/docs/current/libpq-ssl.html#LIBPQ-SSL-SSLMODE-STATEMENTS):
+ * `disable` never; `prefer` (the default, as in libpq) tries TLS first and falls back to plain only when the server
+ * answers that it has no TLS; `require` encrypts without checking the certificate; `verify-full` encrypts and checks
+ * the certificate chain (the system's CAs) and the host name. pg itself would treat prefer and require as
+ * verify-full and never fall back, so the mode is taken out of the connection string and applied here.
+ */
+export const postgresSslModes = ['disable', 'prefer', 'require', 'verify-full'] as const;
+export type PostgresSslMode = (typeof postgresSslModes)[number];
+
+/** The connection string without its `sslmode`, and that mode (prefer when absent). */
+export function postgresSslMode(connectionString: string): { connectionString: string; sslMode: PostgresSslMode } {
+	let url: URL;
+	try {
+		url = new URL(connectionString);
+	} catch {
+		return { connectionString, sslMode: 'prefer' };
+	}
+	const given = url.searchParams.get('sslmode');
+	url.searchParams.delete('sslmode');
+	if (given !== null && !(postgresSslModes as readonly string[]).includes(given)) {
+		throw new StoreInputError(`sslmode must be one of ${postgresSslModes.join(', ')}; got ${JSON.stringify(given)}`);
+	}
+	return { connectionString: url.toString(), sslMode: (given as PostgresSslMode | null) ?? 'prefer' };
+}
+
+/** pg's message when the server answers the TLS request with "no" (pg/lib/connection.js). */
+const SERVER_HAS_NO_TLS = 'The server does not support SSL connections';
+
 export async function openPostgresStore(config: PostgresStoreConfig): Promise<TrackingStore> {
-	const connectionString = requireText(config.connectionString, 'connectionString');
+	const requested = requireText(config.connectionString, 'connectionString');
+	const { connectionString, sslMode } = postgresSslMode(requested);
 	const schema = postgresSchema(config.schema);
 	const max = postgresPoolSize(config.poolSize);
 	const pg = loadPg();
-	const pool = new pg.Pool({
-		connectionString,
-		max,
-		types: typeParsers(pg),
-		// A server that never answers must fail the execution, not hang it.
-		connectionTimeoutMillis: 10000,
-		allowExitOnIdle: true,
-		application_name: 'n8n-nodes-postback',
-	});
-	// An idle connection the server drops must not crash the process; the pool replaces it on next use.
-	pool.on('error', () => undefined);
+	const poolWith = (tls: boolean) => {
+		const created = new pg.Pool({
+			connectionString,
+			max,
+			types: typeParsers(pg),
+			ssl: tls ? { rejectUnauthorized: sslMode === 'verify-full' } : false,
+			// A server that never answers must fail the execution, not hang it.
+			connectionTimeoutMillis: 10000,
+			allowExitOnIdle: true,
+			application_name: 'n8n-nodes-postback',
+		});
+		// An idle connection the server drops must not crash the process; the pool replaces it on next use.
+		created.on('error', () => undefined);
+		return created;
+	};
+	let pool = poolWith(sslMode !== 'disable');
 	try {
-		const client = await pool.connect();
+		let client: PoolClient;
+		try {
+			client = await pool.connect();
+		} catch (error) {
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; wrapped just below
+			if (sslMode !== 'prefer' || (error as Error).message !== SERVER_HAS_NO_TLS) throw error;
+			// prefer: this server has no TLS at all (it said so), so the pool talks plain, as libpq would.
+			await pool.end().catch(() => undefined);
+			pool = poolWith(false);
+			client = await pool.connect();
+		}
 		try {
 			await migratePostgres(client, schema.name, schema.quoted);
 		} finally {

@@ -1,4 +1,4 @@
-import { baseUrl, outputsOf, uniqueId, waitForExecution, workflowNamed } from './n8n-api';
+import { baseUrl, n8nFetch, outputsOf, uniqueId, waitForExecution, workflowNamed } from './n8n-api';
 import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
 
 /** The seed's ShareASale conversion payload (seed 000), with a fresh transaction id per test. */
@@ -42,7 +42,7 @@ describe('Postback Trigger in a real n8n', () => {
 	test("ShareASale GET postback from the seed's URL template becomes a conversion on the Accepted output", async () => {
 		const transID = uniqueId('9');
 		const query = new URLSearchParams(shareasalePayload(transID));
-		const response = await fetch(`${shareasale().webhookUrls[0]}?${query}`);
+		const response = await n8nFetch(`${shareasale().webhookUrls[0]}?${query}`);
 		expect(response.status).toBe(200);
 		expect(await response.json()).toEqual({ ok: true, network: 'ShareASale', clickId: 'Zojr5qPF3fVk6VlfJbAcGeuHnxkcOst2gr', transactionId: transID });
 
@@ -172,7 +172,10 @@ describe('Postback Trigger in a real n8n', () => {
 			body: `{"click_id": "${marker}", `,
 		});
 		expect(response.status).toBe(400);
-		await waitForExecution(custom().id, rejectedBy('Custom Postback', (request) => typeof request.body === 'string' && request.body.includes(marker)));
+		await waitForExecution(
+			custom().id,
+			rejectedBy('Custom Postback', (request) => typeof request.body === 'string' && request.body.includes(marker)),
+		);
 	});
 
 	test('the secret token is required, checked, and never kept on the item', async () => {
@@ -196,7 +199,10 @@ describe('Postback Trigger in a real n8n', () => {
 		// The failed attempts are on Rejected, without the wrong secret either.
 		const rejectedRun = await waitForExecution(
 			secured().id,
-			rejectedBy('Secured Postback', (request) => (request.query as Record<string, string>)?.transaction_id === transactionId && !('key' in (request.query as object))),
+			rejectedBy(
+				'Secured Postback',
+				(request) => (request.query as Record<string, string>)?.transaction_id === transactionId && !('key' in (request.query as object)),
+			),
 		);
 		expect(outputsOf(rejectedRun, 'Secured Postback')[1][0].json).toMatchObject({ httpStatus: 401, reason: { code: 'unauthorized' } });
 	});

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { openStore } from '../../src/store';
 import { baseUrl, n8nFetch, publicApi, startWorkflow, uniqueId } from './n8n-api';
@@ -25,7 +26,18 @@ const HMAC_SECRET = `hmac-${run}-0123456789abcdef`;
 const B64_SECRET = `b64-${run}-0123456789abcdef`;
 const FOREIGN_RANGE = '203.0.113.0/24';
 
-type Trigger = 'Query Token' | 'Path Token' | 'Basic' | 'HMAC' | 'HMAC base64' | 'IP foreign' | 'IP local' | 'Token and IP';
+type Trigger =
+	| 'Query Token'
+	| 'Path Token'
+	| 'Basic'
+	| 'HMAC'
+	| 'HMAC base64'
+	| 'IP foreign'
+	| 'IP local'
+	| 'Token and IP'
+	| 'Empty Basic'
+	| 'Empty IP list'
+	| 'Secret URL';
 const paths: Record<Trigger, string> = {
 	'Query Token': `rel-auth-query-${run}`,
 	'Path Token': `rel-auth-path-${run}`,
@@ -35,6 +47,9 @@ const paths: Record<Trigger, string> = {
 	'IP foreign': `rel-auth-ip-${run}`,
 	'IP local': `rel-auth-iplocal-${run}`,
 	'Token and IP': `rel-auth-tokenip-${run}`,
+	'Empty Basic': `rel-auth-emptybasic-${run}`,
+	'Empty IP list': `rel-auth-emptyip-${run}`,
+	'Secret URL': `rel-auth-secreturl-${run}`,
 };
 let reader: ExecutionReader;
 /**
@@ -42,10 +57,13 @@ let reader: ExecutionReader;
  * /webhook/<webhookId>/<path>/<secret>, the Production URL the editor shows.
  */
 const pathTokenWebhookId = randomUUID();
-const urlPath = (trigger: Trigger) => (trigger === 'Path Token' ? `${pathTokenWebhookId}/${paths[trigger]}` : paths[trigger]);
+/** The version 2 trigger's generated secret: its webhook id, which n8n puts before the path (/webhook/<id>/<path>). */
+const secretUrlWebhookId = randomUUID();
+const urlPath = (trigger: Trigger) =>
+	trigger === 'Path Token' ? `${pathTokenWebhookId}/${paths[trigger]}` : trigger === 'Secret URL' ? `${secretUrlWebhookId}/${paths[trigger]}` : paths[trigger];
 
 beforeAll(async () => {
-	const credentials: Record<Trigger, Record<string, unknown>> = {
+	const credentials: Record<Exclude<Trigger, 'Secret URL'>, Record<string, unknown>> = {
 		'Query Token': { method: 'token', token: TOKEN, placement: 'query', queryParameterName: 'key', ipAllowlist: '' },
 		'Path Token': { method: 'token', token: PATH_TOKEN, placement: 'path', ipAllowlist: '' },
 		Basic: { method: 'basic', user: USER, password: PASSWORD, ipAllowlist: '' },
@@ -62,11 +80,22 @@ beforeAll(async () => {
 		'IP foreign': { method: 'none', ipAllowlist: FOREIGN_RANGE },
 		'IP local': { method: 'none', ipAllowlist: '127.0.0.1, ::1' },
 		'Token and IP': { method: 'token', token: TOKEN, placement: 'query', queryParameterName: 'key', ipAllowlist: FOREIGN_RANGE },
+		// Credentials that authenticate nobody: saved through the API (which runs no credential test), refused when used.
+		'Empty Basic': { method: 'basic', user: '', password: '', ipAllowlist: '' },
+		'Empty IP list': { method: 'none', ipAllowlist: '' },
 	};
 	const nodes: unknown[] = [];
 	let y = 0;
+	// Version 2 with its default authentication: the generated secret URL, no credential.
+	nodes.push(
+		node('Secret URL', TRIGGER, 2, { network: 'custom', path: paths['Secret URL'], options: { currency: 'USD' } }, [0, 0], { webhookId: secretUrlWebhookId }),
+	);
 	for (const [name, data] of Object.entries(credentials) as Array<[Trigger, Record<string, unknown>]>) {
-		const credential = await publicApi<{ id: string; name: string }>('POST', '/credentials', { name: `E2E reliability auth ${name} ${run}`, type: 'postbackAuthApi', data });
+		const credential = await publicApi<{ id: string; name: string }>('POST', '/credentials', {
+			name: `E2E reliability auth ${name} ${run}`,
+			type: 'postbackAuthApi',
+			data,
+		});
 		nodes.push(
 			node(
 				name,
@@ -74,7 +103,10 @@ beforeAll(async () => {
 				1,
 				{ network: 'custom', path: paths[name], authentication: 'postbackAuthApi', secretInPath: name === 'Path Token', options: { currency: 'USD' } },
 				[0, (y += 200)],
-				{ webhookId: name === 'Path Token' ? pathTokenWebhookId : randomUUID(), credentials: { postbackAuthApi: { id: credential.id, name: credential.name } } },
+				{
+					webhookId: name === 'Path Token' ? pathTokenWebhookId : randomUUID(),
+					credentials: { postbackAuthApi: { id: credential.id, name: credential.name } },
+				},
 			),
 		);
 	}
@@ -85,7 +117,8 @@ beforeAll(async () => {
 	reader = new ExecutionReader(workflowId, markers);
 });
 
-type Expect = 'accepted' | 'rejected' | 'n8n';
+/** rejected: 401/403 by authentication; unreadable: authenticated but refused (400); misconfigured: 503. */
+type Expect = 'accepted' | 'rejected' | 'n8n' | 'unreadable' | 'misconfigured';
 interface Attempt {
 	trigger: Trigger;
 	label: string;
@@ -113,7 +146,11 @@ async function attempt(
 ): Promise<Attempt> {
 	const request = build(marker);
 	const url = request.url ?? `${baseUrl()}/webhook/${urlPath(trigger)}${request.suffix ?? ''}?${request.query ?? queryOf(marker)}`;
-	const response = await n8nFetch(url, { method: request.method ?? 'GET', headers: request.headers, body: request.body });
+	// fetch refuses a GET with a body; an attacker's client does not.
+	const response =
+		(request.method ?? 'GET') === 'GET' && request.body !== undefined
+			? await rawRequest(url, 'GET', request.headers ?? {}, request.body)
+			: await n8nFetch(url, { method: request.method ?? 'GET', headers: request.headers, body: request.body });
 	const text = await response.text();
 	let body: Record<string, unknown> | string = text;
 	try {
@@ -126,16 +163,44 @@ async function attempt(
 	return result;
 }
 
+/** A request through node:http, which sends a body with any method. */
+async function rawRequest(url: string, method: string, headers: Record<string, string>, body: string): Promise<Response> {
+	return await new Promise((resolve, reject) => {
+		const request = httpRequest(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+			const chunks: Buffer[] = [];
+			response.on('data', (chunk: Buffer) => chunks.push(chunk));
+			response.on('end', () => {
+				const answer = new Headers();
+				for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') answer.set(name, value);
+				resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0, headers: answer }));
+			});
+		});
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
 const now = () => Math.floor(Date.now() / 1000);
 /** A timestamped, signed JSON postback for the HMAC trigger. */
-const signedPost = (marker: string, options: { timestamp?: number; secret?: string; sign?: (payload: string) => string; body?: string; signedBody?: string; headers?: Record<string, string> } = {}) => {
+const signedPost = (
+	marker: string,
+	options: {
+		timestamp?: number;
+		secret?: string;
+		sign?: (payload: string) => string;
+		body?: string;
+		signedBody?: string;
+		headers?: Record<string, string>;
+	} = {},
+) => {
 	const body = options.body ?? JSON.stringify(conversion(marker));
 	const timestamp = String(options.timestamp ?? now());
 	const payload = `${timestamp}.${options.signedBody ?? body}`;
 	const signature = options.sign ? options.sign(payload) : hex(options.secret ?? HMAC_SECRET, payload);
 	return {
 		method: 'POST',
-		query: `rel_marker=${marker}`,
+		// Nothing in the query: the signature covers the body only, so a signed POST with query parameters is refused.
+		query: '',
 		headers: { 'content-type': 'application/json', 'x-postback-timestamp': timestamp, 'x-postback-signature': signature, ...options.headers },
 		body,
 	};
@@ -183,7 +248,9 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 	const originalPost = signedPost(postMarker);
 	await attempt('HMAC', 'legitimate POST', 'accepted', () => originalPost, postMarker);
 	await attempt('HMAC', 'bad signature', 'rejected', (m) => signedPost(m, { sign: () => 'ab'.repeat(32) }));
-	await attempt('HMAC', 'signature of a different body', 'rejected', (m) => signedPost(m, { signedBody: JSON.stringify({ ...conversion(m), commission: '500.00' }) }));
+	await attempt('HMAC', 'signature of a different body', 'rejected', (m) =>
+		signedPost(m, { signedBody: JSON.stringify({ ...conversion(m), commission: '500.00' }) }),
+	);
 	await attempt('HMAC', 'signature in base64 where hex is configured', 'rejected', (m) => signedPost(m, { sign: (payload) => b64(HMAC_SECRET, payload) }));
 	await attempt('HMAC', 'signature made with another secret', 'rejected', (m) => signedPost(m, { secret: 'not-the-secret-0123456789' }));
 	await attempt('HMAC', 'missing signature', 'rejected', (m) => {
@@ -208,7 +275,10 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 	});
 	const getQuery = (m: string) => queryOf(m);
 	const getTimestamp = String(now());
-	const signedGet = (m: string) => ({ query: getQuery(m), headers: { 'x-postback-timestamp': getTimestamp, 'x-postback-signature': hex(HMAC_SECRET, `${getTimestamp}.${getQuery(m)}`) } });
+	const signedGet = (m: string) => ({
+		query: getQuery(m),
+		headers: { 'x-postback-timestamp': getTimestamp, 'x-postback-signature': hex(HMAC_SECRET, `${getTimestamp}.${getQuery(m)}`) },
+	});
 	const getOriginal = await attempt('HMAC', 'legitimate GET (signed query string)', 'accepted', signedGet);
 
 	// Replays: the accepted POST and GET, sent again exactly as before (same timestamp, same signature), within the max age.
@@ -221,9 +291,13 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 	const usedElsewhere = signedPost(elsewhereMarker);
 	const store = await openStore({ kind: 'sqlite', path: join(process.env.E2E_N8N_USER_FOLDER ?? '', '.n8n', 'postback-tracking.sqlite') });
 	try {
-		expect(await store.claimConversion({ network: 'auth-replay', transactionId: usedElsewhere.headers['x-postback-signature'], eventName: 'hmac' })).toBe('first');
+		expect(await store.claimConversion({ network: 'auth-replay', transactionId: usedElsewhere.headers['x-postback-signature'], eventName: 'hmac' })).toBe(
+			'first',
+		);
 		// And the signatures n8n accepted above are in that same memory.
-		expect(await store.claimConversion({ network: 'auth-replay', transactionId: originalPost.headers['x-postback-signature'], eventName: 'hmac' })).toBe('duplicate');
+		expect(await store.claimConversion({ network: 'auth-replay', transactionId: originalPost.headers['x-postback-signature'], eventName: 'hmac' })).toBe(
+			'duplicate',
+		);
 	} finally {
 		await store.close();
 	}
@@ -232,25 +306,76 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 	// HMAC (base64), no timestamp configured: plain signatures still work as before.
 	const b64Post = (m: string, sign: (payload: string) => string, signedBody?: string) => {
 		const body = JSON.stringify(conversion(m));
-		return { method: 'POST', query: `rel_marker=${m}`, headers: { 'content-type': 'application/json', 'x-signature': sign(signedBody ?? body) }, body };
+		return { method: 'POST', query: '', headers: { 'content-type': 'application/json', 'x-signature': sign(signedBody ?? body) }, body };
 	};
 	await attempt('HMAC base64', 'legitimate', 'accepted', (m) => b64Post(m, (payload) => b64(B64_SECRET, payload)));
 	await attempt('HMAC base64', 'hex where base64 is configured', 'rejected', (m) => b64Post(m, (payload) => hex(B64_SECRET, payload)));
-	await attempt('HMAC base64', 'signature of a different body', 'rejected', (m) => b64Post(m, (payload) => b64(B64_SECRET, payload), '{"click_id":"other","commission":"1"}'));
+	await attempt('HMAC base64', 'signature of a different body', 'rejected', (m) =>
+		b64Post(m, (payload) => b64(B64_SECRET, payload), '{"click_id":"other","commission":"1"}'),
+	);
 	await attempt('HMAC base64', 'signature in the query', 'rejected', (m) => {
 		const request = b64Post(m, (payload) => b64(B64_SECRET, payload));
-		return { ...request, query: `rel_marker=${m}&x-signature=${encodeURIComponent(request.headers['x-signature'])}`, headers: { 'content-type': 'application/json' } };
+		return {
+			...request,
+			query: `rel_marker=${m}&x-signature=${encodeURIComponent(request.headers['x-signature'])}`,
+			headers: { 'content-type': 'application/json' },
+		};
 	});
+
+	// HMAC covers everything that is read: an unsigned query parameter cannot ride along with a signed body, and a
+	// GET (signed over its query) cannot carry a body that would override a signed field.
+	await attempt('HMAC', 'unsigned query parameter overriding a signed body field', 'rejected', (m) => ({
+		...signedPost(m),
+		query: `commission=9999&rel_marker=${m}`,
+	}));
+	await attempt('HMAC base64', 'unsigned query parameter added to a signed body', 'rejected', (m) => ({
+		...b64Post(m, (payload) => b64(B64_SECRET, payload)),
+		query: `affiliate_id=attacker&rel_marker=${m}`,
+	}));
+	await attempt('HMAC', 'signed GET with a body overriding a signed field', 'unreadable', (m) => ({
+		...signedGet(m),
+		headers: { ...signedGet(m).headers, 'content-type': 'application/json' },
+		body: JSON.stringify({ commission: '9999', rel_marker: m }),
+	}));
+
+	// Credentials that authenticate nobody: the trigger refuses to run with them (503), keeping the postback.
+	await attempt('Empty Basic', 'empty user and password, sent empty', 'misconfigured', () => ({ headers: { authorization: basic('', '') } }));
+	await attempt('Empty IP list', 'IP Allowlist Only without entries', 'misconfigured', () => ({}));
+
+	// Version 2's default: the URL carries the node's generated secret (its webhook id); without it there is no webhook.
+	await attempt('Secret URL', 'legitimate (the Production URL)', 'accepted', () => ({}));
+	await attempt('Secret URL', 'bare path without the secret', 'n8n', (m) => ({ url: `${baseUrl()}/webhook/${paths['Secret URL']}?${queryOf(m)}` }));
+	await attempt('Secret URL', 'another webhook id', 'n8n', (m) => ({ url: `${baseUrl()}/webhook/${randomUUID()}/${paths['Secret URL']}?${queryOf(m)}` }));
+
+	// An unauthenticated 150 kB body: refused, and its Rejected item carries an excerpt, not the body.
+	const bigMarker = markers.make();
+	await attempt(
+		'Query Token',
+		'150 kB body without the secret',
+		'rejected',
+		(m) => ({
+			method: 'POST',
+			query: '',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ rel_marker: m, padding: 'x'.repeat(150_000) }),
+		}),
+		bigMarker,
+	);
 
 	// IP allowlist: n8n sees 127.0.0.1; forwarding headers must not stand in for the socket address.
 	await attempt('IP foreign', 'caller outside the allowlist', 'rejected', () => ({}));
 	await attempt('IP foreign', 'X-Forwarded-For from the allowlist', 'rejected', () => ({ headers: { 'x-forwarded-for': '203.0.113.9' } }));
 	await attempt('IP foreign', 'X-Forwarded-For chain', 'rejected', () => ({ headers: { 'x-forwarded-for': '203.0.113.9, 203.0.113.10' } }));
-	await attempt('IP foreign', 'X-Real-IP and Forwarded', 'rejected', () => ({ headers: { 'x-real-ip': '203.0.113.9', forwarded: 'for=203.0.113.9;proto=https', 'x-client-ip': '203.0.113.9' } }));
+	await attempt('IP foreign', 'X-Real-IP and Forwarded', 'rejected', () => ({
+		headers: { 'x-real-ip': '203.0.113.9', forwarded: 'for=203.0.113.9;proto=https', 'x-client-ip': '203.0.113.9' },
+	}));
 	await attempt('IP local', 'legitimate (127.0.0.1 allowed)', 'accepted', () => ({}));
 	await attempt('IP local', 'legitimate, with a foreign X-Forwarded-For (ignored)', 'accepted', () => ({ headers: { 'x-forwarded-for': '198.51.100.1' } }));
 	await attempt('Token and IP', 'right token from outside the allowlist', 'rejected', (m) => ({ query: queryOf(m, { key: TOKEN }) }));
-	await attempt('Token and IP', 'right token, spoofed X-Forwarded-For', 'rejected', (m) => ({ query: queryOf(m, { key: TOKEN }), headers: { 'x-forwarded-for': '203.0.113.9' } }));
+	await attempt('Token and IP', 'right token, spoofed X-Forwarded-For', 'rejected', (m) => ({
+		query: queryOf(m, { key: TOKEN }),
+		headers: { 'x-forwarded-for': '203.0.113.9' },
+	}));
 
 	// Answers: legitimate → 200; attacks → 401/403 with a JSON reason (Basic with its challenge); n8n → 404.
 	const wrongAnswers: string[] = [];
@@ -259,15 +384,20 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 		const ok =
 			a.expect === 'accepted'
 				? a.status === 200 && typeof a.body === 'object' && a.body.ok === true
-				: a.expect === 'n8n'
-					? a.status === 404 && !(typeof a.body === 'object' && 'ok' in a.body)
-					: [401, 403].includes(a.status) &&
+				: a.expect === 'unreadable' || a.expect === 'misconfigured'
+					? a.status === (a.expect === 'unreadable' ? 400 : 503) &&
 						typeof a.body === 'object' &&
 						a.body.ok === false &&
-						['unauthorized', 'forbidden'].includes(String(error?.code)) &&
-						typeof error?.message === 'string' &&
-						(a.trigger !== 'Basic' || a.challenge === 'Basic realm="postback"') &&
-						(!a.trigger.startsWith('IP') && a.trigger !== 'Token and IP' ? a.status === 401 : a.status === 403);
+						error?.code === (a.expect === 'unreadable' ? 'invalid_body' : 'misconfigured')
+					: a.expect === 'n8n'
+						? a.status === 404 && !(typeof a.body === 'object' && 'ok' in a.body)
+						: [401, 403].includes(a.status) &&
+							typeof a.body === 'object' &&
+							a.body.ok === false &&
+							['unauthorized', 'forbidden'].includes(String(error?.code)) &&
+							typeof error?.message === 'string' &&
+							(a.trigger !== 'Basic' || a.challenge === 'Basic realm="postback"') &&
+							(!a.trigger.startsWith('IP') && a.trigger !== 'Token and IP' ? a.status === 401 : a.status === 403);
 		if (!ok) wrongAnswers.push(`${a.trigger} / ${a.label}: ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
 	}
 	expect(wrongAnswers).toEqual([]);
@@ -275,13 +405,19 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 	// Outputs: each attack on Rejected, never on Accepted; each legitimate request on Accepted once.
 	const reachWorkflow = attempts.filter((a) => a.expect !== 'n8n');
 	const expectedSightings = reachWorkflow.length;
-	const sightings = await reader.waitUntil((found) => [...found.values()].reduce((sum, list) => sum + list.filter((s) => s.node in paths).length, 0) >= expectedSightings, 60000);
+	const sightings = await reader.waitUntil(
+		(found) => [...found.values()].reduce((sum, list) => sum + list.filter((s) => s.node in paths).length, 0) >= expectedSightings,
+		60000,
+	);
 	const misplaced: string[] = [];
 	let accepted = 0;
 	let rejected = 0;
 	let refusedByN8n = 0;
 	for (const a of attempts) {
-		const outputs = (sightings.get(a.marker) ?? []).filter((s) => s.node === a.trigger).map((s) => s.output).sort();
+		const outputs = (sightings.get(a.marker) ?? [])
+			.filter((s) => s.node === a.trigger)
+			.map((s) => s.output)
+			.sort();
 		if (a.expect === 'n8n') {
 			refusedByN8n += 1;
 			if ((sightings.get(a.marker) ?? []).length > 0) misplaced.push(`${a.trigger} / ${a.label}: refused by n8n but found in an execution`);
@@ -292,22 +428,54 @@ test('every attack on every method is refused with a reason and lands on Rejecte
 		// A replay shares its marker with the accepted original: that marker is on Accepted once and Rejected once.
 		const replayed = attempts.filter((other) => other.marker === a.marker);
 		const wanted = replayed.map((other) => (other.expect === 'accepted' ? 0 : 1)).sort();
-		if (JSON.stringify(outputs) !== JSON.stringify(wanted)) misplaced.push(`${a.trigger} / ${a.label}: outputs ${JSON.stringify(outputs)}, wanted ${JSON.stringify(wanted)}`);
+		if (JSON.stringify(outputs) !== JSON.stringify(wanted))
+			misplaced.push(`${a.trigger} / ${a.label}: outputs ${JSON.stringify(outputs)}, wanted ${JSON.stringify(wanted)}`);
 	}
 	const rejectedItems = reader
 		.executions()
-		.flatMap((execution) => Object.values((execution.data?.resultData?.runData ?? {}) as Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>>))
+		.flatMap((execution) =>
+			Object.values(
+				(execution.data?.resultData?.runData ?? {}) as Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>>,
+			),
+		)
 		.flatMap((runs) => runs[0]?.data?.main?.[1] ?? [])
 		// Only this test's requests (startWorkflow's probes also reach the triggers).
 		.filter((item) => markers.find(JSON.stringify(item.json)).length > 0);
 	for (const item of rejectedItems) {
-		expect([401, 403]).toContain(item.json.httpStatus);
-		expect(['unauthorized', 'forbidden']).toContain((item.json.reason as { code?: string }).code);
+		expect([401, 403, 400, 503]).toContain(item.json.httpStatus);
+		expect(['unauthorized', 'forbidden', 'invalid_body', 'misconfigured']).toContain((item.json.reason as { code?: string }).code);
 	}
+	// The 150 kB unauthenticated body reached the workflow as a capped excerpt with its size and hash.
+	const big = rejectedItems.find((item) => JSON.stringify(item.json).includes(bigMarker));
+	expect(big?.json.request).toMatchObject({ bodyTruncated: true, bodyBytes: expect.any(Number), bodySha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+	expect(JSON.stringify(big?.json).length).toBeLessThan(4096);
+	// And accepted conversions say how they were authenticated.
+	const acceptedItems = reader
+		.executions()
+		.flatMap((execution) =>
+			Object.entries(
+				(execution.data?.resultData?.runData ?? {}) as Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>>,
+			),
+		)
+		.flatMap(([name, runs]) => (runs[0]?.data?.main?.[0] ?? []).map((item) => [name, item.json.authentication] as const))
+		.filter(([name]) => name in paths);
+	const methodsSeen = Object.fromEntries(acceptedItems);
+	expect(methodsSeen).toMatchObject({
+		'Query Token': 'token',
+		'Path Token': 'token',
+		Basic: 'basic',
+		HMAC: 'hmac',
+		'HMAC base64': 'hmac',
+		'IP local': 'ip_allowlist',
+		'Secret URL': 'token',
+	});
 	process.stderr.write(
 		`\n[reliability-auth] sent ${attempts.length}: accepted ${accepted}, rejected by the trigger ${rejected} (401: ${attempts.filter((a) => a.status === 401).length}, 403: ${attempts.filter((a) => a.status === 403).length}), refused by n8n (404, no such webhook path) ${refusedByN8n}\n` +
 			attempts
-				.map((a) => `  ${a.trigger} / ${a.label}: ${a.status} ${a.expect === 'n8n' ? '(n8n: no such webhook)' : typeof a.body === 'object' ? JSON.stringify((a.body.error as { message?: string } | undefined)?.message ?? 'ok') : ''}`)
+				.map(
+					(a) =>
+						`  ${a.trigger} / ${a.label}: ${a.status} ${a.expect === 'n8n' ? '(n8n: no such webhook)' : typeof a.body === 'object' ? JSON.stringify((a.body.error as { message?: string } | undefined)?.message ?? 'ok') : ''}`,
+				)
 				.join('\n') +
 			'\n',
 	);

@@ -89,17 +89,30 @@ beforeAll(async () => {
 	};
 	await create(`Templates Meta (fake) ${run}`, 'metaConversionsApi', { accessToken: META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url });
 	await create(`Templates TikTok (fake) ${run}`, 'tikTokEventsApi', { accessToken: TIKTOK_FAKE_TOKEN, baseUrl: tiktok.url });
-	await create(`Templates PayPal (fake) ${run}`, 'payPalPayoutsApi', { environment: 'sandbox', clientId: PAYPAL_FAKE_CLIENT_ID, clientSecret: PAYPAL_FAKE_CLIENT_SECRET, baseUrl: paypal.url });
+	await create(`Templates PayPal (fake) ${run}`, 'payPalPayoutsApi', {
+		environment: 'sandbox',
+		clientId: PAYPAL_FAKE_CLIENT_ID,
+		clientSecret: PAYPAL_FAKE_CLIENT_SECRET,
+		baseUrl: paypal.url,
+	});
 	credentials.googleAdsConversionsOAuth2Api = await createGoogleCredential(google, `Templates Google Ads (fake) ${run}`);
 	await create(`Templates GA4 (fake) ${run}`, 'ga4MeasurementProtocolApi', { apiSecret: GA4_FAKE_API_SECRET, baseUrl: ga4.url });
-	await create(`Templates Snapchat (fake) ${run}`, 'snapchatConversionsApi', { accessToken: SNAPCHAT_FAKE_TOKEN, testPixelId: SNAPCHAT_FAKE_PIXEL, baseUrl: snapchat.url });
+	await create(`Templates Snapchat (fake) ${run}`, 'snapchatConversionsApi', {
+		accessToken: SNAPCHAT_FAKE_TOKEN,
+		testPixelId: SNAPCHAT_FAKE_PIXEL,
+		baseUrl: snapchat.url,
+	});
 	await create(`Templates Pinterest (fake) ${run}`, 'pinterestConversionsApi', {
 		accessToken: PINTEREST_FAKE_TOKEN,
 		testAdAccountId: PINTEREST_FAKE_AD_ACCOUNT,
 		baseUrl: pinterest.url,
 	});
 	await create(`Templates Reddit (fake) ${run}`, 'redditConversionsApi', { accessToken: REDDIT_FAKE_TOKEN, baseUrl: reddit.url });
-	await create(`Templates Microsoft (fake) ${run}`, 'microsoftAdsConversionsApi', { accessToken: MICROSOFT_FAKE_TOKEN, tagId: MICROSOFT_FAKE_TAG, baseUrl: microsoft.url });
+	await create(`Templates Microsoft (fake) ${run}`, 'microsoftAdsConversionsApi', {
+		accessToken: MICROSOFT_FAKE_TOKEN,
+		tagId: MICROSOFT_FAKE_TAG,
+		baseUrl: microsoft.url,
+	});
 });
 
 afterAll(async () => {
@@ -118,7 +131,11 @@ function loadTemplate(file: string): Template {
  * credential reference the id of the credential of that type created above, then `configure` edits what an
  * operator would fill in. Published, and waited for until its webhooks answer.
  */
-async function importTemplate(file: string, configure: (workflow: Template, node: (name: string) => TemplateNode) => void = () => undefined, settings: Record<string, unknown> = {}): Promise<Imported> {
+async function importTemplate(
+	file: string,
+	configure: (workflow: Template, node: (name: string) => TemplateNode) => void = () => undefined,
+	settings: Record<string, unknown> = {},
+): Promise<Imported> {
 	const workflow = loadTemplate(file);
 	const node = (name: string) => {
 		const found = workflow.nodes.find((candidate) => candidate.name === name);
@@ -126,12 +143,15 @@ async function importTemplate(file: string, configure: (workflow: Template, node
 		return found;
 	};
 	const paths: string[] = [];
+	const secretUrl = (each: TemplateNode) => each.type === 'n8n-nodes-postback.postbackTrigger' && each.parameters.authentication === 'secretUrl';
 	for (const each of workflow.nodes) {
-		if (each.webhookId) each.webhookId = randomUUID();
+		// As the editor does on import: a webhook node without an id gets a fresh one. A secret-URL trigger ships
+		// without one on purpose (its id is its secret), so this run's id is the secret its postbacks must carry.
+		if (each.webhookId || secretUrl(each)) each.webhookId = randomUUID();
 		const path = each.parameters.path;
 		if (each.webhookId && typeof path === 'string') {
 			each.parameters.path = `${path}-${run}`;
-			paths.push(`${path}-${run}`);
+			paths.push(secretUrl(each) ? `${each.webhookId}/${path}-${run}` : `${path}-${run}`);
 		}
 		for (const type of Object.keys(each.credentials ?? {})) {
 			if (!credentials[type]) throw new Error(`templates/${file}: node "${each.name}" needs a ${type} credential the test does not create`);
@@ -139,9 +159,17 @@ async function importTemplate(file: string, configure: (workflow: Template, node
 		}
 	}
 	configure(workflow, node);
-	const id = await startWorkflow({ name: `${workflow.name} [${run}]`, nodes: workflow.nodes, connections: workflow.connections, settings: { ...workflow.settings, ...settings } }, paths);
+	const id = await startWorkflow(
+		{ name: `${workflow.name} [${run}]`, nodes: workflow.nodes, connections: workflow.connections, settings: { ...workflow.settings, ...settings } },
+		paths,
+	);
 	started.push(id);
-	return { id, workflow, node, url: (name) => `${baseUrl()}/webhook/${String(node(name).parameters.path)}` };
+	// The Production URL n8n shows: a secret-URL trigger's carries its webhook id before the path.
+	const url = (name: string) => {
+		const each = node(name);
+		return `${baseUrl()}/webhook/${secretUrl(each) ? `${each.webhookId}/` : ''}${String(each.parameters.path)}`;
+	};
+	return { id, workflow, node, url };
 }
 
 async function executionsOf(workflowId: string): Promise<Execution[]> {
@@ -233,13 +261,31 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		const transID = uniqueId('9');
 		const response = await get(url, { ...shareasaleSeed(), transID });
 		expect(response.status).toBe(200);
-		const accepted = await waitForExecution(imported.id, hasItem('Conversions', 0, (json) => json.transactionId === transID));
+		const accepted = await waitForExecution(
+			imported.id,
+			hasItem('Conversions', 0, (json) => json.transactionId === transID),
+		);
 		noErrors(accepted);
-		expect(items(accepted, 'Conversions')[0].json).toMatchObject({ network: 'shareasale', clickId: shareasaleSeed().afftrack, commission: '39.5', amount: '79', currency: 'USD', orderId: '2617207' });
+		expect(items(accepted, 'Conversions')[0].json).toMatchObject({
+			network: 'shareasale',
+			clickId: shareasaleSeed().afftrack,
+			commission: '39.5',
+			amount: '79',
+			currency: 'USD',
+			orderId: '2617207',
+		});
+
+		expect(items(accepted, 'Conversions')[0].json).toMatchObject({ authentication: 'token' });
+		// The template ships closed: the URL without the trigger's secret has no webhook behind it.
+		const bare = `${baseUrl()}/webhook/${String(imported.node('ShareASale Postback').parameters.path)}`;
+		expect((await get(bare, { ...shareasaleSeed(), transID: uniqueId('9') })).status).toBe(404);
 
 		const bad = uniqueId('9');
 		expect((await get(url, { ...shareasaleSeed(), transID: bad, commission: '39,5 USD' })).status).toBe(400);
-		await waitForExecution(imported.id, hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)));
+		await waitForExecution(
+			imported.id,
+			hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)),
+		);
 		await expectEveryNodeRan(imported);
 	},
 
@@ -248,7 +294,10 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		const url = imported.url('Custom Postback');
 		const transactionId = uniqueId('T');
 		expect((await get(url, { ...customSeed(), transaction_id: transactionId })).status).toBe(200);
-		const accepted = await waitForExecution(imported.id, hasItem('Conversions', 0, (json) => json.transactionId === transactionId));
+		const accepted = await waitForExecution(
+			imported.id,
+			hasItem('Conversions', 0, (json) => json.transactionId === transactionId),
+		);
 		expect(items(accepted, 'Conversions')[0].json).toMatchObject({
 			network: 'custom',
 			clickId: 'CAxaduSFl0fpiROSdRkptrJ5REfN2GeEnE',
@@ -260,7 +309,10 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 
 		const bad = uniqueId('T');
 		expect((await get(url, { ...customSeed(), transaction_id: bad, currency: 'XYZ' })).status).toBe(400);
-		await waitForExecution(imported.id, hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)));
+		await waitForExecution(
+			imported.id,
+			hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)),
+		);
 		await expectEveryNodeRan(imported);
 	},
 
@@ -278,12 +330,27 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		for (const query of [sale, lead, sale, refund, stranger]) expect((await get(postback, query)).status).toBe(200);
 		expect((await get(postback, { ...sale, transID: uniqueId('4'), commission: 'lots' })).status).toBe(400);
 
-		const purchase = await waitForExecution(imported.id, hasItem('Purchases', 0, (json) => json.transactionId === sale.transID));
+		const purchase = await waitForExecution(
+			imported.id,
+			hasItem('Purchases', 0, (json) => json.transactionId === sale.transID),
+		);
 		expect(items(purchase, 'Purchases')[0].json).toMatchObject({ eventName: 'Purchase', click: { clickId, fbclid: `IwAR${run}` } });
-		await waitForExecution(imported.id, hasItem('Leads', 0, (json) => json.transactionId === lead.transID && json.eventName === 'Lead'));
-		await waitForExecution(imported.id, hasItem('Duplicates', 0, (json) => json.transactionId === sale.transID));
-		await waitForExecution(imported.id, hasItem('Reversals', 0, (json) => json.transactionId === refund.transID));
-		await waitForExecution(imported.id, hasItem('Unattributed', 0, (json) => json.transactionId === stranger.transID));
+		await waitForExecution(
+			imported.id,
+			hasItem('Leads', 0, (json) => json.transactionId === lead.transID && json.eventName === 'Lead'),
+		);
+		await waitForExecution(
+			imported.id,
+			hasItem('Duplicates', 0, (json) => json.transactionId === sale.transID),
+		);
+		await waitForExecution(
+			imported.id,
+			hasItem('Reversals', 0, (json) => json.transactionId === refund.transID),
+		);
+		await waitForExecution(
+			imported.id,
+			hasItem('Unattributed', 0, (json) => json.transactionId === stranger.transID),
+		);
 		await expectEveryNodeRan(imported, {
 			'Other Events': 'ShareASale names only SALE and LEAD',
 			Pending: 'ShareASale postbacks carry no status (every one is approved)',
@@ -296,7 +363,13 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		// platform must receive it hashed by its own rules (Google's family drops the dots of a gmail address,
 		// Reddit and Microsoft drop dots and +tags for every domain, the others only lower-case it).
 		const email = 'Jane.Doe@Gmail.com';
-		const NEW_PLATFORMS = ['GA4 Measurement Protocol', 'Snapchat Conversions API', 'Pinterest Conversions API', 'Reddit Conversions API', 'Microsoft Ads Conversions API'];
+		const NEW_PLATFORMS = [
+			'GA4 Measurement Protocol',
+			'Snapchat Conversions API',
+			'Pinterest Conversions API',
+			'Reddit Conversions API',
+			'Microsoft Ads Conversions API',
+		];
 		const imported = await importTemplate(file, (_, node) => {
 			node('Meta Conversions API').parameters.pixelId = META_FAKE_PIXEL;
 			node('TikTok Events API').parameters.pixelCode = TIKTOK_FAKE_PIXEL;
@@ -338,7 +411,11 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		const sale = { ...shareasaleSeed(), afftrack: clickId, transID: uniqueId('88'), transDate: shareasaleNow() };
 		expect((await get(postback, sale)).status).toBe(200);
 		const platforms = ['Meta Conversions API', 'Google Ads Conversions', 'TikTok Events API', ...NEW_PLATFORMS];
-		const execution = await waitForExecution(imported.id, (candidate) => platforms.every((node) => JSON.stringify(items(candidate, node)).includes(sale.transID)), 30000);
+		const execution = await waitForExecution(
+			imported.id,
+			(candidate) => platforms.every((node) => JSON.stringify(items(candidate, node)).includes(sale.transID)),
+			30000,
+		);
 		noErrors(execution);
 		// All eight took it: every platform node put the sale on Sent, none on Failed.
 		for (const node of platforms) {
@@ -369,7 +446,11 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 
 		// Snapchat: PURCHASE in seconds with the ScCid as sc_click_id.
 		const snapEvent = snapchat.events.find((entry) => asText(entry.event).includes(ids.ScCid))?.event as Record<string, unknown>;
-		expect(snapEvent).toMatchObject({ event_name: 'PURCHASE', event_id: eventId, user_data: expect.objectContaining({ sc_click_id: ids.ScCid, sc_cookie1: cookies.scid }) });
+		expect(snapEvent).toMatchObject({
+			event_name: 'PURCHASE',
+			event_id: eventId,
+			user_data: expect.objectContaining({ sc_click_id: ids.ScCid, sc_cookie1: cookies.scid }),
+		});
 		expect(String(snapEvent.event_time)).toMatch(/^\d{10}$/);
 		expect(asText(snapEvent.user_data)).toContain(dotted);
 
@@ -381,7 +462,11 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 
 		// Reddit: PURCHASE in milliseconds, rdt_cid as click_id, the IP hashed.
 		const redditEvent = reddit.events.find((entry) => asText(entry.event).includes(ids.rdt_cid))?.event as Record<string, unknown>;
-		expect(redditEvent).toMatchObject({ type: { tracking_type: 'PURCHASE' }, click_id: ids.rdt_cid, metadata: expect.objectContaining({ conversion_id: eventId }) });
+		expect(redditEvent).toMatchObject({
+			type: { tracking_type: 'PURCHASE' },
+			click_id: ids.rdt_cid,
+			metadata: expect.objectContaining({ conversion_id: eventId }),
+		});
 		expect(String(redditEvent.event_at)).toMatch(/^\d{13}$/);
 		const redditUser = redditEvent.user as Record<string, unknown>;
 		expect(redditUser.email).toBe(undotted);
@@ -399,12 +484,17 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 
 		// Nothing personal left the workflow unhashed: the address appears in no platform's request.
 		for (const fake of [meta, tiktok, google, ga4, snapchat, pinterest, reddit, microsoft]) {
-			expect(fake.requests.filter((request) => request.rawBody.toLowerCase().includes('jane.doe@') || request.rawBody.toLowerCase().includes('janedoe@'))).toEqual([]);
+			expect(
+				fake.requests.filter((request) => request.rawBody.toLowerCase().includes('jane.doe@') || request.rawBody.toLowerCase().includes('janedoe@')),
+			).toEqual([]);
 		}
 
 		// The network retries: a duplicate, sent nowhere again.
 		expect((await get(postback, sale)).status).toBe(200);
-		await waitForExecution(imported.id, hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'));
+		await waitForExecution(
+			imported.id,
+			hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'),
+		);
 		expect(snapchat.events.filter((entry) => asText(entry.event).includes(ids.ScCid))).toHaveLength(1);
 		expect(reddit.events.filter((entry) => asText(entry.event).includes(ids.rdt_cid))).toHaveLength(1);
 		expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
@@ -440,22 +530,37 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		const sale = { ...shareasaleSeed(), afftrack: saleClick, transID: uniqueId('77'), transDate: shareasaleNow() };
 		const lead = { ...sale, afftrack: leadClick, transtype: 'LEAD', transID: uniqueId('78'), amountOfSale: '0', commission: '0' };
 		expect((await get(postback, sale)).status).toBe(200);
-		const sent = await waitForExecution(imported.id, (execution) => ['Meta Conversions API', 'TikTok Events API', 'Google Ads Conversions'].every((node) => JSON.stringify(items(execution, node)).includes(sale.transID)), 30000);
+		const sent = await waitForExecution(
+			imported.id,
+			(execution) =>
+				['Meta Conversions API', 'TikTok Events API', 'Google Ads Conversions'].every((node) => JSON.stringify(items(execution, node)).includes(sale.transID)),
+			30000,
+		);
 		noErrors(sent);
 		expect(items(sent, 'Forwarding Failed')).toEqual([]);
 		expect((await get(postback, lead)).status).toBe(200);
-		const leadRun = await waitForExecution(imported.id, hasItem('Forwarding Failed', 0, (json) => json.transactionId === lead.transID), 30000);
+		const leadRun = await waitForExecution(
+			imported.id,
+			hasItem('Forwarding Failed', 0, (json) => json.transactionId === lead.transID),
+			30000,
+		);
 		expect((await get(postback, sale)).status).toBe(200); // the network retries: a duplicate
 		expect((await get(postback, { ...sale, transID: uniqueId('79'), commission: '39.5.0' })).status).toBe(400);
 
 		// Meta: the Purchase, timed in seconds, matched by the click's fbc, IP and browser, valued at the commission.
 		const metaSale = meta.events.find((entry) => JSON.stringify(entry.event).includes(ids.fbclid))?.event as Record<string, unknown>;
-		expect(metaSale).toMatchObject({ event_name: 'Purchase', action_source: 'website', event_source_url: landing, custom_data: { value: 39.5, currency: 'USD', order_id: '2617207' } });
+		expect(metaSale).toMatchObject({
+			event_name: 'Purchase',
+			action_source: 'website',
+			event_source_url: landing,
+			custom_data: { value: 39.5, currency: 'USD', order_id: '2617207' },
+		});
 		expect(String(metaSale.event_time)).toMatch(/^\d{10}$/);
 		const metaUser = metaSale.user_data as Record<string, unknown>;
 		expect(metaUser.fbc).toMatch(new RegExp(`^fb\\.1\\.\\d{13}\\.${ids.fbclid}$`));
 		expect(metaUser.client_user_agent).toContain('Templates-E2E');
-		for (const key of ['em', 'ph', 'fn', 'ln', 'external_id']) if (metaUser[key] !== undefined) expect(JSON.stringify(metaUser[key])).toMatch(/^\["?[a-f0-9]{64}/);
+		for (const key of ['em', 'ph', 'fn', 'ln', 'external_id'])
+			if (metaUser[key] !== undefined) expect(JSON.stringify(metaUser[key])).toMatch(/^\["?[a-f0-9]{64}/);
 		const metaLead = meta.events.find((entry) => JSON.stringify(entry.event).includes(leadIds.fbclid))?.event as Record<string, unknown>;
 		expect(metaLead).toMatchObject({ event_name: 'Lead' });
 
@@ -470,9 +575,17 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		expect(accepted).toHaveLength(1);
 		expect(accepted[0]).toMatchObject({ conversionAction: GOOGLE_PURCHASE_ACTION, conversionValue: 39.5, currencyCode: 'USD' });
 		expect(google.accepted.some((conversion) => conversion.clickId === leadIds.gclid)).toBe(false);
-		expect(items(leadRun, 'Forwarding Failed').find((item) => item.json.transactionId === lead.transID)?.json.forward).toMatchObject({ platform: 'google_ads', outcome: 'retry_later', code: 'TOO_RECENT_EVENT', retryAt: expect.any(String) });
+		expect(items(leadRun, 'Forwarding Failed').find((item) => item.json.transactionId === lead.transID)?.json.forward).toMatchObject({
+			platform: 'google_ads',
+			outcome: 'retry_later',
+			code: 'TOO_RECENT_EVENT',
+			retryAt: expect.any(String),
+		});
 
-		await waitForExecution(imported.id, hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'));
+		await waitForExecution(
+			imported.id,
+			hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'),
+		);
 		expect(meta.duplicates.length + tiktok.duplicates.length).toBe(0);
 		await expectEveryNodeRan(imported);
 	},
@@ -493,9 +606,14 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		for (const query of [registration, lead, anonymous, registration]) expect((await get(url, query)).status).toBe(200);
 		expect((await get(url, { ...seed, transaction_id: uniqueId('X'), currency: 'XYZ' })).status).toBe(400);
 
-		const registered = await waitForExecution(imported.id, hasItem('Meta Conversions API', 0, (json) => json.transactionId === registration.transaction_id));
+		const registered = await waitForExecution(
+			imported.id,
+			hasItem('Meta Conversions API', 0, (json) => json.transactionId === registration.transaction_id),
+		);
 		noErrors(registered);
-		const metaEvent = meta.events.find((entry) => entry.event.event_name === 'CompleteRegistration' && JSON.stringify(entry.event.user_data).includes(sha256('jsmith@example.com')))?.event as Record<string, unknown>;
+		const metaEvent = meta.events.find(
+			(entry) => entry.event.event_name === 'CompleteRegistration' && JSON.stringify(entry.event.user_data).includes(sha256('jsmith@example.com')),
+		)?.event as Record<string, unknown>;
 		expect(metaEvent).toMatchObject({ event_name: 'CompleteRegistration', action_source: 'system_generated', custom_data: { value: 4.99, currency: 'USD' } });
 		const user = metaEvent.user_data as Record<string, unknown>;
 		expect(JSON.stringify(user.em)).toContain(sha256('jsmith@example.com'));
@@ -503,10 +621,19 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		expect(JSON.stringify(user.ln)).toContain(sha256('smith'));
 		expect(JSON.stringify(user)).not.toContain('jsmith@example.com');
 
-		await waitForExecution(imported.id, hasItem('Meta Conversions API', 0, (json) => json.transactionId === lead.transaction_id && json.eventName === 'Lead'));
-		const refused = await waitForExecution(imported.id, hasItem('Not Sent to Meta', 0, (json) => json.transactionId === anonymous.transaction_id));
+		await waitForExecution(
+			imported.id,
+			hasItem('Meta Conversions API', 0, (json) => json.transactionId === lead.transaction_id && json.eventName === 'Lead'),
+		);
+		const refused = await waitForExecution(
+			imported.id,
+			hasItem('Not Sent to Meta', 0, (json) => json.transactionId === anonymous.transaction_id),
+		);
 		expect(items(refused, 'Not Sent to Meta')[0].json.forward).toMatchObject({ platform: 'meta', outcome: 'failed', code: 'no_user_data' });
-		await waitForExecution(imported.id, hasItem('Not Forwarded', 0, (json) => json.transactionId === registration.transaction_id && json.route === 'duplicate'));
+		await waitForExecution(
+			imported.id,
+			hasItem('Not Forwarded', 0, (json) => json.transactionId === registration.transaction_id && json.route === 'duplicate'),
+		);
 		expect(meta.events.filter((entry) => entry.event.event_name === 'CompleteRegistration' && entry.event.event_id === metaEvent.event_id)).toHaveLength(1);
 		await expectEveryNodeRan(imported);
 	},
@@ -542,27 +669,72 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			const refusedSale = { ...sale, ActionId: `refuse${uniqueId('')}` };
 			const lead = { sub1: everflowClick, transaction_id: uniqueId('EF'), payout: '0', currency: 'USD', affiliate_id: '4242' };
 			expect((await get(impact, sale)).status).toBe(200);
-			await waitForExecution(imported.id, hasItem('Partner Notified', 0, (json) => json.transactionId === sale.ActionId));
+			await waitForExecution(
+				imported.id,
+				hasItem('Partner Notified', 0, (json) => json.transactionId === sale.ActionId),
+			);
 			expect((await get(everflow, lead)).status).toBe(200);
 			expect((await get(impact, sale)).status).toBe(200); // a retry by the network: not sent again
-			await waitForExecution(imported.id, hasItem('Not Sent to Partner', 0, (json) => json.transactionId === sale.ActionId));
+			await waitForExecution(
+				imported.id,
+				hasItem('Not Sent to Partner', 0, (json) => json.transactionId === sale.ActionId),
+			);
 			expect((await get(impact, reversal)).status).toBe(200);
 			expect((await get(impact, refusedSale)).status).toBe(200);
 			expect((await get(impact, { ...sale, ActionId: uniqueId('IB'), Status: 'MAYBE' })).status).toBe(400);
 
-			await waitForExecution(imported.id, hasItem('Partner Notified', 0, (json) => json.transactionId === lead.transaction_id));
-			await waitForExecution(imported.id, hasItem('Partner Notified', 0, (json) => json.transactionId === sale.ActionId && json.status === 'reversed'));
-			const failed = await waitForExecution(imported.id, hasItem('Partner Postback Failed', 0, (json) => json.transactionId === refusedSale.ActionId));
-			expect((items(failed, 'Partner Postback Failed')[0].json.postback as Record<string, unknown>)).toMatchObject({ status: 'failed', httpStatus: 400 });
+			await waitForExecution(
+				imported.id,
+				hasItem('Partner Notified', 0, (json) => json.transactionId === lead.transaction_id),
+			);
+			await waitForExecution(
+				imported.id,
+				hasItem('Partner Notified', 0, (json) => json.transactionId === sale.ActionId && json.status === 'reversed'),
+			);
+			const failed = await waitForExecution(
+				imported.id,
+				hasItem('Partner Postback Failed', 0, (json) => json.transactionId === refusedSale.ActionId),
+			);
+			expect(items(failed, 'Partner Postback Failed')[0].json.postback as Record<string, unknown>).toMatchObject({ status: 'failed', httpStatus: 400 });
 
 			// What the partner received: the macros filled from each conversion, the partner id from the click's aff_id.
 			const to = (txid: string) => partner.requests.filter((request) => request.query.txid === txid);
 			expect(to(sale.ActionId).map((request) => request.query)).toEqual([
-				{ click_id: impactClick, txid: sale.ActionId, event: 'Purchase', status: 'approved', payout: '12.5', amount: '100', currency: 'USD', network: 'impact', partner: `partner-7-${run}` },
-				{ click_id: impactClick, txid: sale.ActionId, event: 'Purchase', status: 'reversed', payout: '-12.5', amount: '-100', currency: 'USD', network: 'impact', partner: `partner-7-${run}` },
+				{
+					click_id: impactClick,
+					txid: sale.ActionId,
+					event: 'Purchase',
+					status: 'approved',
+					payout: '12.5',
+					amount: '100',
+					currency: 'USD',
+					network: 'impact',
+					partner: `partner-7-${run}`,
+				},
+				{
+					click_id: impactClick,
+					txid: sale.ActionId,
+					event: 'Purchase',
+					status: 'reversed',
+					payout: '-12.5',
+					amount: '-100',
+					currency: 'USD',
+					network: 'impact',
+					partner: `partner-7-${run}`,
+				},
 			]);
 			expect(to(lead.transaction_id).map((request) => request.query)).toEqual([
-				{ click_id: everflowClick, txid: lead.transaction_id, event: 'Lead', status: 'approved', payout: '0', amount: '', currency: 'USD', network: 'everflow', partner: `partner-8-${run}` },
+				{
+					click_id: everflowClick,
+					txid: lead.transaction_id,
+					event: 'Lead',
+					status: 'approved',
+					payout: '0',
+					amount: '',
+					currency: 'USD',
+					network: 'everflow',
+					partner: `partner-8-${run}`,
+				},
 			]);
 			expect(to(refusedSale.ActionId)).toHaveLength(1);
 			expect(partner.requests.every((request) => request.method === 'GET')).toBe(true);
@@ -580,8 +752,23 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			{
 				name: `Templates: payout ledger intake [${run}]`,
 				nodes: [
-					{ id: 'intake-postback', name: 'Postback', type: 'n8n-nodes-postback.postbackTrigger', typeVersion: 1, position: [0, 0], webhookId: randomUUID(), parameters: { network: 'custom', path: intakePath } },
-					{ id: 'intake-funnel', name: 'Funnel', type: 'n8n-nodes-postback.conversionFunnel', typeVersion: 1, position: [250, 0], parameters: { ...store, forwardUnattributed: true } },
+					{
+						id: 'intake-postback',
+						name: 'Postback',
+						type: 'n8n-nodes-postback.postbackTrigger',
+						typeVersion: 1,
+						position: [0, 0],
+						webhookId: randomUUID(),
+						parameters: { network: 'custom', path: intakePath },
+					},
+					{
+						id: 'intake-funnel',
+						name: 'Funnel',
+						type: 'n8n-nodes-postback.conversionFunnel',
+						typeVersion: 1,
+						position: [250, 0],
+						parameters: { ...store, forwardUnattributed: true },
+					},
 				],
 				connections: { Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] } },
 				settings: { executionOrder: 'v1' },
@@ -661,12 +848,20 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		expect(batch).toBeDefined();
 		paypal.settle(batch!, { byReceiver: { 'slow-affiliate@example.com': 'PENDING' } });
 
-		const payRun = await waitForExecution(imported.id, hasItem('Statement', 0, (json) => json.affiliateId === paid), 60000);
+		const payRun = await waitForExecution(
+			imported.id,
+			hasItem('Statement', 0, (json) => json.affiliateId === paid),
+			60000,
+		);
 		noErrors(payRun);
 		const reports = items(payRun, 'Pay via PayPal').map((item) => item.json);
 		expect(reports.find((report) => report.affiliateId === paid)).toMatchObject({ outcome: 'submitted', amount: '70.1', currency: 'USD', period });
 		expect(reports.find((report) => report.affiliateId === slow)).toMatchObject({ outcome: 'submitted', amount: '55', period });
-		expect(items(payRun, 'Not Paid This Time').find((item) => item.json.affiliateId === small)?.json).toMatchObject({ outcome: 'carried', code: 'below_minimum', amount: '20' });
+		expect(items(payRun, 'Not Paid This Time').find((item) => item.json.affiliateId === small)?.json).toMatchObject({
+			outcome: 'carried',
+			code: 'below_minimum',
+			amount: '20',
+		});
 		expect(items(payRun, 'Not Confirmed Yet').find((item) => item.json.affiliateId === slow)?.json).toMatchObject({ outcome: 'submitted' });
 		// The statement of the confirmed payout: its two commissions, paid in full.
 		const statement = items(payRun, 'Statement');
@@ -775,9 +970,13 @@ describe('workflow templates in a real n8n', () => {
 		expect(files.filter((file) => !drivers[file])).toEqual([]);
 	});
 
-	test.each(files)('templates/%s runs end to end', async (file) => {
-		const driver = drivers[file];
-		if (!driver) throw new Error(`templates/${file} has no end-to-end test: add a driver for it in test/e2e/templates.e2e.test.ts`);
-		await driver(file);
-	}, 240000);
+	test.each(files)(
+		'templates/%s runs end to end',
+		async (file) => {
+			const driver = drivers[file];
+			if (!driver) throw new Error(`templates/${file} has no end-to-end test: add a driver for it in test/e2e/templates.e2e.test.ts`);
+			await driver(file);
+		},
+		240000,
+	);
 });

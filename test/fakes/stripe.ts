@@ -39,9 +39,48 @@ export const STRIPE_FAKE_SECRET_KEY = 'sk_test_51FakePostbackPlatform0123456789a
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_AMOUNT = 99_999_999;
 const CURRENCIES = new Set([
-	'usd', 'eur', 'gbp', 'cad', 'aud', 'nzd', 'jpy', 'chf', 'sek', 'nok', 'dkk', 'pln', 'czk', 'huf', 'ron', 'bgn', 'sgd', 'hkd', 'mxn', 'brl', 'inr', 'ils', 'thb', 'myr', 'php', 'zar', 'aed', 'try', 'idr', 'krw',
+	'usd',
+	'eur',
+	'gbp',
+	'cad',
+	'aud',
+	'nzd',
+	'jpy',
+	'chf',
+	'sek',
+	'nok',
+	'dkk',
+	'pln',
+	'czk',
+	'huf',
+	'ron',
+	'bgn',
+	'sgd',
+	'hkd',
+	'mxn',
+	'brl',
+	'inr',
+	'ils',
+	'thb',
+	'myr',
+	'php',
+	'zar',
+	'aed',
+	'try',
+	'idr',
+	'krw',
 ]);
-const TRANSFER_PARAMETERS = new Set(['amount', 'currency', 'destination', 'transfer_group', 'description', 'source_transaction', 'source_type', 'metadata', 'expand']);
+const TRANSFER_PARAMETERS = new Set([
+	'amount',
+	'currency',
+	'destination',
+	'transfer_group',
+	'description',
+	'source_transaction',
+	'source_type',
+	'metadata',
+	'expand',
+]);
 const REVERSAL_PARAMETERS = new Set(['amount', 'description', 'metadata', 'refund_application_fee', 'expand']);
 const LIST_PARAMETERS = new Set(['limit', 'starting_after', 'ending_before', 'transfer_group', 'destination', 'expand']);
 
@@ -78,6 +117,13 @@ export interface StripeFault {
 export interface StripeHang {
 	/** Answer (with the real answer) after this many ms; default: hold until releaseHung() or close(). */
 	answerAfterMs?: number;
+	/**
+	 * Hold the request BEFORE it executes (default: after): while held, no transfer exists yet, a list shows
+	 * nothing and the key is in progress (409 to a second request with it); it executes when released.
+	 */
+	beforeApplying?: boolean;
+	/** Only a POST this matches is held (the next one that does); default: the next POST. */
+	match?: (request: RecordedRequest) => boolean;
 }
 
 export interface StripeReversalRecord {
@@ -115,7 +161,10 @@ export interface StripeFake extends JsonFake {
 	balance(): Record<string, number>;
 	/** The next `count` matching requests fail as described (after authentication and idempotent replay). */
 	failNext(count: number, fault?: StripeFault): void;
-	/** The next `count` POSTs are applied and their answer held (their Idempotency-Key stays in progress). */
+	/**
+	 * The next `count` POSTs are held (their Idempotency-Key stays in progress): applied first and the answer held,
+	 * or with `beforeApplying` held first and applied on release.
+	 */
 	hangNext(count: number, hang?: StripeHang): void;
 	/** Answers every held request now and finishes their idempotency keys. */
 	releaseHung(): void;
@@ -237,7 +286,8 @@ function fingerprint(value: unknown): string {
 	return JSON.stringify(value);
 }
 
-const invalid = (message: string, param?: string, code?: string) => stripeError(400, { type: 'invalid_request_error', message, ...(param ? { param } : {}), ...(code ? { code } : {}) });
+const invalid = (message: string, param?: string, code?: string) =>
+	stripeError(400, { type: 'invalid_request_error', message, ...(param ? { param } : {}), ...(code ? { code } : {}) });
 
 function checkUnknown(params: Record<string, unknown>, allowed: Set<string>): FakeResponse | undefined {
 	for (const name of Object.keys(params)) {
@@ -250,7 +300,8 @@ function checkUnknown(params: Record<string, unknown>, allowed: Set<string>): Fa
 function readAmount(params: Record<string, unknown>, required: boolean): number | FakeResponse | undefined {
 	const raw = params.amount;
 	if (raw === undefined) return required ? invalid('Missing required param: amount.', 'amount', 'parameter_missing') : undefined;
-	if (typeof raw !== 'string' || !/^-?\d+$/.test(raw)) return invalid(`Invalid integer: ${typeof raw === 'string' ? raw : 'amount'}`, 'amount', 'parameter_invalid_integer');
+	if (typeof raw !== 'string' || !/^-?\d+$/.test(raw))
+		return invalid(`Invalid integer: ${typeof raw === 'string' ? raw : 'amount'}`, 'amount', 'parameter_invalid_integer');
 	const amount = Number(raw);
 	if (amount < 1) return invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer');
 	if (amount > MAX_AMOUNT) return invalid('Amount must be no more than 99,999,999.', 'amount', 'amount_too_large');
@@ -280,7 +331,8 @@ const optionalString = (params: Record<string, unknown>, name: string): string |
 	return value;
 };
 
-const isResponse = (value: unknown): value is FakeResponse => typeof value === 'object' && value !== null && 'status' in value && typeof (value as FakeResponse).status === 'number';
+const isResponse = (value: unknown): value is FakeResponse =>
+	typeof value === 'object' && value !== null && 'status' in value && typeof (value as FakeResponse).status === 'number';
 
 export async function startStripeFake(options: StripeFakeOptions = {}): Promise<StripeFake> {
 	const apiKey = options.apiKey ?? STRIPE_FAKE_SECRET_KEY;
@@ -316,7 +368,8 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		if (!key) {
 			return stripeError(401, {
 				type: 'invalid_request_error',
-				message: "You did not provide an API key. Send your secret key in the Authorization header, as Bearer auth ('Authorization: Bearer sk_…') or as the user name of HTTP Basic auth.",
+				message:
+					"You did not provide an API key. Send your secret key in the Authorization header, as Bearer auth ('Authorization: Bearer sk_…') or as the user name of HTTP Basic auth.",
 			});
 		}
 		if (key !== apiKey) return stripeError(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${redactKey(key)}` });
@@ -373,7 +426,9 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		const currencyAsSent = params.currency;
 		if (currencyAsSent === undefined) return validation(invalid('Missing required param: currency.', 'currency', 'parameter_missing'));
 		if (typeof currencyAsSent !== 'string' || !CURRENCIES.has(currencyAsSent.toLowerCase())) {
-			return validation(invalid(`Invalid currency: ${String(currencyAsSent).toLowerCase()}. Stripe supports three-letter ISO codes such as usd or eur.`, 'currency'));
+			return validation(
+				invalid(`Invalid currency: ${String(currencyAsSent).toLowerCase()}. Stripe supports three-letter ISO codes such as usd or eur.`, 'currency'),
+			);
 		}
 		const currency = currencyAsSent.toLowerCase();
 		const destination = params.destination;
@@ -437,7 +492,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		return { answer: { status: 200, body: transferObject(transfer) }, executed: true };
 	}
 
-	function createReversal(transferId: string, params: Record<string, unknown>, idempotencyKey: string | undefined): { answer: FakeResponse; executed: boolean } {
+	function createReversal(
+		transferId: string,
+		params: Record<string, unknown>,
+		idempotencyKey: string | undefined,
+	): { answer: FakeResponse; executed: boolean } {
 		const validation = (answer: FakeResponse) => ({ answer, executed: false });
 		const unknown = checkUnknown(params, REVERSAL_PARAMETERS);
 		if (unknown) return validation(unknown);
@@ -448,7 +507,10 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		const description = optionalString(params, 'description');
 		if (isResponse(description)) return validation(description);
 		const transfer = transfersById.get(transferId);
-		if (!transfer) return validation(stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such transfer: '${transferId}'` }));
+		if (!transfer)
+			return validation(
+				stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such transfer: '${transferId}'` }),
+			);
 
 		const remaining = transfer.amount - transfer.amountReversed;
 		if (remaining === 0) return { answer: invalid(`Transfer ${transfer.id} has already been fully reversed.`), executed: true };
@@ -456,7 +518,12 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		if (reverse > remaining) {
 			return { answer: invalid(`Amount (${reverse}) is greater than the unreversed amount on the transfer (${remaining}).`, 'amount'), executed: true };
 		}
-		const reversal: StripeReversalRecord = { id: stripeId('trr'), amount: reverse, created: clock(), ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) };
+		const reversal: StripeReversalRecord = {
+			id: stripeId('trr'),
+			amount: reverse,
+			created: clock(),
+			...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+		};
 		transfer.amountReversed += reverse;
 		transfer.reversed = transfer.amountReversed === transfer.amount;
 		transfer.reversals.push(reversal);
@@ -471,9 +538,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		if (unknown) return unknown;
 		let limit = 10;
 		if (params.limit !== undefined) {
-			if (typeof params.limit !== 'string' || !/^\d+$/.test(params.limit)) return invalid(`Invalid integer: ${String(params.limit)}`, 'limit', 'parameter_invalid_integer');
+			if (typeof params.limit !== 'string' || !/^\d+$/.test(params.limit))
+				return invalid(`Invalid integer: ${String(params.limit)}`, 'limit', 'parameter_invalid_integer');
 			limit = Number(params.limit);
-			if (limit < 1 || limit > 100) return invalid('This value must be greater than or equal to 1 and less than or equal to 100.', 'limit', 'parameter_invalid_integer');
+			if (limit < 1 || limit > 100)
+				return invalid('This value must be greater than or equal to 1 and less than or equal to 100.', 'limit', 'parameter_invalid_integer');
 		}
 		// Newest first, as Stripe lists.
 		let candidates = [...transferOrder].reverse();
@@ -549,20 +618,30 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		const status = fault.status ?? 500;
 		const response =
 			status === 429
-				? stripeError(429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly. Slow down and retry with exponential backoff.' })
-				: stripeError(status, { type: 'api_error', message: status === 503 ? 'The Stripe API is temporarily unavailable. Please retry.' : 'An unknown error occurred while processing this request. Please retry.' });
+				? stripeError(429, {
+						type: 'invalid_request_error',
+						code: 'rate_limit',
+						message: 'Too many requests hit the API too quickly. Slow down and retry with exponential backoff.',
+					})
+				: stripeError(status, {
+						type: 'api_error',
+						message:
+							status === 503
+								? 'The Stripe API is temporarily unavailable. Please retry.'
+								: 'An unknown error occurred while processing this request. Please retry.',
+					});
 		if (fault.retryAfterSeconds !== undefined) response.headers = { 'retry-after': String(fault.retryAfterSeconds) };
 		return response;
 	}
 
-	function hold(answer: FakeResponse, hang: StripeHang, onRelease: () => void): Promise<FakeResponse> {
+	function hold(answer: FakeResponse | (() => FakeResponse | Promise<FakeResponse>), hang: StripeHang, onRelease: () => void): Promise<FakeResponse> {
 		return new Promise((resolve) => {
 			const entry: { release: () => void; timer?: NodeJS.Timeout } = {
 				release: () => {
 					if (entry.timer) clearTimeout(entry.timer);
 					held.delete(entry);
 					onRelease();
-					resolve(answer);
+					resolve(typeof answer === 'function' ? answer() : answer);
 				},
 			};
 			if (hang.answerAfterMs !== undefined) entry.timer = setTimeout(entry.release, hang.answerAfterMs);
@@ -584,7 +663,11 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 		else if (method === 'GET' && reversalsMatch) route = 'reversals';
 		else if (method === 'GET' && accountMatch) route = 'account';
 		else if (method === 'GET' && path === '/v1/balance') route = 'balance';
-		if (!route) return stripeError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}). Please see https://docs.stripe.com/api or contact support.` });
+		if (!route)
+			return stripeError(404, {
+				type: 'invalid_request_error',
+				message: `Unrecognized request URL (${method}: ${path}). Please see https://docs.stripe.com/api or contact support.`,
+			});
 
 		const authProblem = authenticate(request);
 		if (authProblem) return authProblem;
@@ -631,73 +714,109 @@ export async function startStripeFake(options: StripeFakeOptions = {}): Promise<
 					return stripeError(409, {
 						type: 'idempotency_error',
 						code: 'idempotency_key_in_use',
-						message: 'There is currently another in-progress request using this Idempotency Key (which probably means you have submitted two requests with the same key at the same time). Try again later.',
+						message:
+							'There is currently another in-progress request using this Idempotency Key (which probably means you have submitted two requests with the same key at the same time). Try again later.',
 					});
 				}
 				const replay = previous.response as FakeResponse;
-				return { status: replay.status, body: replay.body, headers: { ...replay.headers, 'idempotent-replayed': 'true', 'original-request': previous.requestId } };
+				return {
+					status: replay.status,
+					body: replay.body,
+					headers: { ...replay.headers, 'idempotent-replayed': 'true', 'original-request': previous.requestId },
+				};
 			}
 			stored = { fingerprint: print, endpoint, at: now, inProgress: true, requestId };
 		}
 
-		const faultIndex = faults.findIndex((fault) => isWrite || fault.on === 'any');
-		const fault = faultIndex >= 0 ? faults.splice(faultIndex, 1)[0] : undefined;
-		if (fault && !fault.afterApplying) {
-			const answer = faultResponse(fault);
-			// A 500 is an answer from an endpoint that started executing: Stripe replays it for the key.
-			if (stored && answer.status === 500) keys.set(idempotencyKey as string, { ...stored, inProgress: false, response: answer });
+		const hangIndex = isWrite ? hangs.findIndex((hang) => !hang.match || hang.match(request)) : -1;
+		if (hangIndex >= 0 && hangs[hangIndex].beforeApplying) {
+			const hang = hangs.splice(hangIndex, 1)[0];
+			// In progress from now on: a second request with the key gets 409 until this one has executed.
+			if (stored) keys.set(idempotencyKey as string, stored);
+			return hold(
+				() => execute(false),
+				hang,
+				() => undefined,
+			);
+		}
+		return execute(true);
+
+		function execute(mayHang: boolean): FakeResponse | Promise<FakeResponse> {
+			const faultIndex = faults.findIndex((fault) => isWrite || fault.on === 'any');
+			const fault = faultIndex >= 0 ? faults.splice(faultIndex, 1)[0] : undefined;
+			if (fault && !fault.afterApplying) {
+				const answer = faultResponse(fault);
+				// A 500 is an answer from an endpoint that started executing: Stripe replays it for the key.
+				if (stored && answer.status === 500) keys.set(idempotencyKey as string, { ...stored, inProgress: false, response: answer });
+				// A 429/503 stores nothing (a request held before applying had marked its key in progress).
+				else if (stored) keys.delete(idempotencyKey as string);
+				return answer;
+			}
+
+			let answer: FakeResponse = stripeError(500, { type: 'api_error', message: 'unreachable' });
+			let executed = true;
+			switch (route) {
+				case 'create':
+					({ answer, executed } = createTransfer(params, idempotencyKey));
+					break;
+				case 'reverse':
+					({ answer, executed } = createReversal(decodeURIComponent((reversalsMatch as RegExpExecArray)[1]), params, idempotencyKey));
+					break;
+				case 'list':
+					answer = listTransfers(params);
+					break;
+				case 'get': {
+					const unknown = checkUnknown(params, new Set(['expand']));
+					const transfer = transfersById.get(decodeURIComponent((transferMatch as RegExpExecArray)[1]));
+					answer =
+						unknown ??
+						(transfer
+							? { status: 200, body: transferObject(transfer) }
+							: stripeError(404, {
+									type: 'invalid_request_error',
+									code: 'resource_missing',
+									param: 'id',
+									message: `No such transfer: '${(transferMatch as RegExpExecArray)[1]}'`,
+								}));
+					break;
+				}
+				case 'reversals': {
+					const transfer = transfersById.get(decodeURIComponent((reversalsMatch as RegExpExecArray)[1]));
+					answer = transfer
+						? {
+								status: 200,
+								body: { object: 'list', data: [...transfer.reversalObjects].reverse(), has_more: false, url: `/v1/transfers/${transfer.id}/reversals` },
+							}
+						: stripeError(404, {
+								type: 'invalid_request_error',
+								code: 'resource_missing',
+								param: 'id',
+								message: `No such transfer: '${(reversalsMatch as RegExpExecArray)[1]}'`,
+							});
+					break;
+				}
+				case 'account':
+					answer = accountObject(decodeURIComponent((accountMatch as RegExpExecArray)[1]));
+					break;
+				case 'balance':
+					answer = balanceObject();
+					break;
+			}
+
+			if (fault) answer = faultResponse({ ...fault, status: 500 });
+			const remember = stored && (executed || fault) ? { ...stored, response: answer } : undefined;
+			if (!remember && stored) keys.delete(idempotencyKey as string);
+			if (mayHang && hangIndex >= 0) {
+				const hang = hangs.splice(hangIndex, 1)[0];
+				// While the answer is held the key is "in progress": a retry with it gets 409.
+				if (remember) keys.set(idempotencyKey as string, remember);
+				return hold(answer, hang, () => {
+					if (remember) remember.inProgress = false;
+				});
+			}
+			if (remember) keys.set(idempotencyKey as string, { ...remember, inProgress: false });
 			return answer;
 		}
-
-		let answer: FakeResponse;
-		let executed = true;
-		switch (route) {
-			case 'create':
-				({ answer, executed } = createTransfer(params, idempotencyKey));
-				break;
-			case 'reverse':
-				({ answer, executed } = createReversal(decodeURIComponent((reversalsMatch as RegExpExecArray)[1]), params, idempotencyKey));
-				break;
-			case 'list':
-				answer = listTransfers(params);
-				break;
-			case 'get': {
-				const unknown = checkUnknown(params, new Set(['expand']));
-				const transfer = transfersById.get(decodeURIComponent((transferMatch as RegExpExecArray)[1]));
-				answer =
-					unknown ??
-					(transfer
-						? { status: 200, body: transferObject(transfer) }
-						: stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such transfer: '${(transferMatch as RegExpExecArray)[1]}'` }));
-				break;
-			}
-			case 'reversals': {
-				const transfer = transfersById.get(decodeURIComponent((reversalsMatch as RegExpExecArray)[1]));
-				answer = transfer
-					? { status: 200, body: { object: 'list', data: [...transfer.reversalObjects].reverse(), has_more: false, url: `/v1/transfers/${transfer.id}/reversals` } }
-					: stripeError(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such transfer: '${(reversalsMatch as RegExpExecArray)[1]}'` });
-				break;
-			}
-			case 'account':
-				answer = accountObject(decodeURIComponent((accountMatch as RegExpExecArray)[1]));
-				break;
-			case 'balance':
-				answer = balanceObject();
-				break;
-		}
-
-		if (fault) answer = faultResponse({ ...fault, status: 500 });
-		const remember = stored && (executed || fault) ? { ...stored, response: answer } : undefined;
-		if (isWrite && hangs.length > 0) {
-			const hang = hangs.shift() as StripeHang;
-			// While the answer is held the key is "in progress": a retry with it gets 409.
-			if (remember) keys.set(idempotencyKey as string, remember);
-			return hold(answer, hang, () => {
-				if (remember) remember.inProgress = false;
-			});
-		}
-		if (remember) keys.set(idempotencyKey as string, { ...remember, inProgress: false });
-		return answer;
 	}
 
 	let requestCounter = 0;

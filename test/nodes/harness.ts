@@ -320,7 +320,16 @@ export interface TriggerSetup {
 	parameters?: INodeParameters;
 	/** Decrypted `postbackAuthApi` data: attached to the trigger and stored in the credential store. */
 	credential?: ICredentialDataDecryptedObject;
+	/** The type `credential` is stored and attached as (default postbackAuthApi). */
+	credentialType?: string;
+	/** The trigger's node version (default 1). */
+	typeVersion?: number;
+	/** The trigger's webhook ID (default TRIGGER_WEBHOOK_ID); null for a node without one. */
+	webhookId?: string | null;
 }
+
+/** The webhook ID the harness gives the trigger unless told otherwise. */
+export const TRIGGER_WEBHOOK_ID = 'b8f1c9a4-2f6e-4c53-9d1e-6a0c2f3e7b11';
 
 export interface PostbackRun {
 	request: RecordedRequest;
@@ -348,11 +357,11 @@ export function buildWorkflowData(setup: TriggerSetup = {}): IWorkflowBase {
 		id: 'node-trigger',
 		name: TRIGGER_NAME,
 		type: TRIGGER_TYPE,
-		typeVersion: 1,
+		typeVersion: setup.typeVersion ?? 1,
 		position: [0, 0],
-		webhookId: 'b8f1c9a4-2f6e-4c53-9d1e-6a0c2f3e7b11',
+		...(setup.webhookId === null ? {} : { webhookId: setup.webhookId ?? TRIGGER_WEBHOOK_ID }),
 		parameters: structuredClone(setup.parameters ?? {}),
-		...(setup.credential ? { credentials: { postbackAuthApi: { id: CREDENTIAL_ID, name: 'Postback auth' } } } : {}),
+		...(setup.credential ? { credentials: { [setup.credentialType ?? 'postbackAuthApi']: { id: CREDENTIAL_ID, name: 'Postback auth' } } } : {}),
 	};
 	const collect = (id: string, name: string, y: number): INode => ({
 		id,
@@ -499,7 +508,9 @@ function outputOf(run: IRun, nodeName: string, output = 0): INodeExecutionData[]
  */
 export async function deliverPostback(setup: TriggerSetup, call: PostbackCall): Promise<PostbackRun> {
 	const workflowData = buildWorkflowData(setup);
-	const credentialsHelper = new StoredCredentialsHelper(setup.credential ? { [CREDENTIAL_ID]: { type: 'postbackAuthApi', data: setup.credential } } : {});
+	const credentialsHelper = new StoredCredentialsHelper(
+		setup.credential ? { [CREDENTIAL_ID]: { type: setup.credentialType ?? 'postbackAuthApi', data: setup.credential } } : {},
+	);
 
 	// 1. The webhook call (LiveWebhooks.executeWebhook → WebhookHelpers.executeWebhook → WebhookService.runWebhook).
 	const workflow = toWorkflow(workflowData);

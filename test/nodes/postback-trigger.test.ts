@@ -7,9 +7,18 @@ import {
 	TRIGGER_NAME,
 	deliverPostback,
 	removeN8nUserFolder,
+	TRIGGER_WEBHOOK_ID,
+	buildWorkflowData,
+	getNodeWebhooks,
+	nodeTypes,
 	testCredential,
 	type PostbackRun,
 } from './harness';
+import { Workflow, resolveWebhookDescriptionField } from 'n8n-workflow';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { insKey } from '../../src/networks/clickbank';
+import { REJECTED_BODY_LIMITS } from '../../src/intake';
+import { PostbackTrigger } from '../../nodes/PostbackTrigger/PostbackTrigger.node';
 import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
 
 /** ShareASale's documented conversion payload (AnyTrack's ShareASale article). */
@@ -352,5 +361,175 @@ describe('Postback Trigger inside n8n-core (WebhookContext + WorkflowExecute)', 
 			});
 			expect(await testCredential('postbackAuthApi', { method: 'hmac', hmacSecret: HMAC_SECRET })).toMatchObject({ status: 'OK' });
 		});
+	});
+});
+
+describe('Postback Trigger version 2: ships closed', () => {
+	const v2 = (parameters: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+		typeVersion: 2,
+		parameters: { network: 'shareasale', path: 'shareasale', ...parameters },
+		...extra,
+	});
+	const secretPath = `${TRIGGER_WEBHOOK_ID}/shareasale`;
+
+	test('new triggers are version 2, whose default authentication is the generated secret URL', () => {
+		const description = new PostbackTrigger().description;
+		expect(description.defaultVersion).toBe(2);
+		const defaults = description.properties.filter((property) => property.name === 'authentication');
+		const forVersion = (version: number) =>
+			defaults.find((property) => JSON.stringify(property.displayOptions?.show?.['@version']).includes(version === 1 ? '[1]' : 'gte'))?.default;
+		expect(forVersion(1)).toBe('none');
+		expect(forVersion(2)).toBe('secretUrl');
+	});
+
+	test("the webhook sits behind the node's webhook ID (the Production URL n8n shows carries it), resolved without the expression engine", () => {
+		const data = buildWorkflowData(v2());
+		const workflow = new Workflow({
+			id: data.id,
+			name: data.name,
+			nodes: data.nodes,
+			connections: data.connections,
+			active: false,
+			nodeTypes,
+			settings: data.settings,
+		});
+		const node = workflow.getNode('Postback Trigger')!;
+		expect(JSON.stringify(node.parameters)).not.toMatch(/"=/);
+		for (const webhook of new PostbackTrigger().description.webhooks!) {
+			expect(resolveWebhookDescriptionField(node, webhook, 'isFullPath')).toEqual({ resolved: true, value: false });
+			expect(resolveWebhookDescriptionField(node, webhook, 'path')).toEqual({ resolved: true, value: 'shareasale' });
+		}
+		const paths = getNodeWebhooks(workflow, node, {} as never).map((webhook) => `${webhook.httpMethod} ${webhook.path}`);
+		expect(paths.sort()).toEqual([`GET ${secretPath}`, `POST ${secretPath}`]);
+	});
+
+	test('a postback to the secret URL is accepted and says it was authenticated by token', async () => {
+		const result = await deliverPostback(v2(), { method: 'GET', path: secretPath, query: PAYLOAD });
+		expect(result.response.statusCode).toBe(200);
+		const item = expectAcceptedOnly(result);
+		expect(item.json).toMatchObject({ ...SEED_CONVERSION, authentication: 'token' });
+		expect(JSON.stringify(item.json)).not.toContain(TRIGGER_WEBHOOK_ID);
+	});
+
+	test('the bare path without the secret has no webhook at all', async () => {
+		await expect(deliverPostback(v2(), { method: 'GET', path: 'shareasale', query: PAYLOAD })).rejects.toThrow(/No webhook for GET shareasale/);
+	});
+
+	test('None stays possible as an explicit choice, and its conversions say so', async () => {
+		const result = await deliverPostback(v2({ authentication: 'none' }), { method: 'GET', query: PAYLOAD });
+		expect(result.response.statusCode).toBe(200);
+		expect(expectAcceptedOnly(result).json).toMatchObject({ authentication: 'none' });
+		const notice = new PostbackTrigger().description.properties.find((property) => property.name === 'notice_unauthenticated');
+		expect(notice).toMatchObject({ type: 'notice', displayOptions: { show: { authentication: ['none'] } } });
+		expect(notice?.displayName).toMatch(/Anyone who finds this URL can post/);
+	});
+
+	test('version 1 workflows keep their URL and behaviour (no authentication unless chosen)', async () => {
+		const result = await deliverPostback(shareasale, { method: 'GET', query: PAYLOAD });
+		expect(result.response.statusCode).toBe(200);
+		expect(expectAcceptedOnly(result).json).toMatchObject({ authentication: 'none' });
+	});
+
+	test('a secret-URL trigger without a webhook ID refuses (503) and keeps the postback, instead of running open', async () => {
+		const result = await deliverPostback(v2({}, { webhookId: null }), {
+			method: 'GET',
+			path: `wf-postback-test/postback%20trigger/shareasale`,
+			query: PAYLOAD,
+		});
+		expect(result.response.statusCode).toBe(503);
+		expect(expectRejectedOnly(result).json).toMatchObject({ reason: { code: 'misconfigured', message: expect.stringContaining('webhook ID') } });
+	});
+
+	test('a 120 kB unauthenticated body does not ride into the execution: the Rejected item keeps an excerpt, size and hash', async () => {
+		const body = JSON.stringify({ afftrack: CLICK_ID, padding: 'x'.repeat(120_000) });
+		const result = await deliverPostback(
+			{ parameters: { ...shareasale.parameters, authentication: 'postbackAuthApi' }, credential: { method: 'token', token: TOKEN } },
+			{ method: 'POST', body, contentType: 'application/json' },
+		);
+		expect(result.response.statusCode).toBe(401);
+		const item = expectRejectedOnly(result);
+		expect(item.json).toMatchObject({ request: { bodyTruncated: true, bodyBytes: Buffer.byteLength(body) } });
+		expect(JSON.stringify(item.json).length).toBeLessThan(REJECTED_BODY_LIMITS.unauthenticated + 2048);
+	});
+
+	test.each([
+		['Basic with empty user and password', { method: 'basic', user: '', password: '' }, { Authorization: `Basic ${Buffer.from(':').toString('base64')}` }],
+		['IP Allowlist Only without entries', { method: 'none', ipAllowlist: '' }, {}],
+		['an empty token', { method: 'token', token: '' }, {}],
+		['an empty HMAC secret', { method: 'hmac', hmacSecret: '' }, {}],
+	])('a credential that authenticates nobody (%s) makes the trigger refuse (503) and keep the postback on Rejected', async (_, credential, headers) => {
+		const result = await deliverPostback(
+			{ parameters: { ...shareasale.parameters, authentication: 'postbackAuthApi' }, credential },
+			{ method: 'GET', query: PAYLOAD, headers: headers as Record<string, string> },
+		);
+		expect(result.response.statusCode).toBe(503);
+		expect(expectRejectedOnly(result).json).toMatchObject({ reason: { code: 'misconfigured' } });
+	});
+
+	test.each([
+		['Basic with empty user and password', { method: 'basic', user: '', password: '' }],
+		['IP Allowlist Only without entries', { method: 'none', ipAllowlist: '  ' }],
+		['an empty token', { method: 'token', token: '' }],
+		['an empty HMAC secret', { method: 'hmac', hmacSecret: '' }],
+	])('the credential Test refuses %s when it is saved', async (_, credential) => {
+		expect(await testCredential('postbackAuthApi', credential)).toMatchObject({ status: 'Error' });
+	});
+});
+
+describe('ClickBank: the INS secret key lives in a credential', () => {
+	const SECRET = 'MYSECRETKEY2024';
+	function encryptIns(payload: Record<string, unknown>, secret = SECRET): { notification: string; iv: string } {
+		const iv = randomBytes(16);
+		const cipher = createCipheriv('aes-256-cbc', insKey(secret), iv);
+		const notification = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]).toString('base64');
+		return { notification, iv: iv.toString('base64') };
+	}
+	const sale = {
+		transactionType: 'SALE',
+		receipt: 'P3RGBKGB',
+		transactionTime: '2024-03-01T10:00:00-07:00',
+		totalAccountAmount: 12.5,
+		currency: 'USD',
+		trackingCodes: ['clk-cb-1'],
+	};
+
+	test('version 2 declares the ClickBank INS credential for the ClickBank network and no key parameter', () => {
+		const description = new PostbackTrigger().description;
+		expect(description.credentials).toContainEqual(
+			expect.objectContaining({ name: 'clickBankInsApi', displayOptions: { show: { network: ['clickbank'], '@version': [2] } } }),
+		);
+		const options = description.properties.find((property) => property.name === 'options')!.options as Array<{ name: string; displayOptions?: unknown }>;
+		expect(options.find((option) => option.name === 'clickbankSecret')?.displayOptions).toEqual({ show: { '/network': ['clickbank'], '@version': [1] } });
+	});
+
+	test('a notification encrypted with the credential key is accepted (version 2)', async () => {
+		const result = await deliverPostback(
+			{
+				typeVersion: 2,
+				parameters: { network: 'clickbank', path: 'cb', authentication: 'none' },
+				credential: { secretKey: SECRET },
+				credentialType: 'clickBankInsApi',
+			},
+			{ method: 'POST', body: encryptIns(sale) },
+		);
+		expect(result.response.statusCode).toBe(200);
+		expect(expectAcceptedOnly(result).json).toMatchObject({ network: 'clickbank', transactionId: expect.stringContaining('P3RGBKGB') });
+		expect(JSON.stringify(result.accepted)).not.toContain(SECRET);
+	});
+
+	test('a version 1 workflow with the old parameter keeps working', async () => {
+		const result = await deliverPostback(
+			{ parameters: { network: 'clickbank', path: 'cb', options: { clickbankSecret: SECRET } } },
+			{ method: 'POST', body: encryptIns(sale) },
+		);
+		expect(result.response.statusCode).toBe(200);
+		expectAcceptedOnly(result);
+	});
+
+	test('the credential Test checks the key offline: 1 to 16 letters and digits', async () => {
+		expect(await testCredential('clickBankInsApi', { secretKey: SECRET })).toMatchObject({ status: 'OK' });
+		expect(await testCredential('clickBankInsApi', { secretKey: '' })).toMatchObject({ status: 'Error' });
+		expect(await testCredential('clickBankInsApi', { secretKey: 'with spaces and-dash' })).toMatchObject({ status: 'Error' });
+		expect(await testCredential('clickBankInsApi', { secretKey: 'A'.repeat(17) })).toMatchObject({ status: 'Error' });
 	});
 });

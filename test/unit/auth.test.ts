@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { checkInboundAuth, DEFAULT_HMAC_MAX_AGE_SECONDS, ipInRange, parseAllowlist, parseIpRange } from '../../src/auth';
-import { type IntakeConfig, type IntakeRequest, MAX_BODY_DEPTH, nestedDeeperThan, receivePostback, rejectReplays } from '../../src/intake';
+import {
+	type IntakeConfig,
+	type IntakeRequest,
+	MAX_BODY_DEPTH,
+	REJECTED_BODY_LIMITS,
+	nestedDeeperThan,
+	receivePostback,
+	rejectReplays,
+} from '../../src/intake';
 import type { InboundAuthConfig, InboundAuthResult, InboundRequest } from '../../src/auth';
 
 const TOKEN = 'tok_9f8e7d6c5b4a';
@@ -84,12 +92,9 @@ describe('IP ranges', () => {
 		expect(ipInRange('', range('::/0'))).toBe(false);
 	});
 
-	it.each(['10.0.0.300', '1.2.3.4/33', '2001:db8::/129', '1.2.3.4/', '1.2.3.4/x', 'example.com', '1.2.3', '::g', '1.2.3.4/-1'])(
-		'%s is malformed',
-		(entry) => {
-			expect(parseIpRange(entry)).toBeUndefined();
-		},
-	);
+	it.each(['10.0.0.300', '1.2.3.4/33', '2001:db8::/129', '1.2.3.4/', '1.2.3.4/x', 'example.com', '1.2.3', '::g', '1.2.3.4/-1'])('%s is malformed', (entry) => {
+		expect(parseIpRange(entry)).toBeUndefined();
+	});
 
 	it('parseAllowlist splits on commas, spaces and new lines and reports what it cannot read', () => {
 		const { ranges, invalid } = parseAllowlist('203.0.113.0/24, 10.0.0.300\n2001:db8::/32;  foo 1.2.3.4/33,,');
@@ -102,9 +107,14 @@ describe('IP ranges', () => {
 	});
 });
 
-describe('checkInboundAuth: none', () => {
-	it('lets everything through', () => {
-		expect(check({ method: 'none' }, {})).toEqual({ ok: true });
+describe('checkInboundAuth: IP Allowlist Only', () => {
+	it('without entries it authenticates nobody: refused as misconfigured (503), never "anyone"', () => {
+		expect(check({ method: 'none' }, {})).toMatchObject({ ok: false, status: 503, code: 'misconfigured' });
+		expect(check({ method: 'none', ipAllowlist: ' , \n ' }, { ip: '198.51.100.9' })).toMatchObject({ ok: false, status: 503, code: 'misconfigured' });
+	});
+
+	it('with entries it reports the allowlist as what verified the request', () => {
+		expect(check({ method: 'none', ipAllowlist: '198.51.100.0/24' }, { ip: '198.51.100.9' })).toEqual({ ok: true, method: 'ip_allowlist' });
 	});
 });
 
@@ -112,16 +122,16 @@ describe('checkInboundAuth: token', () => {
 	const config: InboundAuthConfig = { method: 'token', token: TOKEN, tokenParam: 'key' };
 
 	it('the right token in the query passes', () => {
-		expect(check(config, { query: { key: TOKEN } })).toEqual({ ok: true });
+		expect(check(config, { query: { key: TOKEN } })).toMatchObject({ ok: true });
 	});
 
 	it('the default query parameter is "token" and the default location is the query', () => {
-		expect(check({ method: 'token', token: TOKEN }, { query: { token: TOKEN } })).toEqual({ ok: true });
+		expect(check({ method: 'token', token: TOKEN }, { query: { token: TOKEN } })).toMatchObject({ ok: true });
 		expect(check({ method: 'token', token: TOKEN }, { query: { key: TOKEN } })).toMatchObject({ ok: false, status: 401 });
 	});
 
 	it('a repeated parameter uses its first value', () => {
-		expect(check(config, { query: { key: [TOKEN, 'other'] } })).toEqual({ ok: true });
+		expect(check(config, { query: { key: [TOKEN, 'other'] } })).toMatchObject({ ok: true });
 		expect(check(config, { query: { key: ['other', TOKEN] } })).toMatchObject({ ok: false });
 	});
 
@@ -144,7 +154,7 @@ describe('checkInboundAuth: token', () => {
 
 	it('the token in the path', () => {
 		const pathConfig: InboundAuthConfig = { method: 'token', token: TOKEN, tokenLocation: 'path' };
-		expect(check(pathConfig, { pathToken: TOKEN })).toEqual({ ok: true });
+		expect(check(pathConfig, { pathToken: TOKEN })).toMatchObject({ ok: true });
 		expect(check(pathConfig, { pathToken: 'wrong' })).toMatchObject({ ok: false, status: 401, code: 'unauthorized' });
 		expect(check(pathConfig, {})).toMatchObject({ ok: false, status: 401, code: 'unauthorized' });
 		// A path credential is not satisfied by a query parameter.
@@ -161,15 +171,15 @@ describe('checkInboundAuth: HTTP Basic', () => {
 	const config: InboundAuthConfig = { method: 'basic', user: USER, password: PASSWORD };
 
 	it('the right user and password pass, header name in any case, scheme in any case', () => {
-		expect(check(config, { headers: { authorization: basic(USER, PASSWORD) } })).toEqual({ ok: true });
-		expect(check(config, { headers: { Authorization: basic(USER, PASSWORD) } })).toEqual({ ok: true });
+		expect(check(config, { headers: { authorization: basic(USER, PASSWORD) } })).toMatchObject({ ok: true });
+		expect(check(config, { headers: { Authorization: basic(USER, PASSWORD) } })).toMatchObject({ ok: true });
 		const lower = basic(USER, PASSWORD).replace('Basic', 'basic');
-		expect(check(config, { headers: { AUTHORIZATION: lower } })).toEqual({ ok: true });
+		expect(check(config, { headers: { AUTHORIZATION: lower } })).toMatchObject({ ok: true });
 	});
 
 	it('a password containing a colon', () => {
 		const colonConfig: InboundAuthConfig = { method: 'basic', user: USER, password: 'a:b:c' };
-		expect(check(colonConfig, { headers: { authorization: basic(USER, 'a:b:c') } })).toEqual({ ok: true });
+		expect(check(colonConfig, { headers: { authorization: basic(USER, 'a:b:c') } })).toMatchObject({ ok: true });
 		expect(check(colonConfig, { headers: { authorization: basic(USER, 'a:b') } })).toMatchObject({ ok: false });
 	});
 
@@ -198,25 +208,25 @@ describe('checkInboundAuth: HMAC-SHA256', () => {
 	const b64Config: InboundAuthConfig = { method: 'hmac', hmacSecret: HMAC_SECRET, hmacEncoding: 'base64', hmacHeader: 'X-Signature' };
 
 	it('a hex digest of the raw body in X-Postback-Signature passes', () => {
-		expect(check(hexConfig, { signedPayload: body, headers: { 'x-postback-signature': sign(body, HMAC_SECRET, 'hex') } })).toEqual({ ok: true });
+		expect(check(hexConfig, { signedPayload: body, headers: { 'x-postback-signature': sign(body, HMAC_SECRET, 'hex') } })).toMatchObject({ ok: true });
 	});
 
 	it('the hex digest in upper case and with a "sha256=" prefix passes', () => {
 		const digest = sign(body, HMAC_SECRET, 'hex');
-		expect(check(hexConfig, { signedPayload: body, headers: { 'X-Postback-Signature': digest.toUpperCase() } })).toEqual({ ok: true });
-		expect(check(hexConfig, { signedPayload: body, headers: { 'x-postback-signature': `sha256=${digest}` } })).toEqual({ ok: true });
-		expect(check(hexConfig, { signedPayload: body, headers: { 'x-postback-signature': ` SHA256=${digest} ` } })).toEqual({ ok: true });
+		expect(check(hexConfig, { signedPayload: body, headers: { 'X-Postback-Signature': digest.toUpperCase() } })).toMatchObject({ ok: true });
+		expect(check(hexConfig, { signedPayload: body, headers: { 'x-postback-signature': `sha256=${digest}` } })).toMatchObject({ ok: true });
+		expect(check(hexConfig, { signedPayload: body, headers: { 'x-postback-signature': ` SHA256=${digest} ` } })).toMatchObject({ ok: true });
 	});
 
 	it('a base64 digest in a configured header passes, with or without the prefix', () => {
 		const digest = sign(body, HMAC_SECRET, 'base64');
-		expect(check(b64Config, { signedPayload: body, headers: { 'x-signature': digest } })).toEqual({ ok: true });
-		expect(check(b64Config, { signedPayload: body, headers: { 'x-signature': `sha256=${digest}` } })).toEqual({ ok: true });
+		expect(check(b64Config, { signedPayload: body, headers: { 'x-signature': digest } })).toMatchObject({ ok: true });
+		expect(check(b64Config, { signedPayload: body, headers: { 'x-signature': `sha256=${digest}` } })).toMatchObject({ ok: true });
 	});
 
 	it('a string payload (a GET query string) is signed the same way', () => {
 		const query = 'afftrack=abc&commission=1';
-		expect(check(hexConfig, { signedPayload: query, headers: { 'x-postback-signature': sign(query, HMAC_SECRET, 'hex') } })).toEqual({ ok: true });
+		expect(check(hexConfig, { signedPayload: query, headers: { 'x-postback-signature': sign(query, HMAC_SECRET, 'hex') } })).toMatchObject({ ok: true });
 	});
 
 	it('a base64 digest is case-sensitive: changing its case fails', () => {
@@ -255,9 +265,9 @@ describe('checkInboundAuth: IP allowlist', () => {
 	const config: InboundAuthConfig = { method: 'token', token: TOKEN, ipAllowlist: '203.0.113.0/24, 2001:db8::/32' };
 
 	it('an allowed address with the right token passes (v4, mapped v4, v6)', () => {
-		expect(check(config, { ip: '203.0.113.7', query: { token: TOKEN } })).toEqual({ ok: true });
-		expect(check(config, { ip: '::ffff:203.0.113.7', query: { token: TOKEN } })).toEqual({ ok: true });
-		expect(check(config, { ip: '2001:db8::1', query: { token: TOKEN } })).toEqual({ ok: true });
+		expect(check(config, { ip: '203.0.113.7', query: { token: TOKEN } })).toMatchObject({ ok: true });
+		expect(check(config, { ip: '::ffff:203.0.113.7', query: { token: TOKEN } })).toMatchObject({ ok: true });
+		expect(check(config, { ip: '2001:db8::1', query: { token: TOKEN } })).toMatchObject({ ok: true });
 	});
 
 	it('an allowed address with a wrong token is still 401', () => {
@@ -276,17 +286,20 @@ describe('checkInboundAuth: IP allowlist', () => {
 
 	it('the allowlist also applies with method none', () => {
 		const open: InboundAuthConfig = { method: 'none', ipAllowlist: '203.0.113.7' };
-		expect(check(open, { ip: '203.0.113.7' })).toEqual({ ok: true });
+		expect(check(open, { ip: '203.0.113.7' })).toMatchObject({ ok: true });
 		expect(check(open, { ip: '203.0.113.8' })).toMatchObject({ ok: false, status: 403 });
 	});
 
-	it('a blank allowlist allows any address', () => {
-		expect(check({ method: 'none', ipAllowlist: '   ' }, { ip: '198.51.100.9' })).toEqual({ ok: true });
+	it('a blank allowlist beside a token adds no address check', () => {
+		expect(check({ method: 'token', token: TOKEN, ipAllowlist: '   ' }, { ip: '198.51.100.9', query: { token: TOKEN } })).toEqual({
+			ok: true,
+			method: 'token',
+		});
 	});
 
 	it('a malformed allowlist entry makes the credential misconfigured and names the entry', () => {
 		const result = check({ method: 'none', ipAllowlist: '203.0.113.0/24, 300.1.1.1' }, { ip: '203.0.113.7' });
-		expect(result).toMatchObject({ ok: false, status: 403, code: 'misconfigured' });
+		expect(result).toMatchObject({ ok: false, status: 503, code: 'misconfigured' });
 		expect(!result.ok && result.message).toContain('300.1.1.1');
 	});
 });
@@ -309,7 +322,12 @@ describe('checkInboundAuth: HMAC with a signed timestamp (replay protection)', (
 
 	it('a fresh timestamp signed with the body passes and reports its signature as the replay key', () => {
 		const signature = signed(nowSeconds - 10);
-		expect(check(config, { signedPayload: body, headers: headers(nowSeconds - 10, signature) }, clock)).toEqual({ ok: true, replayKey: signature, replayWindowSeconds: 300 });
+		expect(check(config, { signedPayload: body, headers: headers(nowSeconds - 10, signature) }, clock)).toEqual({
+			ok: true,
+			method: 'hmac',
+			replayKey: signature,
+			replayWindowSeconds: 300,
+		});
 	});
 
 	it('a timestamp in milliseconds is read as well (signed as sent)', () => {
@@ -348,15 +366,24 @@ describe('checkInboundAuth: HMAC with a signed timestamp (replay protection)', (
 
 	it('a fresh timestamp swapped onto an old signature fails: the timestamp is signed', () => {
 		const oldSignature = signed(nowSeconds - 3600);
-		expect(check(config, { signedPayload: body, headers: headers(nowSeconds, oldSignature) }, clock)).toMatchObject({ ok: false, status: 401, code: 'unauthorized' });
+		expect(check(config, { signedPayload: body, headers: headers(nowSeconds, oldSignature) }, clock)).toMatchObject({
+			ok: false,
+			status: 401,
+			code: 'unauthorized',
+		});
 	});
 
 	it('a signature of the body alone (no timestamp) fails once a timestamp header is configured', () => {
-		expect(check(config, { signedPayload: body, headers: headers(nowSeconds, sign(body, HMAC_SECRET, 'hex')) }, clock)).toMatchObject({ ok: false, status: 401 });
+		expect(check(config, { signedPayload: body, headers: headers(nowSeconds, sign(body, HMAC_SECRET, 'hex')) }, clock)).toMatchObject({
+			ok: false,
+			status: 401,
+		});
 	});
 
 	it('without a timestamp header configured nothing changes: no replay key', () => {
-		expect(check({ method: 'hmac', hmacSecret: HMAC_SECRET }, { signedPayload: body, headers: { 'x-postback-signature': sign(body, HMAC_SECRET, 'hex') } })).toEqual({ ok: true });
+		expect(
+			check({ method: 'hmac', hmacSecret: HMAC_SECRET }, { signedPayload: body, headers: { 'x-postback-signature': sign(body, HMAC_SECRET, 'hex') } }),
+		).toMatchObject({ ok: true });
 	});
 });
 
@@ -442,17 +469,25 @@ describe('intake: bodies nested too deep are refused before any preset reads the
 
 	it('a 10,000-level JSON body is answered 400 invalid_body and kept on Rejected as the text received', () => {
 		const text = `{"click_id":"abc","commission":"1","extra":${nested(10_000)}}`;
-		const outcome = receivePostback({ method: 'POST', query: {}, body: JSON.parse(text), rawBody: Buffer.from(text), headers: { 'content-type': 'application/json' } }, { network: 'custom' });
+		const outcome = receivePostback(
+			{ method: 'POST', query: {}, body: JSON.parse(text), rawBody: Buffer.from(text), headers: { 'content-type': 'application/json' } },
+			{ network: 'custom' },
+		);
 		expect(outcome.accepted).toBeUndefined();
 		expect(outcome.response).toMatchObject({ status: 400, body: { ok: false, error: { code: 'invalid_body' } } });
-		expect(outcome.rejected?.request.body).toBe(text);
+		// As text (never the parsed structure); on a trigger without authentication, capped to an excerpt with size and hash.
+		expect(outcome.rejected?.request.body).toBe(text.slice(0, REJECTED_BODY_LIMITS.unauthenticated));
+		expect(outcome.rejected?.request).toMatchObject({ bodyTruncated: true, bodyBytes: text.length });
 		// The record can be serialized (n8n stores and shows it).
 		expect(() => JSON.stringify(outcome.rejected)).not.toThrow();
 	});
 
 	it('the same for a deep body sent as text', () => {
 		const text = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-		const outcome = receivePostback({ method: 'POST', query: {}, body: text, rawBody: Buffer.from(text), headers: { 'content-type': 'text/plain' } }, { network: 'custom', rejectStatus: 422 });
+		const outcome = receivePostback(
+			{ method: 'POST', query: {}, body: text, rawBody: Buffer.from(text), headers: { 'content-type': 'text/plain' } },
+			{ network: 'custom', rejectStatus: 422 },
+		);
 		expect(outcome.response).toMatchObject({ status: 422, body: { error: { code: 'invalid_body' } } });
 	});
 });

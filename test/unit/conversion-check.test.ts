@@ -29,7 +29,13 @@ const valid: Conversion = {
 	ip: '203.0.113.9',
 	subIds: { sub2: 'x' },
 	user: { email: 'a@example.com', firstName: 'Ann' },
-	raw: { method: 'POST', query: { a: 'b', list: ['1', '2'] }, body: { nested: [1, 'two', null, { ok: true }] }, headers: { 'content-type': 'application/json' } },
+	raw: {
+		method: 'POST',
+		query: { a: 'b', list: ['1', '2'] },
+		body: { nested: [1, 'two', null, { ok: true }] },
+		headers: { 'content-type': 'application/json' },
+	},
+	authentication: 'token',
 };
 
 const anyValue = fc.oneof(
@@ -41,8 +47,16 @@ const anyValue = fc.oneof(
 	fc.integer(),
 	fc.double(),
 	fc.boolean(),
+	fc.constantFrom('none', 'token', 'basic', 'hmac', 'ip_allowlist', 'Token', 'allowlist'),
 	fc.constantFrom('79.50', '1e5', '-0', '12', '0.5', '007', 'usd', 'USD', 'XXX', 'EUR', 'ZZZ', 'approved', 'paid', 'reversed'),
-	fc.constantFrom('2026-02-30T10:00:00Z', '2026-02-28T10:00:00Z', '2026-02-28 10:00:00', '2026-02-28T10:00:00', '2026-13-01T00:00:00Z', '2026-02-28T10:00:00.123456789-05:00'),
+	fc.constantFrom(
+		'2026-02-30T10:00:00Z',
+		'2026-02-28T10:00:00Z',
+		'2026-02-28 10:00:00',
+		'2026-02-28T10:00:00',
+		'2026-13-01T00:00:00Z',
+		'2026-02-28T10:00:00.123456789-05:00',
+	),
 	fc.constant([]),
 	fc.constant(['a', 'b']),
 	fc.constant(['a', 1]),

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { receivePostback } from '../../src/intake';
+import { createHash } from 'node:crypto';
+import { FIELD_LIMITS, REJECTED_BODY_LIMITS, receivePostback, segmentBeforePath } from '../../src/intake';
 import type { IntakeConfig, IntakeRequest } from '../../src/intake';
 
 const NOW = new Date('2024-01-01T00:00:00Z');
@@ -81,10 +82,7 @@ describe('receivePostback: accepted', () => {
 	});
 
 	it('a non-empty parsed body wins over rawBody', () => {
-		const outcome = receivePostback(
-			request({ method: 'POST', query: {}, body: { ...SALE, afftrack: 'parsed' }, rawBody: Buffer.from(SALE_FORM) }),
-			shareasale,
-		);
+		const outcome = receivePostback(request({ method: 'POST', query: {}, body: { ...SALE, afftrack: 'parsed' }, rawBody: Buffer.from(SALE_FORM) }), shareasale);
 		expect(outcome.accepted?.clickId).toBe('parsed');
 	});
 });
@@ -155,7 +153,10 @@ describe('receivePostback: the token query parameter is not kept', () => {
 	});
 
 	it('other auth methods leave a parameter called "token" alone', () => {
-		const outcome = receivePostback(request({ query: { ...SALE, token: 'network-data' } }), { ...shareasale, auth: { method: 'none' } });
+		const outcome = receivePostback(request({ query: { ...SALE, token: 'network-data' }, ip: '203.0.113.7' }), {
+			...shareasale,
+			auth: { method: 'none', ipAllowlist: '203.0.113.7' },
+		});
 		expect(outcome.accepted?.raw.query).toHaveProperty('token', 'network-data');
 	});
 });
@@ -288,5 +289,245 @@ describe('receivePostback: the required credential cannot be loaded', () => {
 		expect(outcome.response.body).toMatchObject({ ok: false, error: { code: 'misconfigured' } });
 		expect(outcome.accepted).toBeUndefined();
 		expect(outcome.rejected).toMatchObject({ httpStatus: 503, reason: { code: 'misconfigured' }, request: { query: { transID: SALE.transID } } });
+	});
+});
+
+describe('receivePostback: the conversion says how it was authenticated', () => {
+	const basicAuthorization = `Basic ${Buffer.from('sas:pw-Secret-42').toString('base64')}`;
+	const hmacSecret = 'hmac-intake-secret';
+
+	it.each([
+		['none', shareasale, request()],
+		['token', { ...shareasale, auth: { method: 'token', token: TOKEN } }, request({ query: { ...SALE, token: TOKEN } })],
+		['token', { ...shareasale, auth: { method: 'token', token: TOKEN, tokenLocation: 'path' } }, request({ pathToken: TOKEN })],
+		['basic', { ...shareasale, auth: { method: 'basic', user: 'sas', password: 'pw-Secret-42' } }, request({ headers: { authorization: basicAuthorization } })],
+		[
+			'hmac',
+			{ ...shareasale, auth: { method: 'hmac', hmacSecret } },
+			request({ rawQueryString: SALE_FORM, headers: { 'x-postback-signature': createHmac('sha256', hmacSecret).update(SALE_FORM).digest('hex') } }),
+		],
+		['ip_allowlist', { ...shareasale, auth: { method: 'none', ipAllowlist: '203.0.113.0/24' } }, request()],
+		['token', { ...shareasale, auth: { method: 'token', token: TOKEN, ipAllowlist: '203.0.113.0/24' } }, request({ query: { ...SALE, token: TOKEN } })],
+	] as Array<[string, IntakeConfig, IntakeRequest]>)('%s', (method, config, incoming) => {
+		const outcome = receivePostback(incoming, config);
+		expect(outcome.response.status).toBe(200);
+		expect(outcome.accepted?.authentication).toBe(method);
+	});
+});
+
+describe('receivePostback: credentials that authenticate nobody are refused when used', () => {
+	it.each([
+		['Basic without user and password', { method: 'basic', user: '', password: '' }, { authorization: `Basic ${Buffer.from(':').toString('base64')}` }],
+		['Basic with neither set at all', { method: 'basic' }, { authorization: `Basic ${Buffer.from(':').toString('base64')}` }],
+		['IP Allowlist Only without entries', { method: 'none', ipAllowlist: '' }, {}],
+		['IP Allowlist Only with separators only', { method: 'none', ipAllowlist: ' ,; ' }, {}],
+		['an empty token', { method: 'token', token: '' }, {}],
+		['a blank token', { method: 'token', token: '   ' }, {}],
+		['an empty HMAC secret', { method: 'hmac', hmacSecret: '' }, { 'x-postback-signature': createHmac('sha256', '').update(SALE_FORM).digest('hex') }],
+	] as Array<[string, IntakeConfig['auth'], Record<string, string>]>)('%s → 503 misconfigured, kept on Rejected, no conversion', (_, auth, headers) => {
+		const outcome = receivePostback(request({ query: { ...SALE, token: '   ' }, rawQueryString: SALE_FORM, headers }), { ...shareasale, auth });
+		expect(outcome.response.status).toBe(503);
+		expect(outcome.response.body).toMatchObject({ ok: false, error: { code: 'misconfigured' } });
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.rejected).toMatchObject({ httpStatus: 503, reason: { code: 'misconfigured' } });
+	});
+});
+
+describe('receivePostback: HMAC covers everything that is read', () => {
+	const secret = 'hmac-intake-secret';
+	const hmacAuth: IntakeConfig = { network: 'custom', parseOptions, auth: { method: 'hmac', hmacSecret: secret } };
+	const sign = (payload: string) => createHmac('sha256', secret).update(payload).digest('hex');
+	const json = JSON.stringify({ click_id: 'c-9', commission: '12.00', transaction_id: 't-1' });
+
+	it('an unsigned query parameter cannot override a signed body field: the POST is refused (401), nothing accepted', () => {
+		const outcome = receivePostback(
+			{
+				method: 'POST',
+				query: { commission: '9999' },
+				rawQueryString: 'commission=9999',
+				body: JSON.parse(json),
+				rawBody: Buffer.from(json),
+				headers: { 'content-type': 'application/json', 'x-postback-signature': sign(json) },
+			},
+			hmacAuth,
+		);
+		expect(outcome.response.status).toBe(401);
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.rejected?.reason).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('query parameters') });
+	});
+
+	it('an unsigned query parameter that adds a field (no body field to override) is refused too', () => {
+		const outcome = receivePostback(
+			{
+				method: 'POST',
+				query: { affiliate_id: 'attacker' },
+				body: JSON.parse(json),
+				rawBody: Buffer.from(json),
+				headers: { 'content-type': 'application/json', 'x-postback-signature': sign(json) },
+			},
+			hmacAuth,
+		);
+		expect(outcome.response.status).toBe(401);
+		expect(outcome.accepted).toBeUndefined();
+	});
+
+	it('a GET signed over its query string with a body that would override a signed field is refused (400), nothing accepted', () => {
+		const rawQueryString = 'click_id=c-1&commission=3';
+		const body = JSON.stringify({ commission: '9999' });
+		const outcome = receivePostback(
+			{
+				method: 'GET',
+				query: { click_id: 'c-1', commission: '3' },
+				rawQueryString,
+				body: JSON.parse(body),
+				rawBody: Buffer.from(body),
+				headers: { 'content-type': 'application/json', 'x-postback-signature': sign(rawQueryString) },
+			},
+			hmacAuth,
+		);
+		expect(outcome.response.status).toBe(400);
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.rejected?.reason).toMatchObject({ code: 'invalid_body' });
+	});
+
+	it('a GET with a body is refused whatever the authentication (a parsed body without bytes counts)', () => {
+		const outcome = receivePostback(request({ body: { commission: '9999' } }), shareasale);
+		expect(outcome.response.status).toBe(400);
+		expect(outcome.accepted).toBeUndefined();
+		expect(receivePostback(request({ body: {}, rawBody: Buffer.alloc(0) }), shareasale).response.status).toBe(200);
+	});
+
+	it('the signed POST without query parameters is still accepted, and a signed GET without a body too', () => {
+		const post = receivePostback(
+			{
+				method: 'POST',
+				query: {},
+				body: JSON.parse(json),
+				rawBody: Buffer.from(json),
+				headers: { 'content-type': 'application/json', 'x-postback-signature': sign(json) },
+			},
+			hmacAuth,
+		);
+		expect(post.accepted).toMatchObject({ commission: '12', authentication: 'hmac' });
+		const rawQueryString = 'click_id=c-1&commission=3';
+		const get = receivePostback(
+			{ method: 'GET', query: { click_id: 'c-1', commission: '3' }, rawQueryString, headers: { 'x-postback-signature': sign(rawQueryString) } },
+			hmacAuth,
+		);
+		expect(get.accepted).toMatchObject({ commission: '3', authentication: 'hmac' });
+	});
+});
+
+describe('receivePostback: what a Rejected item keeps is capped', () => {
+	const withToken: IntakeConfig = { network: 'custom', parseOptions, auth: { method: 'token', token: TOKEN } };
+	const big = JSON.stringify({ click_id: 'c-1', commission: '1', padding: 'x'.repeat(120_000) });
+
+	it('an unauthenticated 120 kB POST keeps a 1 kB excerpt, the byte size and the SHA-256, and no credential header', () => {
+		const outcome = receivePostback(
+			{
+				method: 'POST',
+				query: {},
+				body: JSON.parse(big),
+				rawBody: Buffer.from(big),
+				headers: { 'content-type': 'application/json', authorization: 'Bearer abc', cookie: 'sid=1' },
+			},
+			withToken,
+		);
+		expect(outcome.response.status).toBe(401);
+		const kept = outcome.rejected!.request;
+		expect(typeof kept.body).toBe('string');
+		expect((kept.body as string).length).toBe(REJECTED_BODY_LIMITS.unauthenticated);
+		expect(big.startsWith(kept.body as string)).toBe(true);
+		expect(kept).toMatchObject({ bodyTruncated: true, bodyBytes: Buffer.byteLength(big), bodySha256: createHash('sha256').update(big).digest('hex') });
+		expect(kept.headers).toEqual({ 'content-type': 'application/json' });
+		expect(JSON.stringify(outcome).length).toBeLessThan(4096);
+	});
+
+	it('an unauthenticated body sent as unparsed text and a 503 (credential unavailable) are capped the same way', () => {
+		const text = receivePostback({ method: 'POST', query: {}, body: big, headers: {} }, withToken).rejected!.request;
+		expect(text).toMatchObject({ bodyTruncated: true, bodyBytes: Buffer.byteLength(big) });
+		const unavailable = receivePostback({ method: 'POST', query: {}, rawBody: Buffer.from(big), headers: {} }, { ...withToken, auth: 'unavailable' }).rejected!
+			.request;
+		expect((unavailable.body as string).length).toBe(REJECTED_BODY_LIMITS.unauthenticated);
+	});
+
+	it('a small unauthenticated body is kept whole, as before', () => {
+		const small = JSON.stringify({ click_id: 'c-1' });
+		const outcome = receivePostback({ method: 'POST', query: {}, body: JSON.parse(small), rawBody: Buffer.from(small), headers: {} }, withToken);
+		expect(outcome.rejected!.request.body).toEqual({ click_id: 'c-1' });
+		expect(outcome.rejected!.request.bodyTruncated).toBeUndefined();
+	});
+
+	it('on a trigger without authentication every request is unauthenticated: an unreadable one keeps only the excerpt', () => {
+		const outcome = receivePostback({ method: 'POST', query: {}, body: big, headers: { 'content-type': 'text/plain' } }, { network: 'custom', parseOptions });
+		expect(outcome.response.status).toBe(400);
+		expect((outcome.rejected!.request.body as string).length).toBe(REJECTED_BODY_LIMITS.unauthenticated);
+		expect(outcome.rejected!.request).toMatchObject({ bodyTruncated: true, bodyBytes: Buffer.byteLength(big) });
+	});
+
+	it('an authenticated request that cannot be read keeps up to 64 kB, then an excerpt', () => {
+		const outcome = receivePostback(
+			{ method: 'POST', query: { token: TOKEN }, body: JSON.parse(big), rawBody: Buffer.from(big), headers: { 'content-type': 'application/json' } },
+			withToken,
+		);
+		expect(outcome.response.status).toBe(400);
+		expect((outcome.rejected!.request.body as string).length).toBe(REJECTED_BODY_LIMITS.authenticated);
+		expect(outcome.rejected!.request.bodyTruncated).toBe(true);
+	});
+});
+
+describe('receivePostback: over-long fields are refused, never cut', () => {
+	const custom: IntakeConfig = { network: 'custom', parseOptions };
+	const base = { click_id: 'c-1', commission: '3', transaction_id: 't-1' };
+
+	it.each([
+		['click_id', 'clickId', 'c'.repeat(FIELD_LIMITS.clickId + 1)],
+		['transaction_id', 'transactionId', 't'.repeat(FIELD_LIMITS.transactionId + 1)],
+		['email', 'user.email', `${'a'.repeat(250)}@example.com`],
+		['phone', 'user.phone', '1'.repeat(FIELD_LIMITS['user.phone'] + 1)],
+		['commission', 'commission', `1.${'1'.repeat(FIELD_LIMITS.commission)}`],
+	])('%s longer than its limit → 400 field_too_long naming %s', (param, field, value) => {
+		const outcome = receivePostback({ method: 'GET', query: { ...base, [param]: value }, headers: {} }, custom);
+		expect(outcome.response.status).toBe(400);
+		expect(outcome.accepted).toBeUndefined();
+		expect(outcome.rejected?.reason).toMatchObject({ code: 'field_too_long', field });
+	});
+
+	it('a value at its limit is accepted whole', () => {
+		const clickId = 'c'.repeat(FIELD_LIMITS.clickId);
+		const outcome = receivePostback({ method: 'GET', query: { ...base, click_id: clickId }, headers: {} }, custom);
+		expect(outcome.accepted?.clickId).toBe(clickId);
+	});
+
+	it('an 80 kB raw value (read by no preset field) is refused before parsing, with 422 when configured', () => {
+		const outcome = receivePostback({ method: 'GET', query: { ...base, junk: 'x'.repeat(80_000) }, headers: {} }, { ...custom, rejectStatus: 422 });
+		expect(outcome.response.status).toBe(422);
+		expect(outcome.rejected?.reason).toMatchObject({ code: 'field_too_long', field: 'junk' });
+		const nested = receivePostback({ method: 'POST', query: {}, body: { data: { email: 'a'.repeat(80_000) } }, headers: {} }, custom);
+		expect(nested.rejected?.reason).toMatchObject({ code: 'field_too_long', field: 'email' });
+	});
+
+	it('an 80 kB email value is refused with a reason before any pattern reads it', () => {
+		const outcome = receivePostback({ method: 'GET', query: { ...base, email: `a@${'.'.repeat(80_000)}` }, headers: {} }, custom);
+		expect(outcome.rejected?.reason).toMatchObject({ code: 'field_too_long' });
+	});
+});
+
+describe('segmentBeforePath: the secret of a generated secret URL', () => {
+	it.each([
+		['/webhook/3f2b/shareasale?afftrack=1', 'shareasale', '3f2b'],
+		['/webhook-test/3f2b/shareasale', 'shareasale', '3f2b'],
+		['/hooks/a/b/3f2b/partners/shareasale/', '/partners/shareasale/', '3f2b'],
+		['/webhook/shareasale', 'shareasale', 'webhook'],
+		['/shareasale', 'shareasale', undefined],
+		['/webhook/3f2b/other', 'shareasale', undefined],
+		['/webhook/3f2b/xshareasale', 'shareasale', undefined],
+		['/webhook/3f2b/', '', undefined],
+	])('%s with path %s → %s', (url, path, expected) => {
+		expect(segmentBeforePath(url, path)).toBe(expected);
+	});
+
+	it('a URL of 80,000 slashes is read in one pass and finds nothing', () => {
+		expect(segmentBeforePath(`/${'/'.repeat(80_000)}x`, 'shareasale')).toBeUndefined();
 	});
 });

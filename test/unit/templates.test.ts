@@ -50,7 +50,10 @@ function packageNodeTypes(): Map<string, PackageNodeType> {
 	for (const entry of pkg.n8n.nodes) {
 		const source = join(ROOT, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const exported = require(source) as Record<string, new () => { description: { name: string; outputs: unknown; webhooks?: unknown[]; credentials?: Array<{ name: string }> } }>;
+		const exported = require(source) as Record<
+			string,
+			new () => { description: { name: string; outputs: unknown; webhooks?: unknown[]; credentials?: Array<{ name: string }> } }
+		>;
 		for (const NodeClass of Object.values(exported)) {
 			if (typeof NodeClass !== 'function') continue;
 			const { description } = new NodeClass();
@@ -70,6 +73,7 @@ const load = (file: string) => JSON.parse(readFileSync(join(TEMPLATES, file), 'u
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** n8n's own webhook-based nodes a template might use. */
 const BASE_WEBHOOK_TYPES = new Set(['n8n-nodes-base.webhook', 'n8n-nodes-base.formTrigger']);
+const POSTBACK_TRIGGER = 'n8n-nodes-postback.postbackTrigger';
 
 test('the package registers its nodes and there are templates to check', () => {
 	expect(nodeTypes.size).toBeGreaterThanOrEqual(9);
@@ -117,15 +121,35 @@ describe.each(files)('templates/%s', (file) => {
 		expect(working.some((node) => nodeTypes.has(node.type))).toBe(true);
 	});
 
-	test('every webhook-based node has a fixed webhook id (a UUID) and a path', () => {
+	test('every webhook-based node has a path, and a fixed webhook id (a UUID) unless that id is its secret', () => {
 		for (const node of working) {
 			// A Wait node gets a webhook id from n8n (for resuming by webhook): a fixed one if present.
 			if (node.webhookId !== undefined) expect(node.webhookId).toMatch(UUID);
 			const webhook = nodeTypes.get(node.type)?.webhook ?? BASE_WEBHOOK_TYPES.has(node.type);
 			if (!webhook) continue;
-			if (!node.webhookId || !UUID.test(node.webhookId)) throw new Error(`webhook node "${node.name}" has no UUID webhookId (got ${String(node.webhookId)})`);
 			expect(typeof node.parameters.path).toBe('string');
 			expect(String(node.parameters.path)).not.toBe('');
+			// A secret-URL trigger's webhook id is its secret: the template carries none, so n8n generates one on
+			// import and no two installs share it (a fixed one would be published with the template).
+			if (node.type === POSTBACK_TRIGGER && node.parameters.authentication === 'secretUrl') {
+				if (node.webhookId !== undefined) throw new Error(`secret-URL trigger "${node.name}" carries a fixed webhookId: every install would share its secret`);
+				continue;
+			}
+			if (!node.webhookId || !UUID.test(node.webhookId)) throw new Error(`webhook node "${node.name}" has no UUID webhookId (got ${String(node.webhookId)})`);
+		}
+	});
+
+	test('every Postback Trigger authenticates: a generated secret URL or a credential, never None', () => {
+		for (const node of working.filter((each) => each.type === POSTBACK_TRIGGER)) {
+			const authentication = node.parameters.authentication ?? (node.typeVersion >= 2 ? 'secretUrl' : 'none');
+			if (authentication === 'secretUrl') {
+				expect(node.typeVersion).toBeGreaterThanOrEqual(2);
+				expect(node.webhookId).toBeUndefined();
+			} else if (authentication === 'postbackAuthApi') {
+				expect(node.credentials?.postbackAuthApi).toBeDefined();
+			} else {
+				throw new Error(`Postback Trigger "${node.name}" accepts postbacks without authentication (authentication: ${String(authentication)})`);
+			}
 		}
 	});
 
@@ -161,7 +185,9 @@ describe.each(files)('templates/%s', (file) => {
 		}
 		// Every working node but the triggers is reached from somewhere.
 		const targets = new Set(
-			Object.values(template.connections).flatMap((byType) => Object.values(byType).flatMap((outputs) => outputs.flatMap((list) => (list ?? []).map((c) => c.node)))),
+			Object.values(template.connections).flatMap((byType) =>
+				Object.values(byType).flatMap((outputs) => outputs.flatMap((list) => (list ?? []).map((c) => c.node))),
+			),
 		);
 		for (const node of working) {
 			const trigger = /trigger$|\.webhook$/i.test(node.type) || BASE_WEBHOOK_TYPES.has(node.type) || (nodeTypes.get(node.type)?.webhook ?? false);
@@ -183,10 +209,18 @@ describe.each(files)('templates/%s', (file) => {
 		}
 		const text = JSON.stringify(template);
 		// Parameter names that would hold a secret must not carry a value.
-		const secretKeys = /"(accessToken|access_token|clientSecret|client_secret|secretKey|secret|password|token|apiKey|api_key|refreshToken|developerToken|hmacSecret|clickbankSecret|oauthTokenData)"\s*:\s*"([^"]+)"/g;
+		const secretKeys =
+			/"(accessToken|access_token|clientSecret|client_secret|secretKey|secret|password|token|apiKey|api_key|refreshToken|developerToken|hmacSecret|clickbankSecret|oauthTokenData)"\s*:\s*"([^"]+)"/g;
 		for (const match of text.matchAll(secretKeys)) throw new Error(`"${match[1]}" carries a value in the template`);
 		// Shapes of real credentials: Meta tokens, Stripe keys, Google OAuth tokens, PayPal secrets, bearer headers.
-		for (const pattern of [/EAA[A-Za-z0-9]{20,}/, /\bsk_(live|test)_[A-Za-z0-9]{8,}/, /\bya29\.[A-Za-z0-9_-]{10,}/, /\b1\/\/[A-Za-z0-9_-]{20,}/, /Bearer\s+[A-Za-z0-9._-]{16,}/i, /-----BEGIN [A-Z ]*PRIVATE KEY-----/]) {
+		for (const pattern of [
+			/EAA[A-Za-z0-9]{20,}/,
+			/\bsk_(live|test)_[A-Za-z0-9]{8,}/,
+			/\bya29\.[A-Za-z0-9_-]{10,}/,
+			/\b1\/\/[A-Za-z0-9_-]{20,}/,
+			/Bearer\s+[A-Za-z0-9._-]{16,}/i,
+			/-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+		]) {
 			expect(text).not.toMatch(pattern);
 		}
 	});

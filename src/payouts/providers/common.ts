@@ -4,7 +4,15 @@
  */
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffDelay, parseRetryAfter } from '../../http/retry';
 import { normalizeDecimal } from '../../model/money';
-import { PayoutBatchInvalid, PayoutRequestRejected, type PayoutBatch, type PayoutDeps, type PayoutHttpResponse, type PayoutProviderId } from './types';
+import {
+	PayoutBatchInvalid,
+	PayoutRequestRejected,
+	PayoutRunStopped,
+	type PayoutBatch,
+	type PayoutDeps,
+	type PayoutHttpResponse,
+	type PayoutProviderId,
+} from './types';
 
 /** A failure worth retrying that is not a network error (e.g. the token endpoint answered 503): its message is kept as the reason. */
 export class TransientFailure extends Error {
@@ -67,16 +75,14 @@ export function redact(text: string, secrets: Array<string | undefined>): string
 		// Very short values would blank out ordinary words; real secrets are long.
 		if (secret && secret.length >= 6) result = result.split(secret).join('[redacted]');
 	}
-	return result
-		.replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9*]+/g, '[redacted]')
-		.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]');
+	return result.replace(/\b(sk|rk)_(live|test)_[A-Za-z0-9*]+/g, '[redacted]').replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]');
 }
 
 /**
  * Sends through `attempt` until an answer that is not transient, retrying network errors, timeouts and the
  * statuses `isTransient` names with the shared backoff (honouring Retry-After). Never retries on its own
  * account anything that changes ids: the caller's `attempt` builds the same request every time.
- * A PayoutRequestRejected or PayoutBatchInvalid thrown by `attempt` ends the loop at once.
+ * A PayoutRequestRejected, PayoutBatchInvalid or PayoutRunStopped thrown by `attempt` ends the loop at once.
  */
 export async function exchangeWithRetries(
 	deps: PayoutDeps,
@@ -98,7 +104,7 @@ export async function exchangeWithRetries(
 			retryAfterMs = parseRetryAfter(header(response, 'retry-after'), clock(deps));
 		} catch (error) {
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
-			if (error instanceof PayoutRequestRejected || error instanceof PayoutBatchInvalid) throw error;
+			if (error instanceof PayoutRequestRejected || error instanceof PayoutBatchInvalid || error instanceof PayoutRunStopped) throw error;
 			lastResponse = undefined;
 			const text = redact(error instanceof Error ? error.message : String(error), secrets);
 			lastReason = error instanceof TransientFailure ? text : `no answer (${text})`;

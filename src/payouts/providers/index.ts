@@ -6,5 +6,18 @@ import type { PayoutProvider, PayoutProviderConfigs, PayoutProviderId } from './
 export const PAYOUT_PROVIDERS: { [Id in PayoutProviderId]: PayoutProvider<PayoutProviderConfigs[Id]> } = { paypal, stripe };
 
 export * from './types';
-export { paypal, cancelPayPalItem, clearPayPalTokenCache, formatPayPalAmount, paypalDecimals, paypalItemState, PAYPAL_HOSTS, PAYPAL_MAX_ITEMS, PAYPAL_STATUS_STATES, buildPayPalPayoutBody, readDuplicateBatchError } from './paypal';
+export {
+	paypal,
+	cancelPayPalItem,
+	readPayPalItemById,
+	clearPayPalTokenCache,
+	formatPayPalAmount,
+	paypalDecimals,
+	paypalItemState,
+	PAYPAL_HOSTS,
+	PAYPAL_MAX_ITEMS,
+	PAYPAL_STATUS_STATES,
+	buildPayPalPayoutBody,
+	readDuplicateBatchError,
+} from './paypal';
 export { stripe, stripeAmount, buildStripeTransferFields, buildStripeTransferRequest, stripeFormEncode, stripeIdempotencyKey, STRIPE_HOST } from './stripe';

@@ -87,12 +87,16 @@ export function validatePayPalBatch(batch: PayoutBatch): void {
 		);
 	}
 	for (const line of batch.lines) {
-		if (line.receiver.length > 127) throw new PayoutBatchInvalid('paypal', `Item ${line.itemId}: the receiver is longer than PayPal's 127 characters`, line.itemId);
-		if (line.note !== undefined && line.note.length > 4000) throw new PayoutBatchInvalid('paypal', `Item ${line.itemId}: the note is longer than 4000 characters`, line.itemId);
+		if (line.receiver.length > 127)
+			throw new PayoutBatchInvalid('paypal', `Item ${line.itemId}: the receiver is longer than PayPal's 127 characters`, line.itemId);
+		if (line.note !== undefined && line.note.length > 4000)
+			throw new PayoutBatchInvalid('paypal', `Item ${line.itemId}: the note is longer than 4000 characters`, line.itemId);
 		formatPayPalAmount(line.amount, line.currency, line.itemId);
 	}
-	if (batch.emailSubject !== undefined && batch.emailSubject.length > 255) throw new PayoutBatchInvalid('paypal', 'The email subject is longer than 255 characters');
-	if (batch.emailMessage !== undefined && batch.emailMessage.length > 1000) throw new PayoutBatchInvalid('paypal', 'The email message is longer than 1000 characters');
+	if (batch.emailSubject !== undefined && batch.emailSubject.length > 255)
+		throw new PayoutBatchInvalid('paypal', 'The email subject is longer than 255 characters');
+	if (batch.emailMessage !== undefined && batch.emailMessage.length > 1000)
+		throw new PayoutBatchInvalid('paypal', 'The email message is longer than 1000 characters');
 }
 
 /** The create-batch JSON body (POST /v1/payments/payouts). */
@@ -209,7 +213,11 @@ async function requestToken(config: PayPalConfig, deps: PayoutDeps): Promise<{ t
 				'Check that both come from the same PayPal REST app and that the environment matches it (sandbox credentials do not work live).',
 			secretsOf(config),
 		);
-		throw new PayoutRequestRejected('paypal', text, { status: response.status, errorName: error, providerMessage: description && redact(description, secretsOf(config)) });
+		throw new PayoutRequestRejected('paypal', text, {
+			status: response.status,
+			errorName: error,
+			providerMessage: description && redact(description, secretsOf(config)),
+		});
 	}
 	const expiresIn = Number(body.expires_in);
 	return { token, expiresInMs: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : undefined, scope: stringField(body, 'scope') };
@@ -228,7 +236,12 @@ async function accessToken(config: PayPalConfig, deps: PayoutDeps, fresh: boolea
 }
 
 /** Sends with a bearer token; a 401 drops the token, fetches a new one and sends once more. */
-async function sendAuthorized(config: PayPalConfig, deps: PayoutDeps, build: (token: string) => PayoutHttpRequest, onSend?: () => void): Promise<PayoutHttpResponse> {
+async function sendAuthorized(
+	config: PayPalConfig,
+	deps: PayoutDeps,
+	build: (token: string) => PayoutHttpRequest,
+	onSend?: () => void,
+): Promise<PayoutHttpResponse> {
 	let token = await accessToken(config, deps, false);
 	onSend?.();
 	let response = await deps.send(build(token));
@@ -260,12 +273,17 @@ function errorDetails(body: Record<string, unknown>, secrets: Array<string | und
 
 const HINTS: Record<string, string> = {
 	AUTHENTICATION_FAILURE: 'Check the client ID and secret and the environment (sandbox or live).',
-	NOT_AUTHORIZED: 'The PayPal app is not allowed to send payouts: enable Payouts for the app in the PayPal developer dashboard (live needs PayPal to approve it).',
+	NOT_AUTHORIZED:
+		'The PayPal app is not allowed to send payouts: enable Payouts for the app in the PayPal developer dashboard (live needs PayPal to approve it).',
 	INSUFFICIENT_FUNDS: 'Add funds to the PayPal balance, then submit the batch again.',
 	RATE_LIMIT_REACHED: 'PayPal is rate limiting this account: run the payout again later.',
 };
 
-function describeProblem(body: Record<string, unknown>, status: number, secrets: Array<string | undefined>): {
+function describeProblem(
+	body: Record<string, unknown>,
+	status: number,
+	secrets: Array<string | undefined>,
+): {
 	text: string;
 	name?: string;
 	message?: string;
@@ -340,9 +358,7 @@ function exchange(config: PayPalConfig, deps: PayoutDeps, build: (token: string)
 	);
 }
 
-type CreateAnswer =
-	| { kind: 'created'; providerBatchId: string; batchStatus?: string }
-	| { kind: 'duplicate'; providerBatchId: string };
+type CreateAnswer = { kind: 'created'; providerBatchId: string; batchStatus?: string } | { kind: 'duplicate'; providerBatchId: string };
 
 /**
  * POSTs the batch (same sender_batch_id and PayPal-Request-Id on every attempt, so a retry cannot pay twice) and
@@ -367,7 +383,11 @@ async function createOrFindBatch(config: PayPalConfig, batch: PayoutBatch, deps:
 	);
 	if (!result.ok) {
 		if (!sent) {
-			throw new PayoutProviderUnavailable('paypal', `PayPal could not be reached to pay batch ${batch.batchId} (${result.reason}); nothing was sent, run it again later`, result.attempts);
+			throw new PayoutProviderUnavailable(
+				'paypal',
+				`PayPal could not be reached to pay batch ${batch.batchId} (${result.reason}); nothing was sent, run it again later`,
+				result.attempts,
+			);
 		}
 		throw new PayoutOutcomeUnknown(
 			'paypal',
@@ -381,7 +401,11 @@ async function createOrFindBatch(config: PayPalConfig, batch: PayoutBatch, deps:
 		const header = jsonBody(response).batch_header;
 		const providerBatchId = stringField(header, 'payout_batch_id');
 		if (!providerBatchId) {
-			throw new PayoutOutcomeUnknown('paypal', `PayPal accepted batch ${batch.batchId} (${response.status}) without a payout_batch_id: look the batch up`, result.attempts);
+			throw new PayoutOutcomeUnknown(
+				'paypal',
+				`PayPal accepted batch ${batch.batchId} (${response.status}) without a payout_batch_id: look the batch up`,
+				result.attempts,
+			);
 		}
 		return { kind: 'created', providerBatchId, batchStatus: stringField(header, 'batch_status') };
 	}
@@ -405,7 +429,11 @@ async function readBatch(config: PayPalConfig, deps: PayoutDeps, payoutBatchId: 
 		const url = `${paypalBaseUrl(config)}/v1/payments/payouts/${encodeURIComponent(payoutBatchId)}?page_size=${PAGE_SIZE}&page=${page}&total_required=true`;
 		const result = await exchange(config, deps, (token) => ({ method: 'GET', url, headers: bearerHeaders(token) }));
 		if (!result.ok) {
-			throw new PayoutProviderUnavailable('paypal', `PayPal batch ${payoutBatchId} could not be read (page ${page}, ${result.attempts} attempts, last: ${result.reason})`, result.attempts);
+			throw new PayoutProviderUnavailable(
+				'paypal',
+				`PayPal batch ${payoutBatchId} could not be read (page ${page}, ${result.attempts} attempts, last: ${result.reason})`,
+				result.attempts,
+			);
 		}
 		const { response } = result;
 		if (response.status === 404) {
@@ -439,10 +467,19 @@ async function readBatchOutcomes(config: PayPalConfig, batch: PayoutBatch, deps:
 		return {
 			found: false,
 			providerBatchId: payoutBatchId,
-			items: batch.lines.map((line) => ({ itemId: line.itemId, state: 'unknown', code: 'batch_not_found', reason: `PayPal does not know batch ${payoutBatchId}` })),
+			items: batch.lines.map((line) => ({
+				itemId: line.itemId,
+				state: 'unknown',
+				code: 'batch_not_found',
+				reason: `PayPal does not know batch ${payoutBatchId}`,
+			})),
 		};
 	}
-	return { found: true, providerBatchId: payoutBatchId, items: outcomesForLines(batch, read.items, `PayPal batch ${payoutBatchId} has no item with this sender_item_id`) };
+	return {
+		found: true,
+		providerBatchId: payoutBatchId,
+		items: outcomesForLines(batch, read.items, `PayPal batch ${payoutBatchId} has no item with this sender_item_id`),
+	};
 }
 
 async function submit(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps): Promise<SubmitResult> {
@@ -456,7 +493,12 @@ async function submit(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps
 			// The batch exists (PayPal said so); only its item states could not be read: unknown, not "nothing sent".
 			if (error instanceof PayoutProviderUnavailable) {
 				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
-				throw new PayoutOutcomeUnknown('paypal', `PayPal already has batch ${batch.batchId} (${answer.providerBatchId}) but it could not be read: ${error.message}`, error.attempts, answer.providerBatchId);
+				throw new PayoutOutcomeUnknown(
+					'paypal',
+					`PayPal already has batch ${batch.batchId} (${answer.providerBatchId}) but it could not be read: ${error.message}`,
+					error.attempts,
+					answer.providerBatchId,
+				);
 			}
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
 			throw error;
@@ -465,7 +507,13 @@ async function submit(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps
 	if (answer.batchStatus === 'DENIED') {
 		return {
 			providerBatchId: answer.providerBatchId,
-			items: batch.lines.map((line) => ({ itemId: line.itemId, state: 'failed', providerStatus: 'DENIED', code: 'BATCH_DENIED', reason: 'PayPal denied the whole batch' })),
+			items: batch.lines.map((line) => ({
+				itemId: line.itemId,
+				state: 'failed',
+				providerStatus: 'DENIED',
+				code: 'BATCH_DENIED',
+				reason: 'PayPal denied the whole batch',
+			})),
 		};
 	}
 	// Accepted: PayPal processes items asynchronously, so every item is pending until a lookup says otherwise.
@@ -486,7 +534,9 @@ async function batchIdFromItem(config: PayPalConfig, deps: PayoutDeps, payoutIte
  * With a known PayPal batch id (or an item id) this only reads. Without one, PayPal offers no search by
  * sender_batch_id, so the batch is POSTed again with the same sender_batch_id and PayPal-Request-Id: PayPal answers
  * with the original (replay or duplicate error). If PayPal never received it, this creates it — the same batch the
- * caller already set out to pay, never a second one.
+ * caller already set out to pay, never a second one (https://developer.paypal.com/docs/api/payments.payouts-batch/v1/
+ * reads a batch only by payout_batch_id). With `known.readOnly` (Sync Status) nothing is POSTed: the
+ * answer is then found: false, every item 'unknown', and the next Pay run asks PayPal by re-sending the batch.
  */
 async function lookup(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps, known?: KnownBatch): Promise<LookupResult> {
 	let payoutBatchId = known?.providerBatchId;
@@ -494,8 +544,29 @@ async function lookup(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps
 		const firstItemId = Object.values(known.providerItemIds).find(Boolean);
 		if (firstItemId) payoutBatchId = await batchIdFromItem(config, deps, firstItemId);
 	}
+	if (!payoutBatchId && known?.readOnly) {
+		return {
+			found: false,
+			items: batch.lines.map((line) => ({
+				itemId: line.itemId,
+				state: 'unknown',
+				code: 'batch_id_unknown',
+				reason: `PayPal's id for batch ${batch.batchId} is not known yet and PayPal cannot be searched by sender_batch_id: the next Pay run asks PayPal by sending the same batch again (PayPal never pays a sender_batch_id twice)`,
+			})),
+		};
+	}
 	if (!payoutBatchId) payoutBatchId = (await createOrFindBatch(config, batch, deps)).providerBatchId;
 	return readBatchOutcomes(config, batch, deps, payoutBatchId);
+}
+
+/** One PayPal item as it stands now (GET /v1/payments/payouts-item/{id}); undefined when PayPal does not know it. */
+export async function readPayPalItemById(config: PayPalConfig, deps: PayoutDeps, payoutItemId: string): Promise<ItemOutcome | undefined> {
+	const url = `${paypalBaseUrl(config)}/v1/payments/payouts-item/${encodeURIComponent(payoutItemId)}`;
+	const result = await exchange(config, deps, (token) => ({ method: 'GET', url, headers: bearerHeaders(token) }));
+	if (!result.ok) throw new PayoutProviderUnavailable('paypal', `PayPal item ${payoutItemId} could not be read (last: ${result.reason})`, result.attempts);
+	if (result.response.status === 404) return undefined;
+	if (result.response.status !== 200) throw rejection(result.response, `reading item ${payoutItemId}`, secretsOf(config));
+	return readPayPalItem(jsonBody(result.response));
 }
 
 /**
@@ -505,10 +576,20 @@ async function lookup(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps
 export async function cancelPayPalItem(config: PayPalConfig, deps: PayoutDeps, payoutItemId: string): Promise<ItemOutcome> {
 	const url = `${paypalBaseUrl(config)}/v1/payments/payouts-item/${encodeURIComponent(payoutItemId)}/cancel`;
 	const result = await exchange(config, deps, (token) => ({ method: 'POST', url, headers: { ...bearerHeaders(token), 'Content-Type': 'application/json' } }));
-	if (!result.ok) throw new PayoutOutcomeUnknown('paypal', `PayPal did not confirm cancelling item ${payoutItemId} (last: ${result.reason}): read the item again`, result.attempts);
+	if (!result.ok)
+		throw new PayoutOutcomeUnknown(
+			'paypal',
+			`PayPal did not confirm cancelling item ${payoutItemId} (last: ${result.reason}): read the item again`,
+			result.attempts,
+		);
 	if (result.response.status !== 200) throw rejection(result.response, `cancelling item ${payoutItemId}`, secretsOf(config));
 	const outcome = readPayPalItem(jsonBody(result.response));
-	if (!outcome) throw new PayoutOutcomeUnknown('paypal', `PayPal cancelled item ${payoutItemId} but its answer has no sender_item_id: read the item again`, result.attempts);
+	if (!outcome)
+		throw new PayoutOutcomeUnknown(
+			'paypal',
+			`PayPal cancelled item ${payoutItemId} but its answer has no sender_item_id: read the item again`,
+			result.attempts,
+		);
 	return outcome;
 }
 
@@ -529,7 +610,9 @@ async function testCredentials(config: PayPalConfig, deps: PayoutDeps): Promise<
 	);
 	if (!result.ok) throw new PayoutProviderUnavailable('paypal', `PayPal could not be reached at ${paypalBaseUrl(config)} (${result.reason})`, result.attempts);
 	if (scope !== undefined && !scope.split(/\s+/).includes(PAYPAL_PAYOUTS_SCOPE)) {
-		throw new Error(`The PayPal app's credentials work, but the app may not send payouts (its token lacks the ${PAYPAL_PAYOUTS_SCOPE} scope): enable Payouts for the app`);
+		throw new Error(
+			`The PayPal app's credentials work, but the app may not send payouts (its token lacks the ${PAYPAL_PAYOUTS_SCOPE} scope): enable Payouts for the app`,
+		);
 	}
 }
 

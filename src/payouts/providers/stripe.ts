@@ -18,7 +18,9 @@ import {
 	type PayoutProvider,
 	PayoutProviderUnavailable,
 	PayoutRequestRejected,
+	PayoutRunStopped,
 	type StripeConfig,
+	type SubmitOptions,
 	type SubmitResult,
 } from './types';
 
@@ -153,16 +155,24 @@ function isTransient(response: PayoutHttpResponse): boolean {
 }
 
 function exchange(config: StripeConfig, deps: PayoutDeps, request: PayoutHttpRequest): Promise<Exchange> {
-	return exchangeWithRetries(deps, () => deps.send(request), isTransient, (response) => `Stripe answered ${describeError(response, config)}`, [config.secretKey]);
+	return exchangeWithRetries(
+		deps,
+		() => deps.send(request),
+		isTransient,
+		(response) => `Stripe answered ${describeError(response, config)}`,
+		[config.secretKey],
+	);
 }
 
 function rejection(response: PayoutHttpResponse, config: StripeConfig, action: string, partial?: ItemOutcome[]): PayoutRequestRejected {
 	const error = readError(response, config);
 	let hint = '';
 	if (response.status === 401) hint = ' Check the Stripe secret key (and test vs live mode).';
-	else if (response.status === 403) hint = ' The key is not allowed to do this: a restricted key needs write access to Transfers and read access to Connect accounts and Balance.';
+	else if (response.status === 403)
+		hint = ' The key is not allowed to do this: a restricted key needs write access to Transfers and read access to Connect accounts and Balance.';
 	else if (error.type === 'idempotency_error') {
-		hint = ' The same idempotency key was used before with different parameters: the batch changed after it was first submitted. Nothing was paid by this call; investigate before paying it under a new batch id.';
+		hint =
+			' The same idempotency key was used before with different parameters: the batch changed after it was first submitted. Nothing was paid by this call; investigate before paying it under a new batch id.';
 	}
 	return new PayoutRequestRejected('stripe', `Stripe refused ${action} (${describeError(response, config)}).${hint}`, {
 		status: response.status,
@@ -180,8 +190,17 @@ type AccountCheck = { ready: true } | { ready: false; code: string; reason: stri
 
 /** Whether a connected account can receive transfers: payouts enabled and the transfers capability active. */
 async function checkAccount(config: StripeConfig, deps: PayoutDeps, accountId: string, partial: ItemOutcome[]): Promise<AccountCheck> {
-	const result = await exchange(config, deps, { method: 'GET', url: `${stripeBaseUrl(config)}/v1/accounts/${encodeURIComponent(accountId)}`, headers: authHeaders(config) });
-	if (!result.ok) return { ready: false, code: 'provider_unavailable', reason: `Stripe account ${accountId} could not be checked (${result.reason}); nothing was sent, pay it in a later run` };
+	const result = await exchange(config, deps, {
+		method: 'GET',
+		url: `${stripeBaseUrl(config)}/v1/accounts/${encodeURIComponent(accountId)}`,
+		headers: authHeaders(config),
+	});
+	if (!result.ok)
+		return {
+			ready: false,
+			code: 'provider_unavailable',
+			reason: `Stripe account ${accountId} could not be checked (${result.reason}); nothing was sent, pay it in a later run`,
+		};
 	const { response } = result;
 	if (response.status === 401) throw rejection(response, config, `the key while checking account ${accountId}`, partial);
 	if (response.status !== 200) return { ready: false, code: 'account_not_ready', reason: `Stripe account ${accountId}: ${describeError(response, config)}` };
@@ -217,9 +236,26 @@ function transferOutcome(itemId: string, transfer: Record<string, unknown>): Ite
 
 async function payLine(config: StripeConfig, batch: PayoutBatch, line: PayoutLine, deps: PayoutDeps, partial: ItemOutcome[]): Promise<ItemOutcome> {
 	const result = await exchange(config, deps, buildStripeTransferRequest(config, batch, line));
+	if (!result.ok && result.response && result.response.status >= 500 && header(result.response, 'idempotent-replayed') === 'true') {
+		// Stripe keeps the first answer of a key, a 500 included, and replays it (https://docs.stripe.com/api/idempotent_requests):
+		// the one request made with this key has completed, so what it left in the transfer group is the whole truth.
+		const made = (await listTransfers(config, deps, batch.batchId)).find((transfer) => stringField(transfer.metadata, 'item_id') === line.itemId);
+		if (made) return transferOutcome(line.itemId, made);
+		return {
+			itemId: line.itemId,
+			state: 'failed',
+			code: 'idempotency_key_spent',
+			reason: `Stripe answers the transfer's idempotency key with the stored failure of its only request (${result.reason}) and no transfer in group ${batch.batchId} carries this item: it was not paid, and that key can never pay`,
+		};
+	}
 	if (!result.ok) {
 		// The transfer may or may not exist; the same idempotency key makes a later retry safe, and lookup settles it.
-		return { itemId: line.itemId, state: 'unknown', code: 'no_answer', reason: `Stripe did not confirm the transfer after ${result.attempts} attempts (last: ${result.reason})` };
+		return {
+			itemId: line.itemId,
+			state: 'unknown',
+			code: 'no_answer',
+			reason: `Stripe did not confirm the transfer after ${result.attempts} attempts (last: ${result.reason})`,
+		};
 	}
 	const { response } = result;
 	if (response.status === 200) return transferOutcome(line.itemId, jsonBody(response));
@@ -233,24 +269,33 @@ async function payLine(config: StripeConfig, batch: PayoutBatch, line: PayoutLin
 	return { itemId: line.itemId, state: 'failed', code, reason: `Stripe refused the transfer (${describeError(response, config)}).${hint}` };
 }
 
-async function submit(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps): Promise<SubmitResult> {
+async function submit(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps, options: SubmitOptions = {}): Promise<SubmitResult> {
 	validateStripeBatch(batch);
 	const items: ItemOutcome[] = [];
 	const accounts = new Map<string, AccountCheck>();
-	// One line at a time: Stripe's rate limits are per second, and each line's fate must be recorded in order.
-	for (const line of batch.lines) {
-		if (config.checkDestinationAccounts !== false) {
-			let check = accounts.get(line.receiver);
-			if (!check) {
-				check = await checkAccount(config, deps, line.receiver, items);
-				accounts.set(line.receiver, check);
+	try {
+		// One line at a time: Stripe's rate limits are per second, and each line's fate must be recorded in order.
+		for (const line of batch.lines) {
+			// A resumed line may have been transferred already under its key: an account that is not ready now says
+			// nothing about that transfer, so only the transfer call itself (same key) answers for a resumed line.
+			if (config.checkDestinationAccounts !== false && !options.resumed) {
+				let check = accounts.get(line.receiver);
+				if (!check) {
+					check = await checkAccount(config, deps, line.receiver, items);
+					accounts.set(line.receiver, check);
+				}
+				if (!check.ready) {
+					items.push({ itemId: line.itemId, state: 'failed', code: check.code, reason: check.reason });
+					continue;
+				}
 			}
-			if (!check.ready) {
-				items.push({ itemId: line.itemId, state: 'failed', code: check.code, reason: check.reason });
-				continue;
-			}
+			items.push(await payLine(config, batch, line, deps, items));
 		}
-		items.push(await payLine(config, batch, line, deps, items));
+	} catch (error) {
+		// The run lost its lock between two lines: the answers already in are kept, the rest was never sent by this call.
+		if (error instanceof PayoutRunStopped) error.partial = [...items];
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
+		throw error;
 	}
 	return { items };
 }
@@ -262,7 +307,8 @@ async function listTransfers(config: StripeConfig, deps: PayoutDeps, transferGro
 	for (let page = 1; page <= MAX_PAGES; page++) {
 		const query = `transfer_group=${encodeURIComponent(transferGroup)}&limit=${LIST_LIMIT}${startingAfter ? `&starting_after=${encodeURIComponent(startingAfter)}` : ''}`;
 		const result = await exchange(config, deps, { method: 'GET', url: `${stripeBaseUrl(config)}/v1/transfers?${query}`, headers: authHeaders(config) });
-		if (!result.ok) throw new PayoutProviderUnavailable('stripe', `Stripe transfers of group ${transferGroup} could not be listed (last: ${result.reason})`, result.attempts);
+		if (!result.ok)
+			throw new PayoutProviderUnavailable('stripe', `Stripe transfers of group ${transferGroup} could not be listed (last: ${result.reason})`, result.attempts);
 		if (result.response.status !== 200) throw rejection(result.response, config, `listing the transfers of group ${transferGroup}`);
 		const body = jsonBody(result.response);
 		const data = Array.isArray(body.data) ? body.data.filter(isRecord) : [];
@@ -275,9 +321,11 @@ async function listTransfers(config: StripeConfig, deps: PayoutDeps, transferGro
 }
 
 /**
- * Lines with a transfer in the group are paid (or returned when reversed). A line without one was not paid:
- * 'failed' with code not_found — unless the caller says its call may still be in flight (known.inFlightItemIds),
- * then 'unknown'. Paying it again with the same batch is safe either way: the idempotency key is the same.
+ * Lines with a transfer in the group are paid (or returned when reversed). A line without one is 'unknown' with
+ * code not_found, never 'failed': its transfer call may still be in flight (another run, a lost answer), so only
+ * the same call again (same Idempotency-Key: it replays, answers 409 while in flight, or pays once) settles it
+ * (https://docs.stripe.com/api/idempotent_requests).
+ * Only reads (GET /v1/transfers).
  */
 async function lookup(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps, known?: KnownBatch): Promise<LookupResult> {
 	const transfers = await listTransfers(config, deps, batch.batchId);
@@ -291,8 +339,19 @@ async function lookup(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps
 	const items = batch.lines.map((line): ItemOutcome => {
 		const found = byItemId.get(line.itemId);
 		if (!found || found.length === 0) {
-			if (inFlight.has(line.itemId)) return { itemId: line.itemId, state: 'unknown', code: 'in_flight', reason: `No transfer yet in group ${batch.batchId}; a call for it may still be in flight` };
-			return { itemId: line.itemId, state: 'failed', code: 'not_found', reason: `No transfer in group ${batch.batchId} carries this item: it was not paid (paying the same batch again is safe)` };
+			if (inFlight.has(line.itemId))
+				return {
+					itemId: line.itemId,
+					state: 'unknown',
+					code: 'in_flight',
+					reason: `No transfer yet in group ${batch.batchId}; a call for it may still be in flight`,
+				};
+			return {
+				itemId: line.itemId,
+				state: 'unknown',
+				code: 'not_found',
+				reason: `No transfer in group ${batch.batchId} carries this item yet: not paid so far, and its call may still be in flight (the next Pay run sends it again under the same idempotency key)`,
+			};
 		}
 		const outcome = transferOutcome(line.itemId, found[0]);
 		if (found.length > 1) {

@@ -86,16 +86,32 @@ export interface KnownBatch {
 	providerItemIds?: Record<string, string>;
 	/**
 	 * Stripe: lines whose transfer call may still be in flight (another worker is submitting right now). A line
-	 * in this list without a transfer is reported 'unknown' rather than 'failed'.
+	 * in this list without a transfer is reported 'unknown' (every line without a transfer is, now: see lookup).
 	 */
 	inFlightItemIds?: string[];
+	/**
+	 * Only read, never send anything that could pay (Sync Status). PayPal has no search by sender_batch_id, so
+	 * without a known PayPal batch or item id a read-only lookup answers found: false instead of re-sending the batch.
+	 */
+	readOnly?: boolean;
+}
+
+export interface SubmitOptions {
+	/**
+	 * The batch was (or may have been) sent before: a call with these ids may already have paid. Stripe then skips
+	 * its destination-account check, whose refusal is not an answer about the transfer's idempotency key.
+	 */
+	resumed?: boolean;
 }
 
 export interface PayoutProvider<C> {
 	id: 'paypal' | 'stripe';
 	/** Pays the batch. Safe to call again with the same batch: the provider's idempotency makes a repeat pay nobody twice. */
-	submit(config: C, batch: PayoutBatch, deps: PayoutDeps): Promise<SubmitResult>;
-	/** What the provider knows about the batch (for an unknown outcome, and for Sync status). */
+	submit(config: C, batch: PayoutBatch, deps: PayoutDeps, options?: SubmitOptions): Promise<SubmitResult>;
+	/**
+	 * What the provider knows about the batch (for an unknown outcome, and for Sync status). An item the provider
+	 * has no record of is 'unknown', never 'failed': its call may still be in flight.
+	 */
 	lookup(config: C, batch: PayoutBatch, deps: PayoutDeps, known?: KnownBatch): Promise<LookupResult>;
 	/** The credential test: resolves, or throws an Error whose message says what is wrong (never containing the secret). */
 	testCredentials(config: C, deps: PayoutDeps): Promise<void>;
@@ -166,7 +182,15 @@ export class PayoutRequestRejected extends Error {
 	constructor(
 		provider: PayoutProviderId,
 		message: string,
-		info: { status: number; errorName?: string; code?: string; providerMessage?: string; debugId?: string; details?: ProviderErrorDetail[]; partial?: ItemOutcome[] },
+		info: {
+			status: number;
+			errorName?: string;
+			code?: string;
+			providerMessage?: string;
+			debugId?: string;
+			details?: ProviderErrorDetail[];
+			partial?: ItemOutcome[];
+		},
 	) {
 		super(message);
 		this.name = 'PayoutRequestRejected';
@@ -178,6 +202,19 @@ export class PayoutRequestRejected extends Error {
 		this.debugId = info.debugId;
 		this.details = info.details ?? [];
 		this.partial = info.partial;
+	}
+}
+
+/**
+ * The payout run lost its run lock (another run took it over after its lease ran out): it stopped before its next
+ * provider call. Nothing was sent by the call it did not make; `partial` holds the answers it had already received.
+ */
+export class PayoutRunStopped extends Error {
+	partial?: ItemOutcome[];
+	constructor(message: string, partial?: ItemOutcome[]) {
+		super(message);
+		this.name = 'PayoutRunStopped';
+		this.partial = partial;
 	}
 }
 

@@ -51,7 +51,8 @@ const transferForm = (overrides: Record<string, string> = {}) => ({
 	'metadata[period]': '2026-10',
 	...overrides,
 });
-const transfer = (overrides: Record<string, string> = {}, extra: Call = {}) => call('/v1/transfers', { method: 'POST', form: transferForm(overrides), ...extra });
+const transfer = (overrides: Record<string, string> = {}, extra: Call = {}) =>
+	call('/v1/transfers', { method: 'POST', form: transferForm(overrides), ...extra });
 const withKey = (key: string) => ({ headers: { 'idempotency-key': key } });
 
 /** Every Stripe error: { error: { type, message, code?, param?, doc_url? } } and a Request-Id header. */
@@ -75,7 +76,12 @@ describe('Stripe fake: authentication', () => {
 		expect(viaBearer.headers.get('request-id')).toMatch(/^req_/);
 		const viaBasic = await call('/v1/balance', { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` });
 		expect(viaBasic.status).toBe(200);
-		expect(viaBasic.body).toEqual({ object: 'balance', available: [{ amount: 100_000, currency: 'usd', source_types: { card: 100_000 } }], pending: [expect.objectContaining({ amount: 0, currency: 'usd' })], livemode: false });
+		expect(viaBasic.body).toEqual({
+			object: 'balance',
+			available: [{ amount: 100_000, currency: 'usd', source_types: { card: 100_000 } }],
+			pending: [expect.objectContaining({ amount: 0, currency: 'usd' })],
+			livemode: false,
+		});
 	});
 
 	it('refuses a missing or wrong key with 401 and never echoes the whole key', async () => {
@@ -118,7 +124,15 @@ describe('Stripe fake: transfers', () => {
 		);
 		expect(fake.balance()).toEqual({ usd: 100_000 - 1250 });
 		expect(fake.transfers()).toEqual([
-			expect.objectContaining({ id: created.body.id, amount: 1250, currency: 'usd', currencyAsSent: 'usd', destination: ACCOUNT, transferGroup: 'payout-2026-10', metadata: { affiliate_id: 'aff-1', period: '2026-10' } }),
+			expect.objectContaining({
+				id: created.body.id,
+				amount: 1250,
+				currency: 'usd',
+				currencyAsSent: 'usd',
+				destination: ACCOUNT,
+				transferGroup: 'payout-2026-10',
+				metadata: { affiliate_id: 'aff-1', period: '2026-10' },
+			}),
 		]);
 	});
 
@@ -148,7 +162,13 @@ describe('Stripe fake: transfers', () => {
 	it('refuses an unknown destination and an account without the transfers capability; payouts_enabled does not block a transfer', async () => {
 		expectStripeError(await transfer({ destination: 'acct_unknown' }), 400, 'invalid_request_error', 'resource_missing', 'destination');
 		const { destination: _destination, ...withoutDestination } = transferForm();
-		expectStripeError(await call('/v1/transfers', { method: 'POST', form: withoutDestination }), 400, 'invalid_request_error', 'parameter_missing', 'destination');
+		expectStripeError(
+			await call('/v1/transfers', { method: 'POST', form: withoutDestination }),
+			400,
+			'invalid_request_error',
+			'parameter_missing',
+			'destination',
+		);
 		fake.addAccount({ id: 'acct_inactive', transfersCapability: 'inactive' });
 		const inactive = await transfer({ destination: 'acct_inactive' });
 		expectStripeError(inactive, 400, 'invalid_request_error', 'insufficient_capabilities_for_transfer', 'destination');
@@ -175,7 +195,11 @@ describe('Stripe fake: transfers', () => {
 		const longKey = await transfer({ [`metadata[${'k'.repeat(41)}]`]: 'v' });
 		expectStripeError(longKey, 400, 'invalid_request_error', undefined, `metadata[${'k'.repeat(41)}]`);
 		expectStripeError(await transfer({ 'metadata[note]': 'v'.repeat(501) }), 400, 'invalid_request_error', undefined, 'metadata[note]');
-		const json = await fetch(`${fake.url}/v1/transfers`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ amount: 100, currency: 'usd', destination: ACCOUNT }) });
+		const json = await fetch(`${fake.url}/v1/transfers`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ amount: 100, currency: 'usd', destination: ACCOUNT }),
+		});
 		const jsonBody = (await json.json()) as any;
 		expect(json.status).toBe(400);
 		expect(jsonBody.error).toEqual(expect.objectContaining({ code: 'parameter_missing', param: 'amount' }));
@@ -184,13 +208,19 @@ describe('Stripe fake: transfers', () => {
 
 	it('reads a transfer by id and lists them newest first by transfer_group, with cursors', async () => {
 		const ids: string[] = [];
-		for (let index = 0; index < 5; index++) ids.push((await transfer({ amount: String(100 + index), transfer_group: index < 4 ? 'group-a' : 'group-b' })).body.id);
+		for (let index = 0; index < 5; index++)
+			ids.push((await transfer({ amount: String(100 + index), transfer_group: index < 4 ? 'group-a' : 'group-b' })).body.id);
 		const one = await call(`/v1/transfers/${ids[2]}`);
 		expect(one.body).toEqual(expect.objectContaining({ id: ids[2], amount: 102 }));
 		expectStripeError(await call('/v1/transfers/tr_missing'), 404, 'invalid_request_error', 'resource_missing', 'id');
 
 		const first = await call('/v1/transfers?transfer_group=group-a&limit=2');
-		expect(first.body).toEqual({ object: 'list', data: [expect.objectContaining({ id: ids[3] }), expect.objectContaining({ id: ids[2] })], has_more: true, url: '/v1/transfers' });
+		expect(first.body).toEqual({
+			object: 'list',
+			data: [expect.objectContaining({ id: ids[3] }), expect.objectContaining({ id: ids[2] })],
+			has_more: true,
+			url: '/v1/transfers',
+		});
 		const next = await call(`/v1/transfers?transfer_group=group-a&limit=2&starting_after=${ids[2]}`);
 		expect(next.body.data.map((entry: any) => entry.id)).toEqual([ids[1], ids[0]]);
 		expect(next.body.has_more).toBe(false);
@@ -208,7 +238,9 @@ describe('Stripe fake: transfers', () => {
 		const id = created.body.id;
 		const partial = await call(`/v1/transfers/${id}/reversals`, { method: 'POST', form: { amount: '300' } });
 		expect(partial.status).toBe(200);
-		expect(partial.body).toEqual(expect.objectContaining({ id: expect.stringMatching(/^trr_/), object: 'transfer_reversal', amount: 300, currency: 'usd', transfer: id }));
+		expect(partial.body).toEqual(
+			expect.objectContaining({ id: expect.stringMatching(/^trr_/), object: 'transfer_reversal', amount: 300, currency: 'usd', transfer: id }),
+		);
 		expect(fake.balance().usd).toBe(100_000 - 700);
 		const shown = await call(`/v1/transfers/${id}`);
 		expect(shown.body).toEqual(expect.objectContaining({ amount_reversed: 300, reversed: false }));
@@ -350,6 +382,24 @@ describe('Stripe fake: idempotency', () => {
 		const replay = await transfer({}, withKey('slow-1'));
 		expect(replay.status).toBe(200);
 		expect(replay.body.id).toBe(fake.transfers()[0].id);
+		expect(replay.headers.get('idempotent-replayed')).toBe('true');
+		expect(fake.transfers()).toHaveLength(1);
+	});
+
+	it('hangNext beforeApplying holds the request before it executes: nothing listed, the key busy, then one transfer', async () => {
+		fake.hangNext(1, { beforeApplying: true });
+		const pending = transfer({}, withKey('held-1'));
+		// Wait until the fake has the request (it is recorded on arrival).
+		while (!fake.requests.some((request) => request.method === 'POST')) await new Promise((resolve) => setTimeout(resolve, 5));
+		expect(fake.transfers()).toHaveLength(0);
+		expect((await call('/v1/transfers?transfer_group=payout-2026-10')).body.data).toEqual([]);
+		expectStripeError(await transfer({}, withKey('held-1')), 409, 'idempotency_error', 'idempotency_key_in_use');
+		fake.releaseHung();
+		const answer = await pending;
+		expect(answer.status).toBe(200);
+		expect(fake.transfers().map((made) => made.id)).toEqual([answer.body.id]);
+		const replay = await transfer({}, withKey('held-1'));
+		expect(replay.body.id).toBe(answer.body.id);
 		expect(replay.headers.get('idempotent-replayed')).toBe('true');
 		expect(fake.transfers()).toHaveLength(1);
 	});

@@ -73,7 +73,11 @@ class PayPalSim {
 		if (request.method === 'POST' && request.path === '/v1/oauth2/token') return this.token(request);
 		const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
 		if (!token || !this.tokens.has(token)) {
-			return this.error(401, 'AUTHENTICATION_FAILURE', this.echoSecrets ? `Token ${token} rejected` : 'Authentication failed due to invalid authentication credentials or a missing Authorization header.');
+			return this.error(
+				401,
+				'AUTHENTICATION_FAILURE',
+				this.echoSecrets ? `Token ${token} rejected` : 'Authentication failed due to invalid authentication credentials or a missing Authorization header.',
+			);
 		}
 		if (request.method === 'POST' && request.path === '/v1/payments/payouts') return this.create(request);
 		const batchMatch = /^\/v1\/payments\/payouts\/([^/]+)$/.exec(request.path);
@@ -85,7 +89,9 @@ class PayPalSim {
 				if (index < 0) continue;
 				const itemId = batch.body.items[index].sender_item_id;
 				if (batch.statuses[itemId] !== 'UNCLAIMED') {
-					return this.error(400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', { details: [{ issue: 'ITEM_ALREADY_CLAIMED_OR_NOT_UNCLAIMED' }] });
+					return this.error(400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', {
+						details: [{ issue: 'ITEM_ALREADY_CLAIMED_OR_NOT_UNCLAIMED' }],
+					});
 				}
 				batch.statuses[itemId] = 'RETURNED';
 				return { status: 200, body: { ...this.itemView(batch, index), sender_batch_id: batch.body.sender_batch_header.sender_batch_id } };
@@ -106,22 +112,35 @@ class PayPalSim {
 	private token(request: SeenRequest): Answer {
 		this.tokenRequests++;
 		const expected = `Basic ${Buffer.from(`${CLIENT_ID}:${SECRET}`).toString('base64')}`;
-		if (request.headers.authorization !== expected || request.body !== 'grant_type=client_credentials' || request.headers['content-type'] !== 'application/x-www-form-urlencoded') {
+		if (
+			request.headers.authorization !== expected ||
+			request.body !== 'grant_type=client_credentials' ||
+			request.headers['content-type'] !== 'application/x-www-form-urlencoded'
+		) {
 			// Echoes what was presented (the header and the decoded secret), as a careless proxy might.
-			const presented = Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8').split(':')[1];
-			const description = this.echoSecrets ? `Client Authentication failed for ${request.headers.authorization} (${presented})` : 'Client Authentication failed';
+			const presented = Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
+				.toString('utf8')
+				.split(':')[1];
+			const description = this.echoSecrets
+				? `Client Authentication failed for ${request.headers.authorization} (${presented})`
+				: 'Client Authentication failed';
 			return { status: 401, body: { error: 'invalid_client', error_description: description } };
 		}
 		const token = `A21AA-token-${this.tokenRequests}`;
 		this.tokens.add(token);
-		return { status: 200, body: { scope: this.scope, access_token: token, token_type: 'Bearer', app_id: 'APP-80W284485P519543T', expires_in: this.expiresIn, nonce: 'n' } };
+		return {
+			status: 200,
+			body: { scope: this.scope, access_token: token, token_type: 'Bearer', app_id: 'APP-80W284485P519543T', expires_in: this.expiresIn, nonce: 'n' },
+		};
 	}
 
 	private create(request: SeenRequest): Answer {
 		const body = JSON.parse(request.body) as StoredBatch['body'];
 		const senderBatchId = body.sender_batch_header.sender_batch_id;
 		if (!Array.isArray(body.items) || body.items.length < 1 || body.items.length > 15000) {
-			return this.error(400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', { details: [{ field: 'items', issue: 'size out of range' }] });
+			return this.error(400, 'INVALID_REQUEST', 'Request is not well-formed, syntactically incorrect, or violates schema.', {
+				details: [{ field: 'items', issue: 'size out of range' }],
+			});
 		}
 		const requestId = request.headers['paypal-request-id'] as string | undefined;
 		const existing = this.batches.get(senderBatchId);
@@ -129,7 +148,9 @@ class PayPalSim {
 			if (this.duplicateMode === 'replay' && requestId && existing.requestId === requestId) return { status: 201, body: this.createdView(existing) };
 			return this.error(400, 'USER_BUSINESS_ERROR', 'User business error.', {
 				details: [{ field: 'SENDER_BATCH_ID', location: 'body', issue: 'Batch with given sender_batch_id already exists' }],
-				links: [{ href: `https://api-m.sandbox.paypal.com/v1/payments/payouts/${existing.payoutBatchId}`, rel: 'self', method: 'GET', encType: 'application/json' }],
+				links: [
+					{ href: `https://api-m.sandbox.paypal.com/v1/payments/payouts/${existing.payoutBatchId}`, rel: 'self', method: 'GET', encType: 'application/json' },
+				],
 			});
 		}
 		const stored: StoredBatch = { payoutBatchId: `PB${this.batches.size + 1}XYZ`, requestId, body, statuses: {} };
@@ -228,7 +249,13 @@ describe('create batch request', () => {
 			JSON.stringify({
 				sender_batch_header: { sender_batch_id: 'payout-2026-10-usd', email_subject: 'Your October commissions', email_message: 'Thanks for promoting us!' },
 				items: [
-					{ recipient_type: 'EMAIL', amount: { value: '12.50', currency: 'USD' }, receiver: 'affiliate1@example.com', sender_item_id: '2026-10_aff1', note: 'October 2026' },
+					{
+						recipient_type: 'EMAIL',
+						amount: { value: '12.50', currency: 'USD' },
+						receiver: 'affiliate1@example.com',
+						sender_item_id: '2026-10_aff1',
+						note: 'October 2026',
+					},
 					{ recipient_type: 'PHONE', amount: { value: '100.00', currency: 'USD' }, receiver: '+1 650 555 1212', sender_item_id: '2026-10_aff2' },
 					{ recipient_type: 'PAYPAL_ID', amount: { value: '500', currency: 'JPY' }, receiver: 'G83JXTJ5EHCQ2', sender_item_id: '2026-10_aff3' },
 					{ recipient_type: 'PAYPAL_ID', amount: { value: '1.234', currency: 'KWD' }, receiver: 'someone-id', sender_item_id: '2026-10_aff4' },
@@ -299,8 +326,16 @@ describe('token', () => {
 
 	it('a second 401 in a row is an authentication failure, not a retry loop', async () => {
 		const deps = recordingDeps();
-		sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 401, body: { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed', debug_id: 'd1' } } });
-		sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 401, body: { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed', debug_id: 'd2' } } });
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/payments\/payouts$/,
+			result: { status: 401, body: { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed', debug_id: 'd1' } },
+		});
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/payments\/payouts$/,
+			result: { status: 401, body: { name: 'AUTHENTICATION_FAILURE', message: 'Authentication failed', debug_id: 'd2' } },
+		});
 		const error = await paypal.submit(config, batchOf([line(1)]), deps).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(PayoutRequestRejected);
 		expect((error as PayoutRequestRejected).status).toBe(401);
@@ -312,8 +347,16 @@ describe('token', () => {
 describe('retries and unknown outcomes', () => {
 	it('retries 503 and 429 with backoff (honouring Retry-After), the same body and Request-Id every time', async () => {
 		const deps = recordingDeps();
-		sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 503, body: { name: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable.', debug_id: 'x1' } } });
-		sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 429, headers: { 'retry-after': '7' }, body: { name: 'RATE_LIMIT_REACHED', message: 'Too many requests', debug_id: 'x2' } } });
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/payments\/payouts$/,
+			result: { status: 503, body: { name: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable.', debug_id: 'x1' } },
+		});
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/payments\/payouts$/,
+			result: { status: 429, headers: { 'retry-after': '7' }, body: { name: 'RATE_LIMIT_REACHED', message: 'Too many requests', debug_id: 'x2' } },
+		});
 		const result = await paypal.submit(config, batchOf([line(1), line(2)]), deps);
 		expect(result.providerBatchId).toBe('PB1XYZ');
 		expect(creates()).toHaveLength(3);
@@ -325,7 +368,10 @@ describe('retries and unknown outcomes', () => {
 
 	it('a timeout on every attempt is PayoutOutcomeUnknown (the caller resolves by lookup)', async () => {
 		const deps = recordingDeps({ timeoutMs: 150, maxAttempts: 2 });
-		sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: 'hang' }, { method: 'POST', path: /^\/v1\/payments\/payouts$/, result: 'hang' });
+		sim.faults.push(
+			{ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: 'hang' },
+			{ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: 'hang' },
+		);
 		const error = await paypal.submit(config, batchOf([line(1)]), deps).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(PayoutOutcomeUnknown);
 		expect((error as PayoutOutcomeUnknown).attempts).toBe(2);
@@ -335,7 +381,12 @@ describe('retries and unknown outcomes', () => {
 
 	it('5xx until the retries run out is PayoutOutcomeUnknown', async () => {
 		const deps = recordingDeps({ maxAttempts: 3 });
-		for (let i = 0; i < 3; i++) sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 500, body: { name: 'INTERNAL_SERVER_ERROR', message: 'An internal server error occurred.', debug_id: `e${i}` } } });
+		for (let i = 0; i < 3; i++)
+			sim.faults.push({
+				method: 'POST',
+				path: /^\/v1\/payments\/payouts$/,
+				result: { status: 500, body: { name: 'INTERNAL_SERVER_ERROR', message: 'An internal server error occurred.', debug_id: `e${i}` } },
+			});
 		const error = await paypal.submit(config, batchOf([line(1)]), deps).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(PayoutOutcomeUnknown);
 		expect((error as Error).message).toContain('PayPal answered 500 INTERNAL_SERVER_ERROR (debug_id e2)');
@@ -354,8 +405,22 @@ describe('duplicate sender_batch_id', () => {
 		expect(second.providerBatchId).toBe(first.providerBatchId);
 		expect(second.items).toEqual([
 			{ itemId: '2026-10_aff1', state: 'paid', providerItemId: 'PB1XYZ-I0', providerStatus: 'SUCCESS' },
-			{ itemId: '2026-10_aff2', state: 'unclaimed', providerItemId: 'PB1XYZ-I1', providerStatus: 'UNCLAIMED', code: 'RECEIVER_UNREGISTERED', reason: 'Item is unclaimed' },
-			{ itemId: '2026-10_aff3', state: 'failed', providerItemId: 'PB1XYZ-I2', providerStatus: 'FAILED', code: 'RECEIVER_ACCOUNT_LOCKED', reason: 'Item is failed' },
+			{
+				itemId: '2026-10_aff2',
+				state: 'unclaimed',
+				providerItemId: 'PB1XYZ-I1',
+				providerStatus: 'UNCLAIMED',
+				code: 'RECEIVER_UNREGISTERED',
+				reason: 'Item is unclaimed',
+			},
+			{
+				itemId: '2026-10_aff3',
+				state: 'failed',
+				providerItemId: 'PB1XYZ-I2',
+				providerStatus: 'FAILED',
+				code: 'RECEIVER_ACCOUNT_LOCKED',
+				reason: 'Item is failed',
+			},
 		]);
 		expect(sim.batches.size).toBe(1);
 		// The link's host is PayPal's, but the read goes to our configured host with our token.
@@ -378,8 +443,16 @@ describe('duplicate sender_batch_id', () => {
 		const deps = recordingDeps({ maxAttempts: 2 });
 		const batch = batchOf([line(1)]);
 		await paypal.submit(config, batch, deps);
-		sim.faults.push({ method: 'GET', path: /^\/v1\/payments\/payouts\//, result: { status: 503, body: { name: 'SERVICE_UNAVAILABLE', message: 'x', debug_id: 'a' } } });
-		sim.faults.push({ method: 'GET', path: /^\/v1\/payments\/payouts\//, result: { status: 503, body: { name: 'SERVICE_UNAVAILABLE', message: 'x', debug_id: 'b' } } });
+		sim.faults.push({
+			method: 'GET',
+			path: /^\/v1\/payments\/payouts\//,
+			result: { status: 503, body: { name: 'SERVICE_UNAVAILABLE', message: 'x', debug_id: 'a' } },
+		});
+		sim.faults.push({
+			method: 'GET',
+			path: /^\/v1\/payments\/payouts\//,
+			result: { status: 503, body: { name: 'SERVICE_UNAVAILABLE', message: 'x', debug_id: 'b' } },
+		});
 		const error = await paypal.submit(config, batch, deps).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(PayoutOutcomeUnknown);
 		expect((error as PayoutOutcomeUnknown).providerBatchId).toBe('PB1XYZ');
@@ -403,19 +476,30 @@ describe('refusals', () => {
 			path: /^\/v1\/payments\/payouts$/,
 			result: {
 				status: 422,
-				body: { name: 'UNPROCESSABLE_ENTITY', message: 'The requested action could not be performed, semantically incorrect, or failed business validation.', debug_id: 'abc123', details: [{ field: 'items[0].amount', issue: 'INSUFFICIENT_FUNDS', description: 'Sender does not have sufficient funds.' }] },
+				body: {
+					name: 'UNPROCESSABLE_ENTITY',
+					message: 'The requested action could not be performed, semantically incorrect, or failed business validation.',
+					debug_id: 'abc123',
+					details: [{ field: 'items[0].amount', issue: 'INSUFFICIENT_FUNDS', description: 'Sender does not have sufficient funds.' }],
+				},
 			},
 		});
 		const error = (await paypal.submit(config, batchOf([line(1)]), deps).catch((e: unknown) => e)) as PayoutRequestRejected;
 		expect(error).toBeInstanceOf(PayoutRequestRejected);
 		expect(error).toMatchObject({ provider: 'paypal', status: 422, errorName: 'UNPROCESSABLE_ENTITY', debugId: 'abc123' });
 		expect(error.details).toEqual([{ field: 'items[0].amount', issue: 'INSUFFICIENT_FUNDS', description: 'Sender does not have sufficient funds.' }]);
-		expect(error.message).toMatch(/^PayPal refused the payout batch payout-2026-10-usd \(422 UNPROCESSABLE_ENTITY: .*items\[0\]\.amount: INSUFFICIENT_FUNDS.*Add funds to the PayPal balance.*debug_id abc123\)$/);
+		expect(error.message).toMatch(
+			/^PayPal refused the payout batch payout-2026-10-usd \(422 UNPROCESSABLE_ENTITY: .*items\[0\]\.amount: INSUFFICIENT_FUNDS.*Add funds to the PayPal balance.*debug_id abc123\)$/,
+		);
 		expect(deps.sleeps).toEqual([]);
 	});
 
 	it('a 403 NOT_AUTHORIZED says the app needs Payouts enabled', async () => {
-		sim.faults.push({ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 403, body: { name: 'NOT_AUTHORIZED', message: 'Authorization failed due to insufficient permissions.', debug_id: 'f1' } } });
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/payments\/payouts$/,
+			result: { status: 403, body: { name: 'NOT_AUTHORIZED', message: 'Authorization failed due to insufficient permissions.', debug_id: 'f1' } },
+		});
 		await expect(paypal.submit(config, batchOf([line(1)]), recordingDeps())).rejects.toThrow(/403 NOT_AUTHORIZED.*enable Payouts/);
 	});
 });
@@ -451,14 +535,24 @@ describe('lookup', () => {
 			['REVERSED', 'returned'],
 		]);
 		expect(lookedUp.items[1].code).toBe('RECEIVER_ACCOUNT_LOCKED');
-		expect(lookedUp.items[2500]).toEqual({ itemId: '2026-10_aff9999', state: 'unknown', code: 'not_in_batch', reason: `PayPal batch ${providerBatchId} has no item with this sender_item_id` });
+		expect(lookedUp.items[2500]).toEqual({
+			itemId: '2026-10_aff9999',
+			state: 'unknown',
+			code: 'not_in_batch',
+			reason: `PayPal batch ${providerBatchId} has no item with this sender_item_id`,
+		});
 		// No POST besides the original create: a lookup with a known id only reads.
 		expect(creates()).toHaveLength(1);
 	});
 
 	it('maps the whole transaction_status table', () => {
 		expect(
-			Object.fromEntries(['SUCCESS', 'PENDING', 'ONHOLD', 'UNCLAIMED', 'RETURNED', 'REFUNDED', 'REVERSED', 'FAILED', 'BLOCKED', 'DENIED', 'NEW', undefined].map((s) => [String(s), paypalItemState(s)])),
+			Object.fromEntries(
+				['SUCCESS', 'PENDING', 'ONHOLD', 'UNCLAIMED', 'RETURNED', 'REFUNDED', 'REVERSED', 'FAILED', 'BLOCKED', 'DENIED', 'NEW', undefined].map((s) => [
+					String(s),
+					paypalItemState(s),
+				]),
+			),
 		).toEqual({
 			SUCCESS: 'paid',
 			PENDING: 'pending',
@@ -487,19 +581,39 @@ describe('lookup', () => {
 		expect(sim.batches.size).toBe(1);
 	});
 
+	it('read-only (Sync Status) without a PayPal batch or item id sends nothing and finds nothing', async () => {
+		const deps = recordingDeps();
+		const batch = batchOf([line(1), line(2)]);
+		const lookedUp = await paypal.lookup(config, batch, deps, { readOnly: true });
+		expect(lookedUp.found).toBe(false);
+		expect(lookedUp.items.map((item) => [item.itemId, item.state, item.code])).toEqual([
+			['2026-10_aff1', 'unknown', 'batch_id_unknown'],
+			['2026-10_aff2', 'unknown', 'batch_id_unknown'],
+		]);
+		expect(creates()).toHaveLength(0);
+		expect(sim.batches.size).toBe(0);
+	});
+
 	it('with only an item id, finds the batch through GET payouts-item', async () => {
 		const deps = recordingDeps();
 		const batch = batchOf([line(1)]);
 		await paypal.submit(config, batch, deps);
 		const lookedUp = await paypal.lookup(config, batch, deps, { providerItemIds: { '2026-10_aff1': 'PB1XYZ-I0' } });
-		expect(lookedUp).toMatchObject({ found: true, providerBatchId: 'PB1XYZ', items: [{ itemId: '2026-10_aff1', state: 'pending', providerItemId: 'PB1XYZ-I0' }] });
+		expect(lookedUp).toMatchObject({
+			found: true,
+			providerBatchId: 'PB1XYZ',
+			items: [{ itemId: '2026-10_aff1', state: 'pending', providerItemId: 'PB1XYZ-I0' }],
+		});
 		expect(sim.requestsTo('GET', /^\/v1\/payments\/payouts-item\/PB1XYZ-I0$/)).toHaveLength(1);
 		expect(creates()).toHaveLength(1);
 	});
 
 	it('a batch PayPal cannot be read for is PayoutProviderUnavailable (nothing was paid by reading)', async () => {
 		const deps = recordingDeps({ maxAttempts: 2 });
-		sim.faults.push({ method: 'GET', path: /^\/v1\/payments\/payouts\//, result: 'drop' }, { method: 'GET', path: /^\/v1\/payments\/payouts\//, result: 'drop' });
+		sim.faults.push(
+			{ method: 'GET', path: /^\/v1\/payments\/payouts\//, result: 'drop' },
+			{ method: 'GET', path: /^\/v1\/payments\/payouts\//, result: 'drop' },
+		);
 		await expect(paypal.lookup(config, batchOf([line(1)]), deps, { providerBatchId: 'PB1XYZ' })).rejects.toThrow(PayoutProviderUnavailable);
 	});
 
@@ -508,13 +622,22 @@ describe('lookup', () => {
 		const batch = batchOf([line(1), line(2)]);
 		await paypal.submit(config, batch, deps);
 		sim.batches.get(batch.batchId)!.statuses = { '2026-10_aff1': 'UNCLAIMED', '2026-10_aff2': 'SUCCESS' };
-		expect(await cancelPayPalItem(config, deps, 'PB1XYZ-I0')).toMatchObject({ itemId: '2026-10_aff1', state: 'returned', providerStatus: 'RETURNED', providerItemId: 'PB1XYZ-I0' });
+		expect(await cancelPayPalItem(config, deps, 'PB1XYZ-I0')).toMatchObject({
+			itemId: '2026-10_aff1',
+			state: 'returned',
+			providerStatus: 'RETURNED',
+			providerItemId: 'PB1XYZ-I0',
+		});
 		await expect(cancelPayPalItem(config, deps, 'PB1XYZ-I1')).rejects.toThrow(/400 INVALID_REQUEST.*ITEM_ALREADY_CLAIMED_OR_NOT_UNCLAIMED/);
 	});
 
 	it('an unknown PayPal batch id is found: false with every line unknown', async () => {
 		const lookedUp = await paypal.lookup(config, batchOf([line(1)]), recordingDeps(), { providerBatchId: 'NOPE123' });
-		expect(lookedUp).toEqual({ found: false, providerBatchId: 'NOPE123', items: [{ itemId: '2026-10_aff1', state: 'unknown', code: 'batch_not_found', reason: 'PayPal does not know batch NOPE123' }] });
+		expect(lookedUp).toEqual({
+			found: false,
+			providerBatchId: 'NOPE123',
+			items: [{ itemId: '2026-10_aff1', state: 'unknown', code: 'batch_not_found', reason: 'PayPal does not know batch NOPE123' }],
+		});
 	});
 });
 
@@ -549,13 +672,25 @@ describe('credentials and secrets', () => {
 		const errors: unknown[] = [];
 		// a 401 on both the call and the retry, with the token echoed back
 		sim.tokens.clear();
-		sim.faults.push({ method: 'POST', path: /^\/v1\/oauth2\/token$/, result: { status: 200, body: { access_token: 'A21AA-stolen-token-xyz', expires_in: 100 } } });
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/oauth2\/token$/,
+			result: { status: 200, body: { access_token: 'A21AA-stolen-token-xyz', expires_in: 100 } },
+		});
 		errors.push(await paypal.submit(config, batchOf([line(1)], 'batch-b'), deps).catch((e: unknown) => e));
 		// a 5xx whose message echoes the secret, until the retries run out
 		clearPayPalTokenCache();
 		sim.faults.push(
-			{ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 500, body: { name: 'INTERNAL_SERVER_ERROR', message: `boom ${SECRET}`, debug_id: SECRET } } },
-			{ method: 'POST', path: /^\/v1\/payments\/payouts$/, result: { status: 400, body: { name: 'INVALID_REQUEST', message: `bad ${SECRET}`, debug_id: 'd', details: [{ issue: `x ${SECRET}` }] } } },
+			{
+				method: 'POST',
+				path: /^\/v1\/payments\/payouts$/,
+				result: { status: 500, body: { name: 'INTERNAL_SERVER_ERROR', message: `boom ${SECRET}`, debug_id: SECRET } },
+			},
+			{
+				method: 'POST',
+				path: /^\/v1\/payments\/payouts$/,
+				result: { status: 400, body: { name: 'INVALID_REQUEST', message: `bad ${SECRET}`, debug_id: 'd', details: [{ issue: `x ${SECRET}` }] } },
+			},
 		);
 		errors.push(await paypal.submit(config, batchOf([line(1)], 'batch-c'), deps).catch((e: unknown) => e));
 		expect(errors.every((error) => error instanceof PayoutRequestRejected)).toBe(true);

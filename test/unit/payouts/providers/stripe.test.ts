@@ -67,9 +67,14 @@ class StripeSim {
 		const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
 		if (presented !== SECRET_KEY) {
 			// Stripe masks all but the last four characters of the key it was given.
-			return this.error(401, 'invalid_request_error', `Invalid API Key provided: ${(presented ?? '').slice(0, 8)}${'*'.repeat(20)}${(presented ?? '').slice(-4)}`);
+			return this.error(
+				401,
+				'invalid_request_error',
+				`Invalid API Key provided: ${(presented ?? '').slice(0, 8)}${'*'.repeat(20)}${(presented ?? '').slice(-4)}`,
+			);
 		}
-		if (request.method === 'GET' && request.path === '/v1/balance') return { status: 200, body: { object: 'balance', available: [{ amount: this.balance, currency: 'usd' }], pending: [] } };
+		if (request.method === 'GET' && request.path === '/v1/balance')
+			return { status: 200, body: { object: 'balance', available: [{ amount: this.balance, currency: 'usd' }], pending: [] } };
 		const accountMatch = /^\/v1\/accounts\/([^/]+)$/.exec(request.path);
 		if (request.method === 'GET' && accountMatch) {
 			const account = this.accounts[accountMatch[1]];
@@ -82,12 +87,17 @@ class StripeSim {
 	}
 
 	private createTransfer(request: SeenRequest): Answer {
-		if (request.headers['content-type'] !== 'application/x-www-form-urlencoded') return this.error(400, 'invalid_request_error', 'Invalid request: unsupported Content-Type');
+		if (request.headers['content-type'] !== 'application/x-www-form-urlencoded')
+			return this.error(400, 'invalid_request_error', 'Invalid request: unsupported Content-Type');
 		const key = request.headers['idempotency-key'] as string | undefined;
 		if (key) {
 			const seen = this.idempotency.get(key);
 			if (seen && seen.params !== request.body) {
-				return this.error(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
+				return this.error(
+					400,
+					'idempotency_error',
+					`Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+				);
 			}
 			if (seen) return { ...seen.answer, headers: { ...seen.answer.headers, 'idempotent-replayed': 'true' } };
 		}
@@ -96,7 +106,12 @@ class StripeSim {
 		let answer: Answer;
 		if (!Number.isInteger(amount) || amount < 1) answer = this.error(400, 'invalid_request_error', 'Invalid integer: amount', 'parameter_invalid_integer');
 		else if (amount > this.balance) {
-			answer = this.error(400, 'invalid_request_error', 'You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Charges using the 4000000000000077 test card.', 'balance_insufficient');
+			answer = this.error(
+				400,
+				'invalid_request_error',
+				'You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Charges using the 4000000000000077 test card.',
+				'balance_insufficient',
+			);
 		} else {
 			this.balance -= amount;
 			const metadata: Record<string, string> = {};
@@ -158,7 +173,11 @@ const transferPosts = () => sim.requestsTo('POST', /^\/v1\/transfers$/);
 describe('transfer request', () => {
 	it('sends the exact form body with bracket metadata keys, the idempotency key and the bearer key', async () => {
 		const deps = recordingDeps();
-		const result = await stripe.submit(config, batchOf([line(1, { note: 'October & more' }), line(2, { receiver: 'acct_2Ready', currency: 'JPY', amount: '500' })]), deps);
+		const result = await stripe.submit(
+			config,
+			batchOf([line(1, { note: 'October & more' }), line(2, { receiver: 'acct_2Ready', currency: 'JPY', amount: '500' })]),
+			deps,
+		);
 		expect(result).toEqual({
 			items: [
 				{ itemId: '2026-10_aff1', state: 'paid', providerItemId: 'tr_0001', providerStatus: 'transferred' },
@@ -179,7 +198,12 @@ describe('transfer request', () => {
 		expect(first.headers.authorization).toBe(`Bearer ${SECRET_KEY}`);
 		expect(sim.transfers[0].metadata).toEqual({ item_id: '2026-10_aff1', affiliate_id: 'aff1', period: '2026-10' });
 		// Each destination account is checked once, before its first transfer.
-		expect(sim.requests.map((request) => `${request.method} ${request.path}`)).toEqual(['GET /v1/accounts/acct_1Ready', 'POST /v1/transfers', 'GET /v1/accounts/acct_2Ready', 'POST /v1/transfers']);
+		expect(sim.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+			'GET /v1/accounts/acct_1Ready',
+			'POST /v1/transfers',
+			'GET /v1/accounts/acct_2Ready',
+			'POST /v1/transfers',
+		]);
 	});
 
 	it('counts amounts as Stripe does', () => {
@@ -195,14 +219,20 @@ describe('transfer request', () => {
 	});
 
 	it('refuses a receiver that is not an acct_ id before any call', async () => {
-		await expect(stripe.submit(config, batchOf([line(1, { receiver: 'affiliate@example.com' })]), recordingDeps())).rejects.toThrow(/not a Stripe connected account id/);
+		await expect(stripe.submit(config, batchOf([line(1, { receiver: 'affiliate@example.com' })]), recordingDeps())).rejects.toThrow(
+			/not a Stripe connected account id/,
+		);
 		expect(sim.requests).toHaveLength(0);
 	});
 });
 
 describe('per-line outcomes', () => {
 	it('a destination not ready for payouts fails its line (account_not_ready) and the others are paid', async () => {
-		const result = await stripe.submit(config, batchOf([line(1), line(2, { receiver: 'acct_3Onboarding' }), line(3, { receiver: 'acct_9Missing' }), line(4)]), recordingDeps());
+		const result = await stripe.submit(
+			config,
+			batchOf([line(1), line(2, { receiver: 'acct_3Onboarding' }), line(3, { receiver: 'acct_9Missing' }), line(4)]),
+			recordingDeps(),
+		);
 		expect(result.items.map((item) => [item.itemId, item.state, item.code])).toEqual([
 			['2026-10_aff1', 'paid', undefined],
 			['2026-10_aff2', 'failed', 'account_not_ready'],
@@ -211,7 +241,10 @@ describe('per-line outcomes', () => {
 		]);
 		expect(result.items[1].reason).toMatch(/payouts_enabled false, transfers capability inactive, requirements.past_due.*finish Stripe onboarding/);
 		expect(result.items[2].reason).toMatch(/resource_missing: No such account/);
-		expect(transferPosts().map((request) => request.headers['idempotency-key'])).toEqual(['payout-2026-10-usd:2026-10_aff1', 'payout-2026-10-usd:2026-10_aff4']);
+		expect(transferPosts().map((request) => request.headers['idempotency-key'])).toEqual([
+			'payout-2026-10-usd:2026-10_aff1',
+			'payout-2026-10-usd:2026-10_aff4',
+		]);
 	});
 
 	it('the account check can be turned off', async () => {
@@ -227,7 +260,9 @@ describe('per-line outcomes', () => {
 			['failed', 'balance_insufficient'],
 			['paid', undefined],
 		]);
-		expect(result.items[1].reason).toMatch(/^Stripe refused the transfer \(400 invalid_request_error\/balance_insufficient: .*\(request req_\d+\)\)\. Add funds to the Stripe balance/);
+		expect(result.items[1].reason).toMatch(
+			/^Stripe refused the transfer \(400 invalid_request_error\/balance_insufficient: .*\(request req_\d+\)\)\. Add funds to the Stripe balance/,
+		);
 	});
 
 	it('submitting the same batch again replays the same transfers (nobody is paid twice)', async () => {
@@ -257,8 +292,29 @@ describe('per-line outcomes', () => {
 	it('retries 429, 409 and 503 with backoff and the same key and body every time', async () => {
 		const deps = recordingDeps();
 		sim.faults.push(
-			{ method: 'POST', path: /^\/v1\/transfers$/, result: { status: 429, headers: { 'retry-after': '2' }, body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests' } } } },
-			{ method: 'POST', path: /^\/v1\/transfers$/, result: { status: 409, body: { error: { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this Idempotent Key' } } } },
+			{
+				method: 'POST',
+				path: /^\/v1\/transfers$/,
+				result: {
+					status: 429,
+					headers: { 'retry-after': '2' },
+					body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests' } },
+				},
+			},
+			{
+				method: 'POST',
+				path: /^\/v1\/transfers$/,
+				result: {
+					status: 409,
+					body: {
+						error: {
+							type: 'idempotency_error',
+							code: 'idempotency_key_in_use',
+							message: 'There is currently another in-progress request using this Idempotent Key',
+						},
+					},
+				},
+			},
 			{ method: 'POST', path: /^\/v1\/transfers$/, result: { status: 503, body: { error: { type: 'api_error', message: 'Service unavailable' } } } },
 		);
 		const result = await stripe.submit(config, batchOf([line(1)]), deps);
@@ -270,7 +326,10 @@ describe('per-line outcomes', () => {
 
 	it('no answer until the retries run out (or a timeout) makes that line unknown, not failed', async () => {
 		const deps = recordingDeps({ timeoutMs: 150, maxAttempts: 2 });
-		sim.faults.push({ method: 'POST', path: /^\/v1\/transfers$/, result: 'hang' }, { method: 'POST', path: /^\/v1\/transfers$/, result: { status: 500, body: { error: { type: 'api_error', message: 'oops' } } } });
+		sim.faults.push(
+			{ method: 'POST', path: /^\/v1\/transfers$/, result: 'hang' },
+			{ method: 'POST', path: /^\/v1\/transfers$/, result: { status: 500, body: { error: { type: 'api_error', message: 'oops' } } } },
+		);
 		const result = await stripe.submit(config, batchOf([line(1), line(2)]), deps);
 		expect(result.items.map((item) => [item.state, item.code])).toEqual([
 			['unknown', 'no_answer'],
@@ -281,7 +340,11 @@ describe('per-line outcomes', () => {
 
 	it('Stripe-Should-Retry: false stops the retries', async () => {
 		const deps = recordingDeps();
-		sim.faults.push({ method: 'POST', path: /^\/v1\/transfers$/, result: { status: 500, headers: { 'stripe-should-retry': 'false' }, body: { error: { type: 'api_error', message: 'replayed failure' } } } });
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/transfers$/,
+			result: { status: 500, headers: { 'stripe-should-retry': 'false' }, body: { error: { type: 'api_error', message: 'replayed failure' } } },
+		});
 		const result = await stripe.submit(config, batchOf([line(1)]), deps);
 		expect(result.items[0]).toMatchObject({ state: 'failed', code: 'api_error' });
 		expect(deps.sleeps).toEqual([]);
@@ -289,7 +352,7 @@ describe('per-line outcomes', () => {
 });
 
 describe('lookup by transfer_group', () => {
-	it('pages through the group and matches metadata[item_id]; reversed is returned; absent is failed not_found (or unknown when in flight)', async () => {
+	it('pages through the group and matches metadata[item_id]; reversed is returned; absent is unknown not_found, never failed (its call may be in flight)', async () => {
 		const deps = recordingDeps();
 		const lines = Array.from({ length: 230 }, (_, i) => line(i, { receiver: i % 2 ? 'acct_1Ready' : 'acct_2Ready', amount: '1' }));
 		const batch = batchOf(lines);
@@ -312,13 +375,24 @@ describe('lookup by transfer_group', () => {
 		expect(result.items[0]).toEqual({ itemId: '2026-10_aff0', state: 'paid', providerItemId: 'tr_0001', providerStatus: 'transferred' });
 		expect(result.items[3]).toMatchObject({ state: 'returned', providerStatus: 'reversed', code: 'transfer_reversed' });
 		expect(result.items[4]).toMatchObject({ state: 'paid', providerStatus: 'partially_reversed', reason: '40 of 100 (minor units) reversed' });
-		expect(result.items[230]).toMatchObject({ itemId: '2026-10_aff900', state: 'failed', code: 'not_found' });
+		expect(result.items[230]).toMatchObject({ itemId: '2026-10_aff900', state: 'unknown', code: 'not_found' });
 		expect(result.items[231]).toMatchObject({ itemId: '2026-10_aff901', state: 'unknown', code: 'in_flight' });
 	});
 
 	it('a group with no transfers is found: false', async () => {
 		const result = await stripe.lookup(config, batchOf([line(1)]), recordingDeps());
-		expect(result).toEqual({ found: false, items: [{ itemId: '2026-10_aff1', state: 'failed', code: 'not_found', reason: 'No transfer in group payout-2026-10-usd carries this item: it was not paid (paying the same batch again is safe)' }] });
+		expect(result).toEqual({
+			found: false,
+			items: [
+				{
+					itemId: '2026-10_aff1',
+					state: 'unknown',
+					code: 'not_found',
+					reason:
+						'No transfer in group payout-2026-10-usd carries this item yet: not paid so far, and its call may still be in flight (the next Pay run sends it again under the same idempotency key)',
+				},
+			],
+		});
 	});
 
 	it('two transfers for one item are flagged', async () => {
@@ -343,9 +417,15 @@ describe('credentials and secrets', () => {
 		errors.push(await stripe.testCredentials({ ...config, secretKey: wrongKey }, recordingDeps()).catch((e: unknown) => e));
 		errors.push(await stripe.testCredentials({ ...config, secretKey: 'pk_test_51Publishable' }, recordingDeps()).catch((e: unknown) => e));
 		errors.push(await stripe.submit({ ...config, secretKey: wrongKey }, batchOf([line(1)]), recordingDeps()).catch((e: unknown) => e));
-		errors.push(await stripe.submit({ ...config, secretKey: wrongKey, checkDestinationAccounts: false }, batchOf([line(1)]), recordingDeps()).catch((e: unknown) => e));
+		errors.push(
+			await stripe.submit({ ...config, secretKey: wrongKey, checkDestinationAccounts: false }, batchOf([line(1)]), recordingDeps()).catch((e: unknown) => e),
+		);
 		// A server that echoes the full key in a line failure.
-		sim.faults.push({ method: 'POST', path: /^\/v1\/transfers$/, result: { status: 400, body: { error: { type: 'invalid_request_error', code: 'x', message: `bad ${SECRET_KEY}` } } } });
+		sim.faults.push({
+			method: 'POST',
+			path: /^\/v1\/transfers$/,
+			result: { status: 400, body: { error: { type: 'invalid_request_error', code: 'x', message: `bad ${SECRET_KEY}` } } },
+		});
 		const lineFailure = await stripe.submit(config, batchOf([line(1)]), recordingDeps());
 		expect((errors[0] as Error).message).toMatch(/^Stripe refused the key \(401 invalid_request_error: Invalid API Key provided: \[redacted\]/);
 		expect((errors[0] as Error).message).toContain('Check the Stripe secret key');
