@@ -44,8 +44,6 @@ function compileFakes() {
 
 /** { meta, tiktok, googleAds, ga4, snapchat, pinterest, reddit, microsoft, paypal, stripe, server } — the fakes' modules, as their TypeScript exports them. */
 export function loadFakes() {
-	// openapi.ts finds the specs relative to its own file unless told: tell it where the repo's are.
-	process.env.POSTBACK_SPECS_DIR ??= join(repoRoot, '..', 'shared', 'specs');
 	const dir = compileFakes();
 	return {
 		meta: require(join(dir, 'meta.js')),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FAKE_GOOGLE_ACCESS_TOKEN, startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
 import { createGoogleCredential } from './google-credential';
 import { baseUrl, n8nFetch, outputsOf, startWorkflow, uniqueId, waitForExecution, type Execution } from './n8n-api';
@@ -14,8 +14,8 @@ import { baseUrl, n8nFetch, outputsOf, startWorkflow, uniqueId, waitForExecution
 const CUSTOMER = '1234567890';
 const ACTION = `customers/${CUSTOMER}/conversionActions/555001`;
 const SIX_HOURS = 6 * 60 * 60 * 1000;
-/** The Node.js that runs the e2e n8n (scripts/lib/n8n.mjs: serverDir/node_modules/.bin/node); it has node:sqlite. */
-const N8N_NODE = join(__dirname, '../../.cache/n8n-server/node_modules/.bin/node');
+/** The Node.js that runs the e2e n8n (scripts/lib/n8n.mjs: serverDir/node_modules/.bin/node, serverDir honouring POSTBACK_N8N_SERVER_DIR as CI sets it); it has node:sqlite. */
+const N8N_NODE = join(process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'), 'node_modules/.bin/node');
 
 let google: GoogleAdsFake;
 let workflowId: string;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { openStore } from '../../src/store';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { PAYPAL_FAKE_CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET, type PayPalFake, startPayPalFake } from '../fakes/paypal';
+import { startTogether } from '../fakes/start-together';
 import { type Execution, outputsOf } from './n8n-api';
 import { type QueueCluster, queueModeAvailable, startQueueCluster } from './queue-cluster';
 
@@ -198,7 +199,8 @@ const stormPath = `qm-storm-${run}`;
 describeQueue(SUITE, () => {
 	beforeAll(async () => {
 		const started = Date.now();
-		[meta, paypal, counter] = await Promise.all([startMetaFake(), startPayPalFake(), startCounter()]);
+		// startTogether: a fake that fails to start must not leave the others listening (they would keep jest alive)
+		[meta, paypal, counter] = await startTogether(() => startMetaFake(), () => startPayPalFake(), startCounter);
 		cluster = await startQueueCluster({ lockDurationMs: LOCK_DURATION_MS, stalledIntervalMs: STALLED_INTERVAL_MS, env: { N8N_EXPRESSION_ENGINE: 'legacy' } });
 		results.clusterStartSeconds = cluster.timings.startSeconds;
 		storeCredential = await cluster.api.call('POST', '/credentials', {

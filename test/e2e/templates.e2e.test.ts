@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openStore } from '../../src/store';
 import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
 import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
@@ -15,7 +15,8 @@ import { MICROSOFT_FAKE_TAG, MICROSOFT_FAKE_TOKEN, startMicrosoftFake, type Micr
 import { PINTEREST_FAKE_AD_ACCOUNT, PINTEREST_FAKE_TOKEN, startPinterestFake, type PinterestFake } from '../fakes/pinterest';
 import { REDDIT_FAKE_PIXEL, REDDIT_FAKE_TOKEN, startRedditFake, type RedditFake } from '../fakes/reddit';
 import { SNAPCHAT_FAKE_PIXEL, SNAPCHAT_FAKE_TOKEN, startSnapchatFake, type SnapchatFake } from '../fakes/snapchat';
-import { readSeed } from '../seeds';
+import { SHAREASALE_CONVERSION_PAYLOAD, anytrackCustomExampleQuery } from '../fixtures/seed-payloads';
+import { startTogether } from '../fakes/start-together';
 import { createGoogleCredential } from './google-credential';
 import { type Execution, baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
 
@@ -34,8 +35,8 @@ const files = readdirSync(TEMPLATES)
 	.sort();
 
 const run = uniqueId('t');
-/** The Node.js that runs the e2e n8n (it has node:sqlite). */
-const N8N_NODE = join(__dirname, '../../.cache/n8n-server/node_modules/.bin/node');
+/** The Node.js that runs the e2e n8n (it has node:sqlite): in serverDir as scripts/lib/n8n.mjs picks it (POSTBACK_N8N_SERVER_DIR, as CI sets it, or .cache/n8n-server). */
+const N8N_NODE = join(process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'), 'node_modules/.bin/node');
 const GOOGLE_CUSTOMER = '1234567890';
 const GOOGLE_PURCHASE_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700001`;
 const GOOGLE_LEAD_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700002`;
@@ -78,14 +79,10 @@ const started: string[] = [];
 const folder = mkdtempSync(join(tmpdir(), 'postback-templates-e2e-'));
 
 beforeAll(async () => {
-	[meta, tiktok, google, paypal] = await Promise.all([startMetaFake(), startTikTokFake(), startGoogleAdsFake(), startPayPalFake()]);
-	[ga4, snapchat, pinterest, reddit, microsoft] = await Promise.all([
-		startGa4Fake(),
-		startSnapchatFake(),
-		startPinterestFake(),
-		startRedditFake(),
-		startMicrosoftFake(),
-	]);
+	// startTogether: a fake that fails to start must not leave the others listening (they would keep jest alive)
+	[meta, tiktok, google, paypal, ga4, snapchat, pinterest, reddit, microsoft] = await startTogether(
+		startMetaFake, startTikTokFake, startGoogleAdsFake, startPayPalFake, startGa4Fake, startSnapchatFake, startPinterestFake, startRedditFake, startMicrosoftFake,
+	);
 	const create = async (name: string, type: string, data: Record<string, unknown>) => {
 		const created = await publicApi<{ id: string; name: string }>('POST', '/credentials', { name, type, data });
 		credentials[type] = { id: created.id, name: created.name };
@@ -199,20 +196,14 @@ const hasItem = (node: string, output: number, match: (json: Record<string, unkn
 	items(execution, node, output).some((item) => match(item.json));
 const noErrors = (execution: Execution) => expect(execution.data?.resultData?.error ?? null).toBeNull();
 
-/** Seed 000: ShareASale's conversion payload example, field for field. */
+/** ShareASale's documented conversion payload, field for field. */
 function shareasaleSeed(): Record<string, string> {
-	const text = readSeed('000_64204d2dab7529b0.txt');
-	const open = text.indexOf('{', text.indexOf('ShareASale conversion payload example'));
-	return JSON.parse(text.slice(open, text.indexOf('}', open) + 1)) as Record<string, string>;
+	return { ...SHAREASALE_CONVERSION_PAYLOAD };
 }
 
-/** Seed 002: the filled-in example of the custom postback URL, as query parameters ("¤cy" is the page's mangled "&currency"). */
+/** AnyTrack's filled-in example of a custom postback URL, as query parameters. */
 function customSeed(): Record<string, string> {
-	const line = readSeed('002_bdb17b290d24167a.txt')
-		.split(/\r?\n/)
-		.find((candidate) => candidate.includes('custom-newtest?click_id=CAx'));
-	if (!line) throw new Error('the filled-in example URL is not in seed 002');
-	return Object.fromEntries(new URL(line.trim().replace('\u00a4cy=', '&currency=')).searchParams);
+	return anytrackCustomExampleQuery();
 }
 
 /** ShareASale sends US Eastern wall-clock times (the templates set America/New_York): "now" as ShareASale would write it. */

@@ -1,6 +1,6 @@
 /**
- * A strict local stand-in for the Google Ads API's click conversion upload (REST), built from
- * /work/shared/reference/destinations.md. It validates like the real API where the reference states a rule,
+ * A strict local stand-in for the Google Ads API's click conversion upload (REST), built from Google's reference
+ * (https://developers.google.com/google-ads/api/rest/reference/rest). It validates like the real API where the reference states a rule,
  * and answers in Google's shapes:
  *
  *   POST /{version}/customers/{id}:uploadClickConversions   the upload (partial failure semantics)

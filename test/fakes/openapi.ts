@@ -1,18 +1,13 @@
 /**
- * A small validator for the JSON-schema subset the vendors' OpenAPI documents in /work/shared/specs use:
- * local $ref, type, required, properties, additionalProperties, minLength / maxLength, pattern, enum,
- * items, minItems / maxItems, minimum / maximum and the easy formats (date-time, uri, email). Unknown
- * formats (e.g. PayPal's ppaas_common_language_v3) are ignored, as JSON schema says.
+ * A small validator for the JSON-schema subset our fakes describe the vendors' APIs in (e.g.
+ * test/fakes/paypal-schema.ts): local $ref, type, required, properties, additionalProperties,
+ * minLength / maxLength, pattern, enum, items, minItems / maxItems, minimum / maximum and the easy formats
+ * (date-time, uri, email). Unknown formats are ignored, as JSON schema says.
  *
- * The fakes load the documents at run time (never copies in the repo) so they stay as strict as the vendor
- * publishes them. Each problem is reported with a JSON pointer and an issue code in PayPal's style
- * (MISSING_REQUIRED_PARAMETER, INVALID_STRING_MAX_LENGTH, …), which is what the PayPal fake puts in `details`.
+ * Each problem is reported with a JSON pointer and an issue code in PayPal's style (MISSING_REQUIRED_PARAMETER,
+ * INVALID_STRING_MAX_LENGTH, …; https://developer.paypal.com/api/rest/responses/), which is what the PayPal fake
+ * puts in `details`.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** /work/shared/specs beside the checkout (as test/seeds.ts finds the seeds). */
-export const SPECS_DIR = process.env.POSTBACK_SPECS_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'specs');
 
 export interface JsonSchema {
 	$ref?: string;
@@ -33,12 +28,11 @@ export interface JsonSchema {
 	[other: string]: unknown;
 }
 
-export interface OpenApiDocument {
-	paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; parameters?: Array<JsonSchema | OpenApiParameter> }>>;
-	components?: { schemas?: Record<string, JsonSchema>; parameters?: Record<string, OpenApiParameter> };
-}
+/** The object "$ref"s point into: a JSON pointer such as "#/schemas/money" resolves against it. */
+export type SchemaDocument = object;
 
-export interface OpenApiParameter {
+/** A request parameter and the schema its (string) value must meet once coerced. */
+export interface QueryParameter {
 	name: string;
 	in: 'query' | 'path' | 'header' | 'cookie';
 	required?: boolean;
@@ -56,19 +50,8 @@ export interface SchemaIssue {
 	value?: string;
 }
 
-const documents = new Map<string, OpenApiDocument>();
-
-/** Reads (once) and parses an OpenAPI document from the specs folder. */
-export function loadOpenApi(file: string): OpenApiDocument {
-	const cached = documents.get(file);
-	if (cached) return cached;
-	const document = JSON.parse(readFileSync(join(SPECS_DIR, file), 'utf8')) as OpenApiDocument;
-	documents.set(file, document);
-	return document;
-}
-
 /** Follows a local "#/a/b" reference inside the document. */
-export function resolveRef<T = JsonSchema>(document: OpenApiDocument, ref: string): T {
+export function resolveRef<T = JsonSchema>(document: SchemaDocument, ref: string): T {
 	if (!ref.startsWith('#/')) throw new Error(`only local $ref is supported, got ${ref}`);
 	let node: unknown = document;
 	for (const part of ref.slice(2).split('/')) {
@@ -77,24 +60,6 @@ export function resolveRef<T = JsonSchema>(document: OpenApiDocument, ref: strin
 		node = (node as Record<string, unknown>)[key];
 	}
 	return node as T;
-}
-
-/** The JSON request-body schema of one operation (path as written in the document, method lower case). */
-export function requestBodySchema(document: OpenApiDocument, path: string, method: string): JsonSchema {
-	const operation = document.paths[path]?.[method.toLowerCase()];
-	const schema = operation?.requestBody?.content?.['application/json']?.schema;
-	if (!schema) throw new Error(`no JSON request body for ${method} ${path}`);
-	return schema;
-}
-
-/** The parameters of one operation with their $refs resolved. */
-export function operationParameters(document: OpenApiDocument, path: string, method: string): OpenApiParameter[] {
-	const operation = document.paths[path]?.[method.toLowerCase()];
-	if (!operation) throw new Error(`no operation ${method} ${path}`);
-	return (operation.parameters ?? []).map((parameter) => {
-		const ref = (parameter as { $ref?: unknown }).$ref;
-		return typeof ref === 'string' ? resolveRef<OpenApiParameter>(document, ref) : (parameter as OpenApiParameter);
-	});
 }
 
 const pointerPart = (key: string | number) => `/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
@@ -156,7 +121,7 @@ function compiled(pattern: string): RegExp {
  * Validates `value` against `schema` and returns every problem found (at most `limit`, so a request with
  * 15,000 bad items does not produce a 15,000-entry answer).
  */
-export function validateSchema(document: OpenApiDocument, schema: JsonSchema, value: unknown, limit = 100): SchemaIssue[] {
+export function validateSchema(document: SchemaDocument, schema: JsonSchema, value: unknown, limit = 100): SchemaIssue[] {
 	const issues: SchemaIssue[] = [];
 	const report = (field: string, issue: string, description: string, offending?: unknown) => {
 		if (issues.length >= limit) return;
@@ -232,8 +197,8 @@ export function validateSchema(document: OpenApiDocument, schema: JsonSchema, va
  * coerced values.
  */
 export function validateQuery(
-	document: OpenApiDocument,
-	parameters: OpenApiParameter[],
+	document: SchemaDocument,
+	parameters: QueryParameter[],
 	query: Record<string, string>,
 ): { issues: SchemaIssue[]; values: Record<string, unknown> } {
 	const issues: SchemaIssue[] = [];

@@ -1,14 +1,15 @@
 /**
- * A strict local stand-in for PayPal Payouts (REST v1), built from /work/shared/reference/payouts.md and the
- * OpenAPI document /work/shared/specs/paypal-payouts-batch-v1.openapi.json (loaded at run time):
+ * A strict local stand-in for PayPal Payouts (REST v1), built from PayPal's reference
+ * (https://developer.paypal.com/docs/api/payments.payouts-batch/v1/) and our description of its fields and
+ * limits in ./paypal-schema.ts:
  *
  *   POST /v1/oauth2/token                               client credentials (HTTP Basic id:secret, form body)
- *   POST /v1/payments/payouts                           create a batch (bearer; body checked against the spec)
+ *   POST /v1/payments/payouts                           create a batch (bearer; body checked against the schema)
  *   GET  /v1/payments/payouts/{payout_batch_id}         batch + items (page, page_size, total_required)
  *   GET  /v1/payments/payouts-item/{payout_item_id}     one item
  *   POST /v1/payments/payouts-item/{payout_item_id}/cancel   UNCLAIMED → RETURNED
  *
- * It rejects what PayPal rejects: a body that breaks the spec's request schema (400 INVALID_REQUEST with one
+ * It rejects what PayPal rejects: a body that breaks the request schema (400 INVALID_REQUEST with one
  * `details` entry per problem, `field` a JSON pointer), more than 15,000 items, amount values with the wrong
  * decimals (JPY, HUF and TWD take none; others at most two), a currency PayPal does not pay out in, a receiver
  * that does not match its recipient_type, a sender_item_id repeated inside the batch; 422 UNPROCESSABLE_ENTITY
@@ -30,12 +31,12 @@
  * the answer, batches() / paidItems() are the proof of who was paid what and how many times.
  */
 import { randomBytes } from 'node:crypto';
-import { loadOpenApi, operationParameters, requestBodySchema, type SchemaIssue, validateQuery, validateSchema } from './openapi';
+import { type SchemaIssue, validateQuery, validateSchema } from './openapi';
+import { PAYPAL_PAYOUTS_SCHEMA, PAYPAL_SHOW_BATCH_QUERY } from './paypal-schema';
 import { type FakeResponse, type JsonFake, type RecordedRequest, startJsonFake } from './server';
 
 export const PAYPAL_FAKE_CLIENT_ID = 'AfakePayPalClientId0123456789';
 export const PAYPAL_FAKE_CLIENT_SECRET = 'EfakePayPalSecret0123456789';
-export const PAYPAL_SPEC_FILE = 'paypal-payouts-batch-v1.openapi.json';
 export const PAYPAL_PAYOUTS_SCOPE = 'https://uri.paypal.com/payments/payouts';
 
 export type PayPalTransactionStatus = 'SUCCESS' | 'FAILED' | 'PENDING' | 'UNCLAIMED' | 'RETURNED' | 'ONHOLD' | 'BLOCKED' | 'REFUNDED' | 'REVERSED';
@@ -365,10 +366,9 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 	const tokenTtlSeconds = options.tokenTtlSeconds ?? 32400;
 	const payoutsPermission = options.payoutsPermission ?? true;
 
-	// Fail at start-up, not in the middle of a test, if the spec is missing or changed shape.
-	const spec = loadOpenApi(PAYPAL_SPEC_FILE);
-	const createSchema = requestBodySchema(spec, '/v1/payments/payouts', 'post');
-	const getBatchParameters = operationParameters(spec, '/v1/payments/payouts/{id}', 'get');
+	const spec = PAYPAL_PAYOUTS_SCHEMA;
+	const createSchema = spec.schemas.createBatchRequest;
+	const getBatchParameters = PAYPAL_SHOW_BATCH_QUERY;
 
 	const tokens = new Map<string, number>();
 	const batchesById = new Map<string, StoredBatch>();

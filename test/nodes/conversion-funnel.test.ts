@@ -6,7 +6,7 @@ import { ConversionFunnel } from '../../nodes/ConversionFunnel/ConversionFunnel.
 import { funnelItemSchema, funnelOutputs } from '../../src/funnel';
 import { parsePostback } from '../../src/networks';
 import { closeSharedStores, conversionIdFor, sharedStore } from '../../src/store';
-import { readSeed } from '../seeds';
+import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
 import {
 	COLLECT_TYPE,
 	TRIGGER_NAME,
@@ -23,13 +23,8 @@ const FUNNEL_NAME = 'Conversion Funnel';
 const extraTypes = { [FUNNEL_TYPE]: new ConversionFunnel() };
 const OUTPUT_NODES = ['On Lead', 'On Purchase', 'On Other Event', 'On Reversal', 'On Pending', 'On Rejected', 'On Duplicate', 'On Unattributed'];
 
-/** Seed 000 (AnyTrack's ShareASale article): its conversion payload example. */
-function seedPayload(): Record<string, string> {
-	const text = readSeed('000_64204d2dab7529b0.txt');
-	const open = text.indexOf('{', text.indexOf('ShareASale conversion payload example'));
-	return JSON.parse(text.slice(open, text.indexOf('}', open) + 1)) as Record<string, string>;
-}
-const PAYLOAD = seedPayload();
+/** ShareASale's documented conversion payload (AnyTrack's ShareASale article). */
+const PAYLOAD: Record<string, string> = { ...SHAREASALE_CONVERSION_PAYLOAD };
 
 const folder = mkdtempSync(join(tmpdir(), 'funnel-node-test-'));
 const storePath = join(folder, 'tracking.sqlite');

@@ -19,18 +19,10 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { insKey } from '../../src/networks/clickbank';
 import { REJECTED_BODY_LIMITS } from '../../src/intake';
 import { PostbackTrigger } from '../../nodes/PostbackTrigger/PostbackTrigger.node';
-import { readSeed } from '../seeds';
+import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
 
-/** Seed 000 (AnyTrack's ShareASale article): its conversion payload example, read at test time. */
-function seedPayload(): Record<string, string> {
-	const text = readSeed('000_64204d2dab7529b0.txt');
-	const start = text.indexOf('ShareASale conversion payload example');
-	if (start === -1) throw new Error('seed payload heading not found');
-	const open = text.indexOf('{', start);
-	return JSON.parse(text.slice(open, text.indexOf('}', open) + 1)) as Record<string, string>;
-}
-
-const PAYLOAD = seedPayload();
+/** ShareASale's documented conversion payload (AnyTrack's ShareASale article). */
+const PAYLOAD: Record<string, string> = { ...SHAREASALE_CONVERSION_PAYLOAD };
 const CLICK_ID = 'Zojr5qPF3fVk6VlfJbAcGeuHnxkcOst2gr';
 const TOKEN = 'k3J9qv7Xw2LmP8rT5yZa';
 const HMAC_SECRET = 'hmac-secret-0123456789abcdef';

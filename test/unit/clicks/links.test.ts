@@ -1,15 +1,13 @@
 import fc from 'fast-check';
 import { buildOfferRedirect, linkNetworks, networkForHost, setQueryParam, tagLink } from '../../../src/clicks';
 import { listNetworks } from '../../../src/networks';
-import { readSeed } from '../../seeds';
+import { SHAREASALE_DEMO_LINK } from '../../fixtures/seed-payloads';
 
 const ID = 'k3j9qv7xw2lmp8rt5yzab4cd6e';
 
-/** Seed 000: the ShareASale demo link with its empty afftrack, read from the document. */
+/** AnyTrack's ShareASale article: the ShareASale demo link with its empty afftrack. */
 function seedShareasaleLink(): string {
-	const match = /https:\/\/shareasale\.com\/r\.cfm\?[^\s"]*afftrack=(?=[\s"])/.exec(readSeed('000_64204d2dab7529b0.txt'));
-	if (!match) throw new Error('the seed ShareASale link was not found');
-	return match[0];
+	return SHAREASALE_DEMO_LINK;
 }
 
 describe('buildOfferRedirect', () => {

@@ -1,12 +1,12 @@
-/** The PayPal Payouts fake refuses what PayPal refuses, in PayPal's shapes (checked against the published spec), and pays what it accepts. */
-import { type OpenApiDocument, loadOpenApi, validateQuery, validateSchema } from '../../fakes/openapi';
-import { PAYPAL_FAKE_CLIENT_ID as CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET as SECRET, PAYPAL_SPEC_FILE, type PayPalFake, type PayPalFakeOptions, startPayPalFake } from '../../fakes/paypal';
+/** The PayPal Payouts fake refuses what PayPal refuses, in PayPal's shapes (checked against our description of its fields and limits), and pays what it accepts. */
+import { type SchemaDocument, validateQuery, validateSchema } from '../../fakes/openapi';
+import { PAYPAL_FAKE_CLIENT_ID as CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET as SECRET, type PayPalFake, type PayPalFakeOptions, startPayPalFake } from '../../fakes/paypal';
+import { PAYPAL_PAYOUTS_SCHEMA } from '../../fakes/paypal-schema';
 
 const START = new Date('2026-11-21T12:00:00Z');
 const DAY = 24 * 60 * 60 * 1000;
-const spec = loadOpenApi(PAYPAL_SPEC_FILE);
-/** Problems of `value` against one of the spec's component schemas (empty when it conforms). */
-const schemaProblems = (name: string, value: unknown) => validateSchema(spec, { $ref: `#/components/schemas/${name}` }, value);
+/** Problems of `value` against one of our PayPal schemas in ../../fakes/paypal-schema.ts (empty when it conforms). */
+const schemaProblems = (name: string, value: unknown) => validateSchema(PAYPAL_PAYOUTS_SCHEMA, { $ref: `#/schemas/${name}` }, value);
 
 let now: Date;
 let fake: PayPalFake;
@@ -70,7 +70,7 @@ const batch = (items: unknown[], senderBatchId = 'payout-2026-10') => ({ sender_
 const create = (body: unknown, extra: Call = {}) => call('/v1/payments/payouts', { method: 'POST', body, ...extra });
 const issues = (body: any) => (body.details ?? []).map((detail: any) => [detail.field, detail.issue]);
 
-/** Every PayPal error: the spec's error schema plus the fields we promise (details, information_link, links). */
+/** Every PayPal error: the error schema plus the fields we promise (details, information_link, links). */
 function expectPayPalError(response: { status: number; headers: Headers; body: any }, status: number, name: string) {
 	expect(response.status).toBe(status);
 	expect(response.body.name).toBe(name);
@@ -151,7 +151,7 @@ describe('PayPal fake: create a batch', () => {
 	it('accepts a valid batch with 201, PENDING, a self link, and records who is to be paid', async () => {
 		const response = await create(batch([item(), item({ receiver: 'affiliate-2@example.com', sender_item_id: 'aff-2-2026-10', amount: { value: '5', currency: 'USD' } })]));
 		expect(response.status).toBe(201);
-		expect(schemaProblems('payout', response.body)).toEqual([]);
+		expect(schemaProblems('createBatchResponse', response.body)).toEqual([]);
 		const id = response.body.batch_header.payout_batch_id;
 		expect(response.body).toEqual({
 			batch_header: { payout_batch_id: expect.stringMatching(/^[A-Z0-9]{13}$/), batch_status: 'PENDING', sender_batch_header: { sender_batch_id: 'payout-2026-10', email_subject: 'You have a payout' } },
@@ -339,7 +339,7 @@ describe('PayPal fake: batch and item status', () => {
 		const id = await createThree();
 		const shown = await call(`/v1/payments/payouts/${id}`);
 		expect(shown.status).toBe(200);
-		expect(schemaProblems('payout_batch', shown.body)).toEqual([]);
+		expect(schemaProblems('batch', shown.body)).toEqual([]);
 		expect(shown.body.batch_header).toEqual(
 			expect.objectContaining({
 				payout_batch_id: id,
@@ -388,7 +388,7 @@ describe('PayPal fake: batch and item status', () => {
 			['c', 'UNCLAIMED'],
 		]);
 		const shown = await call(`/v1/payments/payouts/${id}`);
-		expect(schemaProblems('payout_batch', shown.body)).toEqual([]);
+		expect(schemaProblems('batch', shown.body)).toEqual([]);
 		expect(shown.body.batch_header.batch_status).toBe('SUCCESS');
 		expect(shown.body.batch_header.time_completed).toBe('2026-11-21T12:01:00Z');
 		const [a, b, c] = shown.body.items;
@@ -428,7 +428,7 @@ describe('PayPal fake: batch and item status', () => {
 		const itemId = fake.paidItems()[1].payoutItemId;
 		const shown = await call(`/v1/payments/payouts-item/${itemId}`);
 		expect(shown.status).toBe(200);
-		expect(schemaProblems('payout_item-2', shown.body)).toEqual([]);
+		expect(schemaProblems('item', shown.body)).toEqual([]);
 		expect(shown.body).toEqual(
 			expect.objectContaining({
 				payout_item_id: itemId,
@@ -448,7 +448,7 @@ describe('PayPal fake: batch and item status', () => {
 		const [unclaimed, succeeded] = fake.paidItems();
 		const cancelled = await call(`/v1/payments/payouts-item/${unclaimed.payoutItemId}/cancel`, { method: 'POST' });
 		expect(cancelled.status).toBe(200);
-		expect(schemaProblems('payout_item-2', cancelled.body)).toEqual([]);
+		expect(schemaProblems('item', cancelled.body)).toEqual([]);
 		expect(cancelled.body.transaction_status).toBe('RETURNED');
 		expect(fake.paidItems()[0].status).toBe('RETURNED');
 
@@ -548,7 +548,7 @@ describe('OpenAPI subset validator', () => {
 				},
 			},
 		},
-	} as unknown as OpenApiDocument;
+	} as SchemaDocument;
 	const check = (value: unknown) => validateSchema(document, { $ref: '#/components/schemas/row' }, value).map((issue) => [issue.field, issue.issue]);
 
 	it('accepts a conforming value', () => {

@@ -7,7 +7,7 @@ import { parsePostback } from '../../../src/networks';
 import type { ParseOptions, PostbackRequest } from '../../../src/networks';
 import { openStore } from '../../../src/store';
 import type { ClickRecord, TrackingStore } from '../../../src/store';
-import { readSeed } from '../../seeds';
+import { SHAREASALE_CONVERSION_PAYLOAD, TUNE_EVENT_LOG_QUERY, anytrackCustomExampleQuery } from '../../fixtures/seed-payloads';
 
 export const NOW = new Date('2024-06-01T12:00:00Z');
 export const now = () => NOW;
@@ -70,37 +70,19 @@ export function clickbank(fields: Record<string, unknown>): Conversion {
 	return postback('clickbank', { method: 'POST', body: { notification, iv: iv.toString('base64') } });
 }
 
-/** Seed 000: ShareASale's conversion payload example. */
+/** ShareASale's documented conversion payload (AnyTrack's ShareASale article). */
 export function shareasaleSeedPayload(): Record<string, string> {
-	const text = readSeed('000_64204d2dab7529b0.txt');
-	const open = text.indexOf('{', text.indexOf('ShareASale conversion payload example'));
-	return JSON.parse(text.slice(open, text.indexOf('}', open) + 1)) as Record<string, string>;
+	return { ...SHAREASALE_CONVERSION_PAYLOAD };
 }
 
-/** Seed 002: the TUNE event log's query, as GET parameters (a logged null is an empty parameter). */
+/** The TUNE event log of AnyTrack's custom-integration article, as GET parameters (a logged null is an empty parameter). */
 export function tuneSeedQuery(): Record<string, string> {
-	const text = readSeed('002_bdb17b290d24167a.txt');
-	const start = text.indexOf('"query": {');
-	// The block ends at the brace on a line of its own ("{device_id}" holds one too).
-	const block = text.slice(text.indexOf('{', start), text.indexOf('\n}', start) + 2);
-	// The log is JSON without commas between the lines: read it line by line.
-	const query: Record<string, string> = {};
-	for (const match of block.matchAll(/"([^"]+)":\s*("([^"]*)"|null|[\d.]+)/g)) {
-		query[match[1]] = match[3] ?? (match[2] === 'null' ? '' : match[2]);
-	}
-	return query;
+	return { ...TUNE_EVENT_LOG_QUERY };
 }
 
-/**
- * Seed 002: the filled-in example of the custom postback URL, as query parameters. The page's encoding
- * turned "&currency" into "¤cy" (an HTML entity read as "&curren;"); it is put back before parsing.
- */
+/** AnyTrack's filled-in example of a custom postback URL, as query parameters. */
 export function seed002ExampleQuery(): Record<string, string> {
-	const text = readSeed('002_bdb17b290d24167a.txt');
-	const line = text.split(/\r?\n/).find((candidate) => candidate.includes('custom-newtest?click_id=CAx'));
-	if (!line) throw new Error('the filled-in example URL is not in seed 002');
-	const url = new URL(line.trim().replace('\u00a4cy=', '&currency='));
-	return Object.fromEntries(url.searchParams);
+	return anytrackCustomExampleQuery();
 }
 
 /** A click as the Click Tracker would record it. */

@@ -1,42 +1,11 @@
 import { conversionSchema } from '../../../src/model';
 import { DEFAULT_CUSTOM_TEMPLATE, customPostbackUrl, listNetworks, parsePostback } from '../../../src/networks';
 import type { ParseOptions, PostbackRequest } from '../../../src/networks';
-import { readSeed } from '../../seeds';
+import { anytrackCustomExampleQuery } from '../../fixtures/seed-payloads';
 import { ok, err } from './results';
 
-/**
- * Seed 002 (AnyTrack custom integration). Its filled example URL lost "&curren" to the HTML
- * entity ¤ when the page was saved: the query is rebuilt from the seed's own values.
- */
-const seedText = readSeed('002_bdb17b290d24167a.txt');
-const SEED_BASE = 'https://t1.anytrack.io/GqxV3nTo/collect/custom-newtest';
-
-function seedFilledQuery(): Record<string, string> {
-	const line = seedText
-		.split(/\r?\n/)
-		.map((text) => text.trim())
-		.find((text) => text.startsWith(`${SEED_BASE}?click_id=`) && !text.includes('{click_id}'));
-	if (!line) throw new Error('filled example URL not found in seed 002');
-	const queryText = line.slice(line.indexOf('?') + 1);
-	const query: Record<string, string> = {};
-	for (const pair of queryText.split('&')) {
-		const eq = pair.indexOf('=');
-		let name = pair.slice(0, eq);
-		const value = decodeURIComponent(pair.slice(eq + 1));
-		// "commission=4.99¤cy=USD": the mangled "&currency=" joins two parameters.
-		if (value.includes('¤cy=')) {
-			const [before, after] = value.split('¤cy=');
-			query[name] = before;
-			name = 'currency';
-			query[name] = after;
-			continue;
-		}
-		query[name] = value;
-	}
-	return query;
-}
-
-const SEED_QUERY = seedFilledQuery();
+/** AnyTrack's custom-integration article: its filled-in example postback URL, as query parameters. */
+const SEED_QUERY = anytrackCustomExampleQuery();
 const NOW = new Date('2024-01-01T00:00:00Z');
 const base: ParseOptions = { now: () => NOW };
 

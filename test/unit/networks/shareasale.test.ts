@@ -2,29 +2,13 @@ import { join } from 'node:path';
 import { conversionSchema } from '../../../src/model';
 import { listNetworks, parsePostback } from '../../../src/networks';
 import type { ParseOptions, ParseResult, PostbackRequest } from '../../../src/networks';
-import { readSeed } from '../../seeds';
+import { SHAREASALE_ANYTRACK_BASE_URL, SHAREASALE_ANYTRACK_POSTBACK_URL, SHAREASALE_CONVERSION_PAYLOAD } from '../../fixtures/seed-payloads';
 import { ok } from './results';
 
-/** Seed 000 (AnyTrack's ShareASale article): the postback URL and the conversion payload, read at test time. */
-const seedText = readSeed('000_64204d2dab7529b0.txt');
-const BASE_URL = 'https://t1.anytrack.io/hBtoE3hN/collect/shareasale';
-
-function seedPostbackUrl(): string {
-	const lines = seedText.split(/\r?\n/).map((line) => line.trim());
-	const urlLines = lines.filter((line) => line.startsWith(`${BASE_URL}?`));
-	if (urlLines.length !== 1) throw new Error(`expected exactly one postback URL line in the seed, found ${urlLines.length}`);
-	return urlLines[0];
-}
-
-function seedPayload(): Record<string, string> {
-	const start = seedText.indexOf('ShareASale conversion payload example');
-	if (start === -1) throw new Error('seed payload heading not found');
-	const open = seedText.indexOf('{', start);
-	const close = seedText.indexOf('}', open);
-	return JSON.parse(seedText.slice(open, close + 1)) as Record<string, string>;
-}
-
-const PAYLOAD = seedPayload();
+/** AnyTrack's ShareASale article: the postback URL to paste into ShareASale and the conversion payload. */
+const BASE_URL = SHAREASALE_ANYTRACK_BASE_URL;
+const seedPostbackUrl = (): string => SHAREASALE_ANYTRACK_POSTBACK_URL;
+const PAYLOAD: Record<string, string> = { ...SHAREASALE_CONVERSION_PAYLOAD };
 const NOW = new Date('2024-01-01T00:00:00Z');
 const base: ParseOptions = { now: () => NOW, timezone: 'UTC' };
 
