@@ -93,11 +93,13 @@ export function credentialsNeeded(workflow) {
 			for (const credential of description.credentials ?? []) {
 				if (credential.required && shown(node, description, credential.displayOptions)) needed.push({ node: node.name, credential: credential.name });
 			}
+		} else if (node.type === WEBHOOK) {
+			// n8n's Webhook node with Authentication set asks for that credential until one is picked (the templates
+			// pick none; createWebhookLogins picks the one it creates).
+			const credential = WEBHOOK_CREDENTIALS[node.parameters?.authentication];
+			if (credential && !node.credentials?.[credential]) needed.push({ node: node.name, credential });
 		} else {
 			for (const credential of Object.keys(node.credentials ?? {})) needed.push({ node: node.name, credential });
-			// n8n's Webhook node with Authentication set asks for that credential; the templates pick none.
-			const webhookCredential = node.type === WEBHOOK ? WEBHOOK_CREDENTIALS[node.parameters?.authentication] : undefined;
-			if (webhookCredential && !node.credentials?.[webhookCredential]) needed.push({ node: node.name, credential: webhookCredential });
 		}
 	}
 	return needed;
