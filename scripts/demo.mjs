@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, n8nVersion, repoRoot, startN8n } from './lib/n8n.mjs';
-import { buildPackage, credentialsNeeded, describeWorkflows, loadTemplates, progressPrinter } from './lib/operator.mjs';
+import { buildPackage, createWebhookLogins, credentialsNeeded, describeWorkflows, loadTemplates, progressPrinter } from './lib/operator.mjs';
 import { loadFakes } from './lib/fakes.mjs';
 import { AFFILIATES, DEMO_PATHS, FUNNEL_OUTPUTS, MORE_PLATFORMS, OFFERS, demoWorkflows } from './lib/demo-workflows.mjs';
 
@@ -108,7 +108,8 @@ async function main() {
 	// --keep leaves the n8n user folder in .cache/demo to come back to; other runs use their own and remove it.
 	const userFolder = keep ? join(repoRoot, '.cache/demo') : join(repoRoot, '.cache/runs', `demo-${process.pid}-${Date.now()}`);
 	const templates = loadTemplates();
-	const needs = new Map(templates.map(({ workflow }) => [workflow, credentialsNeeded(workflow)]));
+	// The conversion log's Basic Auth login is created in beforeImport; what a template still needs is asked after.
+	let logins = new Map();
 	let workflows;
 	let n8n;
 	try {
@@ -120,8 +121,9 @@ async function main() {
 			onProgress: progressPrinter({ quiet, started }),
 			// The demo pipeline comes first; the templates follow as `npm start` loads them.
 			workflows: templates.map((t) => t.workflow),
-			activate: (workflow) => needs.get(workflow)?.length === 0,
+			activate: (workflow) => credentialsNeeded(workflow).length === 0,
 			beforeImport: async (api) => {
+				logins = await createWebhookLogins(api, templates.map((t) => t.workflow));
 				const create = (name, type, data) =>
 					api
 						.call('POST', '/credentials', { name, type, data })
@@ -212,20 +214,21 @@ async function main() {
 		const stream = await playStream({ url, n8n, google, paypal, api, ids });
 		const summary = await summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, stream });
 
-		const { lines, logUrls, clickLines } = describeWorkflows(
+		const { lines, logs, clickLines } = describeWorkflows(
 			[
 				{ workflow: workflows.pipeline, active: true },
 				...templates.map((template, index) => {
 					const imported = n8n.workflows[index];
-					const missing = needs.get(template.workflow);
+					const missing = credentialsNeeded(template.workflow);
 					const reason =
 						missing.length > 0 ? `needs credentials (${[...new Set(missing.map((m) => m.credential))].join(', ')})` : imported.activationError?.slice(0, 200);
-					return { ...template, active: imported.active, reason };
+					return { ...template, active: imported.active, reason, login: logins.get(template.workflow) };
 				}),
 			],
 			{ baseUrl: base, networks: listNetworks(), customPostbackUrl },
 		);
-		printSummary(summary, { n8n, lines, logUrls, clickLines, url });
+		summary.conversionLogPage = await probeConversionLog(logs.find((log) => log.login));
+		printSummary(summary, { n8n, lines, logs, clickLines, url });
 		if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 
 		if (keep) {
@@ -666,7 +669,18 @@ async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, st
 	};
 }
 
-function printSummary(summary, { n8n, lines, logUrls, clickLines, url }) {
+/** What the conversion log page answers without its login and with it (the summary's proof that it ships closed). */
+async function probeConversionLog(log) {
+	if (!log) return undefined;
+	const withoutLogin = await fetch(log.url);
+	await withoutLogin.arrayBuffer();
+	const authorization = `Basic ${Buffer.from(`${log.login.user}:${log.login.password}`).toString('base64')}`;
+	const withLogin = await fetch(log.url, { headers: { authorization } });
+	const html = await withLogin.text();
+	return { withoutLogin: withoutLogin.status, withLogin: withLogin.status, listsConversions: /<table>/.test(html) };
+}
+
+function printSummary(summary, { n8n, lines, logs, clickLines, url }) {
 	const s = summary;
 	const pad = (text, width) => String(text).padEnd(width);
 	const out = [];
@@ -733,7 +747,8 @@ function printSummary(summary, { n8n, lines, logUrls, clickLines, url }) {
 	out.push('Workflows:');
 	out.push(...lines);
 	out.push(`Click URL: ${clickLines[0]?.trim() ?? url(DEMO_PATHS.clicks)}`);
-	out.push(`Conversion log: ${logUrls[0] ?? `${n8n.baseUrl}/home/executions`}`);
+	const log = logs.find((each) => each.login) ?? logs[0];
+	out.push(`Conversion log: ${log ? `${log.url}${log.login ? `   log in as ${log.login.user} / ${log.login.password}` : ''}` : `${n8n.baseUrl}/home/executions`}`);
 	process.stdout.write(`${out.join('\n')}\n`);
 }
 

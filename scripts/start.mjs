@@ -1,6 +1,7 @@
 // `npm start`: build the package, start the pinned n8n with it installed and every template in templates/
 // imported (the ones that run without credentials active), and print the URLs an operator needs: the editor
-// and its login, the postback URL to paste into each network, the click URL and the conversion log.
+// and its login, the postback URL to paste into each network, the click URL and the conversion log with the
+// Basic Auth login created for it.
 // Ctrl-C stops n8n.
 //
 //   node scripts/start.mjs [--quiet] [--no-build]
@@ -9,7 +10,7 @@
 // N8N_QUIET=false (show n8n's own log).
 import { join } from 'node:path';
 import { n8nVersion, repoRoot, startN8n } from './lib/n8n.mjs';
-import { buildPackage, credentialsNeeded, describeWorkflows, endpointsOf, loadTemplates, progressPrinter } from './lib/operator.mjs';
+import { buildPackage, createWebhookLogins, credentialsNeeded, describeWorkflows, endpointsOf, loadTemplates, progressPrinter } from './lib/operator.mjs';
 
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--quiet');
@@ -23,25 +24,30 @@ async function main() {
 	const { listNetworks, customPostbackUrl } = await import(join(repoRoot, 'dist/src/index.js'));
 	const port = Number(process.env.N8N_PORT ?? 5678);
 	const templates = loadTemplates();
-	const needs = new Map(templates.map(({ workflow }) => [workflow, credentialsNeeded(workflow)]));
+	// The conversion log's Basic Auth login is created once n8n is up (beforeImport); what a workflow still needs is
+	// asked after that.
+	let logins = new Map();
 	say(`Templates: ${templates.map((t) => t.file).join(', ') || '(none)'}`);
 	const n8n = await startN8n({
 		port,
 		workflows: templates.map((t) => t.workflow),
 		userFolder: join(repoRoot, '.cache/start'),
 		quiet: process.env.N8N_QUIET !== 'false',
-		activate: (workflow) => needs.get(workflow).length === 0,
+		beforeImport: async (api) => {
+			logins = await createWebhookLogins(api, templates.map((t) => t.workflow));
+		},
+		activate: (workflow) => credentialsNeeded(workflow).length === 0,
 		activationErrors: 'report',
 		onProgress: progressPrinter({ quiet, started }),
 	});
 	const publicBase = (process.env.WEBHOOK_URL ?? `${n8n.baseUrl}/`).replace(/\/$/, '');
 	const entries = templates.map((template, index) => {
 		const imported = n8n.workflows[index];
-		const missing = needs.get(template.workflow);
+		const missing = credentialsNeeded(template.workflow);
 		const reason = missing.length > 0 ? `needs credentials (${[...new Set(missing.map((m) => m.credential))].join(', ')})` : imported.activationError ? imported.activationError.slice(0, 200) : undefined;
-		return { ...template, active: imported.active, reason, id: imported.id };
+		return { ...template, active: imported.active, reason, id: imported.id, login: logins.get(template.workflow) };
 	});
-	const { lines, logUrls, clickLines } = describeWorkflows(entries, { baseUrl: publicBase, networks: listNetworks(), customPostbackUrl });
+	const { lines, logs, clickLines } = describeWorkflows(entries, { baseUrl: publicBase, networks: listNetworks(), customPostbackUrl });
 	// A ready-made test conversion (ShareASale's documented example) for the first active ShareASale trigger.
 	const shareasale = entries
 		.filter((entry) => entry.active)
@@ -63,7 +69,7 @@ Click URL (send ad traffic here; ad click ids and utm parameters on the link are
 ${clickLines.length > 0 ? clickLines.join('\n') : '  (no active Click Tracker workflow)'}
 
 Conversion log:
-${logUrls.length > 0 ? logUrls.map((url) => `  ${url}`).join('\n') : `  ${publicBase}/home/executions   (every postback is an execution; no conversion-log template is active)`}
+${logs.length > 0 ? logs.map(({ url, login }) => `  ${url}${login ? `   log in as ${login.user} / ${login.password}` : ''}`).join('\n') : `  ${publicBase}/home/executions   (every postback is an execution; no conversion-log template is active)`}
 
 ${tryIt}
 Paste each postback URL into its network. Set WEBHOOK_URL to your public address (e.g.

@@ -453,6 +453,8 @@ export function loadTemplate(file) {
 	// without one on purpose (the id is their secret), so each import gets its own.
 	for (const node of workflow.nodes ?? []) {
 		if (node.type === 'n8n-nodes-postback.postbackTrigger' && node.parameters?.authentication === 'secretUrl' && !node.webhookId) node.webhookId = randomUUID();
+		// A data-serving n8n Webhook node (the conversion log) ships without one too, so no two installs share it.
+		if (node.type === 'n8n-nodes-base.webhook' && !node.webhookId) node.webhookId = randomUUID();
 	}
 	return workflow;
 }

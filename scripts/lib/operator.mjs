@@ -2,13 +2,19 @@
 // the URLs an operator needs (editor, postback URL per network, click URL, conversion log) and the
 // progress lines printed while n8n installs and starts.
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { repoRoot } from './n8n.mjs';
 
 const PACKAGE = 'n8n-nodes-postback';
+const WEBHOOK = 'n8n-nodes-base.webhook';
+/**
+ * n8n's Webhook node: its Authentication choice → the credential type it asks for (n8n 2.41,
+ * n8n-nodes-base/dist/nodes/Webhook/description.js, credentialsProperty).
+ */
+const WEBHOOK_CREDENTIALS = { basicAuth: 'httpBasicAuth', headerAuth: 'httpHeaderAuth', jwtAuth: 'jwtAuth' };
 
 /** A Postback Trigger whose URL carries its webhook id as the secret: …/webhook/<webhook id>/<path>. */
 export function isSecretUrlTrigger(node) {
@@ -24,9 +30,9 @@ export function loadTemplates(dir = join(repoRoot, 'templates')) {
 		try {
 			const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8'));
 			if (!Array.isArray(workflow.nodes)) throw new Error('no "nodes" array');
-			// As n8n's editor does on import: a webhook node without an id gets a fresh one. Secret-URL triggers ship
-			// without one on purpose: the id is their secret, so each install gets its own.
-			for (const node of workflow.nodes) if (isSecretUrlTrigger(node) && !node.webhookId) node.webhookId = randomUUID();
+			// As n8n's editor does on import: a webhook node without an id gets a fresh one. Secret-URL triggers and
+			// data-serving Webhook nodes ship without one on purpose, so each install gets its own.
+			for (const node of workflow.nodes) if ((isSecretUrlTrigger(node) || node.type === WEBHOOK) && !node.webhookId) node.webhookId = randomUUID();
 			templates.push({ file, workflow });
 		} catch (error) {
 			process.stderr.write(`[start] skipping templates/${file}: ${error.message}\n`);
@@ -87,11 +93,36 @@ export function credentialsNeeded(workflow) {
 			for (const credential of description.credentials ?? []) {
 				if (credential.required && shown(node, description, credential.displayOptions)) needed.push({ node: node.name, credential: credential.name });
 			}
+		} else if (node.type === WEBHOOK) {
+			// n8n's Webhook node with Authentication set asks for that credential until one is picked (the templates
+			// pick none; createWebhookLogins picks the one it creates).
+			const credential = WEBHOOK_CREDENTIALS[node.parameters?.authentication];
+			if (credential && !node.credentials?.[credential]) needed.push({ node: node.name, credential });
 		} else {
 			for (const credential of Object.keys(node.credentials ?? {})) needed.push({ node: node.name, credential });
 		}
 	}
 	return needed;
+}
+
+/**
+ * For every workflow whose n8n Webhook nodes use Basic Auth without a credential (the conversion log ships so),
+ * creates one Basic Auth credential through n8n's public API with a random password and picks it on those nodes,
+ * as an operator does on import. Returns Map(workflow → { user, password }), to print once with the URL.
+ */
+export async function createWebhookLogins(api, workflows) {
+	const logins = new Map();
+	for (const workflow of workflows) {
+		const nodes = (workflow.nodes ?? []).filter(
+			(node) => node.type === WEBHOOK && node.parameters?.authentication === 'basicAuth' && !node.credentials?.httpBasicAuth,
+		);
+		if (nodes.length === 0) continue;
+		const login = { user: 'operator', password: randomBytes(18).toString('base64url') };
+		const created = await api.call('POST', '/credentials', { name: `${workflow.name.split(' (')[0]} login`, type: 'httpBasicAuth', data: login });
+		for (const node of nodes) node.credentials = { ...node.credentials, httpBasicAuth: { id: created.id, name: created.name } };
+		logins.set(workflow, login);
+	}
+	return logins;
 }
 
 /** The production URL of a webhook-style node (nodes with a path and a webhookId), or undefined. */
@@ -137,7 +168,7 @@ export function endpointsOf(workflow, { baseUrl, networks, customPostbackUrl }) 
 			});
 		} else {
 			const method = node.parameters?.httpMethod ?? 'GET';
-			others.push({ node: node.name, url, method });
+			others.push({ node: node.name, url, method, authentication: node.type === WEBHOOK ? (node.parameters?.authentication ?? 'none') : undefined });
 		}
 	}
 	return { postbacks, clicks, others };
@@ -171,10 +202,14 @@ export function progressPrinter({ quiet = false, started = Date.now(), write = (
 	};
 }
 
-/** The lines listing every workflow's endpoints, with the templates that stay inactive and why. */
+/**
+ * The lines listing every workflow's endpoints, with the templates that stay inactive and why. An entry's `login`
+ * ({ user, password }, from createWebhookLogins) goes into `logs` only, so the caller prints it once.
+ */
 export function describeWorkflows(entries, context) {
 	const lines = [];
 	const logUrls = [];
+	const logs = [];
 	const clickLines = [];
 	for (const entry of entries) {
 		const { postbacks, clicks, others } = endpointsOf(entry.workflow, context);
@@ -190,13 +225,20 @@ export function describeWorkflows(entries, context) {
 			lines.push(`      Click URL: ${click.exampleUrl}&fbclid=…&gclid=…&ttclid=…`);
 		}
 		for (const other of others) {
+			const access =
+				other.authentication === 'none'
+					? 'open to anyone who reaches n8n: set Authentication on its webhook before exposing it'
+					: entry.login
+						? 'Basic Auth: its login is printed under "Conversion log"'
+						: `${other.authentication ?? 'its own'} authentication`;
 			if (isConversionLog(entry.file, entry.workflow)) {
 				logUrls.push(other.url);
-				lines.push(`      Conversion log: ${other.url}  (open to anyone who reaches n8n: set Authentication on its webhook before exposing it)`);
-			} else lines.push(`      Webhook (${other.node}, ${other.method}): ${other.url}`);
+				logs.push({ url: other.url, login: entry.login });
+				lines.push(`      Conversion log: ${other.url}  (${access})`);
+			} else lines.push(`      Webhook (${other.node}, ${other.method}): ${other.url}${other.authentication ? `  (${access})` : ''}`);
 		}
 	}
-	return { lines, logUrls, clickLines };
+	return { lines, logUrls, logs, clickLines };
 }
 
 /** `npm run build` (dist/), with a progress line; throws when it fails. */

@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
@@ -7,10 +8,24 @@ import { baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitF
  * The conversion log in a real n8n: a tracked click and its ShareASale postback go through the Conversion
  * Funnel to the Meta node (pointed at the strict fake), which records the delivery in the tracking store;
  * then the templates/conversion-log.json workflow (Webhook → Postback Tools → Respond to Webhook), imported
- * as it ships, answers a browser's GET with an HTML page listing that conversion and "meta: sent".
+ * as it ships plus the Basic Auth credential the operator creates on import, answers a browser's GET that carries
+ * the login with an HTML page listing that conversion and "meta: sent", and anyone else with 401 and no data.
  */
 let meta: MetaFake;
 let pipelineId: string;
+
+interface TemplateNode {
+	type: string;
+	parameters: Record<string, unknown>;
+	webhookId?: string;
+	credentials?: Record<string, { id: string; name: string }>;
+}
+const loadTemplate = () =>
+	JSON.parse(readFileSync(join(__dirname, '../../templates/conversion-log.json'), 'utf8')) as { name: string; nodes: TemplateNode[] } & Record<string, unknown>;
+const LOGIN = { user: `log-${uniqueId('u')}`, password: randomBytes(24).toString('base64url') };
+const basicAuth = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+/** The page with the operator's login, as a browser sends it after the prompt. */
+const withLogin = { headers: basicAuth(LOGIN.user, LOGIN.password) };
 
 const node = (name: string, type: string, parameters: Record<string, unknown>, position: [number, number], extra: Record<string, unknown> = {}) => ({
 	id: `e2e-log-${name.toLowerCase().replace(/\W+/g, '-')}`,
@@ -33,8 +48,19 @@ beforeAll(async () => {
 		{
 			name: 'E2E: ShareASale → funnel → Meta, recorded in the conversion log',
 			nodes: [
-				node('Clicks', 'n8n-nodes-postback.clickTracker', { path: 'go-log', offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] } }, [0, -200], { webhookId: 'e2e00000-0000-4000-8000-00000000c101' }),
-				node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-log' }, [0, 100], { webhookId: 'e2e00000-0000-4000-8000-00000000c102' }),
+				node(
+					'Clicks',
+					'n8n-nodes-postback.clickTracker',
+					{
+						path: 'go-log',
+						offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] },
+					},
+					[0, -200],
+					{ webhookId: 'e2e00000-0000-4000-8000-00000000c101' },
+				),
+				node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-log' }, [0, 100], {
+					webhookId: 'e2e00000-0000-4000-8000-00000000c102',
+				}),
 				node('Funnel', 'n8n-nodes-postback.conversionFunnel', {}, [250, 100]),
 				// Record in Conversion Log is on by default, on the same default store as the funnel.
 				node('Meta', 'n8n-nodes-postback.metaConversions', { pixelId: META_FAKE_PIXEL }, [500, 0], { credentials: { metaConversionsApi: metaCredential } }),
@@ -47,8 +73,16 @@ beforeAll(async () => {
 		},
 		['shareasale-log', 'go-log'],
 	);
-	// The template exactly as it ships.
-	const template = JSON.parse(readFileSync(join(__dirname, '../../templates/conversion-log.json'), 'utf8')) as Record<string, unknown>;
+	// The template as it ships, imported as an operator does: the Webhook node asks for a Basic Auth credential, which
+	// is created and picked; the editor gives the node a fresh webhook id (the template carries none).
+	const login = await publicApi<{ id: string; name: string }>('POST', '/credentials', { name: 'E2E Conversion Log login', type: 'httpBasicAuth', data: LOGIN });
+	const template = loadTemplate();
+	for (const each of template.nodes.filter((candidate) => candidate.type === 'n8n-nodes-base.webhook')) {
+		expect(each.parameters.authentication).toBe('basicAuth');
+		expect(each.credentials).toBeUndefined();
+		each.webhookId = randomUUID();
+		each.credentials = { httpBasicAuth: { id: login.id, name: login.name } };
+	}
 	await startWorkflow(template, ['conversion-log']);
 });
 
@@ -57,10 +91,13 @@ afterAll(async () => {
 });
 
 test('a postback sent to Meta shows up in the conversion log page with "meta: sent"', async () => {
-	const clickResponse = await n8nFetch(`${baseUrl()}/webhook/go-log?${new URLSearchParams({ offer: 'wpengine', fbclid: 'IwAR0logE2E', landing: 'https://blog.example.com/wp-engine-review' })}`, {
-		redirect: 'manual',
-		headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E-log', 'x-forwarded-for': '203.0.113.19' },
-	});
+	const clickResponse = await n8nFetch(
+		`${baseUrl()}/webhook/go-log?${new URLSearchParams({ offer: 'wpengine', fbclid: 'IwAR0logE2E', landing: 'https://blog.example.com/wp-engine-review' })}`,
+		{
+			redirect: 'manual',
+			headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E-log', 'x-forwarded-for': '203.0.113.19' },
+		},
+	);
 	expect(clickResponse.status).toBe(302);
 	const clickId = new URL(clickResponse.headers.get('location') ?? '').searchParams.get('afftrack') ?? '';
 	expect(clickId).not.toBe('');
@@ -78,14 +115,28 @@ test('a postback sent to Meta shows up in the conversion log page with "meta: se
 	})}`;
 	expect((await n8nFetch(postback)).status).toBe(200);
 
-	const execution = await waitForExecution(pipelineId, (run) => (outputsOf(run, 'Meta')[0]?.length ?? 0) + (outputsOf(run, 'Meta')[1]?.length ?? 0) > 0 && JSON.stringify(run).includes(transID));
+	const execution = await waitForExecution(
+		pipelineId,
+		(run) => (outputsOf(run, 'Meta')[0]?.length ?? 0) + (outputsOf(run, 'Meta')[1]?.length ?? 0) > 0 && JSON.stringify(run).includes(transID),
+	);
 	const [sent, failed] = outputsOf(execution, 'Meta');
 	expect(failed ?? []).toEqual([]);
 	expect(sent[0].json.forward).toMatchObject({ platform: 'meta', outcome: 'sent' });
 	expect(sent[0].json.conversionLogError).toBeUndefined();
 	const conversionId = String(sent[0].json.conversionId);
 
-	const page = await n8nFetch(`${baseUrl()}/webhook/conversion-log?network=shareasale&limit=20`);
+	// Closed: no login, a wrong password or a wrong user get 401 (and a Basic prompt), never the conversion.
+	const pageUrl = `${baseUrl()}/webhook/conversion-log?network=shareasale&limit=20`;
+	for (const headers of [{}, basicAuth(LOGIN.user, `${LOGIN.password}x`), basicAuth('admin', LOGIN.password), basicAuth('', '')]) {
+		const refused = await n8nFetch(pageUrl, { headers });
+		expect(refused.status).toBe(401);
+		expect(refused.headers.get('www-authenticate')).toMatch(/^Basic /);
+		const body = await refused.text();
+		expect(body).not.toContain(transID);
+		expect(body).not.toContain('<table>');
+	}
+
+	const page = await n8nFetch(pageUrl, withLogin);
 	expect(page.status).toBe(200);
 	expect(page.headers.get('content-type')).toMatch(/^text\/html/);
 	const html = await page.text();
@@ -99,7 +150,22 @@ test('a postback sent to Meta shows up in the conversion log page with "meta: se
 	expect(row).toContain('<td>approved</td>');
 
 	// A filter that matches nothing: a page saying so.
-	const none = await (await n8nFetch(`${baseUrl()}/webhook/conversion-log?affiliate=${uniqueId('nobody')}`)).text();
+	const none = await (await n8nFetch(`${baseUrl()}/webhook/conversion-log?affiliate=${uniqueId('nobody')}`, withLogin)).text();
 	expect(none).toContain('0 conversions');
 	expect(none).not.toContain(transID);
+});
+
+test('the template imported without picking a credential cannot be activated and serves nothing', async () => {
+	// An operator who activates it before creating the login: n8n refuses, naming the credential the Webhook node needs.
+	const template = loadTemplate();
+	const path = `conversion-log-${uniqueId('nocred')}`;
+	for (const each of template.nodes.filter((candidate) => candidate.type === 'n8n-nodes-base.webhook')) {
+		each.webhookId = randomUUID();
+		each.parameters.path = path;
+	}
+	const created = await publicApi<{ id: string }>('POST', '/workflows', { ...template, name: `${template.name} (no credential)` });
+	await expect(publicApi('POST', `/workflows/${created.id}/activate`)).rejects.toThrow(/Missing required credential: httpBasicAuth/);
+	const page = await n8nFetch(`${baseUrl()}/webhook/${path}`);
+	expect(page.status).toBe(404);
+	expect(await page.text()).not.toContain('<table>');
 });

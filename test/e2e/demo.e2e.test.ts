@@ -19,6 +19,7 @@ interface DemoSummary {
 	payoutRun: Array<{ affiliateId: string; outcome: string; amount?: string }>;
 	payouts: Array<{ affiliateId: string; amount: string; currency: string; status: string }>;
 	paypalBatches: number;
+	conversionLogPage?: { withoutLogin: number; withLogin: number; listsConversions: boolean };
 }
 
 const BUDGET_MS = 180_000;
@@ -76,6 +77,11 @@ test(
 		for (const payout of summary.payouts) expect(Number(payout.amount)).toBeGreaterThanOrEqual(50);
 		expect(summary.payoutRun.filter((report) => report.outcome === 'submitted')).toHaveLength(summary.payouts.length);
 		expect(summary.ledger.length).toBeGreaterThan(0);
+		// The conversion log template ships closed: the demo creates its Basic Auth login, prints it once, and the page
+		// answers 401 without it and the page with it.
+		expect(summary.conversionLogPage).toEqual({ withoutLogin: 401, withLogin: 200, listsConversions: true });
+		expect(stdout).toMatch(/^Conversion log: http:\/\/127\.0\.0\.1:\d+\/webhook\/conversion-log {3}log in as operator \/ [\w-]{24}$/m);
+		expect(stdout.match(/log in as operator \//g)).toHaveLength(1);
 	},
 	BUDGET_MS,
 );

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * Static checks on every workflow template in templates/: each is importable n8n workflow JSON that only uses
- * n8n's own nodes and this package's registered nodes, with fixed webhook ids, sticky notes for the operator,
+ * n8n's own nodes and this package's registered nodes, with fixed webhook ids (none where the id is a secret or the webhook serves data), closed n8n Webhook nodes, sticky notes for the operator,
  * consistent connections and no credential secrets. (Each one also runs end to end in a real n8n:
  * test/e2e/templates.e2e.test.ts.)
  */
@@ -74,6 +74,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** n8n's own webhook-based nodes a template might use. */
 const BASE_WEBHOOK_TYPES = new Set(['n8n-nodes-base.webhook', 'n8n-nodes-base.formTrigger']);
 const POSTBACK_TRIGGER = 'n8n-nodes-postback.postbackTrigger';
+const BASE_WEBHOOK = 'n8n-nodes-base.webhook';
+/**
+ * The n8n Webhook node's credential-backed Authentication choices and the credential type each asks for, as n8n 2.41's
+ * n8n-nodes-base/dist/nodes/Webhook/description.js declares them (authenticationProperty / credentialsProperty).
+ */
+const WEBHOOK_AUTHENTICATION: Record<string, string> = { basicAuth: 'httpBasicAuth', headerAuth: 'httpHeaderAuth', jwtAuth: 'jwtAuth' };
+/**
+ * A Webhook node whose answer carries what the workflow produced (Respond to Webhook node, or the last node's
+ * output) serves data; 'onReceived' (n8n's default) only says the workflow started.
+ */
+const servesData = (node: TemplateNode) =>
+	node.type === BASE_WEBHOOK && ['responseNode', 'lastNode'].includes(String(node.parameters.responseMode ?? 'onReceived'));
 
 test('the package registers its nodes and there are templates to check', () => {
 	expect(nodeTypes.size).toBeGreaterThanOrEqual(9);
@@ -135,6 +147,8 @@ describe.each(files)('templates/%s', (file) => {
 				if (node.webhookId !== undefined) throw new Error(`secret-URL trigger "${node.name}" carries a fixed webhookId: every install would share its secret`);
 				continue;
 			}
+			// A Webhook node that serves data gets its id from n8n on import (next test).
+			if (servesData(node)) continue;
 			if (!node.webhookId || !UUID.test(node.webhookId)) throw new Error(`webhook node "${node.name}" has no UUID webhookId (got ${String(node.webhookId)})`);
 		}
 	});
@@ -149,6 +163,27 @@ describe.each(files)('templates/%s', (file) => {
 				expect(node.credentials?.postbackAuthApi).toBeDefined();
 			} else {
 				throw new Error(`Postback Trigger "${node.name}" accepts postbacks without authentication (authentication: ${String(authentication)})`);
+			}
+		}
+	});
+
+	test('every n8n Webhook node authenticates with a credential the operator creates; one that serves data ships no webhookId', () => {
+		for (const node of working.filter((each) => each.type === BASE_WEBHOOK)) {
+			// n8n's Webhook node defaults to Authentication: None, which answers anyone who guesses the path.
+			const authentication = String(node.parameters.authentication ?? 'none');
+			if (!(authentication in WEBHOOK_AUTHENTICATION)) {
+				throw new Error(
+					`Webhook "${node.name}" answers without authentication (authentication: ${authentication}); use ${Object.keys(WEBHOOK_AUTHENTICATION).join(', ')}`,
+				);
+			}
+			// No credential reference at all: n8n asks for a credential of that type on import, so no id (a placeholder
+			// or someone's real one) and no login travels with the template.
+			expect(node.credentials).toBeUndefined();
+			// The id is n8n's per-node webhook identity and its default path (/webhook/<webhookId> when the path is
+			// cleared): a published one would be the same on every install and every second import. Without one, n8n's
+			// editor gives each import a fresh UUID.
+			if (servesData(node) && node.webhookId !== undefined) {
+				throw new Error(`Webhook "${node.name}" serves data and ships the fixed webhookId ${node.webhookId}: every install would share it`);
 			}
 		}
 	});
