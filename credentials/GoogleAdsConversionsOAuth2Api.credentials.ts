@@ -12,7 +12,10 @@ export class GoogleAdsConversionsOAuth2Api implements ICredentialType {
 
 	displayName = 'Google Ads Conversions OAuth2 API';
 
-	icon: Icon = { light: 'file:../nodes/GoogleAdsConversions/googleAdsConversions.svg', dark: 'file:../nodes/GoogleAdsConversions/googleAdsConversions.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/GoogleAdsConversions/googleAdsConversions.svg',
+		dark: 'file:../nodes/GoogleAdsConversions/googleAdsConversions.dark.svg',
+	};
 
 	documentationUrl = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#google-ads-conversions';
 

@@ -46,7 +46,7 @@ export class PayPalPayoutsApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'https://api-m.sandbox.paypal.com',
-			description: 'Leave empty for the environment\'s PayPal host. Set only to go through a proxy or to a test server.',
+			description: "Leave empty for the environment's PayPal host. Set only to go through a proxy or to a test server.",
 		},
 	];
 

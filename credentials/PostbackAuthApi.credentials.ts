@@ -121,7 +121,8 @@ export class PostbackAuthApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: '203.0.113.0/24, 2001:db8::/32',
-			description: 'Addresses or CIDR ranges allowed to send postbacks, separated by commas. Empty allows any address. Behind a reverse proxy set N8N_PROXY_HOPS so n8n sees the real address.',
+			description:
+				'Addresses or CIDR ranges allowed to send postbacks, separated by commas. Empty allows any address. Behind a reverse proxy set N8N_PROXY_HOPS so n8n sees the real address.',
 		},
 	];
 }

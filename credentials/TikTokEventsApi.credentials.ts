@@ -52,7 +52,10 @@ export class TikTokEventsApi implements ICredentialType {
 		rules: [
 			{ type: 'responseSuccessBody', properties: { key: 'code', value: 40104, message: 'TikTok received no access token' } },
 			{ type: 'responseSuccessBody', properties: { key: 'code', value: 40105, message: 'TikTok says the access token is incorrect or has been revoked' } },
-			{ type: 'responseSuccessBody', properties: { key: 'code', value: 40102, message: 'The access token has expired: generate a new one in TikTok Events Manager' } },
+			{
+				type: 'responseSuccessBody',
+				properties: { key: 'code', value: 40102, message: 'The access token has expired: generate a new one in TikTok Events Manager' },
+			},
 		],
 	};
 }

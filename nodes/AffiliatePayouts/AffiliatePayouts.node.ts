@@ -194,7 +194,12 @@ export class AffiliatePayouts implements INodeType {
 				// Lines the plan could not read are shown, so the operator can find and settle them.
 				for (const excluded of plan.excluded.filter((entry) => entry.reason === 'invalid_line')) {
 					out.push({
-						json: { outcome: 'invalid_line', entryId: excluded.entryId ?? null, reason: excluded.detail ?? 'This ledger line cannot be read.', period: plan.period },
+						json: {
+							outcome: 'invalid_line',
+							entryId: excluded.entryId ?? null,
+							reason: excluded.detail ?? 'This ledger line cannot be read.',
+							period: plan.period,
+						},
 						pairedItem: { item: 0 },
 					});
 				}

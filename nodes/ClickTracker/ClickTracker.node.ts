@@ -61,7 +61,7 @@ export class ClickTracker implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"/" + $parameter["path"]}}',
-		description: 'Records offer link clicks with their ad click IDs and redirects to the offer with the click ID in the network\'s subid',
+		description: "Records offer link clicks with their ad click IDs and redirects to the offer with the click ID in the network's subid",
 		defaults: { name: 'Click Tracker' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
@@ -75,7 +75,11 @@ export class ClickTracker implements INodeType {
 			},
 		],
 		webhooks: [
-			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true }, '={{$parameter["path"]}}', (parameters) => parameters.path as string),
+			webhookWithPath(
+				{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true },
+				'={{$parameter["path"]}}',
+				(parameters) => parameters.path as string,
+			),
 			webhookWithPath(
 				{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true },
 				`={{$parameter["path"] + "${AUTOTAG_SUFFIX}"}}`,

@@ -4,7 +4,11 @@ import { storeProperties } from '../shared/store';
 
 /** Offer network choices: detect from the link, every network with offer links, or a parameter typed in. */
 const offerNetworkOptions = [
-	{ name: 'Detect From Link', value: 'auto', description: 'Known network domains (ShareASale, Awin, Impact, ClickBank, CJ, Rakuten), or --CLICK-ID-- in the link' },
+	{
+		name: 'Detect From Link',
+		value: 'auto',
+		description: 'Known network domains (ShareASale, Awin, Impact, ClickBank, CJ, Rakuten), or --CLICK-ID-- in the link',
+	},
 	...linkNetworks().map((network) => ({ name: network.name, value: network.id, description: `Subid parameter: ${network.subidParam}` })),
 	{ name: 'Other (Enter Parameter)', value: 'customParam', description: 'Type the query parameter that carries the click ID' },
 ];
@@ -33,7 +37,8 @@ export const clickTrackerProperties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		placeholder: 'Add Offer',
 		default: {},
-		description: 'Offer links visitors are sent to with ?offer=[name]. The click ID goes into the network\'s subid parameter, or replaces --CLICK-ID-- in the link.',
+		description:
+			"Offer links visitors are sent to with ?offer=[name]. The click ID goes into the network's subid parameter, or replaces --CLICK-ID-- in the link.",
 		options: [
 			{
 				displayName: 'Offer',
@@ -101,7 +106,7 @@ export const clickTrackerProperties: INodeProperties[] = [
 					{
 						name: 'Route Through the Tracker',
 						value: 'route',
-						description: 'Offer links go through this tracker, which records each click with the page\'s ad click IDs',
+						description: "Offer links go through this tracker, which records each click with the page's ad click IDs",
 					},
 					{
 						name: 'Tag Directly When Possible',
@@ -117,7 +122,8 @@ export const clickTrackerProperties: INodeProperties[] = [
 				name: 'defaultSubidParam',
 				type: 'string',
 				default: DEFAULT_SUBID_PARAM,
-				description: 'For target links passed in the request to domains of no known network (your own landing pages): the query parameter that receives the click ID; AutoTag reads it there',
+				description:
+					'For target links passed in the request to domains of no known network (your own landing pages): the query parameter that receives the click ID; AutoTag reads it there',
 			},
 			{
 				displayName: 'Click ID Prefix',
@@ -133,7 +139,7 @@ export const clickTrackerProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'example.com',
-				description: 'Share the visitor cookie with your site when n8n runs on one of its subdomains (track.example.com). Empty: the tracker\'s own host.',
+				description: "Share the visitor cookie with your site when n8n runs on one of its subdomains (track.example.com). Empty: the tracker's own host.",
 			},
 			{
 				displayName: 'Cookie Lifetime (Days)',

@@ -4,9 +4,7 @@ import { getNetwork } from '../../src/networks';
 import { DESTINATION_EVENTS, DESTINATION_NAMES, destinations } from '../../src/funnel/events';
 import { storeProperties } from '../shared/store';
 
-const platformOptions = destinations
-	.map((platform) => ({ name: DESTINATION_NAMES[platform], value: platform }))
-	.sort((a, b) => a.name.localeCompare(b.name));
+const platformOptions = destinations.map((platform) => ({ name: DESTINATION_NAMES[platform], value: platform })).sort((a, b) => a.name.localeCompare(b.name));
 
 /** The networks whose postbacks can name the partner to credit (the only ones the trust option applies to). */
 const partnerNamingNetworks = Object.entries(NETWORK_FUNNEL_RULES)
@@ -127,8 +125,7 @@ export const conversionFunnelProperties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		placeholder: 'Add Override',
 		default: {},
-		description:
-			`Change the event name sent to a platform. Defaults: Purchase is ${defaultsFor(PURCHASE)}; Lead is ${defaultsFor(LEAD)}. Leave the name empty to send nothing to that platform.`,
+		description: `Change the event name sent to a platform. Defaults: Purchase is ${defaultsFor(PURCHASE)}; Lead is ${defaultsFor(LEAD)}. Leave the name empty to send nothing to that platform.`,
 		options: [
 			{
 				displayName: 'Override',
@@ -169,7 +166,7 @@ export const conversionFunnelProperties: INodeProperties[] = [
 		placeholder: 'Add Rule',
 		default: {},
 		description:
-			'For postbacks that report a sale but no commission (a shop\'s own sale tracking): the commission to credit. The most specific matching rule wins (affiliate, then offer, then action code); leave a field empty to match any.',
+			"For postbacks that report a sale but no commission (a shop's own sale tracking): the commission to credit. The most specific matching rule wins (affiliate, then offer, then action code); leave a field empty to match any.",
 		options: [
 			{
 				displayName: 'Rule',
@@ -181,7 +178,7 @@ export const conversionFunnelProperties: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: 'sale',
-						description: 'The network\'s event type (ShareASale transtype, Post Affiliate Pro action code…)',
+						description: "The network's event type (ShareASale transtype, Post Affiliate Pro action code…)",
 					},
 					{
 						displayName: 'Affiliate ID',
@@ -227,7 +224,7 @@ export const conversionFunnelProperties: INodeProperties[] = [
 						placeholder: '7.5',
 						description: 'The percentage (7.5 for 7.5	%) or the fixed amount (an exact decimal)',
 					},
-			],
+				],
 			},
 		],
 	},
@@ -276,7 +273,8 @@ export const conversionFunnelProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '={{ $json.raw.query.ua }}',
-				description: "The converting visitor's browser user agent, for the IP and user agent fallback. Empty: read from a user_agent or ua parameter of the postback.",
+				description:
+					"The converting visitor's browser user agent, for the IP and user agent fallback. Empty: read from a user_agent or ua parameter of the postback.",
 			},
 			{
 				displayName: 'Without Transaction ID',

@@ -162,7 +162,11 @@ export class GoogleAdsConversions implements INodeType {
 			googleCustomerId(customerId);
 			if (loginCustomerId) googleCustomerId(loginCustomerId, 'login customer ID');
 			const overrides = this.getNodeParameter('overrides', itemIndex, {}) as Overrides;
-			const options = this.getNodeParameter('options', itemIndex, {}) as { defaultCountry?: string; adUserDataConsent?: string; adPersonalizationConsent?: string };
+			const options = this.getNodeParameter('options', itemIndex, {}) as {
+				defaultCountry?: string;
+				adUserDataConsent?: string;
+				adPersonalizationConsent?: string;
+			};
 			const rows = this.getNodeParameter('eventActions.action', itemIndex, []) as EventActionRow[];
 			let valueFrom = this.getNodeParameter('valueFrom', itemIndex, 'commission') as GoogleAdsValueSource;
 
@@ -181,7 +185,8 @@ export class GoogleAdsConversions implements INodeType {
 			if (overrides.phone?.trim()) event.user.phone = overrides.phone.trim();
 			if (overrides.value !== undefined && overrides.value !== '') {
 				const value = decimalText(overrides.value);
-				if (value === undefined) throw new NodeOperationError(this.getNode(), `The conversion value override "${String(overrides.value)}" is not a number`, { itemIndex });
+				if (value === undefined)
+					throw new NodeOperationError(this.getNode(), `The conversion value override "${String(overrides.value)}" is not a number`, { itemIndex });
 				if (valueFrom === 'none') valueFrom = 'commission';
 				event[valueFrom] = value;
 			}

@@ -3,7 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 export const googleAdsConversionsProperties: INodeProperties[] = [
 	{
 		displayName:
-			"Connect the Lead, Purchase or Other Event output of a Conversion Funnel: no mapping needed. Google takes a conversion only with the Google click ID (gclid, gbraid or wbraid) of its ad click, and only once the click is 6 hours old: younger ones leave on Failed with the time to send them again (forward.retryAt).",
+			'Connect the Lead, Purchase or Other Event output of a Conversion Funnel: no mapping needed. Google takes a conversion only with the Google click ID (gclid, gbraid or wbraid) of its ad click, and only once the click is 6 hours old: younger ones leave on Failed with the time to send them again (forward.retryAt).',
 		name: 'notice',
 		type: 'notice',
 		default: '',
@@ -137,8 +137,21 @@ export const googleAdsConversionsProperties: INodeProperties[] = [
 		description: 'Replace what the Conversion Funnel item says, for items from elsewhere',
 		options: [
 			{ displayName: 'Click Time', name: 'clickedAt', type: 'string', default: '', description: 'When the ad was clicked (ISO 8601 with an offset)' },
-			{ displayName: 'Conversion Time', name: 'occurredAt', type: 'string', default: '', description: 'When the conversion happened (ISO 8601 with an offset)' },
-			{ displayName: 'Conversion Value', name: 'value', type: 'string', default: '', placeholder: '39.50', description: 'Replaces the amount Conversion Value From picks' },
+			{
+				displayName: 'Conversion Time',
+				name: 'occurredAt',
+				type: 'string',
+				default: '',
+				description: 'When the conversion happened (ISO 8601 with an offset)',
+			},
+			{
+				displayName: 'Conversion Value',
+				name: 'value',
+				type: 'string',
+				default: '',
+				placeholder: '39.50',
+				description: 'Replaces the amount Conversion Value From picks',
+			},
 			{ displayName: 'Currency', name: 'currency', type: 'string', default: '', placeholder: 'USD', description: 'ISO 4217 code of the value' },
 			{ displayName: 'Email', name: 'email', type: 'string', placeholder: 'name@email.com', default: '', description: 'Hashed (SHA-256) before it is sent' },
 			{ displayName: 'GBRAID', name: 'gbraid', type: 'string', default: '', description: 'Used only when there is no GCLID' },

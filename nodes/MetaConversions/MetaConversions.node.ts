@@ -55,7 +55,10 @@ function readConfig(context: IExecuteFunctions, itemIndex: number, credentials: 
 	try {
 		checkMetaConfig(config);
 	} catch (error) {
-		throw new NodeOperationError(context.getNode(), error as Error, { itemIndex, description: 'Check the node settings and the Meta Conversions API credential.' });
+		throw new NodeOperationError(context.getNode(), error as Error, {
+			itemIndex,
+			description: 'Check the node settings and the Meta Conversions API credential.',
+		});
 	}
 	return config;
 }

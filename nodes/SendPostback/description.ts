@@ -142,7 +142,8 @@ export const sendPostbackProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'voluum-main',
-				description: 'Names this partner in the dedup key (default: the preset). Give two Send Postback nodes of one preset different IDs when they notify different partners.',
+				description:
+					'Names this partner in the dedup key (default: the preset). Give two Send Postback nodes of one preset different IDs when they notify different partners.',
 			},
 			{
 				displayName: 'Timeout (Ms)',

@@ -101,7 +101,10 @@ export async function forwardItems<P extends Platform>(
 	}
 	sent.sort(byInputOrder);
 	failed.sort(byInputOrder);
-	await recordDeliveries(context, [...sent, ...failed].sort(byInputOrder).map((item) => deliveryOf(platform, item)));
+	await recordDeliveries(
+		context,
+		[...sent, ...failed].sort(byInputOrder).map((item) => deliveryOf(platform, item)),
+	);
 	return [sent, failed];
 }
 

@@ -16,14 +16,7 @@ export {
 } from './links';
 export type { LinkNetwork, TagTarget, TaggedLink } from './links';
 export { MAX_TARGET_LENGTH, isIpLiteral, parseHttpUrl } from './url';
-export {
-	DEFAULT_SUBID_PARAM,
-	isHostAllowed,
-	normalizeDomain,
-	parseDomainAllowlist,
-	resolveTarget,
-	singleValue,
-} from './targets';
+export { DEFAULT_SUBID_PARAM, isHostAllowed, normalizeDomain, parseDomainAllowlist, resolveTarget, singleValue } from './targets';
 export type { DomainAllowlist, OfferConfig, ResolvedTarget, TargetPolicy, TargetResult } from './targets';
 export {
 	DEFAULT_VISITOR_COOKIE,

@@ -178,7 +178,8 @@ export function tagLink(url: unknown, clickId: unknown, target: TagTarget = {}):
 			return { ok: false, error: { code: 'unknown_network', message: `Unknown network "${target.network}". Known: ${known}.`, field: 'network' } };
 		}
 	}
-	const subidParam = target.subidParam?.trim() || network?.subidParam || (hasPlaceholder(parsed.raw) ? undefined : networkForHost(parsed.url.hostname)?.subidParam);
+	const subidParam =
+		target.subidParam?.trim() || network?.subidParam || (hasPlaceholder(parsed.raw) ? undefined : networkForHost(parsed.url.hostname)?.subidParam);
 	network ??= target.subidParam?.trim() ? undefined : networkForHost(parsed.url.hostname);
 
 	if (subidParam !== undefined && !isValidSubidParam(subidParam)) {

@@ -151,7 +151,8 @@ export function resolveTarget(query: Record<string, unknown>, policy: TargetPoli
 		if (!parsed.ok) return misconfigured(`The offer "${offer.name}" has no usable link in the Click Tracker settings: ${parsed.error.message}`);
 		let subidParam: string | undefined;
 		if (!hasPlaceholder(parsed.raw)) {
-			subidParam = offer.subidParam?.trim() || (offer.network ? findLinkNetwork(offer.network)?.subidParam : undefined) || networkForHost(parsed.url.hostname)?.subidParam;
+			subidParam =
+				offer.subidParam?.trim() || (offer.network ? findLinkNetwork(offer.network)?.subidParam : undefined) || networkForHost(parsed.url.hostname)?.subidParam;
 			if (!subidParam) return misconfigured(`The offer "${offer.name}" needs a network, a subid parameter, or --CLICK-ID-- in its link.`);
 			if (!isValidSubidParam(subidParam)) return misconfigured(`The offer "${offer.name}" has an unusable subid parameter "${subidParam}".`);
 		}
@@ -194,7 +195,10 @@ export function resolveTarget(query: Record<string, unknown>, policy: TargetPoli
 		if (!hasPlaceholder(parsed.raw)) {
 			subidParam = network?.subidParam ?? (policy.defaultSubidParam?.trim() || DEFAULT_SUBID_PARAM);
 			if (!isValidSubidParam(subidParam)) {
-				return { ...fail({ code: 'misconfigured', message: `"${subidParam}" is not a usable subid parameter name.`, field: 'defaultSubidParam' }), status: 500 };
+				return {
+					...fail({ code: 'misconfigured', message: `"${subidParam}" is not a usable subid parameter name.`, field: 'defaultSubidParam' }),
+					status: 500,
+				};
 			}
 		}
 		return {

@@ -118,7 +118,14 @@ export function trackClick(request: ClickRequest, config: TrackerConfig): TrackO
 	const sameHost = final.ok && final.url.hostname === target.host;
 	const stillAllowed = target.source === 'offer' || (final.ok && isHostAllowed(final.url.hostname, parseDomainAllowlist(config.allowedDomains)));
 	if (!sameHost || !stillAllowed) {
-		return refuse({ code: 'invalid_url', message: 'The link changed host when the click ID was added; it cannot be used.', field: target.source === 'url' ? 'url' : 'offers' }, 400);
+		return refuse(
+			{
+				code: 'invalid_url',
+				message: 'The link changed host when the click ID was added; it cannot be used.',
+				field: target.source === 'url' ? 'url' : 'offers',
+			},
+			400,
+		);
 	}
 
 	const { newVisitor, ...fields } = details;

@@ -4,13 +4,20 @@ import type { Destination, ForwardableEvent, Platform, PlatformConfigs, Platform
 export { DESTINATIONS };
 
 export function planPlatformRequests<P extends Platform>(platform: P, events: ForwardableEvent[], config: PlatformConfigs[P], now = new Date()): RequestPlan {
-	const destination = (Object.prototype.hasOwnProperty.call(DESTINATIONS, platform) ? DESTINATIONS[platform] : undefined) as Destination<P, PlatformConfigs[P]> | undefined;
+	const destination = (Object.prototype.hasOwnProperty.call(DESTINATIONS, platform) ? DESTINATIONS[platform] : undefined) as
+		| Destination<P, PlatformConfigs[P]>
+		| undefined;
 	if (!destination) throw new Error(`Unknown platform "${String(platform)}". Known: ${Object.keys(DESTINATIONS).join(', ')}`);
 	return destination.planRequests(events, config, now);
 }
 
 /** The library entry: the HTTP requests that deliver `conversions` to `platform` (events that must not be sent are left out). */
-export function buildPlatformRequests<P extends Platform>(platform: P, conversions: ForwardableEvent[], config: PlatformConfigs[P], now = new Date()): PlatformRequest[] {
+export function buildPlatformRequests<P extends Platform>(
+	platform: P,
+	conversions: ForwardableEvent[],
+	config: PlatformConfigs[P],
+	now = new Date(),
+): PlatformRequest[] {
 	return planPlatformRequests(platform, conversions, config, now).requests;
 }
 

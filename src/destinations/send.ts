@@ -87,5 +87,7 @@ export async function sendToPlatform<P extends Platform>(
 			request = retryRequest ? { ...retryRequest, itemIndexes: retryRequest.itemIndexes.map((i) => retryIndexes[i]) } : undefined;
 		}
 	}
-	return events.map((_, index) => results.get(index) ?? { index, outcome: 'failed', code: 'not_sent', reason: 'The destination produced no result for this event' });
+	return events.map(
+		(_, index) => results.get(index) ?? { index, outcome: 'failed', code: 'not_sent', reason: 'The destination produced no result for this event' },
+	);
 }

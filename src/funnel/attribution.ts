@@ -148,8 +148,7 @@ export async function attributeConversion(conversion: Conversion, store: Trackin
 		conversion.affiliateId && funnelRulesFor(conversion.network).affiliateIsPartner
 			? { affiliateId: conversion.affiliateId, affiliateSource: 'network' as const }
 			: {};
-	const clickAffiliate = (click: ClickRecord) =>
-		click.affiliateId ? { affiliateId: click.affiliateId, affiliateSource: 'click' as const } : networkAffiliate;
+	const clickAffiliate = (click: ClickRecord) => (click.affiliateId ? { affiliateId: click.affiliateId, affiliateSource: 'click' as const } : networkAffiliate);
 
 	let reason: string;
 	if (conversion.clickId) {
@@ -203,9 +202,7 @@ export async function attributeConversion(conversion: Conversion, store: Trackin
 		const hours = options.ipUserAgentHours && options.ipUserAgentHours > 0 ? options.ipUserAgentHours : DEFAULT_IP_USER_AGENT_HOURS;
 		const since = Math.max(occurredMs - hours * HOUR_MS, windowMs === undefined ? 0 : occurredMs - windowMs);
 		// Newest first; a click after the conversion cannot have led to it.
-		const clicks = (await store.findClicksByIpAndUserAgent(conversion.ip, userAgent, iso(since))).filter(
-			(click) => Date.parse(click.clickedAt) <= occurredMs,
-		);
+		const clicks = (await store.findClicksByIpAndUserAgent(conversion.ip, userAgent, iso(since))).filter((click) => Date.parse(click.clickedAt) <= occurredMs);
 		const click = model === 'firstClick' ? clicks[clicks.length - 1] : clicks[0];
 		if (click) {
 			return { attribution: { method: 'ip-user-agent', clickId: click.clickId, ...clickAffiliate(click), ...base, reason }, click };

@@ -111,12 +111,7 @@ export function eventRoute(eventName: string): 'lead' | 'purchase' | 'other' {
 }
 
 /** The route for a conversion of `eventName` in `status`. */
-export function routeFor(
-	eventName: string,
-	status: Conversion['status'],
-	reversal: boolean,
-	statusPolicy: StatusPolicy = 'approved',
-): Route {
+export function routeFor(eventName: string, status: Conversion['status'], reversal: boolean, statusPolicy: StatusPolicy = 'approved'): Route {
 	if (reversal) return 'reversal';
 	if (status === 'rejected') return 'rejected';
 	if (status === 'pending' && statusPolicy === 'approved') return 'pending';

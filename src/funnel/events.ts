@@ -25,7 +25,15 @@ export type DestinationEvents = Partial<Record<Destination, string>>;
 
 /** Our event → each platform's standard event. */
 export const DESTINATION_EVENTS: Readonly<Record<string, Readonly<Required<DestinationEvents>>>> = {
-	[PURCHASE]: { meta: 'Purchase', tiktok: 'CompletePayment', ga4: 'purchase', snapchat: 'PURCHASE', pinterest: 'checkout', reddit: 'PURCHASE', microsoft: 'purchase' },
+	[PURCHASE]: {
+		meta: 'Purchase',
+		tiktok: 'CompletePayment',
+		ga4: 'purchase',
+		snapchat: 'PURCHASE',
+		pinterest: 'checkout',
+		reddit: 'PURCHASE',
+		microsoft: 'purchase',
+	},
 	[LEAD]: { meta: 'Lead', tiktok: 'Lead', ga4: 'generate_lead', snapchat: 'SIGN_UP', pinterest: 'lead', reddit: 'LEAD', microsoft: 'generate_lead' },
 	[COMPLETE_REGISTRATION]: {
 		meta: 'CompleteRegistration',

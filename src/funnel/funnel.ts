@@ -80,14 +80,7 @@ import {
 	conversionIdFor,
 } from '../store';
 import { negativeDecimal, signOf } from './amounts';
-import {
-	type AttributionOptions,
-	type Attribution,
-	type ConversionClick,
-	attributeConversion,
-	conversionClick,
-	customerKeyFor,
-} from './attribution';
+import { type AttributionOptions, type Attribution, type ConversionClick, attributeConversion, conversionClick, customerKeyFor } from './attribution';
 import { type Classification, type Route, type StatusPolicy, classifyConversion, eventRoute, usesRepeatSequence } from './classify';
 import { type DestinationEvents, type EventMappingOverrides, destinationEventsFor } from './events';
 import { type CommissionRule, commissionFor } from '../payouts/rules';
@@ -687,7 +680,12 @@ async function resumeNew(context: Context, original: StoredConversion, recorded:
 }
 
 /** Lifetime referral: the first affiliate credited for this customer keeps them. */
-async function linkLifetime(context: Context, affiliateId: string | undefined, method: Attribution['method'] | undefined, clickId: string | undefined): Promise<void> {
+async function linkLifetime(
+	context: Context,
+	affiliateId: string | undefined,
+	method: Attribution['method'] | undefined,
+	clickId: string | undefined,
+): Promise<void> {
 	const { conversion, options, store, status } = context;
 	const email = conversion.user.email;
 	if ((options.fallbacks ?? []).includes('lifetime') && email && affiliateId && method !== 'lifetime' && !isFinal(status)) {
@@ -744,7 +742,9 @@ async function recordNew(
 	} else if (!affiliateId) ledgerReason = 'No affiliate to credit: the click carried none and the network does not name the partner.';
 	else if (!classification.earns) ledgerReason = `A ${eventName} event earns no commission.`;
 	else if (!commission || signOf(commission) === 0) {
-		ledgerReason = options.commissionRules?.length ? 'The postback carried no commission and no commission rule matched it.' : 'The postback carried no commission.';
+		ledgerReason = options.commissionRules?.length
+			? 'The postback carried no commission and no commission rule matched it.'
+			: 'The postback carried no commission.';
 	} else {
 		ledgerEntries = ledgerLinesFor({
 			conversionId,

@@ -56,7 +56,18 @@ export interface PreparedIdentity {
 	value: string;
 }
 
-const FIELDS: ReadonlySet<string> = new Set<IdentityField>(['email', 'phone', 'first_name', 'last_name', 'city', 'state', 'zip', 'country', 'external_id', 'ip_address']);
+const FIELDS: ReadonlySet<string> = new Set<IdentityField>([
+	'email',
+	'phone',
+	'first_name',
+	'last_name',
+	'city',
+	'state',
+	'zip',
+	'country',
+	'external_id',
+	'ip_address',
+]);
 
 /** A SHA-256 digest in hex, either case (we send it in lower case). */
 const DIGEST = /^[a-fA-F0-9]{64}$/;

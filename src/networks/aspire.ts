@@ -26,7 +26,7 @@ export const aspire: NetworkPreset = {
 	subidParam: 'transaction_id',
 	clickIdMacro: 'TRANSACTION_ID',
 	setupHint:
-		'Your store calls this URL when an order completes, as it calls Aspire\'s postback. Replace OFFER_ID, AMOUNT and ORDER_ID with your values, then either TRANSACTION_ID with the transaction_id Aspire added to the landing URL (transaction-id protocol) or AFFILIATE_ID with the stored affiliate_id (partner-id protocol). A word left unreplaced counts as missing; a postback needs transaction_id or aff_id.',
+		"Your store calls this URL when an order completes, as it calls Aspire's postback. Replace OFFER_ID, AMOUNT and ORDER_ID with your values, then either TRANSACTION_ID with the transaction_id Aspire added to the landing URL (transaction-id protocol) or AFFILIATE_ID with the stored affiliate_id (partner-id protocol). A word left unreplaced counts as missing; a postback needs transaction_id or aff_id.",
 	postbackUrlTemplate: (baseUrl) => withQuery(baseUrl, ASPIRE_TEMPLATE),
 	parse(request, options) {
 		const body = parseBody(request);

@@ -54,7 +54,7 @@ export const awin: NetworkPreset = {
 	subidParam: 'clickref',
 	clickIdMacro: '!!!clickRef!!!',
 	setupHint:
-		'In Awin go to Toolbox > Transaction Notifications (ask Awin support to enable it if it is missing) and paste this URL as the call-back URL; GET fills the !!!macros!!!; POST sends the transaction as JSON (the AwinTransactionPush form field or a JSON body). Offer links must carry clickref=<click id>. Awin\'s times are UTC.',
+		"In Awin go to Toolbox > Transaction Notifications (ask Awin support to enable it if it is missing) and paste this URL as the call-back URL; GET fills the !!!macros!!!; POST sends the transaction as JSON (the AwinTransactionPush form field or a JSON body). Offer links must carry clickref=<click id>. Awin's times are UTC.",
 	postbackUrlTemplate: (baseUrl) => withQuery(baseUrl, AWIN_TEMPLATE),
 	parse(request, options) {
 		const body = parseBody(request);
@@ -82,11 +82,7 @@ export const awin: NetworkPreset = {
 		const status = get('status', 'commissionStatus');
 		const normalizedStatus = status ? normalizeStatus(status.value) : undefined;
 		if (status && !normalizedStatus) {
-			return fail(
-				'invalid_status',
-				`"${status.field}" must be pending, approved, declined or deleted, got "${status.value}".`,
-				status.field,
-			);
+			return fail('invalid_status', `"${status.field}" must be pending, approved, declined or deleted, got "${status.value}".`, status.field);
 		}
 
 		const subIds: Record<string, string> = {};

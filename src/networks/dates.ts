@@ -119,9 +119,7 @@ export function toUtcIso(text: string, timeZone = 'UTC'): string | undefined {
 			if (hours > 14 || minutes > 59) return undefined;
 			offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (hours * 60 + minutes);
 		}
-		const epochMs =
-			Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5], fractionMs(fraction)) -
-			offsetMinutes * 60_000;
+		const epochMs = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5], fractionMs(fraction)) - offsetMinutes * 60_000;
 		return new Date(epochMs).toISOString();
 	}
 	const localMatch = LOCAL.exec(value) ?? (DATE_ONLY.test(value) ? LOCAL.exec(`${value} 00:00:00`) : null);

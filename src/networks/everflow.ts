@@ -28,7 +28,6 @@ const EVERFLOW_TEMPLATE = [
 
 const SUB_PARAMS = ['sub2', 'sub3', 'sub4', 'sub5'] as const;
 
-
 export const everflow: NetworkPreset = {
 	id: 'everflow',
 	name: 'Everflow',

@@ -62,11 +62,7 @@ export function valueAtPath(fields: Fields, path: string): unknown {
 }
 
 /** The first of `names` that holds a real value. */
-export function pick(
-	fields: Fields,
-	names: readonly string[],
-	extraPlaceholders: readonly string[] = [],
-): FieldValue | undefined {
+export function pick(fields: Fields, names: readonly string[], extraPlaceholders: readonly string[] = []): FieldValue | undefined {
 	for (const name of names) {
 		const value = textOf(valueAtPath(fields, name), extraPlaceholders);
 		if (value !== undefined) return { value, field: name };
@@ -94,11 +90,7 @@ function lowerCaseKeys(fields: Fields): Map<string, string> {
 }
 
 /** Like `pick` but matching names without regard to case (networks are inconsistent: merchantID, merchantId). */
-export function pickIgnoringCase(
-	fields: Fields,
-	names: readonly string[],
-	extraPlaceholders: readonly string[] = [],
-): FieldValue | undefined {
+export function pickIgnoringCase(fields: Fields, names: readonly string[], extraPlaceholders: readonly string[] = []): FieldValue | undefined {
 	const byLowerName = lowerCaseKeys(fields);
 	for (const name of names) {
 		const key = byLowerName.get(name.toLowerCase());
@@ -109,9 +101,7 @@ export function pickIgnoringCase(
 	return undefined;
 }
 
-export type ParsedBody =
-	| { ok: true; kind: 'none' | 'json' | 'form' | 'text'; fields: Fields; asReceived: unknown }
-	| { ok: false; message: string };
+export type ParsedBody = { ok: true; kind: 'none' | 'json' | 'form' | 'text'; fields: Fields; asReceived: unknown } | { ok: false; message: string };
 
 function headerValue(headers: PostbackRequest['headers'], name: string): string | undefined {
 	if (!headers) return undefined;
@@ -163,7 +153,12 @@ export function parseBody(request: PostbackRequest): ParsedBody {
 		return { ok: true, kind: 'json', fields: parsed as Fields, asReceived: parsed };
 	}
 	if (contentType === 'application/x-www-form-urlencoded' || contentType === '' || contentType.startsWith('text/')) {
-		return { ok: true, kind: contentType.startsWith('text/') && !text.includes('=') ? 'text' : 'form', fields: text.includes('=') ? formFields(text) : {}, asReceived: text };
+		return {
+			ok: true,
+			kind: contentType.startsWith('text/') && !text.includes('=') ? 'text' : 'form',
+			fields: text.includes('=') ? formFields(text) : {},
+			asReceived: text,
+		};
 	}
 	return { ok: true, kind: 'text', fields: {}, asReceived: text };
 }

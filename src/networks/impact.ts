@@ -49,8 +49,12 @@ export const impact: NetworkPreset = {
 	subidParam: 'subId1',
 	clickIdMacro: '{SubId1}',
 	setupHint:
-		'On Impact the brand sets up partner postbacks: send this URL to your contact there (GET is recommended; a JSON or form POST with the same names works too). Offer links must carry subId1=<click id>. Impact\'s macros are case-sensitive: keep {SubId1}, {Payout}… exactly as written.',
-	postbackUrlTemplate: (baseUrl) => withQuery(baseUrl, IMPACT_PARAMS.map((name) => [name, `{${name}}`] as const)),
+		"On Impact the brand sets up partner postbacks: send this URL to your contact there (GET is recommended; a JSON or form POST with the same names works too). Offer links must carry subId1=<click id>. Impact's macros are case-sensitive: keep {SubId1}, {Payout}… exactly as written.",
+	postbackUrlTemplate: (baseUrl) =>
+		withQuery(
+			baseUrl,
+			IMPACT_PARAMS.map((name) => [name, `{${name}}`] as const),
+		),
 	parse(request, options) {
 		const body = parseBody(request);
 		if (!body.ok) return fail('invalid_body', `Impact postback: ${body.message}.`);

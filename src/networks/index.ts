@@ -12,19 +12,7 @@ import type { NetworkId, NetworkPreset, ParseOptions, ParseResult, PostbackReque
 import { voluum } from './voluum';
 
 /** Every network preset, in the order the node's dropdown shows them. Adding a network: one module, one line here. */
-export const NETWORK_PRESETS: readonly NetworkPreset[] = [
-	shareasale,
-	awin,
-	impact,
-	tune,
-	aspire,
-	everflow,
-	clickbank,
-	pap,
-	voluum,
-	keitaro,
-	custom,
-];
+export const NETWORK_PRESETS: readonly NetworkPreset[] = [shareasale, awin, impact, tune, aspire, everflow, clickbank, pap, voluum, keitaro, custom];
 
 const byId = new Map<string, NetworkPreset>(NETWORK_PRESETS.map((preset) => [preset.id, preset]));
 

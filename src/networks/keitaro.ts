@@ -43,11 +43,7 @@ export const keitaro: NetworkPreset = {
 		if (statusWord) {
 			const mapped = KEITARO_STATUS[statusWord.value.toLowerCase()] ?? normalizeStatus(statusWord.value);
 			if (!mapped) {
-				return fail(
-					'invalid_status',
-					`"${statusWord.field}" must be lead, sale, rejected or rebill, got "${statusWord.value}".`,
-					statusWord.field,
-				);
+				return fail('invalid_status', `"${statusWord.field}" must be lead, sale, rejected or rebill, got "${statusWord.value}".`, statusWord.field);
 			}
 			status = mapped;
 		}

@@ -40,7 +40,11 @@ export const pap: NetworkPreset = {
 	clickIdMacro: '{visitorId}',
 	setupHint:
 		"Call this URL from your cart or payment gateway after each sale, replacing each {placeholder} with your cart's value: visitorId is the PAPVisitorId cookie (or send AffiliateID instead), PStatus is A, P or D. Refunds and chargebacks are sent as a negative TotalCost.",
-	postbackUrlTemplate: (baseUrl) => withQuery(baseUrl, TEMPLATE_PARAMS.map((name) => [name, `{${name}}`] as const)),
+	postbackUrlTemplate: (baseUrl) =>
+		withQuery(
+			baseUrl,
+			TEMPLATE_PARAMS.map((name) => [name, `{${name}}`] as const),
+		),
 	parse(request, options) {
 		const body = parseBody(request);
 		if (!body.ok) return fail('invalid_body', `Post Affiliate Pro sale request: ${body.message}.`);

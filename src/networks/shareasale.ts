@@ -12,7 +12,11 @@ export const shareasale: NetworkPreset = {
 	clickIdMacro: '!!afftrack!!',
 	setupHint:
 		'Send this URL to your ShareASale affiliate manager as the global postback destination. Offer links must carry afftrack=<click id>; short links cannot be tracked. ShareASale sends no currency (USD) and local times without a zone: set the time zone option.',
-	postbackUrlTemplate: (baseUrl) => withQuery(baseUrl, SHAREASALE_PARAMS.map((name) => [name, `!!${name}!!`] as const)),
+	postbackUrlTemplate: (baseUrl) =>
+		withQuery(
+			baseUrl,
+			SHAREASALE_PARAMS.map((name) => [name, `!!${name}!!`] as const),
+		),
 	parse(request, options) {
 		const body = parseBody(request);
 		if (!body.ok) return { ok: false, error: { code: 'invalid_body', message: `ShareASale postback: ${body.message}.` } };

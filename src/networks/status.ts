@@ -30,5 +30,10 @@ const STATUS_WORDS: Record<string, ConversionStatus> = {
 };
 
 export function normalizeStatus(value: string): ConversionStatus | undefined {
-	return STATUS_WORDS[value.trim().toLowerCase().replace(/[\s-]+/g, '_')];
+	return STATUS_WORDS[
+		value
+			.trim()
+			.toLowerCase()
+			.replace(/[\s-]+/g, '_')
+	];
 }

@@ -28,15 +28,18 @@ const TUNE_PARAMS = [
 
 const SUB_PARAMS = ['aff_sub', 'aff_sub2', 'aff_sub3', 'aff_sub4', 'aff_sub5'] as const;
 
-
 export const tune: NetworkPreset = {
 	id: 'tune',
 	name: 'TUNE / HasOffers',
 	subidParam: 'aff_click_id',
 	clickIdMacro: '{aff_click_id}',
 	setupHint:
-		'Paste this URL as a global or offer postback in TUNE (HasOffers). Offer links must carry aff_click_id=<click id>; aff_sub…aff_sub5 are for non-unique values. TUNE sends local times without a zone: set the time zone option to your network\'s zone.',
-	postbackUrlTemplate: (baseUrl) => withQuery(baseUrl, TUNE_PARAMS.map((name) => [name, `{${name}}`] as const)),
+		"Paste this URL as a global or offer postback in TUNE (HasOffers). Offer links must carry aff_click_id=<click id>; aff_sub…aff_sub5 are for non-unique values. TUNE sends local times without a zone: set the time zone option to your network's zone.",
+	postbackUrlTemplate: (baseUrl) =>
+		withQuery(
+			baseUrl,
+			TUNE_PARAMS.map((name) => [name, `{${name}}`] as const),
+		),
 	parse(request, options) {
 		const body = parseBody(request);
 		if (!body.ok) return fail('invalid_body', `TUNE postback: ${body.message}.`);

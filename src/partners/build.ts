@@ -131,13 +131,19 @@ export function buildPartnerPostback(
 	const emptyParameters = options.emptyParameters ?? preset.emptyParameters;
 	const omittedParameters: string[] = [];
 	const pairs = parsed.query.filter((pair) => {
-		const omit = emptyParameters === 'omit' && pair.value !== undefined && isOnlyMacros(pair.value) && pair.value.every((part) => 'macro' in part && values.get(part.macro) === undefined);
+		const omit =
+			emptyParameters === 'omit' &&
+			pair.value !== undefined &&
+			isOnlyMacros(pair.value) &&
+			pair.value.every((part) => 'macro' in part && values.get(part.macro) === undefined);
 		if (omit) omittedParameters.push(fillRaw(pair.name, valueOf));
 		return !omit;
 	});
 
 	const baseUrl = fillEncoded(parsed.base, valueOf);
-	const encodedQuery = pairs.map((pair) => (pair.value === undefined ? fillEncoded(pair.name, valueOf) : `${fillEncoded(pair.name, valueOf)}=${fillEncoded(pair.value, valueOf)}`)).join('&');
+	const encodedQuery = pairs
+		.map((pair) => (pair.value === undefined ? fillEncoded(pair.name, valueOf) : `${fillEncoded(pair.name, valueOf)}=${fillEncoded(pair.value, valueOf)}`))
+		.join('&');
 	const getUrl = `${baseUrl}${parsed.hasQuery && encodedQuery !== '' ? `?${encodedQuery}` : ''}${fillEncoded([{ text: parsed.fragment }], valueOf)}`;
 	const method = options.method ?? preset.method;
 	const url = method === 'GET' ? getUrl : baseUrl;

@@ -111,7 +111,12 @@ const isTransient = (status: number) => status === 429 || status >= 500;
 /** Sends a built postback with retries; the result never contains the postback's secrets. */
 async function sendWithRetries(postback: BuiltPartnerPostback, dependencies: PartnerSendDependencies, policy: RetryPolicy): Promise<PartnerPostbackResult> {
 	const now = dependencies.now ?? (() => new Date());
-	const request: PartnerRequest = { method: postback.method, url: postback.url, headers: postback.headers, ...(postback.body !== undefined ? { body: postback.body } : {}) };
+	const request: PartnerRequest = {
+		method: postback.method,
+		url: postback.url,
+		headers: postback.headers,
+		...(postback.body !== undefined ? { body: postback.body } : {}),
+	};
 	const base = {
 		method: postback.method,
 		url: postback.redactedUrl,
@@ -128,7 +133,14 @@ async function sendWithRetries(postback: BuiltPartnerPostback, dependencies: Par
 			if (response.status < 400) return { ...base, status: 'sent', httpStatus: response.status, responseExcerpt: excerpt, attempts: attempt };
 			failure = { httpStatus: response.status, responseExcerpt: excerpt, reason: `The partner answered HTTP ${response.status}` };
 			if (!isTransient(response.status)) {
-				return { ...base, ...failure, status: 'failed', attempts: attempt, retryable: false, reason: `${failure.reason}: not retried (sending it again would fail again)` };
+				return {
+					...base,
+					...failure,
+					status: 'failed',
+					attempts: attempt,
+					retryable: false,
+					reason: `${failure.reason}: not retried (sending it again would fail again)`,
+				};
 			}
 			retryAfterMs = parseRetryAfter(headerValue(response.headers, 'retry-after'), now());
 		} catch (error) {

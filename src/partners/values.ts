@@ -9,7 +9,8 @@ export const STANDARD_MACROS: Readonly<Record<string, string>> = {
 	amount: 'The sale amount (exact decimal, e.g. 79.5)',
 	commission: 'The commission (payout)',
 	currency: 'ISO 4217 currency code',
-	affiliate_id: 'The affiliate (partner) credited with the conversion: the one whose commission the funnel wrote, else the one attribution found, else the id the network sent',
+	affiliate_id:
+		'The affiliate (partner) credited with the conversion: the one whose commission the funnel wrote, else the one attribution found, else the id the network sent',
 	offer_id: 'The offer id',
 	event: 'The event name (Lead, Purchase, …)',
 	event_name: 'The event name (same as {event})',

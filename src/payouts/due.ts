@@ -255,8 +255,10 @@ function minorUnitsOr(amount: string, currency: string, explain: (reason: string
 function validateRules(rules: PayoutRules): { payDay: number; holdingMs: number; minimum: Map<string, bigint>; minimumText: Map<string, string> } {
 	if (!rules || typeof rules !== 'object') throw new TypeError('payout rules must be an object');
 	const { payDay, holdingDays = 0, minimum = {} } = rules;
-	if (!Number.isInteger(payDay) || payDay < 1 || payDay > 28) throw new RangeError(`payDay must be a whole day of the month from 1 to 28, got ${JSON.stringify(payDay)}`);
-	if (!Number.isInteger(holdingDays) || holdingDays < 0) throw new RangeError(`holdingDays must be a whole number of days ≥ 0, got ${JSON.stringify(holdingDays)}`);
+	if (!Number.isInteger(payDay) || payDay < 1 || payDay > 28)
+		throw new RangeError(`payDay must be a whole day of the month from 1 to 28, got ${JSON.stringify(payDay)}`);
+	if (!Number.isInteger(holdingDays) || holdingDays < 0)
+		throw new RangeError(`holdingDays must be a whole number of days ≥ 0, got ${JSON.stringify(holdingDays)}`);
 	const minimumMinor = new Map<string, bigint>();
 	const minimumText = new Map<string, string>();
 	for (const [currency, value] of Object.entries(minimum)) {
@@ -274,8 +276,12 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
 const utcMonthStart = (year: number, month: number) => Date.UTC(year, month, 1);
 
 /** The schedule at `asOf`: the last pay date at or before it, the period it pays and the lock bound. */
-export function payoutSchedule(payDay: number, asOf: string | Date): { payDate: string; period: string; lockedBefore: string; payDateMs: number; lockedBeforeMs: number } {
-	if (!Number.isInteger(payDay) || payDay < 1 || payDay > 28) throw new RangeError(`payDay must be a whole day of the month from 1 to 28, got ${JSON.stringify(payDay)}`);
+export function payoutSchedule(
+	payDay: number,
+	asOf: string | Date,
+): { payDate: string; period: string; lockedBefore: string; payDateMs: number; lockedBeforeMs: number } {
+	if (!Number.isInteger(payDay) || payDay < 1 || payDay > 28)
+		throw new RangeError(`payDay must be a whole day of the month from 1 to 28, got ${JSON.stringify(payDay)}`);
 	const asOfMs = parseInstant(asOf, 'asOf');
 	const now = new Date(asOfMs);
 	let year = now.getUTCFullYear();
@@ -403,7 +409,14 @@ export function calculatePayoutPlan<E extends PayoutEntryInput>(entries: readonl
 				entries: group.entries,
 			});
 		} else {
-			payable.push({ affiliateId: group.affiliateId, currency: group.currency, amount, period: schedule.period, payDate: schedule.payDate, entries: group.entries });
+			payable.push({
+				affiliateId: group.affiliateId,
+				currency: group.currency,
+				amount,
+				period: schedule.period,
+				payDate: schedule.payDate,
+				entries: group.entries,
+			});
 		}
 	}
 

@@ -93,7 +93,18 @@ export interface PayoutReport {
 	 * or Sync) / already_in_flight (another run holds these lines) / no_receiver / carried (below the minimum or
 	 * a negative balance: carried into the next period) / would_pay (dry run).
 	 */
-	outcome: 'paid' | 'submitted' | 'failed' | 'unknown' | 'unclaimed' | 'returned' | 'already_in_flight' | 'no_receiver' | 'carried' | 'would_pay' | 'invalid_line';
+	outcome:
+		| 'paid'
+		| 'submitted'
+		| 'failed'
+		| 'unknown'
+		| 'unclaimed'
+		| 'returned'
+		| 'already_in_flight'
+		| 'no_receiver'
+		| 'carried'
+		| 'would_pay'
+		| 'invalid_line';
 	itemId?: string;
 	batchId?: string;
 	provider?: PayoutProviderId;

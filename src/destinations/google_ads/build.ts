@@ -197,7 +197,12 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 	}
 	// Uploads cannot take a conversion back (Google handles that with adjustments): rejected and reversed are not sent.
 	if (event.status === 'rejected' || event.status === 'reversed') {
-		return { skipped: { code: 'not_a_conversion', reason: `A ${event.status} conversion is not uploaded to Google Ads, which retracts conversions only through adjustments` } };
+		return {
+			skipped: {
+				code: 'not_a_conversion',
+				reason: `A ${event.status} conversion is not uploaded to Google Ads, which retracts conversions only through adjustments`,
+			},
+		};
 	}
 	const customerId = googleCustomerId(config.customerId);
 	const configured = conversionActionFor(event, config);
@@ -303,7 +308,11 @@ export function planGoogleAdsRequests(events: ForwardableEvent[], config: Google
 		const key = `${built.row.conversionAction}|${built.row.orderId}`;
 		const first = firstWithOrderId.get(key);
 		if (first !== undefined) {
-			skipped.push({ index, code: 'DUPLICATE_ORDER_ID', reason: `The same conversion (order ID ${built.row.orderId}) is item ${first} of this batch: sent once, there` });
+			skipped.push({
+				index,
+				code: 'DUPLICATE_ORDER_ID',
+				reason: `The same conversion (order ID ${built.row.orderId}) is item ${first} of this batch: sent once, there`,
+			});
 			return;
 		}
 		firstWithOrderId.set(key, index);

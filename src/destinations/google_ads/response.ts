@@ -98,7 +98,13 @@ function retryAtFor(request: GoogleAdsRequest, position: number, code: string, n
 function rowResult(request: GoogleAdsRequest, position: number, errors: GoogleAdsError[], now: Date): Omit<EventResult, 'index' | 'eventId'> {
 	const classified = errors.map((error) => {
 		const { kind, code = 'ERROR' } = codeOf(error);
-		const outcome: EventOutcome = RETRY_LATER.has(code) ? 'retry_later' : ALREADY_THERE.has(code) ? 'sent' : kind && TRANSIENT_KINDS.has(kind) ? 'retry' : 'failed';
+		const outcome: EventOutcome = RETRY_LATER.has(code)
+			? 'retry_later'
+			: ALREADY_THERE.has(code)
+				? 'sent'
+				: kind && TRANSIENT_KINDS.has(kind)
+					? 'retry'
+					: 'failed';
 		return { error, code, outcome };
 	});
 	const pick = (outcome: EventOutcome) => classified.filter((entry) => entry.outcome === outcome);
@@ -128,7 +134,8 @@ function hintFor(status: number, codes: string[]): string | undefined {
 		return 'The signed-in Google user cannot reach this customer directly: set the Login Customer ID to the manager account it is reached through.';
 	}
 	if (status === 401) return 'Google rejected the OAuth access token: reconnect the Google Ads credential.';
-	if (status === 403) return 'Check that the signed-in Google user has access to the customer ID, and the Login Customer ID when going through a manager account.';
+	if (status === 403)
+		return 'Check that the signed-in Google user has access to the customer ID, and the Login Customer ID when going through a manager account.';
 	return undefined;
 }
 
@@ -167,7 +174,9 @@ export function readGoogleAdsResponse(plain: PlatformRequest, response: Platform
 				const reason = unlocated.length > 0 ? describe(unlocated) : (partial.message ?? 'Google Ads returned an empty result for this conversion');
 				return { ...base(position), outcome: 'failed' as const, code: codeOf(unlocated[0] ?? {}).code ?? 'partial_failure', reason };
 			}
-			return validateOnly ? { ...base(position), outcome: 'sent' as const, code: 'validated', reason: 'Validated by Google Ads (validate only: not recorded)' } : { ...base(position), outcome: 'sent' as const };
+			return validateOnly
+				? { ...base(position), outcome: 'sent' as const, code: 'validated', reason: 'Validated by Google Ads (validate only: not recorded)' }
+				: { ...base(position), outcome: 'sent' as const };
 		});
 	}
 
@@ -198,7 +207,17 @@ export function readGoogleAdsResponse(plain: PlatformRequest, response: Platform
 	return request.itemIndexes.map((_, position) => {
 		const rowErrors = byRow.get(position);
 		return rowErrors
-			? { ...base(position), outcome: 'failed' as const, code: codeOf(rowErrors[0]).code ?? `http_${response.status}`, reason: `${statusText}: ${describe(rowErrors)}` }
-			: { ...base(position), outcome: 'failed' as const, code: codes[0] ?? rpc?.status ?? `http_${response.status}`, reason: hint ? `${detail}. ${hint}` : detail };
+			? {
+					...base(position),
+					outcome: 'failed' as const,
+					code: codeOf(rowErrors[0]).code ?? `http_${response.status}`,
+					reason: `${statusText}: ${describe(rowErrors)}`,
+				}
+			: {
+					...base(position),
+					outcome: 'failed' as const,
+					code: codes[0] ?? rpc?.status ?? `http_${response.status}`,
+					reason: hint ? `${detail}. ${hint}` : detail,
+				};
 	});
 }

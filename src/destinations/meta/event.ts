@@ -210,7 +210,12 @@ function eventNameFor(event: MetaForwardableEvent, config: MetaDestinationConfig
 			reason: `The funnel's event mapping sends "${String(conversion.eventName)}" to no Meta event. Map it in the Conversion Funnel's event mapping, or set Event Name in this node.`,
 		};
 	}
-	return text(conversion.eventName) ?? { code: 'no_event_name', reason: 'The item has no event name. Connect the Conversion Funnel, or set Event Name in this node.' };
+	return (
+		text(conversion.eventName) ?? {
+			code: 'no_event_name',
+			reason: 'The item has no event name. Connect the Conversion Funnel, or set Event Name in this node.',
+		}
+	);
 }
 
 /** The event's time in unix seconds, or why Meta would refuse it. */
@@ -236,7 +241,10 @@ function eventTimeFor(occurredAt: unknown, actionSource: MetaActionSource, nowSe
 	return Math.min(seconds, nowSeconds);
 }
 
-function customDataFor(conversion: ForwardableConversion & { metaFields?: MetaEventFields }, config: MetaDestinationConfig): MetaCustomData | { code: string; reason: string } {
+function customDataFor(
+	conversion: ForwardableConversion & { metaFields?: MetaEventFields },
+	config: MetaDestinationConfig,
+): MetaCustomData | { code: string; reason: string } {
 	const fields = conversion.metaFields ?? {};
 	const valueFrom = config.valueFrom ?? 'commission';
 	const overridden = text(fields.value);
@@ -282,7 +290,9 @@ export function buildMetaEvent(event: MetaForwardableEvent, config: MetaDestinat
 	const eventSourceUrl = httpUrl(event.metaFields?.eventSourceUrl) ?? httpUrl(clickData?.landingUrl);
 
 	if (actionSource === 'website' && (!eventSourceUrl || !userData.client_user_agent)) {
-		const missing = [!userData.client_user_agent && 'the visitor\'s user agent', !eventSourceUrl && 'the page URL (event_source_url)'].filter(Boolean).join(' and ');
+		const missing = [!userData.client_user_agent && "the visitor's user agent", !eventSourceUrl && 'the page URL (event_source_url)']
+			.filter(Boolean)
+			.join(' and ');
 		return {
 			skip: {
 				code: 'missing_website_fields',
@@ -294,7 +304,8 @@ export function buildMetaEvent(event: MetaForwardableEvent, config: MetaDestinat
 		return {
 			skip: {
 				code: 'no_user_data',
-				reason: 'Meta needs at least one customer parameter (email, phone, external id, fbc/fbp, IP address or user agent…) and this event has none, so it could not be matched to anyone.',
+				reason:
+					'Meta needs at least one customer parameter (email, phone, external id, fbc/fbp, IP address or user agent…) and this event has none, so it could not be matched to anyone.',
 			},
 		};
 	}

@@ -4,13 +4,7 @@
  */
 import { parseRetryAfter } from '../../http/retry';
 import type { EventOutcome, EventResult, PlatformRequest, PlatformResponse } from '../types';
-import {
-	META_AUTH_CODES,
-	META_PERMISSION_CODES,
-	META_SUBCODE_EVENT_TOO_OLD,
-	META_THROTTLING_CODES,
-	META_TRANSIENT_CODES,
-} from './constants';
+import { META_AUTH_CODES, META_PERMISSION_CODES, META_SUBCODE_EVENT_TOO_OLD, META_THROTTLING_CODES, META_TRANSIENT_CODES } from './constants';
 
 /** The Graph API error object (`{ "error": { … } }`). */
 export interface MetaGraphError {
@@ -48,8 +42,13 @@ function redact(message: string, request: PlatformRequest): string {
 
 function describe(error: MetaGraphError | undefined, request: PlatformRequest): string {
 	if (!error) return '';
-	const title = error.error_user_title && error.error_user_msg ? `${error.error_user_title}: ${error.error_user_msg}` : (error.error_user_msg ?? error.message ?? '');
-	const codes = [error.code !== undefined ? `code ${error.code}` : '', error.error_subcode !== undefined ? `subcode ${error.error_subcode}` : '', error.fbtrace_id ? `fbtrace_id ${error.fbtrace_id}` : '']
+	const title =
+		error.error_user_title && error.error_user_msg ? `${error.error_user_title}: ${error.error_user_msg}` : (error.error_user_msg ?? error.message ?? '');
+	const codes = [
+		error.code !== undefined ? `code ${error.code}` : '',
+		error.error_subcode !== undefined ? `subcode ${error.error_subcode}` : '',
+		error.fbtrace_id ? `fbtrace_id ${error.fbtrace_id}` : '',
+	]
 		.filter(Boolean)
 		.join(', ');
 	const text = redact(title, request);
@@ -68,7 +67,10 @@ export function readMetaResponse(request: PlatformRequest, response: PlatformRes
 	if (status >= 200 && status < 300 && !error) {
 		const received = body && typeof body === 'object' ? (body as { events_received?: unknown }).events_received : undefined;
 		if (typeof received === 'number') return all('sent');
-		return all('failed', { code: 'unexpected_response', reason: `Meta answered HTTP ${status} without events_received; the events may not have arrived. Check the Base URL in the credential.` });
+		return all('failed', {
+			code: 'unexpected_response',
+			reason: `Meta answered HTTP ${status} without events_received; the events may not have arrived. Check the Base URL in the credential.`,
+		});
 	}
 
 	const code = typeof error?.code === 'number' ? error.code : undefined;

@@ -128,7 +128,12 @@ function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Pla
 	const at = conversion ? conversion.occurredAt : (input as ForwardableClick).clickedAt;
 	const atMs = typeof at === 'string' ? Date.parse(at) : Number.NaN;
 	if (Number.isNaN(atMs)) {
-		return { skip: { code: 'invalid_time', reason: `The ${conversion ? 'conversion' : 'click'} time is missing or not a date, so TikTok cannot be given an event_time` } };
+		return {
+			skip: {
+				code: 'invalid_time',
+				reason: `The ${conversion ? 'conversion' : 'click'} time is missing or not a date, so TikTok cannot be given an event_time`,
+			},
+		};
 	}
 	const source = config.eventSource ?? 'web';
 	if ((source === 'offline' || source === 'crm') && now.getTime() - atMs > TIKTOK_OFFLINE_WINDOW_DAYS * DAY_MS) {

@@ -77,10 +77,19 @@ export function readTikTokResponse(request: PlatformRequest, response: PlatformR
 
 	// HTTP-level failures first (TikTok's own refusals come with 200; these come from TikTok's edge or a proxy).
 	if (response.status === 429 || response.status >= 500) {
-		return all({ outcome: 'retry', code: `http_${response.status}`, reason: `TikTok answered HTTP ${response.status}${said}`, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+		return all({
+			outcome: 'retry',
+			code: `http_${response.status}`,
+			reason: `TikTok answered HTTP ${response.status}${said}`,
+			...(retryAfterMs !== undefined && { retryAfterMs }),
+		});
 	}
 	if (response.status === 401 || response.status === 403) {
-		return all({ outcome: 'failed', code: `http_${response.status}`, reason: `TikTok refused the access token (HTTP ${response.status})${said}. ${TIKTOK_CREDENTIAL_HINT}` });
+		return all({
+			outcome: 'failed',
+			code: `http_${response.status}`,
+			reason: `TikTok refused the access token (HTTP ${response.status})${said}. ${TIKTOK_CREDENTIAL_HINT}`,
+		});
 	}
 	if (response.status < 200 || response.status >= 300) {
 		return all({ outcome: 'failed', code: `http_${response.status}`, reason: `TikTok answered HTTP ${response.status}${said}` });
@@ -88,7 +97,11 @@ export function readTikTokResponse(request: PlatformRequest, response: PlatformR
 	if (!answer) {
 		// Not TikTok's envelope (a proxy page?): whether TikTok took the events is unknown. Sending them again is
 		// safe, since TikTok drops repeats of the same event + event_id, so report them as failed, not sent.
-		return all({ outcome: 'failed', code: 'unexpected_response', reason: `TikTok answered HTTP ${response.status} without its { code, message } envelope; send again (TikTok deduplicates by event_id)` });
+		return all({
+			outcome: 'failed',
+			code: 'unexpected_response',
+			reason: `TikTok answered HTTP ${response.status} without its { code, message } envelope; send again (TikTok deduplicates by event_id)`,
+		});
 	}
 
 	const { code } = answer;
@@ -99,7 +112,12 @@ export function readTikTokResponse(request: PlatformRequest, response: PlatformR
 		return all({ outcome: 'retry', code: codeText, reason: `TikTok is throttling (${code})${said}`, ...(retryAfterMs !== undefined && { retryAfterMs }) });
 	}
 	if (isTikTokServerErrorCode(code)) {
-		return all({ outcome: 'retry', code: codeText, reason: `TikTok had an internal error (${code})${said}`, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+		return all({
+			outcome: 'retry',
+			code: codeText,
+			reason: `TikTok had an internal error (${code})${said}`,
+			...(retryAfterMs !== undefined && { retryAfterMs }),
+		});
 	}
 
 	const blamed = blamedPositions(answer.message);
@@ -127,12 +145,28 @@ export function readTikTokResponse(request: PlatformRequest, response: PlatformR
 		return request.itemIndexes.map((index, position) => {
 			const parts = blamed.get(position);
 			return parts
-				? { index, eventId: eventIds[position], outcome: 'failed' as const, code: codeText, reason: `TikTok refused this event (${code}): ${shorten(parts.join('; '))}` }
-				: { index, eventId: eventIds[position], outcome: 'retry' as const, code: 'batch_rejected', reason: `TikTok refused the request because of other events in it (${code}); sending again without them` };
+				? {
+						index,
+						eventId: eventIds[position],
+						outcome: 'failed' as const,
+						code: codeText,
+						reason: `TikTok refused this event (${code}): ${shorten(parts.join('; '))}`,
+					}
+				: {
+						index,
+						eventId: eventIds[position],
+						outcome: 'retry' as const,
+						code: 'batch_rejected',
+						reason: `TikTok refused the request because of other events in it (${code}); sending again without them`,
+					};
 		});
 	}
 	if (TIKTOK_AUTH_CODES.has(code)) {
-		return all({ outcome: 'failed', code: codeText, reason: `TikTok refused the credential (${code})${said}. ${TIKTOK_CREDENTIAL_HINT} The pixel code must belong to the same account as the token.` });
+		return all({
+			outcome: 'failed',
+			code: codeText,
+			reason: `TikTok refused the credential (${code})${said}. ${TIKTOK_CREDENTIAL_HINT} The pixel code must belong to the same account as the token.`,
+		});
 	}
 	if (TIKTOK_INVALID_DATA_CODES.has(code)) {
 		return all({ outcome: 'failed', code: codeText, reason: `TikTok refused the request as invalid (${code})${said}` });

@@ -12,8 +12,7 @@ export const everflow: PartnerPreset = {
 	name: 'Everflow',
 	description:
 		'Everflow advertiser server postback. transaction_id is Everflow’s click id (sent as our click id; required). For a post-conversion event map adv_event_id (or event_id) under Values to the Everflow event id; a verification_token is redacted from everything shown. Replace YOUR-TRACKING-DOMAIN and NETWORK_ID.',
-	template:
-		'https://YOUR-TRACKING-DOMAIN/?nid=NETWORK_ID&transaction_id={click_id}&amount={amount}&order_id={order_id}&adv_event_id={adv_event_id}',
+	template: 'https://YOUR-TRACKING-DOMAIN/?nid=NETWORK_ID&transaction_id={click_id}&amount={amount}&order_id={order_id}&adv_event_id={adv_event_id}',
 	method: 'GET',
 	emptyParameters: 'omit',
 	required: [['click_id']],

@@ -20,7 +20,15 @@ export const pap: PartnerPreset = {
 	emptyParameters: 'omit',
 	required: [['click_id', 'affiliate_id']],
 	macros: { action_code: 'PAP action code, for an action commission instead of a sale (map it under Values)' },
-	aliases: { visitorId: 'click_id', TotalCost: 'amount', OrderID: 'order_id', ProductID: 'offer_id', Currency: 'currency', AffiliateID: 'affiliate_id', Commission: 'commission' },
+	aliases: {
+		visitorId: 'click_id',
+		TotalCost: 'amount',
+		OrderID: 'order_id',
+		ProductID: 'offer_id',
+		Currency: 'currency',
+		AffiliateID: 'affiliate_id',
+		Commission: 'commission',
+	},
 	statusWords: { approved: 'A', pending: 'P', rejected: 'D', reversed: 'D' },
 	setupPlaceholders: ['YOUR-ACCOUNT'],
 };
