@@ -52,7 +52,7 @@ async function main() {
 	const shareasale = entries
 		.filter((entry) => entry.active)
 		.flatMap((entry) => endpointsOf(entry.workflow, { baseUrl: publicBase, networks: listNetworks(), customPostbackUrl }).postbacks)
-		.find((postback) => postback.network === 'shareasale' && !postback.secured);
+		.find((postback) => postback.network === 'shareasale' && postback.secured !== 'credential');
 	const sample = new URLSearchParams({ afftrack: 'Zojr5qPF3fVk6VlfJbAcGeuHnxkcOst2gr', transtype: 'SALE', merchantID: '87575', orderNumber: '2617207', transID: '198198598', amountOfSale: '79', commission: '39.5', transDate: '2023-05-21 00:57:45' });
 	const tryIt = shareasale ? `\nTry it with the conversion from ShareASale's documentation, then open the workflow's executions:\n\n  curl '${shareasale.url}?${sample}'\n` : '';
 	const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -18,7 +18,12 @@ const WEBHOOK_CREDENTIALS = { basicAuth: 'httpBasicAuth', headerAuth: 'httpHeade
 
 /** A Postback Trigger whose URL carries its webhook id as the secret: …/webhook/<webhook id>/<path>. */
 export function isSecretUrlTrigger(node) {
-	return node.type === `${PACKAGE}.postbackTrigger` && node.parameters?.authentication === 'secretUrl';
+	return node.type === `${PACKAGE}.postbackTrigger` && triggerAuthentication(node) === 'secretUrl';
+}
+
+/** A Postback Trigger's authentication as n8n reads it: version 2 defaults to the secret URL, version 1 to none. */
+function triggerAuthentication(node) {
+	return node.parameters?.authentication ?? ((node.typeVersion ?? 1) >= 2 ? 'secretUrl' : 'none');
 }
 
 /** Every templates/*.json, sorted by file name: [{ file, workflow }]. A file that is not valid JSON is skipped with a warning. */
@@ -155,7 +160,9 @@ export function endpointsOf(workflow, { baseUrl, networks, customPostbackUrl }) 
 					: network
 						? network.postbackUrlTemplate(url)
 						: url;
-			const secured = (node.parameters?.authentication ?? ((node.typeVersion ?? 1) >= 2 ? 'secretUrl' : 'none')) !== 'none';
+			const authentication = triggerAuthentication(node);
+			// A secret URL already carries its secret (the webhook id in the path); a credential's secret must be added.
+			const secured = authentication === 'postbackAuthApi' ? 'credential' : authentication === 'secretUrl' ? 'url' : undefined;
 			postbacks.push({ node: node.name, network: id, networkName: network?.name ?? id, url, postbackUrl: template, secured });
 		} else if (node.type === `${PACKAGE}.clickTracker`) {
 			const offers = node.parameters?.offers?.offer ?? [];
@@ -217,7 +224,8 @@ export function describeWorkflows(entries, context) {
 		lines.push(`  • ${entry.workflow.name}${entry.file ? `  (templates/${entry.file})` : ''} — ${state}`);
 		if (!entry.active) continue;
 		for (const postback of postbacks) {
-			lines.push(`      ${postback.networkName} postback URL${postback.secured ? ' (add the secret from its credential)' : ''}:`);
+			const note = postback.secured === 'credential' ? ' (add the secret from its credential)' : postback.secured === 'url' ? ' (secret included: keep it private)' : ' (OPEN: anyone can post)';
+			lines.push(`      ${postback.networkName} postback URL${note}:`);
 			lines.push(`        ${postback.postbackUrl}`);
 		}
 		for (const click of clicks) {
