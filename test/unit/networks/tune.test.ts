@@ -1,39 +1,12 @@
 import { listNetworks, parsePostback } from '../../../src/networks';
 import type { ParseOptions, PostbackRequest } from '../../../src/networks';
 import { ok, err } from './results';
+import { TUNE_EVENT_LOG, TUNE_EVENT_LOG_QUERY } from '../../fixtures/seed-payloads';
 
 const options: ParseOptions = { now: () => new Date('2024-01-01T00:00:00Z') };
 
-/** The TUNE event log from seed 002 ("query" block), values exactly as logged. */
-const SEED_QUERY = {
-	affiliate_id: '4479',
-	payout: '4.48500',
-	commission: 500,
-	aff_click_id: 'ej2kaIZSEV1rhNu8ohhqtt',
-	advertiser_id: '2',
-	offer_url_id: '51',
-	goal_id: '5',
-	datetime: '2020-05-19 12:46:16',
-	offer_file_id: '0',
-	currency: 'USD',
-	offer_ref: 'PRO',
-	aff_sub5: 'ej2kaIZSEV1rhNu8ohhqtt',
-	advertiser_ref: null,
-	transaction_id: '10219dbfbe3c8802f63db008acd29c',
-	device_id: '{device_id}',
-	ip: '35.161.196.166',
-	offer_id: '2',
-	hasoffers: 'tradingview',
-	session_ip: '92.170.247.132',
-	sale_amount: null,
-};
-
-/** The same values as a GET query: strings only, a null logged value is an empty parameter. */
-function asQuery(values: Record<string, unknown>): Record<string, string> {
-	const query: Record<string, string> = {};
-	for (const [key, value] of Object.entries(values)) query[key] = value === null ? '' : String(value);
-	return query;
-}
+/** The TUNE event log (AnyTrack's Custom Integration example), values exactly as logged. */
+const SEED_QUERY = { ...TUNE_EVENT_LOG };
 
 const get = (query: Record<string, string>): PostbackRequest => ({ method: 'GET', query });
 
@@ -66,31 +39,25 @@ describe('tune preset', () => {
 
 	it('reads the seed event log as a JSON text body', () => {
 		const conversion = ok(
-			parsePostback(
-				'tune',
-				{ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SEED_QUERY) },
-				options,
-			),
+			parsePostback('tune', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SEED_QUERY) }, options),
 		);
 		expect(conversion).toMatchObject(expectedSeedConversion);
 	});
 
 	it('reads the seed event log as a GET query of strings', () => {
-		const conversion = ok(parsePostback('tune', get(asQuery(SEED_QUERY)), options));
+		const conversion = ok(parsePostback('tune', get({ ...TUNE_EVENT_LOG_QUERY }), options));
 		expect(conversion).toMatchObject(expectedSeedConversion);
 		expect(conversion.raw.query.device_id).toBe('{device_id}');
 	});
 
 	it('reads a form POST body', () => {
-		const body = new URLSearchParams(asQuery(SEED_QUERY)).toString();
-		const conversion = ok(
-			parsePostback('tune', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, options),
-		);
+		const body = new URLSearchParams({ ...TUNE_EVENT_LOG_QUERY }).toString();
+		const conversion = ok(parsePostback('tune', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, options));
 		expect(conversion).toMatchObject(expectedSeedConversion);
 		expect(conversion.raw.body).toBe(body);
 	});
 
-	it('never turns the unreplaced {device_id} macro or the ip of TUNE\'s server into data', () => {
+	it("never turns the unreplaced {device_id} macro or the ip of TUNE's server into data", () => {
 		const conversion = ok(parsePostback('tune', { method: 'POST', body: SEED_QUERY }, options));
 		expect(JSON.stringify({ ...conversion, raw: undefined })).not.toContain('{device_id}');
 		expect(conversion.ip).not.toBe('35.161.196.166');
