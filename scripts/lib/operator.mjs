@@ -196,6 +196,7 @@ export function progressPrinter({ quiet = false, started = Date.now(), write = (
 		const clock = `[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s]`;
 		if (event.phase === 'start') write(`${clock} ${event.message}…`);
 		else if (event.phase === 'done') write(`${clock} ${event.step}: done in ${event.stepSeconds} s`);
+		else if (event.phase === 'fallback') write(`${clock} ${event.step}: not available after ${event.stepSeconds} s${event.line ? ` (${event.line})` : ''}`);
 		else {
 			const packages =
 				event.expectedPackages === undefined
