@@ -43,6 +43,16 @@ function expectedTopLevelPackages() {
 	}
 }
 
+/** How many packages the pinned n8n installs in all, nested ones included (the figure the README gives). */
+function expectedAllPackages() {
+	try {
+		const lock = JSON.parse(readFileSync(join(manifestDir, 'package-lock.json'), 'utf8'));
+		return Object.keys(lock.packages ?? {}).filter((key) => key.startsWith('node_modules/')).length;
+	} catch {
+		return undefined;
+	}
+}
+
 /** Packages unpacked so far at the top of serverDir/node_modules (scoped ones counted one by one). */
 function installedTopLevelPackages() {
 	const modules = join(serverDir, 'node_modules');
@@ -81,7 +91,7 @@ function installCommands() {
 	return [
 		{
 			step: 'npm ci',
-			description: `npm ci of n8n ${n8nVersion()} (~${(expectedTopLevelPackages() ?? 2000).toLocaleString('en-US')} packages; about 4 minutes on a fresh machine, less with a warm npm cache)`,
+			description: `npm ci of n8n ${n8nVersion()} (${(expectedAllPackages() ?? 2100).toLocaleString('en-US')} packages; about 4 minutes on a fresh machine, less with a warm npm cache)`,
 			command: 'npm',
 			// --prefer-offline: a reinstall (the lockfile changed, or a second clone) takes tarballs from npm's cache.
 			args: ['ci', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],

@@ -203,7 +203,7 @@ export function progressPrinter({ quiet = false, started = Date.now(), write = (
 					? ''
 					: event.packages === 0
 						? ', resolving and downloading'
-						: `, ${event.packages.toLocaleString('en-US')} of ~${event.expectedPackages.toLocaleString('en-US')} packages unpacked`;
+						: `, ${event.packages.toLocaleString('en-US')} of ${event.expectedPackages.toLocaleString('en-US')} top-level packages unpacked`;
 			const line = event.line ? ` — ${event.line}` : '';
 			write(`${clock}   ${event.step}: ${event.stepSeconds} s${packages}${line}`);
 		}
