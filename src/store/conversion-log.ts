@@ -88,9 +88,88 @@ function cell(value: unknown): string {
 	return `<td>${escapeHtml(value)}</td>`;
 }
 
-function listCell(lines: string[]): string {
-	return `<td>${lines.length ? lines.join('<br>') : '<span class="none">—</span>'}</td>`;
+function wrapCell(value: unknown): string {
+	return `<td class="wrap">${escapeHtml(value)}</td>`;
 }
+
+function listCell(lines: string[], wrap = false): string {
+	return `<td${wrap ? ' class="wrap"' : ''}>${lines.length ? lines.join('<br>') : '<span class="none">—</span>'}</td>`;
+}
+
+/**
+ * A stored time as a <time> element: the UTC value as text (what a browser without JavaScript shows) and as
+ * its tooltip, and machine-readable for the page's script, which rewrites the text in the viewer's time zone.
+ * A value that is not a time is shown as it is.
+ */
+export function timeHtml(value: string | undefined): string {
+	const at = new Date(value ?? '');
+	if (!value || Number.isNaN(at.getTime())) return escapeHtml(value ?? '');
+	const iso = at.toISOString();
+	const utc = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+	return `<time datetime="${iso}" title="${utc}">${utc}</time>`;
+}
+
+/** An identifier shown shortened (CSS ellipsis) that keeps its whole value for copying, searching and the tooltip. */
+function idCell(value: string): string {
+	return `<td><span class="id" title="${escapeHtml(value)}">${escapeHtml(value)}</span></td>`;
+}
+
+const HEADINGS = [
+	'Recorded',
+	'Network',
+	'Transaction',
+	'Event',
+	'Status',
+	'Amount',
+	'Commission',
+	'Affiliate',
+	'Attribution',
+	'Deliveries',
+	'Ledger',
+	'Status history',
+	'Conversion ID',
+];
+
+/** The deliveries get room first, so the narrow columns around them wrap instead. */
+const WIDTHS: Record<string, string> = { Deliveries: 'wide' };
+
+/**
+ * Fits a laptop window (1280 px and up) without a horizontal page scroll: long values wrap anywhere, the
+ * conversion id is shortened, and below 900 px each conversion becomes a card of labelled lines.
+ */
+const STYLE = [
+	'*{box-sizing:border-box}',
+	'body{font:14px/1.4 system-ui,sans-serif;margin:1rem;color:#24292f}',
+	'h1{font-size:1.5rem;margin:.25rem 0}',
+	'table{border-collapse:collapse;width:100%}',
+	'th,td{border:1px solid #d0d7de;padding:.3rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}',
+	// Identifiers and free text may break anywhere, so a long one narrows its column instead of widening the page.
+	'.wrap{overflow-wrap:anywhere}',
+	'th.wide{width:24%}',
+	'th{background:#f6f8fa;position:sticky;top:0}',
+	'small{color:#57606a}',
+	'.outcome{font-weight:600}',
+	'.none{color:#8c959f}',
+	'.id{display:inline-block;max-width:9ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom;font-family:ui-monospace,monospace;font-size:12px}',
+	'time{white-space:normal}',
+	'@media (max-width:900px){thead{display:none}table,tbody,tr,td{display:block;width:100%}tr{border:1px solid #d0d7de;margin-bottom:.75rem}td{border:0;border-top:1px solid #eaeef2}td:first-child{border-top:0}td::before{display:block;font-size:12px;font-weight:600;color:#57606a}.id{max-width:100%}' +
+		HEADINGS.map((heading, index) => `td:nth-child(${index + 1})::before{content:"${heading}"}`).join('') +
+		'}',
+].join('');
+
+/**
+ * Rewrites every <time> in the viewer's own time zone (Intl), and says which zone that is. It carries no data
+ * from the store: the times it reads are the escaped datetime attributes.
+ */
+const LOCAL_TIMES_SCRIPT = [
+	'(function(){',
+	"var format=new Intl.DateTimeFormat(undefined,{year:'numeric',month:'short',day:'numeric',hour:'2-digit',minute:'2-digit',second:'2-digit'});",
+	"var times=document.querySelectorAll('time[datetime]');",
+	"for(var i=0;i<times.length;i++){var at=new Date(times[i].getAttribute('datetime'));if(!isNaN(at.getTime()))times[i].textContent=format.format(at);}",
+	"var zone=document.getElementById('zone');",
+	"if(zone)zone.textContent='Times are in your time zone, '+(Intl.DateTimeFormat().resolvedOptions().timeZone||'local')+' (hover a time for UTC).';",
+	'})();',
+].join('');
 
 /** A self-contained HTML page: one table row per conversion, every value escaped. */
 export function conversionLogHtml(entries: ConversionLogEntry[], options: { title?: string; generatedAt?: string } = {}): string {
@@ -102,56 +181,42 @@ export function conversionLogHtml(entries: ConversionLogEntry[], options: { titl
 				.filter((part) => part !== undefined && part !== '')
 				.map(escapeHtml)
 				.join(' · ');
-			return `<span class="outcome" style="color:${colour}">${escapeHtml(line.destination)}: ${escapeHtml(line.outcome)}</span>${detail ? ` <small>${detail}</small>` : ''} <small class="at">${escapeHtml(line.at)}</small>`;
+			return `<span class="outcome" style="color:${colour}">${escapeHtml(line.destination)}: ${escapeHtml(line.outcome)}</span>${detail ? ` <small>${detail}</small>` : ''} <small class="at">${timeHtml(line.at)}</small>`;
 		});
 		const ledger = entry.ledger.map(
 			(line) =>
-				`${escapeHtml(line.kind)} ${escapeHtml(line.amount)} ${escapeHtml(line.currency)} <small>${escapeHtml(line.affiliateId)} · ${escapeHtml(line.settlement)}</small>`,
+				`${escapeHtml(line.kind)} ${escapeHtml(line.amount)} ${escapeHtml(line.currency)} <small class="wrap">${escapeHtml(line.affiliateId)} · ${escapeHtml(line.settlement)}</small>`,
 		);
-		const history = entry.statusHistory.map((change) => `${escapeHtml(change.status)} <small class="at">${escapeHtml(change.at)}</small>`);
+		const history = entry.statusHistory.map((change) => `${escapeHtml(change.status)} <small class="at">${timeHtml(change.at)}</small>`);
 		return (
 			`<tr data-conversion-id="${escapeHtml(entry.conversionId)}">` +
-			cell(entry.recordedAt) +
+			`<td>${timeHtml(entry.recordedAt)}</td>` +
 			cell(entry.network) +
-			cell(entry.transactionId ?? '') +
+			wrapCell(entry.transactionId ?? '') +
 			cell(entry.eventName) +
 			cell(entry.status) +
 			cell(entry.amount === undefined ? '' : `${entry.amount} ${entry.currency}`) +
 			cell(entry.commission === undefined ? '' : `${entry.commission} ${entry.currency}`) +
-			cell(entry.affiliateId ?? '') +
+			wrapCell(entry.affiliateId ?? '') +
 			cell(entry.attribution ?? '') +
-			listCell(deliveries) +
+			listCell(deliveries, true) +
 			listCell(ledger) +
 			listCell(history) +
-			cell(entry.conversionId) +
+			idCell(entry.conversionId) +
 			'</tr>'
 		);
 	});
-	const headings = [
-		'Recorded',
-		'Network',
-		'Transaction',
-		'Event',
-		'Status',
-		'Amount',
-		'Commission',
-		'Affiliate',
-		'Attribution',
-		'Deliveries',
-		'Ledger',
-		'Status history',
-		'Conversion ID',
-	];
 	return [
 		'<!DOCTYPE html>',
 		'<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
 		`<title>${escapeHtml(title)}</title>`,
-		'<style>body{font:14px system-ui,sans-serif;margin:1.5rem;color:#24292f}table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f6f8fa}small{color:#57606a}.outcome{font-weight:600}.none{color:#8c959f}</style>',
+		`<style>${STYLE}</style>`,
 		'</head><body>',
 		`<h1>${escapeHtml(title)}</h1>`,
-		`<p>${entries.length} conversion${entries.length === 1 ? '' : 's'}, newest first${options.generatedAt ? ` · generated ${escapeHtml(options.generatedAt)}` : ''}</p>`,
-		`<table><thead><tr>${headings.map((heading) => `<th>${heading}</th>`).join('')}</tr></thead>`,
+		`<p>${entries.length} conversion${entries.length === 1 ? '' : 's'}, newest first${options.generatedAt ? ` · generated ${timeHtml(options.generatedAt)}` : ''} · <span id="zone">Times are in UTC.</span></p>`,
+		`<table><thead><tr>${HEADINGS.map((heading) => `<th${WIDTHS[heading] ? ` class="${WIDTHS[heading]}"` : ''}>${heading}</th>`).join('')}</tr></thead>`,
 		`<tbody>${rows.join('\n')}</tbody></table>`,
+		`<script>${LOCAL_TIMES_SCRIPT}</script>`,
 		'</body></html>',
 	].join('\n');
 }

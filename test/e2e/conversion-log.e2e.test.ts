@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
 
@@ -13,6 +14,14 @@ import { baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitF
  */
 let meta: MetaFake;
 let pipelineId: string;
+
+// The page in a browser (Debian's Chromium via playwright-core, as in the editor suite): skipped loudly without one, never on CI.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+if (!CHROMIUM) {
+	if (process.env.CI) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the conversion log page cannot be checked on CI.');
+	process.stderr.write('\n[browser] SKIPPED the conversion log page in Chromium: no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)\n');
+}
+const testWithBrowser = CHROMIUM ? test : test.skip;
 
 interface TemplateNode {
 	type: string;
@@ -90,7 +99,8 @@ afterAll(async () => {
 	await meta?.close();
 });
 
-test('a postback sent to Meta shows up in the conversion log page with "meta: sent"', async () => {
+/** A tracked click and its ShareASale sale through the pipeline to Meta ("sent"); the stored conversion's id. */
+async function trackedSale(transID: string): Promise<string> {
 	const clickResponse = await n8nFetch(
 		`${baseUrl()}/webhook/go-log?${new URLSearchParams({ offer: 'wpengine', fbclid: 'IwAR0logE2E', landing: 'https://blog.example.com/wp-engine-review' })}`,
 		{
@@ -102,7 +112,6 @@ test('a postback sent to Meta shows up in the conversion log page with "meta: se
 	const clickId = new URL(clickResponse.headers.get('location') ?? '').searchParams.get('afftrack') ?? '';
 	expect(clickId).not.toBe('');
 
-	const transID = uniqueId('LOG');
 	const postback = `${baseUrl()}/webhook/shareasale-log?${new URLSearchParams({
 		afftrack: clickId,
 		transtype: 'SALE',
@@ -123,7 +132,12 @@ test('a postback sent to Meta shows up in the conversion log page with "meta: se
 	expect(failed ?? []).toEqual([]);
 	expect(sent[0].json.forward).toMatchObject({ platform: 'meta', outcome: 'sent' });
 	expect(sent[0].json.conversionLogError).toBeUndefined();
-	const conversionId = String(sent[0].json.conversionId);
+	return String(sent[0].json.conversionId);
+}
+
+test('a postback sent to Meta shows up in the conversion log page with "meta: sent"', async () => {
+	const transID = uniqueId('LOG');
+	const conversionId = await trackedSale(transID);
 
 	// Closed: no login, a wrong password or a wrong user get 401 (and a Basic prompt), never the conversion.
 	const pageUrl = `${baseUrl()}/webhook/conversion-log?network=shareasale&limit=20`;
@@ -168,4 +182,68 @@ test('the template imported without picking a credential cannot be activated and
 	const page = await n8nFetch(`${baseUrl()}/webhook/${path}`);
 	expect(page.status).toBe(404);
 	expect(await page.text()).not.toContain('<table>');
+});
+
+testWithBrowser("the page fits a laptop window and shows times in the viewer's time zone, UTC without JavaScript", async () => {
+	// A transaction id far longer than any column: it must wrap, not widen the page.
+	const transID = `${uniqueId('LOG')}-${'9F3A7C1E5B'.repeat(8)}`;
+	const conversionId = await trackedSale(transID);
+	const pageUrl = `${baseUrl()}/webhook/conversion-log?network=shareasale&limit=20`;
+	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+	try {
+		// Kathmandu is UTC+5:45: its wall-clock minutes differ from UTC's, so no UTC time passes for a local one.
+		const timezoneId = 'Asia/Kathmandu';
+		for (const viewport of [
+			{ width: 1280, height: 800 },
+			{ width: 1366, height: 768 },
+			{ width: 1440, height: 900 },
+		]) {
+			const context = await browser.newContext({ viewport, timezoneId, locale: 'en-GB', httpCredentials: { username: LOGIN.user, password: LOGIN.password } });
+			const page = await context.newPage();
+			expect((await page.goto(pageUrl))?.status()).toBe(200);
+			const row = page.locator(`tr[data-conversion-id="${conversionId}"]`);
+			await expect(row.locator('td').nth(2).textContent()).resolves.toBe(transID);
+			const layout = {
+				...(await page.$eval('html', (root) => ({ scrollWidth: root.scrollWidth, clientWidth: root.clientWidth }))),
+				tableRight: await page.$eval('table', (table) => table.getBoundingClientRect().right),
+			};
+			expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
+			expect(layout.tableRight).toBeLessThanOrEqual(layout.clientWidth);
+
+			const recorded = row.locator('td').first().locator('time');
+			const iso = (await recorded.getAttribute('datetime')) ?? '';
+			const at = new Date(iso);
+			expect(Number.isNaN(at.getTime())).toBe(false);
+			const utcText = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+			// The UTC value stays in the tooltip; the text is Kathmandu's wall clock (UTC + 5 h 45 min), 24-hour in en-GB.
+			await expect(recorded.getAttribute('title')).resolves.toBe(utcText);
+			const kathmandu = new Date(at.getTime() + (5 * 60 + 45) * 60_000).toISOString().slice(11, 19);
+			const shown = (await recorded.textContent()) ?? '';
+			expect(shown).toContain(kathmandu);
+			expect(shown).not.toContain('UTC');
+			await expect(page.locator('#zone').textContent()).resolves.toMatch(/your time zone, Asia\/Kath?mandu/);
+			// Kept out of the tree like the editor suite's: docs/images/conversion-log.png is picked from here.
+			if (viewport.width === 1280) {
+				mkdirSync(join(__dirname, '../../.cache/screenshots'), { recursive: true });
+				await page.screenshot({ path: join(__dirname, '../../.cache/screenshots/conversion-log.png') });
+			}
+			await context.close();
+		}
+
+		// Without JavaScript the page still says what its times are: UTC.
+		const noScript = await browser.newContext({
+			viewport: { width: 1280, height: 800 },
+			timezoneId,
+			javaScriptEnabled: false,
+			httpCredentials: { username: LOGIN.user, password: LOGIN.password },
+		});
+		const plain = await noScript.newPage();
+		await plain.goto(pageUrl);
+		const time = plain.locator(`tr[data-conversion-id="${conversionId}"] td`).first().locator('time');
+		await expect(time.textContent()).resolves.toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
+		await expect(plain.locator('#zone').textContent()).resolves.toBe('Times are in UTC.');
+		await noScript.close();
+	} finally {
+		await browser.close();
+	}
 });

@@ -191,6 +191,45 @@ async function expectEveryNodeRan(imported: Imported, unreachable: Record<string
 	throw new Error(`these nodes of "${imported.workflow.name}" never ran: ${missing.join(', ')}`);
 }
 
+/** The package's triggers whose second output (Rejected) carries what they refused. */
+const REJECTING_TRIGGERS = new Set(['n8n-nodes-postback.postbackTrigger', 'n8n-nodes-postback.clickTracker']);
+
+/**
+ * What n8n's executions list shows, read through the public API: every execution that carried a rejected postback
+ * or a refused click ended in the template's Stop and Error, so it is listed as failed ("error") and the list's
+ * status filter finds exactly those; every accepted postback or recorded click is listed as succeeded.
+ */
+async function expectRefusalsListedAsFailed(imported: Imported): Promise<void> {
+	const triggers = imported.workflow.nodes.filter((node) => REJECTING_TRIGGERS.has(node.type)).map((node) => node.name);
+	const on = (output: number) => (execution: Execution) => triggers.some((name) => (outputsOf(execution, name)[output]?.length ?? 0) > 0);
+	// Settled: none still running, and the list's "failed" filter agrees with the data (an execution is saved just
+	// after the webhook answered, so the last one may appear a moment after the driver returns).
+	const failedIds = async () =>
+		(await publicApi<{ data: Array<{ id: string }> }>('GET', `/executions?workflowId=${imported.id}&status=error&limit=250`)).data.map((execution) => execution.id).sort();
+	let executions: Execution[] = [];
+	let listedFailed: string[] = [];
+	for (const deadline = Date.now() + 30000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 500))) {
+		listedFailed = await failedIds();
+		executions = await executionsOf(imported.id);
+		const settled = executions.every((execution) => !['new', 'running'].includes(execution.status));
+		if (settled && listedFailed.join() === executions.filter(on(1)).map((execution) => execution.id).sort().join()) break;
+	}
+	const refused = executions.filter(on(1));
+	const accepted = executions.filter(on(0));
+	expect(refused.length).toBeGreaterThan(0);
+	expect(accepted.length).toBeGreaterThan(0);
+	for (const execution of refused) {
+		const { error, lastNodeExecuted } = (execution.data?.resultData ?? {}) as { error?: { message?: string }; lastNodeExecuted?: string };
+		expect({ status: execution.status, lastNodeExecuted, message: error?.message }).toEqual({
+			status: 'error',
+			lastNodeExecuted: expect.stringMatching(/^Mark (Rejected|Refused) as Failed$/),
+			message: expect.stringMatching(/^(Postback rejected: \S+ \w+|Click refused: \w+) \(answered HTTP 4\d\d\)/),
+		});
+	}
+	for (const execution of accepted) expect({ id: execution.id, status: execution.status }).toEqual({ id: execution.id, status: 'success' });
+	expect(listedFailed).toEqual(refused.map((execution) => execution.id).sort());
+}
+
 const items = (execution: Execution, node: string, output = 0) => outputsOf(execution, node)[output] ?? [];
 const hasItem = (node: string, output: number, match: (json: Record<string, unknown>) => boolean) => (execution: Execution) =>
 	items(execution, node, output).some((item) => match(item.json));
@@ -287,6 +326,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)),
 		);
 		await expectEveryNodeRan(imported);
+		await expectRefusalsListedAsFailed(imported);
 	},
 
 	async 'custom-postback.json'(file) {
@@ -314,6 +354,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			hasItem('Rejected Postbacks', 0, (json) => JSON.stringify(json).includes(bad)),
 		);
 		await expectEveryNodeRan(imported);
+		await expectRefusalsListedAsFailed(imported);
 	},
 
 	async 'shareasale-tracking-pipeline.json'(file) {
@@ -356,6 +397,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			Pending: 'ShareASale postbacks carry no status (every one is approved)',
 			'Rejected Conversions': 'ShareASale postbacks carry no status (every one is approved)',
 		});
+		await expectRefusalsListedAsFailed(imported);
 	},
 
 	async 'shareasale-to-all-ad-platforms.json'(file) {
@@ -500,6 +542,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
 		expect((await get(postback, { ...sale, transID: uniqueId('89'), commission: '39.5.0' })).status).toBe(400);
 		await expectEveryNodeRan(imported, { 'Forwarding Failed': 'every platform takes the sale' });
+		await expectRefusalsListedAsFailed(imported);
 	},
 	async 'shareasale-to-ad-platforms.json'(file) {
 		const imported = await importTemplate(file, (_, node) => {
@@ -588,6 +631,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		);
 		expect(meta.duplicates.length + tiktok.duplicates.length).toBe(0);
 		await expectEveryNodeRan(imported);
+		await expectRefusalsListedAsFailed(imported);
 	},
 
 	async 'custom-postback-to-meta.json'(file) {
@@ -636,6 +680,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		);
 		expect(meta.events.filter((entry) => entry.event.event_name === 'CompleteRegistration' && entry.event.event_id === metaEvent.event_id)).toHaveLength(1);
 		await expectEveryNodeRan(imported);
+		await expectRefusalsListedAsFailed(imported);
 	},
 
 	async 'impact-everflow-to-partner.json'(file) {
@@ -739,6 +784,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			expect(to(refusedSale.ActionId)).toHaveLength(1);
 			expect(partner.requests.every((request) => request.method === 'GET')).toBe(true);
 			await expectEveryNodeRan(imported);
+			await expectRefusalsListedAsFailed(imported);
 		} finally {
 			await partner.close();
 		}

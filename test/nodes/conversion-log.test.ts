@@ -199,8 +199,16 @@ describe('Postback Tools: Conversion Log', () => {
 		expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
 		expect(html).toContain('postback:&lt;x&gt;: failed');
 		expect(html).toContain('a &lt;reason&gt; &amp; more');
-		expect(html).not.toContain('<script>');
+		// The page's one script is its own time formatter, placed after the table; nothing stored became markup.
+		expect(html.match(/<script>/g)).toHaveLength(1);
+		expect(html.indexOf('<script>')).toBeGreaterThan(html.indexOf('</table>'));
+		expect(html).not.toContain('<script>alert');
 		expect(html).not.toContain('<b>T');
+		// Times: the UTC value as text and tooltip (what a browser without JavaScript shows), machine-readable for the script.
+		const recorded = (await db.store().listConversions({ limit: 1 }))[0].recordedAt;
+		const utc = `${new Date(recorded).toISOString().slice(0, 10)} ${new Date(recorded).toISOString().slice(11, 19)} UTC`;
+		expect(html).toContain(`<time datetime="${new Date(recorded).toISOString()}" title="${utc}">${utc}</time>`);
+		expect(html).toContain('<span id="zone">Times are in UTC.</span>');
 		expect(html).toContain('meta: sent');
 		expect(page.binary?.data).toMatchObject({ mimeType: 'text/html', fileName: 'conversion-log.html' });
 

@@ -36,6 +36,9 @@ interface Template {
 	settings: Record<string, unknown>;
 }
 
+/** The package's triggers whose second output carries what they refused (Rejected). */
+const REJECTING_TRIGGERS = new Set(['n8n-nodes-postback.postbackTrigger', 'n8n-nodes-postback.clickTracker']);
+
 interface PackageNodeType {
 	name: string;
 	outputs: number;
@@ -227,6 +230,30 @@ describe.each(files)('templates/%s', (file) => {
 		for (const node of working) {
 			const trigger = /trigger$|\.webhook$/i.test(node.type) || BASE_WEBHOOK_TYPES.has(node.type) || (nodeTypes.get(node.type)?.webhook ?? false);
 			if (!trigger && !targets.has(node.name)) throw new Error(`node "${node.name}" is not connected to anything upstream`);
+		}
+	});
+
+	test("a rejected postback or refused click ends in n8n's Stop and Error, so its execution is listed as failed", () => {
+		// n8n's executions list shows a status and nothing else an operator could tell these apart by (custom data is
+		// neither shown nor filterable without a licence); a trigger cannot fail its own execution once it has started it.
+		const byName = new Map(nodes.map((node) => [node.name, node]));
+		const downstream = (name: string, seen = new Set<string>()): TemplateNode[] => {
+			const next = Object.values(template.connections[name] ?? {})
+				.flatMap((outputs) => outputs.flatMap((list) => (list ?? []).map((c) => c.node)))
+				.filter((each) => !seen.has(each));
+			next.forEach((each) => seen.add(each));
+			return next.flatMap((each) => [byName.get(each)!, ...downstream(each, seen)]);
+		};
+		for (const trigger of working.filter((node) => REJECTING_TRIGGERS.has(node.type))) {
+			const rejected = template.connections[trigger.name]?.main?.[1] ?? [];
+			expect({ trigger: trigger.name, rejectedConnected: rejected.length > 0 }).toEqual({ trigger: trigger.name, rejectedConnected: true });
+			for (const first of rejected) {
+				const path = [byName.get(first.node)!, ...downstream(first.node)];
+				const stop = path.find((node) => node.type === 'n8n-nodes-base.stopAndError');
+				expect({ trigger: trigger.name, stopAndError: stop?.name }).toEqual({ trigger: trigger.name, stopAndError: expect.any(String) });
+				// The message reaches error workflows and logs: codes and status only, never the request's values.
+				expect(String(stop!.parameters.errorMessage)).not.toMatch(/\$json\.request|\$json\.reason\.message/);
+			}
 		}
 	});
 
