@@ -60,6 +60,12 @@ async function main() {
 				: `--reset: ${shown(files.dir)} did not exist; starting fresh`,
 		);
 	}
+	// npm start used to wipe its folder on every start: a folder it left (an n8n with neither login.json nor
+	// templates.json, which this one writes first thing) holds nothing anyone could have kept, and no usable login.
+	if (!args.has('--reset') && existsSync(join(files.dir, '.n8n')) && !existsSync(files.account) && !existsSync(files.state)) {
+		resetData(files.dir);
+		say(`${shown(files.dir)} held a throw-away n8n from an earlier npm start (without its login): removed, starting fresh`);
+	}
 	if (!args.has('--no-build')) await buildPackage({ quiet, started });
 	const { listNetworks, customPostbackUrl } = await import(join(repoRoot, 'dist/src/index.js'));
 	const port = Number(process.env.N8N_PORT ?? 5678);
@@ -87,7 +93,7 @@ async function main() {
 		const missing = credentialsNeeded(synced.workflow);
 		const reason =
 			synced.action === 'deleted'
-				? 'deleted'
+				? 'deleted in n8n'
 				: synced.activationError
 					? synced.activationError.slice(0, 200)
 					: missing.length > 0

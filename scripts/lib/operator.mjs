@@ -279,7 +279,7 @@ export function describeWorkflows(entries, context) {
 		const pick = funnels.length === 1 ? funnels[0] : undefined;
 		if (pick) pasted.set(network, pick);
 		networkLines.push(
-			`  ${postbacks[0].networkName} — ${postbacks.length} active workflows take its postbacks, but ${postbacks[0].networkName} calls one URL: paste ${pick ? 'the first' : 'only the one whose workflow you use'}, and deactivate the others you do not need.`,
+			`  ${postbacks[0].networkName} — ${postbacks.length} active workflows take its postbacks, but ${postbacks[0].networkName} calls one URL: paste ${pick ? 'the one marked PASTE THIS ONE' : 'only the one whose workflow you use'}, and deactivate the others you do not need.`,
 		);
 		for (const postback of pick ? [pick, ...postbacks.filter((other) => other !== pick)] : postbacks) {
 			const why = postback === pick ? 'PASTE THIS ONE: its workflow records conversions in the ledger and drops duplicates' : pick ? 'alternative' : '';
