@@ -99,7 +99,7 @@ const workflows = async (started: Started) => (await api<{ data: Workflow[] }>(s
 const executionIds = async (started: Started) => (await api<{ data: Array<{ id: string; status: string }> }>(started, 'GET', '/executions?limit=100')).data;
 
 /** The postback URL the output says to paste into ShareASale, and every secret postback URL it prints. */
-const pasteShareASale = (stdout: string) => /PASTE THIS ONE[^\n]*\n\s+(\S+)/.exec(stdout)?.[1];
+const pasteShareASale = (stdout: string) => /\(PASTE THIS ONE[^\n]*\n\s+(\S+)/.exec(stdout)?.[1];
 const postbackUrls = (stdout: string) => [...stdout.matchAll(/http:\/\/127\.0\.0\.1:\d+\/webhook\/[0-9a-f-]{36}\/\S+/g)].map((match) => match[0]).sort();
 
 /** The conversions in the tracking store (node:sqlite of the Node that runs jest, the repo's Node 24). */
