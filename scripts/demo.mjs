@@ -13,7 +13,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, n8nVersion, repoRoot, startN8n } from './lib/n8n.mjs';
+import { freePort, n8nVersion, repoRoot, startN8n, waitForWebhooks } from './lib/n8n.mjs';
 import { buildPackage, createWebhookLogins, credentialsNeeded, describeWorkflows, loadTemplates, progressPrinter } from './lib/operator.mjs';
 import { loadFakes } from './lib/fakes.mjs';
 import { AFFILIATES, DEMO_PATHS, FUNNEL_OUTPUTS, MORE_PLATFORMS, OFFERS, demoWorkflows } from './lib/demo-workflows.mjs';
@@ -85,7 +85,7 @@ async function send(url, init = {}) {
 }
 
 async function main() {
-	if (!args.has('--no-build')) buildPackage({ quiet });
+	if (!args.has('--no-build')) await buildPackage({ quiet, started });
 	const { listNetworks, customPostbackUrl } = await import(join(repoRoot, 'dist/src/index.js'));
 
 	say('starting the fake ad platforms (Meta, TikTok, Google Ads, GA4, Snapchat, Pinterest, Reddit, Microsoft) and PayPal');
@@ -208,13 +208,14 @@ async function main() {
 		}
 		const base = n8n.baseUrl;
 		const url = (path) => `${base}/webhook/${path}`;
-		await waitForWebhook(url(DEMO_PATHS.clicks));
+		// Asked without running the Click Tracker (a GET would leave a refused click behind).
+		await waitForWebhooks([url(DEMO_PATHS.clicks)], { origin: base });
 		say('demo pipeline active: Click Tracker, ShareASale + Custom postbacks → Conversion Funnel → all eight ad platforms');
 
 		const stream = await playStream({ url, n8n, google, paypal, api, ids });
 		const summary = await summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, stream });
 
-		const { lines, logs, clickLines } = describeWorkflows(
+		const { lines, networkLines, logs, clickLines } = describeWorkflows(
 			[
 				{ workflow: workflows.pipeline, active: true },
 				...templates.map((template, index) => {
@@ -228,7 +229,10 @@ async function main() {
 			{ baseUrl: base, networks: listNetworks(), customPostbackUrl },
 		);
 		summary.conversionLogPage = await probeConversionLog(logs.find((log) => log.login));
-		printSummary(summary, { n8n, lines, logs, clickLines, url });
+		// Without --keep, n8n is stopped (and its folder removed) before the summary is printed: the summary then says
+		// so instead of listing URLs and a login of an n8n that is gone.
+		if (!keep) await stopAll();
+		printSummary(summary, { n8n, lines, networkLines, logs, clickLines, url, running: keep });
 		if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
 
 		if (keep) {
@@ -241,24 +245,11 @@ async function main() {
 			process.on('SIGTERM', shutdown);
 			return;
 		}
-		await stopAll();
 	} catch (error) {
 		if (!quiet) process.stderr.write(`\nn8n's last log lines:\n${n8n.logs().slice(-3000)}\n`);
 		await stopAll();
 		throw error;
 	}
-}
-
-async function waitForWebhook(target, method = 'GET') {
-	const deadline = Date.now() + 30000;
-	while (Date.now() < deadline) {
-		const response = await send(target, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) }).catch(
-			() => undefined,
-		);
-		if (response && response.status !== 404) return;
-		await sleep(250);
-	}
-	throw new Error(`webhook ${target} did not come up`);
 }
 
 /** Executions of one workflow with id > afterId (public API, every page). */
@@ -680,7 +671,7 @@ async function probeConversionLog(log) {
 	return { withoutLogin: withoutLogin.status, withLogin: withLogin.status, listsConversions: /<table>/.test(html) };
 }
 
-function printSummary(summary, { n8n, lines, logs, clickLines, url }) {
+function printSummary(summary, { n8n, lines, networkLines, logs, clickLines, url, running }) {
 	const s = summary;
 	const pad = (text, width) => String(text).padEnd(width);
 	const out = [];
@@ -743,9 +734,17 @@ function printSummary(summary, { n8n, lines, logs, clickLines, url }) {
 	for (const payout of s.payouts) out.push(`    ${pad(payout.affiliateId, 12)} ${payout.amount} ${payout.currency} → ${payout.receiver}  (${payout.status})`);
 	if (s.payouts.length === 0) out.push('    nobody');
 	out.push('');
+	if (!running) {
+		out.push("The demo's n8n has been stopped and its data removed. To look around in it afterwards: npm run demo -- --keep.");
+		out.push('To run your own, kept between restarts: npm start.');
+		process.stdout.write(`${out.join('\n')}\n`);
+		return;
+	}
 	out.push(`Editor: ${n8n.baseUrl}/   log in as ${n8n.api.owner.email} / ${n8n.api.owner.password}`);
 	out.push('Workflows:');
 	out.push(...lines);
+	out.push('Postback URLs:');
+	out.push(...networkLines);
 	out.push(`Click URL: ${clickLines[0]?.trim() ?? url(DEMO_PATHS.clicks)}`);
 	const log = logs.find((each) => each.login) ?? logs[0];
 	out.push(`Conversion log: ${log ? `${log.url}${log.login ? `   log in as ${log.login.user} / ${log.login.password}` : ''}` : `${n8n.baseUrl}/home/executions`}`);

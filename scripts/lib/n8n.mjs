@@ -3,7 +3,7 @@
 // and is reinstalled only when that lockfile changes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -261,7 +261,12 @@ async function waitFor(check, { timeoutMs, what }) {
 
 /**
  * Starts n8n in a fresh user folder with this package loaded, creates the owner and an API key,
- * imports and activates the given workflows, and waits until their webhooks answer.
+ * imports and activates the given workflows, and waits until their webhooks are registered.
+ *
+ * `persistent: true` (npm start) keeps the user folder instead: n8n's database, its encryption key (n8n generates one
+ * per install in <userFolder>/.n8n/config) and the tracking store stay; the package is reinstalled; the owner and the
+ * API key are the ones stored in `accountFile` (created there, mode 0600, on the first start); and
+ * `syncWorkflows(api)` replaces the import: it returns the workflows' entries ({ id, name, active, webhookUrls, … }).
  *
  * Options beyond the basics:
  * - `activate(workflow)`: false imports that workflow inactive (default: every workflow is activated);
@@ -281,16 +286,24 @@ export async function startN8n({
 	activate = () => true,
 	activationErrors = 'throw',
 	onProgress,
+	persistent = false,
+	accountFile,
+	syncWorkflows,
 } = {}) {
+	if (persistent && (!userFolder || !accountFile)) throw new Error('a persistent n8n needs its userFolder and accountFile');
 	const install = onProgress ? await ensureN8nInstalled({ onProgress }) : ensureN8nInstalled();
 	const startedAt = Date.now();
 	const step = stepReporter(onProgress, startedAt);
 	port ??= await freePort();
 	const brokerPort = await freePort();
 	userFolder ??= join(repoRoot, '.cache/runs', `n8n-${process.pid}-${Date.now()}`);
-	rmSync(userFolder, { recursive: true, force: true });
+	if (!persistent) rmSync(userFolder, { recursive: true, force: true });
 	mkdirSync(userFolder, { recursive: true });
-	step('install package', 'copying n8n-nodes-postback into a fresh n8n user folder', () => installPackageInto(join(userFolder, '.n8n/nodes')));
+	// The package is copied anew on every start (dist/ may have changed); n8n's data next to it stays.
+	if (persistent) rmSync(join(userFolder, '.n8n/nodes'), { recursive: true, force: true });
+	step('install package', `copying n8n-nodes-postback into ${persistent ? 'the' : 'a fresh'} n8n user folder`, () =>
+		installPackageInto(join(userFolder, '.n8n/nodes')),
+	);
 	const baseUrl = `http://127.0.0.1:${port}`;
 	const inherited = { ...process.env };
 	// Jest sets NODE_ENV=test, which n8n takes for its own unit tests and refuses to load nodes.
@@ -307,7 +320,9 @@ export async function startN8n({
 		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
 		N8N_SECURE_COOKIE: 'false',
-		N8N_ENCRYPTION_KEY: 'n8n-nodes-postback-local-key',
+		// A throw-away n8n shares one known key; a kept one lets n8n generate its own per install, kept in
+		// <userFolder>/.n8n/config (0600): its credentials are encrypted with it and must outlive restarts.
+		...(persistent ? {} : { N8N_ENCRYPTION_KEY: 'n8n-nodes-postback-local-key' }),
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
@@ -329,6 +344,8 @@ export async function startN8n({
 	let output = '';
 	// The whole output also goes to <userFolder>/n8n.log (logs() keeps only the tail), for tests that scan it.
 	const logFile = join(userFolder, 'n8n.log');
+	// A kept folder keeps the previous run's log (n8n.previous.log), not every run's.
+	if (persistent && existsSync(logFile)) renameSync(logFile, join(userFolder, 'n8n.previous.log'));
 	const keep = (chunk) => {
 		output = (output + chunk.toString()).slice(-20000);
 		try {
@@ -366,18 +383,20 @@ export async function startN8n({
 			),
 		);
 		const readyAt = Date.now();
-		const api = await step('owner', 'creating the owner account and an API key', () => setUpOwner(baseUrl));
+		const api = persistent
+			? await step('owner', 'logging in as the owner', () => connectOwner(baseUrl, accountFile))
+			: await step('owner', 'creating the owner account and an API key', () => setUpOwner(baseUrl));
 		if (beforeImport) await step('prepare', 'creating credentials', () => beforeImport(api));
-		const imported = await step('import workflows', `importing ${workflows.length} workflow(s)`, async () => {
-			const done = [];
-			for (const workflow of workflows) done.push(await importWorkflow(api, workflow, { activate: activate(workflow) !== false, activationErrors }));
-			return done;
-		});
-		await step('webhooks', "waiting for the active workflows' webhooks", async () => {
-			for (const url of imported.filter((w) => w.active).flatMap((w) => w.webhookUrls)) {
-				await waitFor(async () => (await fetch(url, { method: 'GET' })).status !== 404, { timeoutMs: 30000, what: `webhook ${url}` });
-			}
-		});
+		const imported = syncWorkflows
+			? await step('workflows', 'checking the workflows against templates/', () => syncWorkflows(api))
+			: await step('import workflows', `importing ${workflows.length} workflow(s)`, async () => {
+					const done = [];
+					for (const workflow of workflows) done.push(await importWorkflow(api, workflow, { activate: activate(workflow) !== false, activationErrors }));
+					return done;
+				});
+		await step('webhooks', "waiting for the active workflows' webhooks", () =>
+			waitForWebhooks(imported.filter((w) => w.active).flatMap((w) => w.webhookUrls), { origin: baseUrl }),
+		);
 		return {
 			baseUrl,
 			port,
@@ -397,24 +416,117 @@ export async function startN8n({
 	}
 }
 
-export async function setUpOwner(baseUrl) {
-	const owner = { email: 'owner@postback.test', firstName: 'Post', lastName: 'Back', password: `Pb1${randomBytes(9).toString('hex')}` };
+/**
+ * Whether n8n has registered a production webhook, asked without running it: a CORS preflight (OPTIONS with an
+ * Origin) makes n8n look the path up and list its methods in Access-Control-Allow-Methods, and answer 204 without
+ * executing anything (n8n 2.41, webhooks/webhook-request-handler.js). A GET would run the workflow: a Postback
+ * Trigger rejects it, and the operator finds a failed execution before any traffic.
+ */
+export async function webhookRegistered(url, { origin = new URL(url).origin } = {}) {
+	const response = await fetch(url, { method: 'OPTIONS', headers: { origin } });
+	await response.arrayBuffer();
+	const methods = (response.headers.get('access-control-allow-methods') ?? '').split(',').map((method) => method.trim());
+	return response.status === 204 && methods.some((method) => method !== '' && method !== 'OPTIONS');
+}
+
+/** Waits until every URL is a registered webhook (see webhookRegistered). */
+export async function waitForWebhooks(urls, { origin, timeoutMs = 30000 } = {}) {
+	for (const url of urls) await waitFor(() => webhookRegistered(url, { origin }), { timeoutMs, what: `webhook ${url}` });
+}
+
+/** Reads a JSON file the owner's secrets are kept in; undefined when there is none. */
+function readAccount(file) {
+	return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/** Writes it readable by this user only: it holds the owner's password and a full-scope API key. */
+function writeAccount(file, account) {
+	mkdirSync(dirname(file), { recursive: true });
+	writeFileSync(file, `${JSON.stringify(account, null, 2)}\n`, { mode: 0o600 });
+	chmodSync(file, 0o600);
+}
+
+async function createApiKey(baseUrl, cookie, label) {
+	const scopesResponse = await fetch(`${baseUrl}/rest/api-keys/scopes`, { headers: { cookie } });
+	const scopes = (await scopesResponse.json()).data;
+	const keyResponse = await fetch(`${baseUrl}/rest/api-keys`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', cookie },
+		body: JSON.stringify({ label, expiresAt: null, scopes }),
+	});
+	if (!keyResponse.ok) throw new Error(`API key creation failed: ${keyResponse.status} ${await keyResponse.text()}`);
+	return (await keyResponse.json()).data.rawApiKey;
+}
+
+function newOwner() {
+	return { email: 'owner@postback.test', firstName: 'Post', lastName: 'Back', password: `Pb1${randomBytes(9).toString('hex')}` };
+}
+
+async function ownerSetup(baseUrl, owner) {
 	const setup = await fetch(`${baseUrl}/rest/owner/setup`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
 		body: JSON.stringify(owner),
 	});
 	if (!setup.ok) throw new Error(`owner setup failed: ${setup.status} ${await setup.text()}`);
-	const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0];
-	const scopesResponse = await fetch(`${baseUrl}/rest/api-keys/scopes`, { headers: { cookie } });
-	const scopes = (await scopesResponse.json()).data;
-	const keyResponse = await fetch(`${baseUrl}/rest/api-keys`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', cookie },
-		body: JSON.stringify({ label: 'postback-tests', expiresAt: null, scopes }),
-	});
-	if (!keyResponse.ok) throw new Error(`API key creation failed: ${keyResponse.status} ${await keyResponse.text()}`);
-	const apiKey = (await keyResponse.json()).data.rawApiKey;
+	return (setup.headers.get('set-cookie') ?? '').split(';')[0];
+}
+
+export async function setUpOwner(baseUrl) {
+	const owner = newOwner();
+	const cookie = await ownerSetup(baseUrl, owner);
+	const apiKey = await createApiKey(baseUrl, cookie, 'postback-tests');
+	return apiClient(baseUrl, { apiKey, cookie, owner });
+}
+
+/**
+ * The owner of a kept n8n: set up on the first start with a password generated once, then logged in with it. The API
+ * key is created once and reused while n8n accepts it (a new one if the operator deleted it). Both are kept in
+ * `file` (0600). `passwordValid` is false when the operator changed the password in n8n: the API key still works.
+ */
+export async function connectOwner(baseUrl, file) {
+	const stored = readAccount(file);
+	const settings = await (await fetch(`${baseUrl}/rest/settings`)).json();
+	const firstStart = settings.data?.userManagement?.showSetupOnFirstLoad === true;
+	let account;
+	let cookie;
+	let passwordValid = true;
+	if (firstStart) {
+		// Kept before anything else, so a start interrupted after the setup does not lose the password.
+		account = { owner: stored?.owner ?? newOwner() };
+		writeAccount(file, account);
+		cookie = await ownerSetup(baseUrl, account.owner);
+	} else {
+		if (!stored?.owner) throw new Error(`this n8n already has an owner, but ${file} (its login) is missing: start over with \`npm start -- --reset\``);
+		account = stored;
+		const login = await fetch(`${baseUrl}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: account.owner.email, password: account.owner.password }),
+		});
+		await login.arrayBuffer();
+		passwordValid = login.ok;
+		if (login.ok) cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+	}
+	let apiKey = account.apiKey;
+	if (apiKey) {
+		const check = await fetch(`${baseUrl}/api/v1/workflows?limit=1`, { headers: { 'X-N8N-API-KEY': apiKey } });
+		await check.arrayBuffer();
+		if (!check.ok) apiKey = undefined;
+	}
+	if (!apiKey) {
+		if (!cookie)
+			throw new Error(
+				`cannot log in to n8n as ${account.owner.email} with the password in ${file} (changed in n8n?), and its API key no longer works: put the password in that file, or start over with \`npm start -- --reset\``,
+			);
+		apiKey = await createApiKey(baseUrl, cookie, 'npm start');
+		account = { ...account, apiKey };
+		writeAccount(file, account);
+	}
+	return { ...apiClient(baseUrl, { apiKey, cookie, owner: account.owner }), passwordValid };
+}
+
+function apiClient(baseUrl, { apiKey, cookie, owner }) {
 	const call = async (method, path, body) => {
 		const response = await fetch(`${baseUrl}/api/v1${path}`, {
 			method,
@@ -441,7 +553,7 @@ export function webhookUrlsOf(baseUrl, workflow) {
 	return urls;
 }
 
-async function importWorkflow(api, workflow, { activate = true, activationErrors = 'throw' } = {}) {
+export async function importWorkflow(api, workflow, { activate = true, activationErrors = 'throw' } = {}) {
 	const { name, nodes, connections, settings } = workflow;
 	const created = await api.call('POST', '/workflows', { name, nodes, connections, settings: settings ?? { executionOrder: 'v1' } });
 	const entry = { id: created.id, name, webhookUrls: webhookUrlsOf(api.baseUrl, workflow), active: false };

@@ -1,7 +1,7 @@
 // What `npm start` and `npm run demo` share: the templates, which of them can run without credentials,
 // the URLs an operator needs (editor, postback URL per network, click URL, conversion log) and the
 // progress lines printed while n8n installs and starts.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,19 +26,23 @@ function triggerAuthentication(node) {
 	return node.parameters?.authentication ?? ((node.typeVersion ?? 1) >= 2 ? 'secretUrl' : 'none');
 }
 
-/** Every templates/*.json, sorted by file name: [{ file, workflow }]. A file that is not valid JSON is skipped with a warning. */
+/**
+ * Every templates/*.json, sorted by file name: [{ file, text, workflow }] (text: the file as it is, to tell a changed
+ * template). A file that is not valid JSON is skipped with a warning.
+ */
 export function loadTemplates(dir = join(repoRoot, 'templates')) {
 	const templates = [];
 	for (const file of readdirSync(dir)
 		.filter((name) => name.endsWith('.json'))
 		.sort()) {
 		try {
-			const workflow = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+			const text = readFileSync(join(dir, file), 'utf8');
+			const workflow = JSON.parse(text);
 			if (!Array.isArray(workflow.nodes)) throw new Error('no "nodes" array');
 			// As n8n's editor does on import: a webhook node without an id gets a fresh one. Secret-URL triggers and
 			// data-serving Webhook nodes ship without one on purpose, so each install gets its own.
 			for (const node of workflow.nodes) if ((isSecretUrlTrigger(node) || node.type === WEBHOOK) && !node.webhookId) node.webhookId = randomUUID();
-			templates.push({ file, workflow });
+			templates.push({ file, text, workflow });
 		} catch (error) {
 			process.stderr.write(`[start] skipping templates/${file}: ${error.message}\n`);
 		}
@@ -210,24 +214,37 @@ export function progressPrinter({ quiet = false, started = Date.now(), write = (
 	};
 }
 
+/** A workflow that records conversions in the ledger (it has a Conversion Funnel): the postback URL to prefer. */
+function hasFunnel(workflow) {
+	return (workflow.nodes ?? []).some((node) => node.type === `${PACKAGE}.conversionFunnel` && !node.disabled);
+}
+
 /**
- * The lines listing every workflow's endpoints, with the templates that stay inactive and why. An entry's `login`
- * ({ user, password }, from createWebhookLogins) goes into `logs` only, so the caller prints it once.
+ * What to print about the workflows. An entry is { workflow, file?, active, reason?, login?, notes? } (login:
+ * { user, password } from createWebhookLogins, printed once under the conversion log; notes: lines about the
+ * workflow, such as what npm start did with it). Returns:
+ * - `lines`: one line per workflow (name, template file, state, notes; its other webhooks);
+ * - `networkLines`: the postback URL to paste into each network, one network at a time. A network calls one postback
+ *   URL per account, so when several active workflows take the same network's postbacks the lines say so, name each
+ *   workflow and mark the one to paste (the one with a Conversion Funnel, which records the conversion in the ledger);
+ * - `pasted`: Map(network id → the postback to paste), as networkLines says;
+ * - `logs` ({ url, login }), `logUrls` and `clickLines`.
  */
 export function describeWorkflows(entries, context) {
 	const lines = [];
 	const logUrls = [];
 	const logs = [];
 	const clickLines = [];
+	const byNetwork = new Map();
 	for (const entry of entries) {
 		const { postbacks, clicks, others } = endpointsOf(entry.workflow, context);
 		const state = entry.active ? 'active' : entry.reason ? `inactive: ${entry.reason}` : 'inactive';
 		lines.push(`  • ${entry.workflow.name}${entry.file ? `  (templates/${entry.file})` : ''} — ${state}`);
+		for (const note of entry.notes ?? []) lines.push(`      ${note}`);
 		if (!entry.active) continue;
 		for (const postback of postbacks) {
-			const note = postback.secured === 'credential' ? ' (add the secret from its credential)' : postback.secured === 'url' ? ' (secret included: keep it private)' : ' (OPEN: anyone can post)';
-			lines.push(`      ${postback.networkName} postback URL${note}:`);
-			lines.push(`        ${postback.postbackUrl}`);
+			if (!byNetwork.has(postback.network)) byNetwork.set(postback.network, []);
+			byNetwork.get(postback.network).push({ ...postback, workflow: entry.workflow });
 		}
 		for (const click of clicks) {
 			clickLines.push(`  ${click.exampleUrl}${click.offers.length > 1 ? `   (offers: ${click.offers.join(', ')})` : ''}`);
@@ -247,18 +264,57 @@ export function describeWorkflows(entries, context) {
 			} else lines.push(`      Webhook (${other.node}, ${other.method}): ${other.url}${other.authentication ? `  (${access})` : ''}`);
 		}
 	}
-	return { lines, logUrls, logs, clickLines };
+	const networkLines = [];
+	const pasted = new Map();
+	for (const [network, postbacks] of byNetwork) {
+		const security = (postback) =>
+			postback.secured === 'credential' ? 'add the secret from its credential' : postback.secured === 'url' ? 'secret included: keep it private' : 'OPEN: anyone can post';
+		if (postbacks.length === 1) {
+			const [only] = postbacks;
+			pasted.set(network, only);
+			networkLines.push(`  ${only.networkName} — workflow "${only.workflow.name}" (${security(only)}):`);
+			networkLines.push(`    ${only.postbackUrl}`);
+			continue;
+		}
+		const funnels = postbacks.filter((postback) => hasFunnel(postback.workflow));
+		const pick = funnels.length === 1 ? funnels[0] : undefined;
+		if (pick) pasted.set(network, pick);
+		networkLines.push(
+			`  ${postbacks[0].networkName} — ${postbacks.length} active workflows take its postbacks, but ${postbacks[0].networkName} calls one URL: paste ${pick ? 'the one marked PASTE THIS ONE' : 'only the one whose workflow you use'}, and deactivate the others you do not need.`,
+		);
+		for (const postback of pick ? [pick, ...postbacks.filter((other) => other !== pick)] : postbacks) {
+			const why = postback === pick ? 'PASTE THIS ONE: its workflow records conversions in the ledger and drops duplicates' : pick ? 'alternative' : '';
+			networkLines.push(`    workflow "${postback.workflow.name}" (${[why, security(postback)].filter(Boolean).join('; ')}):`);
+			networkLines.push(`      ${postback.postbackUrl}`);
+		}
+	}
+	return { lines, networkLines, pasted, logUrls, logs, clickLines };
 }
 
-/** `npm run build` (dist/), with a progress line; throws when it fails. */
-export function buildPackage({ quiet = false } = {}) {
-	const started = Date.now();
-	if (!quiet) process.stderr.write('[   0 s] building the package (npm run build)…\n');
+/**
+ * `npm run build` (dist/): a line when it starts, one every 5 s while it runs (it takes a while on a slow machine and
+ * would otherwise look stuck) and one when it is done; throws when it fails.
+ */
+export async function buildPackage({ quiet = false, started = Date.now(), intervalMs = 5000 } = {}) {
+	const buildStarted = Date.now();
+	const clock = () => `[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s]`;
+	const say = (line) => {
+		if (!quiet) process.stderr.write(`${clock()} ${line}\n`);
+	};
+	say('building the package (npm run build: TypeScript, icons, vendored libraries)…');
+	const ticker = setInterval(() => say(`  build: ${Math.round((Date.now() - buildStarted) / 1000)} s`), intervalMs);
 	// The build's own output (a spinner) is kept and shown only when it fails.
-	const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-	if (result.status !== 0) {
-		process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
-		throw new Error(`npm run build failed (exit code ${result.status})`);
+	let output = '';
+	const code = await new Promise((resolveExit, reject) => {
+		const child = spawn('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+		child.stdout.on('data', (chunk) => (output += chunk));
+		child.stderr.on('data', (chunk) => (output += chunk));
+		child.on('error', reject);
+		child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? signal));
+	}).finally(() => clearInterval(ticker));
+	if (code !== 0) {
+		process.stderr.write(output);
+		throw new Error(`npm run build failed (exit code ${code})`);
 	}
-	if (!quiet) process.stderr.write(`[${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s] build: done\n`);
+	say(`build: done in ${Math.round((Date.now() - buildStarted) / 1000)} s`);
 }
