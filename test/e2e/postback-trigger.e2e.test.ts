@@ -27,7 +27,7 @@ const rejectedBy = (node: string, match: (request: Record<string, unknown>) => b
 describe('Postback Trigger in a real n8n', () => {
 	test('the package is installed as a community package and its node type is loaded', async () => {
 		// What the editor loads (behind the owner's login); the type carries the package prefix, as in a real install.
-		const response = await fetch(`${baseUrl()}/types/nodes.json`, { headers: { cookie: process.env.E2E_N8N_COOKIE ?? '' } });
+		const response = await n8nFetch(`${baseUrl()}/types/nodes.json`, { headers: { cookie: process.env.E2E_N8N_COOKIE ?? '' } });
 		expect(response.status).toBe(200);
 		const types = (await response.json()) as Array<{ name: string }>;
 		const trigger = types.find((type) => type.name === 'n8n-nodes-postback.postbackTrigger') as
