@@ -30,6 +30,8 @@ import {
 import { n8nEngineSend } from '../shared/http';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { affiliatePayoutsProperties } from './description';
+import { optionLabel } from '../shared/expression';
+import { credentialShownFor } from '../shared/credential-display';
 
 const CREDENTIAL_OF: Record<PayoutProviderId, string> = { paypal: 'payPalPayoutsApi', stripe: 'stripeConnectApi' };
 
@@ -127,19 +129,19 @@ export class AffiliatePayouts implements INodeType {
 		icon: { light: 'file:payouts.svg', dark: 'file:payouts.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] === "pay" ? "pay via " + $parameter["provider"] : $parameter["operation"]}}',
+		subtitle: `={{$parameter["operation"] === "pay" ? "Pay via " + ${optionLabel(affiliatePayoutsProperties, 'provider')} : ${optionLabel(affiliatePayoutsProperties, 'operation')}}}`,
 		description: 'Calculates what affiliates are owed from the commission ledger and pays them through PayPal or Stripe, never twice',
 		defaults: { name: 'Affiliate Payouts' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'payPalPayoutsApi', required: true, displayOptions: { show: { operation: ['pay', 'syncStatus'], provider: ['paypal'] } } },
-			{ name: 'stripeConnectApi', required: true, displayOptions: { show: { operation: ['pay', 'syncStatus'], provider: ['stripe'] } } },
+			{ name: 'payPalPayoutsApi', required: true, displayOptions: credentialShownFor({ operation: ['pay', 'syncStatus'], provider: ['paypal'] }) },
+			{ name: 'stripeConnectApi', required: true, displayOptions: credentialShownFor({ operation: ['pay', 'syncStatus'], provider: ['stripe'] }) },
 			{
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { store: ['postgres'] } },
+				displayOptions: credentialShownFor({ store: ['postgres'] }),
 			},
 		],
 		properties: affiliatePayoutsProperties,

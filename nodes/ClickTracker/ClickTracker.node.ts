@@ -12,6 +12,7 @@ import type { ClickRecord } from '../../src/store/types';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { clickTrackerProperties } from './description';
 import { webhookWithPath } from '../shared/webhook-path';
+import { credentialShownFor } from '../shared/credential-display';
 
 interface TrackerOptions {
 	autoTagMode?: 'route' | 'tag';
@@ -71,7 +72,7 @@ export class ClickTracker implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { store: ['postgres'] } },
+				displayOptions: credentialShownFor({ store: ['postgres'] }),
 			},
 		],
 		webhooks: [

@@ -24,6 +24,8 @@ import { type CommissionRule, validateCommissionRules } from '../../src/payouts/
 import type { TrackingStore } from '../../src/store';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { conversionFunnelProperties } from './description';
+import { optionLabel } from '../shared/expression';
+import { credentialShownFor } from '../shared/credential-display';
 
 const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
 	lead: 'Lead',
@@ -121,7 +123,7 @@ export class ConversionFunnel implements INodeType {
 		icon: { light: 'file:funnel.svg', dark: 'file:funnel.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["statusPolicy"] === "approvedAndPending" ? "approved and pending" : "approved only"}}',
+		subtitle: `={{${optionLabel(conversionFunnelProperties, 'statusPolicy')}}}`,
 		description: 'Classifies conversions (Lead, Purchase…), drops duplicates, attributes them to the stored click and writes the commission ledger',
 		defaults: { name: 'Conversion Funnel' },
 		inputs: [NodeConnectionTypes.Main],
@@ -132,7 +134,7 @@ export class ConversionFunnel implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { store: ['postgres'] } },
+				displayOptions: credentialShownFor({ store: ['postgres'] }),
 			},
 		],
 		usableAsTool: true,

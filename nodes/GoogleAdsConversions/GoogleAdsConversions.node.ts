@@ -16,6 +16,7 @@ import { decimalFromNumber, normalizeDecimal } from '../../src/model';
 import { conversionLogProperty, conversionLogStoreProperties, postbackStoreTest } from '../shared/store';
 import { forwardItems, n8nSendDependencies } from '../shared/destination';
 import { googleAdsConversionsProperties } from './description';
+import { credentialShownFor } from '../shared/credential-display';
 
 const CREDENTIAL = 'googleAdsConversionsOAuth2Api';
 
@@ -137,7 +138,7 @@ export class GoogleAdsConversions implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { conversionLog: [true], store: ['postgres'] } },
+				displayOptions: credentialShownFor({ conversionLog: [true], store: ['postgres'] }),
 			},
 		],
 		usableAsTool: true,

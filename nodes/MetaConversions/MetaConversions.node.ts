@@ -12,6 +12,7 @@ import { decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../../src/
 import { conversionLogProperty, conversionLogStoreProperties, postbackStoreTest } from '../shared/store';
 import { forwardItems } from '../shared/destination';
 import { metaConversionsProperties } from './description';
+import { credentialShownFor } from '../shared/credential-display';
 
 interface FieldOverrides {
 	email?: string;
@@ -125,7 +126,7 @@ export class MetaConversions implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { conversionLog: [true], store: ['postgres'] } },
+				displayOptions: credentialShownFor({ conversionLog: [true], store: ['postgres'] }),
 			},
 		],
 		usableAsTool: true,

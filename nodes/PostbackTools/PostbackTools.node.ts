@@ -12,6 +12,8 @@ import { linkNetworks, mintClickId, tagLink, type ClickError } from '../../src/c
 import type { ConversionListFilter, PersonKey, RetentionPolicy } from '../../src/store';
 import { conversionLogHtml, readConversionLog } from '../../src/store/conversion-log';
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
+import { optionLabel } from '../shared/expression';
+import { credentialShownFor } from '../shared/credential-display';
 
 const LOG = { show: { operation: ['conversionLog'] } };
 const RETENTION = { show: { operation: ['applyRetention'] } };
@@ -400,7 +402,7 @@ export class PostbackTools implements INodeType {
 		icon: { light: 'file:postbackTools.svg', dark: 'file:postbackTools.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["operation"]}}',
+		subtitle: `={{${optionLabel(properties, 'operation')}}}`,
 		description:
 			'Tag offer links with a click ID, mint click IDs, list the latest conversions with what each destination was told (conversion log), apply data retention and erase a person',
 		defaults: { name: 'Postback Tools' },
@@ -411,7 +413,7 @@ export class PostbackTools implements INodeType {
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { operation: STORE_OPERATIONS, store: ['postgres'] } },
+				displayOptions: credentialShownFor({ operation: STORE_OPERATIONS, store: ['postgres'] }),
 			},
 		],
 		usableAsTool: true,

@@ -17,7 +17,10 @@ import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays, 
 import type { CustomParam, ParseOptions } from '../../src/networks';
 import { SECRET_URL, postbackTriggerProperties } from './description';
 import { webhookWithPath } from '../shared/webhook-path';
+import { pasteUrlWebhook } from './paste-url';
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
+import { optionLabel } from '../shared/expression';
+import { credentialShownFor } from '../shared/credential-display';
 
 interface TriggerOptions {
 	currency?: string;
@@ -90,7 +93,7 @@ export class PostbackTrigger implements INodeType {
 		// Version 2: new triggers default to a generated secret URL, and ClickBank's key lives in a credential.
 		version: [1, 2],
 		defaultVersion: 2,
-		subtitle: '={{$parameter["network"]}}',
+		subtitle: `={{${optionLabel(postbackTriggerProperties, 'network')}}}`,
 		description: 'Receives conversion postbacks from affiliate networks (ShareASale, Awin, Impact, TUNE, Everflow, ClickBank…)',
 		defaults: { name: 'Postback Trigger' },
 		inputs: [],
@@ -101,24 +104,26 @@ export class PostbackTrigger implements INodeType {
 				name: 'postbackAuthApi',
 				required: true,
 				testedBy: 'postbackAuthTest',
-				displayOptions: { show: { authentication: ['postbackAuthApi'] } },
+				displayOptions: credentialShownFor({ authentication: ['postbackAuthApi'] }),
 			},
 			{
 				name: 'postbackStorePostgresApi',
 				required: true,
 				testedBy: 'postbackStoreTest',
-				displayOptions: { show: { store: ['postgres'] } },
+				displayOptions: credentialShownFor({ store: ['postgres'] }),
 			},
 			{
 				name: 'clickBankInsApi',
 				required: true,
 				testedBy: 'clickBankInsTest',
-				displayOptions: { show: { network: ['clickbank'], '@version': [2] } },
+				displayOptions: credentialShownFor({ network: ['clickbank'], '@version': [2] }),
 			},
 		],
 		webhooks: [
 			webhookWithPath({ name: 'default', httpMethod: 'GET', responseMode: 'onReceived' }, WEBHOOK_PATH, webhookPath, IS_FULL_PATH, isFullPath),
 			webhookWithPath({ name: 'default', httpMethod: 'POST', responseMode: 'onReceived' }, WEBHOOK_PATH, webhookPath, IS_FULL_PATH, isFullPath),
+			// Last: the editor's trigger panel reads the first entry.
+			pasteUrlWebhook({ template: WEBHOOK_PATH, resolve: webhookPath }, { template: IS_FULL_PATH, resolve: isFullPath }),
 		],
 		triggerPanel: {
 			header: 'Send a test postback to the Test URL above',

@@ -1,18 +1,32 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_CUSTOM_TEMPLATE, customParams, listNetworks } from '../../src/networks';
+import { PASTE_URL_DATA } from './paste-url';
 
-const YOUR_URL = '[Production URL of this node]';
+/** Where the editor lists the URL to paste (see paste-url.ts): the last entry under the node's Webhook URLs. */
+const WHERE_TO_COPY = 'listed last under "Webhook URLs" at the top of this panel (choose Production and click the URL to copy it)';
 
-/** One notice per preset with the exact URL to paste into that network, in its own macro syntax. */
+/**
+ * One notice per preset saying what to paste into that network. Its query is listed one parameter per line: a URL
+ * has no point where the notice could wrap it, and the whole URL, ready to copy, is in the Webhook URLs list.
+ */
 const templateNotices: INodeProperties[] = listNetworks()
 	.filter((network) => network.id !== 'custom')
-	.map((network) => ({
-		displayName: `Paste into ${network.name}: ${network.postbackUrlTemplate(YOUR_URL)} — ${network.setupHint}`,
-		name: `notice_${network.id}`,
-		type: 'notice' as const,
-		default: '',
-		displayOptions: { show: { network: [network.id] } },
-	}));
+	.map((network) => {
+		const query = PASTE_URL_DATA.queries[network.id].replace(/^\?/, '');
+		const what = query
+			? `the postback URL ${WHERE_TO_COPY}. It is this node's Production URL with these parameters:<ul>${query
+					.split('&')
+					.map((pair) => `<li>${pair}</li>`)
+					.join('')}</ul>`
+			: 'the Production URL under "Webhook URLs" at the top of this panel (click it to copy). ';
+		return {
+			displayName: `Paste into ${network.name} ${what}${network.setupHint}`,
+			name: `notice_${network.id}`,
+			type: 'notice' as const,
+			default: '',
+			displayOptions: { show: { network: [network.id] } },
+		};
+	});
 
 const CUSTOM_PARAM_HELP: Partial<Record<(typeof customParams)[number], string>> = {
 	click_id: 'Required. The network macro that returns your click id, e.g. {sub1} or {aff_sub}',
@@ -22,10 +36,6 @@ const CUSTOM_PARAM_HELP: Partial<Record<(typeof customParams)[number], string>> 
 	transaction_id: 'The macro for a unique conversion id, used to drop duplicates',
 	event_name: 'An event name, fixed (CompleteRegistration) or a macro; it overrides the funnel logic',
 };
-
-/** The Custom preset's postback URL, built in the editor from the path and the placeholders (see the Path hint). */
-export const CUSTOM_POSTBACK_URL_HINT =
-	"={{ 'Postback URL to paste: ' + ($parameter.authentication === 'secretUrl' ? '[the Production URL above, secret included]' : '[your n8n URL]/webhook/' + $parameter.path) + '?' + Object.entries($parameter.customPlaceholders || {}).filter(entry => entry[1]).map(entry => entry[0] + '=' + entry[1]).join('&') }}";
 
 /** The authentication that needs nothing set up: the URL itself carries a secret n8n generated for this node. */
 export const SECRET_URL = 'secretUrl';
@@ -65,9 +75,9 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		displayOptions: { hide: { network: ['custom'] } },
 	},
 	{
-		// The same parameter for the Custom preset, with the postback URL to paste shown live under it. The preview
-		// is a hint, never a parameter: an expression among the parameters would make n8n resolve this trigger's
-		// webhook through its expression engine on every postback (an isolate per request on the default engine).
+		// The same parameter for the Custom preset, with its own example. The URL to paste is not a parameter: an
+		// expression among the parameters would make n8n resolve this trigger's webhook through its expression engine
+		// on every postback (an isolate per request on the default engine); the editor lists it under Webhook URLs.
 		displayName: 'Path',
 		name: 'path',
 		type: 'string',
@@ -75,7 +85,6 @@ export const postbackTriggerProperties: INodeProperties[] = [
 		required: true,
 		placeholder: 'hasoffers',
 		description: 'The last part of the webhook URL. Use one trigger (and path) per network.',
-		hint: CUSTOM_POSTBACK_URL_HINT,
 		displayOptions: { show: { network: ['custom'] } },
 	},
 	{
@@ -127,8 +136,7 @@ export const postbackTriggerProperties: INodeProperties[] = [
 	},
 	...templateNotices,
 	{
-		displayName:
-			"Enter your network's own placeholder for each parameter you want (for example {sub1} for the click ID and {payout} for the commission). The postback URL to paste is this node's Production URL with one query parameter per filled-in field, each carrying that placeholder.",
+		displayName: `Enter your network's own placeholder for each parameter you want (for example {sub1} for the click ID and {payout} for the commission). The postback URL to paste is ${WHERE_TO_COPY}: this node's Production URL with one query parameter per filled-in field, each carrying its placeholder. It follows your placeholders as you edit them.`,
 		name: 'notice_custom',
 		type: 'notice',
 		default: '',

@@ -24,6 +24,8 @@ import type { TrackingStore } from '../../src/store';
 import { n8nEngineSend } from '../shared/http';
 import { type ItemDelivery, postbackStoreTest, recordDeliveries, storeFor } from '../shared/store';
 import { sendPostbackProperties } from './description';
+import { optionLabel } from '../shared/expression';
+import { credentialShownFor } from '../shared/credential-display';
 
 interface NodeOptions {
 	emptyParameters?: EmptyParameters | 'preset';
@@ -77,7 +79,7 @@ export class SendPostback implements INodeType {
 		icon: { light: 'file:sendPostback.svg', dark: 'file:sendPostback.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["preset"] + " · " + $parameter["method"]}}',
+		subtitle: `={{${optionLabel(sendPostbackProperties, 'preset')} + " · " + ${optionLabel(sendPostbackProperties, 'method')}}}`,
 		description:
 			'Fires a server-to-server postback to a partner URL (Aspire/TUNE, Post Affiliate Pro, Everflow, Voluum, Keitaro, custom) with macros filled from the conversion',
 		defaults: { name: 'Send Postback' },
@@ -89,7 +91,7 @@ export class SendPostback implements INodeType {
 				required: true,
 				testedBy: 'postbackStoreTest',
 				// The store is shown while dedup or the conversion log is on (see description.ts).
-				displayOptions: { show: { store: ['postgres'] } },
+				displayOptions: credentialShownFor({ store: ['postgres'] }),
 			},
 		],
 		usableAsTool: true,

@@ -5,6 +5,7 @@ import { forwardItems } from './destination';
 import { funnelItemSchema } from '../../src/funnel';
 import { conversionSchema, isKnownCurrency, normalizeDecimal } from '../../src/model';
 import { conversionLogProperty, conversionLogStoreProperties } from './store';
+import { credentialShownFor } from './credential-display';
 
 /**
  * The parts every ad-platform node shares, so a platform's node is its own settings and nothing else: reading
@@ -347,7 +348,7 @@ export function destinationCredentials(credentialName: string): INodeCredentialD
 			name: 'postbackStorePostgresApi',
 			required: true,
 			testedBy: 'postbackStoreTest',
-			displayOptions: { show: { conversionLog: [true], store: ['postgres'] } },
+			displayOptions: credentialShownFor({ conversionLog: [true], store: ['postgres'] }),
 		},
 	];
 }

@@ -10,6 +10,26 @@ import type { IDataObject, IWebhookDescription } from 'n8n-workflow';
  */
 const WEBHOOK_RESOLVERS = Symbol.for('n8n.webhookDescriptionResolvers');
 
+/** A description field: the expression the editor evaluates, and its native equivalent for static parameters. */
+export interface NativeField {
+	template: string;
+	resolve: (parameters: IDataObject) => unknown;
+}
+
+/**
+ * A webhook description whose templated fields each carry their native resolver: `resolve(parameters)` must return
+ * exactly what the template evaluates to for static parameters.
+ */
+export function nativeWebhook(
+	description: Omit<IWebhookDescription, 'path' | 'httpMethod'> & { httpMethod?: string },
+	fields: Record<string, NativeField> & { path: NativeField },
+): IWebhookDescription {
+	const webhook = { ...description } as IWebhookDescription;
+	for (const [name, field] of Object.entries(fields)) (webhook as unknown as Record<string, unknown>)[name] = field.template;
+	Object.defineProperty(webhook, WEBHOOK_RESOLVERS, { value: { ...fields }, enumerable: true });
+	return webhook;
+}
+
 /**
  * A webhook description whose `path` is `template` (an n8n expression), with `resolve` as its native equivalent:
  * `resolve(parameters)` must return exactly what the template evaluates to for static parameters. `isFullPath`
@@ -22,12 +42,7 @@ export function webhookWithPath(
 	isFullPathTemplate?: string,
 	resolveIsFullPath?: (parameters: IDataObject) => boolean,
 ): IWebhookDescription {
-	const webhook = { ...description, path: template } as IWebhookDescription;
-	const resolvers: Record<string, { template: string; resolve: (parameters: IDataObject) => unknown }> = { path: { template, resolve } };
-	if (isFullPathTemplate !== undefined && resolveIsFullPath) {
-		(webhook as unknown as Record<string, unknown>).isFullPath = isFullPathTemplate;
-		resolvers.isFullPath = { template: isFullPathTemplate, resolve: resolveIsFullPath };
-	}
-	Object.defineProperty(webhook, WEBHOOK_RESOLVERS, { value: resolvers, enumerable: true });
-	return webhook;
+	const fields: Record<string, NativeField> & { path: NativeField } = { path: { template, resolve } };
+	if (isFullPathTemplate !== undefined && resolveIsFullPath) fields.isFullPath = { template: isFullPathTemplate, resolve: resolveIsFullPath };
+	return nativeWebhook(description, fields);
 }

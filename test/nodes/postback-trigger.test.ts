@@ -395,7 +395,8 @@ describe('Postback Trigger version 2: ships closed', () => {
 		});
 		const node = workflow.getNode('Postback Trigger')!;
 		expect(JSON.stringify(node.parameters)).not.toMatch(/"=/);
-		for (const webhook of new PostbackTrigger().description.webhooks!) {
+		// The entries n8n registers (the one without a method only lists the URL to paste in the editor).
+		for (const webhook of new PostbackTrigger().description.webhooks!.filter((entry) => entry.httpMethod)) {
 			expect(resolveWebhookDescriptionField(node, webhook, 'isFullPath')).toEqual({ resolved: true, value: false });
 			expect(resolveWebhookDescriptionField(node, webhook, 'path')).toEqual({ resolved: true, value: 'shareasale' });
 		}
@@ -496,7 +497,7 @@ describe('ClickBank: the INS secret key lives in a credential', () => {
 	test('version 2 declares the ClickBank INS credential for the ClickBank network and no key parameter', () => {
 		const description = new PostbackTrigger().description;
 		expect(description.credentials).toContainEqual(
-			expect.objectContaining({ name: 'clickBankInsApi', displayOptions: { show: { network: ['clickbank'], '@version': [2] } } }),
+			expect.objectContaining({ name: 'clickBankInsApi', displayOptions: { show: { '/network': ['clickbank'], '@version': [2] } } }),
 		);
 		const options = description.properties.find((property) => property.name === 'options')!.options as Array<{ name: string; displayOptions?: unknown }>;
 		expect(options.find((option) => option.name === 'clickbankSecret')?.displayOptions).toEqual({ show: { '/network': ['clickbank'], '@version': [1] } });
