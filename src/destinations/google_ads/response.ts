@@ -14,7 +14,7 @@
  * - 404 → 'failed': the API version is retired or the URL is wrong.
  * - 408, 409, 429 and 5xx → 'retry' (with Google's retry delay when it gives one); other 4xx → 'failed'.
  */
-import { parseRetryAfter } from '../../http/retry';
+import { type ResponseReader, type Verdict, blameEach, bodyRows, readThroughFrame } from '../response-frame';
 import type { EventOutcome, EventResult, PlatformRequest, PlatformResponse } from '../types';
 import { GOOGLE_ADS_MIN_CLICK_AGE_MS, type GoogleAdsRequest } from './build';
 
@@ -73,8 +73,9 @@ function durationMs(value: unknown): number | undefined {
 	return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
-function retryDelayMs(status: RpcStatus | undefined, response: PlatformResponse, now: Date): number | undefined {
-	const delays = [parseRetryAfter(response.headers['retry-after'] ?? response.headers['Retry-After'], now)];
+/** The longest wait Google asks for: the Retry-After header's, or a retryDelay in the failure. */
+function retryDelayMs(status: RpcStatus | undefined, retryAfterMs: number | undefined): number | undefined {
+	const delays = [retryAfterMs];
 	for (const detail of status?.details ?? []) {
 		delays.push(durationMs(detail?.retryDelay));
 		for (const error of detail?.errors ?? []) delays.push(durationMs(error.details?.quotaErrorDetails?.retryDelay));
@@ -95,7 +96,7 @@ function retryAtFor(request: GoogleAdsRequest, position: number, code: string, n
 }
 
 /** One row's outcome from its errors: failed > retry > retry_later > already there (sent). */
-function rowResult(request: GoogleAdsRequest, position: number, errors: GoogleAdsError[], now: Date): Omit<EventResult, 'index' | 'eventId'> {
+function rowResult(request: GoogleAdsRequest, position: number, errors: GoogleAdsError[], now: Date): Verdict {
 	const classified = errors.map((error) => {
 		const { kind, code = 'ERROR' } = codeOf(error);
 		const outcome: EventOutcome = RETRY_LATER.has(code)
@@ -139,85 +140,85 @@ function hintFor(status: number, codes: string[]): string | undefined {
 	return undefined;
 }
 
-export function readGoogleAdsResponse(plain: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const request = plain as GoogleAdsRequest;
-	const rows = Array.isArray(request.body.conversions) ? (request.body.conversions as Array<{ orderId?: string }>) : [];
-	const base = (position: number) => {
-		const eventId = rows[position]?.orderId;
-		return eventId ? { index: request.itemIndexes[position], eventId } : { index: request.itemIndexes[position] };
-	};
-	const all = (result: Omit<EventResult, 'index'>): EventResult[] => request.itemIndexes.map((_, position) => ({ ...base(position), ...result }));
-	const body = isRecord(response.body) ? response.body : {};
-	const rpc: RpcStatus | undefined = isRecord(body.error) ? (body.error as RpcStatus) : undefined;
-	const errors = failureErrors(rpc);
-	const codes = errors.map((error) => codeOf(error).code).filter((code): code is string => Boolean(code));
-	const googleMessage = rpc?.message ?? (typeof response.body === 'string' ? response.body.slice(0, 300) : undefined);
-	const statusText = `HTTP ${response.status}${rpc?.status ? ` ${rpc.status}` : ''}`;
+interface GoogleAdsAnswer {
+	body: Record<string, unknown>;
+	rpc?: RpcStatus;
+	errors: GoogleAdsError[];
+	codes: string[];
+	statusText: string;
+	/** The status, Google's message and its error codes, for a reason. */
+	detail: string;
+	hint?: string;
+	/** The result code of a request-wide error: Google's first error code, else its status, else `http_<status>`. */
+	code: string;
+}
 
-	if (response.status >= 200 && response.status < 300) {
-		const partial = isRecord(body.partialFailureError) ? (body.partialFailureError as RpcStatus) : undefined;
-		const byRow = new Map<number, GoogleAdsError[]>();
-		const unlocated: GoogleAdsError[] = [];
-		for (const error of failureErrors(partial)) {
-			const row = rowOf(error);
-			if (row === undefined) unlocated.push(error);
-			else byRow.set(row, [...(byRow.get(row) ?? []), error]);
-		}
-		const results = Array.isArray(body.results) ? body.results : [];
-		const validateOnly = request.body.validateOnly === true;
-		return request.itemIndexes.map((_, position) => {
-			const rowErrors = byRow.get(position);
-			if (rowErrors) return { ...base(position), ...rowResult(request, position, rowErrors, now) };
-			const result = results[position];
-			// A failed row comes back as {}: one the failure did not locate is still not accepted.
-			if (partial && isRecord(result) && Object.keys(result).length === 0 && !validateOnly) {
-				const reason = unlocated.length > 0 ? describe(unlocated) : (partial.message ?? 'Google Ads returned an empty result for this conversion');
-				return { ...base(position), outcome: 'failed' as const, code: codeOf(unlocated[0] ?? {}).code ?? 'partial_failure', reason };
-			}
-			return validateOnly
-				? { ...base(position), outcome: 'sent' as const, code: 'validated', reason: 'Validated by Google Ads (validate only: not recorded)' }
-				: { ...base(position), outcome: 'sent' as const };
-		});
-	}
-
-	const detail = `${statusText}: ${googleMessage ?? 'no message'}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
-	const hint = hintFor(response.status, codes);
-	if (response.status === 401 || response.status === 403) {
-		return all({ outcome: 'failed', code: codes[0] ?? rpc?.status ?? `http_${response.status}`, reason: `${detail}. ${hint}` });
-	}
-	if (response.status === 404) {
-		return all({
-			outcome: 'failed',
-			code: codes[0] ?? rpc?.status ?? 'http_404',
-			reason: `${detail}. The Google Ads API version in the URL may be retired or the base URL is wrong: set a current API version in the credential.`,
-		});
-	}
-	if (response.status === 408 || response.status === 409 || response.status === 429 || response.status >= 500) {
-		const retryAfterMs = retryDelayMs(rpc, response, now);
-		const result: Omit<EventResult, 'index'> = { outcome: 'retry', code: codes[0] ?? rpc?.status ?? `http_${response.status}`, reason: detail };
-		if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
-		return all(result);
-	}
-	// Any other 4xx rejected the whole request (partialFailure is on, so rows would have been reported one by one).
+/** The verdict of each row of a 2xx (partialFailure is on, so Google reports the rows one by one). */
+function acceptedRows(request: GoogleAdsRequest, body: Record<string, unknown>, count: number, now: Date): Verdict[] {
+	const partial = isRecord(body.partialFailureError) ? (body.partialFailureError as RpcStatus) : undefined;
 	const byRow = new Map<number, GoogleAdsError[]>();
-	for (const error of errors) {
+	const unlocated: GoogleAdsError[] = [];
+	for (const error of failureErrors(partial)) {
 		const row = rowOf(error);
-		if (row !== undefined) byRow.set(row, [...(byRow.get(row) ?? []), error]);
+		if (row === undefined) unlocated.push(error);
+		else byRow.set(row, [...(byRow.get(row) ?? []), error]);
 	}
-	return request.itemIndexes.map((_, position) => {
+	const results = Array.isArray(body.results) ? body.results : [];
+	const validateOnly = request.body.validateOnly === true;
+	return Array.from({ length: count }, (_, position): Verdict => {
 		const rowErrors = byRow.get(position);
-		return rowErrors
-			? {
-					...base(position),
-					outcome: 'failed' as const,
-					code: codeOf(rowErrors[0]).code ?? `http_${response.status}`,
-					reason: `${statusText}: ${describe(rowErrors)}`,
-				}
-			: {
-					...base(position),
-					outcome: 'failed' as const,
-					code: codes[0] ?? rpc?.status ?? `http_${response.status}`,
-					reason: hint ? `${detail}. ${hint}` : detail,
-				};
+		if (rowErrors) return rowResult(request, position, rowErrors, now);
+		const result = results[position];
+		// A failed row comes back as {}: one the failure did not locate is still not accepted.
+		if (partial && isRecord(result) && Object.keys(result).length === 0 && !validateOnly) {
+			const reason = unlocated.length > 0 ? describe(unlocated) : (partial.message ?? 'Google Ads returned an empty result for this conversion');
+			return { outcome: 'failed', code: codeOf(unlocated[0] ?? {}).code ?? 'partial_failure', reason };
+		}
+		return validateOnly ? { outcome: 'sent', code: 'validated', reason: 'Validated by Google Ads (validate only: not recorded)' } : { outcome: 'sent' };
 	});
+}
+
+const googleAdsReader: ResponseReader<GoogleAdsAnswer> = {
+	platformName: 'Google Ads',
+	eventIds: (request) => bodyRows(request, ['conversions']).map((row) => row.orderId),
+	answer: ({ status, body: raw }) => {
+		const body = isRecord(raw) ? raw : {};
+		const rpc: RpcStatus | undefined = isRecord(body.error) ? (body.error as RpcStatus) : undefined;
+		const errors = failureErrors(rpc);
+		const codes = errors.map((error) => codeOf(error).code).filter((code): code is string => Boolean(code));
+		const googleMessage = rpc?.message ?? (typeof raw === 'string' ? raw.slice(0, 300) : undefined);
+		const statusText = `HTTP ${status}${rpc?.status ? ` ${rpc.status}` : ''}`;
+		const detail = `${statusText}: ${googleMessage ?? 'no message'}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
+		return { body, rpc, errors, codes, statusText, detail, hint: hintFor(status, codes), code: codes[0] ?? rpc?.status ?? `http_${status}` };
+	},
+	transient: ({ status }) => status === 408 || status === 409,
+	retry: ({ answer, retryAfterMs }) => ({ code: answer.code, reason: answer.detail, retryAfterMs: retryDelayMs(answer.rpc, retryAfterMs) }),
+	credential: ({ answer }) => ({ code: answer.code, reason: `${answer.detail}. ${answer.hint}` }),
+	accepted: ({ request, answer, count, now }) => acceptedRows(request as GoogleAdsRequest, answer.body, count, now),
+	refused: ({ status, answer, count }) => {
+		const { detail, hint, statusText, errors } = answer;
+		if (status === 404) {
+			return {
+				outcome: 'failed',
+				code: answer.code,
+				reason: `${detail}. The Google Ads API version in the URL may be retired or the base URL is wrong: set a current API version in the credential.`,
+			};
+		}
+		// Any other 4xx rejected the whole request (partialFailure is on, so rows would have been reported one by one).
+		const byRow = new Map<number, GoogleAdsError[]>();
+		for (const error of errors) {
+			const row = rowOf(error);
+			if (row !== undefined) byRow.set(row, [...(byRow.get(row) ?? []), error]);
+		}
+		return blameEach(
+			count,
+			byRow,
+			(rowErrors) => ({ outcome: 'failed', code: codeOf(rowErrors[0]).code ?? `http_${status}`, reason: `${statusText}: ${describe(rowErrors)}` }),
+			{ outcome: 'failed', code: answer.code, reason: hint ? `${detail}. ${hint}` : detail },
+		);
+	},
+};
+
+export function readGoogleAdsResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
+	return readThroughFrame(googleAdsReader, request, response, now);
 }

@@ -2,8 +2,8 @@
  * Meta's answer → one result per event the request carried. Meta accepts or refuses a request as a
  * whole: a 200 means every event was received; an error means none was, so every event shares it.
  */
-import { parseRetryAfter } from '../../http/retry';
-import type { EventOutcome, EventResult, PlatformRequest, PlatformResponse } from '../types';
+import { type ResponseContext, type ResponseReader, bodyRows, readThroughFrame } from '../response-frame';
+import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
 import { META_AUTH_CODES, META_PERMISSION_CODES, META_SUBCODE_EVENT_TOO_OLD, META_THROTTLING_CODES, META_TRANSIENT_CODES } from './constants';
 
 /** The Graph API error object (`{ "error": { … } }`). */
@@ -16,11 +16,6 @@ export interface MetaGraphError {
 	error_user_msg?: string;
 	fbtrace_id?: string;
 	is_transient?: boolean;
-}
-
-function header(headers: PlatformResponse['headers'], name: string): string | string[] | undefined {
-	const key = Object.keys(headers ?? {}).find((candidate) => candidate.toLowerCase() === name);
-	return key === undefined ? undefined : headers[key];
 }
 
 function graphError(body: unknown): MetaGraphError | undefined {
@@ -55,58 +50,76 @@ function describe(error: MetaGraphError | undefined, request: PlatformRequest): 
 	return codes ? `${text} (${codes})` : text;
 }
 
+interface MetaAnswer {
+	error?: MetaGraphError;
+	code?: number;
+	subcode?: number;
+	/** The error in words, with its codes, redacted. */
+	detail: string;
+	/** The result code: the subcode, else the code, else `http_<status>`. */
+	resultCode: string;
+}
+
+const throttled = ({ status, answer: { code } }: ResponseContext<MetaAnswer>) => status === 429 || (code !== undefined && META_THROTTLING_CODES.has(code));
+const tokenRefused = ({ status, answer: { code } }: ResponseContext<MetaAnswer>) => (code !== undefined && META_AUTH_CODES.has(code)) || status === 401;
+const pixelRefused = ({ status, answer: { code } }: ResponseContext<MetaAnswer>) => (code !== undefined && META_PERMISSION_CODES.has(code)) || status === 403;
+
+/** Meta refuses the whole request or none of it: every verdict is for every event. */
+const metaReader: ResponseReader<MetaAnswer> = {
+	platformName: 'Meta',
+	eventIds: (request) => bodyRows(request, ['data']).map((row) => row.event_id),
+	answer({ status, body }, request) {
+		const error = graphError(body);
+		const code = typeof error?.code === 'number' ? error.code : undefined;
+		const subcode = typeof error?.error_subcode === 'number' ? error.error_subcode : undefined;
+		return { error, code, subcode, detail: describe(error, request), resultCode: String(subcode ?? code ?? `http_${status}`) };
+	},
+	transient: (context) => {
+		const { status, answer } = context;
+		return throttled(context) || status === 408 || (answer.code !== undefined && META_TRANSIENT_CODES.has(answer.code)) || answer.error?.is_transient === true;
+	},
+	retry: (context) => {
+		const { status, answer } = context;
+		const said = answer.detail ? `: ${answer.detail}` : '';
+		const reason = throttled(context) ? `Meta is throttling requests${said}` : `Temporary error at Meta (HTTP ${status})${said}`;
+		return { code: answer.resultCode, reason };
+	},
+	refusesCredential: (context) => tokenRefused(context) || pixelRefused(context),
+	credential: (context) => {
+		const { resultCode, detail } = context.answer;
+		const said = detail ? ` (${detail})` : '';
+		return tokenRefused(context)
+			? {
+					code: resultCode,
+					reason: `Meta refused the access token${said}. Fix the Meta Conversions API credential: generate a new token in Events Manager (Settings → Conversions API) and paste it into the credential.`,
+				}
+			: {
+					code: resultCode,
+					reason: `The access token may not send events to this pixel${said}. Check the Pixel ID in the node and that the token was generated for this pixel (dataset).`,
+				};
+	},
+	accepted: (context) => {
+		const { answer, response } = context;
+		if (answer.error) return metaReader.refused(context);
+		const received = response.body && typeof response.body === 'object' ? (response.body as { events_received?: unknown }).events_received : undefined;
+		return typeof received === 'number' ? { outcome: 'sent' } : undefined;
+	},
+	unexpected: ({ status }) => `Meta answered HTTP ${status} without events_received; the events may not have arrived. Check the Base URL in the credential.`,
+	refused: ({ answer, status, count, response, request }) => {
+		const { resultCode: code, detail, subcode, error } = answer;
+		if (subcode === META_SUBCODE_EVENT_TOO_OLD) {
+			return {
+				outcome: 'failed',
+				code,
+				reason: `Meta refused the whole batch of ${count} events because at least one is older than 7 days by Meta's clock (${detail}). The others were not refused for their own data: send them again.`,
+			};
+		}
+		if (error) return { outcome: 'failed', code, reason: `Meta refused the whole batch of ${count} events: ${detail}` };
+		const text = typeof response.body === 'string' ? redact(response.body, request).slice(0, 200) : '';
+		return { outcome: 'failed', code, reason: `Meta answered HTTP ${status}${text ? `: ${text}` : ''}` };
+	},
+};
+
 export function readMetaResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const data = Array.isArray(request.body.data) ? (request.body.data as Array<{ event_id?: string }>) : [];
-	const count = request.itemIndexes.length;
-	const all = (outcome: EventOutcome, extra: Omit<EventResult, 'index' | 'outcome' | 'eventId'> = {}): EventResult[] =>
-		request.itemIndexes.map((index, position) => ({ index, outcome, ...(data[position]?.event_id ? { eventId: data[position].event_id } : {}), ...extra }));
-
-	const { status, body } = response;
-	const error = graphError(body);
-
-	if (status >= 200 && status < 300 && !error) {
-		const received = body && typeof body === 'object' ? (body as { events_received?: unknown }).events_received : undefined;
-		if (typeof received === 'number') return all('sent');
-		return all('failed', {
-			code: 'unexpected_response',
-			reason: `Meta answered HTTP ${status} without events_received; the events may not have arrived. Check the Base URL in the credential.`,
-		});
-	}
-
-	const code = typeof error?.code === 'number' ? error.code : undefined;
-	const subcode = typeof error?.error_subcode === 'number' ? error.error_subcode : undefined;
-	const detail = describe(error, request);
-	const resultCode = String(subcode ?? code ?? `http_${status}`);
-	const retryAfterMs = parseRetryAfter(header(response.headers, 'retry-after'), now);
-	const retryExtra = retryAfterMs !== undefined ? { retryAfterMs } : {};
-
-	if (status === 429 || (code !== undefined && META_THROTTLING_CODES.has(code))) {
-		return all('retry', { code: resultCode, reason: `Meta is throttling requests${detail ? `: ${detail}` : ''}`, ...retryExtra });
-	}
-	if (status >= 500 || status === 408 || (code !== undefined && META_TRANSIENT_CODES.has(code)) || error?.is_transient === true) {
-		return all('retry', { code: resultCode, reason: `Temporary error at Meta (HTTP ${status})${detail ? `: ${detail}` : ''}`, ...retryExtra });
-	}
-	if ((code !== undefined && META_AUTH_CODES.has(code)) || status === 401) {
-		return all('failed', {
-			code: resultCode,
-			reason: `Meta refused the access token${detail ? ` (${detail})` : ''}. Fix the Meta Conversions API credential: generate a new token in Events Manager (Settings → Conversions API) and paste it into the credential.`,
-		});
-	}
-	if ((code !== undefined && META_PERMISSION_CODES.has(code)) || status === 403) {
-		return all('failed', {
-			code: resultCode,
-			reason: `The access token may not send events to this pixel${detail ? ` (${detail})` : ''}. Check the Pixel ID in the node and that the token was generated for this pixel (dataset).`,
-		});
-	}
-	if (subcode === META_SUBCODE_EVENT_TOO_OLD) {
-		return all('failed', {
-			code: resultCode,
-			reason: `Meta refused the whole batch of ${count} events because at least one is older than 7 days by Meta's clock (${detail}). The others were not refused for their own data: send them again.`,
-		});
-	}
-	if (error) {
-		return all('failed', { code: resultCode, reason: `Meta refused the whole batch of ${count} events: ${detail}` });
-	}
-	const text = typeof body === 'string' ? redact(body, request).slice(0, 200) : '';
-	return all('failed', { code: resultCode, reason: `Meta answered HTTP ${status}${text ? `: ${text}` : ''}` });
+	return readThroughFrame(metaReader, request, response, now);
 }
