@@ -7,7 +7,7 @@
  * fails that event; a message about the request fails them all; none: every event is valid (and not recorded).
  * Non-2xx answers come from Google's edge or a proxy: 429 and 5xx are retried, 401/403 point at the credential.
  */
-import { parseRetryAfter } from '../../http/retry';
+import { type ResponseReader, type Verdict, bodyRows, readThroughFrame, shorten } from '../response-frame';
 import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
 import { GA4_DEBUG_COLLECT_PATH } from './build';
 
@@ -21,7 +21,6 @@ export interface Ga4ValidationMessage {
 }
 
 const MAX_REASON = 300;
-const shorten = (message: string) => (message.length > MAX_REASON ? `${message.slice(0, MAX_REASON - 1)}…` : message);
 
 function isDebug(request: PlatformRequest): boolean {
 	try {
@@ -49,80 +48,31 @@ function messagesOf(body: unknown): Ga4ValidationMessage[] | undefined {
 const describe = (message: Ga4ValidationMessage) =>
 	`${message.validationCode ?? 'INVALID'}${message.fieldPath ? ` at ${message.fieldPath}` : ''}${message.description ? `: ${message.description}` : ''}`;
 
-function eventIdsOf(request: PlatformRequest): Array<string | undefined> {
-	const events =
-		(
-			request.body as {
-				events?: Array<{ params?: { transaction_id?: unknown } }>;
-			}
-		).events ?? [];
-	return request.itemIndexes.map((_, position) => {
-		const id = events[position]?.params?.transaction_id;
-		return typeof id === 'string' ? id : undefined;
-	});
-}
+const ga4Reader: ResponseReader<undefined> = {
+	platformName: 'GA4',
+	eventIds: (request) => bodyRows(request, ['events']).map((row) => (row.params as { transaction_id?: unknown } | undefined)?.transaction_id),
+	answer: () => undefined,
+	retry: ({ status, httpCode }) => ({ code: httpCode, reason: `GA4 answered HTTP ${status}` }),
+	credential: ({ status, httpCode }) => ({ code: httpCode, reason: `GA4 refused the request (HTTP ${status}). ${GA4_CREDENTIAL_HINT}` }),
+	refused: ({ status, httpCode }) => ({ outcome: 'failed', code: httpCode, reason: `GA4 answered HTTP ${status}: check the Base URL and the Measurement ID` }),
+	unexpected: ({ status }) => `GA4's validation server answered HTTP ${status} without validationMessages: check the Base URL`,
+	accepted: ({ request, response, count }) => {
+		if (!isDebug(request)) return { outcome: 'sent' };
+		const messages = messagesOf(response.body);
+		if (!messages) return undefined;
+		const general = messages.filter((message) => messagePosition(message) === undefined);
+		return Array.from({ length: count }, (_, position): Verdict => {
+			const blamed = [...messages.filter((message) => messagePosition(message) === position), ...general];
+			if (blamed.length === 0) return { outcome: 'sent', code: 'validated', reason: "Valid for GA4's validation server (Validate Only: nothing was recorded)" };
+			return {
+				outcome: 'failed',
+				code: blamed[0].validationCode ?? 'VALIDATION_FAILED',
+				reason: shorten(`GA4's validation server refused this event: ${blamed.map(describe).join('; ')}`, MAX_REASON),
+			};
+		});
+	},
+};
 
 export function readGa4Response(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const eventIds = eventIdsOf(request);
-	const all = (result: Omit<EventResult, 'index' | 'eventId'>): EventResult[] =>
-		request.itemIndexes.map((index, position) => ({
-			index,
-			eventId: eventIds[position],
-			...result,
-		}));
-	const retryAfterMs = parseRetryAfter(response.headers['retry-after'] ?? response.headers['Retry-After'], now);
-
-	if (response.status === 429 || response.status >= 500) {
-		return all({
-			outcome: 'retry',
-			code: `http_${response.status}`,
-			reason: `GA4 answered HTTP ${response.status}`,
-			...(retryAfterMs !== undefined && { retryAfterMs }),
-		});
-	}
-	if (response.status === 401 || response.status === 403) {
-		return all({
-			outcome: 'failed',
-			code: `http_${response.status}`,
-			reason: `GA4 refused the request (HTTP ${response.status}). ${GA4_CREDENTIAL_HINT}`,
-		});
-	}
-	if (response.status < 200 || response.status >= 300) {
-		return all({
-			outcome: 'failed',
-			code: `http_${response.status}`,
-			reason: `GA4 answered HTTP ${response.status}: check the Base URL and the Measurement ID`,
-		});
-	}
-	if (!isDebug(request)) return all({ outcome: 'sent' });
-
-	const messages = messagesOf(response.body);
-	if (!messages) {
-		return all({
-			outcome: 'failed',
-			code: 'unexpected_response',
-			reason: `GA4's validation server answered HTTP ${response.status} without validationMessages: check the Base URL`,
-		});
-	}
-	const general = messages.filter((message) => messagePosition(message) === undefined);
-	return request.itemIndexes.map((index, position) => {
-		const own = messages.filter((message) => messagePosition(message) === position);
-		const blamed = [...own, ...general];
-		if (blamed.length === 0) {
-			return {
-				index,
-				eventId: eventIds[position],
-				outcome: 'sent' as const,
-				code: 'validated',
-				reason: "Valid for GA4's validation server (Validate Only: nothing was recorded)",
-			};
-		}
-		return {
-			index,
-			eventId: eventIds[position],
-			outcome: 'failed' as const,
-			code: blamed[0].validationCode ?? 'VALIDATION_FAILED',
-			reason: shorten(`GA4's validation server refused this event: ${blamed.map(describe).join('; ')}`),
-		};
-	});
+	return readThroughFrame(ga4Reader, request, response, now);
 }

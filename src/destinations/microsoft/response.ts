@@ -5,7 +5,7 @@
  * invalid events — and then NO event of the request was processed (continueOnValidationError false). 429 and
  * 5xx are transient (the guide names none; they are what any HTTP service answers when throttling or down).
  */
-import { parseRetryAfter } from '../../http/retry';
+import { type ResponseReader, batchRejected, blameEach, bodyRows, readThroughFrame, shorten } from '../response-frame';
 import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
 
 export const MICROSOFT_CREDENTIAL_HINT =
@@ -20,9 +20,6 @@ interface MicrosoftError {
 		errorMessage?: string;
 	}>;
 }
-
-const MAX_REASON = 400;
-const shorten = (message: string) => (message.length > MAX_REASON ? `${message.slice(0, MAX_REASON - 1)}…` : message);
 
 function errorOf(body: unknown): MicrosoftError | undefined {
 	if (typeof body !== 'object' || body === null) return undefined;
@@ -58,90 +55,57 @@ function describe(detail: MicrosoftError['details'][number]): string {
 	return `${path}: ${detail.errorMessage ?? 'invalid'}`;
 }
 
-function eventIdsOf(request: PlatformRequest): Array<string | undefined> {
-	const data = (request.body as { data?: Array<{ eventId?: unknown }> }).data ?? [];
-	return request.itemIndexes.map((_, position) => {
-		const id = data[position]?.eventId;
-		return typeof id === 'string' ? id : undefined;
-	});
+interface MicrosoftAnswer {
+	error?: MicrosoftError;
+	said: string;
+	/** Microsoft's error code as `microsoft_<code>`, else `http_<status>`. */
+	code: string;
 }
 
+const microsoftReader: ResponseReader<MicrosoftAnswer> = {
+	platformName: 'Microsoft',
+	eventIds: (request) => bodyRows(request, ['data']).map((row) => row.eventId),
+	answer: ({ status, body }) => {
+		const error = errorOf(body);
+		return { error, said: error?.message ? `: ${shorten(error.message)}` : '', code: error?.code ? `microsoft_${error.code}` : `http_${status}` };
+	},
+	accepted: () => ({ outcome: 'sent' }),
+	retry: ({ status, answer: { code, said } }) => ({
+		code,
+		reason: `Microsoft ${status === 429 ? 'is throttling' : 'had an internal error'} (HTTP ${status})${said}`,
+	}),
+	credential: ({ status, answer: { code, said } }) => ({ code, reason: `Microsoft refused the token (HTTP ${status})${said}. ${MICROSOFT_CREDENTIAL_HINT}` }),
+	refused: ({ status, answer: { error, code, said }, count }) => {
+		if (status === 404) {
+			return {
+				outcome: 'failed',
+				code,
+				reason: `Microsoft found no such UET tag or endpoint (HTTP 404)${said}. Check the UET Tag ID and the credential's Base URL.`,
+			};
+		}
+		if (status === 400 && error) {
+			const blamed = new Map<number, string[]>();
+			for (const detail of error.details) {
+				const position = positionOf(detail);
+				if (position === undefined || position >= count) continue;
+				blamed.set(position, [...(blamed.get(position) ?? []), describe(detail)]);
+			}
+			if (blamed.size > 0) {
+				// The whole request was refused: the events at fault failed, the others were not processed and go again.
+				return blameEach(
+					count,
+					blamed,
+					(parts) => ({ outcome: 'failed', code, reason: `Microsoft refused this event: ${shorten(parts.join('; '))}` }),
+					batchRejected('Microsoft refused the request because of other events in it; sending again without them'),
+				);
+			}
+			const listed = error.details.length > 0 ? ` (${shorten(error.details.map(describe).join('; '))})` : '';
+			return { outcome: 'failed', code, reason: `Microsoft refused the request as invalid${said}${listed}` };
+		}
+		return { outcome: 'failed', code, reason: `Microsoft answered HTTP ${status}${said}` };
+	},
+};
+
 export function readMicrosoftResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const eventIds = eventIdsOf(request);
-	const all = (result: Omit<EventResult, 'index' | 'eventId'>): EventResult[] =>
-		request.itemIndexes.map((index, position) => ({
-			index,
-			eventId: eventIds[position],
-			...result,
-		}));
-	const error = errorOf(response.body);
-	const said = error?.message ? `: ${shorten(error.message)}` : '';
-	const codeText = error?.code ? `microsoft_${error.code}` : `http_${response.status}`;
-
-	if (response.status >= 200 && response.status < 300) return all({ outcome: 'sent' });
-
-	if (response.status === 429 || response.status >= 500) {
-		const retryAfterMs = parseRetryAfter(response.headers['retry-after'] ?? response.headers['Retry-After'], now);
-		const what = response.status === 429 ? 'is throttling' : 'had an internal error';
-		return all({
-			outcome: 'retry',
-			code: codeText,
-			reason: `Microsoft ${what} (HTTP ${response.status})${said}`,
-			...(retryAfterMs !== undefined && { retryAfterMs }),
-		});
-	}
-	if (response.status === 401 || response.status === 403) {
-		return all({
-			outcome: 'failed',
-			code: codeText,
-			reason: `Microsoft refused the token (HTTP ${response.status})${said}. ${MICROSOFT_CREDENTIAL_HINT}`,
-		});
-	}
-	if (response.status === 404) {
-		return all({
-			outcome: 'failed',
-			code: codeText,
-			reason: `Microsoft found no such UET tag or endpoint (HTTP 404)${said}. Check the UET Tag ID and the credential's Base URL.`,
-		});
-	}
-	if (response.status === 400 && error) {
-		const blamed = new Map<number, string[]>();
-		for (const detail of error.details) {
-			const position = positionOf(detail);
-			if (position === undefined || position >= request.itemIndexes.length) continue;
-			blamed.set(position, [...(blamed.get(position) ?? []), describe(detail)]);
-		}
-		if (blamed.size > 0) {
-			// The whole request was refused: the events at fault failed, the others were not processed and go again.
-			return request.itemIndexes.map((index, position) => {
-				const parts = blamed.get(position);
-				return parts
-					? {
-							index,
-							eventId: eventIds[position],
-							outcome: 'failed' as const,
-							code: codeText,
-							reason: `Microsoft refused this event: ${shorten(parts.join('; '))}`,
-						}
-					: {
-							index,
-							eventId: eventIds[position],
-							outcome: 'retry' as const,
-							code: 'batch_rejected',
-							reason: 'Microsoft refused the request because of other events in it; sending again without them',
-						};
-			});
-		}
-		const listed = error.details.length > 0 ? ` (${shorten(error.details.map(describe).join('; '))})` : '';
-		return all({
-			outcome: 'failed',
-			code: codeText,
-			reason: `Microsoft refused the request as invalid${said}${listed}`,
-		});
-	}
-	return all({
-		outcome: 'failed',
-		code: codeText,
-		reason: `Microsoft answered HTTP ${response.status}${said}`,
-	});
+	return readThroughFrame(microsoftReader, request, response, now);
 }

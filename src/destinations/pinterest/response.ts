@@ -11,7 +11,7 @@
  * Pinterest's messages may quote the values that broke a rule; anything that looks like an email address or
  * an IP address is masked before a message becomes a reason, so no personal data reaches the output.
  */
-import { parseRetryAfter } from '../../http/retry';
+import { type ResponseContext, type ResponseReader, type Verdict, bodyRows, readThroughFrame, shorten } from '../response-frame';
 import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
 
 export const PINTEREST_AUTH_FAILED = 2;
@@ -23,15 +23,13 @@ export const PINTEREST_CREDENTIAL_HINT =
 export const PINTEREST_ACCESS_HINT =
 	'The token\u2019s user must own the ad account or hold the Admin, Analyst, Audience or Campaign role on it (Business Access); check the Ad Account ID setting too.';
 
-const MAX_REASON = 400;
-
 /** Masks email addresses and IPv4/IPv6 addresses, and shortens the message. */
 export function safeMessage(message: string): string {
 	const masked = message
 		.replace(/[^\s@'"<>(),;:]+@[^\s@'"<>(),;:]+\.[^\s@'"<>(),;:]+/g, '[email]')
 		.replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '[ip]')
 		.replace(/\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}\b/gi, '[ip]');
-	return masked.length > MAX_REASON ? `${masked.slice(0, MAX_REASON - 1)}…` : masked;
+	return shorten(masked);
 }
 
 interface PinterestEventStatus {
@@ -59,89 +57,58 @@ function errorOf(body: unknown): { code?: number; message?: string } {
 	};
 }
 
-function eventIdsOf(request: PlatformRequest): Array<string | undefined> {
-	const data = (request.body as { data?: Array<{ event_id?: unknown }> }).data ?? [];
-	return request.itemIndexes.map((_, position) => {
-		const id = data[position]?.event_id;
-		return typeof id === 'string' ? id : undefined;
+interface PinterestAnswer {
+	said: string;
+	/** Pinterest's error code as `pinterest_<code>`, else `http_<status>`. */
+	code: string;
+}
+
+/** The per-event verdicts of a 200 or 422, when Pinterest listed one for every event. */
+function eventVerdicts({ status, response, count }: ResponseContext<PinterestAnswer>): Verdict[] | undefined {
+	const statuses = status === 200 || status === 422 ? eventStatuses(response.body) : undefined;
+	if (!statuses || statuses.length !== count) return undefined;
+	return statuses.map((verdict): Verdict => {
+		if (verdict?.status === 'processed') return { outcome: 'sent' };
+		const why = typeof verdict?.error_message === 'string' && verdict.error_message.trim() ? safeMessage(verdict.error_message.trim()) : 'no reason given';
+		return { outcome: 'failed', code: 'pinterest_event_failed', reason: `Pinterest did not process this event: ${why}` };
 	});
 }
 
+const pinterestReader: ResponseReader<PinterestAnswer> = {
+	platformName: 'Pinterest',
+	eventIds: (request) => bodyRows(request, ['data']).map((row) => row.event_id),
+	answer: ({ status, body }) => {
+		const { code, message } = errorOf(body);
+		return { said: message ? `: ${safeMessage(message)}` : '', code: code !== undefined ? `pinterest_${code}` : `http_${status}` };
+	},
+	retry: ({ status, answer: { code, said } }) => ({ code, reason: `Pinterest ${status === 429 ? 'is throttling' : 'had trouble'} (HTTP ${status})${said}` }),
+	credential: ({ status, answer: { code, said } }) =>
+		status === 401
+			? { code, reason: `Pinterest refused the access token (HTTP 401)${said}. ${PINTEREST_CREDENTIAL_HINT}` }
+			: { code, reason: `Pinterest refused access to the ad account (HTTP 403)${said}. ${PINTEREST_ACCESS_HINT}` },
+	accepted: (context) => {
+		const verdicts = eventVerdicts(context);
+		if (verdicts) return verdicts;
+		const { status, response, count } = context;
+		if (status === 200 && isObject(response.body)) {
+			const received = response.body.num_events_received;
+			const processed = response.body.num_events_processed;
+			if (typeof received === 'number' && received === count && processed === received) return { outcome: 'sent' };
+		}
+		return undefined;
+	},
+	// Not Pinterest's answer (a proxy page?): whether the events were taken is unknown. Sending again is
+	// safe, since Pinterest deduplicates by event_id, so they are reported failed, not sent.
+	unexpected: ({ status }) => `Pinterest answered HTTP ${status} without a per-event result for every event; send again (Pinterest deduplicates by event_id)`,
+	refused: (context) => {
+		const { status, answer } = context;
+		const verdicts = eventVerdicts(context);
+		if (verdicts) return verdicts;
+		if (status === 400) return { outcome: 'failed', code: answer.code, reason: `Pinterest refused the request as invalid (HTTP 400)${answer.said}` };
+		return { outcome: 'failed', code: answer.code, reason: `Pinterest answered HTTP ${status}${answer.said}` };
+	},
+};
+
 export function readPinterestResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const eventIds = eventIdsOf(request);
-	const all = (result: Omit<EventResult, 'index' | 'eventId'>): EventResult[] =>
-		request.itemIndexes.map((index, position) => ({
-			index,
-			eventId: eventIds[position],
-			...result,
-		}));
-	const retryAfterMs = parseRetryAfter(response.headers['retry-after'] ?? response.headers['Retry-After'], now);
-	const { code, message } = errorOf(response.body);
-	const said = message ? `: ${safeMessage(message)}` : '';
-	const codeText = code !== undefined ? `pinterest_${code}` : `http_${response.status}`;
-
-	if (response.status === 429 || response.status >= 500) {
-		return all({
-			outcome: 'retry',
-			code: codeText,
-			reason: `Pinterest ${response.status === 429 ? 'is throttling' : 'had trouble'} (HTTP ${response.status})${said}`,
-			...(retryAfterMs !== undefined && { retryAfterMs }),
-		});
-	}
-	if (response.status === 401) {
-		return all({
-			outcome: 'failed',
-			code: codeText,
-			reason: `Pinterest refused the access token (HTTP 401)${said}. ${PINTEREST_CREDENTIAL_HINT}`,
-		});
-	}
-	if (response.status === 403) {
-		return all({
-			outcome: 'failed',
-			code: codeText,
-			reason: `Pinterest refused access to the ad account (HTTP 403)${said}. ${PINTEREST_ACCESS_HINT}`,
-		});
-	}
-
-	const statuses = response.status === 200 || response.status === 422 ? eventStatuses(response.body) : undefined;
-	if (statuses && statuses.length === request.itemIndexes.length) {
-		return request.itemIndexes.map((index, position) => {
-			const verdict = statuses[position];
-			if (verdict?.status === 'processed') return { index, eventId: eventIds[position], outcome: 'sent' as const };
-			const why = typeof verdict?.error_message === 'string' && verdict.error_message.trim() ? safeMessage(verdict.error_message.trim()) : 'no reason given';
-			return {
-				index,
-				eventId: eventIds[position],
-				outcome: 'failed' as const,
-				code: 'pinterest_event_failed',
-				reason: `Pinterest did not process this event: ${why}`,
-			};
-		});
-	}
-	if (response.status === 200 && isObject(response.body)) {
-		const received = response.body.num_events_received;
-		const processed = response.body.num_events_processed;
-		if (typeof received === 'number' && received === request.itemIndexes.length && processed === received) return all({ outcome: 'sent' });
-	}
-	if (response.status >= 200 && response.status < 300) {
-		// Not Pinterest's answer (a proxy page?): whether the events were taken is unknown. Sending again is
-		// safe, since Pinterest deduplicates by event_id, so they are reported failed, not sent.
-		return all({
-			outcome: 'failed',
-			code: 'unexpected_response',
-			reason: `Pinterest answered HTTP ${response.status} without a per-event result for every event; send again (Pinterest deduplicates by event_id)`,
-		});
-	}
-	if (response.status === 400) {
-		return all({
-			outcome: 'failed',
-			code: codeText,
-			reason: `Pinterest refused the request as invalid (HTTP 400)${said}`,
-		});
-	}
-	return all({
-		outcome: 'failed',
-		code: codeText,
-		reason: `Pinterest answered HTTP ${response.status}${said}`,
-	});
+	return readThroughFrame(pinterestReader, request, response, now);
 }

@@ -12,16 +12,13 @@
  * - 429 (rate limit) and 5xx ("The service is currently unavailable. No conversion events were processed."):
  *   transient, retried with Retry-After when given.
  */
-import { parseRetryAfter } from '../../http/retry';
+import { type ResponseReader, batchRejected, blameEach, bodyRows, readThroughFrame, shorten } from '../response-frame';
 import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
 
 export const REDDIT_CREDENTIAL_HINT =
 	'Check the Reddit Conversions API credential: it must hold a conversion access token from Reddit Events Manager (Conversions API → Generate Access Token), pasted unchanged and not deleted.';
 export const REDDIT_PIXEL_HINT =
 	'The token must belong to the business that owns this Pixel ID (Events Manager shows it), and a developer token needs the adsconversions scope.';
-
-const MAX_REASON = 400;
-const shorten = (message: string) => (message.length > MAX_REASON ? `${message.slice(0, MAX_REASON - 1)}…` : message);
 
 interface RedditError {
 	code?: number;
@@ -65,99 +62,46 @@ export function blamedEvents(fields: RedditError['fields']): Map<number, string[
 	return blamed;
 }
 
-function eventIdsOf(request: PlatformRequest): Array<string | undefined> {
-	const events =
-		(
-			request.body as {
-				data?: { events?: Array<{ metadata?: { conversion_id?: unknown } }> };
+const said = (error: RedditError | undefined) => (error?.message ? `: ${shorten(error.message)}` : '');
+
+const redditReader: ResponseReader<RedditError | undefined> = {
+	platformName: 'Reddit',
+	eventIds: (request) => bodyRows(request, ['data', 'events']).map((row) => (row.metadata as { conversion_id?: unknown } | undefined)?.conversion_id),
+	answer: ({ body }) => errorOf(body),
+	accepted: ({ response, answer }) => {
+		const data = (response.body as { data?: { message?: unknown } } | null | undefined)?.data;
+		return typeof data === 'object' && data !== null && !answer ? { outcome: 'sent' } : undefined;
+	},
+	// Not Reddit's answer (a proxy page?): whether Reddit took them is unknown. Sending again is safe, since
+	// Reddit drops repeats of the same conversion_id.
+	unexpected: ({ status }) => `Reddit answered HTTP ${status} without its { data } envelope; send again (Reddit deduplicates by conversion_id)`,
+	retry: ({ status, answer, httpCode }) => ({
+		code: httpCode,
+		reason: `Reddit ${status === 429 ? 'is rate limiting' : `had a server error (HTTP ${status})`}${said(answer)}`,
+	}),
+	credential: ({ status, answer, httpCode }) =>
+		status === 401
+			? { code: httpCode, reason: `Reddit refused the access token (HTTP 401)${said(answer)}. ${REDDIT_CREDENTIAL_HINT}` }
+			: { code: httpCode, reason: `Reddit refused to take conversions for this pixel with this token (HTTP 403)${said(answer)}. ${REDDIT_PIXEL_HINT}` },
+	refused: ({ status, answer: error, httpCode: code, count }) => {
+		if (status === 400 && error) {
+			const blamed = blamedEvents(error.fields);
+			const known = [...blamed.keys()].filter((position) => position < count);
+			if (known.length > 0) {
+				return blameEach(
+					count,
+					blamed,
+					(parts) => ({ outcome: 'failed', code: 'invalid_event', reason: `Reddit refused this event: ${shorten(parts.join('; '))}` }),
+					batchRejected('Reddit refused the request because of other events in it; sending again without them'),
+				);
 			}
-		).data?.events ?? [];
-	return request.itemIndexes.map((_, position) => {
-		const id = events[position]?.metadata?.conversion_id;
-		return typeof id === 'string' ? id : undefined;
-	});
-}
+			const detail = error.fields.map((entry) => `${entry.field}: ${entry.message}`).join('; ');
+			return { outcome: 'failed', code, reason: `Reddit refused the request as invalid${said(error)}${detail ? ` (${shorten(detail)})` : ''}` };
+		}
+		return { outcome: 'failed', code, reason: `Reddit answered HTTP ${status}${said(error)}` };
+	},
+};
 
 export function readRedditResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const eventIds = eventIdsOf(request);
-	const all = (result: Omit<EventResult, 'index' | 'eventId'>): EventResult[] =>
-		request.itemIndexes.map((index, position) => ({
-			index,
-			eventId: eventIds[position],
-			...result,
-		}));
-	const status = response.status;
-	const error = errorOf(response.body);
-	const said = error?.message ? `: ${shorten(error.message)}` : '';
-	const code = `http_${status}`;
-
-	if (status >= 200 && status < 300) {
-		const data = (response.body as { data?: { message?: unknown } } | null | undefined)?.data;
-		if (typeof data === 'object' && data !== null && !error) return all({ outcome: 'sent' });
-		// Not Reddit's answer (a proxy page?): whether Reddit took them is unknown. Sending again is safe, since
-		// Reddit drops repeats of the same conversion_id.
-		return all({
-			outcome: 'failed',
-			code: 'unexpected_response',
-			reason: `Reddit answered HTTP ${status} without its { data } envelope; send again (Reddit deduplicates by conversion_id)`,
-		});
-	}
-	if (status === 429 || status >= 500) {
-		const retryAfterMs = parseRetryAfter(response.headers['retry-after'] ?? response.headers['Retry-After'], now);
-		const what = status === 429 ? 'is rate limiting' : `had a server error (HTTP ${status})`;
-		return all({
-			outcome: 'retry',
-			code,
-			reason: `Reddit ${what}${said}`,
-			...(retryAfterMs !== undefined && { retryAfterMs }),
-		});
-	}
-	if (status === 401)
-		return all({
-			outcome: 'failed',
-			code,
-			reason: `Reddit refused the access token (HTTP 401)${said}. ${REDDIT_CREDENTIAL_HINT}`,
-		});
-	if (status === 403)
-		return all({
-			outcome: 'failed',
-			code,
-			reason: `Reddit refused to take conversions for this pixel with this token (HTTP 403)${said}. ${REDDIT_PIXEL_HINT}`,
-		});
-
-	if (status === 400 && error) {
-		const blamed = blamedEvents(error.fields);
-		const known = [...blamed.keys()].filter((position) => position < request.itemIndexes.length);
-		if (known.length > 0) {
-			return request.itemIndexes.map((index, position) => {
-				const parts = blamed.get(position);
-				return parts
-					? {
-							index,
-							eventId: eventIds[position],
-							outcome: 'failed' as const,
-							code: 'invalid_event',
-							reason: `Reddit refused this event: ${shorten(parts.join('; '))}`,
-						}
-					: {
-							index,
-							eventId: eventIds[position],
-							outcome: 'retry' as const,
-							code: 'batch_rejected',
-							reason: 'Reddit refused the request because of other events in it; sending again without them',
-						};
-			});
-		}
-		const detail = error.fields.map((entry) => `${entry.field}: ${entry.message}`).join('; ');
-		return all({
-			outcome: 'failed',
-			code,
-			reason: `Reddit refused the request as invalid${said}${detail ? ` (${shorten(detail)})` : ''}`,
-		});
-	}
-	return all({
-		outcome: 'failed',
-		code,
-		reason: `Reddit answered HTTP ${status}${said}`,
-	});
+	return readThroughFrame(redditReader, request, response, now);
 }

@@ -10,13 +10,21 @@
  * Snap does not publish its authentication and throttling bodies: any 401/403 is read as a credential
  * problem, 429 and 5xx as transient, whatever the body.
  */
-import { parseRetryAfter } from '../../http/retry';
+import {
+	type ResponseContext,
+	type ResponseReader,
+	type Verdict,
+	type Verdicts,
+	batchRejected,
+	blameEach,
+	bodyRows,
+	readThroughFrame,
+	shorten,
+} from '../response-frame';
 import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
 
 export const SNAPCHAT_CREDENTIAL_HINT =
 	'Check the Snapchat Conversions API credential: the access token must be a Conversions API token generated in Snapchat Ads Manager (Events Manager → the pixel → Conversions API → Generate Token) by the organization that owns this pixel, and not revoked.';
-
-const MAX_REASON = 400;
 
 interface ErrorDetails {
 	codes: string[];
@@ -85,7 +93,7 @@ function tokenOf(request: PlatformRequest): string | undefined {
 /** An operator-facing text: the token never appears, long texts are cut. */
 function safe(message: string, token: string | undefined): string {
 	const scrubbed = token ? message.split(token).join('[access token]') : message;
-	return scrubbed.length > MAX_REASON ? `${scrubbed.slice(0, MAX_REASON - 1)}…` : scrubbed;
+	return shorten(scrubbed);
 }
 
 function describe(errors: ErrorDetails, fallback?: string): string {
@@ -101,90 +109,29 @@ function codeOf(errors: ErrorDetails, fallback: string): string {
 
 const isValid = (status: string | undefined) => status === 'VALID' || status === 'SUCCESS';
 
-export function readSnapchatResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
-	const token = tokenOf(request);
-	const data = (request.body as { data?: Array<{ event_id?: unknown }> }).data ?? [];
-	const eventIds = request.itemIndexes.map((_, position) => {
-		const id = data[position]?.event_id;
-		return typeof id === 'string' ? id : undefined;
-	});
-	const result = (position: number, outcome: Omit<EventResult, 'index' | 'eventId'>): EventResult => ({
-		index: request.itemIndexes[position],
-		eventId: eventIds[position],
-		...outcome,
-		...(outcome.reason !== undefined ? { reason: safe(outcome.reason, token) } : {}),
-	});
-	const all = (outcome: Omit<EventResult, 'index' | 'eventId'>) => request.itemIndexes.map((_, position) => result(position, outcome));
-	const answer = answerOf(response.body);
-	const said = answer ? describe(answer.errors, answer.reason) : typeof response.body === 'string' ? response.body.trim().slice(0, 200) : '';
-	const saidText = said ? `: ${said}` : '';
-	const retryAfterMs = parseRetryAfter(response.headers['retry-after'] ?? response.headers['Retry-After'], now);
+interface SnapReading {
+	answer?: SnapAnswer;
+	/** What Snap said, for a reason (`: …`, or empty). */
+	said: string;
+}
 
-	if (response.status === 429 || response.status >= 500) {
-		const what = response.status === 429 ? 'Snapchat is throttling' : 'Snapchat had an internal error';
-		return all({
-			outcome: 'retry',
-			code: `http_${response.status}`,
-			reason: `${what} (HTTP ${response.status})${saidText}`,
-			...(retryAfterMs !== undefined && { retryAfterMs }),
-		});
-	}
-	if (response.status === 401 || response.status === 403) {
-		return all({
-			outcome: 'failed',
-			code: `http_${response.status}`,
-			reason: `Snapchat refused the access token for this pixel (HTTP ${response.status})${saidText}. ${SNAPCHAT_CREDENTIAL_HINT}`,
-		});
-	}
-	if (response.status === 404) {
-		return all({
-			outcome: 'failed',
-			code: 'http_404',
-			reason: `Snapchat knows no such pixel or endpoint (HTTP 404)${saidText}. Check the Pixel ID (Events Manager) and the credential's Base URL.`,
-		});
-	}
-
-	// Validate (Test Event Tool) answers: one log per event.
-	if (answer?.eventLogs && answer.eventLogs.length > 0) {
-		const logs = new Map(answer.eventLogs.map((log) => [log.event, log]));
-		return request.itemIndexes.map((_, position) => {
-			const log = logs.get(position);
-			if (!log) {
-				return isValid(answer.status) && response.status < 300
-					? result(position, { outcome: 'sent' })
-					: result(position, {
-							outcome: 'failed',
-							code: 'snapchat_invalid',
-							reason: `Snapchat's Test Event Tool did not report on this event${saidText}`,
-						});
-			}
-			if (isValid(log.status) && log.errors.messages.length === 0 && log.errors.codes.length === 0) return result(position, { outcome: 'sent' });
-			return result(position, {
-				outcome: 'failed',
-				code: codeOf(log.errors, 'snapchat_invalid'),
-				reason: `Snapchat's Test Event Tool refused this event: ${describe(log.errors, log.status ?? 'INVALID')}`,
-			});
-		});
-	}
-
-	if (response.status >= 200 && response.status < 300) {
-		if (answer && isValid(answer.status)) return all({ outcome: 'sent' });
-		if (answer?.status === 'INVALID' || answer?.status === 'FAILURE') {
-			return failedRequest(answer, said, result, all, request.itemIndexes.length);
+/** The Validate (Test Event Tool) answer: one log per event; undefined when the answer has no logs. */
+function loggedVerdicts({ answer: { answer, said }, status, count }: ResponseContext<SnapReading>): Verdict[] | undefined {
+	if (!answer?.eventLogs || answer.eventLogs.length === 0) return undefined;
+	const logs = new Map(answer.eventLogs.map((log) => [log.event, log]));
+	return Array.from({ length: count }, (_, position): Verdict => {
+		const log = logs.get(position);
+		if (!log) {
+			return isValid(answer.status) && status < 300
+				? { outcome: 'sent' }
+				: { outcome: 'failed', code: 'snapchat_invalid', reason: `Snapchat's Test Event Tool did not report on this event${said}` };
 		}
-		// Not Snap's envelope (a proxy page?): whether Snap took the events is unknown. Sending them again is safe,
-		// since Snap deduplicates by event_id, so they are reported failed, not sent.
-		return all({
+		if (isValid(log.status) && log.errors.messages.length === 0 && log.errors.codes.length === 0) return { outcome: 'sent' };
+		return {
 			outcome: 'failed',
-			code: 'unexpected_response',
-			reason: `Snapchat answered HTTP ${response.status} without its { status } envelope; send again (Snapchat deduplicates by event_id)`,
-		});
-	}
-	if (response.status === 400 && answer) return failedRequest(answer, said, result, all, request.itemIndexes.length);
-	return all({
-		outcome: 'failed',
-		code: `http_${response.status}`,
-		reason: `Snapchat refused the request (HTTP ${response.status})${saidText}`,
+			code: codeOf(log.errors, 'snapchat_invalid'),
+			reason: `Snapchat's Test Event Tool refused this event: ${describe(log.errors, log.status ?? 'INVALID')}`,
+		};
 	});
 }
 
@@ -192,34 +139,64 @@ export function readSnapchatResponse(request: PlatformRequest, response: Platfor
  * A refused request: when Snap names the event at fault (`event`, its position in `data`), only that event
  * failed; the others were not processed and go again without it.
  */
-function failedRequest(
-	answer: SnapAnswer,
-	said: string,
-	result: (position: number, outcome: Omit<EventResult, 'index' | 'eventId'>) => EventResult,
-	all: (outcome: Omit<EventResult, 'index' | 'eventId'>) => EventResult[],
-	count: number,
-): EventResult[] {
+function failedRequest(answer: SnapAnswer, said: string, count: number): Verdicts {
 	const code = codeOf(answer.errors, 'snapchat_invalid');
-	const saidText = said ? `: ${said}` : '';
 	if (answer.event !== undefined && answer.event < count) {
-		const blamed = answer.event;
-		return Array.from({ length: count }, (_, position) =>
-			position === blamed
-				? result(position, {
-						outcome: 'failed',
-						code,
-						reason: `Snapchat refused this event${saidText}`,
-					})
-				: result(position, {
-						outcome: 'retry',
-						code: 'batch_rejected',
-						reason: 'Snapchat refused the request because of another event in it; sending again without it',
-					}),
+		return blameEach(
+			count,
+			new Map([[answer.event, true]]),
+			() => ({ outcome: 'failed', code, reason: `Snapchat refused this event${said}` }),
+			batchRejected('Snapchat refused the request because of another event in it; sending again without it'),
 		);
 	}
-	return all({
-		outcome: 'failed',
-		code,
-		reason: `Snapchat refused the request as invalid${saidText}`,
-	});
+	return { outcome: 'failed', code, reason: `Snapchat refused the request as invalid${said}` };
+}
+
+const snapchatReader: ResponseReader<SnapReading> = {
+	platformName: 'Snapchat',
+	eventIds: (request) => bodyRows(request, ['data']).map((row) => row.event_id),
+	answer: ({ body }) => {
+		const answer = answerOf(body);
+		const said = answer ? describe(answer.errors, answer.reason) : typeof body === 'string' ? body.trim().slice(0, 200) : '';
+		return { answer, said: said ? `: ${said}` : '' };
+	},
+	scrub: (reason, request) => safe(reason, tokenOf(request)),
+	retry: ({ status, httpCode, answer: { said } }) => ({
+		code: httpCode,
+		reason: `${status === 429 ? 'Snapchat is throttling' : 'Snapchat had an internal error'} (HTTP ${status})${said}`,
+	}),
+	credential: ({ status, httpCode, answer: { said } }) => ({
+		code: httpCode,
+		reason: `Snapchat refused the access token for this pixel (HTTP ${status})${said}. ${SNAPCHAT_CREDENTIAL_HINT}`,
+	}),
+	accepted: (context) => {
+		const { answer, said } = context.answer;
+		const logged = loggedVerdicts(context);
+		if (logged) return logged;
+		if (answer && isValid(answer.status)) return { outcome: 'sent' };
+		if (answer?.status === 'INVALID' || answer?.status === 'FAILURE') return failedRequest(answer, said, context.count);
+		return undefined;
+	},
+	// Not Snap's envelope (a proxy page?): whether Snap took the events is unknown. Sending them again is safe,
+	// since Snap deduplicates by event_id, so they are reported failed, not sent.
+	unexpected: ({ status }) => `Snapchat answered HTTP ${status} without its { status } envelope; send again (Snapchat deduplicates by event_id)`,
+	refused: (context) => {
+		const { status, httpCode, count } = context;
+		const { answer, said } = context.answer;
+		if (status === 404) {
+			return {
+				outcome: 'failed',
+				code: 'http_404',
+				reason: `Snapchat knows no such pixel or endpoint (HTTP 404)${said}. Check the Pixel ID (Events Manager) and the credential's Base URL.`,
+			};
+		}
+		const logged = loggedVerdicts(context);
+		if (logged) return logged;
+		if (status === 400 && answer) return failedRequest(answer, said, count);
+		return { outcome: 'failed', code: httpCode, reason: `Snapchat refused the request (HTTP ${status})${said}` };
+	},
+};
+
+export function readSnapchatResponse(request: PlatformRequest, response: PlatformResponse, now: Date): EventResult[] {
+	return readThroughFrame(snapchatReader, request, response, now);
 }
