@@ -23,15 +23,15 @@ export function skipAll(count: number, code: string, reason: string): RequestPla
 	return { requests: [], skipped: Array.from({ length: count }, (_, index) => ({ index, code, reason })) };
 }
 
-/** Plans each event on its own: the planned ones with their input index, in input order, and the skipped ones. */
+/** Plans each event on its own (given its input index): the planned ones with that index, in input order, and the skipped ones. */
 export function planEach<E, P extends object>(
 	events: E[],
-	planOne: (event: E) => P | { skip: Omit<SkippedEvent, 'index'> },
+	planOne: (event: E, index: number) => P | { skip: Omit<SkippedEvent, 'index'> },
 ): { planned: Array<P & { index: number }>; skipped: SkippedEvent[] } {
 	const planned: Array<P & { index: number }> = [];
 	const skipped: SkippedEvent[] = [];
 	events.forEach((event, index) => {
-		const result = planOne(event);
+		const result = planOne(event, index);
 		if ('skip' in result) skipped.push({ index, ...result.skip });
 		else planned.push({ ...(result as P), index });
 	});

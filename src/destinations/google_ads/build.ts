@@ -26,6 +26,7 @@
 import { normalizeAndHash } from '../../identity';
 import { isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../model';
 import { eventIdFor } from '../event-id';
+import { inBatches, planEach } from '../planning';
 import type { ForwardableConversion, ForwardableEvent, GoogleAdsConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const GOOGLE_ADS_BASE_URL = 'https://googleads.googleapis.com';
@@ -295,43 +296,36 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 export function planGoogleAdsRequests(events: ForwardableEvent[], config: GoogleAdsOptions, now: Date, maxBatch = GOOGLE_ADS_MAX_CONVERSIONS): RequestPlan {
 	const url = uploadClickConversionsUrl(config);
 	const headers = googleAdsHeaders(config);
-	const skipped: GoogleAdsSkippedEvent[] = [];
-	const rows: Array<{ index: number; row: GoogleAdsClickConversion; clickedAt?: string }> = [];
 	const firstWithOrderId = new Map<string, number>();
-	events.forEach((event, index) => {
-		const built = buildClickConversion(event, config, now);
-		if ('skipped' in built) {
-			skipped.push({ index, ...built.skipped });
-			return;
-		}
-		// The same conversion twice in one input (Google answers DUPLICATE_ORDER_ID inside one request): sent once.
-		const key = `${built.row.conversionAction}|${built.row.orderId}`;
-		const first = firstWithOrderId.get(key);
-		if (first !== undefined) {
-			skipped.push({
-				index,
-				code: 'DUPLICATE_ORDER_ID',
-				reason: `The same conversion (order ID ${built.row.orderId}) is item ${first} of this batch: sent once, there`,
-			});
-			return;
-		}
-		firstWithOrderId.set(key, index);
-		rows.push({ index, row: built.row, clickedAt: built.clickedAt });
-	});
+	const { planned, skipped } = planEach(
+		events,
+		(event, index): { row: GoogleAdsClickConversion; clickedAt?: string } | { skip: Omit<SkippedEvent, 'index'> } => {
+			const built = buildClickConversion(event, config, now);
+			if ('skipped' in built) return { skip: built.skipped };
+			// The same conversion twice in one input (Google answers DUPLICATE_ORDER_ID inside one request): sent once.
+			const key = `${built.row.conversionAction}|${built.row.orderId}`;
+			const first = firstWithOrderId.get(key);
+			if (first !== undefined) {
+				return {
+					skip: { code: 'DUPLICATE_ORDER_ID', reason: `The same conversion (order ID ${built.row.orderId}) is item ${first} of this batch: sent once, there` },
+				};
+			}
+			firstWithOrderId.set(key, index);
+			return { row: built.row, clickedAt: built.clickedAt };
+		},
+	);
 
-	const requests: GoogleAdsRequest[] = [];
-	for (let start = 0; start < rows.length; start += maxBatch) {
-		const batch = rows.slice(start, start + maxBatch);
+	const requests = inBatches(planned, maxBatch).map((batch): GoogleAdsRequest => {
 		const body: Record<string, unknown> = { conversions: batch.map((entry) => entry.row), partialFailure: true };
 		if (config.validateOnly) body.validateOnly = true;
-		requests.push({
+		return {
 			method: 'POST',
 			url,
 			headers: { ...headers },
 			body,
 			itemIndexes: batch.map((entry) => entry.index),
 			clickedAt: batch.map((entry) => entry.clickedAt),
-		});
-	}
+		};
+	});
 	return { requests, skipped };
 }

@@ -3,7 +3,8 @@
  * `{ data: [≤ 1000 server events], test_event_code? }`. Pure: the sender (../send.ts) does the I/O.
  */
 import { metaIdentityRules } from './identity';
-import type { Destination, ForwardableEvent, MetaConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import { checkValueFrom, inBatches, planEach } from '../planning';
+import type { Destination, ForwardableEvent, MetaConfig, PlatformRequest, RequestPlan } from '../types';
 import { META_ACTION_SOURCES, META_DEFAULT_API_VERSION, META_DEFAULT_BASE_URL, META_MAX_BATCH, type MetaActionSource } from './constants';
 import { type MetaDestinationConfig, type MetaServerEvent, buildMetaEvent } from './event';
 import { readMetaResponse } from './response';
@@ -37,10 +38,7 @@ export function checkMetaConfig(config: MetaConfig): MetaActionSource {
 	if (!META_ACTION_SOURCES.includes(actionSource)) {
 		throw new Error(`Meta action source "${actionSource}" is not one of ${META_ACTION_SOURCES.join(', ')}`);
 	}
-	const valueFrom = (config as MetaDestinationConfig).valueFrom;
-	if (valueFrom !== undefined && valueFrom !== 'commission' && valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(valueFrom)}"`);
-	}
+	checkValueFrom((config as MetaDestinationConfig).valueFrom);
 	return actionSource;
 }
 
@@ -52,27 +50,21 @@ export function metaEventsUrl(config: MetaConfig): string {
 function planMetaRequests(events: ForwardableEvent[], config: MetaConfig, now: Date): RequestPlan {
 	const actionSource = checkMetaConfig(config);
 	const nowSeconds = Math.floor(now.getTime() / 1000);
-	const rows: Array<{ index: number; event: MetaServerEvent }> = [];
-	const skipped: SkippedEvent[] = [];
-	events.forEach((event, index) => {
-		const built = buildMetaEvent(event, config, actionSource, nowSeconds);
-		if ('skip' in built) skipped.push({ index, ...built.skip });
-		else rows.push({ index, event: built.event });
-	});
+	const { planned, skipped } = planEach<ForwardableEvent, { event: MetaServerEvent }>(events, (event) =>
+		buildMetaEvent(event, config, actionSource, nowSeconds),
+	);
 
 	const url = metaEventsUrl(config);
 	const testEventCode = config.testEventCode?.trim();
-	const requests: PlatformRequest[] = [];
-	for (let start = 0; start < rows.length; start += META_MAX_BATCH) {
-		const batch = rows.slice(start, start + META_MAX_BATCH);
-		requests.push({
+	const requests = inBatches(planned, META_MAX_BATCH).map(
+		(batch): PlatformRequest => ({
 			method: 'POST',
 			url,
 			headers: { 'content-type': 'application/json' },
 			body: { data: batch.map((row) => row.event), ...(testEventCode ? { test_event_code: testEventCode } : {}) },
 			itemIndexes: batch.map((row) => row.index),
-		});
-	}
+		}),
+	);
 	return { requests, skipped };
 }
 

@@ -5,6 +5,7 @@
 import { DESTINATION_EVENTS } from '../../funnel/events';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { eventIdFor } from '../event-id';
+import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';
 
 export const TIKTOK_BASE_URL = 'https://business-api.tiktok.com';
@@ -193,43 +194,32 @@ function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Pla
 
 /** Plans the requests: one TikTok event per input item, batches of at most 1000, in input order. */
 export function planTikTokRequests(events: ForwardableEvent[], config: TikTokOptions, now: Date): RequestPlan {
-	const skipped: SkippedEvent[] = [];
-	if (config.valueFrom !== undefined && config.valueFrom !== 'commission' && config.valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(config.valueFrom)}"`);
-	}
+	checkValueFrom(config.valueFrom);
 	if (config.eventSource !== undefined && !TIKTOK_EVENT_SOURCES.includes(config.eventSource)) {
 		throw new Error(`Event Source must be one of ${TIKTOK_EVENT_SOURCES.join(', ')}, not "${String(config.eventSource)}"`);
 	}
-	const missing = [!text(config.pixelCode) && 'pixel code', !text(config.accessToken) && 'access token'].filter(Boolean);
-	if (missing.length > 0) {
-		const reason = `The TikTok configuration has no ${missing.join(' and no ')}`;
-		return { requests: [], skipped: events.map((_, index) => ({ index, code: 'missing_config', reason })) };
-	}
+	const missing = missingSettings('TikTok', [
+		['pixel code', config.pixelCode],
+		['access token', config.accessToken],
+	]);
+	if (missing) return skipAll(events.length, 'missing_config', missing);
 
-	const planned: Array<{ index: number; event: TikTokEvent }> = [];
-	events.forEach((input, index) => {
-		const result = planOne(input, config, now);
-		if ('skip' in result) skipped.push({ index, ...result.skip });
-		else planned.push({ index, event: result.event });
-	});
-
-	const requests: PlatformRequest[] = [];
-	for (let start = 0; start < planned.length; start += TIKTOK_MAX_BATCH) {
-		const batch = planned.slice(start, start + TIKTOK_MAX_BATCH);
+	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
+	const testEventCode = text(config.testEventCode);
+	const requests = inBatches(planned, TIKTOK_MAX_BATCH).map((batch): PlatformRequest => {
 		const body: TikTokBody = {
 			event_source: config.eventSource ?? 'web',
 			event_source_id: config.pixelCode.trim(),
 			data: batch.map((entry) => entry.event),
 		};
-		const testEventCode = text(config.testEventCode);
 		if (testEventCode) body.test_event_code = testEventCode;
-		requests.push({
+		return {
 			method: 'POST',
 			url: trackUrl(config),
 			headers: { 'Access-Token': config.accessToken.trim(), 'Content-Type': 'application/json' },
 			body: body as unknown as Record<string, unknown>,
 			itemIndexes: batch.map((entry) => entry.index),
-		});
-	}
+		};
+	});
 	return { requests, skipped };
 }
