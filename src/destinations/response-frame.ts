@@ -3,7 +3,8 @@
  * nothing else. The frame owns what every platform does alike: reading Retry-After, the status classes (429
  * and 5xx are retried with the platform's Retry-After; 401 and 403 refuse the credential; a 2xx is read for
  * per-event results and, when it carries none, reported as failed rather than sent; every other status is
- * a refusal), and the fan-out of one answer to one result per event the request carried, with its event id.
+ * a refusal), the fan-out of one answer to one result per event the request carried, with its event id, and
+ * keeping the request's secrets out of every reason (a platform's words may quote what it was sent).
  */
 import { parseRetryAfter } from '../http/retry';
 import type { EventResult, PlatformRequest, PlatformResponse } from './types';
@@ -117,13 +118,36 @@ function verdictsOf<A>(reader: ResponseReader<A>, context: ResponseContext<A>): 
 	return reader.refused(context);
 }
 
-/** The verdicts as results: each with its input index and event id, in body order. */
+const SECRET_PARAMS: Record<string, string> = { access_token: '[access token]', api_secret: '[API secret]' };
+const SECRET_HEADERS: Record<string, string> = { authorization: '[access token]', 'access-token': '[access token]', 'developer-token': '[developer token]' };
+
+/** The secrets the request carries (tokens in its query or headers), each with what stands in its place. */
+function secretsOf(request: PlatformRequest): Array<[secret: string, label: string]> {
+	const secrets: Array<[string, string]> = [];
+	if (URL.canParse(request.url)) {
+		for (const [name, value] of new URL(request.url).searchParams) if (SECRET_PARAMS[name]) secrets.push([value, SECRET_PARAMS[name]]);
+	}
+	for (const [name, value] of Object.entries(request.headers ?? {})) {
+		const label = SECRET_HEADERS[name.toLowerCase()];
+		if (label && typeof value === 'string') secrets.push([value.replace(/^Bearer\s+/i, '').trim(), label]);
+	}
+	// A very short value would blank out ordinary words; real tokens are long.
+	return secrets.filter(([secret]) => secret.length >= 8);
+}
+
+function withoutSecrets(reason: string, secrets: Array<[string, string]>): string {
+	return secrets.reduce((text, [secret, label]) => text.split(secret).join(label), reason);
+}
+
+/** The verdicts as results: each with its input index and event id, in body order, and no secret in a reason. */
 function fanOut<A>(reader: ResponseReader<A>, request: PlatformRequest, verdicts: Verdicts): EventResult[] {
 	const eventIds = reader.eventIds(request);
+	const secrets = secretsOf(request);
 	return request.itemIndexes.map((index, position) => {
 		const verdict = Array.isArray(verdicts) ? verdicts[position] : verdicts;
 		const eventId = eventIds[position];
-		const reason = verdict.reason !== undefined && reader.scrub ? reader.scrub(verdict.reason, request) : verdict.reason;
+		const clean = verdict.reason === undefined ? undefined : withoutSecrets(verdict.reason, secrets);
+		const reason = clean !== undefined && reader.scrub ? reader.scrub(clean, request) : clean;
 		return {
 			index,
 			...(typeof eventId === 'string' && eventId !== '' ? { eventId } : {}),

@@ -10,6 +10,8 @@
  *   · CLICK_CONVERSION_ALREADY_EXISTS / ORDER_ID_ALREADY_IN_USE → 'sent' with that code: Google already
  *     has this very conversion (our order id is the deterministic event id), so it must not be sent again;
  *   · internal, quota and concurrency errors → 'retry'; everything else (data errors) → 'failed'.
+ * - HTTP 2xx with neither `results` nor `partialFailureError` (not validating; a proxy page, a wrong base URL):
+ *   'failed' with code 'unexpected_response', never taken as recorded.
  * - 401 / 403 → 'failed' with a hint at the credential, developer token or login customer ID.
  * - 404 → 'failed': the API version is retired or the URL is wrong.
  * - 408, 409, 429 and 5xx → 'retry' (with Google's retry delay when it gives one); other 4xx → 'failed'.
@@ -141,7 +143,6 @@ function hintFor(status: number, codes: string[]): string | undefined {
 }
 
 interface GoogleAdsAnswer {
-	body: Record<string, unknown>;
 	rpc?: RpcStatus;
 	errors: GoogleAdsError[];
 	codes: string[];
@@ -153,9 +154,16 @@ interface GoogleAdsAnswer {
 	code: string;
 }
 
-/** The verdict of each row of a 2xx (partialFailure is on, so Google reports the rows one by one). */
-function acceptedRows(request: GoogleAdsRequest, body: Record<string, unknown>, count: number, now: Date): Verdict[] {
+/**
+ * The verdict of each row of a 2xx (partialFailure is on, so Google reports the rows one by one); undefined
+ * when the body is not Google's answer (a proxy page): `results`, or a `partialFailureError`. A validate-only
+ * answer carries neither, so it is read as before: every row valid unless an error names it.
+ */
+function acceptedRows(request: GoogleAdsRequest, answer: unknown, count: number, now: Date): Verdict[] | undefined {
+	const validateOnly = request.body.validateOnly === true;
+	const body = isRecord(answer) ? answer : {};
 	const partial = isRecord(body.partialFailureError) ? (body.partialFailureError as RpcStatus) : undefined;
+	if (!validateOnly && !partial && !Array.isArray(body.results)) return undefined;
 	const byRow = new Map<number, GoogleAdsError[]>();
 	const unlocated: GoogleAdsError[] = [];
 	for (const error of failureErrors(partial)) {
@@ -164,7 +172,6 @@ function acceptedRows(request: GoogleAdsRequest, body: Record<string, unknown>, 
 		else byRow.set(row, [...(byRow.get(row) ?? []), error]);
 	}
 	const results = Array.isArray(body.results) ? body.results : [];
-	const validateOnly = request.body.validateOnly === true;
 	return Array.from({ length: count }, (_, position): Verdict => {
 		const rowErrors = byRow.get(position);
 		if (rowErrors) return rowResult(request, position, rowErrors, now);
@@ -189,12 +196,15 @@ const googleAdsReader: ResponseReader<GoogleAdsAnswer> = {
 		const googleMessage = rpc?.message ?? (typeof raw === 'string' ? raw.slice(0, 300) : undefined);
 		const statusText = `HTTP ${status}${rpc?.status ? ` ${rpc.status}` : ''}`;
 		const detail = `${statusText}: ${googleMessage ?? 'no message'}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
-		return { body, rpc, errors, codes, statusText, detail, hint: hintFor(status, codes), code: codes[0] ?? rpc?.status ?? `http_${status}` };
+		return { rpc, errors, codes, statusText, detail, hint: hintFor(status, codes), code: codes[0] ?? rpc?.status ?? `http_${status}` };
 	},
 	transient: ({ status }) => status === 408 || status === 409,
 	retry: ({ answer, retryAfterMs }) => ({ code: answer.code, reason: answer.detail, retryAfterMs: retryDelayMs(answer.rpc, retryAfterMs) }),
 	credential: ({ answer }) => ({ code: answer.code, reason: `${answer.detail}. ${answer.hint}` }),
-	accepted: ({ request, answer, count, now }) => acceptedRows(request as GoogleAdsRequest, answer.body, count, now),
+	accepted: ({ request, response, count, now }) => acceptedRows(request as GoogleAdsRequest, response.body, count, now),
+	// Sending again is safe: Google reports a conversion it already has (same order ID) as already there.
+	unexpected: ({ status }) =>
+		`Google Ads answered HTTP ${status} without per-conversion results, so whether the conversions were recorded is unknown. Check the Base URL in the credential; sending again is safe (Google Ads deduplicates by order ID).`,
 	refused: ({ status, answer, count }) => {
 		const { detail, hint, statusText, errors } = answer;
 		if (status === 404) {

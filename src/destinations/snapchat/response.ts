@@ -82,20 +82,6 @@ function answerOf(body: unknown): SnapAnswer | undefined {
 	};
 }
 
-function tokenOf(request: PlatformRequest): string | undefined {
-	try {
-		return new URL(request.url).searchParams.get('access_token') ?? undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-/** An operator-facing text: the token never appears, long texts are cut. */
-function safe(message: string, token: string | undefined): string {
-	const scrubbed = token ? message.split(token).join('[access token]') : message;
-	return shorten(scrubbed);
-}
-
 function describe(errors: ErrorDetails, fallback?: string): string {
 	const parts = errors.messages.map((message, i) => (errors.codes[i] ? `${errors.codes[i]}: ${message}` : message));
 	if (parts.length === 0 && errors.codes.length > 0) parts.push(...errors.codes);
@@ -160,7 +146,8 @@ const snapchatReader: ResponseReader<SnapReading> = {
 		const said = answer ? describe(answer.errors, answer.reason) : typeof body === 'string' ? body.trim().slice(0, 200) : '';
 		return { answer, said: said ? `: ${said}` : '' };
 	},
-	scrub: (reason, request) => safe(reason, tokenOf(request)),
+	// The frame has already put '[access token]' where Snap's words quoted the token.
+	scrub: (reason) => shorten(reason),
 	retry: ({ status, httpCode, answer: { said } }) => ({
 		code: httpCode,
 		reason: `${status === 429 ? 'Snapchat is throttling' : 'Snapchat had an internal error'} (HTTP ${status})${said}`,
