@@ -14,6 +14,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { customPostbackUrl, listNetworks } from '../../src/networks';
 import { META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { baseUrl, publicApi } from './n8n-api';
+import { onCi } from '../ci';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const ROOT = join(__dirname, '..', '..');
@@ -21,7 +22,7 @@ const SCREENSHOTS = join(ROOT, '.cache', 'screenshots');
 const PACKAGE_PREFIX = 'n8n-nodes-postback.';
 
 if (!CHROMIUM) {
-	if (process.env.CI) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the browser suite cannot run on CI without it.');
+	if (onCi()) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the browser suite cannot run on CI without it.');
 	process.stderr.write('\n[browser] SKIPPED: no Chromium at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)\n');
 }
 const describeWithBrowser = CHROMIUM ? describe : describe.skip;

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { type PostgresServer, ensurePostgres } from '../store/postgres-server';
+import { skipOrFailOnCi } from '../ci';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = resolve(__dirname, '../..');
@@ -81,7 +82,8 @@ function tcpAnswers(host: string, port: number, hello = ''): boolean {
 
 /**
  * Decided when the test file is collected (jest cannot skip at run time): true when Redis answers (PING) and a
- * PostgreSQL answers at PGHOST/PGPORT. Otherwise prints a LOUD warning naming `suite` and returns false.
+ * PostgreSQL answers at PGHOST/PGPORT. Otherwise prints a LOUD warning naming `suite` and returns false (throws
+ * under CI=true).
  */
 export function queueModeAvailable(suite: string): boolean {
 	const redis = redisTarget();
@@ -91,8 +93,7 @@ export function queueModeAvailable(suite: string): boolean {
 	if (!tcpAnswers(redis.host, redis.port, 'PING\r\n')) missing.push(`Redis at ${redis.host}:${redis.port} (set REDIS_URL or QUEUE_BULL_REDIS_HOST/PORT)`);
 	if (!tcpAnswers(pgHost, pgPort)) missing.push(`PostgreSQL at ${pgHost}:${pgPort} (set PGHOST/PGPORT)`);
 	if (missing.length === 0) return true;
-	console.warn(`\n!!! ${suite}: SKIPPED — queue mode needs ${missing.join(' and ')}; nothing answers there. !!!\n`);
-	process.stderr.write(`\n!!! ${suite}: SKIPPED — no ${missing.join(', no ')} !!!\n`);
+	skipOrFailOnCi(suite, `queue mode needs ${missing.join(' and ')}; nothing answers there.`);
 	return false;
 }
 

@@ -132,6 +132,15 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 		expect(continued.failed[1].json.hello).toBe('world');
 	});
 
+	it.each([['continueRegularOutput'], ['continueErrorOutput']] as const)('with On Error %s, an item that fails never reaches Sent', async (onError) => {
+		const { item } = await funnelItem(db.store(), { click_id: `meta_e_${onError}`, transaction_id: `META-E-${onError}`, commission: '12', occurred_at: ago(HOUR) }, adClick(`meta_e_${onError}`, ago(2 * HOUR)));
+		const result = await runDestination(META, [{ json: { hello: 'world' } }, item], { pixelId: META_FAKE_PIXEL }, credential, { onError });
+		expect(runError(result.run)).toBeUndefined();
+		expect(result.sent.map((sent) => sent.pairedItem)).toEqual([{ item: 1 }]);
+		expect(result.sent.filter((sent) => 'error' in sent.json || (sent.json.forward as { outcome?: string }).outcome !== 'sent')).toEqual([]);
+		expect(result.failed.map((failed) => failed.pairedItem)).toEqual([{ item: 0 }]);
+	});
+
 	it('an item that is neither a conversion nor a click: continue on fail sends the others', async () => {
 		const { item } = await funnelItem(db.store(), { click_id: 'meta_c8', transaction_id: 'META-T8', commission: '12', occurred_at: ago(HOUR) }, adClick('meta_c8', ago(2 * HOUR)));
 		const result = await runDestination(META, [{ json: { hello: 'world' } }, item], { pixelId: META_FAKE_PIXEL }, credential, { onError: 'continueRegularOutput' });

@@ -79,6 +79,20 @@ describe('Postback Tools: Tag Link', () => {
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});
 
+	it('with On Error "Continue (using error output)", failing items go to the Error output only', async () => {
+		const run = await runTools(
+			{ operation: 'tagLink', url: '={{ $json.link }}', clickId: 'c1' },
+			[{ json: { link: 'javascript:alert(1)' } }, { json: { link: SHAREASALE } }],
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(run.data.resultData.error).toBeUndefined();
+		expect(output(run).map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
+		expect(output(run)[0].json).toMatchObject({ taggedUrl: `${SHAREASALE}c1` });
+		expect(outputOfNode(run, TOOLS_NAME, 1)).toEqual([
+			{ json: { error: expect.any(String), details: { errorCode: 'unsupported_scheme' } }, pairedItem: { item: 0 } },
+		]);
+	});
+
 	it("refuses a click id the network would not accept (ShareASale: letters and digits)", async () => {
 		const run = await runTools({ operation: 'tagLink', url: SHAREASALE, clickId: 'has-dash' }, [{ json: {} }], { onError: 'continueRegularOutput' });
 		expect(output(run)[0].json).toMatchObject({ errorCode: 'invalid_click_id', error: expect.stringContaining('ShareASale') });

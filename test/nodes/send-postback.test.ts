@@ -190,6 +190,18 @@ describe('Send Postback node through WorkflowExecute', () => {
 		expect(calls).toHaveLength(1);
 	});
 
+	it('with On Error "Continue (using error output)": the failed item on the Error output only, the sent one on Success', async () => {
+		const result = await run([item('E1'), item('E2', { clickId: null })], { preset: 'voluum', urlTemplate: `${baseUrl}/postback?cid={click_id}`, dedup: false }, { onError: 'continueErrorOutput' });
+		expect(runError(result.run)).toBeUndefined();
+		expect(result.out.map((entry) => entry.pairedItem)).toEqual([{ item: 0 }]);
+		expect(result.out.filter((entry) => 'error' in entry.json)).toEqual([]);
+		expect(result.after?.filter((entry) => 'error' in entry.json)).toEqual([]);
+		expect(outputOfNode(result.run, NAME, 1)).toEqual([
+			{ json: { error: expect.stringContaining('{click_id}'), details: { postback: { status: 'failed', preset: 'voluum', code: 'missing_required' } } }, pairedItem: { item: 1 } },
+		]);
+		expect(calls).toHaveLength(1);
+	});
+
 	it('each preset’s default template applies when the workflow leaves URL Template unset (and must be configured)', async () => {
 		const result = await run([item('K1')], { preset: 'keitaro', dedup: false }, { onError: 'continueRegularOutput' });
 		expect(result.out[0].json).toMatchObject({ postback: { status: 'failed', code: 'template_not_configured' } });
