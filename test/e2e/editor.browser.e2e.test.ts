@@ -119,6 +119,17 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 			await page.goto(`${baseUrl()}/workflow/${imported.get(file)}`);
 			await page.locator('[data-test-id="canvas-node"]').first().waitFor();
 			await page.waitForLoadState('networkidle');
+			// On a loaded machine the first page can be idle before an icon is decoded: give the icons time to finish
+			// (a broken one never does, and the assertion below then names it).
+			await page
+				.waitForFunction(
+					() => [...document.querySelectorAll('[data-test-id="canvas-node"] img')].every((image) => (image as HTMLImageElement).complete),
+					undefined,
+					{
+						timeout: 10_000,
+					},
+				)
+				.catch(() => undefined);
 			const rendered = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
 				elements.map((element) => {
 					const image = element.querySelector('img');
