@@ -1,8 +1,37 @@
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
+// The n8n community-node rules are about node classes, n8n's helpers and n8n errors: src/ is plain
+// TypeScript that never imports n8n, so they do not apply there (the nodes wrap src/'s errors in
+// NodeOperationError). The two that guard any code (eval-like calls, secrets in source) stay on.
+const KEPT_IN_SRC = new Set(['@n8n/community-nodes/no-dangerous-functions', '@n8n/community-nodes/no-hardcoded-secrets']);
+// Read from n8n-node's own config, so a rule a new @n8n/node-cli adds is covered too.
+const nodeRulesOff = Object.fromEntries(
+	[...new Set(configWithoutCloudSupport.flatMap((block) => Object.keys(block.rules ?? {})))]
+		.filter((rule) => /^(@n8n\/community-nodes|n8n-nodes-base)\//.test(rule) && !KEPT_IN_SRC.has(rule))
+		.map((rule) => [rule, 'off']),
+);
+
 // This package keeps state (a tracking store) and talks to many services, so it targets
 // self-hosted n8n and uses the configuration without the n8n Cloud restrictions.
 export default [
 	...configWithoutCloudSupport,
 	{ ignores: ['test/**', 'bench/**', 'scripts/**', 'jest.config.js', 'dist/**', '.cache/**'] },
+	{
+		files: ['src/**/*.ts'],
+		rules: {
+			...nodeRulesOff,
+			// src/ is the n8n-free core: only nodes/ and credentials/ (the adapters) may import n8n.
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							regex: '^(n8n-workflow|n8n-core|n8n-nodes-base|@n8n/.*)(/.*)?$',
+							message: 'src/ never imports n8n: put n8n-specific code in nodes/ (the adapters).',
+						},
+					],
+				},
+			],
+		},
+	},
 ];

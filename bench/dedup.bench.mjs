@@ -158,8 +158,12 @@ function table(header, lines) {
 }
 
 async function main() {
-	const sqliteVersion = (await import('node:sqlite')).DatabaseSync ? new (await import('node:sqlite')).DatabaseSync(':memory:').prepare('select sqlite_version() v').get().v : '?';
-	console.log(`node ${process.version}, SQLite ${sqliteVersion}, ${availableParallelism()} CPUs; ${CLAIMS} claims per measurement, ${PROCESSES} processes, ${IN_FLIGHT} in flight`);
+	const sqliteVersion = (await import('node:sqlite')).DatabaseSync
+		? new (await import('node:sqlite')).DatabaseSync(':memory:').prepare('select sqlite_version() v').get().v
+		: '?';
+	console.log(
+		`node ${process.version}, SQLite ${sqliteVersion}, ${availableParallelism()} CPUs; ${CLAIMS} claims per measurement, ${PROCESSES} processes, ${IN_FLIGHT} in flight`,
+	);
 
 	const dir = mkdtempSync(join(tmpdir(), 'postback-bench-'));
 	let sqlite;
@@ -205,14 +209,27 @@ async function main() {
 		['openStore() + claim + close, per call', 'openEach'],
 	].map(([label, field]) => {
 		const ratio = sqlite?.[field] && postgres?.[field] ? `${(postgres[field].perCallUs / sqlite[field].perCallUs).toFixed(2)}×` : 'n/a';
-		return [label, fmtRate(sqlite?.[field]), fmtUs(sqlite?.[field]), pctOfN8n(sqlite?.[field]), fmtRate(postgres?.[field]), fmtUs(postgres?.[field]), pctOfN8n(postgres?.[field]), ratio];
+		return [
+			label,
+			fmtRate(sqlite?.[field]),
+			fmtUs(sqlite?.[field]),
+			pctOfN8n(sqlite?.[field]),
+			fmtRate(postgres?.[field]),
+			fmtUs(postgres?.[field]),
+			pctOfN8n(postgres?.[field]),
+			ratio,
+		];
 	});
 	table(['operation', 'SQLite', 'per op', `of ${N8N_EXECUTION_MS} ms`, 'PostgreSQL', 'per op', `of ${N8N_EXECUTION_MS} ms`, 'PG / SQLite'], lines);
 
 	const reuse = (rows) => (rows ? `${(rows.openEach.perCallUs / rows.shared.perCallUs).toFixed(0)}×` : 'n/a');
 	console.log(`\nsharedStore reuse vs open-per-call: SQLite ${reuse(sqlite)} cheaper, PostgreSQL ${reuse(postgres)} cheaper.`);
 	const figures = (rows) =>
-		rows ? Object.fromEntries(Object.entries(rows).map(([field, row]) => [field, { perSecond: round(row.perSecond, 1), perCallUs: round(row.perCallUs, 2), count: row.count }])) : null;
+		rows
+			? Object.fromEntries(
+					Object.entries(rows).map(([field, row]) => [field, { perSecond: round(row.perSecond, 1), perCallUs: round(row.perCallUs, 2), count: row.count }]),
+				)
+			: null;
 	emit('dedup', {
 		claimsPerMeasurement: CLAIMS,
 		processes: PROCESSES,
@@ -230,7 +247,9 @@ async function main() {
 			postgresClickLookupsPerSecondInFlight: round(postgres?.clickLookupInFlight.perSecond, 1),
 		},
 	});
-	console.log(`"of ${N8N_EXECUTION_MS} ms": the store's time per operation as a share of n8n's own cost per execution (issue 3's figure; set N8N_EXECUTION_MS to change it).`);
+	console.log(
+		`"of ${N8N_EXECUTION_MS} ms": the store's time per operation as a share of n8n's own cost per execution (issue 3's figure; set N8N_EXECUTION_MS to change it).`,
+	);
 }
 
 main().catch((error) => {

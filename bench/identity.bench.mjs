@@ -19,8 +19,26 @@ const { ServerSideUtils, UserData } = require('facebook-nodejs-business-sdk');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const SEED = Number(process.env.BENCH_SEED || 20240501);
 const SDK_KEYS = { email: 'em', phone: 'ph', first_name: 'fn', last_name: 'ln', city: 'ct', state: 'st', zip: 'zp', country: 'country' };
-const SDK_SETTERS = { email: 'setEmail', phone: 'setPhone', first_name: 'setFirstName', last_name: 'setLastName', city: 'setCity', state: 'setState', zip: 'setZip', country: 'setCountry' };
-const GROUPS = { email: 'email', phone: 'phone', first_name: 'names', last_name: 'names', city: 'address', state: 'address', zip: 'address', country: 'address' };
+const SDK_SETTERS = {
+	email: 'setEmail',
+	phone: 'setPhone',
+	first_name: 'setFirstName',
+	last_name: 'setLastName',
+	city: 'setCity',
+	state: 'setState',
+	zip: 'setZip',
+	country: 'setCountry',
+};
+const GROUPS = {
+	email: 'email',
+	phone: 'phone',
+	first_name: 'names',
+	last_name: 'names',
+	city: 'address',
+	state: 'address',
+	zip: 'address',
+	country: 'address',
+};
 
 const buildDir = compileSources();
 const { normalizeAndHash } = require(join(buildDir, 'src', 'identity'));
@@ -75,19 +93,38 @@ const groups = [...new Set(Object.values(GROUPS))];
 for (const group of [...groups, 'all']) {
 	const records = group === 'all' ? accepted : accepted.filter((record) => GROUPS[record.field] === group);
 	const [oursRate, sdkRate, userDataRate] = race(records, [ours, sdk, sdkUserData]);
-	rows.push([group, String(records.length), fmt(oursRate), fmt(sdkRate), fmt(userDataRate), `${(oursRate / sdkRate).toFixed(2)}×`, `${(oursRate / userDataRate).toFixed(2)}×`]);
-	figures[group] = { values: records.length, oursPerSecond: Math.round(oursRate), sdkPerSecond: Math.round(sdkRate), sdkUserDataPerSecond: Math.round(userDataRate), oursVsSdk: Number((oursRate / sdkRate).toFixed(3)), oursVsSdkUserData: Number((oursRate / userDataRate).toFixed(3)) };
+	rows.push([
+		group,
+		String(records.length),
+		fmt(oursRate),
+		fmt(sdkRate),
+		fmt(userDataRate),
+		`${(oursRate / sdkRate).toFixed(2)}×`,
+		`${(oursRate / userDataRate).toFixed(2)}×`,
+	]);
+	figures[group] = {
+		values: records.length,
+		oursPerSecond: Math.round(oursRate),
+		sdkPerSecond: Math.round(sdkRate),
+		sdkUserDataPerSecond: Math.round(userDataRate),
+		oursVsSdk: Number((oursRate / sdkRate).toFixed(3)),
+		oursVsSdkUserData: Number((oursRate / userDataRate).toFixed(3)),
+	};
 }
 
 const header = ['values', 'count', 'ours (meta)', 'SDK normalizeAndHash', 'SDK UserData.normalize', 'ours / SDK', 'ours / UserData'];
 const widths = header.map((_, column) => Math.max(...[header, ...rows].map((line) => line[column].length)));
 const render = (line) => `| ${line.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
-console.log(`node ${process.version}; corpus seed ${SEED}: ${corpus.length} values, ${accepted.length} accepted by the SDK and timed; best of ${ROUNDS} rounds`);
+console.log(
+	`node ${process.version}; corpus seed ${SEED}: ${corpus.length} values, ${accepted.length} accepted by the SDK and timed; best of ${ROUNDS} rounds`,
+);
 console.log(render(header));
 console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
 for (const line of rows) console.log(render(line));
 const all = rows[rows.length - 1];
 console.log(`\nOur Meta normalize+hash runs at ${all[5]} the official SDK's normalize+hash path (${all[2]} vs ${all[3]} values per second, one core).`);
 const slowest = rows.slice(0, -1).reduce((worst, row) => (parseFloat(row[5]) < parseFloat(worst[5]) ? row : worst));
-console.log(`Slowest against the SDK: ${slowest[0]} (${slowest[5]}).${slowest[0] === 'phone' ? ' libphonenumber-js parses each number against its country metadata, where the SDK only strips characters (and so cannot add a missing country code).' : ''}`);
+console.log(
+	`Slowest against the SDK: ${slowest[0]} (${slowest[5]}).${slowest[0] === 'phone' ? ' libphonenumber-js parses each number against its country metadata, where the SDK only strips characters (and so cannot add a missing country code).' : ''}`,
+);
 emit('identity', { seed: SEED, rounds: ROUNDS, corpus: corpus.length, timed: accepted.length, byGroup: figures, hashVsMetaSdk: figures.all.oursVsSdk });

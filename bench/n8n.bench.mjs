@@ -47,7 +47,10 @@ const REQUESTS_DEFAULT_ENGINE = Number(process.env.BENCH_N8N_REQUESTS_DEFAULT_EN
 const CONCURRENCY = Number(process.env.BENCH_N8N_CONCURRENCY || 8);
 const ROUNDS = Number(process.env.BENCH_N8N_ROUNDS || 2);
 const WARMUP = Number(process.env.BENCH_N8N_WARMUP || 100);
-const ENGINES = (process.env.BENCH_N8N_ENGINES || 'legacy,default').split(',').map((engine) => engine.trim()).filter(Boolean);
+const ENGINES = (process.env.BENCH_N8N_ENGINES || 'legacy,default')
+	.split(',')
+	.map((engine) => engine.trim())
+	.filter(Boolean);
 const BATCH = Number(process.env.BENCH_N8N_BATCH || 2500);
 const BREAKDOWN = process.env.BENCH_N8N_BREAKDOWN !== '0';
 const BREAKDOWN_REQUESTS = Number(process.env.BENCH_N8N_BREAKDOWN_REQUESTS || 300);
@@ -68,7 +71,15 @@ const uuid = (n) => `b3c40000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const main = (...targets) => ({ main: targets.map((list) => list.map((node) => ({ node, type: 'main', index: 0 }))) });
 
 function webhookNode(n, path, name = 'Webhook') {
-	return { id: uuid(n), name, type: 'n8n-nodes-base.webhook', typeVersion: 2.1, position: [0, 0], webhookId: uuid(900 + n), parameters: { httpMethod: 'POST', path, options: {} } };
+	return {
+		id: uuid(n),
+		name,
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2.1,
+		position: [0, 0],
+		webhookId: uuid(900 + n),
+		parameters: { httpMethod: 'POST', path, options: {} },
+	};
 }
 const triggerNode = (n, path) => ({
 	id: uuid(n),
@@ -121,7 +132,10 @@ function workflows({ metaUrl, pixelId, token, credential }) {
 		floor: {
 			name: 'bench: floor (Webhook → No Operation)',
 			path: 'bench-floor',
-			nodes: [webhookNode(1, 'bench-floor'), { id: uuid(2), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, 0], parameters: {} }],
+			nodes: [
+				webhookNode(1, 'bench-floor'),
+				{ id: uuid(2), name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [300, 0], parameters: {} },
+			],
 			connections: { Webhook: main(['No Operation']) },
 			metaEventsPerRequest: 0,
 		},
@@ -164,7 +178,14 @@ function workflows({ metaUrl, pixelId, token, credential }) {
 			path: 'bench-batch',
 			nodes: [
 				webhookNode(31, 'bench-batch'),
-				{ id: uuid(32), name: 'Code', type: 'n8n-nodes-base.code', typeVersion: 2, position: [300, 0], parameters: { jsCode: 'return $input.first().json.body.items.map((json) => ({ json }));' } },
+				{
+					id: uuid(32),
+					name: 'Code',
+					type: 'n8n-nodes-base.code',
+					typeVersion: 2,
+					position: [300, 0],
+					parameters: { jsCode: 'return $input.first().json.body.items.map((json) => ({ json }));' },
+				},
 				funnelNode(33),
 				metaNode(34, pixelId, credential),
 			],
@@ -241,12 +262,16 @@ class ExecutionLog {
 	}
 	finished(workflowId, afterId) {
 		return this.db
-			.prepare("SELECT status, startedAt, stoppedAt FROM execution_entity WHERE workflowId = ? AND id > ? AND stoppedAt IS NOT NULL AND status NOT IN ('new', 'running', 'waiting')")
+			.prepare(
+				"SELECT status, startedAt, stoppedAt FROM execution_entity WHERE workflowId = ? AND id > ? AND stoppedAt IS NOT NULL AND status NOT IN ('new', 'running', 'waiting')",
+			)
 			.all(workflowId, afterId);
 	}
 	count(workflowId, afterId) {
 		return this.db
-			.prepare("SELECT COUNT(*) AS n FROM execution_entity WHERE workflowId = ? AND id > ? AND stoppedAt IS NOT NULL AND status NOT IN ('new', 'running', 'waiting')")
+			.prepare(
+				"SELECT COUNT(*) AS n FROM execution_entity WHERE workflowId = ? AND id > ? AND stoppedAt IS NOT NULL AND status NOT IN ('new', 'running', 'waiting')",
+			)
 			.get(workflowId, afterId).n;
 	}
 	close() {
@@ -365,11 +390,20 @@ async function benchEngine(engine, { fakes, meta, batchItems }) {
 		// Imported after start-up (the Meta credential exists only then); a Webhook node listening for POST only
 		// answers a GET with 404, so each webhook is probed with a POST until it is registered.
 		for (const key of Object.keys(flows)) {
-			const workflow = await n8n.api.call('POST', '/workflows', { name: flows[key].name, nodes: flows[key].nodes, connections: flows[key].connections, settings: { executionOrder: 'v1' } });
+			const workflow = await n8n.api.call('POST', '/workflows', {
+				name: flows[key].name,
+				nodes: flows[key].nodes,
+				connections: flows[key].connections,
+				settings: { executionOrder: 'v1' },
+			});
 			await n8n.api.call('POST', `/workflows/${workflow.id}/activate`);
 			ids[key] = workflow.id;
 			for (let attempt = 0; ; attempt++) {
-				const answer = await fetch(`${n8n.baseUrl}/webhook/${flows[key].path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: key === 'batch' ? '{"items":[]}' : postbackBody('probe', attempt) });
+				const answer = await fetch(`${n8n.baseUrl}/webhook/${flows[key].path}`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: key === 'batch' ? '{"items":[]}' : postbackBody('probe', attempt),
+				});
 				await answer.text();
 				if (answer.status !== 404) break;
 				if (attempt > 100) throw new Error(`webhook ${flows[key].path} never registered`);
@@ -386,7 +420,9 @@ async function benchEngine(engine, { fakes, meta, batchItems }) {
 			for (const [part, half] of [Math.ceil(WARMUP / 2), Math.floor(WARMUP / 2)].entries()) {
 				const warm = await measureRun(ctx, key, half, `${engine}-warm${part}-${key}`);
 				if (warm.errors > 0 || warm.metaEvents < half * flows[key].metaEventsPerRequest) {
-					throw new Error(`${engine} ${key}: warm-up had ${warm.errors} failed executions and ${warm.metaEvents} Meta events (statuses ${JSON.stringify(warm.statuses)})\n${n8n.logs().slice(-3000)}`);
+					throw new Error(
+						`${engine} ${key}: warm-up had ${warm.errors} failed executions and ${warm.metaEvents} Meta events (statuses ${JSON.stringify(warm.statuses)})\n${n8n.logs().slice(-3000)}`,
+					);
 				}
 				if (part === 1) secondsPerRequestSet += warm.wallMs / 1000 / warm.count;
 			}
@@ -421,7 +457,9 @@ async function benchEngine(engine, { fakes, meta, batchItems }) {
 			for (const key of order) {
 				const run = await measureRun(ctx, key, perRound, `${engine}-r${roundIndex}-${key}`);
 				runs[key].push(run);
-				log(`${engine} round ${roundIndex + 1}/${ROUNDS} ${key}: ${run.count} in ${(run.wallMs / 1000).toFixed(1)} s (${(run.count / (run.wallMs / 1000)).toFixed(1)}/s), n8n CPU ${((run.cpuSeconds * 1000) / run.count).toFixed(2)} ms/execution`);
+				log(
+					`${engine} round ${roundIndex + 1}/${ROUNDS} ${key}: ${run.count} in ${(run.wallMs / 1000).toFixed(1)} s (${(run.count / (run.wallMs / 1000)).toFixed(1)}/s), n8n CPU ${((run.cpuSeconds * 1000) / run.count).toFixed(2)} ms/execution`,
+				);
 			}
 		}
 		result.workflows = Object.fromEntries(measured.map((key) => [key, { name: flows[key].name, ...summarize(runs[key], flows[key]) }]));
@@ -437,7 +475,9 @@ async function benchEngine(engine, { fakes, meta, batchItems }) {
 			for (const key of keysBreakdown) {
 				const run = await measureRun(ctx, key, BREAKDOWN_REQUESTS, `${engine}-breakdown-${key}`);
 				result.breakdown[key] = { name: flows[key].name, ...summarize([run], flows[key]) };
-				log(`${engine} breakdown ${key}: ${run.count} in ${(run.wallMs / 1000).toFixed(1)} s, n8n CPU ${((run.cpuSeconds * 1000) / run.count).toFixed(2)} ms/execution`);
+				log(
+					`${engine} breakdown ${key}: ${run.count} in ${(run.wallMs / 1000).toFixed(1)} s, n8n CPU ${((run.cpuSeconds * 1000) / run.count).toFixed(2)} ms/execution`,
+				);
 			}
 		}
 	} finally {
@@ -501,7 +541,12 @@ function libraryMetaCalls(items) {
 	const { planPlatformRequests } = require(join(build, 'src', 'destinations'));
 	const funnelItems = items.map((conversion) => {
 		const classification = classifyConversion(conversion, { statusPolicy: 'approved' });
-		return { ...conversion, eventName: classification.eventName, route: classification.route, destinationEvents: destinationEventsFor(classification.eventName) };
+		return {
+			...conversion,
+			eventName: classification.eventName,
+			route: classification.route,
+			destinationEvents: destinationEventsFor(classification.eventName),
+		};
 	});
 	const plan = planPlatformRequests('meta', funnelItems, { pixelId: '1234567890123456', accessToken: 'token', actionSource: 'system_generated' }, new Date());
 	return { requests: plan.requests.length, skipped: plan.skipped?.length ?? 0 };
@@ -514,7 +559,15 @@ function triggerItems(count) {
 	for (let index = 0; index < count; index++) {
 		const body = JSON.parse(postbackBody('batch', index));
 		const outcome = receivePostback(
-			{ method: 'POST', query: {}, body, rawBody: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' }, ip: '127.0.0.1', rawQueryString: '' },
+			{
+				method: 'POST',
+				query: {},
+				body,
+				rawBody: Buffer.from(JSON.stringify(body)),
+				headers: { 'content-type': 'application/json' },
+				ip: '127.0.0.1',
+				rawQueryString: '',
+			},
 			{ network: 'custom', parseOptions: { currency: 'USD' } },
 		);
 		if (!outcome.accepted) throw new Error(`batch postback ${index} not accepted: ${JSON.stringify(outcome.response.body)}`);
@@ -555,8 +608,22 @@ async function mainBench() {
 	const batch = engines[ENGINES[0]]?.batch;
 	const figures = {
 		n8nVersion: n8nVersion(),
-		load: { requestsPerWorkflow: { legacy: engines.legacy?.requestsPerWorkflow ?? REQUESTS, default: engines.default?.requestsPerWorkflow ?? REQUESTS_DEFAULT_ENGINE }, concurrency: CONCURRENCY, rounds: ROUNDS, warmup: WARMUP, loopback: true },
-		machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), loadavgAtEnd: loadavg().map((value) => round(value, 2)) },
+		load: {
+			requestsPerWorkflow: {
+				legacy: engines.legacy?.requestsPerWorkflow ?? REQUESTS,
+				default: engines.default?.requestsPerWorkflow ?? REQUESTS_DEFAULT_ENGINE,
+			},
+			concurrency: CONCURRENCY,
+			rounds: ROUNDS,
+			warmup: WARMUP,
+			loopback: true,
+		},
+		machine: {
+			cpus: cpus().length,
+			cpuModel: cpus()[0]?.model,
+			memoryGiB: round(totalmem() / 2 ** 30, 1),
+			loadavgAtEnd: loadavg().map((value) => round(value, 2)),
+		},
 		distStale,
 		n8nVsNoopFloor: ratio(legacy, 'ours', 'floor'),
 		n8nVsNoopFloorDefaultEngine: ratio(def, 'ours', 'floor'),
@@ -575,7 +642,8 @@ async function mainBench() {
 		figures.metaCallsFor2500Library = library.requests;
 		if (library.skipped) figures.metaCallsFor2500LibraryNote = `${library.skipped} of ${BATCH} planned as skipped`;
 	}
-	if (batch && batch.metaEventsAccepted !== batch.conversions) figures.metaCallsFor2500Note = `the batch execution ended ${batch.executionStatus} with ${batch.metaEventsAccepted} of ${batch.conversions} events accepted`;
+	if (batch && batch.metaEventsAccepted !== batch.conversions)
+		figures.metaCallsFor2500Note = `the batch execution ended ${batch.executionStatus} with ${batch.metaEventsAccepted} of ${batch.conversions} events accepted`;
 	emit('n8n', figures);
 
 	// Printed summary.
@@ -598,13 +666,20 @@ async function mainBench() {
 	const header = ['engine', 'workflow', 'executions/s', 'HTTP p50 / p99', 'execution p50 / p99', 'n8n CPU/exec', 'bench CPU', 'failed', 'Meta events'];
 	const widths = header.map((_, column) => Math.max(...[header, ...rows].map((line) => String(line[column]).length)));
 	const render = (line) => `| ${line.map((cell, column) => String(cell).padEnd(widths[column])).join(' | ')} |`;
-	console.log(`n8n ${n8nVersion()}, ${CONCURRENCY} concurrent, ${REQUESTS} (legacy) / ${REQUESTS_DEFAULT_ENGINE} (default engine) requests per workflow in ${ROUNDS} interleaved rounds`);
+	console.log(
+		`n8n ${n8nVersion()}, ${CONCURRENCY} concurrent, ${REQUESTS} (legacy) / ${REQUESTS_DEFAULT_ENGINE} (default engine) requests per workflow in ${ROUNDS} interleaved rounds`,
+	);
 	console.log(render(header));
 	console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
 	for (const line of rows) console.log(render(line));
-	console.log(`\nours / floor: legacy ${figures.n8nVsNoopFloor}, default engine ${figures.n8nVsNoopFloorDefaultEngine} (target ≥ 0.9); by CPU per execution ${figures.byCpu.n8nVsNoopFloor} / ${figures.byCpu.n8nVsNoopFloorDefaultEngine}`);
+	console.log(
+		`\nours / floor: legacy ${figures.n8nVsNoopFloor}, default engine ${figures.n8nVsNoopFloorDefaultEngine} (target ≥ 0.9); by CPU per execution ${figures.byCpu.n8nVsNoopFloor} / ${figures.byCpu.n8nVsNoopFloorDefaultEngine}`,
+	);
 	console.log(`ours / hand-built: legacy ${figures.n8nVsHandBuilt}, default engine ${figures.n8nVsHandBuiltDefaultEngine}`);
-	if (batch) console.log(`2,500 conversions in one execution → ${batch.metaRequests} Meta requests (${batch.eventsPerRequest.join(' + ')} events; ${batch.metaEventsAccepted} accepted; execution ${batch.executionSeconds} s, ${batch.executionStatus})`);
+	if (batch)
+		console.log(
+			`2,500 conversions in one execution → ${batch.metaRequests} Meta requests (${batch.eventsPerRequest.join(' + ')} events; ${batch.metaEventsAccepted} accepted; execution ${batch.executionSeconds} s, ${batch.executionStatus})`,
+		);
 	if (distStale) console.log('WARNING: dist/ is older than src/ or nodes/: run `npm run build` first.');
 }
 

@@ -61,10 +61,38 @@ const FIRST = ['John', 'Mary', 'José', 'Zoë', "D'Arcy", 'Anne-Marie', 'Li', 'S
 const LAST = ['Smith', "O'Brien", 'García', 'Müller', 'Nguyen', 'van der Berg', 'Kowalski', 'Johnson-Lee', 'Tanaka', 'Okafor'];
 const DOMAINS = ['gmail.com', 'GMail.com', 'yahoo.com', 'outlook.com', 'example.co.uk', 'icloud.com', 'proton.me', 'web.de'];
 const PLACES = [
-	{ country: 'US', countryText: ['US', 'United States', 'usa', 'us'], cities: ['San Francisco', 'New York', 'Austin', 'St. Louis'], states: ['CA', 'California', 'ny', 'Texas', 'MO'], zip: () => pick([digits(5), `${digits(5)}-${digits(4)}`]), phone: () => pick([`+1 650 555 ${digits(4)}`, `(650) 555-${digits(4)}`, `1650555${digits(4)}`, `+1650555${digits(4)}`, `650.555.${digits(4)}`]) },
-	{ country: 'GB', countryText: ['GB', 'United Kingdom', 'gb'], cities: ['London', 'Manchester', 'Leeds'], states: ['England', 'Scotland'], zip: () => pick(['M1 1AE', 'SW1A 1AA', 'EC1A 1BB']), phone: () => pick([`+44 20 7946 ${digits(4)}`, `020 7946 ${digits(4)}`, `+447700900${digits(3)}`, `0044 7700 900${digits(3)}`]) },
-	{ country: 'DE', countryText: ['DE', 'Germany', 'de'], cities: ['Berlin', 'München', 'Köln'], states: ['Bayern', 'Berlin'], zip: () => digits(5), phone: () => pick([`+49 30 ${digits(8)}`, `030 ${digits(8)}`, `+4915${digits(9)}`]) },
-	{ country: 'BR', countryText: ['BR', 'Brazil', 'br'], cities: ['São Paulo', 'Rio de Janeiro'], states: ['SP', 'RJ'], zip: () => `${digits(5)}-${digits(3)}`, phone: () => pick([`+55 11 9${digits(4)} ${digits(4)}`, `0055 11 9${digits(8)}`, `(11) 9${digits(4)}-${digits(4)}`]) },
+	{
+		country: 'US',
+		countryText: ['US', 'United States', 'usa', 'us'],
+		cities: ['San Francisco', 'New York', 'Austin', 'St. Louis'],
+		states: ['CA', 'California', 'ny', 'Texas', 'MO'],
+		zip: () => pick([digits(5), `${digits(5)}-${digits(4)}`]),
+		phone: () => pick([`+1 650 555 ${digits(4)}`, `(650) 555-${digits(4)}`, `1650555${digits(4)}`, `+1650555${digits(4)}`, `650.555.${digits(4)}`]),
+	},
+	{
+		country: 'GB',
+		countryText: ['GB', 'United Kingdom', 'gb'],
+		cities: ['London', 'Manchester', 'Leeds'],
+		states: ['England', 'Scotland'],
+		zip: () => pick(['M1 1AE', 'SW1A 1AA', 'EC1A 1BB']),
+		phone: () => pick([`+44 20 7946 ${digits(4)}`, `020 7946 ${digits(4)}`, `+447700900${digits(3)}`, `0044 7700 900${digits(3)}`]),
+	},
+	{
+		country: 'DE',
+		countryText: ['DE', 'Germany', 'de'],
+		cities: ['Berlin', 'München', 'Köln'],
+		states: ['Bayern', 'Berlin'],
+		zip: () => digits(5),
+		phone: () => pick([`+49 30 ${digits(8)}`, `030 ${digits(8)}`, `+4915${digits(9)}`]),
+	},
+	{
+		country: 'BR',
+		countryText: ['BR', 'Brazil', 'br'],
+		cities: ['São Paulo', 'Rio de Janeiro'],
+		states: ['SP', 'RJ'],
+		zip: () => `${digits(5)}-${digits(3)}`,
+		phone: () => pick([`+55 11 9${digits(4)} ${digits(4)}`, `0055 11 9${digits(8)}`, `(11) 9${digits(4)}-${digits(4)}`]),
+	},
 ];
 
 function customPostback(index, occurredAt) {
@@ -116,7 +144,16 @@ function shareasalePostback(index, occurredAt) {
 }
 
 const NOW = new Date();
-const EASTERN = new Intl.DateTimeFormat('sv-SE', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const EASTERN = new Intl.DateTimeFormat('sv-SE', {
+	timeZone: 'America/New_York',
+	year: 'numeric',
+	month: '2-digit',
+	day: '2-digit',
+	hour: '2-digit',
+	minute: '2-digit',
+	second: '2-digit',
+	hourCycle: 'h23',
+});
 const easternWallClock = (date) => EASTERN.format(date);
 function clickFor(index) {
 	const clickedAt = new Date(NOW.getTime() - (6 * 3600e3 + 60e3 + Math.floor(random() * 42 * 3600e3))).toISOString();
@@ -269,7 +306,17 @@ function sdkEvent(item) {
  * ends in its CrashReporter; as in identity.bench.mjs, only values it accepts are handed to it, so it never does
  * more work than it would in production.
  */
-const SDK_KEYS = { email: 'em', phone: 'ph', firstName: 'fn', lastName: 'ln', city: 'ct', state: 'st', zip: 'zp', country: 'country', externalId: 'external_id' };
+const SDK_KEYS = {
+	email: 'em',
+	phone: 'ph',
+	firstName: 'fn',
+	lastName: 'ln',
+	city: 'ct',
+	state: 'st',
+	zip: 'zp',
+	country: 'country',
+	externalId: 'external_id',
+};
 function sdkUser(user) {
 	const out = {};
 	for (const [key, value] of Object.entries(user)) {
@@ -339,7 +386,7 @@ const contenders = [
 	['(breakdown) parsePostback alone', parseOnly],
 	['Meta only, same input as the SDK: normalize + hash + build + serialize', metaOnly],
 ];
-for (const [, path] of contenders) runAll(path), runAll(path); // warm-up: two full passes each
+for (const [, path] of contenders) (runAll(path), runAll(path)); // warm-up: two full passes each
 const seconds = contenders.map(() => []);
 for (let round = 0; round < ROUNDS; round++) {
 	// Interleaved, so drift hits every contender alike.
@@ -391,7 +438,9 @@ emit('pipeline', {
 	rounds: ROUNDS,
 	seed: SEED,
 	ratePerSecond: Object.fromEntries(['pipeline', 'floor', 'metaSdk', 'parseOnly', 'metaOnly'].map((key, index) => [key, round(rates[index], 1)])),
-	microsecondsPerConversion: Object.fromEntries(['pipeline', 'floor', 'metaSdk', 'parseOnly', 'metaOnly'].map((key, index) => [key, round(1e6 / rates[index], 2)])),
+	microsecondsPerConversion: Object.fromEntries(
+		['pipeline', 'floor', 'metaSdk', 'parseOnly', 'metaOnly'].map((key, index) => [key, round(1e6 / rates[index], 2)]),
+	),
 	coreVsFloor: round(ofFloor),
 	coreVsMetaSdk: round(ofSdk),
 	metaOnlyVsMetaSdk: round(metaOfSdk),

@@ -64,6 +64,8 @@ function loadClusterHelper() {
 		output = rooted;
 		writeFileSync(join(staging, 'test/e2e/queue-cluster.js'), output);
 		copyFileSync(join(build, 'test/store/postgres-server.js'), join(staging, 'test/store/postgres-server.js'));
+		// Both helpers skip (or fail under CI=true) through test/ci.
+		copyFileSync(join(build, 'test/ci.js'), join(staging, 'test/ci.js'));
 		mkdirSync(dirname(outDir), { recursive: true });
 		try {
 			renameSync(staging, outDir);
@@ -97,20 +99,40 @@ async function main() {
 	} catch (error) {
 		notMeasured(`the cluster helper did not load: ${error.message}`);
 	}
-	if (!helper.queueModeAvailable('bench/queue.bench.mjs')) notMeasured('queue mode needs Redis and PostgreSQL and one of them does not answer (see the warning above)');
-	if (DEADLINE && DEADLINE - Date.now() < 130_000) notMeasured(`only ${Math.round((DEADLINE - Date.now()) / 1000)} s of the run's budget left (a cluster start and two loads need about 130 s)`);
+	if (!helper.queueModeAvailable('bench/queue.bench.mjs'))
+		notMeasured('queue mode needs Redis and PostgreSQL and one of them does not answer (see the warning above)');
+	if (DEADLINE && DEADLINE - Date.now() < 130_000)
+		notMeasured(`only ${Math.round((DEADLINE - Date.now()) / 1000)} s of the run's budget left (a cluster start and two loads need about 130 s)`);
 
 	const fakes = loadFakes();
 	const meta = await fakes.meta.startMetaFake();
 	const started = Date.now();
 	log('starting the queue-mode cluster (main, webhook, 1 worker)');
-	const cluster = await helper.startQueueCluster({ workers: 1, workerConcurrency: WORKER_CONCURRENCY, env: { N8N_LOG_LEVEL: 'info' }, log: (message) => log(message) });
-	const result = { measured: true, clusterStartSeconds: round(cluster.timings.startSeconds, 1), workerConcurrency: WORKER_CONCURRENCY, concurrency: CONCURRENCY };
+	const cluster = await helper.startQueueCluster({
+		workers: 1,
+		workerConcurrency: WORKER_CONCURRENCY,
+		env: { N8N_LOG_LEVEL: 'info' },
+		log: (message) => log(message),
+	});
+	const result = {
+		measured: true,
+		clusterStartSeconds: round(cluster.timings.startSeconds, 1),
+		workerConcurrency: WORKER_CONCURRENCY,
+		concurrency: CONCURRENCY,
+	};
 	try {
 		const storeCredential = await cluster.api.call('POST', '/credentials', {
 			name: 'bench tracking store',
 			type: 'postbackStorePostgresApi',
-			data: { host: cluster.postgres.host, port: cluster.postgres.port, database: cluster.database, user: cluster.postgres.user, password: cluster.postgres.password ?? '', schema: `postback_bench_${RUN}`, ssl: 'disable' },
+			data: {
+				host: cluster.postgres.host,
+				port: cluster.postgres.port,
+				database: cluster.database,
+				user: cluster.postgres.user,
+				password: cluster.postgres.password ?? '',
+				schema: `postback_bench_${RUN}`,
+				ssl: 'disable',
+			},
 		});
 		const metaCredential = await cluster.api.call('POST', '/credentials', {
 			name: 'bench Meta (fake)',
@@ -123,8 +145,24 @@ async function main() {
 			name: 'bench: queue mode (Postback Trigger → Conversion Funnel (PostgreSQL) → Meta)',
 			settings: { executionOrder: 'v1' },
 			nodes: [
-				{ id: uuid(1), name: 'Postback Trigger', type: 'n8n-nodes-postback.postbackTrigger', typeVersion: 1, position: [0, 0], webhookId: uuid(901), parameters: { network: 'custom', path, options: { currency: 'USD' } } },
-				{ id: uuid(2), name: 'Conversion Funnel', type: 'n8n-nodes-postback.conversionFunnel', typeVersion: 1, position: [300, 0], parameters: { store: 'postgres', attributionWindow: '30d', forwardUnattributed: true }, credentials: storeCredentials },
+				{
+					id: uuid(1),
+					name: 'Postback Trigger',
+					type: 'n8n-nodes-postback.postbackTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					webhookId: uuid(901),
+					parameters: { network: 'custom', path, options: { currency: 'USD' } },
+				},
+				{
+					id: uuid(2),
+					name: 'Conversion Funnel',
+					type: 'n8n-nodes-postback.conversionFunnel',
+					typeVersion: 1,
+					position: [300, 0],
+					parameters: { store: 'postgres', attributionWindow: '30d', forwardUnattributed: true },
+					credentials: storeCredentials,
+				},
 				{
 					id: uuid(3),
 					name: 'Meta Conversions API',
@@ -170,7 +208,9 @@ async function main() {
 			let rows = await finished(afterId);
 			while (rows.length < count) {
 				if (Date.now() > deadline) {
-					const recent = (await cluster.db.query('SELECT id, "workflowId", status, mode, "startedAt", "stoppedAt" FROM execution_entity ORDER BY id DESC LIMIT 5')).rows;
+					const recent = (
+						await cluster.db.query('SELECT id, "workflowId", status, mode, "startedAt", "stoppedAt" FROM execution_entity ORDER BY id DESC LIMIT 5')
+					).rows;
 					throw new Error(
 						`only ${rows.length} of ${count} queue-mode executions finished within ${DRAIN_SECONDS} s (HTTP ${JSON.stringify(statuses)}; latest executions ${JSON.stringify(recent)})\n--- webhook ---\n${cluster.webhook.logs().slice(-2500)}\n--- worker ---\n${cluster.workers[0].logs().slice(-2500)}`,
 					);
@@ -197,7 +237,8 @@ async function main() {
 		};
 
 		const warm = await measure(WARMUP, 'warm1');
-		if (warm.failedExecutions > 0 || warm.metaEventsAccepted < WARMUP) throw new Error(`queue warm-up: ${warm.failedExecutions} failed, ${warm.metaEventsAccepted} Meta events\n${cluster.workers[0].logs().slice(-3000)}`);
+		if (warm.failedExecutions > 0 || warm.metaEventsAccepted < WARMUP)
+			throw new Error(`queue warm-up: ${warm.failedExecutions} failed, ${warm.metaEventsAccepted} Meta events\n${cluster.workers[0].logs().slice(-3000)}`);
 		// Size the two loads to the budget: the second worker's start (~30 s) and its warm-up must fit too.
 		let count = REQUESTS;
 		if (DEADLINE) {
@@ -219,7 +260,8 @@ async function main() {
 		result.twoWorkers = await measure(count, 'w2');
 		log(`2 workers: ${result.twoWorkers.executionsPerSecond}/s`);
 		result.twoWorkersVsOne = round(result.twoWorkers.executionsPerSecond / result.oneWorker.executionsPerSecond);
-		result.note = 'main, webhook process, workers, PostgreSQL, Redis, the fake and the load generator share this machine’s CPUs: a second worker can only help as far as idle CPU is left.';
+		result.note =
+			'main, webhook process, workers, PostgreSQL, Redis, the fake and the load generator share this machine’s CPUs: a second worker can only help as far as idle CPU is left.';
 	} finally {
 		await cluster.stop().catch((error) => log(`cluster stop: ${error.message}`));
 		await meta.close();
@@ -233,7 +275,10 @@ async function main() {
 				['1', result.oneWorker],
 				['2', result.twoWorkers],
 			]
-				.map(([n, r]) => `| ${n} | ${r.executionsPerSecond}/s | ${r.httpLatencyMs.p50} / ${r.httpLatencyMs.p99} ms | ${r.executionMs.p50} / ${r.executionMs.p99} ms | ${r.clusterCpuMsPerExecution} ms | ${r.failedExecutions} |`)
+				.map(
+					([n, r]) =>
+						`| ${n} | ${r.executionsPerSecond}/s | ${r.httpLatencyMs.p50} / ${r.httpLatencyMs.p99} ms | ${r.executionMs.p50} / ${r.executionMs.p99} ms | ${r.clusterCpuMsPerExecution} ms | ${r.failedExecutions} |`,
+				)
 				.join('\n') +
 			`\n2 workers / 1 worker = ${result.twoWorkersVsOne}`,
 	);

@@ -123,7 +123,10 @@ async function main() {
 			workflows: templates.map((t) => t.workflow),
 			activate: (workflow) => credentialsNeeded(workflow).length === 0,
 			beforeImport: async (api) => {
-				logins = await createWebhookLogins(api, templates.map((t) => t.workflow));
+				logins = await createWebhookLogins(
+					api,
+					templates.map((t) => t.workflow),
+				);
 				const create = (name, type, data) =>
 					api
 						.call('POST', '/credentials', { name, type, data })
@@ -612,16 +615,14 @@ async function summarize({ n8n, api, ids, meta, tiktok, google, paypal, more, st
 	};
 	const platformDuplicates = { meta: meta.duplicates.length, tiktok: tiktok.duplicates.length };
 	const receiverToAffiliate = Object.fromEntries(Object.entries(AFFILIATES).map(([affiliateId, receiver]) => [receiver, affiliateId]));
-	const payouts = paypal
-		.paidItems()
-		.map((item) => ({
-			affiliateId: receiverToAffiliate[item.receiver] ?? item.receiver,
-			receiver: item.receiver,
-			amount: item.amount,
-			currency: item.currency,
-			status: item.status,
-			batch: item.payoutBatchId,
-		}));
+	const payouts = paypal.paidItems().map((item) => ({
+		affiliateId: receiverToAffiliate[item.receiver] ?? item.receiver,
+		receiver: item.receiver,
+		amount: item.amount,
+		currency: item.currency,
+		status: item.status,
+		batch: item.payoutBatchId,
+	}));
 	const ledger = await ledgerTotals(n8n.userFolder);
 	return {
 		n8nVersion: n8nVersion(),
@@ -747,7 +748,9 @@ function printSummary(summary, { n8n, lines, networkLines, logs, clickLines, url
 	out.push(...networkLines);
 	out.push(`Click URL: ${clickLines[0]?.trim() ?? url(DEMO_PATHS.clicks)}`);
 	const log = logs.find((each) => each.login) ?? logs[0];
-	out.push(`Conversion log: ${log ? `${log.url}${log.login ? `   log in as ${log.login.user} / ${log.login.password}` : ''}` : `${n8n.baseUrl}/home/executions`}`);
+	out.push(
+		`Conversion log: ${log ? `${log.url}${log.login ? `   log in as ${log.login.user} / ${log.login.password}` : ''}` : `${n8n.baseUrl}/home/executions`}`,
+	);
 	process.stdout.write(`${out.join('\n')}\n`);
 }
 

@@ -34,7 +34,9 @@ function closure(start) {
 		const source = readFileSync(join(libDir, file), 'utf8');
 		for (const [, , request] of source.matchAll(/\brequire\(\s*(["'])(.*?)\1\s*\)/g)) {
 			if (!request.startsWith('.')) fail(`${file} requires "${request}", which would be a runtime dependency`);
-			const path = relative(libDir, join(libDir, dirname(file), request)).split('\\').join('/');
+			const path = relative(libDir, join(libDir, dirname(file), request))
+				.split('\\')
+				.join('/');
 			if (!existsSync(join(libDir, path))) fail(`${file} requires "${request}", which is not in the package (${path})`);
 			pending.push(path);
 		}
@@ -53,7 +55,10 @@ for (const file of files) {
 }
 cpSync(join(libDir, 'LICENSE'), join(target, 'LICENSE'));
 // The copied .js files are CommonJS whatever package.json encloses dist/.
-writeFileSync(join(target, 'package.json'), `${JSON.stringify({ name: 'libphonenumber-js', version, private: true, type: 'commonjs', license: 'MIT' }, null, 2)}\n`);
+writeFileSync(
+	join(target, 'package.json'),
+	`${JSON.stringify({ name: 'libphonenumber-js', version, private: true, type: 'commonjs', license: 'MIT' }, null, 2)}\n`,
+);
 
 // The names the compiled shim exports, so the rewritten module exports exactly the same ones (read back from
 // our own rewrite when the script runs twice on one build).
@@ -66,7 +71,10 @@ if (names.length === 0) fail(`no exports found in ${relative(root, shim)}`);
 const vendored = require(join(target, entry));
 for (const name of names) if (vendored[name] === undefined) fail(`the vendored build has no export "${name}"`);
 
-const requirePath = relative(dirname(shim), join(target, entry)).split('\\').join('/').replace(/^(?!\.)/, './');
+const requirePath = relative(dirname(shim), join(target, entry))
+	.split('\\')
+	.join('/')
+	.replace(/^(?!\.)/, './');
 writeFileSync(
 	shim,
 	`"use strict";\n// Vendored libphonenumber-js ${version} with its "min" metadata (MIT, see ${relative(root, target)}/LICENSE).\nObject.defineProperty(exports, "__esModule", { value: true });\nconst libphonenumber = require("${requirePath}");\n${names.map((name) => `exports.${name} = libphonenumber.${name};`).join('\n')}\n`,

@@ -25,5 +25,8 @@ copyCjs(source, target);
 cpSync(join(zodDir, 'LICENSE'), join(target, 'LICENSE'));
 const shim = join(root, 'dist/src/model/zod.js');
 const requirePath = relative(dirname(shim), join(target, 'index.cjs')).split('\\').join('/');
-writeFileSync(shim, `"use strict";\n// Vendored zod v3 (MIT, see ${relative(root, target)}/LICENSE).\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.z = require("./${requirePath}").z;\n`);
+writeFileSync(
+	shim,
+	`"use strict";\n// Vendored zod v3 (MIT, see ${relative(root, target)}/LICENSE).\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.z = require("./${requirePath}").z;\n`,
+);
 console.log(`vendored zod v3 into ${relative(root, target)}`);

@@ -18,7 +18,14 @@ export async function load(url, count, concurrency, bodyFor) {
 		new Promise((resolve, reject) => {
 			const started = process.hrtime.bigint();
 			const req = httpRequest(
-				{ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+				{
+					agent,
+					host: target.hostname,
+					port: target.port,
+					path: target.pathname,
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+				},
 				(res) => {
 					res.resume();
 					res.on('end', () => {
@@ -80,4 +87,3 @@ export function treeCpuSeconds(roots) {
 	}
 	return { total, ...byRole };
 }
-

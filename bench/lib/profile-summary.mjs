@@ -44,15 +44,22 @@ const AREAS = [
 	['this package: libphonenumber/zod (vendored)', (url) => /n8n-nodes-postback\/dist\/vendor/.test(url)],
 	['this package: src/', (url) => /n8n-nodes-postback\/dist\/src/.test(url)],
 	['this package: nodes/', (url) => /n8n-nodes-postback\/dist\/nodes/.test(url)],
-	['axios / follow-redirects / proxy agents', (url) => /node_modules\/(axios|follow-redirects|proxy-from-env|https?-proxy-agent|agent-base|form-data)\//.test(url)],
+	[
+		'axios / follow-redirects / proxy agents',
+		(url) => /node_modules\/(axios|follow-redirects|proxy-from-env|https?-proxy-agent|agent-base|form-data)\//.test(url),
+	],
 	['typeorm / sqlite3 (n8n DB)', (url) => /node_modules\/(@n8n\/typeorm|typeorm|sqlite3)\//.test(url)],
 	['n8n-core', (url) => /node_modules\/n8n-core\//.test(url)],
 	['n8n-workflow', (url) => /node_modules\/n8n-workflow\//.test(url)],
 	['n8n (cli)', (url) => /node_modules\/n8n\/dist\//.test(url)],
 	['@n8n/*', (url) => /node_modules\/@n8n\//.test(url)],
-	['express / body-parser / http deps', (url) => /node_modules\/(express|body-parser|raw-body|router|finalhandler|send|qs|iconv-lite|on-finished|type-is|compression|helmet|cookie-parser)\//.test(url)],
+	[
+		'express / body-parser / http deps',
+		(url) =>
+			/node_modules\/(express|body-parser|raw-body|router|finalhandler|send|qs|iconv-lite|on-finished|type-is|compression|helmet|cookie-parser)\//.test(url),
+	],
 	['other node_modules', (url) => /node_modules\//.test(url)],
-	['node internals', (url) => url.startsWith('node:') || url === '' ],
+	['node internals', (url) => url.startsWith('node:') || url === ''],
 ];
 
 const sampleMs = (profile.endTime - profile.startTime) / 1000 / profile.samples.length;
@@ -89,13 +96,17 @@ for (const id of profile.samples) {
 }
 const ms = (samples) => samples * sampleMs;
 const per = (samples) => (executions ? ` ${(ms(samples) / executions).toFixed(2)} ms/execution` : '');
-console.log(`${file}: ${(ms(total) / 1000).toFixed(1)} s profiled, ${(ms(busy) / 1000).toFixed(1)} s busy${executions ? ` over ${executions} executions` : ''}`);
+console.log(
+	`${file}: ${(ms(total) / 1000).toFixed(1)} s profiled, ${(ms(busy) / 1000).toFixed(1)} s busy${executions ? ` over ${executions} executions` : ''}`,
+);
 console.log('\nself time by area (busy samples):');
 for (const [area, samples] of [...selfByArea].sort((a, b) => b[1] - a[1])) {
 	if (area === '(idle)') continue;
 	console.log(`  ${area.padEnd(48)} ${(ms(samples) / 1000).toFixed(2).padStart(7)} s ${((samples / busy) * 100).toFixed(1).padStart(5)} %${per(samples)}`);
 }
-console.log(`\ninside this package (any of its frames on the stack): ${(ms(insidePackage) / 1000).toFixed(2)} s, ${((insidePackage / busy) * 100).toFixed(1)} % of busy${per(insidePackage)}`);
+console.log(
+	`\ninside this package (any of its frames on the stack): ${(ms(insidePackage) / 1000).toFixed(2)} s, ${((insidePackage / busy) * 100).toFixed(1)} % of busy${per(insidePackage)}`,
+);
 console.log('top package frames, inclusive:');
 for (const [key, samples] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
 	console.log(`  ${((samples / busy) * 100).toFixed(1).padStart(5)} %${per(samples).padEnd(22)} ${key}`);

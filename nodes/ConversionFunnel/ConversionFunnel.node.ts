@@ -26,6 +26,7 @@ import { postbackStoreTest, storeFor } from '../shared/store';
 import { conversionFunnelProperties } from './description';
 import { optionLabel } from '../shared/expression';
 import { credentialShownFor } from '../shared/credential-display';
+import { errorItem } from '../shared/on-error';
 
 const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
 	lead: 'Lead',
@@ -37,6 +38,8 @@ const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
 	duplicate: 'Duplicate',
 	unattributed: 'Unattributed',
 };
+
+const REJECTED = funnelOutputs.indexOf('rejected');
 
 interface OverrideRow {
 	event?: string;
@@ -166,7 +169,9 @@ export class ConversionFunnel implements INodeType {
 				});
 			} catch (error) {
 				if (this.continueOnFail()) {
-					outputs[0].push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });
+					// Never on a conversion output (Lead, Purchase…), where it would be forwarded as a conversion:
+					// on Rejected, from where n8n moves it to the Error output when On Error says so.
+					outputs[REJECTED].push(errorItem((error as Error).message, itemIndex));
 					continue;
 				}
 				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.

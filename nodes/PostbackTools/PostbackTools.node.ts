@@ -14,6 +14,7 @@ import { conversionLogHtml, readConversionLog } from '../../src/store/conversion
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
 import { optionLabel } from '../shared/expression';
 import { credentialShownFor } from '../shared/credential-display';
+import { errorItem, failedItemRoute } from '../shared/on-error';
 
 const LOG = { show: { operation: ['conversionLog'] } };
 const RETENTION = { show: { operation: ['applyRetention'] } };
@@ -431,6 +432,8 @@ export class PostbackTools implements INodeType {
 			} catch (error) {
 				if (!this.continueOnFail())
 					throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex: 0 });
+				// With the Error output, n8n moves only JSON-only error items there (adding the input's fields).
+				if (failedItemRoute(this) === 'errorOutput') return [[errorItem((error as Error).message, 0)]];
 				return [[{ json: { ...items[0].json, error: (error as Error).message }, pairedItem: { item: 0 } }]];
 			}
 		}
@@ -454,6 +457,7 @@ export class PostbackTools implements INodeType {
 					if (!this.continueOnFail()) {
 						throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 					}
+					// Left on the regular output even with the Error output, where n8n would add the input's fields.
 					returnData.push({ json: { erased: false, error: (error as Error).message }, pairedItem: { item: itemIndex } });
 				}
 			}
@@ -470,11 +474,13 @@ export class PostbackTools implements INodeType {
 				outcome = { error: { code: 'misconfigured', message: error instanceof Error ? error.message : String(error) } };
 			}
 			if ('error' in outcome) {
-				if (this.continueOnFail()) {
-					returnData.push({
-						json: { ...items[itemIndex].json, error: outcome.error.message, errorCode: outcome.error.code },
-						pairedItem: { item: itemIndex },
-					});
+				const route = failedItemRoute(this);
+				if (route !== 'stop') {
+					returnData.push(
+						route === 'errorOutput'
+							? errorItem(outcome.error.message, itemIndex, { errorCode: outcome.error.code })
+							: { json: { ...items[itemIndex].json, error: outcome.error.message, errorCode: outcome.error.code }, pairedItem: { item: itemIndex } },
+					);
 					continue;
 				}
 				throw new NodeOperationError(this.getNode(), outcome.error.message, {

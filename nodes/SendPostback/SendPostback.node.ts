@@ -26,6 +26,7 @@ import { type ItemDelivery, postbackStoreTest, recordDeliveries, storeFor } from
 import { sendPostbackProperties } from './description';
 import { optionLabel } from '../shared/expression';
 import { credentialShownFor } from '../shared/credential-display';
+import { errorItem, failedItemRoute } from '../shared/on-error';
 
 interface NodeOptions {
 	emptyParameters?: EmptyParameters | 'preset';
@@ -136,13 +137,16 @@ export class SendPostback implements INodeType {
 				});
 			} catch (error) {
 				const message = (error as Error).message;
-				if (this.continueOnFail()) {
+				const route = failedItemRoute(this);
+				if (route !== 'stop') {
 					const code = error instanceof PartnerPostbackError ? error.code : 'error';
 					const item: INodeExecutionData = {
 						json: { ...items[itemIndex].json, error: message, postback: { status: 'failed', preset, code, reason: message } },
 						pairedItem: { item: itemIndex },
 					};
-					output.push(item);
+					// With the Error output, an item carrying the conversion's fields would stay on Success (n8n
+					// moves JSON-only error items): the Error output gets the error, n8n adds the input's fields.
+					output.push(route === 'errorOutput' ? errorItem(message, itemIndex, { postback: { status: 'failed', preset, code } }) : item);
 					deliveries.push({ item, delivery: { destination: `postback:${targetOf(this, itemIndex, preset)}`, outcome: 'failed', code, reason: message } });
 					continue;
 				}

@@ -143,7 +143,12 @@ export function ensureN8nInstalled({ onProgress, intervalMs = 5000 } = {}) {
 	prepareServerDir();
 	for (const command of installCommands()) {
 		if (command.skipIfDone?.()) continue;
-		const result = spawnSync(command.command, command.args, { cwd: command.cwd ?? serverDir, env: command.env, stdio: ['ignore', 'inherit', 'inherit'], timeout: command.timeoutMs });
+		const result = spawnSync(command.command, command.args, {
+			cwd: command.cwd ?? serverDir,
+			env: command.env,
+			stdio: ['ignore', 'inherit', 'inherit'],
+			timeout: command.timeoutMs,
+		});
 		const ok = result.status === 0 && (command.done?.() ?? true);
 		if (!ok && !command.optional) throw new Error(`${command.command} ${command.args.join(' ')} failed with exit code ${result.status}`);
 	}
@@ -331,6 +336,10 @@ export async function startN8n({
 		N8N_DISABLED_MODULES: 'mcp-registry',
 		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 		DB_SQLITE_POOL_SIZE: '2',
+		// n8n pings its database every 2 s and answers every request 503 "Database is not ready!" after one ping slower
+		// than 5 s (@n8n/db db-connection-monitor). On a busy 2-core machine a SQLite ping queued behind the pool's writes
+		// can take that long without anything being wrong; 30 s still catches a database that is really gone.
+		DB_PING_TIMEOUT_MS: '30000',
 		// POSTBACK_N8N_LOG_LEVEL (e.g. debug) makes n8n more talkative, as for the PII scan of its log.
 		N8N_LOG_LEVEL: process.env.POSTBACK_N8N_LOG_LEVEL || 'warn',
 		...extraEnv,
@@ -395,7 +404,10 @@ export async function startN8n({
 					return done;
 				});
 		await step('webhooks', "waiting for the active workflows' webhooks", () =>
-			waitForWebhooks(imported.filter((w) => w.active).flatMap((w) => w.webhookUrls), { origin: baseUrl }),
+			waitForWebhooks(
+				imported.filter((w) => w.active).flatMap((w) => w.webhookUrls),
+				{ origin: baseUrl },
+			),
 		);
 		return {
 			baseUrl,

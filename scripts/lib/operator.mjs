@@ -268,7 +268,11 @@ export function describeWorkflows(entries, context) {
 	const pasted = new Map();
 	for (const [network, postbacks] of byNetwork) {
 		const security = (postback) =>
-			postback.secured === 'credential' ? 'add the secret from its credential' : postback.secured === 'url' ? 'secret included: keep it private' : 'OPEN: anyone can post';
+			postback.secured === 'credential'
+				? 'add the secret from its credential'
+				: postback.secured === 'url'
+					? 'secret included: keep it private'
+					: 'OPEN: anyone can post';
 		if (postbacks.length === 1) {
 			const [only] = postbacks;
 			pasted.set(network, only);

@@ -412,7 +412,6 @@ async function runDeduplicated(
 	} catch (error) {
 		// Nothing is completed: give the claims up, so a retry is processed at once rather than after the lease.
 		await claims.release();
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps errors in NodeOperationError
 		throw error;
 	}
 }

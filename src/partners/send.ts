@@ -200,7 +200,6 @@ export async function sendPartnerPostback(
 	} catch (error) {
 		// Nothing was confirmed: give the claim up so a retry sends at once rather than after the lease.
 		await store.releaseClaim(key, holder).catch(() => false);
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps errors in NodeOperationError
 		throw error;
 	}
 	if (result.status === 'sent') {

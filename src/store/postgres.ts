@@ -149,13 +149,11 @@ function loadPg(): PgModule {
 		return require('pg') as PgModule;
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; nodes wrap store errors in NodeOperationError
 			throw new Error(
 				'The PostgreSQL tracking store needs the "pg" package, which n8n ships; it could not be found from here. ' +
 					'Outside n8n, install it next to this package (npm install pg).',
 			);
 		}
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a missing module: pass pg's own error on
 		throw error;
 	}
 }
@@ -227,7 +225,6 @@ export async function openPostgresStore(config: PostgresStoreConfig): Promise<Tr
 		try {
 			client = await pool.connect();
 		} catch (error) {
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; wrapped just below
 			if (sslMode !== 'prefer' || (error as Error).message !== SERVER_HAS_NO_TLS) throw error;
 			// prefer: this server has no TLS at all (it said so), so the pool talks plain, as libpq would.
 			await pool.end().catch(() => undefined);

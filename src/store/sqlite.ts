@@ -113,7 +113,6 @@ function loadSqlite(): typeof import('node:sqlite') {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		return require('node:sqlite') as typeof import('node:sqlite');
 	} catch (error) {
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; nodes wrap store errors in NodeOperationError
 		throw new Error(
 			`The embedded tracking store needs Node.js 22.13 or later (node:sqlite); this is Node.js ${process.versions.node}. ` +
 				`Use a newer Node.js or the PostgreSQL store. (${(error as Error).message})`,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution } from './n8n-api';
+import { onCi } from '../ci';
 
 /**
  * The conversion log in a real n8n: a tracked click and its ShareASale postback go through the Conversion
@@ -18,7 +19,7 @@ let pipelineId: string;
 // The page in a browser (Debian's Chromium via playwright-core, as in the editor suite): skipped loudly without one, never on CI.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 if (!CHROMIUM) {
-	if (process.env.CI) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the conversion log page cannot be checked on CI.');
+	if (onCi()) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the conversion log page cannot be checked on CI.');
 	process.stderr.write('\n[browser] SKIPPED the conversion log page in Chromium: no Chromium at /usr/bin/chromium (set CHROMIUM_PATH)\n');
 }
 const testWithBrowser = CHROMIUM ? test : test.skip;

@@ -77,11 +77,12 @@ test(
 		for (const payout of summary.payouts) expect(Number(payout.amount)).toBeGreaterThanOrEqual(50);
 		expect(summary.payoutRun.filter((report) => report.outcome === 'submitted')).toHaveLength(summary.payouts.length);
 		expect(summary.ledger.length).toBeGreaterThan(0);
-		// The conversion log template ships closed: the demo creates its Basic Auth login, prints it once, and the page
-		// answers 401 without it and the page with it.
+		// The conversion log template ships closed: the demo creates its Basic Auth login, and the page answers 401
+		// without it and the page with it.
 		expect(summary.conversionLogPage).toEqual({ withoutLogin: 401, withLogin: 200, listsConversions: true });
-		expect(stdout).toMatch(/^Conversion log: http:\/\/127\.0\.0\.1:\d+\/webhook\/conversion-log {3}log in as operator \/ [\w-]{24}$/m);
-		expect(stdout.match(/log in as operator \//g)).toHaveLength(1);
+		// Without --keep the demo stops its n8n before the summary: it says so and prints no URL or login of it.
+		expect(stdout).toMatch(/n8n has been stopped/);
+		expect(stdout).not.toMatch(/log in as|http:\/\/127\.0\.0\.1:\d+/);
 	},
 	BUDGET_MS,
 );

@@ -66,11 +66,22 @@ function funnelItem(transactionId: string, clickId: string, click: Record<string
 }
 
 async function post(platform: string, items: unknown[]): Promise<void> {
-	const response = await n8nFetch(`${baseUrl()}/webhook/${path(platform)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(items) });
+	const response = await n8nFetch(`${baseUrl()}/webhook/${path(platform)}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(items),
+	});
 	expect(response.status).toBe(200);
 }
 
-const node = (name: string, type: string, typeVersion: number, parameters: Record<string, unknown>, position: [number, number], extra: Record<string, unknown> = {}) => ({
+const node = (
+	name: string,
+	type: string,
+	typeVersion: number,
+	parameters: Record<string, unknown>,
+	position: [number, number],
+	extra: Record<string, unknown> = {},
+) => ({
 	id: `e2e-faults-${name.toLowerCase().replace(/\W+/g, '-')}`,
 	name,
 	type,
@@ -79,7 +90,6 @@ const node = (name: string, type: string, typeVersion: number, parameters: Recor
 	parameters,
 	...extra,
 });
-
 
 beforeAll(async () => {
 	meta = await startMetaFake();
@@ -99,8 +109,20 @@ beforeAll(async () => {
 	// A token the fake does not know (as if it had expired): Google answers 401 and n8n must refresh it at the fake's /token.
 	const staleCredential = await createGoogleCredential(google, `E2E Google Ads stale token (fake) ${run}`, 'expired-google-access-token');
 	const platforms = [
-		{ key: 'meta', node: 'Meta', type: 'n8n-nodes-postback.metaConversions', parameters: { pixelId: META_FAKE_PIXEL }, credentials: { metaConversionsApi: metaCredential } },
-		{ key: 'tiktok', node: 'TikTok', type: 'n8n-nodes-postback.tikTokEvents', parameters: { pixelCode: TIKTOK_FAKE_PIXEL }, credentials: { tikTokEventsApi: tiktokCredential } },
+		{
+			key: 'meta',
+			node: 'Meta',
+			type: 'n8n-nodes-postback.metaConversions',
+			parameters: { pixelId: META_FAKE_PIXEL },
+			credentials: { metaConversionsApi: metaCredential },
+		},
+		{
+			key: 'tiktok',
+			node: 'TikTok',
+			type: 'n8n-nodes-postback.tikTokEvents',
+			parameters: { pixelCode: TIKTOK_FAKE_PIXEL },
+			credentials: { tikTokEventsApi: tiktokCredential },
+		},
 		{
 			key: 'google',
 			node: 'Google Ads',
@@ -121,14 +143,25 @@ beforeAll(async () => {
 	platforms.forEach((platform, index) => {
 		const y = index * 250;
 		nodes.push(
-			node(`In ${platform.node}`, 'n8n-nodes-base.webhook', 2, { httpMethod: 'POST', path: path(platform.key), responseMode: 'onReceived', options: {} }, [0, y], { webhookId: randomUUID() }),
+			node(
+				`In ${platform.node}`,
+				'n8n-nodes-base.webhook',
+				2,
+				{ httpMethod: 'POST', path: path(platform.key), responseMode: 'onReceived', options: {} },
+				[0, y],
+				{ webhookId: randomUUID() },
+			),
 			node(`Split ${platform.node}`, 'n8n-nodes-base.splitOut', 1, { fieldToSplitOut: 'body', options: {} }, [250, y]),
 			node(platform.node, platform.type, 1, platform.parameters, [500, y], { credentials: platform.credentials }),
 		);
 		connections[`In ${platform.node}`] = { main: [[{ node: `Split ${platform.node}`, type: 'main', index: 0 }]] };
 		connections[`Split ${platform.node}`] = { main: [[{ node: platform.node, type: 'main', index: 0 }]] };
 	});
-	workflowId = await startWorkflow({ name: `E2E: batches and faults ${run}`, nodes, connections, settings: { executionOrder: 'v1' } }, platforms.map((platform) => path(platform.key)), 'POST');
+	workflowId = await startWorkflow(
+		{ name: `E2E: batches and faults ${run}`, nodes, connections, settings: { executionOrder: 'v1' } },
+		platforms.map((platform) => path(platform.key)),
+		'POST',
+	);
 });
 
 afterAll(async () => {
@@ -224,11 +257,15 @@ test('Meta keeps answering 5xx: after the last attempt the item comes out on Fai
 	expect(meta.answers.slice(answersBefore).map((answer) => answer.status)).toEqual(Array(DEFAULT_RETRY_POLICY.maxAttempts).fill(503));
 	expect(meta.events.length).toBe(before);
 	// The one fault left proves the node stopped at its attempts; spend it so no other test meets it.
-	const leftover = await fetch(`${meta.url}/v26.0/${META_FAKE_PIXEL}/events?access_token=${META_FAKE_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+	const leftover = await fetch(`${meta.url}/v26.0/${META_FAKE_PIXEL}/events?access_token=${META_FAKE_TOKEN}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: '{}',
+	});
 	expect(leftover.status).toBe(503);
 });
 
-test('Google answers a partial failure: the row with an unknown gclid comes out on Failed with Google\'s reason, the others on Sent, nothing resent', async () => {
+test("Google answers a partial failure: the row with an unknown gclid comes out on Failed with Google's reason, the others on Sent, nothing resent", async () => {
 	const tx = uniqueId('g');
 	const gclids = [`Cj0good1${tx}`, `Cj0unknown${tx}`, `Cj0good2${tx}`];
 	const clickedAt = new Date(Date.now() - 8 * 60 * 60 * 1000).toISOString();

@@ -47,8 +47,19 @@ beforeAll(async () => {
 	const workflow = {
 		name: 'E2E: ShareASale → funnel → Meta and TikTok',
 		nodes: [
-			node('Clicks', 'n8n-nodes-postback.clickTracker', { path: 'go-ads', offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] } }, [0, -200], { webhookId: 'e2e00000-0000-4000-8000-00000000ad01' }),
-			node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-ads' }, [0, 100], { webhookId: 'e2e00000-0000-4000-8000-00000000ad02' }),
+			node(
+				'Clicks',
+				'n8n-nodes-postback.clickTracker',
+				{
+					path: 'go-ads',
+					offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] },
+				},
+				[0, -200],
+				{ webhookId: 'e2e00000-0000-4000-8000-00000000ad01' },
+			),
+			node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-ads' }, [0, 100], {
+				webhookId: 'e2e00000-0000-4000-8000-00000000ad02',
+			}),
 			node('Funnel', 'n8n-nodes-postback.conversionFunnel', {}, [250, 100]),
 			node('Meta', 'n8n-nodes-postback.metaConversions', { pixelId: META_FAKE_PIXEL }, [500, 0], { credentials: { metaConversionsApi: metaCredential } }),
 			node('TikTok', 'n8n-nodes-postback.tikTokEvents', { pixelCode: TIKTOK_FAKE_PIXEL }, [500, 200], { credentials: { tikTokEventsApi: tiktokCredential } }),
@@ -56,7 +67,15 @@ beforeAll(async () => {
 		connections: {
 			Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] },
 			// Purchases (output 1) go to both platforms.
-			Funnel: { main: [[], [{ node: 'Meta', type: 'main', index: 0 }, { node: 'TikTok', type: 'main', index: 0 }]] },
+			Funnel: {
+				main: [
+					[],
+					[
+						{ node: 'Meta', type: 'main', index: 0 },
+						{ node: 'TikTok', type: 'main', index: 0 },
+					],
+				],
+			},
 		},
 		settings: { executionOrder: 'v1' },
 	};
@@ -65,7 +84,8 @@ beforeAll(async () => {
 	await publicApi('POST', `/workflows/${workflowId}/activate`);
 	const deadline = Date.now() + 30000;
 	for (const path of ['shareasale-ads', 'go-ads']) {
-		while (Date.now() < deadline && (await n8nFetch(`${baseUrl()}/webhook/${path}`, { redirect: 'manual' })).status === 404) await new Promise((r) => setTimeout(r, 200));
+		while (Date.now() < deadline && (await n8nFetch(`${baseUrl()}/webhook/${path}`, { redirect: 'manual' })).status === 404)
+			await new Promise((r) => setTimeout(r, 200));
 	}
 });
 
@@ -96,7 +116,13 @@ test('a tracked click and its ShareASale postback reach Meta and TikTok hashed, 
 	})}`;
 	expect((await n8nFetch(postback)).status).toBe(200);
 
-	const execution = await waitForExecution(workflowId, (run) => (outputsOf(run, 'Meta')[0]?.length ?? 0) + (outputsOf(run, 'Meta')[1]?.length ?? 0) > 0 && (outputsOf(run, 'TikTok')[0]?.length ?? 0) + (outputsOf(run, 'TikTok')[1]?.length ?? 0) > 0 && JSON.stringify(run).includes(transID));
+	const execution = await waitForExecution(
+		workflowId,
+		(run) =>
+			(outputsOf(run, 'Meta')[0]?.length ?? 0) + (outputsOf(run, 'Meta')[1]?.length ?? 0) > 0 &&
+			(outputsOf(run, 'TikTok')[0]?.length ?? 0) + (outputsOf(run, 'TikTok')[1]?.length ?? 0) > 0 &&
+			JSON.stringify(run).includes(transID),
+	);
 	const [metaSent, metaFailed] = outputsOf(execution, 'Meta');
 	expect(metaFailed ?? []).toEqual([]);
 	expect(metaSent[0].json.forward).toMatchObject({ platform: 'meta', outcome: 'sent' });
@@ -123,7 +149,7 @@ test('a tracked click and its ShareASale postback reach Meta and TikTok hashed, 
 	const metaCount = meta.events.length;
 	const tiktokCount = tiktok.events.length;
 	expect((await n8nFetch(postback)).status).toBe(200);
-	await waitForExecution(workflowId, (run) => (outputsOf(run, 'Funnel')[6]?.some((item) => item.json.transactionId === transID) ?? false));
+	await waitForExecution(workflowId, (run) => outputsOf(run, 'Funnel')[6]?.some((item) => item.json.transactionId === transID) ?? false);
 	expect(meta.events.length).toBe(metaCount);
 	expect(tiktok.events.length).toBe(tiktokCount);
 	expect(meta.duplicates.length + tiktok.duplicates.length).toBe(0);

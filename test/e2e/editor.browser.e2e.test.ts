@@ -14,6 +14,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { customPostbackUrl, listNetworks } from '../../src/networks';
 import { META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { baseUrl, publicApi } from './n8n-api';
+import { onCi } from '../ci';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const ROOT = join(__dirname, '..', '..');
@@ -21,7 +22,7 @@ const SCREENSHOTS = join(ROOT, '.cache', 'screenshots');
 const PACKAGE_PREFIX = 'n8n-nodes-postback.';
 
 if (!CHROMIUM) {
-	if (process.env.CI) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the browser suite cannot run on CI without it.');
+	if (onCi()) throw new Error('No Chromium found (set CHROMIUM_PATH, or apt-get install chromium): the browser suite cannot run on CI without it.');
 	process.stderr.write('\n[browser] SKIPPED: no Chromium at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)\n');
 }
 const describeWithBrowser = CHROMIUM ? describe : describe.skip;
@@ -112,72 +113,99 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 		expect(new URL(page.url()).pathname).not.toContain('signin');
 	});
 
-	test.each(templates.map((template) => [template.file, template] as const))('%s opens with every node rendered, our nodes with their icons', async (file, template) => {
-		await page.goto(`${baseUrl()}/workflow/${imported.get(file)}`);
-		await page.locator('[data-test-id="canvas-node"]').first().waitFor();
-		await page.waitForLoadState('networkidle');
-		const rendered = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
-			elements.map((element) => {
-				const image = element.querySelector('img');
-				return {
-					name: element.getAttribute('data-node-name'),
-					type: element.getAttribute('data-node-type'),
-					icon: image?.getAttribute('src') ?? null,
-					iconLoaded: image ? image.complete && image.naturalWidth > 0 : false,
-				};
-			}),
-		);
-		// Sticky notes are drawn apart from the nodes; they are counted on their own below.
-		const stickies = template.workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
-		const expected = template.workflow.nodes.filter((node) => !stickies.includes(node)).map((node) => node.name).sort();
-		expect(rendered.filter((node) => node.type !== 'n8n-nodes-base.stickyNote').map((node) => node.name).sort()).toEqual(expected);
-		// Every sticky note shows its text (a plain run of words from it, free of Markdown).
-		for (const sticky of stickies) {
-			const content = String((sticky as { parameters?: { content?: string } }).parameters?.content ?? '');
-			const words = /[A-Za-z][A-Za-z ,']{14,}[A-Za-z]/.exec(content)?.[0].trim().split(/\s+/).slice(0, 4).join(' ');
-			if (words) expect({ sticky: sticky.name, words, shown: (await page.getByText(words, { exact: false }).count()) > 0 }).toEqual({ sticky: sticky.name, words, shown: true });
-		}
-		for (const node of rendered.filter((candidate) => candidate.type?.startsWith(PACKAGE_PREFIX))) {
-			// A node n8n does not know renders with a placeholder instead of the package's icon.
-			expect({ node: node.name, icon: node.icon, loaded: node.iconLoaded }).toEqual({
-				node: node.name,
-				icon: expect.stringContaining('/icons/n8n-nodes-postback/'),
-				loaded: true,
-			});
-		}
-		// Subtitles name what a node does with the labels the panel shows (Conversion Log), never raw values.
-		const subtitles = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
-			elements.map((element) => ({
-				name: element.getAttribute('data-node-name'),
-				type: element.getAttribute('data-node-type') ?? '',
-				subtitle: element.querySelector('[class*="_subtitle_"]')?.textContent?.trim() ?? null,
-			})),
-		);
-		for (const shown of subtitles.filter((candidate) => candidate.type.startsWith(PACKAGE_PREFIX))) {
-			const node = template.workflow.nodes.find((candidate) => candidate.name === shown.name)!;
-			const raw = rawValuesFor(shown.type, node.parameters).filter((value) => shown.subtitle?.includes(value));
-			expect({ node: shown.name, subtitle: shown.subtitle, raw }).toEqual({ node: shown.name, subtitle: expect.any(String), raw: [] });
-		}
-		// A readable canvas: no node drawn over another (the Funnel is tall: eight outputs).
-		const boxes = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
-			elements.map((element) => {
-				const box = element.getBoundingClientRect();
-				return { name: element.getAttribute('data-node-name'), left: box.left, top: box.top, right: box.right, bottom: box.bottom };
-			}),
-		);
-		const overlaps: string[] = [];
-		for (const [index, a] of boxes.entries()) {
-			for (const b of boxes.slice(index + 1)) {
-				if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(`${a.name} × ${b.name}`);
+	test.each(templates.map((template) => [template.file, template] as const))(
+		'%s opens with every node rendered, our nodes with their icons',
+		async (file, template) => {
+			await page.goto(`${baseUrl()}/workflow/${imported.get(file)}`);
+			await page.locator('[data-test-id="canvas-node"]').first().waitFor();
+			await page.waitForLoadState('networkidle');
+			// On a loaded machine the first page can be idle before an icon is decoded: give the icons time to finish
+			// (a broken one never does, and the assertion below then names it).
+			await page
+				.waitForFunction(
+					() => [...document.querySelectorAll('[data-test-id="canvas-node"] img')].every((image) => (image as HTMLImageElement).complete),
+					undefined,
+					{
+						timeout: 10_000,
+					},
+				)
+				.catch(() => undefined);
+			const rendered = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
+				elements.map((element) => {
+					const image = element.querySelector('img');
+					return {
+						name: element.getAttribute('data-node-name'),
+						type: element.getAttribute('data-node-type'),
+						icon: image?.getAttribute('src') ?? null,
+						iconLoaded: image ? image.complete && image.naturalWidth > 0 : false,
+					};
+				}),
+			);
+			// Sticky notes are drawn apart from the nodes; they are counted on their own below.
+			const stickies = template.workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote');
+			const expected = template.workflow.nodes
+				.filter((node) => !stickies.includes(node))
+				.map((node) => node.name)
+				.sort();
+			expect(
+				rendered
+					.filter((node) => node.type !== 'n8n-nodes-base.stickyNote')
+					.map((node) => node.name)
+					.sort(),
+			).toEqual(expected);
+			// Every sticky note shows its text (a plain run of words from it, free of Markdown).
+			for (const sticky of stickies) {
+				const content = String((sticky as { parameters?: { content?: string } }).parameters?.content ?? '');
+				const words = /[A-Za-z][A-Za-z ,']{14,}[A-Za-z]/.exec(content)?.[0].trim().split(/\s+/).slice(0, 4).join(' ');
+				if (words)
+					expect({ sticky: sticky.name, words, shown: (await page.getByText(words, { exact: false }).count()) > 0 }).toEqual({
+						sticky: sticky.name,
+						words,
+						shown: true,
+					});
 			}
-		}
-		expect(overlaps).toEqual([]);
-		const text = await page.locator('[data-test-id="canvas-wrapper"]').innerText();
-		expect(text).not.toMatch(/not (currently )?installed|unknown node|install this node/i);
-		await page.locator('[data-test-id="zoom-to-fit"]').click();
-		await page.waitForTimeout(300);
-		await page.screenshot({ path: join(SCREENSHOTS, `template-${file.replace(/\.json$/, '')}.png`) });
-	});
+			for (const node of rendered.filter((candidate) => candidate.type?.startsWith(PACKAGE_PREFIX))) {
+				// A node n8n does not know renders with a placeholder instead of the package's icon.
+				expect({ node: node.name, icon: node.icon, loaded: node.iconLoaded }).toEqual({
+					node: node.name,
+					icon: expect.stringContaining('/icons/n8n-nodes-postback/'),
+					loaded: true,
+				});
+			}
+			// Subtitles name what a node does with the labels the panel shows (Conversion Log), never raw values.
+			const subtitles = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
+				elements.map((element) => ({
+					name: element.getAttribute('data-node-name'),
+					type: element.getAttribute('data-node-type') ?? '',
+					subtitle: element.querySelector('[class*="_subtitle_"]')?.textContent?.trim() ?? null,
+				})),
+			);
+			for (const shown of subtitles.filter((candidate) => candidate.type.startsWith(PACKAGE_PREFIX))) {
+				const node = template.workflow.nodes.find((candidate) => candidate.name === shown.name)!;
+				const raw = rawValuesFor(shown.type, node.parameters).filter((value) => shown.subtitle?.includes(value));
+				expect({ node: shown.name, subtitle: shown.subtitle, raw }).toEqual({ node: shown.name, subtitle: expect.any(String), raw: [] });
+			}
+			// A readable canvas: no node drawn over another (the Funnel is tall: eight outputs).
+			const boxes = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
+				elements.map((element) => {
+					const box = element.getBoundingClientRect();
+					return { name: element.getAttribute('data-node-name'), left: box.left, top: box.top, right: box.right, bottom: box.bottom };
+				}),
+			);
+			const overlaps: string[] = [];
+			for (const [index, a] of boxes.entries()) {
+				for (const b of boxes.slice(index + 1)) {
+					if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(`${a.name} × ${b.name}`);
+				}
+			}
+			expect(overlaps).toEqual([]);
+			const text = await page.locator('[data-test-id="canvas-wrapper"]').innerText();
+			expect(text).not.toMatch(/not (currently )?installed|unknown node|install this node/i);
+			await page.locator('[data-test-id="zoom-to-fit"]').click();
+			await page.waitForTimeout(300);
+			await page.screenshot({ path: join(SCREENSHOTS, `template-${file.replace(/\.json$/, '')}.png`) });
+		},
+	);
 
 	test('the node panel finds our nodes when searching "postback"', async () => {
 		await page.goto(`${baseUrl()}/workflow/${imported.get(templates[0].file)}`);
@@ -218,8 +246,10 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 			const clipped: string[] = [];
 			for (const element of [root, ...Array.from(root.querySelectorAll('*'))]) {
 				const box = element.getBoundingClientRect();
-				if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1) clipped.push(`${element.tagName} scrolls: ${element.textContent?.slice(0, 60)}`);
-				if (box.width > 0 && (box.left < panel.left - 1 || box.right > panel.right + 1)) clipped.push(`${element.tagName} past the panel: ${element.textContent?.slice(0, 60)}`);
+				if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1)
+					clipped.push(`${element.tagName} scrolls: ${element.textContent?.slice(0, 60)}`);
+				if (box.width > 0 && (box.left < panel.left - 1 || box.right > panel.right + 1))
+					clipped.push(`${element.tagName} past the panel: ${element.textContent?.slice(0, 60)}`);
 			}
 			return clipped;
 		});
@@ -307,7 +337,15 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 				return text;
 			})()`);
 			await notice.evaluate((element) => element.removeAttribute('data-checked-notice'));
-			for (const pair of pairs) expect({ network: network.name, pair, selected: selected.split('\n').map((line: string) => line.trim()).includes(pair) }).toEqual({ network: network.name, pair, selected: true });
+			for (const pair of pairs)
+				expect({
+					network: network.name,
+					pair,
+					selected: selected
+						.split('\n')
+						.map((line: string) => line.trim())
+						.includes(pair),
+				}).toEqual({ network: network.name, pair, selected: true });
 			// The URL itself, whole, is the last one listed (a network given the bare URL has just the Production URL).
 			const urls = (await page.locator('.webhooks .webhook-url').allTextContents()).map((url) => url.trim());
 			if (pairs.length === 0) {
@@ -354,7 +392,11 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 	}, 600_000);
 
 	test('"Test credential" passes against the Meta fake with the right token and fails with a wrong one', async () => {
-		const good = await publicApi<{ id: string }>('POST', '/credentials', { name: 'Meta (fake, good token)', type: 'metaConversionsApi', data: { accessToken: META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url } });
+		const good = await publicApi<{ id: string }>('POST', '/credentials', {
+			name: 'Meta (fake, good token)',
+			type: 'metaConversionsApi',
+			data: { accessToken: META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url },
+		});
 		await page.goto(`${baseUrl()}/home/credentials/${good.id}`);
 		await page.locator('[data-test-id="credentials-config-container-test-success"]').waitFor({ state: 'visible' });
 		expect(await page.getByText(/Couldn.t connect with these settings/).isVisible()).toBe(false);
@@ -362,7 +404,11 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 		await page.keyboard.press('Escape');
 
 		const before = meta.requests.length;
-		const bad = await publicApi<{ id: string }>('POST', '/credentials', { name: 'Meta (fake, wrong token)', type: 'metaConversionsApi', data: { accessToken: 'EAAwrong', apiVersion: 'v26.0', baseUrl: meta.url } });
+		const bad = await publicApi<{ id: string }>('POST', '/credentials', {
+			name: 'Meta (fake, wrong token)',
+			type: 'metaConversionsApi',
+			data: { accessToken: 'EAAwrong', apiVersion: 'v26.0', baseUrl: meta.url },
+		});
 		await page.goto(`${baseUrl()}/home/credentials/${bad.id}`);
 		await page.getByText(/Couldn.t connect with these settings/).waitFor();
 		expect(await page.locator('[data-test-id="credentials-config-container-test-success"]').isVisible()).toBe(false);

@@ -15,7 +15,10 @@ const CUSTOMER = '1234567890';
 const ACTION = `customers/${CUSTOMER}/conversionActions/555001`;
 const SIX_HOURS = 6 * 60 * 60 * 1000;
 /** The Node.js that runs the e2e n8n (scripts/lib/n8n.mjs: serverDir/node_modules/.bin/node, serverDir honouring POSTBACK_N8N_SERVER_DIR as CI sets it); it has node:sqlite. */
-const N8N_NODE = join(process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'), 'node_modules/.bin/node');
+const N8N_NODE = join(
+	process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'),
+	'node_modules/.bin/node',
+);
 
 let google: GoogleAdsFake;
 let workflowId: string;
@@ -47,8 +50,19 @@ beforeAll(async () => {
 	const workflow = {
 		name: 'E2E: ShareASale → funnel → Google Ads',
 		nodes: [
-			node('Clicks', 'n8n-nodes-postback.clickTracker', { path: 'go-gads', offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] } }, [0, -200], { webhookId: 'e2e00000-0000-4000-8000-00000000ga01' }),
-			node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-gads' }, [0, 100], { webhookId: 'e2e00000-0000-4000-8000-00000000ga02' }),
+			node(
+				'Clicks',
+				'n8n-nodes-postback.clickTracker',
+				{
+					path: 'go-gads',
+					offers: { offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }] },
+				},
+				[0, -200],
+				{ webhookId: 'e2e00000-0000-4000-8000-00000000ga01' },
+			),
+			node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-gads' }, [0, 100], {
+				webhookId: 'e2e00000-0000-4000-8000-00000000ga02',
+			}),
 			node('Funnel', 'n8n-nodes-postback.conversionFunnel', {}, [250, 100]),
 			node(
 				'Google Ads',
@@ -73,10 +87,13 @@ afterAll(async () => {
 
 /** A click through the tracker with this gclid; returns our click id. */
 async function trackClick(gclid: string): Promise<string> {
-	const response = await n8nFetch(`${baseUrl()}/webhook/go-gads?${new URLSearchParams({ offer: 'wpengine', gclid, landing: 'https://blog.example.com/wp-engine-review' })}`, {
-		redirect: 'manual',
-		headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E-Google', 'x-forwarded-for': '203.0.113.10' },
-	});
+	const response = await n8nFetch(
+		`${baseUrl()}/webhook/go-gads?${new URLSearchParams({ offer: 'wpengine', gclid, landing: 'https://blog.example.com/wp-engine-review' })}`,
+		{
+			redirect: 'manual',
+			headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E-Google', 'x-forwarded-for': '203.0.113.10' },
+		},
+	);
 	expect(response.status).toBe(302);
 	const clickId = new URL(response.headers.get('location') ?? '').searchParams.get('afftrack') ?? '';
 	expect(clickId).not.toBe('');

@@ -20,7 +20,13 @@ export async function createGoogleCredential(fake: GoogleAdsFake, name: string, 
 			developerToken: FAKE_GOOGLE_DEVELOPER_TOKEN,
 			apiVersion: 'v26',
 			baseUrl: fake.url,
-			oauthTokenData: { access_token: accessToken, refresh_token: FAKE_GOOGLE_REFRESH_TOKEN, token_type: 'Bearer', expires_in: 3599, scope: 'https://www.googleapis.com/auth/adwords' },
+			oauthTokenData: {
+				access_token: accessToken,
+				refresh_token: FAKE_GOOGLE_REFRESH_TOKEN,
+				token_type: 'Bearer',
+				expires_in: 3599,
+				scope: 'https://www.googleapis.com/auth/adwords',
+			},
 		},
 	});
 	return { id: created.id, name: created.name };

@@ -115,7 +115,16 @@ export async function startWorkflow(workflow: Record<string, unknown>, webhookPa
 
 	const deadline = Date.now() + 30000;
 	for (const path of webhookPaths) {
-		while (Date.now() < deadline && (await n8nFetch(`${baseUrl()}/webhook/${path}`, { method, redirect: 'manual', ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '[]' } : {}) })).status === 404) {
+		while (
+			Date.now() < deadline &&
+			(
+				await n8nFetch(`${baseUrl()}/webhook/${path}`, {
+					method,
+					redirect: 'manual',
+					...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '[]' } : {}),
+				})
+			).status === 404
+		) {
 			await new Promise((resolve) => setTimeout(resolve, 200));
 		}
 	}

@@ -41,7 +41,12 @@ process.stdout.write(JSON.stringify({
 		const installed = JSON.parse(readFileSync(join(root, 'node_modules/libphonenumber-js/package.json'), 'utf8')) as { version: string };
 		expect(vendored.version).toBe(installed.version);
 		const files = packedFiles();
-		for (const path of ['dist/src/identity/phonelib.js', 'dist/vendor/libphonenumber/LICENSE', 'dist/vendor/libphonenumber/min/index.cjs', 'dist/vendor/libphonenumber/metadata.min.json']) {
+		for (const path of [
+			'dist/src/identity/phonelib.js',
+			'dist/vendor/libphonenumber/LICENSE',
+			'dist/vendor/libphonenumber/min/index.cjs',
+			'dist/vendor/libphonenumber/metadata.min.json',
+		]) {
 			expect(files).toContain(path);
 		}
 		expect(readFileSync(join(root, 'dist/src/identity/phonelib.js'), 'utf8')).not.toMatch(/require\("libphonenumber-js/);

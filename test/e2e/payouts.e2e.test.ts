@@ -59,7 +59,11 @@ async function postback(params: Record<string, string>): Promise<void> {
 	const response = await n8nFetch(`${baseUrl()}/webhook/${path}?${new URLSearchParams({ currency: 'USD', status: 'approved', ...params })}`);
 	expect(response.status).toBe(200);
 	// The funnel (and its ledger write) runs after the answer: wait for this postback's execution.
-	await waitForExecution(intakeId, (execution) => JSON.stringify(outputsOf(execution, 'Funnel')).includes(params.transaction_id) && JSON.stringify(execution).includes(params.status ?? 'approved'));
+	await waitForExecution(
+		intakeId,
+		(execution) =>
+			JSON.stringify(outputsOf(execution, 'Funnel')).includes(params.transaction_id) && JSON.stringify(execution).includes(params.status ?? 'approved'),
+	);
 }
 
 type Report = { affiliateId: string; outcome: string; amount: string; code?: string; period?: string };
@@ -89,7 +93,13 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 	await postback({ click_id: 'clk-a2', transaction_id: tx('a2'), commission: '40.10', affiliate_id: 'aff-A', occurred_at: '2026-10-28T10:00:00Z' });
 	await postback({ click_id: 'clk-b1', transaction_id: tx('b1'), commission: '20', affiliate_id: 'aff-B', occurred_at: '2026-10-10T10:00:00Z' });
 	await postback({ click_id: 'clk-c1', transaction_id: tx('c1'), commission: '80', affiliate_id: 'aff-C', occurred_at: '2026-10-12T10:00:00Z' });
-	await postback({ click_id: 'clk-a3', transaction_id: tx('a3'), commission: '10', affiliate_id: 'aff-A', occurred_at: new Date().toISOString().slice(0, 8) + '02T10:00:00Z' });
+	await postback({
+		click_id: 'clk-a3',
+		transaction_id: tx('a3'),
+		commission: '10',
+		affiliate_id: 'aff-A',
+		occurred_at: new Date().toISOString().slice(0, 8) + '02T10:00:00Z',
+	});
 
 	const credential = await publicApi<{ id: string; name: string }>('POST', '/credentials', {
 		name: 'E2E PayPal (fake)',
@@ -115,9 +125,22 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 	const created = await publicApi<{ id: string }>('POST', '/workflows', {
 		name: 'E2E: monthly affiliate payouts (PayPal)',
 		nodes: [
-			{ id: 'e2e-pay-schedule', name: 'Every few seconds', type: 'n8n-nodes-base.scheduleTrigger', typeVersion: 1.2, position: [0, 0], parameters: { rule: { interval: [{ field: 'seconds', secondsInterval: 3 }] } } },
-			node('Sync', 'n8n-nodes-postback.affiliatePayouts', { ...store, operation: 'syncStatus', provider: 'paypal' }, [250, 0], { credentials: { payPalPayoutsApi: credential }, alwaysOutputData: true }),
-			node('Pay', 'n8n-nodes-postback.affiliatePayouts', { ...payout, operation: 'pay' }, [500, 0], { credentials: { payPalPayoutsApi: credential }, alwaysOutputData: true }),
+			{
+				id: 'e2e-pay-schedule',
+				name: 'Every few seconds',
+				type: 'n8n-nodes-base.scheduleTrigger',
+				typeVersion: 1.2,
+				position: [0, 0],
+				parameters: { rule: { interval: [{ field: 'seconds', secondsInterval: 3 }] } },
+			},
+			node('Sync', 'n8n-nodes-postback.affiliatePayouts', { ...store, operation: 'syncStatus', provider: 'paypal' }, [250, 0], {
+				credentials: { payPalPayoutsApi: credential },
+				alwaysOutputData: true,
+			}),
+			node('Pay', 'n8n-nodes-postback.affiliatePayouts', { ...payout, operation: 'pay' }, [500, 0], {
+				credentials: { payPalPayoutsApi: credential },
+				alwaysOutputData: true,
+			}),
 		],
 		connections: {
 			'Every few seconds': { main: [[{ node: 'Sync', type: 'main', index: 0 }]] },
@@ -135,7 +158,11 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 		60000,
 	);
 	const firstReports = reportsOf(first, 'Pay');
-	expect(firstReports.find((report) => report.affiliateId === 'aff-A')).toMatchObject({ outcome: 'submitted', amount: '70.1', period: expect.stringMatching(/^\d{4}-\d{2}$/) });
+	expect(firstReports.find((report) => report.affiliateId === 'aff-A')).toMatchObject({
+		outcome: 'submitted',
+		amount: '70.1',
+		period: expect.stringMatching(/^\d{4}-\d{2}$/),
+	});
 	expect(firstReports.find((report) => report.affiliateId === 'aff-C')).toMatchObject({ outcome: 'submitted', amount: '80' });
 	expect(firstReports.find((report) => report.affiliateId === 'aff-B')).toMatchObject({ outcome: 'carried', code: 'below_minimum', amount: '20' });
 
@@ -144,18 +171,34 @@ test('a month of postbacks is paid on schedule through PayPal: due paid once, un
 	await waitForExecution(payoutId, (execution) => reportsOf(execution, 'Sync').filter((report) => report.outcome === 'paid').length === 2, 60000);
 
 	// aff-C's customer refunds after the payout: the reversal arrives as a postback.
-	await postback({ click_id: 'clk-c1', transaction_id: tx('c1'), commission: '80', affiliate_id: 'aff-C', status: 'reversed', occurred_at: new Date().toISOString() });
+	await postback({
+		click_id: 'clk-c1',
+		transaction_id: tx('c1'),
+		commission: '80',
+		affiliate_id: 'aff-C',
+		status: 'reversed',
+		occurred_at: new Date().toISOString(),
+	});
 	const carried = await waitForExecution(
 		payoutId,
 		payReportsMatch((reports) => reports.some((report) => report.affiliateId === 'aff-C' && report.outcome === 'carried')),
 		60000,
 	);
-	expect(reportsOf(carried, 'Pay').find((report) => report.affiliateId === 'aff-C')).toMatchObject({ outcome: 'carried', code: 'negative_balance', amount: '-80' });
+	expect(reportsOf(carried, 'Pay').find((report) => report.affiliateId === 'aff-C')).toMatchObject({
+		outcome: 'carried',
+		code: 'negative_balance',
+		amount: '-80',
+	});
 
 	await publicApi('POST', `/workflows/${payoutId}/deactivate`);
 	// Many scheduled runs later: PayPal holds exactly one payment per paid affiliate.
 	expect(paypal.batches()).toHaveLength(1);
-	expect(paypal.paidItems().map((item) => [item.receiver, item.amount, item.currency]).sort()).toEqual([
+	expect(
+		paypal
+			.paidItems()
+			.map((item) => [item.receiver, item.amount, item.currency])
+			.sort(),
+	).toEqual([
 		['aff-a@example.com', '70.10', 'USD'],
 		['aff-c@example.com', '80.00', 'USD'],
 	]);

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { type PostgresServer, ensurePostgres } from '../store/postgres-server';
+import { skipOrFailOnCi } from '../ci';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = resolve(__dirname, '../..');
@@ -53,7 +54,11 @@ export function redisTarget(): RedisTarget {
 	const url = process.env.REDIS_URL;
 	if (url) {
 		const parsed = new URL(url);
-		return { host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || 6379), ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}) };
+		return {
+			host: parsed.hostname || '127.0.0.1',
+			port: Number(parsed.port || 6379),
+			...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+		};
 	}
 	return { host: process.env.QUEUE_BULL_REDIS_HOST || '127.0.0.1', port: Number(process.env.QUEUE_BULL_REDIS_PORT || 6379) };
 }
@@ -81,7 +86,8 @@ function tcpAnswers(host: string, port: number, hello = ''): boolean {
 
 /**
  * Decided when the test file is collected (jest cannot skip at run time): true when Redis answers (PING) and a
- * PostgreSQL answers at PGHOST/PGPORT. Otherwise prints a LOUD warning naming `suite` and returns false.
+ * PostgreSQL answers at PGHOST/PGPORT. Otherwise prints a LOUD warning naming `suite` and returns false (throws
+ * under CI=true).
  */
 export function queueModeAvailable(suite: string): boolean {
 	const redis = redisTarget();
@@ -91,8 +97,7 @@ export function queueModeAvailable(suite: string): boolean {
 	if (!tcpAnswers(redis.host, redis.port, 'PING\r\n')) missing.push(`Redis at ${redis.host}:${redis.port} (set REDIS_URL or QUEUE_BULL_REDIS_HOST/PORT)`);
 	if (!tcpAnswers(pgHost, pgPort)) missing.push(`PostgreSQL at ${pgHost}:${pgPort} (set PGHOST/PGPORT)`);
 	if (missing.length === 0) return true;
-	console.warn(`\n!!! ${suite}: SKIPPED — queue mode needs ${missing.join(' and ')}; nothing answers there. !!!\n`);
-	process.stderr.write(`\n!!! ${suite}: SKIPPED — no ${missing.join(', no ')} !!!\n`);
+	skipOrFailOnCi(suite, `queue mode needs ${missing.join(' and ')}; nothing answers there.`);
 	return false;
 }
 
@@ -208,7 +213,9 @@ interface LibInfo {
 export async function startQueueCluster(options: QueueClusterOptions = {}): Promise<QueueCluster> {
 	const log = options.log ?? ((message: string) => process.stderr.write(`[queue] ${message}\n`));
 	const started = Date.now();
-	const info = await runLib<LibInfo>('const install = lib.ensureN8nInstalled(); return { serverDir: lib.serverDir, version: lib.n8nVersion(), installed: install.installed };');
+	const info = await runLib<LibInfo>(
+		'const install = lib.ensureN8nInstalled(); return { serverDir: lib.serverDir, version: lib.n8nVersion(), installed: install.installed };',
+	);
 	const postgres = await ensurePostgres('queue mode e2e');
 	if (!postgres) throw new Error('queue mode e2e: no PostgreSQL');
 	const run = randomBytes(4).toString('hex');
@@ -375,7 +382,9 @@ export async function startQueueCluster(options: QueueClusterOptions = {}): Prom
 		} finally {
 			await dropper.end().catch(() => undefined);
 		}
-		await clearRedis(info.serverDir, redis, [`${bullPrefix}:*`, `n8n_qm_${run}*`, `cache_qm_${run}*`]).catch((error) => log(`could not clear Redis keys: ${(error as Error).message}`));
+		await clearRedis(info.serverDir, redis, [`${bullPrefix}:*`, `n8n_qm_${run}*`, `cache_qm_${run}*`]).catch((error) =>
+			log(`could not clear Redis keys: ${(error as Error).message}`),
+		);
 		await postgres.stop();
 		rmSync(root, { recursive: true, force: true });
 	};
@@ -388,7 +397,10 @@ export async function startQueueCluster(options: QueueClusterOptions = {}): Prom
 			launch('webhook', 'webhook'),
 			...Array.from({ length: workerCount }, (_, index) => launch(`worker-${index + 1}`, 'worker')),
 		]);
-		const owner = await runLib<{ apiKey: string; cookie: string }>('const api = await lib.setUpOwner(args[0]); return { apiKey: api.apiKey, cookie: api.cookie };', [main.url]);
+		const owner = await runLib<{ apiKey: string; cookie: string }>(
+			'const api = await lib.setUpOwner(args[0]); return { apiKey: api.apiKey, cookie: api.cookie };',
+			[main.url],
+		);
 		let currentMain = main;
 		const api: PublicApi = {
 			...owner,
@@ -406,7 +418,9 @@ export async function startQueueCluster(options: QueueClusterOptions = {}): Prom
 		db = new Client({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database });
 		await db.connect();
 		const startSeconds = (Date.now() - started) / 1000;
-		log(`n8n ${info.version} queue cluster (main, webhook, ${workerCount} workers; Postgres ${database}, Redis prefix ${bullPrefix}) up in ${startSeconds.toFixed(1)} s`);
+		log(
+			`n8n ${info.version} queue cluster (main, webhook, ${workerCount} workers; Postgres ${database}, Redis prefix ${bullPrefix}) up in ${startSeconds.toFixed(1)} s`,
+		);
 		return {
 			get main() {
 				return currentMain;

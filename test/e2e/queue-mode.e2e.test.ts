@@ -67,10 +67,11 @@ async function startCounter(): Promise<{ url: string; hits: string[]; close(): P
 	return {
 		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
 		hits,
-		close: () => new Promise<void>((resolve) => {
-			server.closeAllConnections();
-			server.close(() => resolve());
-		}),
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
 	};
 }
 
@@ -170,7 +171,8 @@ async function deploy(workflow: Record<string, unknown>, paths: string[]): Promi
 	await cluster.api.call('POST', `/workflows/${created.id}/activate`);
 	const deadline = Date.now() + 30000;
 	for (const path of paths) {
-		const probe = () => fetch(`${cluster.webhookUrl}/webhook/${path}`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1', 'access-control-request-method': 'GET' } });
+		const probe = () =>
+			fetch(`${cluster.webhookUrl}/webhook/${path}`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1', 'access-control-request-method': 'GET' } });
 		while ((await cluster.db.query('SELECT 1 FROM webhook_entity WHERE "webhookPath" = $1', [path])).rowCount === 0 || (await probe()).status !== 204) {
 			if (Date.now() > deadline) throw new Error(`webhook ${path} not served by the webhook process`);
 			await sleep(200);
@@ -179,7 +181,8 @@ async function deploy(workflow: Record<string, unknown>, paths: string[]): Promi
 	return { id: created.id, after: await lastExecutionId() };
 }
 
-const postbackUrl = (path: string, params: Record<string, string>) => `${cluster.webhookUrl}/webhook/${path}?${new URLSearchParams({ currency: 'USD', ...params })}`;
+const postbackUrl = (path: string, params: Record<string, string>) =>
+	`${cluster.webhookUrl}/webhook/${path}?${new URLSearchParams({ currency: 'USD', ...params })}`;
 const eventIdsOf = (events: Array<{ event: Record<string, unknown> }>) => events.map((entry) => String(entry.event.event_id));
 /** Each postback carries an email of its own: the event's hashed em says which transaction it was. */
 const txByEmailHash = new Map<string, string>();
@@ -200,7 +203,11 @@ describeQueue(SUITE, () => {
 	beforeAll(async () => {
 		const started = Date.now();
 		// startTogether: a fake that fails to start must not leave the others listening (they would keep jest alive)
-		[meta, paypal, counter] = await startTogether(() => startMetaFake(), () => startPayPalFake(), startCounter);
+		[meta, paypal, counter] = await startTogether(
+			() => startMetaFake(),
+			() => startPayPalFake(),
+			startCounter,
+		);
 		cluster = await startQueueCluster({ lockDurationMs: LOCK_DURATION_MS, stalledIntervalMs: STALLED_INTERVAL_MS, env: { N8N_EXPRESSION_ENGINE: 'legacy' } });
 		results.clusterStartSeconds = cluster.timings.startSeconds;
 		storeCredential = await cluster.api.call('POST', '/credentials', {
@@ -305,14 +312,27 @@ describeQueue(SUITE, () => {
 			{
 				name: 'Queue: Webhook → Remove Duplicates (previous executions) → HTTP Request',
 				nodes: [
-					{ id: 'qm-rd-webhook', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: uuid(2), parameters: { path: rdPath, responseMode: 'onReceived', options: {} } },
+					{
+						id: 'qm-rd-webhook',
+						name: 'Webhook',
+						type: 'n8n-nodes-base.webhook',
+						typeVersion: 2,
+						position: [0, 0],
+						webhookId: uuid(2),
+						parameters: { path: rdPath, responseMode: 'onReceived', options: {} },
+					},
 					{
 						id: 'qm-rd-dedup',
 						name: 'Remove Duplicates',
 						type: 'n8n-nodes-base.removeDuplicates',
 						typeVersion: 2,
 						position: [250, 0],
-						parameters: { operation: 'removeItemsSeenInPreviousExecutions', logic: 'removeItemsWithAlreadySeenKeyValues', dedupeValue: '={{ $json.query.transaction_id }}', options: {} },
+						parameters: {
+							operation: 'removeItemsSeenInPreviousExecutions',
+							logic: 'removeItemsWithAlreadySeenKeyValues',
+							dedupeValue: '={{ $json.query.transaction_id }}',
+							options: {},
+						},
 					},
 					{
 						id: 'qm-rd-http',
@@ -340,13 +360,21 @@ describeQueue(SUITE, () => {
 		const rdDrainSeconds = rdStorm.seconds + (Date.now() - rdSettleStarted) / 1000;
 		const rdHits = counter.hits.filter((tx) => tx.startsWith(`${run}-r`));
 		// Remove Duplicates can also fail outright under concurrency: say why.
-		const { rows: rdErrors } = await cluster.db.query<{ id: number }>('SELECT id FROM execution_entity WHERE "workflowId" = $1 AND id > $2 AND status = $3 LIMIT 3', [removeDup.id, removeDup.after, 'error']);
+		const { rows: rdErrors } = await cluster.db.query<{ id: number }>(
+			'SELECT id FROM execution_entity WHERE "workflowId" = $1 AND id > $2 AND status = $3 LIMIT 3',
+			[removeDup.id, removeDup.after, 'error'],
+		);
 		for (const { id } of rdErrors) {
 			const failed = await cluster.api.call<Execution>('GET', `/executions/${id}?includeData=true`);
 			const error = failed.data?.resultData?.error as { message?: string; node?: { name?: string } } | undefined;
 			say(`Remove Duplicates workflow: execution ${id} failed in ${error?.node?.name ?? '?'}: ${error?.message ?? JSON.stringify(error)?.slice(0, 300)}`);
 		}
-		Object.assign(results, { removeDuplicatesForwarded: rdHits.length, removeDuplicatesDistinct: new Set(rdHits).size, removeDuplicatesStatuses: rdCounts, removeDuplicatesDrainSeconds: rdDrainSeconds });
+		Object.assign(results, {
+			removeDuplicatesForwarded: rdHits.length,
+			removeDuplicatesDistinct: new Set(rdHits).size,
+			removeDuplicatesStatuses: rdCounts,
+			removeDuplicatesDrainSeconds: rdDrainSeconds,
+		});
 		say(
 			`duplicate storm, side by side (1000 postbacks, 200 transactions, 50 in flight, 2 workers): ` +
 				`Conversion Funnel (Postgres store) forwarded ${accepted.length}; Remove Duplicates (previous executions) forwarded ${rdHits.length} ` +
@@ -414,13 +442,17 @@ describeQueue(SUITE, () => {
 		// to be processed too many times…"): it is in the list as failed but no longer says which postback it was.
 		const failedStatuses = new Set(['crashed', 'error', 'canceled', 'unknown']);
 		const failed = executions.filter((execution) => failedStatuses.has(execution.status));
-		const { rows: stored } = await cluster.db.query<{ executionId: number; data: string }>('SELECT "executionId", data FROM execution_data WHERE "executionId" = ANY($1::int[])', [
-			failed.map((execution) => Number(execution.id)),
-		]);
+		const { rows: stored } = await cluster.db.query<{ executionId: number; data: string }>(
+			'SELECT "executionId", data FROM execution_data WHERE "executionId" = ANY($1::int[])',
+			[failed.map((execution) => Number(execution.id))],
+		);
 		const named = new Map<string, string[]>();
 		for (const execution of failed) {
 			const text = JSON.stringify(execution) + (stored.find((row) => String(row.executionId) === String(execution.id))?.data ?? '');
-			named.set(String(execution.id), transactions.filter((tx) => text.includes(tx)));
+			named.set(
+				String(execution.id),
+				transactions.filter((tx) => text.includes(tx)),
+			);
 		}
 		const namedFailedTx = new Set([...named.values()].flat());
 		const unnamedFailed = [...named.entries()].filter(([, txs]) => txs.length === 0).map(([id]) => id);
@@ -436,7 +468,15 @@ describeQueue(SUITE, () => {
 			`SELECT transaction_id, event_name, state FROM "postback_${run}".conversion_claims WHERE transaction_id = ANY($1::text[]) ORDER BY transaction_id, event_name`,
 			[notForwarded],
 		);
-		const claimStates: Record<string, string> = Object.fromEntries(notForwarded.map((tx) => [tx, claims.filter((row) => row.transaction_id === tx).map((row) => `${row.event_name}=${row.state}`).join(',') || 'no claim']));
+		const claimStates: Record<string, string> = Object.fromEntries(
+			notForwarded.map((tx) => [
+				tx,
+				claims
+					.filter((row) => row.transaction_id === tx)
+					.map((row) => `${row.event_name}=${row.state}`)
+					.join(',') || 'no claim',
+			]),
+		);
 		const statusesSeen: Record<string, number> = {};
 		for (const execution of executions) statusesSeen[execution.status] = (statusesSeen[execution.status] ?? 0) + 1;
 		Object.assign(results, {
@@ -516,7 +556,14 @@ describeQueue(SUITE, () => {
 		}
 		const ledger = await fire(
 			lines.map(([affiliate, commission, occurredAt], i) =>
-				postbackUrl(ledgerPath, { click_id: `clk-pay-${i}`, transaction_id: `${run}-p${i}`, commission, affiliate_id: affiliate, occurred_at: occurredAt, status: 'approved' }),
+				postbackUrl(ledgerPath, {
+					click_id: `clk-pay-${i}`,
+					transaction_id: `${run}-p${i}`,
+					commission,
+					affiliate_id: affiliate,
+					occurred_at: occurredAt,
+					status: 'approved',
+				}),
 			),
 			6,
 		);
@@ -533,7 +580,15 @@ describeQueue(SUITE, () => {
 			{
 				name: 'Queue: pay affiliates (PayPal), webhook-triggered',
 				nodes: [
-					{ id: 'qm-pay-webhook', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: uuid(4), parameters: { path: payPath, responseMode: 'onReceived', options: {} } },
+					{
+						id: 'qm-pay-webhook',
+						name: 'Webhook',
+						type: 'n8n-nodes-base.webhook',
+						typeVersion: 2,
+						position: [0, 0],
+						webhookId: uuid(4),
+						parameters: { path: payPath, responseMode: 'onReceived', options: {} },
+					},
 					node(
 						'Pay',
 						'n8n-nodes-postback.affiliatePayouts',
@@ -570,12 +625,15 @@ describeQueue(SUITE, () => {
 			startedAt: (execution as Execution & { startedAt?: string }).startedAt,
 			stoppedAt: (execution as Execution & { stoppedAt?: string }).stoppedAt,
 			// An empty item (alwaysOutputData) means this run found nothing due: the other had already reserved it all.
-			reports: (outputsOf(execution, 'Pay')[0] ?? []).map((item) => (item.json.affiliateId ? `${String(item.json.affiliateId)}:${String(item.json.outcome)}:${String(item.json.amount)}` : '(nothing due)')),
+			reports: (outputsOf(execution, 'Pay')[0] ?? []).map((item) =>
+				item.json.affiliateId ? `${String(item.json.affiliateId)}:${String(item.json.outcome)}:${String(item.json.amount)}` : '(nothing due)',
+			),
 		}));
 		const paid = paypal.paidItems().map((item) => [item.receiver, item.amount, item.currency]);
 		Object.assign(results, { payouts: { runs: summary, paypalBatches: paypal.batches().length, paypalItems: paid } });
 		say(`payouts: ${JSON.stringify(results.payouts)}`);
-		if (new Set(summary.map((entry) => entry.worker)).size < 2) say('note: both payout executions ran on the same worker this time (Bull chose); they still ran concurrently');
+		if (new Set(summary.map((entry) => entry.worker)).size < 2)
+			say('note: both payout executions ran on the same worker this time (Bull chose); they still ran concurrently');
 		const itemStates = async () =>
 			(
 				await cluster.db.query<{ affiliate_id: string; state: string; batch_id: string; error: string | null }>(
@@ -590,7 +648,7 @@ describeQueue(SUITE, () => {
 			// batches under one sender_batch_id; PayPal keeps the first and the second run's items are never paid.
 			say(
 				`DEFECT: both runs reserved and submitted part of the affiliates under one sender_batch_id; PayPal holds ${JSON.stringify(paid)} — ` +
-					'the other run\'s items were not paid (never twice, but not once either)',
+					"the other run's items were not paid (never twice, but not once either)",
 			);
 		}
 		expect(summary.map((entry) => entry.status)).toEqual(['success', 'success']);

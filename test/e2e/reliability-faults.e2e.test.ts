@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 
 const eventIdsOf = (request: RecordedRequest): string[] =>
-	(((request.body as { data?: Array<{ event_id?: string }> } | undefined)?.data ?? []).map((event) => event.event_id).filter(Boolean) as string[]);
+	((request.body as { data?: Array<{ event_id?: string }> } | undefined)?.data ?? []).map((event) => event.event_id).filter(Boolean) as string[];
 
 test('320 conversions through Funnel → Meta with ~30 % throttling, 5xx and timeouts: nothing lost, nothing doubled; no PII outside the workflow', async () => {
 	const random = seeded(SEED);
@@ -140,13 +140,19 @@ test('320 conversions through Funnel → Meta with ~30 % throttling, 5xx and tim
 
 	// Every conversion comes out of the Meta node, on Sent or on Failed (the timeouts take the node's full 30 s).
 	const reader = new ExecutionReader(workflowId, markers);
-	const sightings = await reader.waitUntil((found) => [...found.values()].filter((list) => list.some((sighting) => sighting.node === 'Meta')).length >= CONVERSIONS, 110_000);
+	const sightings = await reader.waitUntil(
+		(found) => [...found.values()].filter((list) => list.some((sighting) => sighting.node === 'Meta')).length >= CONVERSIONS,
+		110_000,
+	);
 	const elapsed = (Date.now() - started) / 1000;
 	meta.injectFaults(undefined);
 
 	const onMeta = new Map<string, { output: number; forward: Record<string, unknown> }>();
 	for (const execution of reader.executions()) {
-		const runs = (execution.data?.resultData?.runData ?? {}) as Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>>;
+		const runs = (execution.data?.resultData?.runData ?? {}) as Record<
+			string,
+			Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } }>
+		>;
 		(runs.Meta?.[0]?.data?.main ?? []).forEach((items, output) => {
 			for (const item of items ?? []) {
 				const tx = String(item.json.transactionId);
@@ -189,7 +195,10 @@ test('320 conversions through Funnel → Meta with ~30 % throttling, 5xx and tim
 			expect(String(result.forward.reason ?? '')).not.toBe('');
 			const reason = String(result.forward.reason);
 			if (/gave up after \d+ attempts/.test(reason)) gaveUp += 1;
-			const kind = `${String(result.forward.outcome)}: ${reason.replace(/fbtrace_id \w+/g, 'fbtrace_id …').replace(/\d+/g, 'N').slice(0, 110)}`;
+			const kind = `${String(result.forward.outcome)}: ${reason
+				.replace(/fbtrace_id \w+/g, 'fbtrace_id …')
+				.replace(/\d+/g, 'N')
+				.slice(0, 110)}`;
 			failures[kind] = (failures[kind] ?? 0) + 1;
 			// Reported failed, yet Meta may hold it: a timed-out request Meta had processed. Not lost, not doubled.
 			if (keptByMeta.has(eventId)) failedButKept += 1;
@@ -238,13 +247,17 @@ test('320 conversions through Funnel → Meta with ~30 % throttling, 5xx and tim
 	};
 	const leaks: string[] = [];
 	// Every request the fake received: URL, headers and body as sent.
-	meta.requests.forEach((request, index) => leaks.push(...scan(`Meta request ${index}`, `${request.url}\n${JSON.stringify(request.headers)}\n${request.rawBody}`)));
+	meta.requests.forEach((request, index) =>
+		leaks.push(...scan(`Meta request ${index}`, `${request.url}\n${JSON.stringify(request.headers)}\n${request.rawBody}`)),
+	);
 	// n8n's log: the whole output of the n8n process (scripts/lib/n8n.mjs writes it to <user folder>/n8n.log).
 	const logFile = join(process.env.E2E_N8N_USER_FOLDER ?? '', 'n8n.log');
 	const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
 	const ownEmails = new Set(people.map((who) => who.email));
 	leaks.push(...scan('n8n log', log).filter((leak) => !leak.includes('email') || [...ownEmails].some((email) => leak.endsWith(email))));
-	process.stderr.write(`  PII scan: ${meta.requests.length} Meta requests and ${log.length} bytes of n8n log (${logFile}) searched for ${people.length} emails, phones and names: ${leaks.length} found\n`);
+	process.stderr.write(
+		`  PII scan: ${meta.requests.length} Meta requests and ${log.length} bytes of n8n log (${logFile}) searched for ${people.length} emails, phones and names: ${leaks.length} found\n`,
+	);
 	expect(leaks).toEqual([]);
 	// The scan can see: the same values are in the execution data, where the workflow legitimately holds them.
 	expect(scan('execution data', JSON.stringify(reader.executions()[0]?.data ?? {})).length).toBeGreaterThan(0);

@@ -44,7 +44,10 @@ beforeAll(async () => {
 		Custom: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], [{ node: 'Rejected', type: 'main', index: 0 }]] },
 		ShareASale: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], [{ node: 'Rejected', type: 'main', index: 0 }]] },
 	};
-	workflowId = await startWorkflow({ name: `E2E reliability: fuzzed postbacks ${run}`, nodes, connections, settings: { executionOrder: 'v1' } }, [customPath, shareasalePath]);
+	workflowId = await startWorkflow({ name: `E2E reliability: fuzzed postbacks ${run}`, nodes, connections, settings: { executionOrder: 'v1' } }, [
+		customPath,
+		shareasalePath,
+	]);
 	reader = new ExecutionReader(workflowId, markers);
 });
 
@@ -89,7 +92,10 @@ const validCustom = fc.record({
 	click_id: fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
 	commission: fc.integer({ min: 0, max: 1_000_000 }).map((cents) => (cents / 100).toFixed(2)),
 	currency: fc.constantFrom('USD', 'EUR', 'GBP', 'CAD', 'AUD'),
-	email: fc.option(fc.stringMatching(/^[a-z][a-z0-9]{0,11}$/).map((local) => `${local}@example.com`), { nil: undefined }),
+	email: fc.option(
+		fc.stringMatching(/^[a-z][a-z0-9]{0,11}$/).map((local) => `${local}@example.com`),
+		{ nil: undefined },
+	),
 	event_name: fc.option(fc.constantFrom('Lead', 'Purchase', 'CompleteRegistration', 'Subscribe'), { nil: undefined }),
 });
 
@@ -101,16 +107,36 @@ const junkValue = fc.oneof(
 	fc.integer({ min: 1000, max: 4000 }).map((length) => 'x'.repeat(length)),
 );
 const junkKey = fc.oneof(
-	fc.constantFrom('click_id', 'commission', 'amount', 'currency', 'transaction_id', 'status', 'event_name', 'email', 'phone', 'occurred_at', 'afftrack', 'transID', 'transtype', 'commission[]', 'click_id[a]', '__proto__', 'constructor'),
+	fc.constantFrom(
+		'click_id',
+		'commission',
+		'amount',
+		'currency',
+		'transaction_id',
+		'status',
+		'event_name',
+		'email',
+		'phone',
+		'occurred_at',
+		'afftrack',
+		'transID',
+		'transtype',
+		'commission[]',
+		'click_id[a]',
+		'__proto__',
+		'constructor',
+	),
 	fc.string({ minLength: 1, maxLength: 12 }),
 );
-const arbitraryQuery = fc.array(
-	fc.oneof(
-		{ weight: 8, arbitrary: fc.tuple(junkKey, junkValue).map(([key, value]) => pair(key, value)) },
-		{ weight: 1, arbitrary: fc.constantFrom('%zz=1', 'click_id=%E0%A4%A', '&&&', '=', 'a=b=c', 'click_id', '%00=%00', 'commission=1;currency=USD') },
-	),
-	{ maxLength: 8 },
-).map((parts) => parts.join('&'));
+const arbitraryQuery = fc
+	.array(
+		fc.oneof(
+			{ weight: 8, arbitrary: fc.tuple(junkKey, junkValue).map(([key, value]) => pair(key, value)) },
+			{ weight: 1, arbitrary: fc.constantFrom('%zz=1', 'click_id=%E0%A4%A', '&&&', '=', 'a=b=c', 'click_id', '%00=%00', 'commission=1;currency=USD') },
+		),
+		{ maxLength: 8 },
+	)
+	.map((parts) => parts.join('&'));
 
 const validShareasale = fc.record({
 	afftrack: fc.stringMatching(/^[A-Za-z0-9]{4,40}$/),
@@ -143,9 +169,12 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 			return await send('shareasale: valid query', 'ShareASale', query, {}, true);
 		});
 	});
-	fc.sample(arbitraryQuery, { numRuns: 40, seed: SEED + 3 }).forEach((query) => jobs.push(async () => await send('shareasale: arbitrary query', 'ShareASale', query)));
+	fc.sample(arbitraryQuery, { numRuns: 40, seed: SEED + 3 }).forEach((query) =>
+		jobs.push(async () => await send('shareasale: arbitrary query', 'ShareASale', query)),
+	);
 
-	const okJson = (extra: Record<string, unknown> = {}) => JSON.stringify({ click_id: `clk${run}`, commission: '12.50', currency: 'USD', transaction_id: `fz-${run}-b${jobs.length}`, ...extra });
+	const okJson = (extra: Record<string, unknown> = {}) =>
+		JSON.stringify({ click_id: `clk${run}`, commission: '12.50', currency: 'USD', transaction_id: `fz-${run}-b${jobs.length}`, ...extra });
 	const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 	const post = (contentType: string | undefined, body: Buffer | string | undefined, headers: Record<string, string> = {}) => ({
 		method: 'POST',
@@ -155,7 +184,11 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 	const bodies: Array<[string, Sent['trigger'], ReturnType<typeof post>]> = [
 		['5 MB JSON with a valid conversion', 'Custom', post('application/json', okJson({ padding: 'p'.repeat(5 * 1024 * 1024) }))],
 		['20 MB JSON (over N8N_PAYLOAD_SIZE_MAX, 16 MB by default)', 'Custom', post('application/json', okJson({ padding: 'p'.repeat(20 * 1024 * 1024) }))],
-		['6 MB form body', 'ShareASale', post('application/x-www-form-urlencoded', `afftrack=abc&commission=1&transID=fz${run}big&junk=${'j'.repeat(6 * 1024 * 1024)}`)],
+		[
+			'6 MB form body',
+			'ShareASale',
+			post('application/x-www-form-urlencoded', `afftrack=abc&commission=1&transID=fz${run}big&junk=${'j'.repeat(6 * 1024 * 1024)}`),
+		],
 		['random bytes as application/octet-stream', 'Custom', post('application/octet-stream', randomBytes(4096))],
 		['random bytes as application/json', 'Custom', post('application/json', randomBytes(4096))],
 		['random bytes as form', 'ShareASale', post('application/x-www-form-urlencoded', randomBytes(2048))],
@@ -164,18 +197,55 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 		['a form body sent as application/json', 'Custom', post('application/json', 'click_id=abc&commission=1')],
 		['JSON sent as form', 'Custom', post('application/x-www-form-urlencoded', okJson())],
 		['JSON with no content type', 'Custom', post(undefined, okJson({ transaction_id: `fz-${run}-none` }))],
-		['multipart with a file', 'Custom', post('multipart/form-data; boundary=XyZ', `--XyZ\r\nContent-Disposition: form-data; name="click_id"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${'\u0001'.repeat(100)}\r\n--XyZ--\r\n`)],
+		[
+			'multipart with a file',
+			'Custom',
+			post(
+				'multipart/form-data; boundary=XyZ',
+				`--XyZ\r\nContent-Disposition: form-data; name="click_id"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n${'\u0001'.repeat(100)}\r\n--XyZ--\r\n`,
+			),
+		],
 		['truncated multipart', 'Custom', post('multipart/form-data; boundary=XyZ', '--XyZ\r\nContent-Disposition: form-data; name="click_id"\r\n\r\nab')],
 		['JSON nested 10,000 levels', 'Custom', post('application/json', nested(10_000))],
 		['JSON arrays nested 10,000 levels', 'Custom', post('application/json', `${'['.repeat(10_000)}${']'.repeat(10_000)}`)],
 		['nested 10,000 levels under click_id', 'Custom', post('application/json', `{"click_id":${nested(10_000)},"commission":"1"}`)],
-		['a valid conversion with a 10,000-level extra field', 'Custom', post('application/json', okJson({ extra: '__DEEP__' }).replace('"__DEEP__"', nested(10_000)))],
+		[
+			'a valid conversion with a 10,000-level extra field',
+			'Custom',
+			post('application/json', okJson({ extra: '__DEEP__' }).replace('"__DEEP__"', nested(10_000))),
+		],
 		['JSON nested 10,000 levels as text/plain', 'Custom', post('text/plain', nested(10_000))],
-		['invalid UTF-8 inside JSON strings', 'Custom', post('application/json', Buffer.concat([Buffer.from(`{"click_id":"clk${run}`), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(`","commission":"3","transaction_id":"fz-${run}-utf8"}`)]))],
-		['invalid UTF-8 in a form body', 'ShareASale', post('application/x-www-form-urlencoded', Buffer.concat([Buffer.from('afftrack=ab'), Buffer.from([0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from(`&commission=1&transID=fz${run}u`)]))],
+		[
+			'invalid UTF-8 inside JSON strings',
+			'Custom',
+			post(
+				'application/json',
+				Buffer.concat([
+					Buffer.from(`{"click_id":"clk${run}`),
+					Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+					Buffer.from(`","commission":"3","transaction_id":"fz-${run}-utf8"}`),
+				]),
+			),
+		],
+		[
+			'invalid UTF-8 in a form body',
+			'ShareASale',
+			post(
+				'application/x-www-form-urlencoded',
+				Buffer.concat([Buffer.from('afftrack=ab'), Buffer.from([0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from(`&commission=1&transID=fz${run}u`)]),
+			),
+		],
 		['UTF-16 JSON with a BOM', 'Custom', post('application/json; charset=utf-16le', Buffer.from(`\ufeff${okJson()}`, 'utf16le'))],
-		['form with repeated keys', 'Custom', post('application/x-www-form-urlencoded', `click_id=a&click_id=b&commission=1&commission=2&transaction_id=fz-${run}-rep&transaction_id=x`)],
-		['ShareASale form with repeated keys', 'ShareASale', post('application/x-www-form-urlencoded', `afftrack=a1&afftrack=b2&commission=1&commission=5&transID=fz${run}r1&transID=fz${run}r2&transtype=SALE`)],
+		[
+			'form with repeated keys',
+			'Custom',
+			post('application/x-www-form-urlencoded', `click_id=a&click_id=b&commission=1&commission=2&transaction_id=fz-${run}-rep&transaction_id=x`),
+		],
+		[
+			'ShareASale form with repeated keys',
+			'ShareASale',
+			post('application/x-www-form-urlencoded', `afftrack=a1&afftrack=b2&commission=1&commission=5&transID=fz${run}r1&transID=fz${run}r2&transtype=SALE`),
+		],
 		['form with 5,000 keys', 'Custom', post('application/x-www-form-urlencoded', Array.from({ length: 5000 }, (_, i) => `k${i}=${i}`).join('&'))],
 		['empty JSON body', 'Custom', post('application/json', '')],
 		['empty form body', 'ShareASale', post('application/x-www-form-urlencoded', '')],
@@ -201,12 +271,24 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 	// inflate (the same 500). They are counted as refused by n8n, and must not start an execution.
 	const oversize = (request: Sent) => request.label.startsWith('20 MB') || request.label.startsWith('garbage declared as gzip');
 	for (const request of sent) {
-		const ok = (request.status >= 200 && request.status < 300) || (request.status >= 400 && request.status < 500) || (oversize(request) && [413, 500].includes(request.status));
+		const ok =
+			(request.status >= 200 && request.status < 300) ||
+			(request.status >= 400 && request.status < 500) ||
+			(oversize(request) && [413, 500].includes(request.status));
 		if (!ok) problems.push(`${request.label}: HTTP ${request.status} ${JSON.stringify(request.body).slice(0, 300)}`);
-		if (request.status < 300) expect({ label: request.label, fromTrigger: request.fromTrigger, ok: (request.body as { ok?: boolean }).ok }).toEqual({ label: request.label, fromTrigger: true, ok: true });
+		if (request.status < 300)
+			expect({ label: request.label, fromTrigger: request.fromTrigger, ok: (request.body as { ok?: boolean }).ok }).toEqual({
+				label: request.label,
+				fromTrigger: true,
+				ok: true,
+			});
 		if (request.fromTrigger && request.status >= 400) {
 			const error = (request.body as { error?: { code?: unknown; message?: unknown } }).error;
-			expect({ label: request.label, code: typeof error?.code, message: typeof error?.message }).toEqual({ label: request.label, code: 'string', message: 'string' });
+			expect({ label: request.label, code: typeof error?.code, message: typeof error?.message }).toEqual({
+				label: request.label,
+				code: 'string',
+				message: 'string',
+			});
 		}
 		if (request.expectAccepted) expect({ label: request.label, status: request.status, body: request.body }).toMatchObject({ status: 200 });
 	}
@@ -244,7 +326,8 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 			if (funnelOutputs.length !== 1) problems.push(`${request.label}: Funnel outputs ${JSON.stringify(funnelOutputs)}`);
 		} else {
 			rejected += 1;
-			if (JSON.stringify(triggerOutputs) !== '[1]') problems.push(`${request.label}: ${request.status} but on trigger outputs ${JSON.stringify(triggerOutputs)}`);
+			if (JSON.stringify(triggerOutputs) !== '[1]')
+				problems.push(`${request.label}: ${request.status} but on trigger outputs ${JSON.stringify(triggerOutputs)}`);
 			if (!seenAt.some((sighting) => sighting.node === 'Rejected')) problems.push(`${request.label}: not on the Rejected node`);
 		}
 		if (seenAt.some((sighting) => sighting.status !== 'success')) problems.push(`${request.label}: execution status ${seenAt.map((s) => s.status).join(',')}`);
@@ -256,7 +339,10 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 		`\n[reliability-fuzz] sent ${sent.length} in ${sendSeconds.toFixed(1)} s: accepted ${accepted}, rejected by the trigger ${rejected}, refused by n8n ${refusedByN8n}; statuses ${JSON.stringify(byStatus)}; executions ${executionsOfRun.length} readable + ${unreadable.length} unreadable ${JSON.stringify(unreadable)}; requests not found in readable executions: ${JSON.stringify(missing.map((request) => `${request.label} → ${request.status}`))}\n` +
 			sent
 				.filter((request) => !request.label.includes('query'))
-				.map((request) => `  ${request.label}: ${request.status}${request.fromTrigger ? ` ${JSON.stringify((request.body as { error?: { code?: string } }).error?.code ?? 'ok')}` : ` (n8n) ${JSON.stringify(request.body).slice(0, 80)}`}`)
+				.map(
+					(request) =>
+						`  ${request.label}: ${request.status}${request.fromTrigger ? ` ${JSON.stringify((request.body as { error?: { code?: string } }).error?.code ?? 'ok')}` : ` (n8n) ${JSON.stringify(request.body).slice(0, 80)}`}`,
+				)
 				.join('\n') +
 			'\n',
 	);
@@ -269,7 +355,11 @@ test('fuzzed query strings and malformed bodies: each request accepted or reject
 	// show their executions again (kept as parsed objects, n8n 2.41.1's API answered 500 for them).
 	expect(unreadable).toEqual([]);
 	for (const request of sent.filter((r) => /10,000/.test(r.label))) {
-		expect({ label: request.label, status: request.status, code: (request.body as { error?: { code?: string } }).error?.code }).toEqual({ label: request.label, status: 400, code: 'invalid_body' });
+		expect({ label: request.label, status: request.status, code: (request.body as { error?: { code?: string } }).error?.code }).toEqual({
+			label: request.label,
+			status: 400,
+			code: 'invalid_body',
+		});
 	}
 	expect(accepted).toBeGreaterThanOrEqual(80);
 	expect(rejected).toBeGreaterThanOrEqual(40);

@@ -5,7 +5,14 @@
  */
 import { baseUrl, n8nFetch, publicApi, type Execution } from './n8n-api';
 
-export const node = (name: string, type: string, typeVersion: number, parameters: Record<string, unknown>, position: [number, number], extra: Record<string, unknown> = {}) => ({
+export const node = (
+	name: string,
+	type: string,
+	typeVersion: number,
+	parameters: Record<string, unknown>,
+	position: [number, number],
+	extra: Record<string, unknown> = {},
+) => ({
 	id: `rel-${name.toLowerCase().replace(/\W+/g, '-')}-${Math.random().toString(36).slice(2, 8)}`,
 	name,
 	type,

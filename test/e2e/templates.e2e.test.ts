@@ -36,7 +36,10 @@ const files = readdirSync(TEMPLATES)
 
 const run = uniqueId('t');
 /** The Node.js that runs the e2e n8n (it has node:sqlite): in serverDir as scripts/lib/n8n.mjs picks it (POSTBACK_N8N_SERVER_DIR, as CI sets it, or .cache/n8n-server). */
-const N8N_NODE = join(process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'), 'node_modules/.bin/node');
+const N8N_NODE = join(
+	process.env.POSTBACK_N8N_SERVER_DIR ? resolve(process.env.POSTBACK_N8N_SERVER_DIR) : join(__dirname, '../../.cache/n8n-server'),
+	'node_modules/.bin/node',
+);
 const GOOGLE_CUSTOMER = '1234567890';
 const GOOGLE_PURCHASE_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700001`;
 const GOOGLE_LEAD_ACTION = `customers/${GOOGLE_CUSTOMER}/conversionActions/700002`;
@@ -81,7 +84,15 @@ const folder = mkdtempSync(join(tmpdir(), 'postback-templates-e2e-'));
 beforeAll(async () => {
 	// startTogether: a fake that fails to start must not leave the others listening (they would keep jest alive)
 	[meta, tiktok, google, paypal, ga4, snapchat, pinterest, reddit, microsoft] = await startTogether(
-		startMetaFake, startTikTokFake, startGoogleAdsFake, startPayPalFake, startGa4Fake, startSnapchatFake, startPinterestFake, startRedditFake, startMicrosoftFake,
+		startMetaFake,
+		startTikTokFake,
+		startGoogleAdsFake,
+		startPayPalFake,
+		startGa4Fake,
+		startSnapchatFake,
+		startPinterestFake,
+		startRedditFake,
+		startMicrosoftFake,
 	);
 	const create = async (name: string, type: string, data: Record<string, unknown>) => {
 		const created = await publicApi<{ id: string; name: string }>('POST', '/credentials', { name, type, data });
@@ -205,14 +216,25 @@ async function expectRefusalsListedAsFailed(imported: Imported): Promise<void> {
 	// Settled: none still running, and the list's "failed" filter agrees with the data (an execution is saved just
 	// after the webhook answered, so the last one may appear a moment after the driver returns).
 	const failedIds = async () =>
-		(await publicApi<{ data: Array<{ id: string }> }>('GET', `/executions?workflowId=${imported.id}&status=error&limit=250`)).data.map((execution) => execution.id).sort();
+		(await publicApi<{ data: Array<{ id: string }> }>('GET', `/executions?workflowId=${imported.id}&status=error&limit=250`)).data
+			.map((execution) => execution.id)
+			.sort();
 	let executions: Execution[] = [];
 	let listedFailed: string[] = [];
 	for (const deadline = Date.now() + 30000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 500))) {
 		listedFailed = await failedIds();
 		executions = await executionsOf(imported.id);
 		const settled = executions.every((execution) => !['new', 'running'].includes(execution.status));
-		if (settled && listedFailed.join() === executions.filter(on(1)).map((execution) => execution.id).sort().join()) break;
+		if (
+			settled &&
+			listedFailed.join() ===
+				executions
+					.filter(on(1))
+					.map((execution) => execution.id)
+					.sort()
+					.join()
+		)
+			break;
 	}
 	const refused = executions.filter(on(1));
 	const accepted = executions.filter(on(0));
@@ -882,7 +904,11 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			},
 			{ saveDataSuccessExecution: 'all' },
 		);
-		expect(imported.node('Pay via PayPal').parameters).toMatchObject({ payDay: 20, holdingDays: 0, minimum: { minimum: [{ currency: 'USD', amount: '50.00' }] } });
+		expect(imported.node('Pay via PayPal').parameters).toMatchObject({
+			payDay: 20,
+			holdingDays: 0,
+			minimum: { minimum: [{ currency: 'USD', amount: '50.00' }] },
+		});
 
 		// While the run waits for PayPal, PayPal completes one payout and keeps the other pending.
 		const deadline = Date.now() + 60000;

@@ -50,7 +50,13 @@ const acceptedTransaction = (transID: string) => (execution: Execution) =>
 describe('click → postback → funnel in a real n8n', () => {
 	test("a click is recorded and redirected with ShareASale's subid, and the postback for it carries the click's ad ids", async () => {
 		const before = clickRowCount();
-		const { clickId, location } = await click({ offer: 'wpengine', fbclid: 'IwAR0abcDEF123', gclid: 'Cj0KCQ-gclid-1', ttclid: 'E.C.P.tt-1', utm_source: 'facebook' });
+		const { clickId, location } = await click({
+			offer: 'wpengine',
+			fbclid: 'IwAR0abcDEF123',
+			gclid: 'Cj0KCQ-gclid-1',
+			ttclid: 'E.C.P.tt-1',
+			utm_source: 'facebook',
+		});
 		// The row counter below is what proves the refused clicks recorded nothing.
 		expect(clickRowCount()).toBe(before + 1);
 		expect(location.host).toBe('shareasale.com');

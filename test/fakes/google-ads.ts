@@ -233,7 +233,9 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 			]);
 		}
 		if (status === 500) {
-			return rpcError(500, 'INTERNAL', 'Internal error encountered.', version, [{ errorCode: { internalError: 'INTERNAL_ERROR' }, message: 'An internal error has occurred.' }]);
+			return rpcError(500, 'INTERNAL', 'Internal error encountered.', version, [
+				{ errorCode: { internalError: 'INTERNAL_ERROR' }, message: 'An internal error has occurred.' },
+			]);
 		}
 		return rpcError(503, 'UNAVAILABLE', 'The service is currently unavailable.', version);
 	}
@@ -263,26 +265,44 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 			]);
 		}
 		if (body.validateOnly !== undefined && typeof body.validateOnly !== 'boolean') {
-			return rpcError(400, 'INVALID_ARGUMENT', 'Invalid value at \'validate_only\' (TYPE_BOOL)', version);
+			return rpcError(400, 'INVALID_ARGUMENT', "Invalid value at 'validate_only' (TYPE_BOOL)", version);
 		}
 		const conversions = body.conversions;
 		if (!Array.isArray(conversions) || conversions.length === 0) {
 			return rpcError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', version, [
-				{ errorCode: { fieldError: 'REQUIRED' }, message: 'At least one conversion is required.', location: { fieldPathElements: [{ fieldName: 'conversions' }] } },
+				{
+					errorCode: { fieldError: 'REQUIRED' },
+					message: 'At least one conversion is required.',
+					location: { fieldPathElements: [{ fieldName: 'conversions' }] },
+				},
 			]);
 		}
 		if (conversions.length > MAX_CONVERSIONS) {
 			return rpcError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', version, [
-				{ errorCode: { conversionUploadError: 'TOO_MANY_CONVERSIONS_IN_REQUEST' }, message: `At most ${MAX_CONVERSIONS} conversions per request, got ${conversions.length}.` },
+				{
+					errorCode: { conversionUploadError: 'TOO_MANY_CONVERSIONS_IN_REQUEST' },
+					message: `At most ${MAX_CONVERSIONS} conversions per request, got ${conversions.length}.`,
+				},
 			]);
 		}
 		for (const [index, row] of conversions.entries()) {
 			if (!isRecord(row)) return rpcError(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. conversions[${index}] is not an object.`, version);
 			for (const key of Object.keys(row)) {
-				if (!ROW_FIELDS.has(key)) return rpcError(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. Unknown name "${key}" at 'conversions[${index}]': Cannot find field.`, version);
+				if (!ROW_FIELDS.has(key))
+					return rpcError(
+						400,
+						'INVALID_ARGUMENT',
+						`Invalid JSON payload received. Unknown name "${key}" at 'conversions[${index}]': Cannot find field.`,
+						version,
+					);
 			}
 			if (row.conversionValue !== undefined && typeof row.conversionValue !== 'number') {
-				return rpcError(400, 'INVALID_ARGUMENT', `Invalid value at 'conversions[${index}].conversion_value' (TYPE_DOUBLE), "${String(row.conversionValue)}"`, version);
+				return rpcError(
+					400,
+					'INVALID_ARGUMENT',
+					`Invalid value at 'conversions[${index}].conversion_value' (TYPE_DOUBLE), "${String(row.conversionValue)}"`,
+					version,
+				);
 			}
 			for (const field of ['conversionAction', 'gclid', 'gbraid', 'wbraid', 'conversionDateTime', 'currencyCode', 'orderId']) {
 				if (row[field] !== undefined && typeof row[field] !== 'string') {
@@ -310,13 +330,19 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 			if (!action) reject({ fieldError: 'REQUIRED' }, 'The required field was not present.', 'conversion_action');
 			else if (!actionMatch) reject({ fieldError: 'INVALID_VALUE' }, `"${action}" is not a conversion action resource name.`, 'conversion_action');
 			else if (options.conversionActions ? !options.conversionActions.includes(action) : actionMatch[1] !== customerId) {
-				reject({ conversionUploadError: 'NO_CONVERSION_ACTION_FOUND' }, 'The conversion action specified in the upload request cannot be found.', 'conversion_action');
+				reject(
+					{ conversionUploadError: 'NO_CONVERSION_ACTION_FOUND' },
+					'The conversion action specified in the upload request cannot be found.',
+					'conversion_action',
+				);
 			}
 
 			const present = (['gclid', 'gbraid', 'wbraid'] as const).filter((field) => typeof row[field] === 'string' && row[field] !== '');
 			if (present.length === 0) reject({ fieldError: 'REQUIRED' }, 'One of gclid, gbraid or wbraid is required.', 'gclid');
-			if (present.includes('gbraid') && present.includes('wbraid')) reject({ conversionUploadError: 'GBRAID_WBRAID_BOTH_SET' }, 'gbraid and wbraid cannot both be set.', 'wbraid');
-			if (present.includes('gclid') && present.length > 1) reject({ fieldError: 'VALUE_MUST_BE_UNSET' }, 'gbraid and wbraid must be unset when gclid is set.', present[1]);
+			if (present.includes('gbraid') && present.includes('wbraid'))
+				reject({ conversionUploadError: 'GBRAID_WBRAID_BOTH_SET' }, 'gbraid and wbraid cannot both be set.', 'wbraid');
+			if (present.includes('gclid') && present.length > 1)
+				reject({ fieldError: 'VALUE_MUST_BE_UNSET' }, 'gbraid and wbraid must be unset when gclid is set.', present[1]);
 			const clickField = present[0];
 			const clickId = clickField ? String(row[clickField]) : undefined;
 
@@ -334,7 +360,8 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 			if (clickId && present.length === 1) {
 				const clickedAt = clicks.get(clickId);
 				if (clickedAt === undefined) {
-					if (options.unknownClicks !== 'accept') reject({ conversionUploadError: 'CLICK_NOT_FOUND' }, 'The click associated with the given identifier could not be found.', clickField);
+					if (options.unknownClicks !== 'accept')
+						reject({ conversionUploadError: 'CLICK_NOT_FOUND' }, 'The click associated with the given identifier could not be found.', clickField);
 				} else {
 					if (fakeNow - clickedAt < SIX_HOURS_MS) {
 						reject(
@@ -361,7 +388,8 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 				const identifiers = row.userIdentifiers;
 				if (!Array.isArray(identifiers)) reject({ fieldError: 'INVALID_VALUE' }, 'userIdentifiers must be a list.', 'user_identifiers');
 				else {
-					if (identifiers.length > MAX_IDENTIFIERS) reject({ collectionSizeError: 'TOO_MANY' }, `At most ${MAX_IDENTIFIERS} user identifiers per conversion.`, 'user_identifiers');
+					if (identifiers.length > MAX_IDENTIFIERS)
+						reject({ collectionSizeError: 'TOO_MANY' }, `At most ${MAX_IDENTIFIERS} user identifiers per conversion.`, 'user_identifiers');
 					identifiers.forEach((identifier: unknown) => {
 						const keys = isRecord(identifier) ? Object.keys(identifier).filter((key) => key !== 'userIdentifierSource') : [];
 						if (!isRecord(identifier) || keys.length !== 1 || !IDENTIFIER_FIELDS.has(keys[0])) {
@@ -369,11 +397,19 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 							return;
 						}
 						if (keys[0] !== 'hashedEmail' && keys[0] !== 'hashedPhoneNumber') {
-							reject({ conversionUploadError: 'UNSUPPORTED_USER_IDENTIFIER' }, 'Only hashed_email and hashed_phone_number are supported for conversion uploads.', 'user_identifiers');
+							reject(
+								{ conversionUploadError: 'UNSUPPORTED_USER_IDENTIFIER' },
+								'Only hashed_email and hashed_phone_number are supported for conversion uploads.',
+								'user_identifiers',
+							);
 							return;
 						}
 						if (typeof identifier[keys[0]] !== 'string' || !HEX64.test(identifier[keys[0]] as string)) {
-							reject({ conversionUploadError: 'INVALID_USER_IDENTIFIER' }, `${keys[0]} must be a lower-case SHA-256 hex digest (64 characters).`, 'user_identifiers');
+							reject(
+								{ conversionUploadError: 'INVALID_USER_IDENTIFIER' },
+								`${keys[0]} must be a lower-case SHA-256 hex digest (64 characters).`,
+								'user_identifiers',
+							);
 						}
 					});
 				}
@@ -381,7 +417,10 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 
 			if (row.consent !== undefined) {
 				const consent = row.consent;
-				if (!isRecord(consent) || Object.entries(consent).some(([key, value]) => !['adUserData', 'adPersonalization'].includes(key) || !CONSENT_VALUES.has(String(value)))) {
+				if (
+					!isRecord(consent) ||
+					Object.entries(consent).some(([key, value]) => !['adUserData', 'adPersonalization'].includes(key) || !CONSENT_VALUES.has(String(value)))
+				) {
 					reject({ fieldError: 'INVALID_VALUE' }, 'consent takes adUserData and adPersonalization: GRANTED or DENIED.', 'consent');
 				}
 			}
@@ -395,7 +434,12 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 			}
 			const clickKey = clickId && convertedAt !== undefined ? `${action}|${clickId}|${convertedAt}` : undefined;
 			if (clickKey) {
-				if (seenClicks.has(clickKey)) reject({ conversionUploadError: 'DUPLICATE_CLICK_CONVERSION_IN_REQUEST' }, 'The same click and conversion time appear twice in this request.', clickField);
+				if (seenClicks.has(clickKey))
+					reject(
+						{ conversionUploadError: 'DUPLICATE_CLICK_CONVERSION_IN_REQUEST' },
+						'The same click and conversion time appear twice in this request.',
+						clickField,
+					);
 				else seenClicks.set(clickKey, index);
 			}
 			const existing = accepted.find(
@@ -404,7 +448,12 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 					((orderId !== undefined && previous.orderId === orderId) ||
 						(clickId !== undefined && previous.clickId === clickId && parseGoogleDateTime(previous.conversionDateTime) === convertedAt)),
 			);
-			if (existing) reject({ conversionUploadError: 'CLICK_CONVERSION_ALREADY_EXISTS' }, 'A conversion with this click and conversion time (or order ID) was already uploaded.', clickField ?? 'order_id');
+			if (existing)
+				reject(
+					{ conversionUploadError: 'CLICK_CONVERSION_ALREADY_EXISTS' },
+					'A conversion with this click and conversion time (or order ID) was already uploaded.',
+					clickField ?? 'order_id',
+				);
 		});
 
 		const results = rows.map((row, index) => {
@@ -454,7 +503,8 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 			return accessToken;
 		};
 		if (params.grant_type === 'refresh_token') {
-			if (params.refresh_token !== refreshToken) return { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
+			if (params.refresh_token !== refreshToken)
+				return { status: 400, body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } };
 			return { status: 200, body: { access_token: issue(), expires_in: 3599, scope: 'https://www.googleapis.com/auth/adwords', token_type: 'Bearer' } };
 		}
 		if (params.grant_type === 'authorization_code') {
@@ -470,13 +520,20 @@ export async function startGoogleAdsFake(options: GoogleAdsFakeOptions = {}): Pr
 	const server = await startJsonFake((request) => {
 		if (request.path === '/token') return token(request);
 		const route = /^\/(v\d+)\/customers(?:\/([^/:]+))?:(uploadClickConversions|listAccessibleCustomers)$/.exec(request.path);
-		if (!route) return { status: 404, body: `<!DOCTYPE html><title>Error 404 (Not Found)</title><p>The requested URL ${request.path} was not found on this server.</p>` };
+		if (!route)
+			return { status: 404, body: `<!DOCTYPE html><title>Error 404 (Not Found)</title><p>The requested URL ${request.path} was not found on this server.</p>` };
 		const [, version, customerId, method] = route;
 		if (!liveVersions.has(version)) {
-			return rpcError(404, 'NOT_FOUND', `Version ${version} of the Google Ads API is not available (sunset or unknown). Use one of ${[...liveVersions].join(', ')}.`, 'v26');
+			return rpcError(
+				404,
+				'NOT_FOUND',
+				`Version ${version} of the Google Ads API is not available (sunset or unknown). Use one of ${[...liveVersions].join(', ')}.`,
+				'v26',
+			);
 		}
 		if (method === 'listAccessibleCustomers') {
-			if (customerId !== undefined || request.method !== 'GET') return rpcError(404, 'NOT_FOUND', 'listAccessibleCustomers is GET /{version}/customers:listAccessibleCustomers', version);
+			if (customerId !== undefined || request.method !== 'GET')
+				return rpcError(404, 'NOT_FOUND', 'listAccessibleCustomers is GET /{version}/customers:listAccessibleCustomers', version);
 			const denied = checkAuth(request, version);
 			if (denied) return denied;
 			// The accounts the user reaches directly: those without a manager, and the managers.

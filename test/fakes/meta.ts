@@ -90,7 +90,12 @@ let traceCounter = 0;
 const traceId = () => `AfakeTrace${(++traceCounter).toString(36)}`;
 
 /** Meta's error shape. */
-export function metaError(status: number, code: number, message: string, extra: { subcode?: number; title?: string; userMessage?: string; transient?: boolean; type?: string } = {}): FakeResponse {
+export function metaError(
+	status: number,
+	code: number,
+	message: string,
+	extra: { subcode?: number; title?: string; userMessage?: string; transient?: boolean; type?: string } = {},
+): FakeResponse {
 	return {
 		status,
 		body: {
@@ -314,7 +319,12 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 		}
 		if (!edge) {
 			if (request.method === 'GET' && node === pixelId) return authenticate(request) ?? { status: 200, body: { id: pixelId, name: 'Fake Pixel' } };
-			return metaError(400, 100, `Unsupported get request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, { subcode: 33, type: 'GraphMethodException' });
+			return metaError(
+				400,
+				100,
+				`Unsupported get request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+				{ subcode: 33, type: 'GraphMethodException' },
+			);
 		}
 		if (request.method !== 'POST') return metaError(400, 100, 'Unsupported request method for the events edge', { type: 'GraphMethodException' });
 
@@ -334,10 +344,15 @@ export async function startMetaFake(options: MetaFakeOptions = {}): Promise<Meta
 		const authProblem = authenticate(request);
 		if (authProblem) return authProblem;
 		if (node !== pixelId) {
-			return metaError(400, 100, `Unsupported post request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, {
-				subcode: 33,
-				type: 'GraphMethodException',
-			});
+			return metaError(
+				400,
+				100,
+				`Unsupported post request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+				{
+					subcode: 33,
+					type: 'GraphMethodException',
+				},
+			);
 		}
 
 		const now = clock();

@@ -136,7 +136,12 @@ export function validateSchema(document: SchemaDocument, schema: JsonSchema, val
 			return;
 		}
 		if (node.type && !typeMatches(node.type, current)) {
-			report(pointer, 'INVALID_PARAMETER_TYPE', `Expected ${node.type}, got ${current === null ? 'null' : Array.isArray(current) ? 'array' : typeof current}.`, current);
+			report(
+				pointer,
+				'INVALID_PARAMETER_TYPE',
+				`Expected ${node.type}, got ${current === null ? 'null' : Array.isArray(current) ? 'array' : typeof current}.`,
+				current,
+			);
 			return;
 		}
 		if (node.enum && !node.enum.some((allowed) => allowed === current)) {
@@ -182,7 +187,8 @@ export function validateSchema(document: SchemaDocument, schema: JsonSchema, val
 				const property = node.properties?.[key];
 				if (property) visit(property, entry, pointer + pointerPart(key));
 				else if (node.additionalProperties === false) report(pointer + pointerPart(key), 'UNKNOWN_FIELD', `Field ${key} is not allowed here.`);
-				else if (node.additionalProperties && typeof node.additionalProperties === 'object') visit(node.additionalProperties, entry, pointer + pointerPart(key));
+				else if (node.additionalProperties && typeof node.additionalProperties === 'object')
+					visit(node.additionalProperties, entry, pointer + pointerPart(key));
 			}
 		}
 	};
@@ -206,7 +212,8 @@ export function validateQuery(
 	for (const parameter of parameters.filter((one) => one.in === 'query')) {
 		const raw = query[parameter.name];
 		if (raw === undefined) {
-			if (parameter.required) issues.push({ field: parameter.name, issue: 'MISSING_REQUIRED_PARAMETER', description: `Query parameter ${parameter.name} is required.` });
+			if (parameter.required)
+				issues.push({ field: parameter.name, issue: 'MISSING_REQUIRED_PARAMETER', description: `Query parameter ${parameter.name} is required.` });
 			continue;
 		}
 		const schema = parameter.schema.$ref ? resolveRef(document, parameter.schema.$ref) : parameter.schema;

@@ -48,7 +48,30 @@ const MAX_USD_PER_ITEM_CENTS = 20_000_00;
 const ZERO_DECIMAL = new Set(['JPY', 'HUF', 'TWD']);
 /** The currencies PayPal Payouts pays out in. */
 const SUPPORTED_CURRENCIES = new Set([
-	'AUD', 'BRL', 'CAD', 'CNY', 'CZK', 'DKK', 'EUR', 'HKD', 'HUF', 'ILS', 'JPY', 'MYR', 'MXN', 'TWD', 'NZD', 'NOK', 'PHP', 'PLN', 'GBP', 'SGD', 'SEK', 'CHF', 'THB', 'USD',
+	'AUD',
+	'BRL',
+	'CAD',
+	'CNY',
+	'CZK',
+	'DKK',
+	'EUR',
+	'HKD',
+	'HUF',
+	'ILS',
+	'JPY',
+	'MYR',
+	'MXN',
+	'TWD',
+	'NZD',
+	'NOK',
+	'PHP',
+	'PLN',
+	'GBP',
+	'SGD',
+	'SEK',
+	'CHF',
+	'THB',
+	'USD',
 ]);
 const RECIPIENT_TYPES = ['EMAIL', 'PHONE', 'PAYPAL_ID'] as const;
 type RecipientType = (typeof RECIPIENT_TYPES)[number];
@@ -250,7 +273,9 @@ const SPEC_MESSAGES = {
 const invalidRequest = (details: Detail[]) => paypalError(400, 'INVALID_REQUEST', SPEC_MESSAGES.INVALID_REQUEST, details);
 const unprocessable = (details: Detail[]) => paypalError(422, 'UNPROCESSABLE_ENTITY', SPEC_MESSAGES.UNPROCESSABLE_ENTITY, details);
 const notFound = (field: string, value: string) =>
-	paypalError(404, 'RESOURCE_NOT_FOUND', SPEC_MESSAGES.RESOURCE_NOT_FOUND, [{ field, value, location: 'path', issue: 'INVALID_RESOURCE_ID', description: `No resource with id ${value}.` }]);
+	paypalError(404, 'RESOURCE_NOT_FOUND', SPEC_MESSAGES.RESOURCE_NOT_FOUND, [
+		{ field, value, location: 'path', issue: 'INVALID_RESOURCE_ID', description: `No resource with id ${value}.` },
+	]);
 
 function faultResponse(fault: PayPalFault): FakeResponse {
 	const status = fault.status ?? 500;
@@ -290,57 +315,132 @@ function fromMinor(minor: number, decimals: number): string {
 const decimalsOf = (currency: string) => (ZERO_DECIMAL.has(currency) ? 0 : 2);
 
 /** The checks beyond the schema, on a body that already passed it. Returns [400 details, 422 details]. */
-function semanticProblems(body: { sender_batch_header: Record<string, unknown>; items: Array<Record<string, unknown>> }, mode: 'sandbox' | 'live'): [Detail[], Detail[]] {
+function semanticProblems(
+	body: { sender_batch_header: Record<string, unknown>; items: Array<Record<string, unknown>> },
+	mode: 'sandbox' | 'live',
+): [Detail[], Detail[]] {
 	const invalid: Detail[] = [];
 	const business: Detail[] = [];
 	const headerType = body.sender_batch_header.recipient_type;
 	if (headerType !== undefined && !RECIPIENT_TYPES.includes(headerType as RecipientType)) {
-		invalid.push({ field: '/sender_batch_header/recipient_type', value: String(headerType), location: 'body', issue: 'INVALID_PARAMETER_VALUE', description: `recipient_type must be one of ${RECIPIENT_TYPES.join(', ')}.` });
+		invalid.push({
+			field: '/sender_batch_header/recipient_type',
+			value: String(headerType),
+			location: 'body',
+			issue: 'INVALID_PARAMETER_VALUE',
+			description: `recipient_type must be one of ${RECIPIENT_TYPES.join(', ')}.`,
+		});
 	}
 	const seenSenderItemIds = new Set<string>();
 	body.items.forEach((item, index) => {
 		const at = (suffix: string) => `/items/${index}${suffix}`;
 		const type = (item.recipient_type ?? headerType ?? 'EMAIL') as string;
 		if (item.recipient_type !== undefined && !RECIPIENT_TYPES.includes(type as RecipientType)) {
-			invalid.push({ field: at('/recipient_type'), value: type, location: 'body', issue: 'INVALID_PARAMETER_VALUE', description: `recipient_type must be one of ${RECIPIENT_TYPES.join(', ')}.` });
+			invalid.push({
+				field: at('/recipient_type'),
+				value: type,
+				location: 'body',
+				issue: 'INVALID_PARAMETER_VALUE',
+				description: `recipient_type must be one of ${RECIPIENT_TYPES.join(', ')}.`,
+			});
 		} else if (RECIPIENT_TYPES.includes(type as RecipientType)) {
 			const receiver = String(item.receiver);
 			if (!RECEIVER_SHAPES[type as RecipientType].test(receiver)) {
-				invalid.push({ field: at('/receiver'), value: receiver, location: 'body', issue: 'INVALID_RECEIVER', description: 'Receiver is invalid or does not match with type.' });
+				invalid.push({
+					field: at('/receiver'),
+					value: receiver,
+					location: 'body',
+					issue: 'INVALID_RECEIVER',
+					description: 'Receiver is invalid or does not match with type.',
+				});
 			}
 			if (type === 'PHONE' && mode === 'sandbox') {
-				business.push({ field: at('/recipient_type'), value: type, location: 'body', issue: 'RECIPIENT_TYPE_NOT_SUPPORTED', description: 'PHONE recipients are not supported in the sandbox.' });
+				business.push({
+					field: at('/recipient_type'),
+					value: type,
+					location: 'body',
+					issue: 'RECIPIENT_TYPE_NOT_SUPPORTED',
+					description: 'PHONE recipients are not supported in the sandbox.',
+				});
 			}
 		}
 
 		const amount = item.amount as { currency: string; value: string };
 		const currency = amount.currency;
 		if (!/^[A-Z]{3}$/.test(currency)) {
-			invalid.push({ field: at('/amount/currency'), value: currency, location: 'body', issue: 'INVALID_PARAMETER_SYNTAX', description: 'currency must be a three-letter upper-case ISO 4217 code.' });
+			invalid.push({
+				field: at('/amount/currency'),
+				value: currency,
+				location: 'body',
+				issue: 'INVALID_PARAMETER_SYNTAX',
+				description: 'currency must be a three-letter upper-case ISO 4217 code.',
+			});
 		} else if (!SUPPORTED_CURRENCIES.has(currency)) {
-			invalid.push({ field: at('/amount/currency'), value: currency, location: 'body', issue: 'CURRENCY_NOT_SUPPORTED', description: `Payouts are not available in ${currency}.` });
+			invalid.push({
+				field: at('/amount/currency'),
+				value: currency,
+				location: 'body',
+				issue: 'CURRENCY_NOT_SUPPORTED',
+				description: `Payouts are not available in ${currency}.`,
+			});
 		}
 		const value = amount.value;
 		const decimals = decimalsOf(currency);
 		if (!/^\d+(\.\d+)?$/.test(value)) {
-			invalid.push({ field: at('/amount/value'), value, location: 'body', issue: 'INVALID_PARAMETER_SYNTAX', description: 'The amount value must be a decimal number in a string, e.g. "12.34".' });
+			invalid.push({
+				field: at('/amount/value'),
+				value,
+				location: 'body',
+				issue: 'INVALID_PARAMETER_SYNTAX',
+				description: 'The amount value must be a decimal number in a string, e.g. "12.34".',
+			});
 		} else if (decimals === 0 && value.includes('.')) {
-			invalid.push({ field: at('/amount/value'), value, location: 'body', issue: 'DECIMALS_NOT_SUPPORTED', description: `${currency} does not support decimals.` });
+			invalid.push({
+				field: at('/amount/value'),
+				value,
+				location: 'body',
+				issue: 'DECIMALS_NOT_SUPPORTED',
+				description: `${currency} does not support decimals.`,
+			});
 		} else if ((value.split('.')[1] ?? '').length > decimals) {
-			invalid.push({ field: at('/amount/value'), value, location: 'body', issue: 'DECIMAL_PRECISION', description: `${currency} takes at most ${decimals} decimals.` });
+			invalid.push({
+				field: at('/amount/value'),
+				value,
+				location: 'body',
+				issue: 'DECIMAL_PRECISION',
+				description: `${currency} takes at most ${decimals} decimals.`,
+			});
 		} else {
 			const minor = toMinor(value, decimals);
 			if (minor <= 0) {
-				invalid.push({ field: at('/amount/value'), value, location: 'body', issue: 'INVALID_PARAMETER_VALUE', description: 'The amount must be greater than zero.' });
+				invalid.push({
+					field: at('/amount/value'),
+					value,
+					location: 'body',
+					issue: 'INVALID_PARAMETER_VALUE',
+					description: 'The amount must be greater than zero.',
+				});
 			} else if (currency === 'USD' && minor > MAX_USD_PER_ITEM_CENTS) {
-				business.push({ field: at('/amount/value'), value, location: 'body', issue: 'AMOUNT_LIMIT_EXCEEDED', description: 'A payout item may not exceed 20,000.00 USD.' });
+				business.push({
+					field: at('/amount/value'),
+					value,
+					location: 'body',
+					issue: 'AMOUNT_LIMIT_EXCEEDED',
+					description: 'A payout item may not exceed 20,000.00 USD.',
+				});
 			}
 		}
 
 		const senderItemId = item.sender_item_id;
 		if (typeof senderItemId === 'string') {
 			if (seenSenderItemIds.has(senderItemId)) {
-				invalid.push({ field: at('/sender_item_id'), value: senderItemId, location: 'body', issue: 'DUPLICATE_SENDER_ITEM_ID', description: 'sender_item_id must be unique within a batch.' });
+				invalid.push({
+					field: at('/sender_item_id'),
+					value: senderItemId,
+					location: 'body',
+					issue: 'DUPLICATE_SENDER_ITEM_ID',
+					description: 'sender_item_id must be unique within a batch.',
+				});
 			}
 			seenSenderItemIds.add(senderItemId);
 		}
@@ -398,7 +498,8 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 		const form = contentType.includes('application/x-www-form-urlencoded') ? new URLSearchParams(request.rawBody) : new URLSearchParams();
 		const grantType = form.get('grant_type');
 		if (grantType === null) return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Grant Type is NULL' } };
-		if (grantType !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: `Grant Type ${grantType} is not supported` } };
+		if (grantType !== 'client_credentials')
+			return { status: 400, body: { error: 'unsupported_grant_type', error_description: `Grant Type ${grantType} is not supported` } };
 		const now = clock();
 		return {
 			status: 200,
@@ -419,9 +520,14 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 		const expiresAt = match ? tokens.get(match[1]) : undefined;
 		if (expiresAt === undefined || clock().getTime() >= expiresAt) {
 			const issue = !match ? 'MISSING_AUTHORIZATION' : expiresAt === undefined ? 'INVALID_TOKEN' : 'TOKEN_EXPIRED';
-			return paypalError(401, 'AUTHENTICATION_FAILURE', SPEC_MESSAGES.AUTHENTICATION_FAILURE, [{ issue, description: issue === 'TOKEN_EXPIRED' ? 'The access token has expired.' : 'Send a valid access token as "Authorization: Bearer <token>".' }]);
+			return paypalError(401, 'AUTHENTICATION_FAILURE', SPEC_MESSAGES.AUTHENTICATION_FAILURE, [
+				{ issue, description: issue === 'TOKEN_EXPIRED' ? 'The access token has expired.' : 'Send a valid access token as "Authorization: Bearer <token>".' },
+			]);
 		}
-		if (!payoutsPermission) return paypalError(403, 'NOT_AUTHORIZED', SPEC_MESSAGES.NOT_AUTHORIZED, [{ issue: 'PERMISSION_DENIED', description: 'The app is not enabled for Payouts.' }]);
+		if (!payoutsPermission)
+			return paypalError(403, 'NOT_AUTHORIZED', SPEC_MESSAGES.NOT_AUTHORIZED, [
+				{ issue: 'PERMISSION_DENIED', description: 'The app is not enabled for Payouts.' },
+			]);
 		return undefined;
 	}
 
@@ -438,7 +544,17 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 			...(withBatchFields && batch.senderBatchId !== undefined ? { sender_batch_id: batch.senderBatchId } : {}),
 			payout_item: item.payoutItem,
 			...(item.timeProcessed ? { time_processed: isoSeconds(item.timeProcessed) } : {}),
-			...(item.error ? { errors: { name: item.error.name, message: item.error.message, debug_id: item.error.debugId, information_link: `${INFO_BASE}-${item.error.name}`, details: [] } } : {}),
+			...(item.error
+				? {
+						errors: {
+							name: item.error.name,
+							message: item.error.message,
+							debug_id: item.error.debugId,
+							information_link: `${INFO_BASE}-${item.error.name}`,
+							details: [],
+						},
+					}
+				: {}),
 			links: withBatchFields
 				? [link(`/v1/payments/payouts-item/${item.payoutItemId}`, 'self'), link(`/v1/payments/payouts/${item.payoutBatchId}`, 'batch')]
 				: [link(`/v1/payments/payouts-item/${item.payoutItemId}`, 'item')],
@@ -448,7 +564,9 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 	function createBatch(request: RecordedRequest): FakeResponse {
 		const contentType = header(request, 'content-type') ?? '';
 		if (!contentType.toLowerCase().includes('application/json')) {
-			return paypalError(415, 'UNSUPPORTED_MEDIA_TYPE', SPEC_MESSAGES.UNSUPPORTED_MEDIA_TYPE, [{ issue: 'INVALID_CONTENT_TYPE', description: 'Send the body as application/json.' }]);
+			return paypalError(415, 'UNSUPPORTED_MEDIA_TYPE', SPEC_MESSAGES.UNSUPPORTED_MEDIA_TYPE, [
+				{ issue: 'INVALID_CONTENT_TYPE', description: 'Send the body as application/json.' },
+			]);
 		}
 		let body: unknown;
 		try {
@@ -472,7 +590,15 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 					400,
 					'USER_BUSINESS_ERROR',
 					'User business error.',
-					[{ field: 'SENDER_BATCH_ID', value: senderBatchId, location: 'body', issue: 'SENDER_BATCH_ID_ALREADY_USED', description: `Batch with given sender_batch_id already exists: ${senderBatchId}.` }],
+					[
+						{
+							field: 'SENDER_BATCH_ID',
+							value: senderBatchId,
+							location: 'body',
+							issue: 'SENDER_BATCH_ID_ALREADY_USED',
+							description: `Batch with given sender_batch_id already exists: ${senderBatchId}.`,
+						},
+					],
 					[link(`/v1/payments/payouts/${previous.payoutBatchId}`, 'self')],
 				);
 			}
@@ -524,7 +650,8 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 	function showBatch(request: RecordedRequest, payoutBatchId: string): FakeResponse {
 		const { issues, values } = validateQuery(spec, getBatchParameters, request.query);
 		if (values.page === 0) issues.push({ field: 'page', issue: 'INVALID_PARAMETER_VALUE', description: 'page must be a non-zero integer.', value: '0' });
-		if (values.page_size === 0) issues.push({ field: 'page_size', issue: 'INVALID_PARAMETER_VALUE', description: 'page_size must be a non-zero integer.', value: '0' });
+		if (values.page_size === 0)
+			issues.push({ field: 'page_size', issue: 'INVALID_PARAMETER_VALUE', description: 'page_size must be a non-zero integer.', value: '0' });
 		if (issues.length > 0) return invalidRequest(issues.map((issue) => toDetail(issue, 'query')));
 		const batch = batchesById.get(payoutBatchId);
 		if (!batch) return notFound('payout_batch_id', payoutBatchId);
@@ -535,7 +662,9 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 		const slice = batch.items.slice((page - 1) * pageSize, page * pageSize);
 		const currency = batch.items[0].payoutItem.amount.currency;
 		const decimals = decimalsOf(currency);
-		const total = batch.items.filter((item) => item.payoutItem.amount.currency === currency).reduce((sum, item) => sum + toMinor(item.payoutItem.amount.value, decimals), 0);
+		const total = batch.items
+			.filter((item) => item.payoutItem.amount.currency === currency)
+			.reduce((sum, item) => sum + toMinor(item.payoutItem.amount.value, decimals), 0);
 		const pageLink = (number: number, rel: string) => link(`/v1/payments/payouts/${batch.payoutBatchId}?page_size=${pageSize}&page=${number}`, rel);
 		return {
 			status: 200,
@@ -567,7 +696,13 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 		if (!item) return notFound('payout_item_id', payoutItemId);
 		if (item.status !== 'UNCLAIMED') {
 			return invalidRequest([
-				{ field: 'transaction_status', value: item.status, location: 'path', issue: 'ITEM_INCORRECT_STATUS', description: `Only UNCLAIMED items can be canceled; this one is ${item.status}.` },
+				{
+					field: 'transaction_status',
+					value: item.status,
+					location: 'path',
+					issue: 'ITEM_INCORRECT_STATUS',
+					description: `Only UNCLAIMED items can be canceled; this one is ${item.status}.`,
+				},
 			]);
 		}
 		item.status = 'RETURNED';
@@ -599,7 +734,10 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 		const itemMatch = /^\/v1\/payments\/payouts-item\/([^/]+)$/.exec(path);
 		const cancelMatch = /^\/v1\/payments\/payouts-item\/([^/]+)\/cancel$/.exec(path);
 		const known = isCreate || (method === 'GET' && (batchMatch || itemMatch)) || (method === 'POST' && cancelMatch);
-		if (!known) return paypalError(404, 'RESOURCE_NOT_FOUND', SPEC_MESSAGES.RESOURCE_NOT_FOUND, [{ issue: 'INVALID_RESOURCE_ID', description: `No such endpoint: ${method} ${path}.` }]);
+		if (!known)
+			return paypalError(404, 'RESOURCE_NOT_FOUND', SPEC_MESSAGES.RESOURCE_NOT_FOUND, [
+				{ issue: 'INVALID_RESOURCE_ID', description: `No such endpoint: ${method} ${path}.` },
+			]);
 
 		const authProblem = authenticate(request);
 		if (authProblem) return authProblem;
@@ -608,7 +746,15 @@ export async function startPayPalFake(options: PayPalFakeOptions = {}): Promise<
 		const requestId = isCreate ? header(request, 'paypal-request-id') : undefined;
 		if (requestId !== undefined) {
 			if (requestId.length < 1 || requestId.length > 1000) {
-				return invalidRequest([{ field: 'PayPal-Request-Id', value: requestId.slice(0, 100), location: 'body', issue: 'INVALID_STRING_LENGTH', description: 'PayPal-Request-Id takes 1 to 1000 characters.' }]);
+				return invalidRequest([
+					{
+						field: 'PayPal-Request-Id',
+						value: requestId.slice(0, 100),
+						location: 'body',
+						issue: 'INVALID_STRING_LENGTH',
+						description: 'PayPal-Request-Id takes 1 to 1000 characters.',
+					},
+				]);
 			}
 			const previous = requestIds.get(requestId);
 			if (previous && clock().getTime() - previous.at < DEDUP_MS) return previous.response;

@@ -57,10 +57,7 @@ export interface TikTokFake extends JsonFake {
 type Envelope = { code: number; message: string; request_id: string; data: Record<string, unknown> };
 
 function requestId(): string {
-	return `${new Date()
-		.toISOString()
-		.replace(/\D/g, '')
-		.slice(0, 14)}${randomBytes(9).toString('hex').toUpperCase()}`;
+	return `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}${randomBytes(9).toString('hex').toUpperCase()}`;
 }
 
 /** TikTok's envelope, HTTP 200 unless told otherwise. */
@@ -117,7 +114,8 @@ function eventProblems(raw: unknown, position: number, eventSource: string, nowS
 		else {
 			const { value, currency, order_id: orderId, content_name: contentName } = raw.properties;
 			if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) problems.push(at('properties.value', 'Not a valid number.'));
-			if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))) problems.push(at('properties.currency', 'Not a valid ISO 4217 currency code.'));
+			if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)))
+				problems.push(at('properties.currency', 'Not a valid ISO 4217 currency code.'));
 			if (orderId !== undefined && typeof orderId !== 'string') problems.push(at('properties.order_id', 'Not a valid string.'));
 			if (contentName !== undefined && typeof contentName !== 'string') problems.push(at('properties.content_name', 'Not a valid string.'));
 		}
@@ -169,7 +167,11 @@ export async function startTikTokFake(options: TikTokFakeOptions = {}): Promise<
 					return answer(40100, 'Too many requests.', 429, headers);
 				case 500:
 				case 503:
-					return { status: fault.fault, headers: { ...headers, 'content-type': 'text/html' }, body: `<html><body>${fault.fault} Service Unavailable</body></html>` };
+					return {
+						status: fault.fault,
+						headers: { ...headers, 'content-type': 'text/html' },
+						body: `<html><body>${fault.fault} Service Unavailable</body></html>`,
+					};
 				case 'rate_limit':
 					return answer(40100, 'Requests made too frequently. Please retry later.', 200, headers);
 				case 'system_error':
@@ -185,7 +187,8 @@ export async function startTikTokFake(options: TikTokFakeOptions = {}): Promise<
 		if (!EVENT_SOURCES.includes(body.event_source)) return answer(40002, `event_source: Must be one of: ${EVENT_SOURCES.join(', ')}.`);
 		if (typeof body.event_source_id !== 'string' || body.event_source_id === '') return answer(40002, 'event_source_id: Missing data for required field.');
 		if (!pixels.has(body.event_source_id)) return answer(40001, `No permission to operate pixel ${body.event_source_id}.`);
-		if (body.test_event_code !== undefined && (typeof body.test_event_code !== 'string' || body.test_event_code === '')) return answer(40002, 'test_event_code: Not a valid string.');
+		if (body.test_event_code !== undefined && (typeof body.test_event_code !== 'string' || body.test_event_code === ''))
+			return answer(40002, 'test_event_code: Not a valid string.');
 		if (!Array.isArray(body.data)) return answer(40002, 'data: Missing data for required field.');
 		if (body.data.length === 0 || body.data.length > MAX_EVENTS) return answer(40002, `data: Length must be between 1 and ${MAX_EVENTS}.`);
 
@@ -216,12 +219,17 @@ export async function startTikTokFake(options: TikTokFakeOptions = {}): Promise<
 	function userInfo(request: RecordedRequest): FakeResponse {
 		const auth = authProblem(request);
 		if (auth) return auth;
-		return { status: 200, body: { code: 0, message: 'OK', request_id: requestId(), data: { core_user_id: '7000000000000000001', display_name: 'Fake TikTok advertiser' } } };
+		return {
+			status: 200,
+			body: { code: 0, message: 'OK', request_id: requestId(), data: { core_user_id: '7000000000000000001', display_name: 'Fake TikTok advertiser' } },
+		};
 	}
 
 	const server = await startJsonFake((request) => {
-		if (request.path === TRACK_PATH) return request.method === 'POST' ? track(request) : answer(40002, `Method ${request.method} is not allowed; use POST.`, 405);
-		if (request.path === USER_INFO_PATH) return request.method === 'GET' ? userInfo(request) : answer(40002, `Method ${request.method} is not allowed; use GET.`, 405);
+		if (request.path === TRACK_PATH)
+			return request.method === 'POST' ? track(request) : answer(40002, `Method ${request.method} is not allowed; use POST.`, 405);
+		if (request.path === USER_INFO_PATH)
+			return request.method === 'GET' ? userInfo(request) : answer(40002, `Method ${request.method} is not allowed; use GET.`, 405);
 		return answer(40400, `Route ${request.path} not found.`, 404);
 	});
 

@@ -53,7 +53,12 @@ function trackerWorkflow(parameters: INodeParameters = {}) {
 	return workflowOf([tracker, collect('node-click', CLICK_NODE, -100), collect('node-rejected', REJECTED_NODE, 100)], connections, 'Click tracker test');
 }
 
-async function click(query: string | Record<string, string>, headers: Record<string, string> = {}, parameters: INodeParameters = {}, extra: Partial<PostbackCall> = {}): Promise<WebhookDelivery> {
+async function click(
+	query: string | Record<string, string>,
+	headers: Record<string, string> = {},
+	parameters: INodeParameters = {},
+	extra: Partial<PostbackCall> = {},
+): Promise<WebhookDelivery> {
 	return await deliverWebhookTo(trackerWorkflow(parameters), TRACKER_NAME, { method: 'GET', query, headers, ...extra }, extraTypes);
 }
 
@@ -140,12 +145,20 @@ describe('Click Tracker: a click on a configured offer', () => {
 		expect(delivery.webhookResult.workflowData![0][0].pairedItem).toEqual({ item: 0 });
 		const [item] = only(delivery, TRACKER_NAME, 0);
 		expect(only(delivery, TRACKER_NAME, 1)).toEqual([]);
-		expect(item.json).toMatchObject({ eventName: 'OutboundClick', clickId, fbc: stored!.fbc, gclid: 'Cj0KCQgclid', ttclid: 'E.C.P.ttclid', recorded: true, newVisitor: true });
+		expect(item.json).toMatchObject({
+			eventName: 'OutboundClick',
+			clickId,
+			fbc: stored!.fbc,
+			gclid: 'Cj0KCQgclid',
+			ttclid: 'E.C.P.ttclid',
+			recorded: true,
+			newVisitor: true,
+		});
 		expect(only(delivery, CLICK_NODE)).toHaveLength(1);
 		expect(outputOfNode(delivery.run!, REJECTED_NODE)).toBeUndefined();
 	});
 
-	it('keeps a returning visitor\'s id across clicks', async () => {
+	it("keeps a returning visitor's id across clicks", async () => {
 		const first = await click({ offer: 'wpengine' });
 		const visitorCookie = setCookies(first).pb_vid.split(';')[0];
 		const second = await click({ offer: 'everflow' }, { cookie: visitorCookie });
@@ -181,7 +194,15 @@ describe('Click Tracker: a click on a configured offer', () => {
 		expect(delivery.response.statusCode).toBe(302);
 		const [item] = only(delivery, TRACKER_NAME);
 		expect(delivery.response.getHeader('location')).toBe(`${target}&clickref=${item.json.clickId}`);
-		expect(await store.findClick(String(item.json.clickId))).toMatchObject({ network: 'awin', gbraid: 'gb1', wbraid: 'wb1', msclkid: 'ms1', sccid: 'snap1', epik: 'ep1', rdtCid: 'rd1' });
+		expect(await store.findClick(String(item.json.clickId))).toMatchObject({
+			network: 'awin',
+			gbraid: 'gb1',
+			wbraid: 'wb1',
+			msclkid: 'ms1',
+			sccid: 'snap1',
+			epik: 'ep1',
+			rdtCid: 'rd1',
+		});
 	});
 });
 

@@ -7,16 +7,7 @@ import { funnelItemSchema, funnelOutputs } from '../../src/funnel';
 import { parsePostback } from '../../src/networks';
 import { closeSharedStores, conversionIdFor, sharedStore } from '../../src/store';
 import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
-import {
-	COLLECT_TYPE,
-	TRIGGER_NAME,
-	TRIGGER_TYPE,
-	deliverPostbackTo,
-	outputOfNode,
-	removeN8nUserFolder,
-	runWorkflowFrom,
-	workflowOf,
-} from './harness';
+import { COLLECT_TYPE, TRIGGER_NAME, TRIGGER_TYPE, deliverPostbackTo, outputOfNode, removeN8nUserFolder, runWorkflowFrom, workflowOf } from './harness';
 
 const FUNNEL_TYPE = 'n8n-nodes-postback.conversionFunnel';
 const FUNNEL_NAME = 'Conversion Funnel';
@@ -150,7 +141,11 @@ describe('Postback Trigger → Conversion Funnel, through WorkflowExecute with a
 		const query = { ...PAYLOAD, afftrack: 'unknown-click-1', transID: 'T-unattributed' };
 		const held = await deliverPostbackTo(pipeline(), { method: 'GET', query }, extraTypes);
 		expect(nonEmpty(held.run!)).toEqual(['unattributed']);
-		const forwarded = await deliverPostbackTo(pipeline({ forwardUnattributed: true }), { method: 'GET', query: { ...query, transID: 'T-forwarded' } }, extraTypes);
+		const forwarded = await deliverPostbackTo(
+			pipeline({ forwardUnattributed: true }),
+			{ method: 'GET', query: { ...query, transID: 'T-forwarded' } },
+			extraTypes,
+		);
 		expect(nonEmpty(forwarded.run!)).toEqual(['purchase']);
 		expect(outputOfNode(forwarded.run!, 'On Purchase')![0].json.attribution).toMatchObject({ method: 'none' });
 	});
@@ -194,13 +189,50 @@ describe('Conversion Funnel on several items', () => {
 		expect(error.context?.itemIndex).toBe(1);
 	});
 
-	it('with "continue" on error, the bad item becomes an error item and the others go on', async () => {
-		const items = [{ json: { hello: 'world' } }, conversion({ transID: 'E-2' })];
-		const run = await runWorkflowFrom(workflow({}, { onError: 'continueRegularOutput' }), FUNNEL_NAME, [items], extraTypes);
+	// Errors must never flow into a conversion path: what is on Lead, Purchase or Other Event is forwarded.
+	const conversionOutputs = ['lead', 'purchase', 'other'];
+	let runs = 0;
+	// Fresh transaction ids per run: the store is shared, and a repeat would go to Duplicate.
+	const badItems = () => {
+		runs++;
+		return [{ json: { hello: 'world' } }, conversion({ transID: `E-${runs}-a` }), conversion({ transID: `E-${runs}-b`, commission: '0.005' })];
+	};
+	const bad = { error: expect.stringMatching(/^Item 0 is not a conversion/) };
+
+	it.each([
+		['"continueOnFail" (older workflows)', { continueOnFail: true }],
+		['On Error "Continue"', { onError: 'continueRegularOutput' as const }],
+	])('with %s, a failed item goes to Rejected, never to a conversion output, and the others go on', async (_label, setting) => {
+		const run = await runWorkflowFrom(workflow({}, setting), FUNNEL_NAME, [badItems()], extraTypes);
 		expect(run.data.resultData.error).toBeUndefined();
 		const out = outputs(run);
-		expect(out.lead).toEqual([{ json: { error: expect.stringMatching(/^Item 0 is not a conversion/) }, pairedItem: { item: 0 } }]);
+		for (const name of conversionOutputs) expect(out[name].filter((item) => 'error' in item.json)).toEqual([]);
 		expect(out.purchase.map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
+		expect(out.rejected).toEqual([
+			{ json: bad, pairedItem: { item: 0 } },
+			expect.objectContaining({ json: expect.objectContaining({ refused: expect.objectContaining({ code: 'amount_precision' }) }), pairedItem: { item: 2 } }),
+		]);
+		// Collect nodes after the conversion outputs saw no error item either.
+		for (const name of ['On Lead', 'On Purchase', 'On Other Event']) {
+			expect((outputOfNode(run, name) ?? []).filter((item) => 'error' in item.json)).toEqual([]);
+		}
+	});
+
+	it('with On Error "Continue (using error output)", a failed item goes to the Error output only', async () => {
+		const run = await runWorkflowFrom(workflow({}, { onError: 'continueErrorOutput' }), FUNNEL_NAME, [badItems()], extraTypes);
+		expect(run.data.resultData.error).toBeUndefined();
+		const out = outputs(run);
+		for (const output of funnelOutputs) expect(out[output].filter((item) => 'error' in item.json)).toEqual([]);
+		expect(out.purchase.map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
+		expect(out.rejected.map((item) => item.pairedItem)).toEqual([{ item: 2 }]);
+		// n8n appends the Error output after the node's eight.
+		expect(outputOfNode(run, FUNNEL_NAME, funnelOutputs.length)).toEqual([{ json: bad, pairedItem: { item: 0 } }]);
+	});
+
+	it('with On Error "Stop Workflow", a failed item stops the run and nothing is routed', async () => {
+		const run = await runWorkflowFrom(workflow({}, { onError: 'stopWorkflow' }), FUNNEL_NAME, [badItems()], extraTypes);
+		expect((run.data.resultData.error as unknown as { message: string }).message).toMatch(/^Item 0 is not a conversion/);
+		for (const name of OUTPUT_NODES) expect(outputOfNode(run, name)).toBeUndefined();
 	});
 
 	it('a hand-built item finer than its currency goes to Rejected with the reason (default), or is rounded by the chosen rule', async () => {

@@ -14,7 +14,12 @@ import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { COLLECT_TYPE, outputOfNode, runWorkflowFrom, workflowOf } from './harness';
 
-const META = { type: 'n8n-nodes-postback.metaConversions', name: 'Meta Conversions API', nodeType: new MetaConversions(), credentialType: 'metaConversionsApi' };
+const META = {
+	type: 'n8n-nodes-postback.metaConversions',
+	name: 'Meta Conversions API',
+	nodeType: new MetaConversions(),
+	credentialType: 'metaConversionsApi',
+};
 const TOOLS_TYPE = 'n8n-nodes-postback.postbackTools';
 const TOOLS_NAME = 'Postback Tools';
 const SEND_TYPE = 'n8n-nodes-postback.sendPostback';
@@ -51,7 +56,9 @@ async function runTools(parameters: INodeParameters): Promise<IRun> {
 	const tools: INode = { id: 'node-tools', name: TOOLS_NAME, type: TOOLS_TYPE, typeVersion: 1, position: [0, 0], parameters };
 	const after: INode = { id: 'node-after', name: 'After Tools', type: COLLECT_TYPE, typeVersion: 1, position: [300, 0], parameters: {} };
 	const connections: IConnections = { [TOOLS_NAME]: { main: [[{ node: 'After Tools', type: 'main', index: 0 }]] } };
-	return await runWorkflowFrom(workflowOf([tools, after], connections, 'Conversion log test'), TOOLS_NAME, [[{ json: { query: {} } }]], { [TOOLS_TYPE]: new PostbackTools() });
+	return await runWorkflowFrom(workflowOf([tools, after], connections, 'Conversion log test'), TOOLS_NAME, [[{ json: { query: {} } }]], {
+		[TOOLS_TYPE]: new PostbackTools(),
+	});
 }
 
 /** Runs one Send Postback node on the items. */
@@ -74,7 +81,9 @@ describe('Conversion log: destination nodes record each funnel item’s outcome'
 				adClick('log_c1', ago(2 * HOUR), { affiliateId: 'aff_log' }),
 			)
 		).item;
-		old = (await funnelItem(store, { click_id: 'log_c2', transaction_id: 'LOG-T2', commission: '10', occurred_at: ago(8 * DAY) }, adClick('log_c2', ago(9 * DAY)))).item;
+		old = (
+			await funnelItem(store, { click_id: 'log_c2', transaction_id: 'LOG-T2', commission: '10', occurred_at: ago(8 * DAY) }, adClick('log_c2', ago(9 * DAY)))
+		).item;
 		const reversed = await funnelItem(store, { click_id: 'log_c1', transaction_id: 'LOG-T1', commission: '-39.50', amount: '-79', occurred_at: ago(HOUR / 2) });
 		expect(reversed.output).toBe('reversal');
 		reversal = reversed.item;
@@ -105,15 +114,28 @@ describe('Conversion log: destination nodes record each funnel item’s outcome'
 	});
 
 	it('with Record in Conversion Log off, nothing is written', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'log_c3', transaction_id: 'LOG-T3', commission: '5', occurred_at: ago(HOUR) }, adClick('log_c3', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'log_c3', transaction_id: 'LOG-T3', commission: '5', occurred_at: ago(HOUR) },
+			adClick('log_c3', ago(2 * HOUR)),
+		);
 		const result = await runDestination(META, [item], { pixelId: META_FAKE_PIXEL, conversionLog: false, ...storeParameters() }, credential);
 		expect(forwardOf(result.sent[0]).outcome).toBe('sent');
 		expect(await db.store().listDeliveries(String(item.json.conversionId))).toEqual([]);
 	});
 
 	it('a store that cannot be opened never fails the send: the item says why it was not recorded', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'log_c4', transaction_id: 'LOG-T4', commission: '5', occurred_at: ago(HOUR) }, adClick('log_c4', ago(2 * HOUR)));
-		const result = await runDestination(META, [item], { pixelId: META_FAKE_PIXEL, store: 'sqlite', sqlitePath: '/dev/null/cannot/tracking.sqlite' }, credential);
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'log_c4', transaction_id: 'LOG-T4', commission: '5', occurred_at: ago(HOUR) },
+			adClick('log_c4', ago(2 * HOUR)),
+		);
+		const result = await runDestination(
+			META,
+			[item],
+			{ pixelId: META_FAKE_PIXEL, store: 'sqlite', sqlitePath: '/dev/null/cannot/tracking.sqlite' },
+			credential,
+		);
 		expect(runError(result.run)).toBeUndefined();
 		expect(forwardOf(result.sent[0])).toMatchObject({ outcome: 'sent' });
 		expect(result.sent[0].json.conversionLogError).toEqual(expect.stringContaining('Could not open the tracking store'));
@@ -121,9 +143,23 @@ describe('Conversion log: destination nodes record each funnel item’s outcome'
 	});
 
 	it('Send Postback records sent, failed and duplicate answers under postback:<target>', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'log_c5', transaction_id: 'LOG-T5', commission: '7', occurred_at: ago(HOUR) }, adClick('log_c5', ago(2 * HOUR)));
-		const refused = await funnelItem(db.store(), { click_id: 'log_c6', transaction_id: 'NO-LOG-T6', commission: '7', occurred_at: ago(HOUR) }, adClick('log_c6', ago(2 * HOUR)));
-		const parameters = { preset: 'custom', urlTemplate: `${partnerUrl}/pb?cid={click_id}&tid={transaction_id}`, retries: 0, options: { target: 'partner-a' }, ...storeParameters() };
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'log_c5', transaction_id: 'LOG-T5', commission: '7', occurred_at: ago(HOUR) },
+			adClick('log_c5', ago(2 * HOUR)),
+		);
+		const refused = await funnelItem(
+			db.store(),
+			{ click_id: 'log_c6', transaction_id: 'NO-LOG-T6', commission: '7', occurred_at: ago(HOUR) },
+			adClick('log_c6', ago(2 * HOUR)),
+		);
+		const parameters = {
+			preset: 'custom',
+			urlTemplate: `${partnerUrl}/pb?cid={click_id}&tid={transaction_id}`,
+			retries: 0,
+			options: { target: 'partner-a' },
+			...storeParameters(),
+		};
 		const first = await runSend(parameters, [item, refused.item]);
 		expect(first.data.resultData.error).toBeUndefined();
 		expect(outputOfNode(first, SEND_NAME)?.map((out) => (out.json.postback as { status: string }).status)).toEqual(['sent', 'failed']);
@@ -153,7 +189,15 @@ describe('Postback Tools: Conversion Log', () => {
 		for (const item of items) expect(item.pairedItem).toEqual({ item: 0 });
 
 		const purchase = items.find((item) => item.json.transactionId === 'LOG-T1')!.json as Record<string, unknown>;
-		expect(purchase).toMatchObject({ network: 'custom', eventName: 'Purchase', status: 'reversed', commission: '39.5', currency: 'USD', affiliateId: 'aff_log', attribution: 'click' });
+		expect(purchase).toMatchObject({
+			network: 'custom',
+			eventName: 'Purchase',
+			status: 'reversed',
+			commission: '39.5',
+			currency: 'USD',
+			affiliateId: 'aff_log',
+			attribution: 'click',
+		});
 		expect(purchase.deliveries).toEqual([
 			{ destination: 'meta', outcome: 'sent', eventId: purchase.conversionId, at: expect.any(String) },
 			expect.objectContaining({ destination: 'meta', outcome: 'skipped', code: 'not_a_conversion' }),
@@ -169,7 +213,10 @@ describe('Postback Tools: Conversion Log', () => {
 	});
 
 	it('filters by network, affiliate, since and limit', async () => {
-		const ids = async (parameters: INodeParameters) => (outputOfNode(await runTools({ operation: 'conversionLog', ...storeParameters(), ...parameters }), TOOLS_NAME) ?? []).map((item) => item.json.transactionId);
+		const ids = async (parameters: INodeParameters) =>
+			(outputOfNode(await runTools({ operation: 'conversionLog', ...storeParameters(), ...parameters }), TOOLS_NAME) ?? []).map(
+				(item) => item.json.transactionId,
+			);
 		expect(await ids({ filters: { affiliateId: 'aff_log' } })).toEqual(['LOG-T1']);
 		expect(await ids({ filters: { network: 'shareasale' } })).toEqual([]);
 		expect(await ids({ limit: 2 })).toHaveLength(2);
@@ -183,7 +230,9 @@ describe('Postback Tools: Conversion Log', () => {
 			{ click_id: 'log_c7', transaction_id: '<b>T&"1\'</b>', commission: '3', occurred_at: ago(HOUR), affiliate_id: '<script>alert(1)</script>' },
 			adClick('log_c7', ago(2 * HOUR), { affiliateId: '<script>alert(1)</script>' }),
 		);
-		await db.store().recordDelivery({ conversionId: String(item.json.conversionId), destination: 'postback:<x>', outcome: 'failed', reason: 'a <reason> & more' });
+		await db
+			.store()
+			.recordDelivery({ conversionId: String(item.json.conversionId), destination: 'postback:<x>', outcome: 'failed', reason: 'a <reason> & more' });
 
 		const run = await runTools({ operation: 'conversionLog', logOutput: 'html', limit: 10, ...storeParameters() });
 		expect(run.data.resultData.error).toBeUndefined();
@@ -219,7 +268,8 @@ describe('Postback Tools: Conversion Log', () => {
 	});
 
 	it('an empty store gives an empty page, and a bad filter fails the node', async () => {
-		const empty = outputOfNode(await runTools({ operation: 'conversionLog', logOutput: 'html', filters: { network: 'nobody' }, ...storeParameters() }), TOOLS_NAME) ?? [];
+		const empty =
+			outputOfNode(await runTools({ operation: 'conversionLog', logOutput: 'html', filters: { network: 'nobody' }, ...storeParameters() }), TOOLS_NAME) ?? [];
 		expect(empty).toHaveLength(1);
 		expect(empty[0].json.count).toBe(0);
 		expect(String(empty[0].json.html)).toContain('0 conversions');

@@ -12,7 +12,15 @@ import { ClickTracker } from '../../nodes/ClickTracker/ClickTracker.node';
 import { type FunnelOutput, runFunnel } from '../../src/funnel';
 import { parsePostback } from '../../src/networks';
 import { type ClickRecord, type TrackingStore, closeSharedStores, openStore } from '../../src/store';
-import { COLLECT_TYPE, deliverWebhookTo, outputOfNode, removeN8nUserFolder, runWorkflowWithCredentials, workflowOf, type DestinationCredentialsHelper } from './harness';
+import {
+	COLLECT_TYPE,
+	deliverWebhookTo,
+	outputOfNode,
+	removeN8nUserFolder,
+	runWorkflowWithCredentials,
+	workflowOf,
+	type DestinationCredentialsHelper,
+} from './harness';
 
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
@@ -101,7 +109,11 @@ export async function clickTrackerItem(sqlitePath: string, query: Record<string,
 		{
 			method: 'GET',
 			query: { offer: 'hosting', ...query },
-			headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)', referer: 'https://blog.example.com/review', cookie: '_fbp=fb.1.1700000000000.42; _ttp=ttp-click' },
+			headers: {
+				'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)',
+				referer: 'https://blog.example.com/review',
+				cookie: '_fbp=fb.1.1700000000000.42; _ttp=ttp-click',
+			},
 		},
 		{ [TRACKER_TYPE]: new ClickTracker() },
 	);
@@ -166,7 +178,8 @@ export async function runDestination(
 }
 
 /** The `forward` object the destination nodes add to each item. */
-export const forwardOf = (item: INodeExecutionData) => item.json.forward as { platform: string; outcome: string; eventId?: string; code?: string; reason?: string; retryAt?: string };
+export const forwardOf = (item: INodeExecutionData) =>
+	item.json.forward as { platform: string; outcome: string; eventId?: string; code?: string; reason?: string; retryAt?: string };
 
 /** The run's error as the tests read it. */
 export const runError = (run: IRun) => run.data.resultData.error as unknown as { name: string; message: string; context?: { itemIndex?: number } } | undefined;

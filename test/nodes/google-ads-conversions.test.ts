@@ -4,7 +4,12 @@ import { FAKE_GOOGLE_ACCESS_TOKEN, FAKE_GOOGLE_DEVELOPER_TOKEN, FAKE_GOOGLE_REFR
 import { HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
 
-const GOOGLE = { type: 'n8n-nodes-postback.googleAdsConversions', name: 'Google Ads Conversions', nodeType: new GoogleAdsConversions(), credentialType: 'googleAdsConversionsOAuth2Api' };
+const GOOGLE = {
+	type: 'n8n-nodes-postback.googleAdsConversions',
+	name: 'Google Ads Conversions',
+	nodeType: new GoogleAdsConversions(),
+	credentialType: 'googleAdsConversionsOAuth2Api',
+};
 const HEX64 = /^[a-f0-9]{64}$/;
 const CUSTOMER = '1234567890';
 const ACTION = '987654321';
@@ -20,7 +25,13 @@ function credential(accessToken = FAKE_GOOGLE_ACCESS_TOKEN, extra: ICredentialDa
 		accessTokenUrl: fake.tokenUrl,
 		developerToken: FAKE_GOOGLE_DEVELOPER_TOKEN,
 		baseUrl: fake.url,
-		oauthTokenData: { access_token: accessToken, refresh_token: FAKE_GOOGLE_REFRESH_TOKEN, token_type: 'Bearer', expires_in: 3599, scope: 'https://www.googleapis.com/auth/adwords' },
+		oauthTokenData: {
+			access_token: accessToken,
+			refresh_token: FAKE_GOOGLE_REFRESH_TOKEN,
+			token_type: 'Bearer',
+			expires_in: 3599,
+			scope: 'https://www.googleapis.com/auth/adwords',
+		},
 		...extra,
 	};
 }
@@ -38,7 +49,11 @@ async function conversion(id: string, clickAgeMs: number, query: Record<string, 
 	const clickedAt = ago(clickAgeMs);
 	const recordedClick = adClick(`g_${id}`, clickedAt, click);
 	if (recordedClick.gclid) fake.registerClick(recordedClick.gclid, clickedAt);
-	return await funnelItem(db.store(), { click_id: `g_${id}`, transaction_id: `G-${id}`, commission: '39.50', amount: '79', occurred_at: ago(HOUR / 2), ...query }, recordedClick);
+	return await funnelItem(
+		db.store(),
+		{ click_id: `g_${id}`, transaction_id: `G-${id}`, commission: '39.50', amount: '79', occurred_at: ago(HOUR / 2), ...query },
+		recordedClick,
+	);
 }
 
 describe('Google Ads Conversions node, funnel items through WorkflowExecute to the strict fake', () => {
@@ -64,7 +79,13 @@ describe('Google Ads Conversions node, funnel items through WorkflowExecute to t
 
 		expect(forwardOf(result.sent[0])).toEqual({ platform: 'google_ads', outcome: 'sent', eventId: items[0].json.conversionId });
 		const retryAt = new Date(Date.parse(recentClickAt) + 6 * HOUR).toISOString();
-		expect(forwardOf(result.failed[0])).toEqual({ platform: 'google_ads', outcome: 'retry_later', code: 'TOO_RECENT_EVENT', retryAt, reason: expect.stringContaining(retryAt) });
+		expect(forwardOf(result.failed[0])).toEqual({
+			platform: 'google_ads',
+			outcome: 'retry_later',
+			code: 'TOO_RECENT_EVENT',
+			retryAt,
+			reason: expect.stringContaining(retryAt),
+		});
 		expect(forwardOf(result.failed[1])).toMatchObject({ platform: 'google_ads', outcome: 'failed', code: 'no_click_id' });
 		expect(forwardOf(result.failed[2])).toMatchObject({ platform: 'google_ads', outcome: 'failed', code: 'not_a_conversion' });
 
@@ -104,7 +125,9 @@ describe('Google Ads Conversions node, funnel items through WorkflowExecute to t
 		expect(runError(result.run)).toBeUndefined();
 		expect(forwardOf(result.sent[0])).toMatchObject({ outcome: 'sent' });
 		expect(fake.issuedTokens).toHaveLength(1);
-		expect(result.credentials.tokenUpdates).toEqual([{ type: 'googleAdsConversionsOAuth2Api', oauthTokenData: expect.objectContaining({ access_token: fake.issuedTokens[0] }) }]);
+		expect(result.credentials.tokenUpdates).toEqual([
+			{ type: 'googleAdsConversionsOAuth2Api', oauthTokenData: expect.objectContaining({ access_token: fake.issuedTokens[0] }) },
+		]);
 		expect(fake.uploads().at(-1)!.headers.authorization).toBe(`Bearer ${fake.issuedTokens[0]}`);
 	});
 

@@ -4,7 +4,12 @@ import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
 
-const META = { type: 'n8n-nodes-postback.metaConversions', name: 'Meta Conversions API', nodeType: new MetaConversions(), credentialType: 'metaConversionsApi' };
+const META = {
+	type: 'n8n-nodes-postback.metaConversions',
+	name: 'Meta Conversions API',
+	nodeType: new MetaConversions(),
+	credentialType: 'metaConversionsApi',
+};
 const HEX64 = /^[a-f0-9]{64}$/;
 
 const db = useTrackingStore();
@@ -27,13 +32,41 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 		const store = db.store();
 		const purchase = await funnelItem(
 			store,
-			{ click_id: 'meta_c1', transaction_id: 'META-T1', commission: '39.50', amount: '79', occurred_at: ago(HOUR), email: ' Jane.Doe@Example.com ', phone: '+1 (415) 555-0100' },
+			{
+				click_id: 'meta_c1',
+				transaction_id: 'META-T1',
+				commission: '39.50',
+				amount: '79',
+				occurred_at: ago(HOUR),
+				email: ' Jane.Doe@Example.com ',
+				phone: '+1 (415) 555-0100',
+			},
 			adClick('meta_c1', ago(2 * HOUR)),
 		);
-		const lead = await funnelItem(store, { click_id: 'meta_c2', transaction_id: 'META-T2', event_name: 'Lead', commission: '0', occurred_at: ago(HOUR) }, adClick('meta_c2', ago(3 * HOUR)));
-		const old = await funnelItem(store, { click_id: 'meta_c3', transaction_id: 'META-T3', commission: '10', occurred_at: ago(8 * DAY) }, adClick('meta_c3', ago(9 * DAY)));
-		const noClick = await funnelItem(store, { click_id: 'meta_unknown', transaction_id: 'META-T4', commission: '10', occurred_at: ago(HOUR), email: 'a@b.example' });
-		const reversal = await funnelItem(store, { click_id: 'meta_c1', transaction_id: 'META-T1', commission: '-39.50', amount: '-79', occurred_at: ago(HOUR / 2) });
+		const lead = await funnelItem(
+			store,
+			{ click_id: 'meta_c2', transaction_id: 'META-T2', event_name: 'Lead', commission: '0', occurred_at: ago(HOUR) },
+			adClick('meta_c2', ago(3 * HOUR)),
+		);
+		const old = await funnelItem(
+			store,
+			{ click_id: 'meta_c3', transaction_id: 'META-T3', commission: '10', occurred_at: ago(8 * DAY) },
+			adClick('meta_c3', ago(9 * DAY)),
+		);
+		const noClick = await funnelItem(store, {
+			click_id: 'meta_unknown',
+			transaction_id: 'META-T4',
+			commission: '10',
+			occurred_at: ago(HOUR),
+			email: 'a@b.example',
+		});
+		const reversal = await funnelItem(store, {
+			click_id: 'meta_c1',
+			transaction_id: 'META-T1',
+			commission: '-39.50',
+			amount: '-79',
+			occurred_at: ago(HOUR / 2),
+		});
 		expect([purchase.output, lead.output, old.output, noClick.output, reversal.output]).toEqual(['purchase', 'lead', 'purchase', 'purchase', 'reversal']);
 		items = [purchase.item, lead.item, old.item, noClick.item, reversal.item];
 	});
@@ -59,7 +92,14 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 		expect(requests[0].query.access_token).toBe(META_FAKE_TOKEN);
 		const purchase = recorded(String(items[0].json.conversionId))!;
 		expect(purchase.testEventCode).toBe('TEST123');
-		const event = purchase.event as { event_name: string; event_time: number; action_source: string; event_source_url: string; user_data: Record<string, unknown>; custom_data: unknown };
+		const event = purchase.event as {
+			event_name: string;
+			event_time: number;
+			action_source: string;
+			event_source_url: string;
+			user_data: Record<string, unknown>;
+			custom_data: unknown;
+		};
 		expect(event.event_name).toBe('Purchase');
 		expect(String(event.event_time)).toMatch(/^\d{10}$/);
 		expect(Math.abs(event.event_time - Math.floor((Date.now() - HOUR) / 1000))).toBeLessThan(120);
@@ -72,7 +112,11 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 		expect(user.ph[0]).toMatch(HEX64);
 		expect(user.em[0]).not.toBe(user.ph[0]);
 		// Browser and click ids raw.
-		expect(user).toMatchObject({ client_ip_address: '203.0.113.50', client_user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)', fbp: 'fb.1.1700000000000.1234567890' });
+		expect(user).toMatchObject({
+			client_ip_address: '203.0.113.50',
+			client_user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)',
+			fbp: 'fb.1.1700000000000.1234567890',
+		});
 		expect(user.fbc).toMatch(/^fb\.1\.\d{13}\.IwARmeta_c1$/);
 		expect(recorded(String(items[1].json.conversionId))!.event).toMatchObject({ event_name: 'Lead' });
 	});
@@ -86,7 +130,11 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 	});
 
 	it('a 503 from Meta is retried with backoff, and the batch is sent on the next attempt', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'meta_c5', transaction_id: 'META-T5', commission: '12', occurred_at: ago(HOUR) }, adClick('meta_c5', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'meta_c5', transaction_id: 'META-T5', commission: '12', occurred_at: ago(HOUR) },
+			adClick('meta_c5', ago(2 * HOUR)),
+		);
 		fake.failNext(1, { status: 503 });
 		const answersBefore = fake.answers.length;
 		const result = await runDestination(META, [item], { pixelId: META_FAKE_PIXEL }, credential);
@@ -95,7 +143,11 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 	});
 
 	it('a token Meta refuses: every item Failed with the credential hint, nothing recorded', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'meta_c6', transaction_id: 'META-T6', commission: '12', occurred_at: ago(HOUR) }, adClick('meta_c6', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'meta_c6', transaction_id: 'META-T6', commission: '12', occurred_at: ago(HOUR) },
+			adClick('meta_c6', ago(2 * HOUR)),
+		);
 		const result = await runDestination(META, [item], { pixelId: META_FAKE_PIXEL }, { ...credential, accessToken: 'EAAwrongtoken' });
 		expect(result.sent).toEqual([]);
 		expect(forwardOf(result.failed[0])).toMatchObject({ outcome: 'failed', code: '190', reason: expect.stringContaining('Meta Conversions API credential') });
@@ -109,7 +161,12 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 		expect(result.failed).toEqual([]);
 		expect(result.sent[0].pairedItem).toEqual({ item: 0 });
 		expect(forwardOf(result.sent[0])).toEqual({ platform: 'meta', outcome: 'sent', eventId: `click_${String(click.json.clickId)}` });
-		const event = recorded(`click_${String(click.json.clickId)}`)!.event as { event_name: string; event_time: number; event_source_url: string; user_data: Record<string, unknown> };
+		const event = recorded(`click_${String(click.json.clickId)}`)!.event as {
+			event_name: string;
+			event_time: number;
+			event_source_url: string;
+			user_data: Record<string, unknown>;
+		};
 		expect(event.event_name).toBe('OutboundClick');
 		expect(String(event.event_time)).toMatch(/^\d{10}$/);
 		expect(event.event_source_url).toBe('https://blog.example.com/review');
@@ -120,11 +177,17 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 	});
 
 	it('a configuration error fails the node with a NodeOperationError; with continue on fail it becomes a Failed item', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'meta_c7', transaction_id: 'META-T7', commission: '12', occurred_at: ago(HOUR) }, adClick('meta_c7', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'meta_c7', transaction_id: 'META-T7', commission: '12', occurred_at: ago(HOUR) },
+			adClick('meta_c7', ago(2 * HOUR)),
+		);
 		const stopped = await runDestination(META, [item], { pixelId: 'not-a-pixel' }, credential);
 		expect(runError(stopped.run)).toMatchObject({ name: 'NodeOperationError', message: expect.stringContaining('pixel ID'), context: { itemIndex: 0 } });
 
-		const continued = await runDestination(META, [item, { json: { hello: 'world' } }], { pixelId: 'not-a-pixel' }, credential, { onError: 'continueRegularOutput' });
+		const continued = await runDestination(META, [item, { json: { hello: 'world' } }], { pixelId: 'not-a-pixel' }, credential, {
+			onError: 'continueRegularOutput',
+		});
 		expect(runError(continued.run)).toBeUndefined();
 		expect(continued.sent).toEqual([]);
 		expect(continued.failed.map((failed) => failed.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
@@ -132,9 +195,28 @@ describe('Meta Conversions API node, funnel items through WorkflowExecute to the
 		expect(continued.failed[1].json.hello).toBe('world');
 	});
 
+	it.each([['continueRegularOutput'], ['continueErrorOutput']] as const)('with On Error %s, an item that fails never reaches Sent', async (onError) => {
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: `meta_e_${onError}`, transaction_id: `META-E-${onError}`, commission: '12', occurred_at: ago(HOUR) },
+			adClick(`meta_e_${onError}`, ago(2 * HOUR)),
+		);
+		const result = await runDestination(META, [{ json: { hello: 'world' } }, item], { pixelId: META_FAKE_PIXEL }, credential, { onError });
+		expect(runError(result.run)).toBeUndefined();
+		expect(result.sent.map((sent) => sent.pairedItem)).toEqual([{ item: 1 }]);
+		expect(result.sent.filter((sent) => 'error' in sent.json || (sent.json.forward as { outcome?: string }).outcome !== 'sent')).toEqual([]);
+		expect(result.failed.map((failed) => failed.pairedItem)).toEqual([{ item: 0 }]);
+	});
+
 	it('an item that is neither a conversion nor a click: continue on fail sends the others', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'meta_c8', transaction_id: 'META-T8', commission: '12', occurred_at: ago(HOUR) }, adClick('meta_c8', ago(2 * HOUR)));
-		const result = await runDestination(META, [{ json: { hello: 'world' } }, item], { pixelId: META_FAKE_PIXEL }, credential, { onError: 'continueRegularOutput' });
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'meta_c8', transaction_id: 'META-T8', commission: '12', occurred_at: ago(HOUR) },
+			adClick('meta_c8', ago(2 * HOUR)),
+		);
+		const result = await runDestination(META, [{ json: { hello: 'world' } }, item], { pixelId: META_FAKE_PIXEL }, credential, {
+			onError: 'continueRegularOutput',
+		});
 		expect(result.sent.map((sent) => sent.pairedItem)).toEqual([{ item: 1 }]);
 		expect(result.failed.map((failed) => failed.pairedItem)).toEqual([{ item: 0 }]);
 		expect(forwardOf(result.failed[0])).toMatchObject({ outcome: 'failed', code: 'configuration', reason: expect.stringContaining('neither a conversion') });

@@ -23,7 +23,7 @@ async function runTools(parameters: INodeParameters, items: INodeExecutionData[]
 const output = (run: IRun) => outputOfNode(run, TOOLS_NAME) ?? [];
 
 describe('Postback Tools: Tag Link', () => {
-	it('tags each item\'s link with its click id (expressions), detecting the network', async () => {
+	it("tags each item's link with its click id (expressions), detecting the network", async () => {
 		const run = await runTools({ operation: 'tagLink', url: '={{ $json.link }}', clickId: '={{ $json.id }}' }, [
 			{ json: { link: SHAREASALE, id: 'abc123' } },
 			{ json: { link: 'https://www.awin1.com/cread.php?awinmid=1&clickref=old', id: 'def456' } },
@@ -47,15 +47,23 @@ describe('Postback Tools: Tag Link', () => {
 		expect(minted.clickId).toMatch(/^[0-9a-z]{26}$/);
 		expect(minted).toMatchObject({ mintedClickId: true, taggedUrl: `${SHAREASALE}${minted.clickId}` });
 
-		const everflow = output(await runTools({ operation: 'tagLink', url: 'https://trk.brand.test/x', clickId: 'c1', network: 'everflow' }, [{ json: {} }]))[0].json;
+		const everflow = output(await runTools({ operation: 'tagLink', url: 'https://trk.brand.test/x', clickId: 'c1', network: 'everflow' }, [{ json: {} }]))[0]
+			.json;
 		expect(everflow.taggedUrl).toBe('https://trk.brand.test/x?sub1=c1');
 
-		const typed = output(await runTools({ operation: 'tagLink', url: 'https://trk.brand.test/x?a=1', clickId: 'c2', network: 'customParam', subidParam: 'aff_sub4' }, [{ json: {} }]))[0].json;
+		const typed = output(
+			await runTools({ operation: 'tagLink', url: 'https://trk.brand.test/x?a=1', clickId: 'c2', network: 'customParam', subidParam: 'aff_sub4' }, [
+				{ json: {} },
+			]),
+		)[0].json;
 		expect(typed.taggedUrl).toBe('https://trk.brand.test/x?a=1&aff_sub4=c2');
 	});
 
 	it('fails the node with the item index when a link cannot be tagged', async () => {
-		const run = await runTools({ operation: 'tagLink', url: '={{ $json.link }}', clickId: 'c1' }, [{ json: { link: SHAREASALE } }, { json: { link: 'https://unknown.example/offer' } }]);
+		const run = await runTools({ operation: 'tagLink', url: '={{ $json.link }}', clickId: 'c1' }, [
+			{ json: { link: SHAREASALE } },
+			{ json: { link: 'https://unknown.example/offer' } },
+		]);
 		const error = run.data.resultData.error as unknown as { name: string; message: string; context?: { itemIndex?: number } };
 		expect(error).toBeDefined();
 		expect(error.name).toBe('NodeOperationError');
@@ -79,7 +87,21 @@ describe('Postback Tools: Tag Link', () => {
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});
 
-	it("refuses a click id the network would not accept (ShareASale: letters and digits)", async () => {
+	it('with On Error "Continue (using error output)", failing items go to the Error output only', async () => {
+		const run = await runTools(
+			{ operation: 'tagLink', url: '={{ $json.link }}', clickId: 'c1' },
+			[{ json: { link: 'javascript:alert(1)' } }, { json: { link: SHAREASALE } }],
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(run.data.resultData.error).toBeUndefined();
+		expect(output(run).map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
+		expect(output(run)[0].json).toMatchObject({ taggedUrl: `${SHAREASALE}c1` });
+		expect(outputOfNode(run, TOOLS_NAME, 1)).toEqual([
+			{ json: { error: expect.any(String), details: { errorCode: 'unsupported_scheme' } }, pairedItem: { item: 0 } },
+		]);
+	});
+
+	it('refuses a click id the network would not accept (ShareASale: letters and digits)', async () => {
 		const run = await runTools({ operation: 'tagLink', url: SHAREASALE, clickId: 'has-dash' }, [{ json: {} }], { onError: 'continueRegularOutput' });
 		expect(output(run)[0].json).toMatchObject({ errorCode: 'invalid_click_id', error: expect.stringContaining('ShareASale') });
 	});

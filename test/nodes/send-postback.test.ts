@@ -25,7 +25,10 @@ interface Call {
 let server: Server;
 let baseUrl: string;
 const calls: Call[] = [];
-let answerFor: (call: Call, index: number) => { status: number; body?: string; headers?: Record<string, string> } | 'hang-up' = () => ({ status: 200, body: 'OK' });
+let answerFor: (call: Call, index: number) => { status: number; body?: string; headers?: Record<string, string> } | 'hang-up' = () => ({
+	status: 200,
+	body: 'OK',
+});
 
 beforeAll(async () => {
 	server = createServer((request, response: ServerResponse) => {
@@ -75,7 +78,11 @@ function item(transactionId: string, extra: IDataObject = {}): INodeExecutionDat
 	};
 }
 
-async function run(items: INodeExecutionData[], parameters: INodeParameters, extra: Partial<INode> = {}): Promise<{ run: IRun; out: INodeExecutionData[]; after?: INodeExecutionData[] }> {
+async function run(
+	items: INodeExecutionData[],
+	parameters: INodeParameters,
+	extra: Partial<INode> = {},
+): Promise<{ run: IRun; out: INodeExecutionData[]; after?: INodeExecutionData[] }> {
 	const node: INode = { id: 'node-send', name: NAME, type: TYPE, typeVersion: 1, position: [0, 0], parameters, ...extra };
 	const collect: INode = { id: 'node-after', name: AFTER, type: COLLECT_TYPE, typeVersion: 1, position: [300, 0], parameters: {} };
 	const workflow = workflowOf([node, collect], { [NAME]: { main: [[{ node: AFTER, type: 'main', index: 0 }]] } }, 'Send Postback test');
@@ -83,13 +90,19 @@ async function run(items: INodeExecutionData[], parameters: INodeParameters, ext
 	return { run: result, out: outputOfNode(result, NAME, 0) ?? [], after: outputOfNode(result, AFTER) };
 }
 
-const postbackOf = (entry: INodeExecutionData) => entry.json.postback as IDataObject & { status: string; httpStatus?: number; url: string; attempts: number; emptyMacros: string[] };
+const postbackOf = (entry: INodeExecutionData) =>
+	entry.json.postback as IDataObject & { status: string; httpStatus?: number; url: string; attempts: number; emptyMacros: string[] };
 const runError = (result: IRun) => result.data.resultData.error as unknown as { name: string; message: string; context?: { itemIndex?: number } } | undefined;
 
 const customParameters = (extra: INodeParameters = {}): INodeParameters => ({
 	preset: 'custom',
 	urlTemplate: `${baseUrl}/pb?cid={click_id}&txid={transaction_id}&order={order_id}&aff={aff_id}&token={token}`,
-	values: { value: [{ name: 'aff_id', value: '={{ $json.route + "-partner" }}' }, { name: 'token', value: 'tok_live_abcdef' }] },
+	values: {
+		value: [
+			{ name: 'aff_id', value: '={{ $json.route + "-partner" }}' },
+			{ name: 'token', value: 'tok_live_abcdef' },
+		],
+	},
 	dedup: false,
 	...extra,
 });
@@ -125,7 +138,8 @@ describe('Send Postback node through WorkflowExecute', () => {
 	});
 
 	it('retries a 503 and a dropped connection with n8n’s sleep, then succeeds', async () => {
-		answerFor = (_call, index) => (index === 0 ? { status: 503, body: 'busy', headers: { 'retry-after': '0' } } : index === 1 ? 'hang-up' : { status: 200, body: 'ok' });
+		answerFor = (_call, index) =>
+			index === 0 ? { status: 503, body: 'busy', headers: { 'retry-after': '0' } } : index === 1 ? 'hang-up' : { status: 200, body: 'ok' };
 		const result = await run([item('R1')], customParameters());
 		expect(runError(result.run)).toBeUndefined();
 		expect(postbackOf(result.out[0])).toMatchObject({ status: 'sent', httpStatus: 200, attempts: 3 });
@@ -146,7 +160,13 @@ describe('Send Postback node through WorkflowExecute', () => {
 		expect(json.headers['content-type']).toMatch(/^application\/json/);
 		expect(JSON.parse(json.body)).toEqual({ cid: 'clk_p1', txid: 'P1', order: '', aff: 'purchase-partner', token: 'tok_live_abcdef' });
 		expect(form.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-		expect(Object.fromEntries(new URLSearchParams(form.body))).toEqual({ cid: 'clk_p2', txid: 'P2', order: '', aff: 'purchase-partner', token: 'tok_live_abcdef' });
+		expect(Object.fromEntries(new URLSearchParams(form.body))).toEqual({
+			cid: 'clk_p2',
+			txid: 'P2',
+			order: '',
+			aff: 'purchase-partner',
+			token: 'tok_live_abcdef',
+		});
 	});
 
 	it('a preset with the partner’s own placeholders (Voluum)', async () => {
@@ -159,7 +179,10 @@ describe('Send Postback node through WorkflowExecute', () => {
 		answerFor = (call) => (call.url.includes('cid=clk_d2') && calls.length <= 4 ? { status: 502, body: 'bad gateway' } : { status: 200, body: 'ok' });
 		const first = await run([item('D1'), item('D2')], { ...parameters, retries: 0 });
 		expect(first.out.map((entry) => postbackOf(entry).status)).toEqual(['sent', 'failed']);
-		expect(postbackOf(first.out[0]).dedup).toMatchObject({ status: 'first', key: { network: 'postback:custom', transactionId: 'D1', eventName: 'Purchase#approved' } });
+		expect(postbackOf(first.out[0]).dedup).toMatchObject({
+			status: 'first',
+			key: { network: 'postback:custom', transactionId: 'D1', eventName: 'Purchase#approved' },
+		});
 
 		answerFor = () => ({ status: 200, body: 'ok' });
 		const second = await run([item('D1'), item('D2')], parameters);
@@ -177,16 +200,47 @@ describe('Send Postback node through WorkflowExecute', () => {
 	});
 
 	it('the item index of the failing item, not the first', async () => {
-		const result = await run([item('E1'), item('E2', { clickId: null })], { preset: 'voluum', urlTemplate: `${baseUrl}/postback?cid={click_id}`, dedup: false });
+		const result = await run([item('E1'), item('E2', { clickId: null })], {
+			preset: 'voluum',
+			urlTemplate: `${baseUrl}/postback?cid={click_id}`,
+			dedup: false,
+		});
 		expect(runError(result.run)).toMatchObject({ name: 'NodeOperationError', context: { itemIndex: 1 } });
 	});
 
 	it('with continue on fail: an error item (pairedItem set) and the other items sent', async () => {
-		const result = await run([item('C1'), item('C2', { clickId: null })], { preset: 'voluum', urlTemplate: `${baseUrl}/postback?cid={click_id}`, dedup: false }, { onError: 'continueRegularOutput' });
+		const result = await run(
+			[item('C1'), item('C2', { clickId: null })],
+			{ preset: 'voluum', urlTemplate: `${baseUrl}/postback?cid={click_id}`, dedup: false },
+			{ onError: 'continueRegularOutput' },
+		);
 		expect(runError(result.run)).toBeUndefined();
 		expect(result.out.map((entry) => entry.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(postbackOf(result.out[0]).status).toBe('sent');
-		expect(result.out[1].json).toMatchObject({ transactionId: 'C2', error: expect.stringContaining('{click_id}'), postback: { status: 'failed', code: 'missing_required', preset: 'voluum' } });
+		expect(result.out[1].json).toMatchObject({
+			transactionId: 'C2',
+			error: expect.stringContaining('{click_id}'),
+			postback: { status: 'failed', code: 'missing_required', preset: 'voluum' },
+		});
+		expect(calls).toHaveLength(1);
+	});
+
+	it('with On Error "Continue (using error output)": the failed item on the Error output only, the sent one on Success', async () => {
+		const result = await run(
+			[item('E1'), item('E2', { clickId: null })],
+			{ preset: 'voluum', urlTemplate: `${baseUrl}/postback?cid={click_id}`, dedup: false },
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(runError(result.run)).toBeUndefined();
+		expect(result.out.map((entry) => entry.pairedItem)).toEqual([{ item: 0 }]);
+		expect(result.out.filter((entry) => 'error' in entry.json)).toEqual([]);
+		expect(result.after?.filter((entry) => 'error' in entry.json)).toEqual([]);
+		expect(outputOfNode(result.run, NAME, 1)).toEqual([
+			{
+				json: { error: expect.stringContaining('{click_id}'), details: { postback: { status: 'failed', preset: 'voluum', code: 'missing_required' } } },
+				pairedItem: { item: 1 },
+			},
+		]);
 		expect(calls).toHaveLength(1);
 	});
 

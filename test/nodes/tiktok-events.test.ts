@@ -28,10 +28,23 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 		const store = db.store();
 		const purchase = await funnelItem(
 			store,
-			{ click_id: 'tt_c1', transaction_id: 'TT-T1', commission: '39.50', amount: '79', order_id: 'ORD-1', occurred_at: ago(HOUR), email: 'Jane.Doe@Example.com', phone: '(415) 555-0100' },
+			{
+				click_id: 'tt_c1',
+				transaction_id: 'TT-T1',
+				commission: '39.50',
+				amount: '79',
+				order_id: 'ORD-1',
+				occurred_at: ago(HOUR),
+				email: 'Jane.Doe@Example.com',
+				phone: '(415) 555-0100',
+			},
 			adClick('tt_c1', ago(2 * HOUR)),
 		);
-		const lead = await funnelItem(store, { click_id: 'tt_c2', transaction_id: 'TT-T2', event_name: 'Lead', commission: '0', occurred_at: ago(HOUR) }, adClick('tt_c2', ago(3 * HOUR)));
+		const lead = await funnelItem(
+			store,
+			{ click_id: 'tt_c2', transaction_id: 'TT-T2', event_name: 'Lead', commission: '0', occurred_at: ago(HOUR) },
+			adClick('tt_c2', ago(3 * HOUR)),
+		);
 		const noClick = await funnelItem(store, { click_id: 'tt_unknown', transaction_id: 'TT-T3', commission: '5', occurred_at: ago(HOUR), email: 'b@c.example' });
 		const reversal = await funnelItem(store, { click_id: 'tt_c1', transaction_id: 'TT-T1', commission: '-39.50', amount: '-79', occurred_at: ago(HOUR / 2) });
 		expect([purchase.output, lead.output, noClick.output, reversal.output]).toEqual(['purchase', 'lead', 'purchase', 'reversal']);
@@ -47,7 +60,12 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 		expect(result.collected.sent!.map((item) => item.json)).toEqual(result.sent.map((item) => item.json));
 		expect(result.collected.failed!.map((item) => item.json)).toEqual(result.failed.map((item) => item.json));
 		for (const item of result.sent) expect(forwardOf(item)).toEqual({ platform: 'tiktok', outcome: 'sent', eventId: item.json.conversionId });
-		expect(forwardOf(result.failed[0])).toMatchObject({ platform: 'tiktok', outcome: 'failed', code: 'not_a_conversion', reason: expect.stringContaining('reversed') });
+		expect(forwardOf(result.failed[0])).toMatchObject({
+			platform: 'tiktok',
+			outcome: 'failed',
+			code: 'not_a_conversion',
+			reason: expect.stringContaining('reversed'),
+		});
 
 		// One request with the token in the Access-Token header only.
 		const requests = fake.trackRequests();
@@ -64,7 +82,12 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 		expect(Math.abs(event.event_time - Math.floor((Date.now() - HOUR) / 1000))).toBeLessThan(120);
 		expect(event.user.email).toMatch(HEX64);
 		expect(event.user.phone).toMatch(HEX64);
-		expect(event.user).toMatchObject({ ttclid: 'E.C.P.tt_c1', ttp: 'ttp-cookie-1', ip: '203.0.113.50', user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)' });
+		expect(event.user).toMatchObject({
+			ttclid: 'E.C.P.tt_c1',
+			ttp: 'ttp-cookie-1',
+			ip: '203.0.113.50',
+			user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)',
+		});
 		expect(event.properties).toEqual({ value: 39.5, currency: 'USD', order_id: 'ORD-1' });
 		expect(event.page).toEqual({ url: 'https://blog.example.com/best-hosting' });
 		expect(recorded(String(items[1].json.conversionId))!.event).toMatchObject({ event: 'Lead' });
@@ -80,20 +103,35 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 	});
 
 	it('offline events older than 28 days are not sent', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'tt_c4', transaction_id: 'TT-T4', commission: '5', occurred_at: ago(30 * DAY), email: 'old@c.example' });
+		const { item } = await funnelItem(db.store(), {
+			click_id: 'tt_c4',
+			transaction_id: 'TT-T4',
+			commission: '5',
+			occurred_at: ago(30 * DAY),
+			email: 'old@c.example',
+		});
 		const result = await runDestination(TIKTOK, [item], parameters({ eventSource: 'offline' }), credential);
 		expect(result.sent).toEqual([]);
 		expect(forwardOf(result.failed[0])).toMatchObject({ outcome: 'failed', code: 'event_too_old' });
 	});
 
 	it('throttling is retried with backoff; still throttled after 4 attempts, the item is Failed with outcome retry', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'tt_c5', transaction_id: 'TT-T5', commission: '5', occurred_at: ago(HOUR) }, adClick('tt_c5', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'tt_c5', transaction_id: 'TT-T5', commission: '5', occurred_at: ago(HOUR) },
+			adClick('tt_c5', ago(2 * HOUR)),
+		);
 		const requestsBefore = fake.trackRequests().length;
 		fake.failNext(4, 'rate_limit');
 		const result = await runDestination(TIKTOK, [item], parameters(), credential);
 		expect(fake.trackRequests().length - requestsBefore).toBe(4);
 		expect(result.sent).toEqual([]);
-		expect(forwardOf(result.failed[0])).toMatchObject({ platform: 'tiktok', outcome: 'retry', code: 'tiktok_40100', reason: expect.stringContaining('gave up after 4 attempts') });
+		expect(forwardOf(result.failed[0])).toMatchObject({
+			platform: 'tiktok',
+			outcome: 'retry',
+			code: 'tiktok_40100',
+			reason: expect.stringContaining('gave up after 4 attempts'),
+		});
 
 		// Next time it goes through.
 		const again = await runDestination(TIKTOK, [item], parameters(), credential);
@@ -117,20 +155,37 @@ describe('TikTok Events API node, funnel items through WorkflowExecute to the st
 	});
 
 	it('a configuration error fails the node; with continue on fail each item becomes a Failed item', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'tt_c6', transaction_id: 'TT-T6', commission: '5', occurred_at: ago(HOUR) }, adClick('tt_c6', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'tt_c6', transaction_id: 'TT-T6', commission: '5', occurred_at: ago(HOUR) },
+			adClick('tt_c6', ago(2 * HOUR)),
+		);
 		const stopped = await runDestination(TIKTOK, [item], parameters({ pixelCode: ' ' }), credential);
 		expect(runError(stopped.run)).toMatchObject({ name: 'NodeOperationError', message: 'Pixel Code is empty', context: { itemIndex: 0 } });
 
 		const continued = await runDestination(TIKTOK, [item], parameters({ pixelCode: ' ' }), credential, { onError: 'continueRegularOutput' });
 		expect(runError(continued.run)).toBeUndefined();
 		expect(continued.sent).toEqual([]);
-		expect(continued.failed).toEqual([{ json: { ...item.json, forward: { platform: 'tiktok', outcome: 'failed', code: 'configuration', reason: 'Pixel Code is empty' } }, pairedItem: { item: 0 } }]);
+		expect(continued.failed).toEqual([
+			{
+				json: { ...item.json, forward: { platform: 'tiktok', outcome: 'failed', code: 'configuration', reason: 'Pixel Code is empty' } },
+				pairedItem: { item: 0 },
+			},
+		]);
 	});
 
 	it('a token TikTok refuses: Failed with the credential hint', async () => {
-		const { item } = await funnelItem(db.store(), { click_id: 'tt_c7', transaction_id: 'TT-T7', commission: '5', occurred_at: ago(HOUR) }, adClick('tt_c7', ago(2 * HOUR)));
+		const { item } = await funnelItem(
+			db.store(),
+			{ click_id: 'tt_c7', transaction_id: 'TT-T7', commission: '5', occurred_at: ago(HOUR) },
+			adClick('tt_c7', ago(2 * HOUR)),
+		);
 		const result = await runDestination(TIKTOK, [item], parameters(), { ...credential, accessToken: 'revoked-token' });
-		expect(forwardOf(result.failed[0])).toMatchObject({ outcome: 'failed', code: 'tiktok_40105', reason: expect.stringContaining('TikTok Events API credential') });
+		expect(forwardOf(result.failed[0])).toMatchObject({
+			outcome: 'failed',
+			code: 'tiktok_40105',
+			reason: expect.stringContaining('TikTok Events API credential'),
+		});
 	});
 });
 
@@ -144,6 +199,11 @@ describe('TikTok Events API credential: its Test request against the fake', () =
 
 	it('a revoked token: HTTP 200 with code 40105, which the rules turn into a failed test', async () => {
 		const result = await runCredentialTestRequest('tikTokEventsApi', { ...credential, accessToken: 'revoked-token' });
-		expect(result).toMatchObject({ status: 'Error', statusCode: 200, body: { code: 40105 }, message: 'TikTok says the access token is incorrect or has been revoked' });
+		expect(result).toMatchObject({
+			status: 'Error',
+			statusCode: 200,
+			body: { code: 40105 },
+			message: 'TikTok says the access token is incorrect or has been revoked',
+		});
 	});
 });

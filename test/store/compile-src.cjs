@@ -12,7 +12,7 @@ const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, st
 const { dirname, join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..');
-const EXTRA = ['test/store/postgres-server.ts'];
+const EXTRA = ['test/store/postgres-server.ts', 'test/ci.ts'];
 
 function listSources() {
 	const files = [];

@@ -45,7 +45,16 @@ async function raceOn(config: StoreConfig, inFlight: number): Promise<void> {
 	const results = await runWorkers({
 		count: PROCESSES,
 		timeoutMs: 90000,
-		task: () => ({ buildDir, config, keys: KEYS, network: 'race', inFlight, sequences: SEQUENCES, sequenceClickId: 'clk_shared', customerKey: 'sha256:shared' }),
+		task: () => ({
+			buildDir,
+			config,
+			keys: KEYS,
+			network: 'race',
+			inFlight,
+			sequences: SEQUENCES,
+			sequenceClickId: 'clk_shared',
+			customerKey: 'sha256:shared',
+		}),
 	});
 
 	// Exactly one 'first' per key across all processes; every other claim 'duplicate'.
@@ -109,7 +118,9 @@ async function takeoverRaceOn(config: StoreConfig, inFlight: number): Promise<vo
 	}
 	const sql = await rawSql(config);
 	try {
-		await sql.run(`UPDATE conversion_claims SET claimed_at = '2000-01-01T00:00:00.000Z' WHERE network = 'takeover' AND state <> 'released' AND (CAST(substr(transaction_id, 3) AS INTEGER) % 4) IN (0, 1)`);
+		await sql.run(
+			`UPDATE conversion_claims SET claimed_at = '2000-01-01T00:00:00.000Z' WHERE network = 'takeover' AND state <> 'released' AND (CAST(substr(transaction_id, 3) AS INTEGER) % 4) IN (0, 1)`,
+		);
 
 		const results = await runWorkers({
 			count: PROCESSES,

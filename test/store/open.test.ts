@@ -90,7 +90,11 @@ describe('paths', () => {
 });
 
 describe('storeKeyOf', () => {
-	const pg = (connectionString: string, extra: Partial<Extract<StoreConfig, { kind: 'postgres' }>> = {}): StoreConfig => ({ kind: 'postgres', connectionString, ...extra });
+	const pg = (connectionString: string, extra: Partial<Extract<StoreConfig, { kind: 'postgres' }>> = {}): StoreConfig => ({
+		kind: 'postgres',
+		connectionString,
+		...extra,
+	});
 
 	it('is the resolved path for SQLite', () => {
 		expect(storeKeyOf({ kind: 'sqlite', path: '~/a.sqlite' })).toBe(`sqlite:${join(homedir(), 'a.sqlite')}`);

@@ -18,9 +18,12 @@ import type { PostgresServer } from './postgres-server';
 const { compileSources } = require('./compile-src.cjs') as { compileSources: () => string };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runWorkers } = require('./workers.cjs') as {
-	runWorkers: (options: { count: number; task: (worker: number) => object; timeoutMs?: number; script?: string }) => Promise<
-		Array<{ same: string[]; submitted: boolean[]; own: string[] }>
-	>;
+	runWorkers: (options: {
+		count: number;
+		task: (worker: number) => object;
+		timeoutMs?: number;
+		script?: string;
+	}) => Promise<Array<{ same: string[]; submitted: boolean[]; own: string[] }>>;
 };
 
 const PROCESSES = 4;

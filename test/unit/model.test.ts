@@ -1,12 +1,5 @@
 import fc from 'fast-check';
-import {
-	conversionSchema,
-	decimalFromNumber,
-	isKnownCurrency,
-	isNegativeDecimal,
-	isZeroDecimal,
-	normalizeDecimal,
-} from '../../src/model';
+import { conversionSchema, decimalFromNumber, isKnownCurrency, isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../src/model';
 import type { Conversion } from '../../src/model';
 
 describe('normalizeDecimal', () => {

@@ -103,7 +103,6 @@ export async function exchangeWithRetries(
 			lastReason = redact(describeTransient(response), secrets);
 			retryAfterMs = parseRetryAfter(header(response, 'retry-after'), clock(deps));
 		} catch (error) {
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
 			if (error instanceof PayoutRequestRejected || error instanceof PayoutBatchInvalid || error instanceof PayoutRunStopped) throw error;
 			lastResponse = undefined;
 			const text = redact(error instanceof Error ? error.message : String(error), secrets);

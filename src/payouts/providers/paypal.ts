@@ -57,7 +57,6 @@ export function formatPayPalAmount(amount: string, currency: string, itemId?: st
 	try {
 		decimals = paypalDecimals(currency);
 	} catch {
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
 		throw new PayoutBatchInvalid('paypal', `Item ${itemId ?? '?'}: "${currency}" is not an ISO 4217 currency code`, itemId);
 	}
 	const scaled = scaledAmount(amount, decimals);
@@ -492,7 +491,6 @@ async function submit(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps
 		} catch (error) {
 			// The batch exists (PayPal said so); only its item states could not be read: unknown, not "nothing sent".
 			if (error instanceof PayoutProviderUnavailable) {
-				// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
 				throw new PayoutOutcomeUnknown(
 					'paypal',
 					`PayPal already has batch ${batch.batchId} (${answer.providerBatchId}) but it could not be read: ${error.message}`,
@@ -500,7 +498,6 @@ async function submit(config: PayPalConfig, batch: PayoutBatch, deps: PayoutDeps
 					answer.providerBatchId,
 				);
 			}
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
 			throw error;
 		}
 	}

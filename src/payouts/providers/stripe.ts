@@ -294,7 +294,6 @@ async function submit(config: StripeConfig, batch: PayoutBatch, deps: PayoutDeps
 	} catch (error) {
 		// The run lost its lock between two lines: the answers already in are kept, the rest was never sent by this call.
 		if (error instanceof PayoutRunStopped) error.partial = [...items];
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- src/ never imports n8n; the node wraps payout errors in NodeOperationError
 		throw error;
 	}
 	return { items };

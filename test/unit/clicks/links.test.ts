@@ -93,7 +93,7 @@ describe('known network domains', () => {
 		expect(networkForHost(host)).toBeUndefined();
 	});
 
-	it('uses the presets\' own subid parameters', () => {
+	it("uses the presets' own subid parameters", () => {
 		for (const preset of listNetworks()) {
 			expect(linkNetworks().find((network) => network.id === preset.id)?.subidParam).toBe(preset.subidParam);
 		}
@@ -103,12 +103,26 @@ describe('known network domains', () => {
 describe('tagLink (the Tag Link operation)', () => {
 	it('detects the network from the domain', () => {
 		const result = tagLink('https://shareasale.com/r.cfm?b=1&u=2&m=3', ID);
-		expect(result).toEqual({ ok: true, url: `https://shareasale.com/r.cfm?b=1&u=2&m=3&afftrack=${ID}`, clickId: ID, via: 'parameter', subidParam: 'afftrack', network: 'shareasale' });
+		expect(result).toEqual({
+			ok: true,
+			url: `https://shareasale.com/r.cfm?b=1&u=2&m=3&afftrack=${ID}`,
+			clickId: ID,
+			via: 'parameter',
+			subidParam: 'afftrack',
+			network: 'shareasale',
+		});
 	});
 
 	it('uses a chosen network or a typed parameter name', () => {
-		expect(tagLink('https://track.brand.example/click?o=1', ID, { network: 'everflow' })).toMatchObject({ ok: true, url: `https://track.brand.example/click?o=1&sub1=${ID}`, network: 'everflow' });
-		expect(tagLink('https://track.brand.example/click?o=1', ID, { subidParam: 'aff_sub2' })).toMatchObject({ ok: true, url: `https://track.brand.example/click?o=1&aff_sub2=${ID}` });
+		expect(tagLink('https://track.brand.example/click?o=1', ID, { network: 'everflow' })).toMatchObject({
+			ok: true,
+			url: `https://track.brand.example/click?o=1&sub1=${ID}`,
+			network: 'everflow',
+		});
+		expect(tagLink('https://track.brand.example/click?o=1', ID, { subidParam: 'aff_sub2' })).toMatchObject({
+			ok: true,
+			url: `https://track.brand.example/click?o=1&aff_sub2=${ID}`,
+		});
 	});
 
 	it('replaces --CLICK-ID-- without needing a network', () => {
@@ -129,7 +143,10 @@ describe('tagLink (the Tag Link operation)', () => {
 	});
 
 	it("checks a supplied click id against the network's own rules", () => {
-		expect(tagLink('https://shareasale.com/r.cfm?b=1', 'has-dash')).toMatchObject({ ok: false, error: { code: 'invalid_click_id', message: expect.stringContaining('ShareASale') } });
+		expect(tagLink('https://shareasale.com/r.cfm?b=1', 'has-dash')).toMatchObject({
+			ok: false,
+			error: { code: 'invalid_click_id', message: expect.stringContaining('ShareASale') },
+		});
 		expect(tagLink('https://v.hop.clickbank.net/', 'UPPER')).toMatchObject({ ok: false, error: { code: 'invalid_click_id' } });
 		expect(tagLink('https://click.linksynergy.com/deeplink?id=1', 'x'.repeat(73))).toMatchObject({ ok: false, error: { code: 'invalid_click_id' } });
 		expect(tagLink('https://shareasale.com/r.cfm?b=1', 'Zojr5qPF3fVk6VlfJbAcGeuHnxkcOst2gr')).toMatchObject({ ok: true });

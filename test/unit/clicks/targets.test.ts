@@ -93,15 +93,22 @@ describe('resolveTarget: configured offers', () => {
 		expect(target({ url: { nested: 'x' } })).toMatchObject({ ok: false, status: 400, error: { code: 'conflicting_target', field: 'url' } });
 	});
 
-	it('reports a broken offer as the operator\'s configuration error (500)', () => {
+	it("reports a broken offer as the operator's configuration error (500)", () => {
 		expect(target({ offer: 'broken' })).toMatchObject({ ok: false, status: 500, error: { code: 'misconfigured' } });
-		expect(target({ offer: 'nosubid' })).toMatchObject({ ok: false, status: 500, error: { code: 'misconfigured', message: expect.stringContaining('--CLICK-ID--') } });
+		expect(target({ offer: 'nosubid' })).toMatchObject({
+			ok: false,
+			status: 500,
+			error: { code: 'misconfigured', message: expect.stringContaining('--CLICK-ID--') },
+		});
 	});
 });
 
 describe('resolveTarget: links passed in the request', () => {
 	it('accepts allowed domains and picks the subid from the domain, the network hint or the default', () => {
-		expect(target({ url: 'https://www.awin1.com/cread.php?awinmid=1&awinaffid=2' })).toMatchObject({ ok: true, target: { source: 'url', network: 'awin', subidParam: 'clickref' } });
+		expect(target({ url: 'https://www.awin1.com/cread.php?awinmid=1&awinaffid=2' })).toMatchObject({
+			ok: true,
+			target: { source: 'url', network: 'awin', subidParam: 'clickref' },
+		});
 		expect(target({ url: 'https://go.example.com/landing' })).toMatchObject({ ok: true, target: { subidParam: 'click_id' } });
 		expect(target({ url: 'https://go.example.com/landing' }, { defaultSubidParam: 'cid' })).toMatchObject({ ok: true, target: { subidParam: 'cid' } });
 		expect(target({ url: 'https://go.example.com/t', network: 'tune' })).toMatchObject({ ok: true, target: { network: 'tune', subidParam: 'aff_click_id' } });
@@ -114,7 +121,10 @@ describe('resolveTarget: links passed in the request', () => {
 	});
 
 	it('names allowlist entries it could not read when refusing', () => {
-		expect(target({ url: 'https://shop.test/' }, { allowedDomains: 'shop.test/x' })).toMatchObject({ ok: false, error: { message: expect.stringContaining('shop.test/x') } });
+		expect(target({ url: 'https://shop.test/' }, { allowedDomains: 'shop.test/x' })).toMatchObject({
+			ok: false,
+			error: { message: expect.stringContaining('shop.test/x') },
+		});
 	});
 
 	const hostile: Array<[string, string]> = [
@@ -185,7 +195,13 @@ describe('resolveTarget: links passed in the request', () => {
 	});
 
 	it('accepts case and trailing-dot variants of allowed hosts, ports and subdomains', () => {
-		for (const url of ['HTTPS://EXAMPLE.COM/x', 'https://example.com./x', 'https://shop.example.com:8443/x', 'http://example.com', 'https://example.com?q=https://evil.test']) {
+		for (const url of [
+			'HTTPS://EXAMPLE.COM/x',
+			'https://example.com./x',
+			'https://shop.example.com:8443/x',
+			'http://example.com',
+			'https://example.com?q=https://evil.test',
+		]) {
 			expect(target({ url })).toMatchObject({ ok: true });
 		}
 	});
@@ -210,38 +226,77 @@ describe('resolveTarget: never an open redirect (properties)', () => {
 		.array(label, { minLength: 1, maxLength: 4 })
 		.map((labels) => labels.join('.'))
 		.filter((host) => !['shareasale.com', 'awin1.com', 'example.com'].some((domain) => host === domain || host.endsWith(`.${domain}`)));
-	const piece = fc.constantFrom('', 'example.com', '@', ':', '/', '\\', '#', '?', '.', '%2e', '%40', '//', 'https:', '\t', ' ', '\u3002', '@example.com', '.example.com', 'example.com@');
+	const piece = fc.constantFrom(
+		'',
+		'example.com',
+		'@',
+		':',
+		'/',
+		'\\',
+		'#',
+		'?',
+		'.',
+		'%2e',
+		'%40',
+		'//',
+		'https:',
+		'\t',
+		' ',
+		'\u3002',
+		'@example.com',
+		'.example.com',
+		'example.com@',
+	);
 
 	it('no generated host outside the allowlist is ever accepted, with any decoration', () => {
 		fc.assert(
-			fc.property(fc.constantFrom('http', 'https', 'HTTPS', 'javascript', 'ftp', ''), fc.array(piece, { maxLength: 4 }), outsideHost, fc.array(piece, { maxLength: 4 }), (scheme, before, host, after) => {
-				const url = `${scheme}${scheme ? ':' : ''}//${before.join('')}${host}${after.join('')}`;
-				const result = resolveTarget({ url }, policy);
-				if (result.ok) {
-					// Only possible when the decoration itself made an allowed host the real one; it must then be allowed.
-					accepted(url);
-				}
-			}),
+			fc.property(
+				fc.constantFrom('http', 'https', 'HTTPS', 'javascript', 'ftp', ''),
+				fc.array(piece, { maxLength: 4 }),
+				outsideHost,
+				fc.array(piece, { maxLength: 4 }),
+				(scheme, before, host, after) => {
+					const url = `${scheme}${scheme ? ':' : ''}//${before.join('')}${host}${after.join('')}`;
+					const result = resolveTarget({ url }, policy);
+					if (result.ok) {
+						// Only possible when the decoration itself made an allowed host the real one; it must then be allowed.
+						accepted(url);
+					}
+				},
+			),
 			{ numRuns: 3000 },
 		);
 	});
 
 	it('for arbitrary strings, anything accepted parses to an allowed host', () => {
 		fc.assert(
-			fc.property(fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.webUrl().map((u) => u.replace('://', '://example.com@'))), (url) => {
-				accepted(url);
-			}),
+			fc.property(
+				fc.oneof(
+					fc.string(),
+					fc.webUrl({ withQueryParameters: true, withFragments: true }),
+					fc.webUrl().map((u) => u.replace('://', '://example.com@')),
+				),
+				(url) => {
+					accepted(url);
+				},
+			),
 			{ numRuns: 3000 },
 		);
 	});
 
 	it('allowed hosts with any path, query and fragment are accepted', () => {
 		fc.assert(
-			fc.property(fc.constantFrom('example.com', 'www.example.com', 'shareasale.com', 'x.awin1.com'), fc.webPath(), fc.webQueryParameters(), fc.webFragments(), (host, path, query, fragment) => {
-				const url = `https://${host}${path}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`;
-				if (!/^[\x21-\x7e]*$/.test(url) || url.includes('\\')) return;
-				expect(accepted(url)).toBe(true);
-			}),
+			fc.property(
+				fc.constantFrom('example.com', 'www.example.com', 'shareasale.com', 'x.awin1.com'),
+				fc.webPath(),
+				fc.webQueryParameters(),
+				fc.webFragments(),
+				(host, path, query, fragment) => {
+					const url = `https://${host}${path}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`;
+					if (!/^[\x21-\x7e]*$/.test(url) || url.includes('\\')) return;
+					expect(accepted(url)).toBe(true);
+				},
+			),
 		);
 	});
 });

@@ -7,7 +7,13 @@ const config: TrackerConfig = {
 	offers: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=' }],
 	allowedDomains: 'awin1.com',
 };
-const get = (query: Record<string, unknown>, extra: Partial<ClickRequest> = {}): ClickRequest => ({ method: 'GET', query, headers: {}, ip: '203.0.113.10', ...extra });
+const get = (query: Record<string, unknown>, extra: Partial<ClickRequest> = {}): ClickRequest => ({
+	method: 'GET',
+	query,
+	headers: {},
+	ip: '203.0.113.10',
+	...extra,
+});
 
 describe('trackClick', () => {
 	it('answers 302 to the offer with the click id in the subid, no-store, and the two first-party cookies', () => {
@@ -46,10 +52,12 @@ describe('trackClick', () => {
 
 	it('makes session cookies for a lifetime of 0, and caps it at 400 days', () => {
 		expect((trackClick(get({ offer: 'wpengine' }), { ...config, cookie: { days: 0 } }).response.headers['Set-Cookie'] as string[])[0]).not.toMatch(/Max-Age/);
-		expect((trackClick(get({ offer: 'wpengine' }), { ...config, cookie: { days: 9999 } }).response.headers['Set-Cookie'] as string[])[0]).toMatch(/Max-Age=34560000;/);
+		expect((trackClick(get({ offer: 'wpengine' }), { ...config, cookie: { days: 9999 } }).response.headers['Set-Cookie'] as string[])[0]).toMatch(
+			/Max-Age=34560000;/,
+		);
 	});
 
-	it('keeps a returning visitor\'s id', () => {
+	it("keeps a returning visitor's id", () => {
 		const visitor = 'k3j9qv7xw2lmp8rt5yzab4cd6e';
 		const outcome = trackClick(get({ offer: 'wpengine' }, { headers: { cookie: `pb_vid=${visitor}` } }), config);
 		expect(outcome.click).toMatchObject({ visitorId: visitor, newVisitor: false });
@@ -78,7 +86,11 @@ describe('trackClick', () => {
 		expect(outcome.response.body).toEqual({ ok: false, error: expect.objectContaining({ code }) });
 		expect(outcome.response.headers).not.toHaveProperty('Location');
 		expect(outcome.response.headers).not.toHaveProperty('Set-Cookie');
-		expect(outcome.rejected).toMatchObject({ httpStatus: status, reason: { code }, request: { method: 'GET', query, ip: '203.0.113.10', headers: { 'user-agent': 'ua' } } });
+		expect(outcome.rejected).toMatchObject({
+			httpStatus: status,
+			reason: { code },
+			request: { method: 'GET', query, ip: '203.0.113.10', headers: { 'user-agent': 'ua' } },
+		});
 		expect(outcome.rejected!.request.headers).not.toHaveProperty('cookie');
 	});
 

@@ -12,7 +12,9 @@ function request(): GoogleAdsRequest {
 }
 
 const ok = (body: unknown, status = 200, headers: PlatformResponse['headers'] = {}): PlatformResponse => ({ status, headers, body });
-const at = (index?: number, field = 'gclid') => ({ fieldPathElements: [index === undefined ? { fieldName: 'conversions' } : { fieldName: 'conversions', index }, { fieldName: field }] });
+const at = (index?: number, field = 'gclid') => ({
+	fieldPathElements: [index === undefined ? { fieldName: 'conversions' } : { fieldName: 'conversions', index }, { fieldName: field }],
+});
 const rowError = (code: Record<string, string>, index?: number, message = 'row problem') => ({ errorCode: code, message, location: at(index) });
 const partial = (...errors: unknown[]) => ({ code: 3, message: 'some rows failed', details: [{ '@type': FAILURE, errors }] });
 const rpc = (code: number, status: string, errors: unknown[] = [], message = 'request failed') => ({
@@ -55,7 +57,10 @@ describe('Google Ads response', () => {
 		const req = { ...request(), clickedAt: undefined };
 		const body = {
 			results: [{}, {}, { gclid: 'x' }, { gclid: 'y' }],
-			partialFailureError: partial(rowError({ conversionUploadError: 'TOO_RECENT_EVENT' }), rowError({ conversionUploadError: 'TOO_RECENT_CONVERSION_ACTION' }, 1)),
+			partialFailureError: partial(
+				rowError({ conversionUploadError: 'TOO_RECENT_EVENT' }),
+				rowError({ conversionUploadError: 'TOO_RECENT_CONVERSION_ACTION' }, 1),
+			),
 		};
 		const results = googleAds.readResponse(req, ok(body), NOW);
 		const sixHours = new Date(NOW.getTime() + 6 * HOUR).toISOString();
@@ -87,7 +92,11 @@ describe('Google Ads response', () => {
 	it('does not count an empty result the failure did not locate as accepted', () => {
 		const body = {
 			results: [{ gclid: 'a' }, {}, { gclid: 'c' }, { gclid: 'd' }],
-			partialFailureError: { code: 3, message: 'something about the request', details: [{ '@type': FAILURE, errors: [{ errorCode: { requestError: 'UNKNOWN' }, message: 'odd' }] }] },
+			partialFailureError: {
+				code: 3,
+				message: 'something about the request',
+				details: [{ '@type': FAILURE, errors: [{ errorCode: { requestError: 'UNKNOWN' }, message: 'odd' }] }],
+			},
 		};
 		const results = googleAds.readResponse(request(), ok(body), NOW);
 		expect(results.map((result) => result.outcome)).toEqual(['sent', 'failed', 'sent', 'sent']);
@@ -111,18 +120,34 @@ describe('Google Ads response', () => {
 
 	describe('request errors', () => {
 		it('fails every row on 401 with a hint to reconnect the credential', () => {
-			const results = googleAds.readResponse(request(), ok(rpc(401, 'UNAUTHENTICATED', [{ errorCode: { authenticationError: 'OAUTH_TOKEN_INVALID' }, message: 'bad token' }]), 401), NOW);
+			const results = googleAds.readResponse(
+				request(),
+				ok(rpc(401, 'UNAUTHENTICATED', [{ errorCode: { authenticationError: 'OAUTH_TOKEN_INVALID' }, message: 'bad token' }]), 401),
+				NOW,
+			);
 			expect(results.every((result) => result.outcome === 'failed' && result.code === 'OAUTH_TOKEN_INVALID')).toBe(true);
 			expect(results[0].reason).toMatch(/reconnect the Google Ads credential/);
 			expect(results.map((result) => result.index)).toEqual([4, 7, 9, 12]);
 		});
 
 		it('hints at the login customer ID and the developer token on 403', () => {
-			const denied = googleAds.readResponse(request(), ok(rpc(403, 'PERMISSION_DENIED', [{ errorCode: { authorizationError: 'USER_PERMISSION_DENIED' }, message: 'no access' }]), 403), NOW);
+			const denied = googleAds.readResponse(
+				request(),
+				ok(rpc(403, 'PERMISSION_DENIED', [{ errorCode: { authorizationError: 'USER_PERMISSION_DENIED' }, message: 'no access' }]), 403),
+				NOW,
+			);
 			expect(denied[0]).toMatchObject({ outcome: 'failed', code: 'USER_PERMISSION_DENIED', reason: expect.stringMatching(/Login Customer ID/) });
-			const token = googleAds.readResponse(request(), ok(rpc(403, 'PERMISSION_DENIED', [{ errorCode: { authorizationError: 'DEVELOPER_TOKEN_NOT_APPROVED' }, message: 'test token' }]), 403), NOW);
+			const token = googleAds.readResponse(
+				request(),
+				ok(rpc(403, 'PERMISSION_DENIED', [{ errorCode: { authorizationError: 'DEVELOPER_TOKEN_NOT_APPROVED' }, message: 'test token' }]), 403),
+				NOW,
+			);
 			expect(token[0].reason).toMatch(/developer token/);
-			const missing = googleAds.readResponse(request(), ok(rpc(400, 'INVALID_ARGUMENT', [{ errorCode: { requestError: 'DEVELOPER_TOKEN_PARAMETER_MISSING' }, message: 'missing' }]), 400), NOW);
+			const missing = googleAds.readResponse(
+				request(),
+				ok(rpc(400, 'INVALID_ARGUMENT', [{ errorCode: { requestError: 'DEVELOPER_TOKEN_PARAMETER_MISSING' }, message: 'missing' }]), 400),
+				NOW,
+			);
 			expect(missing[0]).toMatchObject({ outcome: 'failed', code: 'DEVELOPER_TOKEN_PARAMETER_MISSING', reason: expect.stringMatching(/developer token/) });
 		});
 
@@ -133,7 +158,7 @@ describe('Google Ads response', () => {
 			}
 		});
 
-		it('retries 429 RESOURCE_EXHAUSTED with Google\'s retry delay or Retry-After', () => {
+		it("retries 429 RESOURCE_EXHAUSTED with Google's retry delay or Retry-After", () => {
 			const quota = rpc(429, 'RESOURCE_EXHAUSTED', [
 				{ errorCode: { quotaError: 'RESOURCE_EXHAUSTED' }, message: 'Too many requests', details: { quotaErrorDetails: { retryDelay: '30s' } } },
 			]);

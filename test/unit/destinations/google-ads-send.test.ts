@@ -84,7 +84,7 @@ describe('Google Ads → fake over HTTP', () => {
 	});
 
 	describe('fault injection', () => {
-		it('429 RESOURCE_EXHAUSTED then success: waits Google\'s retry delay, each conversion sent once', async () => {
+		it("429 RESOURCE_EXHAUSTED then success: waits Google's retry delay, each conversion sent once", async () => {
 			const events = register(purchases(3));
 			fake.failNext(1, 429);
 			const results = await sendToPlatform('google_ads', events, config, deps());
@@ -165,7 +165,11 @@ describe('Google Ads → fake over HTTP', () => {
 
 	it('holds back a click younger than 6 hours without calling Google: retry_later with retryAt', async () => {
 		const clickedAt = new Date(NOW.getTime() - 2 * HOUR);
-		const recent = purchase({ transactionId: 'recent', occurredAt: NOW.toISOString(), click: googleClick({ gclid: 'G-recent', clickedAt: clickedAt.toISOString() }) });
+		const recent = purchase({
+			transactionId: 'recent',
+			occurredAt: NOW.toISOString(),
+			click: googleClick({ gclid: 'G-recent', clickedAt: clickedAt.toISOString() }),
+		});
 		const results = await sendToPlatform('google_ads', [recent], config, deps());
 		expect(results[0]).toMatchObject({ outcome: 'retry_later', code: 'TOO_RECENT_EVENT', retryAt: new Date(clickedAt.getTime() + 6 * HOUR).toISOString() });
 		expect(fake.requests).toEqual([]);

@@ -49,7 +49,12 @@ describe('Google Ads request', () => {
 	});
 
 	it('uses the API version, base URL and validateOnly settings; no Authorization header without an access token', () => {
-		const [request] = buildPlatformRequests('google_ads', [purchase()], config({ apiVersion: '25', baseUrl: 'http://127.0.0.1:9/', validateOnly: true, accessToken: '' }), NOW);
+		const [request] = buildPlatformRequests(
+			'google_ads',
+			[purchase()],
+			config({ apiVersion: '25', baseUrl: 'http://127.0.0.1:9/', validateOnly: true, accessToken: '' }),
+			NOW,
+		);
 		expect(request.url).toBe(`http://127.0.0.1:9/v25/customers/${CUSTOMER}:uploadClickConversions`);
 		expect(request.headers.Authorization).toBeUndefined();
 		expect(request.headers['login-customer-id']).toBeUndefined();
@@ -122,7 +127,11 @@ describe('Google Ads request', () => {
 
 		it('skips a conversion without a Google click id, and a Click Tracker item', () => {
 			const clickItem = { eventName: 'OutboundClick', clickId: 'c1', clickedAt: NOW.toISOString(), gclid: 'G' };
-			const { requests, skipped } = plan([purchase({ click: googleClick({ gclid: undefined }) }), purchase({ click: undefined }), clickItem, purchase()], config(), NOW);
+			const { requests, skipped } = plan(
+				[purchase({ click: googleClick({ gclid: undefined }) }), purchase({ click: undefined }), clickItem, purchase()],
+				config(),
+				NOW,
+			);
 			expect(requests[0].itemIndexes).toEqual([3]);
 			expect(skipped.map((skip) => [skip.index, skip.code])).toEqual([
 				[0, 'no_click_id'],
@@ -134,7 +143,8 @@ describe('Google Ads request', () => {
 	});
 
 	describe('conversionDateTime', () => {
-		const timeOf = (overrides: Parameters<typeof purchase>[0]) => rows(buildPlatformRequests('google_ads', [purchase(overrides)], config(), NOW)[0])[0].conversionDateTime;
+		const timeOf = (overrides: Parameters<typeof purchase>[0]) =>
+			rows(buildPlatformRequests('google_ads', [purchase(overrides)], config(), NOW)[0])[0].conversionDateTime;
 
 		it('is UTC with an explicit +00:00 offset, whole seconds', () => {
 			expect(timeOf({ occurredAt: '2026-11-20T12:30:15+02:00' })).toBe('2026-11-20 10:30:15+00:00');
@@ -159,7 +169,10 @@ describe('Google Ads request', () => {
 	describe('the 6-hour rule', () => {
 		it('holds back a click younger than 6 hours: retry_later at click time + 6 h, not in the request', () => {
 			const clickedAt = new Date(NOW.getTime() - 2 * HOUR);
-			const events = [purchase(), purchase({ transactionId: 'recent', click: googleClick({ gclid: 'G-recent', clickedAt: clickedAt.toISOString() }), occurredAt: NOW.toISOString() })];
+			const events = [
+				purchase(),
+				purchase({ transactionId: 'recent', click: googleClick({ gclid: 'G-recent', clickedAt: clickedAt.toISOString() }), occurredAt: NOW.toISOString() }),
+			];
 			const { requests, skipped } = plan(events, config(), NOW);
 			expect(requests[0].itemIndexes).toEqual([0]);
 			const [held] = skipped as GoogleAdsSkippedEvent[];

@@ -34,13 +34,18 @@ describe('Meta: reading responses', () => {
 	});
 
 	it('400 invalid data (2804019): the whole batch failed, each event with the subcode and Meta’s words', () => {
-		const results = read(400, graphError(100, { error_subcode: 2804019, error_user_title: 'Unhashed em', error_user_msg: 'Event 1: user_data.em must be a SHA-256 hash.' }));
+		const results = read(
+			400,
+			graphError(100, { error_subcode: 2804019, error_user_title: 'Unhashed em', error_user_msg: 'Event 1: user_data.em must be a SHA-256 hash.' }),
+		);
 		expect(results.map((result) => [result.index, result.outcome, result.code])).toEqual([
 			[4, 'failed', '2804019'],
 			[7, 'failed', '2804019'],
 			[9, 'failed', '2804019'],
 		]);
-		expect(results[0].reason).toMatch(/whole batch of 3 events: Unhashed em: Event 1: user_data\.em must be a SHA-256 hash\. \(code 100, subcode 2804019, fbtrace_id AbCdEf123\)/);
+		expect(results[0].reason).toMatch(
+			/whole batch of 3 events: Unhashed em: Event 1: user_data\.em must be a SHA-256 hash\. \(code 100, subcode 2804019, fbtrace_id AbCdEf123\)/,
+		);
 		expect(results[0].eventId).toBe('e4');
 	});
 

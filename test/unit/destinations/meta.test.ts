@@ -130,7 +130,20 @@ describe('Meta: one conversion, every field', () => {
 	});
 
 	it('sends every hashed field as an array of one 64-hex digest and never hashes the raw ids', () => {
-		const event = built(purchase({ user: { email: 'a@example.com', phone: '+44 20 7946 0958', firstName: 'Ann', lastName: 'Lee', city: 'London', zip: 'SW1A 1AA', country: 'GB', externalId: 'x1' } }));
+		const event = built(
+			purchase({
+				user: {
+					email: 'a@example.com',
+					phone: '+44 20 7946 0958',
+					firstName: 'Ann',
+					lastName: 'Lee',
+					city: 'London',
+					zip: 'SW1A 1AA',
+					country: 'GB',
+					externalId: 'x1',
+				},
+			}),
+		);
 		for (const key of ['em', 'ph', 'fn', 'ln', 'ct', 'zp', 'country', 'external_id'] as const) {
 			expect(event.user_data[key]).toEqual([expect.stringMatching(HEX64)]);
 		}
@@ -229,7 +242,11 @@ describe('Meta: time', () => {
 	});
 
 	it('never puts a stale event into a batch: the others in the same call are sent', () => {
-		const events = [purchase({ transactionId: 'a' }), purchase({ transactionId: 'b', occurredAt: new Date(NOW.getTime() - 8 * DAY).toISOString() }), purchase({ transactionId: 'c' })];
+		const events = [
+			purchase({ transactionId: 'a' }),
+			purchase({ transactionId: 'b', occurredAt: new Date(NOW.getTime() - 8 * DAY).toISOString() }),
+			purchase({ transactionId: 'c' }),
+		];
 		const result = plan(events);
 		expect(result.skipped.map((entry) => [entry.index, entry.code])).toEqual([[1, 'event_too_old']]);
 		expect(result.requests).toHaveLength(1);
@@ -327,7 +344,10 @@ describe('Meta: action source and the website rule', () => {
 	});
 
 	it('lets the node override email, phone and external id', () => {
-		const event = built({ ...purchase({ user: { email: 'old@example.com' } }), metaFields: { email: 'new@example.com', phone: '+16505551212', externalId: 'crm-1' } });
+		const event = built({
+			...purchase({ user: { email: 'old@example.com' } }),
+			metaFields: { email: 'new@example.com', phone: '+16505551212', externalId: 'crm-1' },
+		});
 		expect(event.user_data.em).toEqual([hash('email', 'new@example.com')]);
 		expect(event.user_data.ph).toEqual(['e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176']);
 		expect(event.user_data.external_id).toEqual([hash('external_id', 'crm-1')]);

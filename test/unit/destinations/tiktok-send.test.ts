@@ -22,7 +22,13 @@ describe('TikTok through sendToPlatform against the strict fake', () => {
 		await fake.close();
 	});
 
-	const config = (overrides: Partial<TikTokOptions> = {}): TikTokOptions => ({ pixelCode: PIXEL, accessToken: TOKEN, baseUrl: fake.url, defaultCountry: 'US', ...overrides });
+	const config = (overrides: Partial<TikTokOptions> = {}): TikTokOptions => ({
+		pixelCode: PIXEL,
+		accessToken: TOKEN,
+		baseUrl: fake.url,
+		defaultCountry: 'US',
+		...overrides,
+	});
 	const send = (events: ForwardableEvent[], overrides: Partial<TikTokOptions> = {}): Promise<EventResult[]> =>
 		sendToPlatform('tiktok', events, config(overrides), {
 			send: fetchSend,
@@ -35,7 +41,11 @@ describe('TikTok through sendToPlatform against the strict fake', () => {
 	const eventIds = () => fake.events.map((recorded) => recorded.event.event_id);
 
 	it('delivers conversions and clicks: the fake accepts and records them, correctly hashed and timed', async () => {
-		const results = await send([conversion(), click(), conversion({ eventName: 'Lead', transactionId: 'L1', destinationEvents: { meta: 'Lead', tiktok: 'Lead' } })]);
+		const results = await send([
+			conversion(),
+			click(),
+			conversion({ eventName: 'Lead', transactionId: 'L1', destinationEvents: { meta: 'Lead', tiktok: 'Lead' } }),
+		]);
 		expect(results.map((result) => result.outcome)).toEqual(['sent', 'sent', 'sent']);
 		expect(fake.trackRequests()).toHaveLength(1);
 		expect(fake.events.map((recorded) => recorded.event.event)).toEqual(['CompletePayment', 'OutboundClick', 'Lead']);
@@ -123,7 +133,7 @@ describe('TikTok through sendToPlatform against the strict fake', () => {
 		expect(fake.events).toHaveLength(0);
 	});
 
-	it("a pixel the token cannot use fails (40001) and says so", async () => {
+	it('a pixel the token cannot use fails (40001) and says so', async () => {
 		const results = await send([conversion()], { pixelCode: 'COTHERPIXEL' });
 		expect(results[0]).toMatchObject({ outcome: 'failed', code: 'tiktok_40001', reason: expect.stringContaining('COTHERPIXEL') });
 	});

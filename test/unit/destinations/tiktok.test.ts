@@ -102,7 +102,11 @@ describe('TikTok destination: building requests', () => {
 	});
 
 	it('adds test_event_code, the event source and a base URL for tests and proxies', () => {
-		const [request] = tiktok.planRequests([conversion()], tiktokConfig({ testEventCode: 'TEST12345', eventSource: 'app', baseUrl: 'http://127.0.0.1:9999/' }), NOW).requests;
+		const [request] = tiktok.planRequests(
+			[conversion()],
+			tiktokConfig({ testEventCode: 'TEST12345', eventSource: 'app', baseUrl: 'http://127.0.0.1:9999/' }),
+			NOW,
+		).requests;
 		expect(request.url).toBe('http://127.0.0.1:9999/open_api/v1.3/event/track/');
 		expect(bodyOf(request).test_event_code).toBe('TEST12345');
 		expect(bodyOf(request).event_source).toBe('app');

@@ -46,12 +46,21 @@ interface Call {
 	body?: unknown;
 }
 
-async function call({ path = `/v26/customers/${CID}:uploadClickConversions`, method = 'POST', headers = {}, body = { conversions: [row()], partialFailure: true } }: Call = {}) {
+async function call({
+	path = `/v26/customers/${CID}:uploadClickConversions`,
+	method = 'POST',
+	headers = {},
+	body = { conversions: [row()], partialFailure: true },
+}: Call = {}) {
 	const merged: Record<string, string> = {};
 	for (const [key, value] of Object.entries({ 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'developer-token': DEV, ...headers })) {
 		if (value !== undefined) merged[key] = value;
 	}
-	const response = await fetch(`${fake.url}${path}`, { method, headers: merged, body: method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+	const response = await fetch(`${fake.url}${path}`, {
+		method,
+		headers: merged,
+		body: method === 'GET' ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+	});
 	const text = await response.text();
 	let json: any;
 	try {
@@ -65,7 +74,10 @@ async function call({ path = `/v26/customers/${CID}:uploadClickConversions`, met
 const upload = (rows: unknown[], extra: Record<string, unknown> = {}) => call({ body: { conversions: rows, partialFailure: true, ...extra } });
 const errorCodes = (body: any) => (body.error?.details?.[0]?.errors ?? []).map((error: any) => Object.values(error.errorCode)[0]);
 const rowErrors = (body: any) =>
-	(body.partialFailureError?.details?.[0]?.errors ?? []).map((error: any) => [error.location.fieldPathElements[0].index ?? 0, Object.values(error.errorCode)[0]]);
+	(body.partialFailureError?.details?.[0]?.errors ?? []).map((error: any) => [
+		error.location.fieldPathElements[0].index ?? 0,
+		Object.values(error.errorCode)[0],
+	]);
 
 describe('Google Ads fake', () => {
 	beforeEach(async () => {
@@ -73,7 +85,11 @@ describe('Google Ads fake', () => {
 	});
 
 	it('accepts a correct upload and answers with results and a job id', async () => {
-		const { status, body } = await upload([row(), row({ gclid: undefined, gbraid: 'GB-1', orderId: 'cv_2' }), row({ gclid: 'G-OLD-2', orderId: 'cv_3', userIdentifiers: [{ hashedEmail: hash('a@b.c') }] })]);
+		const { status, body } = await upload([
+			row(),
+			row({ gclid: undefined, gbraid: 'GB-1', orderId: 'cv_2' }),
+			row({ gclid: 'G-OLD-2', orderId: 'cv_3', userIdentifiers: [{ hashedEmail: hash('a@b.c') }] }),
+		]);
 		expect(status).toBe(200);
 		expect(body.partialFailureError).toBeUndefined();
 		expect(body.results).toEqual([
@@ -87,7 +103,10 @@ describe('Google Ads fake', () => {
 
 	describe('auth', () => {
 		it('rejects a token in the query string', async () => {
-			const { status, body } = await call({ path: `/v26/customers/${CID}:uploadClickConversions?access_token=${TOKEN}`, headers: { authorization: undefined } });
+			const { status, body } = await call({
+				path: `/v26/customers/${CID}:uploadClickConversions?access_token=${TOKEN}`,
+				headers: { authorization: undefined },
+			});
 			expect(status).toBe(401);
 			expect(body.error.status).toBe('UNAUTHENTICATED');
 			const withHeaderToo = await call({ path: `/v26/customers/${CID}:uploadClickConversions?access_token=${TOKEN}` });
@@ -177,7 +196,11 @@ describe('Google Ads fake', () => {
 
 	describe('rows (partial failure, HTTP 200)', () => {
 		it('reports row errors in one GoogleAdsFailure, index 0 left out, {} for the failed rows', async () => {
-			const { status, body } = await upload([row({ gclid: 'G-RECENT', orderId: 'a', conversionDateTime: '2026-11-21 11:00:00+00:00' }), row({ orderId: 'b', gclid: 'G-OLD-2' }), row({ gclid: 'G-UNKNOWN', orderId: 'c' })]);
+			const { status, body } = await upload([
+				row({ gclid: 'G-RECENT', orderId: 'a', conversionDateTime: '2026-11-21 11:00:00+00:00' }),
+				row({ orderId: 'b', gclid: 'G-OLD-2' }),
+				row({ gclid: 'G-UNKNOWN', orderId: 'c' }),
+			]);
 			expect(status).toBe(200);
 			expect(body.results).toEqual([{}, expect.objectContaining({ gclid: 'G-OLD-2' }), {}]);
 			expect(body.partialFailureError.code).toBe(3);
@@ -245,7 +268,10 @@ describe('Google Ads fake', () => {
 		});
 
 		it('refuses a conversion action of another customer and a malformed currency', async () => {
-			const { body } = await upload([row({ conversionAction: 'customers/5555555555/conversionActions/1' }), row({ orderId: 'b', gclid: 'G-OLD-2', currencyCode: 'usd' })]);
+			const { body } = await upload([
+				row({ conversionAction: 'customers/5555555555/conversionActions/1' }),
+				row({ orderId: 'b', gclid: 'G-OLD-2', currencyCode: 'usd' }),
+			]);
 			expect(rowErrors(body)).toEqual([
 				[0, 'NO_CONVERSION_ACTION_FOUND'],
 				[1, 'INVALID_CURRENCY_CODE'],
@@ -307,7 +333,11 @@ describe('Google Ads fake', () => {
 		});
 
 		it('issues access tokens for the refresh token, which the API then accepts', async () => {
-			const refused = await fetch(fake.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=stale' });
+			const refused = await fetch(fake.tokenUrl, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: 'grant_type=refresh_token&refresh_token=stale',
+			});
 			expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([400, 'invalid_grant']);
 			const granted = await fetch(fake.tokenUrl, {
 				method: 'POST',

@@ -183,7 +183,18 @@ describe('Meta fake: events', () => {
 	});
 
 	it.each(['em', 'ph', 'fn', 'ln', 'db', 'ct', 'st', 'zp', 'country', 'external_id'])('refuses unhashed %s', async (key) => {
-		const raw = { em: 'john@example.com', ph: '16505551212', fn: 'john', ln: 'smith', db: '19900101', ct: 'menlopark', st: 'ca', zp: '94025', country: 'us', external_id: 'cust-42' }[key];
+		const raw = {
+			em: 'john@example.com',
+			ph: '16505551212',
+			fn: 'john',
+			ln: 'smith',
+			db: '19900101',
+			ct: 'menlopark',
+			st: 'ca',
+			zp: '94025',
+			country: 'us',
+			external_id: 'cust-42',
+		}[key];
 		expectMetaError(await post({ data: [validEvent({}, { [key]: [raw] })] }), 100, 2804019);
 		// a single string is checked the same way, and an upper-case hex digest is not Meta's form either
 		expectMetaError(await post({ data: [validEvent({}, { [key]: raw })] }), 100, 2804019);

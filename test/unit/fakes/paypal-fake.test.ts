@@ -1,6 +1,12 @@
 /** The PayPal Payouts fake refuses what PayPal refuses, in PayPal's shapes (checked against our description of its fields and limits), and pays what it accepts. */
 import { type SchemaDocument, validateQuery, validateSchema } from '../../fakes/openapi';
-import { PAYPAL_FAKE_CLIENT_ID as CLIENT_ID, PAYPAL_FAKE_CLIENT_SECRET as SECRET, type PayPalFake, type PayPalFakeOptions, startPayPalFake } from '../../fakes/paypal';
+import {
+	PAYPAL_FAKE_CLIENT_ID as CLIENT_ID,
+	PAYPAL_FAKE_CLIENT_SECRET as SECRET,
+	type PayPalFake,
+	type PayPalFakeOptions,
+	startPayPalFake,
+} from '../../fakes/paypal';
 import { PAYPAL_PAYOUTS_SCHEMA } from '../../fakes/paypal-schema';
 
 const START = new Date('2026-11-21T12:00:00Z');
@@ -66,7 +72,10 @@ const item = (overrides: Record<string, unknown> = {}) => ({
 	note: 'Commission for October',
 	...overrides,
 });
-const batch = (items: unknown[], senderBatchId = 'payout-2026-10') => ({ sender_batch_header: { sender_batch_id: senderBatchId, email_subject: 'You have a payout' }, items });
+const batch = (items: unknown[], senderBatchId = 'payout-2026-10') => ({
+	sender_batch_header: { sender_batch_id: senderBatchId, email_subject: 'You have a payout' },
+	items,
+});
 const create = (body: unknown, extra: Call = {}) => call('/v1/payments/payouts', { method: 'POST', body, ...extra });
 const issues = (body: any) => (body.details ?? []).map((detail: any) => [detail.field, detail.issue]);
 
@@ -149,16 +158,31 @@ describe('PayPal fake: create a batch', () => {
 	beforeEach(() => start());
 
 	it('accepts a valid batch with 201, PENDING, a self link, and records who is to be paid', async () => {
-		const response = await create(batch([item(), item({ receiver: 'affiliate-2@example.com', sender_item_id: 'aff-2-2026-10', amount: { value: '5', currency: 'USD' } })]));
+		const response = await create(
+			batch([item(), item({ receiver: 'affiliate-2@example.com', sender_item_id: 'aff-2-2026-10', amount: { value: '5', currency: 'USD' } })]),
+		);
 		expect(response.status).toBe(201);
 		expect(schemaProblems('createBatchResponse', response.body)).toEqual([]);
 		const id = response.body.batch_header.payout_batch_id;
 		expect(response.body).toEqual({
-			batch_header: { payout_batch_id: expect.stringMatching(/^[A-Z0-9]{13}$/), batch_status: 'PENDING', sender_batch_header: { sender_batch_id: 'payout-2026-10', email_subject: 'You have a payout' } },
+			batch_header: {
+				payout_batch_id: expect.stringMatching(/^[A-Z0-9]{13}$/),
+				batch_status: 'PENDING',
+				sender_batch_header: { sender_batch_id: 'payout-2026-10', email_subject: 'You have a payout' },
+			},
 			links: [{ href: `${fake.url}/v1/payments/payouts/${id}`, rel: 'self', method: 'GET', encType: 'application/json' }],
 		});
 		expect(fake.paidItems()).toEqual([
-			expect.objectContaining({ payoutBatchId: id, senderBatchId: 'payout-2026-10', senderItemId: 'aff-1-2026-10', receiver: 'affiliate-1@example.com', recipientType: 'EMAIL', amount: '12.34', currency: 'USD', status: 'PENDING' }),
+			expect.objectContaining({
+				payoutBatchId: id,
+				senderBatchId: 'payout-2026-10',
+				senderItemId: 'aff-1-2026-10',
+				receiver: 'affiliate-1@example.com',
+				recipientType: 'EMAIL',
+				amount: '12.34',
+				currency: 'USD',
+				status: 'PENDING',
+			}),
 			expect.objectContaining({ payoutBatchId: id, senderItemId: 'aff-2-2026-10', receiver: 'affiliate-2@example.com', amount: '5', status: 'PENDING' }),
 		]);
 		expect(fake.batches()).toEqual([expect.objectContaining({ payoutBatchId: id, senderBatchId: 'payout-2026-10', status: 'PENDING' })]);
@@ -199,7 +223,10 @@ describe('PayPal fake: create a batch', () => {
 	});
 
 	it('takes 15,000 items and refuses 15,001 (and zero)', async () => {
-		const many = (count: number) => Array.from({ length: count }, (_, index) => item({ receiver: `affiliate-${index}@example.com`, sender_item_id: `item-${index}`, amount: { value: '1.00', currency: 'USD' } }));
+		const many = (count: number) =>
+			Array.from({ length: count }, (_, index) =>
+				item({ receiver: `affiliate-${index}@example.com`, sender_item_id: `item-${index}`, amount: { value: '1.00', currency: 'USD' } }),
+			);
 		const tooMany = await create(batch(many(15001), 'big-1'));
 		expectPayPalError(tooMany, 400, 'INVALID_REQUEST');
 		expect(issues(tooMany.body)).toEqual([['/items', 'INVALID_ARRAY_MAX_ITEMS']]);
@@ -275,7 +302,11 @@ describe('PayPal fake: create a batch', () => {
 	});
 
 	it('refuses a body that is not JSON', async () => {
-		expectPayPalError(await create('sender_batch_header=x', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+		expectPayPalError(
+			await create('sender_batch_header=x', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+			415,
+			'UNSUPPORTED_MEDIA_TYPE',
+		);
 		const malformed = await create('{"items": [', {});
 		expectPayPalError(malformed, 400, 'INVALID_REQUEST');
 		expect(malformed.body.details[0].issue).toBe('MALFORMED_REQUEST_JSON');
@@ -288,7 +319,9 @@ describe('PayPal fake: create a batch', () => {
 		now = new Date(START.getTime() + 29 * DAY);
 		const again = await create(batch([item({ amount: { value: '99.00', currency: 'USD' } })], 'monthly-2026-10'));
 		expectPayPalError(again, 400, 'USER_BUSINESS_ERROR');
-		expect(again.body.details).toEqual([expect.objectContaining({ field: 'SENDER_BATCH_ID', issue: 'SENDER_BATCH_ID_ALREADY_USED', value: 'monthly-2026-10' })]);
+		expect(again.body.details).toEqual([
+			expect.objectContaining({ field: 'SENDER_BATCH_ID', issue: 'SENDER_BATCH_ID_ALREADY_USED', value: 'monthly-2026-10' }),
+		]);
 		const original = again.body.links.find((entry: any) => entry.rel !== 'information_link');
 		expect(original).toEqual(expect.objectContaining({ href: `${fake.url}/v1/payments/payouts/${originalId}`, method: 'GET' }));
 		const followed = await fetch(original.href, { headers: { authorization: `Bearer ${await bearer()}` } });
@@ -355,8 +388,12 @@ describe('PayPal fake: batch and item status', () => {
 			['b', 'PENDING', id],
 			['c', 'PENDING', id],
 		]);
-		expect(shown.body.items[0].payout_item).toEqual(expect.objectContaining({ receiver: 'a@example.com', recipient_type: 'EMAIL', amount: { currency: 'USD', value: '10.00' } }));
-		expect(shown.body.items[0].links[0]).toEqual(expect.objectContaining({ href: `${fake.url}/v1/payments/payouts-item/${shown.body.items[0].payout_item_id}`, rel: 'item' }));
+		expect(shown.body.items[0].payout_item).toEqual(
+			expect.objectContaining({ receiver: 'a@example.com', recipient_type: 'EMAIL', amount: { currency: 'USD', value: '10.00' } }),
+		);
+		expect(shown.body.items[0].links[0]).toEqual(
+			expect.objectContaining({ href: `${fake.url}/v1/payments/payouts-item/${shown.body.items[0].payout_item_id}`, rel: 'item' }),
+		);
 	});
 
 	it('pages items with page, page_size and total_required, and checks those parameters', async () => {
@@ -381,7 +418,10 @@ describe('PayPal fake: batch and item status', () => {
 	it('settle() moves the batch to SUCCESS and items to their statuses, with item errors', async () => {
 		const id = await createThree();
 		now = new Date(START.getTime() + 60_000);
-		const changed = fake.settle(id, { byReceiver: { 'b@example.com': { status: 'FAILED', error: 'RECEIVER_ACCOUNT_LOCKED' } }, bySenderItemId: { c: 'UNCLAIMED' } });
+		const changed = fake.settle(id, {
+			byReceiver: { 'b@example.com': { status: 'FAILED', error: 'RECEIVER_ACCOUNT_LOCKED' } },
+			bySenderItemId: { c: 'UNCLAIMED' },
+		});
 		expect(changed.map((entry) => [entry.senderItemId, entry.status])).toEqual([
 			['a', 'SUCCESS'],
 			['b', 'FAILED'],

@@ -16,7 +16,16 @@ function event(overrides: Json = {}, user: Json = {}): Json {
 		event: 'CompletePayment',
 		event_time: NOW_S - 3600,
 		event_id: 'evt_1',
-		user: { email: hash('a@example.com'), phone: hash('+16505551212'), external_id: hash('c-1'), ttclid: 'E.C.P.abc', ttp: 'ttp-1', ip: '203.0.113.7', user_agent: 'Mozilla/5.0', ...user },
+		user: {
+			email: hash('a@example.com'),
+			phone: hash('+16505551212'),
+			external_id: hash('c-1'),
+			ttclid: 'E.C.P.abc',
+			ttp: 'ttp-1',
+			ip: '203.0.113.7',
+			user_agent: 'Mozilla/5.0',
+			...user,
+		},
 		properties: { value: 39.5, currency: 'USD', order_id: 'O1', content_name: 'WP Engine' },
 		page: { url: 'https://deals.example.com/x' },
 		...overrides,
@@ -74,7 +83,8 @@ describe('TikTok fake', () => {
 		it('refuses the token in the query string', () => expectRefused(body([event()]), 40104, /Access-Token header/, {}, `?access_token=${TIKTOK_FAKE_TOKEN}`));
 		it('refuses the token in the query string even beside the header', () =>
 			expectRefused(body([event()]), 40104, /query string/, { 'Access-Token': TIKTOK_FAKE_TOKEN }, `?access_token=${TIKTOK_FAKE_TOKEN}`));
-		it('refuses a Bearer Authorization header', () => expectRefused(body([event()]), 40104, /Authorization header is not read/, { Authorization: `Bearer ${TIKTOK_FAKE_TOKEN}` }));
+		it('refuses a Bearer Authorization header', () =>
+			expectRefused(body([event()]), 40104, /Authorization header is not read/, { Authorization: `Bearer ${TIKTOK_FAKE_TOKEN}` }));
 		it('refuses "Bearer " inside Access-Token', () => expectRefused(body([event()]), 40105, /incorrect/, { 'Access-Token': `Bearer ${TIKTOK_FAKE_TOKEN}` }));
 		it('refuses a wrong token', () => expectRefused(body([event()]), 40105, /incorrect or has been revoked/, { 'Access-Token': 'wrong' }));
 	});
@@ -84,16 +94,13 @@ describe('TikTok fake', () => {
 		it('refuses a missing event_source', () => expectRefused(body([event()], { event_source: undefined }), 40002, /event_source: Missing/));
 		it('refuses an unknown event_source', () => expectRefused(body([event()], { event_source: 'website' }), 40002, /event_source: Must be one of/));
 		it('refuses a missing event_source_id', () => expectRefused(body([event()], { event_source_id: undefined }), 40002, /event_source_id: Missing/));
-		it('refuses a pixel the token may not use', () => expectRefused(body([event()], { event_source_id: 'COTHER' }), 40001, /No permission to operate pixel COTHER/));
+		it('refuses a pixel the token may not use', () =>
+			expectRefused(body([event()], { event_source_id: 'COTHER' }), 40001, /No permission to operate pixel COTHER/));
 		it('refuses an empty test_event_code', () => expectRefused(body([event()], { test_event_code: '' }), 40002, /test_event_code/));
 		it('refuses a missing data array', () => expectRefused({ event_source: 'web', event_source_id: TIKTOK_FAKE_PIXEL }, 40002, /data: Missing/));
 		it('refuses an empty batch', () => expectRefused(body([]), 40002, /between 1 and 1000/));
 		it('refuses more than 1000 events', () =>
-			expectRefused(
-				body(Array.from({ length: 1001 }, (_, i) => event({ event_id: `e${i}` }))),
-				40002,
-				/between 1 and 1000/,
-			));
+			expectRefused(body(Array.from({ length: 1001 }, (_, i) => event({ event_id: `e${i}` }))), 40002, /between 1 and 1000/));
 		it('accepts exactly 1000 events', async () => {
 			const answer = await post(body(Array.from({ length: 1000 }, (_, i) => event({ event_id: `e${i}` }))));
 			expect(answer.json.code).toBe(0);
@@ -108,21 +115,30 @@ describe('TikTok fake', () => {
 		it('refuses event_time as a string', () => expectRefused(body([event({ event_time: String(NOW_S) })]), 40002, /Batch\.0\.event_time: Not a valid integer/));
 		it('refuses an offline event older than 28 days', () =>
 			expectRefused(body([event({ event_time: NOW_S - 29 * 86400 })], { event_source: 'offline' }), 40002, /within the last 28 days/));
-		it('refuses a CRM event older than 28 days', () => expectRefused(body([event({ event_time: NOW_S - 29 * 86400 })], { event_source: 'crm' }), 40002, /28 days/));
+		it('refuses a CRM event older than 28 days', () =>
+			expectRefused(body([event({ event_time: NOW_S - 29 * 86400 })], { event_source: 'crm' }), 40002, /28 days/));
 		it('accepts a web event older than 28 days', async () => {
 			expect((await post(body([event({ event_time: NOW_S - 29 * 86400 })]))).json.code).toBe(0);
 		});
 		for (const field of ['email', 'phone', 'external_id']) {
-			it(`refuses an unhashed ${field}`, () => expectRefused(body([event({}, { [field]: field === 'phone' ? '+16505551212' : 'a@example.com' })]), 40002, new RegExp(`Batch\\.0\\.user\\.${field}: Must be a SHA-256`)));
-			it(`refuses an upper-case ${field} digest`, () => expectRefused(body([event({}, { [field]: hash('x').toUpperCase() })]), 40002, new RegExp(`user\\.${field}`)));
+			it(`refuses an unhashed ${field}`, () =>
+				expectRefused(
+					body([event({}, { [field]: field === 'phone' ? '+16505551212' : 'a@example.com' })]),
+					40002,
+					new RegExp(`Batch\\.0\\.user\\.${field}: Must be a SHA-256`),
+				));
+			it(`refuses an upper-case ${field} digest`, () =>
+				expectRefused(body([event({}, { [field]: hash('x').toUpperCase() })]), 40002, new RegExp(`user\\.${field}`)));
 		}
 		it('refuses an empty-string email (the digest of nothing is not a digest of a person, and "" is not a digest)', () =>
 			expectRefused(body([event({}, { email: '' })]), 40002, /user\.email/));
 		for (const field of ['ttclid', 'ttp', 'ip', 'user_agent']) {
-			it(`refuses a hashed ${field}`, () => expectRefused(body([event({}, { [field]: hash('raw') })]), 40002, new RegExp(`Batch\\.0\\.user\\.${field}: Must be sent as is`)));
+			it(`refuses a hashed ${field}`, () =>
+				expectRefused(body([event({}, { [field]: hash('raw') })]), 40002, new RegExp(`Batch\\.0\\.user\\.${field}: Must be sent as is`)));
 		}
 		it('refuses an IP that is not an IP', () => expectRefused(body([event({}, { ip: 'localhost' })]), 40002, /user\.ip: Not a valid IP/));
-		it('refuses a value sent as a string', () => expectRefused(body([event({ properties: { value: '39.5', currency: 'USD' } })]), 40002, /properties\.value: Not a valid number/));
+		it('refuses a value sent as a string', () =>
+			expectRefused(body([event({ properties: { value: '39.5', currency: 'USD' } })]), 40002, /properties\.value: Not a valid number/));
 		it('refuses a lower-case currency', () => expectRefused(body([event({ properties: { value: 1, currency: 'usd' } })]), 40002, /properties\.currency/));
 		it('refuses a page url that is not a URL', () => expectRefused(body([event({ page: { url: 'deals.example.com' } })]), 40002, /page\.url/));
 	});

@@ -75,7 +75,14 @@ describe('attribution by click id', () => {
 			landingUrl: FULL_CLICK.landingUrl,
 			clickedAt: FULL_CLICK.clickedAt,
 		});
-		expect(result.item.attribution).toEqual({ method: 'click', clickId: 'clk_full', affiliateId: 'aff_click', affiliateSource: 'click', window: '30d', model: 'lastClick' });
+		expect(result.item.attribution).toEqual({
+			method: 'click',
+			clickId: 'clk_full',
+			affiliateId: 'aff_click',
+			affiliateSource: 'click',
+			window: '30d',
+			model: 'lastClick',
+		});
 		expect(result.item.affiliateId).toBe('aff_click');
 	});
 
@@ -114,7 +121,13 @@ describe('attribution by click id', () => {
 		expect(last.item.click!.gclid).toBe('g-last');
 
 		const first = await run(conversionFor('clk_last', { sub1: 'x' }), { model: 'firstClick' });
-		expect(first.item.attribution).toMatchObject({ method: 'first-click', clickId: 'clk_early', lastClickId: 'clk_last', affiliateId: 'aff_early', model: 'firstClick' });
+		expect(first.item.attribution).toMatchObject({
+			method: 'first-click',
+			clickId: 'clk_early',
+			lastClickId: 'clk_last',
+			affiliateId: 'aff_early',
+			model: 'firstClick',
+		});
 		expect(first.item.click!.gclid).toBe('g-early');
 
 		const unlimited = await run(conversionFor('clk_last', { sub2: 'y' }), { model: 'firstClick', window: 'unlimited' });
@@ -178,7 +191,9 @@ describe('fallbacks when no click matches (Post Affiliate Pro, seed 003)', () =>
 
 	it('IP + user agent: a recent click from the same IP and browser, inside the short window (default 24 hours)', async () => {
 		const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/125.0';
-		await db.store().recordClick({ clickId: 'clk_ip', clickedAt: hoursBefore(AT, 2), ip: '92.170.247.132', userAgent: ua, ttclid: 'tt-ip', affiliateId: 'aff_ip' });
+		await db
+			.store()
+			.recordClick({ clickId: 'clk_ip', clickedAt: hoursBefore(AT, 2), ip: '92.170.247.132', userAgent: ua, ttclid: 'tt-ip', affiliateId: 'aff_ip' });
 		// The TUNE event log of seed 002 with its session_ip, plus the visitor's user agent, and no click id we know.
 		const tune = postback('tune', get({ ...tuneSeedQuery(), aff_click_id: 'not-ours', datetime: '2024-06-01 12:00:00', user_agent: ua }));
 		expect(tune.ip).toBe('92.170.247.132');

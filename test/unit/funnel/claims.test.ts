@@ -146,7 +146,12 @@ describe('a process that died after writing part of its work', () => {
 		await afterTheLease();
 		const retried = checked(await run(sale(), leased));
 		expect(retried.output).toBe('purchase');
-		expect(retried.item).toMatchObject({ conversionId: id, route: 'purchase', dedup: { status: 'first', key }, attribution: { method: 'click', affiliateId: 'aff_1' } });
+		expect(retried.item).toMatchObject({
+			conversionId: id,
+			route: 'purchase',
+			dedup: { status: 'first', key },
+			attribution: { method: 'click', affiliateId: 'aff_1' },
+		});
 		expect(retried.item.dedup.reason).toMatch(/earlier execution .* stopped before finishing/);
 		expect(retried.item.ledger.entries.map((line) => line.id)).toEqual([`${id}:commission:approved`]);
 		expect(await ledgerIds()).toEqual([`${id}:commission:approved`]);

@@ -1,11 +1,4 @@
-import {
-	DESTINATION_EVENTS,
-	classifyConversion,
-	destinationEventsFor,
-	isReversal,
-	sequenceEvent,
-	usesRepeatSequence,
-} from '../../../src/funnel';
+import { DESTINATION_EVENTS, classifyConversion, destinationEventsFor, isReversal, sequenceEvent, usesRepeatSequence } from '../../../src/funnel';
 import { classifyConversion as fromLibrary } from '../../../src';
 import type { Conversion } from '../../../src/model';
 import { clickbank, custom, get, postback, seed002ExampleQuery, shareasaleSeedPayload, tuneSeedQuery, withFields } from './helpers';
@@ -22,7 +15,12 @@ describe('classifyConversion: event_name wins', () => {
 
 	it("seed 002's filled-in custom example: event_name=CompleteRegistration beats a commission of 4.99", () => {
 		const conversion = postback('custom', get(seed002ExampleQuery()));
-		expect(conversion).toMatchObject({ clickId: 'CAxaduSFl0fpiROSdRkptrJ5REfN2GeEnE', commission: '4.99', transactionId: '10492A', eventName: 'CompleteRegistration' });
+		expect(conversion).toMatchObject({
+			clickId: 'CAxaduSFl0fpiROSdRkptrJ5REfN2GeEnE',
+			commission: '4.99',
+			transactionId: '10492A',
+			eventName: 'CompleteRegistration',
+		});
 		expect(pick(conversion)).toEqual({ eventName: 'CompleteRegistration', route: 'other', source: 'event_name' });
 	});
 
@@ -63,7 +61,7 @@ describe('classifyConversion: commission 0 → Lead, > 0 → Purchase (seed 002)
 		expect(pick(custom({ click_id: 'c1' }))).toEqual({ eventName: 'Lead', route: 'lead', source: 'default' });
 	});
 
-	it("the TUNE event log of seed 002 (goal 5, payout 4.485) is a Purchase by its payout", () => {
+	it('the TUNE event log of seed 002 (goal 5, payout 4.485) is a Purchase by its payout', () => {
 		const conversion = postback('tune', get(tuneSeedQuery()));
 		expect(conversion.commission).toBe('4.485');
 		expect(pick(conversion)).toEqual({ eventName: 'Purchase', route: 'purchase', source: 'commission' });
@@ -91,7 +89,18 @@ describe('classifyConversion: each network’s own type and status', () => {
 	const impact = (fields: Record<string, string>) =>
 		postback(
 			'impact',
-			get({ SubId1: 'clk_imp', ActionId: '1000.2000.3000', CampaignId: '9', MediaPartnerId: '77', Payout: '12.5', Amount: '125', Currency: 'USD', Status: 'APPROVED', EventDate: '2024-05-30T10:00:00-07:00', ...fields }),
+			get({
+				SubId1: 'clk_imp',
+				ActionId: '1000.2000.3000',
+				CampaignId: '9',
+				MediaPartnerId: '77',
+				Payout: '12.5',
+				Amount: '125',
+				Currency: 'USD',
+				Status: 'APPROVED',
+				EventDate: '2024-05-30T10:00:00-07:00',
+				...fields,
+			}),
 		);
 
 	it.each([
@@ -141,7 +150,8 @@ describe('classifyConversion: each network’s own type and status', () => {
 	});
 
 	it('ClickBank transactionType: SALE and BILL are purchases; RFND, CGBK and INSF reverse them; cancellations and tests earn nothing', () => {
-		for (const type of ['SALE', 'BILL']) expect(pick(clickbank({ transactionType: type }))).toEqual({ eventName: 'Purchase', route: 'purchase', source: 'network' });
+		for (const type of ['SALE', 'BILL'])
+			expect(pick(clickbank({ transactionType: type }))).toEqual({ eventName: 'Purchase', route: 'purchase', source: 'network' });
 		for (const type of ['RFND', 'CGBK', 'INSF']) {
 			const conversion = clickbank({ transactionType: type });
 			expect(conversion.commission).toBe('-35.44');

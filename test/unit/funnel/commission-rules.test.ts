@@ -43,7 +43,7 @@ describe('commission rules in the Conversion Funnel', () => {
 		expect((await db.store().listLedger({ affiliateId: affiliate })).map((line) => line.amount)).toEqual(['15.06']);
 	});
 
-	it('a fixed amount per action code; the postback\'s own commission always wins over the rules', async () => {
+	it("a fixed amount per action code; the postback's own commission always wins over the rules", async () => {
 		const signup = shopSale({ OrderID: 'ORD-2', ActionCode: 'signup' });
 		expect((await run(signup, { commissionRules: RULES })).item.ledger.entries.map((line) => line.amount)).toEqual(['2']);
 

@@ -8,8 +8,7 @@ import { clickbank, custom, get, now, postback, tuneSeedQuery, useSqliteStore, w
 const db = useSqliteStore();
 /** Attribution is not what these tests are about: every conversion is forwarded whether a click matched or not. */
 const base: FunnelOptions = { now, forwardUnattributed: true };
-const run = (conversion: Conversion, options: FunnelOptions = {}, store: TrackingStore = db.store()) =>
-	runFunnel(conversion, store, { ...base, ...options });
+const run = (conversion: Conversion, options: FunnelOptions = {}, store: TrackingStore = db.store()) => runFunnel(conversion, store, { ...base, ...options });
 
 /** Every item the funnel emits has the documented shape. */
 function checked(result: FunnelResult): FunnelResult {
@@ -91,7 +90,17 @@ describe('status updates: a later postback with a new status is news, not a dupl
 	const impact = (status: string, extra: Record<string, string> = {}) =>
 		postback(
 			'impact',
-			get({ SubId1: 'clk_imp', ActionId: 'A-77', ActionTrackerName: 'Online Sale', Payout: '12.5', Amount: '125', Currency: 'USD', Status: status, EventDate: '2024-05-30T10:00:00Z', ...extra }),
+			get({
+				SubId1: 'clk_imp',
+				ActionId: 'A-77',
+				ActionTrackerName: 'Online Sale',
+				Payout: '12.5',
+				Amount: '125',
+				Currency: 'USD',
+				Status: status,
+				EventDate: '2024-05-30T10:00:00Z',
+				...extra,
+			}),
 		);
 	const id = conversionIdFor({ network: 'impact', transactionId: 'A-77', eventName: 'Purchase' });
 
@@ -189,8 +198,7 @@ describe('status updates: a later postback with a new status is news, not a dupl
 
 describe('TUNE repeat sequence through the store', () => {
 	const seed = tuneSeedQuery();
-	const tune = (transactionId: string, payout: string) =>
-		postback('tune', get({ ...seed, transaction_id: transactionId, payout, commission: '' }));
+	const tune = (transactionId: string, payout: string) => postback('tune', get({ ...seed, transaction_id: transactionId, payout, commission: '' }));
 	// TUNE's event log pays 4.485 USD: such a network needs a rounding rule for the ledger.
 	const options: FunnelOptions = { repeatSequence: true, amountPrecision: 'roundHalfUp' };
 

@@ -115,7 +115,20 @@ describe('the funnel writes the ledger', () => {
 	it('Impact pending → approved → reversed: each status sums exactly, and the conversion nets to zero', async () => {
 		await db.store().recordClick({ clickId: 'clk_imp', clickedAt: hoursBefore('2024-05-30T10:00:00Z', 1), affiliateId: 'aff_imp' });
 		const impact = (status: string) =>
-			postback('impact', get({ SubId1: 'clk_imp', ActionId: 'A-1', ActionTrackerName: 'Online Sale', MediaPartnerId: '555', Payout: '12.35', Amount: '123.5', Currency: 'EUR', Status: status, EventDate: '2024-05-30T10:00:00Z' }));
+			postback(
+				'impact',
+				get({
+					SubId1: 'clk_imp',
+					ActionId: 'A-1',
+					ActionTrackerName: 'Online Sale',
+					MediaPartnerId: '555',
+					Payout: '12.35',
+					Amount: '123.5',
+					Currency: 'EUR',
+					Status: status,
+					EventDate: '2024-05-30T10:00:00Z',
+				}),
+			);
 		await run(impact('PENDING'));
 		let ledger = await db.store().listLedger({ affiliateId: 'aff_imp' });
 		expect(byStatus(ledger, 'pending')).toBe('12.35');

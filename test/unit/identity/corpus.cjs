@@ -23,34 +23,265 @@ function prng(seed) {
 }
 
 const FIRST_NAMES = [
-	'Mary', 'John', 'José', 'Zoë', 'Łukasz', 'Søren', 'Đorđe', 'Nguyễn', 'Chloé', 'François', 'Björn', 'Ñuño',
-	'İlker', 'Straße', 'Ana María', 'Jean-Luc', 'Mary-Anne', "D'Arcy", 'Renée', 'Mikołaj', '정', '민준', 'Иван',
-	'Александр', 'Αλέξανδρος', 'محمد', '陽翔', 'さくら', 'Siobhán', 'Aoife', 'Oluwaseun', 'Þór', 'Ægir', 'Jürgen',
-	'Anna', 'Li', 'Ng', 'Ève', 'Joël', 'Mª José', 'J.R.', 'Lou (Louise)',
+	'Mary',
+	'John',
+	'José',
+	'Zoë',
+	'Łukasz',
+	'Søren',
+	'Đorđe',
+	'Nguyễn',
+	'Chloé',
+	'François',
+	'Björn',
+	'Ñuño',
+	'İlker',
+	'Straße',
+	'Ana María',
+	'Jean-Luc',
+	'Mary-Anne',
+	"D'Arcy",
+	'Renée',
+	'Mikołaj',
+	'정',
+	'민준',
+	'Иван',
+	'Александр',
+	'Αλέξανδρος',
+	'محمد',
+	'陽翔',
+	'さくら',
+	'Siobhán',
+	'Aoife',
+	'Oluwaseun',
+	'Þór',
+	'Ægir',
+	'Jürgen',
+	'Anna',
+	'Li',
+	'Ng',
+	'Ève',
+	'Joël',
+	'Mª José',
+	'J.R.',
+	'Lou (Louise)',
 ];
 const LAST_NAMES = [
-	'Smith', 'Müller', 'García', "O'Brien", 'O’Connor', 'van der Berg', 'de la Cruz', 'Smith-Jones', 'Smith Jr.',
-	'Nguyễn', 'Kowalczyk', 'Żółć', 'Øvergård', 'Łopuszański', 'Dubois', "D'Angelo", 'McDonald', 'St. John', '김',
-	'박', 'Иванов', 'Παπαδόπουλος', 'الأحمد', '田中', 'Ó Súilleabháin', 'Ben-David', 'Da Silva', 'Dvořák', 'Çelik',
-	'Şahin', 'Öztürk', 'Lindqvist', 'Kähler', 'Van Dyke', 'II', 'Smith, Jr', 'Lee!', 'Tran*',
+	'Smith',
+	'Müller',
+	'García',
+	"O'Brien",
+	'O’Connor',
+	'van der Berg',
+	'de la Cruz',
+	'Smith-Jones',
+	'Smith Jr.',
+	'Nguyễn',
+	'Kowalczyk',
+	'Żółć',
+	'Øvergård',
+	'Łopuszański',
+	'Dubois',
+	"D'Angelo",
+	'McDonald',
+	'St. John',
+	'김',
+	'박',
+	'Иванов',
+	'Παπαδόπουλος',
+	'الأحمد',
+	'田中',
+	'Ó Súilleabháin',
+	'Ben-David',
+	'Da Silva',
+	'Dvořák',
+	'Çelik',
+	'Şahin',
+	'Öztürk',
+	'Lindqvist',
+	'Kähler',
+	'Van Dyke',
+	'II',
+	'Smith, Jr',
+	'Lee!',
+	'Tran*',
 ];
 const CITIES = [
-	'Menlo Park', 'New York', 'Paris', 'London', 'St. Louis', 'Winston-Salem', 'São Paulo', 'Zürich', 'München',
-	"Coeur d'Alene", 'Saint-Jean-de-Luz', 'Frankfurt am Main', 'Washington, D.C.', 'Los Angeles (CA)', 'Kraków',
-	'東京', 'Москва', 'Ciudad de México', 'Rio de Janeiro', 'Bogotá', "L'Aquila", 'Aix-en-Provence', '29 Palms',
-	'Twentynine Palms', 'Köln', 'Göteborg', 'Reykjavík', 'Montréal', 'Québec', 'Hồ Chí Minh', 'Ōsaka', 'Tel Aviv-Yafo',
-	'Stoke-on-Trent', 'Bad Homburg v.d. Höhe', 'Dún Laoghaire', 'St. John’s', 'Sault Ste. Marie', 'Milton Keynes',
-	'10115', 'Sevilla / Seville', 'Cambridge & Co',
+	'Menlo Park',
+	'New York',
+	'Paris',
+	'London',
+	'St. Louis',
+	'Winston-Salem',
+	'São Paulo',
+	'Zürich',
+	'München',
+	"Coeur d'Alene",
+	'Saint-Jean-de-Luz',
+	'Frankfurt am Main',
+	'Washington, D.C.',
+	'Los Angeles (CA)',
+	'Kraków',
+	'東京',
+	'Москва',
+	'Ciudad de México',
+	'Rio de Janeiro',
+	'Bogotá',
+	"L'Aquila",
+	'Aix-en-Provence',
+	'29 Palms',
+	'Twentynine Palms',
+	'Köln',
+	'Göteborg',
+	'Reykjavík',
+	'Montréal',
+	'Québec',
+	'Hồ Chí Minh',
+	'Ōsaka',
+	'Tel Aviv-Yafo',
+	'Stoke-on-Trent',
+	'Bad Homburg v.d. Höhe',
+	'Dún Laoghaire',
+	'St. John’s',
+	'Sault Ste. Marie',
+	'Milton Keynes',
+	'10115',
+	'Sevilla / Seville',
+	'Cambridge & Co',
 ];
-const US_STATE_NAMES = ['California', 'New York', 'Texas', 'Washington', 'District of Columbia', 'North Carolina', 'Georgia', 'Puerto Rico', 'Massachusetts', 'West Virginia'];
+const US_STATE_NAMES = [
+	'California',
+	'New York',
+	'Texas',
+	'Washington',
+	'District of Columbia',
+	'North Carolina',
+	'Georgia',
+	'Puerto Rico',
+	'Massachusetts',
+	'West Virginia',
+];
 const US_STATE_CODES = ['CA', 'ny', 'Tx', 'WA', 'dc', 'NC', 'ga', 'PR', 'ma', 'WV', 'FL', 'il'];
-const OTHER_STATES = ['Ontario', 'Bayern', 'Île-de-France', 'Nuevo León', 'New South Wales', 'Québec', 'Côte-d’Or', 'São Paulo', 'Baden-Württemberg', 'Queensland', 'ON', 'NSW', 'Emilia-Romagna', "Provence-Alpes-Côte d'Azur", 'Tōkyō-to', 'Region 9'];
-const COUNTRY_CODES = ['US', 'us', 'Gb', 'DE', 'fr', 'IT', 'es', 'NL', 'BR', 'mx', 'IN', 'AU', 'jp', 'CN', 'ZA', 'NG', 'AE', 'SE', 'PL', 'AR', 'KR', 'CA', 'IE', 'CH', 'BE', 'AT', 'NO', 'DK', 'FI', 'PT', 'TR', 'GR'];
-const COUNTRY_NAMES = ['United States', 'Germany', 'United Kingdom', 'France', 'Brazil', 'Japan', 'USA', 'UK', 'South Korea', 'Côte d’Ivoire', 'Netherlands', 'Spain'];
-const EMAIL_DOMAINS = ['gmail.com', 'GMail.com', 'googlemail.com', 'yahoo.com', 'outlook.com', 'hotmail.co.uk', 'example.co.uk', 'mail.example.org', 'web.de', 'icloud.com', 'proton.me', 'company-name.io'];
+const OTHER_STATES = [
+	'Ontario',
+	'Bayern',
+	'Île-de-France',
+	'Nuevo León',
+	'New South Wales',
+	'Québec',
+	'Côte-d’Or',
+	'São Paulo',
+	'Baden-Württemberg',
+	'Queensland',
+	'ON',
+	'NSW',
+	'Emilia-Romagna',
+	"Provence-Alpes-Côte d'Azur",
+	'Tōkyō-to',
+	'Region 9',
+];
+const COUNTRY_CODES = [
+	'US',
+	'us',
+	'Gb',
+	'DE',
+	'fr',
+	'IT',
+	'es',
+	'NL',
+	'BR',
+	'mx',
+	'IN',
+	'AU',
+	'jp',
+	'CN',
+	'ZA',
+	'NG',
+	'AE',
+	'SE',
+	'PL',
+	'AR',
+	'KR',
+	'CA',
+	'IE',
+	'CH',
+	'BE',
+	'AT',
+	'NO',
+	'DK',
+	'FI',
+	'PT',
+	'TR',
+	'GR',
+];
+const COUNTRY_NAMES = [
+	'United States',
+	'Germany',
+	'United Kingdom',
+	'France',
+	'Brazil',
+	'Japan',
+	'USA',
+	'UK',
+	'South Korea',
+	'Côte d’Ivoire',
+	'Netherlands',
+	'Spain',
+];
+const EMAIL_DOMAINS = [
+	'gmail.com',
+	'GMail.com',
+	'googlemail.com',
+	'yahoo.com',
+	'outlook.com',
+	'hotmail.co.uk',
+	'example.co.uk',
+	'mail.example.org',
+	'web.de',
+	'icloud.com',
+	'proton.me',
+	'company-name.io',
+];
 const LOCAL_WORDS = ['john', 'smith', 'mary', 'jane', 'doe', 'x', 'info', 'sales', 'a', 'b2b', 'test', 'john_smith', 'zoe', 'o', 'k9'];
 /** Countries whose example mobile numbers seed the phones, with the default country configured for them. */
-const PHONE_COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'IT', 'ES', 'NL', 'BR', 'MX', 'IN', 'AU', 'JP', 'CN', 'RU', 'ZA', 'NG', 'AE', 'SE', 'PL', 'AR', 'KR', 'IE', 'CH', 'BE', 'AT', 'PT', 'TR', 'SG', 'HK', 'IL', 'PH', 'ID', 'EG', 'KE', 'NZ'];
+const PHONE_COUNTRIES = [
+	'US',
+	'CA',
+	'GB',
+	'DE',
+	'FR',
+	'IT',
+	'ES',
+	'NL',
+	'BR',
+	'MX',
+	'IN',
+	'AU',
+	'JP',
+	'CN',
+	'RU',
+	'ZA',
+	'NG',
+	'AE',
+	'SE',
+	'PL',
+	'AR',
+	'KR',
+	'IE',
+	'CH',
+	'BE',
+	'AT',
+	'PT',
+	'TR',
+	'SG',
+	'HK',
+	'IL',
+	'PH',
+	'ID',
+	'EG',
+	'KE',
+	'NZ',
+];
 const PADDING = ['', '', '', '', ' ', '  ', '\t', ' \n', '\u00a0', '\u3000'];
 
 function corpusGenerator(seed) {
@@ -79,7 +310,13 @@ function corpusGenerator(seed) {
 		if (roll < 0.04) return { value: pad(chance(0.5) ? hexDigits(64) : hexDigits(64).toUpperCase()), cls: 'email:digest' };
 		if (roll < 0.08) return { value: pad(pick(['josé', 'müller', 'zoë', '用户', 'ñandú']) + '@' + pick(EMAIL_DOMAINS)), cls: 'email:unicode' };
 		if (roll < 0.11) return { value: pad(pick(['john.smith', 'mary']) + '@' + pick(['müller.de', 'пример.рф'])), cls: 'email:idn' };
-		if (roll < 0.15) return { value: pad(pick(['john.smith', 'john@@gmail.com', 'john smith@gmail.com', '@gmail.com', 'john@', 'john@gmail', '.john@gmail.com', 'john..smith@gmail.com'])), cls: 'email:invalid' };
+		if (roll < 0.15)
+			return {
+				value: pad(
+					pick(['john.smith', 'john@@gmail.com', 'john smith@gmail.com', '@gmail.com', 'john@', 'john@gmail', '.john@gmail.com', 'john..smith@gmail.com']),
+				),
+				cls: 'email:invalid',
+			};
 		const parts = Array.from({ length: 1 + int(3) }, () => pick(LOCAL_WORDS));
 		let local = parts.join(pick(['.', '.', '_', '-', '']));
 		if (chance(0.3)) local += String(int(1000));
@@ -110,9 +347,11 @@ function corpusGenerator(seed) {
 		if (roll < 0.2) return { value: pad(e164), defaultCountry: other(), cls: 'phone:e164' };
 		if (roll < 0.36) return { value: pad(formatted), defaultCountry: other(), cls: 'phone:international' };
 		if (roll < 0.44) return { value: pad(formatted.replace(/ /g, '-')), defaultCountry: other(), cls: 'phone:international' };
-		if (roll < 0.5 && cc === '1') return { value: pad(`+1 (${nsn.slice(0, 3)}) ${nsn.slice(3, 6)}-${nsn.slice(6)}`), defaultCountry: other(), cls: 'phone:international' };
+		if (roll < 0.5 && cc === '1')
+			return { value: pad(`+1 (${nsn.slice(0, 3)}) ${nsn.slice(3, 6)}-${nsn.slice(6)}`), defaultCountry: other(), cls: 'phone:international' };
 		if (roll < 0.6) return { value: pad(cc + nsn), defaultCountry: undefined, cls: 'phone:digits-with-country-code' };
-		if (roll < 0.68) return { value: pad(`00${cc} ${formatted.slice(cc.length + 2)}`), defaultCountry: chance(0.5) ? undefined : country, cls: 'phone:00-prefix' };
+		if (roll < 0.68)
+			return { value: pad(`00${cc} ${formatted.slice(cc.length + 2)}`), defaultCountry: chance(0.5) ? undefined : country, cls: 'phone:00-prefix' };
 		if (roll < 0.84) return { value: pad(national), defaultCountry: country, cls: 'phone:national', international: e164 };
 		if (roll < 0.9) return { value: pad(national.replace(/\D/g, '')), defaultCountry: country, cls: 'phone:national', international: e164 };
 		if (roll < 0.95) return { value: pad(formatted.replace(/[ -]/g, pick(['.', '/']))), defaultCountry: other(), cls: 'phone:dots-or-slashes' };
@@ -143,7 +382,13 @@ function corpusGenerator(seed) {
 		if (roll < 0.3) return { value: pad(five), cls: 'zip:us' };
 		if (roll < 0.45) return { value: pad(`${five}-${digits(4)}`), cls: 'zip:us-plus4' };
 		if (roll < 0.55) return { value: pad(`${five}${pick(['', ' ', '  '])}${digits(4)}`), cls: 'zip:us-plus4-no-dash' };
-		if (roll < 0.85) return { value: pad(recase(pick(['SW1A 1AA', 'M1 1AE', 'EC1A 1BB', 'K1A 0B1', 'H2X 1Y4', '1012 AB', '75018', '10115', '2000', '3000', '28013', 'D02 X285', 'sw1a1aa']))), cls: 'zip:other' };
+		if (roll < 0.85)
+			return {
+				value: pad(
+					recase(pick(['SW1A 1AA', 'M1 1AE', 'EC1A 1BB', 'K1A 0B1', 'H2X 1Y4', '1012 AB', '75018', '10115', '2000', '3000', '28013', 'D02 X285', 'sw1a1aa'])),
+				),
+				cls: 'zip:other',
+			};
 		if (roll < 0.95) return { value: pad(pick(['100-0001', '01310-100', '04538-132', '150-0002', '00-950', '31-042', '4000-007'])), cls: 'zip:dash-non-us' };
 		return { value: pad(pick(['1', 'A', '-'])), cls: 'zip:too-short' };
 	}

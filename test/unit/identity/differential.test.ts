@@ -176,7 +176,12 @@ describe('Meta rules vs facebook-nodejs-business-sdk (differential)', () => {
 
 		const lines = [
 			`Meta differential on ${corpus.length} generated values: ${stats.compared} compared, ${stats.sdkThrew + stats.sdkOmitted} skipped (SDK threw ${stats.sdkThrew}, SDK sent nothing ${stats.sdkOmitted}), ${stats.excluded} in excluded classes (${stats.viaInternational} of them national phones compared through their international form)`,
-			...[...byClass.entries()].sort().map(([cls, row]) => `  ${cls.padEnd(34)} compared ${String(row.compared).padStart(5)}  skipped ${String(row.skipped).padStart(5)}  excluded ${String(row.excluded).padStart(5)}`),
+			...[...byClass.entries()]
+				.sort()
+				.map(
+					([cls, row]) =>
+						`  ${cls.padEnd(34)} compared ${String(row.compared).padStart(5)}  skipped ${String(row.skipped).padStart(5)}  excluded ${String(row.excluded).padStart(5)}`,
+				),
 			'Excluded classes (SDK contradicts Meta documentation):',
 			...EXCLUDED.map((exclusion) => {
 				const entry = excludedBy.get(exclusion.id) ?? { count: 0, differing: 0 };

@@ -39,11 +39,20 @@ describe('Meta rules', () => {
 	test('email: trimmed and lower-cased, dots and +tags kept, not an email → nothing', () => {
 		expect(normalizeForPlatform('meta', 'email', '  Jane.Doe+Ads@GMail.com\t')).toBe('jane.doe+ads@gmail.com');
 		expect(normalizeForPlatform('meta', 'email', 'jane doe@example.com')).toBe('janedoe@example.com');
-		for (const notEmail of ['jane', 'jane@', '@example.com', 'jane@example', 'a@b@example.com']) expect(normalizeAndHash('meta', 'email', notEmail)).toBeUndefined();
+		for (const notEmail of ['jane', 'jane@', '@example.com', 'jane@example', 'a@b@example.com'])
+			expect(normalizeAndHash('meta', 'email', notEmail)).toBeUndefined();
 	});
 
 	test('phone: E.164 digits without "+", whatever the writing', () => {
-		for (const written of ['+1 (650) 555-1212', '+1-650-555-1212', '1 650 555 1212', '001 650 555 1212', '+1.650.555.1212', '650.555.1212', '(650) 555-1212 ext. 12']) {
+		for (const written of [
+			'+1 (650) 555-1212',
+			'+1-650-555-1212',
+			'1 650 555 1212',
+			'001 650 555 1212',
+			'+1.650.555.1212',
+			'650.555.1212',
+			'(650) 555-1212 ext. 12',
+		]) {
 			expect(normalizeForPlatform('meta', 'phone', written, US)).toBe('16505551212');
 		}
 		expect(normalizeForPlatform('meta', 'phone', '020 7946 0958', { defaultCountry: 'GB' })).toBe('442079460958');
@@ -199,7 +208,11 @@ describe('the platforms disagree: same input, different output', () => {
 	});
 
 	test('gmail dots: only Google removes them', () => {
-		expect(PLATFORMS.map((platform) => normalizeForPlatform(platform, 'email', 'Jane.Doe@gmail.com'))).toEqual(['jane.doe@gmail.com', 'jane.doe@gmail.com', 'janedoe@gmail.com']);
+		expect(PLATFORMS.map((platform) => normalizeForPlatform(platform, 'email', 'Jane.Doe@gmail.com'))).toEqual([
+			'jane.doe@gmail.com',
+			'jane.doe@gmail.com',
+			'janedoe@gmail.com',
+		]);
 	});
 
 	test('names: only Meta removes punctuation', () => {
@@ -258,7 +271,8 @@ describe('every platform, every field', () => {
 describe('isSha256Hex and sha256Hex', () => {
 	test('isSha256Hex is anchored and lower case only', () => {
 		expect(isSha256Hex(DIGEST)).toBe(true);
-		for (const not of [DIGEST.toUpperCase(), ` ${DIGEST}`, `${DIGEST}\n`, DIGEST.slice(1), `${DIGEST}a`, `x${DIGEST.slice(1)}`, '', undefined, 42]) expect(isSha256Hex(not)).toBe(false);
+		for (const not of [DIGEST.toUpperCase(), ` ${DIGEST}`, `${DIGEST}\n`, DIGEST.slice(1), `${DIGEST}a`, `x${DIGEST.slice(1)}`, '', undefined, 42])
+			expect(isSha256Hex(not)).toBe(false);
 	});
 
 	test('sha256Hex is the lower-case hex SHA-256 of the UTF-8 bytes', () => {

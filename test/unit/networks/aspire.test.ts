@@ -50,9 +50,7 @@ describe('aspire preset', () => {
 	});
 
 	it('reads the transaction-id protocol: the transaction id is the click', () => {
-		const conversion = ok(
-			parsePostback('aspire', getUrl('https://x.test/?transaction_id=102abc9f&amount=49.90&adv_unique1=ORD-5'), options),
-		);
+		const conversion = ok(parsePostback('aspire', getUrl('https://x.test/?transaction_id=102abc9f&amount=49.90&adv_unique1=ORD-5'), options));
 		expect(conversion).toMatchObject({
 			clickId: '102abc9f',
 			transactionId: '102abc9f',
@@ -81,7 +79,11 @@ describe('aspire preset', () => {
 		const form = ok(
 			parsePostback(
 				'aspire',
-				{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'offer_id=1&affiliate_id=123456&amount=25&adv_unique1=547839' },
+				{
+					method: 'POST',
+					headers: { 'content-type': 'application/x-www-form-urlencoded' },
+					body: 'offer_id=1&affiliate_id=123456&amount=25&adv_unique1=547839',
+				},
 				options,
 			),
 		);

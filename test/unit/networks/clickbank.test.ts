@@ -98,9 +98,7 @@ describe('ClickBank INS preset', () => {
 	it('is registered with its subid and an unchanged URL template', () => {
 		const info = listNetworks().find((network) => network.id === 'clickbank');
 		expect(info).toMatchObject({ id: 'clickbank', subidParam: 'tid', clickIdMacro: 'tid' });
-		expect(getNetwork('clickbank')?.postbackUrlTemplate('https://n8n.example.com/webhook/abc/postback')).toBe(
-			'https://n8n.example.com/webhook/abc/postback',
-		);
+		expect(getNetwork('clickbank')?.postbackUrlTemplate('https://n8n.example.com/webhook/abc/postback')).toBe('https://n8n.example.com/webhook/abc/postback');
 		expect(info?.setupHint).toMatch(/secret key/i);
 	});
 
@@ -164,9 +162,7 @@ describe('ClickBank INS preset', () => {
 		expect(expectOk(parseNotification(sample({ tid: 'legacy_tid' }))).clickId).toBe('legacy_tid');
 		expect(expectOk(parseNotification(sample({ tid: '{tid}' }))).clickId).toBe('click_abc123');
 		expect(expectOk(parseNotification(sample({ trackingCodes: [], vendorVariables: { tid: 'vv_tid' } }))).clickId).toBe('vv_tid');
-		expect(
-			expectOk(parseNotification(sample({ trackingCodes: undefined, vendorVariables: { extclid: 'ext_click' } }))).clickId,
-		).toBe('ext_click');
+		expect(expectOk(parseNotification(sample({ trackingCodes: undefined, vendorVariables: { extclid: 'ext_click' } }))).clickId).toBe('ext_click');
 	});
 
 	it('refuses a notification without a click id, naming tid', () => {

@@ -154,9 +154,7 @@ describe('custom: money', () => {
 	});
 
 	it('a parsed object body with a number commission', () => {
-		expect(ok(parse({ method: 'POST', body: { click_id: 'c1', commission: 0.30000000000000004 } })).commission).toBe(
-			'0.30000000000000004',
-		);
+		expect(ok(parse({ method: 'POST', body: { click_id: 'c1', commission: 0.30000000000000004 } })).commission).toBe('0.30000000000000004');
 	});
 
 	it('payout is read when commission is absent; sale_amount is the amount', () => {
@@ -287,7 +285,11 @@ describe('custom: postback URL templates', () => {
 		const expected = `${BASE}?click_id={click_id}&commission={commission}&currency={currency}&transaction_id={transaction_id}`;
 		expect(customPostbackUrl(BASE)).toBe(expected);
 		expect(customPostbackUrl(BASE, DEFAULT_CUSTOM_TEMPLATE)).toBe(expected);
-		expect(listNetworks().find((network) => network.id === 'custom')!.postbackUrlTemplate(BASE)).toBe(expected);
+		expect(
+			listNetworks()
+				.find((network) => network.id === 'custom')!
+				.postbackUrlTemplate(BASE),
+		).toBe(expected);
 	});
 
 	it('the seed template shape: a base with a query gets "&"', () => {
@@ -297,11 +299,7 @@ describe('custom: postback URL templates', () => {
 
 	it('the filled URL made from the default template parses back', () => {
 		const template = customPostbackUrl(BASE);
-		const filled = template
-			.replace('{click_id}', 'abc')
-			.replace('{commission}', '4.99')
-			.replace('{currency}', 'USD')
-			.replace('{transaction_id}', 'T1');
+		const filled = template.replace('{click_id}', 'abc').replace('{commission}', '4.99').replace('{currency}', 'USD').replace('{transaction_id}', 'T1');
 		const query = Object.fromEntries(new URL(filled).searchParams);
 		expect(ok(get(query))).toMatchObject({ clickId: 'abc', commission: '4.99', currency: 'USD', transactionId: 'T1' });
 	});

@@ -79,7 +79,7 @@ describe('everflow preset', () => {
 		expect(err(parsePostback('everflow', get({ ...FIRED, status: 'upsell' }), options))).toMatchObject({ code: 'invalid_status', field: 'status' });
 	});
 
-	it('refuses an unreplaced {sub1} as a missing click id, even with Everflow\'s own transaction id present', () => {
+	it("refuses an unreplaced {sub1} as a missing click id, even with Everflow's own transaction id present", () => {
 		const error = err(parsePostback('everflow', get({ ...FIRED, sub1: '{sub1}' }), options));
 		expect(error).toMatchObject({ code: 'missing_click_id', field: 'sub1' });
 		expect(error.message).toContain('sub1');

@@ -58,9 +58,7 @@ describe('impact preset', () => {
 
 	it('maps a POST form body', () => {
 		const body = new URLSearchParams(ACTION).toString();
-		const conversion = ok(
-			parsePostback('impact', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, options),
-		);
+		const conversion = ok(parsePostback('impact', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }, options));
 		expect(conversion).toMatchObject(expected);
 	});
 

@@ -21,9 +21,7 @@ function expectError(result: ParseResult) {
 describe('Keitaro preset', () => {
 	it('is registered and builds its URL template', () => {
 		expect(listNetworks().find((network) => network.id === 'keitaro')).toMatchObject({ subidParam: 'subid', clickIdMacro: '{subid}' });
-		expect(getNetwork('keitaro')?.postbackUrlTemplate(BASE)).toBe(
-			`${BASE}?subid={subid}&status={status}&payout={payout}&tid={tid}&currency={currency}`,
-		);
+		expect(getNetwork('keitaro')?.postbackUrlTemplate(BASE)).toBe(`${BASE}?subid={subid}&status={status}&payout={payout}&tid={tid}&currency={currency}`);
 	});
 
 	it('maps a postback', () => {

@@ -72,15 +72,21 @@ describe('Post Affiliate Pro preset', () => {
 
 	it('reads a POST form body the same way', () => {
 		const body = new URLSearchParams({ visitorId: 'v123', TotalCost: '10', PStatus: 'P' }).toString();
-		const conversion = expectOk(
-			parsePostback('pap', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, { now }),
-		);
+		const conversion = expectOk(parsePostback('pap', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, { now }));
 		expect(conversion).toMatchObject({ clickId: 'v123', amount: '10', status: 'pending' });
 	});
 
 	it('treats unreplaced macros as missing', () => {
 		const conversion = expectOk(
-			get({ visitorId: 'v1', TotalCost: '{TotalCost}', OrderID: '{OrderID}', Coupon: '{Coupon}', ActionCode: '{ActionCode}', data1: '{data1}', PStatus: '{PStatus}' }),
+			get({
+				visitorId: 'v1',
+				TotalCost: '{TotalCost}',
+				OrderID: '{OrderID}',
+				Coupon: '{Coupon}',
+				ActionCode: '{ActionCode}',
+				data1: '{data1}',
+				PStatus: '{PStatus}',
+			}),
 		);
 		expect(conversion).toMatchObject({
 			amount: null,

@@ -60,7 +60,10 @@ const name = fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/);
 /** Every shape of an unreplaced macro (or spelled-out null) that must count as missing. */
 const macro: fc.Arbitrary<string> = fc
 	.oneof(
-		fc.string({ maxLength: 12 }).filter((text) => !/[{}]/.test(text)).map((text) => `{${text}}`),
+		fc
+			.string({ maxLength: 12 })
+			.filter((text) => !/[{}]/.test(text))
+			.map((text) => `{${text}}`),
 		name.map((text) => `{{${text}}}`),
 		name.map((text) => `!!${text}!!`),
 		name.map((text) => `!!!${text}!!!`),
@@ -68,7 +71,10 @@ const macro: fc.Arbitrary<string> = fc
 		name.map((text) => `%${text}%`),
 		name.map((text) => `[${text}]`),
 		name.map((text) => `[[${text}]]`),
-		fc.string({ maxLength: 12 }).filter((text) => !text.includes('}')).map((text) => `\${${text}}`),
+		fc
+			.string({ maxLength: 12 })
+			.filter((text) => !text.includes('}'))
+			.map((text) => `\${${text}}`),
 		fc.stringMatching(/^[A-Z0-9_-]{1,12}$/).map((text) => `--${text}--`),
 		fc.constantFrom('', ' ', '\t', 'null', 'NULL', 'undefined', '(null)', 'None', 'nil'),
 	)
@@ -133,18 +139,19 @@ const headerValue = fc.oneof(
 	fc.constant(undefined),
 );
 const headers = fc.option(
-	fc.dictionary(fc.oneof(fc.constantFrom('content-type', 'Content-Type', 'authorization', 'cookie', 'x-signature', 'user-agent'), fc.string({ maxLength: 10 })), headerValue, {
-		maxKeys: 4,
-	}),
+	fc.dictionary(
+		fc.oneof(fc.constantFrom('content-type', 'Content-Type', 'authorization', 'cookie', 'x-signature', 'user-agent'), fc.string({ maxLength: 10 })),
+		headerValue,
+		{
+			maxKeys: 4,
+		},
+	),
 	{ nil: undefined },
 );
 
 const method = fc.oneof(fc.constantFrom('GET', 'POST', 'get', 'post', 'PUT', 'HEAD'), fc.string({ maxLength: 8 }));
 
-const request: fc.Arbitrary<PostbackRequest> = fc.record(
-	{ method, query, body, headers },
-	{ requiredKeys: ['method'] },
-);
+const request: fc.Arbitrary<PostbackRequest> = fc.record({ method, query, body, headers }, { requiredKeys: ['method'] });
 
 const options: fc.Arbitrary<ParseOptions> = fc
 	.record(
@@ -162,7 +169,8 @@ const options: fc.Arbitrary<ParseOptions> = fc
 function plausible(param: string): fc.Arbitrary<string> {
 	if (/amount|payout|commission|cost|total|revenue/i.test(param)) return fc.oneof(decimal, fc.double({ noNaN: true }).map(String));
 	if (/currency/i.test(param)) return fc.constantFrom('USD', 'EUR', 'eur', 'GBP', 'QQQ', 'US');
-	if (/status/i.test(param)) return fc.constantFrom('A', 'P', 'D', 'sale', 'lead', 'rebill', 'trash', 'approved', 'pending', 'rejected', 'reversed', 'REVERSED', 'weird');
+	if (/status/i.test(param))
+		return fc.constantFrom('A', 'P', 'D', 'sale', 'lead', 'rebill', 'trash', 'approved', 'pending', 'rejected', 'reversed', 'REVERSED', 'weird');
 	if (/date|time/i.test(param)) {
 		return fc.oneof(
 			fc.constantFrom('2024-03-05 13:47:51', '2024-03-05T13:47:51-07:00', '2024-03-05', '1709671671', '2024-02-30 10:00:00', 'yesterday'),
@@ -219,9 +227,7 @@ function parseBoth(networkId: string, req: PostbackRequest, opts: ParseOptions):
 
 describe('every preset, any input', () => {
 	it('covers all registered networks', () => {
-		expect(networks.map((network) => network.id)).toEqual(
-			expect.arrayContaining(['shareasale', 'custom', 'clickbank', 'pap', 'voluum', 'keitaro']),
-		);
+		expect(networks.map((network) => network.id)).toEqual(expect.arrayContaining(['shareasale', 'custom', 'clickbank', 'pap', 'voluum', 'keitaro']));
 	});
 
 	it('never throws and answers with a valid conversion or a well-formed error', () => {
@@ -255,15 +261,33 @@ describe('every preset, any input', () => {
 		const payload = fc.oneof(
 			fc.jsonValue(),
 			fc.dictionary(
-				fc.constantFrom('tid', 'trackingCodes', 'vendorVariables', 'receipt', 'transactionType', 'totalAccountAmount', 'totalOrderAmount', 'currency', 'transactionTime', 'lineItems', 'customer', 'affiliate', 'vendor'),
+				fc.constantFrom(
+					'tid',
+					'trackingCodes',
+					'vendorVariables',
+					'receipt',
+					'transactionType',
+					'totalAccountAmount',
+					'totalOrderAmount',
+					'currency',
+					'transactionTime',
+					'lineItems',
+					'customer',
+					'affiliate',
+					'vendor',
+				),
 				fc.oneof(text, fc.jsonValue({ maxDepth: 3 }), fc.array(text, { maxLength: 2 })),
 			),
 		);
 		fc.assert(
-			fc.property(payload, fc.string({ minLength: 1, maxLength: 20 }).filter((secret) => secret.trim() !== ''), (decrypted, secret) => {
-				const req = { method: 'POST', body: encryptIns(JSON.stringify(decrypted) ?? 'null', secret) };
-				checkResult(parseBoth('clickbank', req, { secret, now }));
-			}),
+			fc.property(
+				payload,
+				fc.string({ minLength: 1, maxLength: 20 }).filter((secret) => secret.trim() !== ''),
+				(decrypted, secret) => {
+					const req = { method: 'POST', body: encryptIns(JSON.stringify(decrypted) ?? 'null', secret) };
+					checkResult(parseBoth('clickbank', req, { secret, now }));
+				},
+			),
 			{ numRuns: NUM_RUNS },
 		);
 	});

@@ -88,9 +88,7 @@ describe('ShareASale seed (000): the conversion payload in every transport', () 
 
 	it('POST form string with a content type', () => {
 		const body = formOf(PAYLOAD);
-		const conversion = ok(
-			parse({ method: 'post', query: {}, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }),
-		);
+		const conversion = ok(parse({ method: 'post', query: {}, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }));
 		expect(conversion).toEqual({
 			...SEED_FIELDS,
 			raw: { method: 'POST', query: {}, body, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } },
@@ -148,9 +146,7 @@ describe('ShareASale seed (000): the conversion payload in every transport', () 
 	});
 
 	it('credential headers are not kept in raw', () => {
-		const conversion = ok(
-			parse({ method: 'GET', query: { ...PAYLOAD }, headers: { Authorization: 'Basic dTpw', Cookie: 'a=b', 'User-Agent': 'ShareASale' } }),
-		);
+		const conversion = ok(parse({ method: 'GET', query: { ...PAYLOAD }, headers: { Authorization: 'Basic dTpw', Cookie: 'a=b', 'User-Agent': 'ShareASale' } }));
 		expect(conversion.raw.headers).toEqual({ 'user-agent': 'ShareASale' });
 	});
 });
@@ -166,9 +162,7 @@ describe('ShareASale transDate and the time zone option', () => {
 	});
 
 	it('America/New_York in winter: EST (UTC-5)', () => {
-		const conversion = ok(
-			parse({ method: 'GET', query: { ...PAYLOAD, transDate: '2023-01-21 00:57:45' } }, { ...base, timezone: 'America/New_York' }),
-		);
+		const conversion = ok(parse({ method: 'GET', query: { ...PAYLOAD, transDate: '2023-01-21 00:57:45' } }, { ...base, timezone: 'America/New_York' }));
 		expect(conversion.occurredAt).toBe('2023-01-21T05:57:45.000Z');
 	});
 
@@ -278,8 +272,6 @@ describe('ShareASale missing and invalid values', () => {
 	});
 
 	it('malformed JSON with a JSON content type → invalid_body', () => {
-		expect(err(parse({ method: 'POST', body: '{"afftrack": ', headers: { 'content-type': 'application/json' } })).code).toBe(
-			'invalid_body',
-		);
+		expect(err(parse({ method: 'POST', body: '{"afftrack": ', headers: { 'content-type': 'application/json' } })).code).toBe('invalid_body');
 	});
 });

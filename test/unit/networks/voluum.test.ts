@@ -21,9 +21,7 @@ function expectError(result: ParseResult) {
 describe('Voluum preset', () => {
 	it('is registered and builds its URL template', () => {
 		expect(listNetworks().find((network) => network.id === 'voluum')).toMatchObject({ subidParam: 'cid', clickIdMacro: '{clickid}' });
-		expect(getNetwork('voluum')?.postbackUrlTemplate(BASE)).toBe(
-			`${BASE}?cid={clickid}&payout={payout}&txid={txid}&currency={currency}&et={event_type}`,
-		);
+		expect(getNetwork('voluum')?.postbackUrlTemplate(BASE)).toBe(`${BASE}?cid={clickid}&payout={payout}&txid={txid}&currency={currency}&et={event_type}`);
 		expect(getNetwork('voluum')?.postbackUrlTemplate(`${BASE}?key=1`)).toBe(
 			`${BASE}?key=1&cid={clickid}&payout={payout}&txid={txid}&currency={currency}&et={event_type}`,
 		);

@@ -19,12 +19,18 @@ const template = 'https://partner.test/pb?aff={affiliate_id}&tx={transaction_id}
 
 describe('{affiliate_id}', () => {
 	it('is the affiliate whose commission the funnel wrote', () => {
-		const built = buildPartnerPostback('custom', { ...item, ledger: { affiliateId: 'aff-credited' }, attribution: { affiliateId: 'aff-attributed' } }, { template });
+		const built = buildPartnerPostback(
+			'custom',
+			{ ...item, ledger: { affiliateId: 'aff-credited' }, attribution: { affiliateId: 'aff-attributed' } },
+			{ template },
+		);
 		expect(new URL(built.url).searchParams.get('aff')).toBe('aff-credited');
 	});
 
 	it('else the affiliate attribution found, else the id the network sent', () => {
-		expect(new URL(buildPartnerPostback('custom', { ...item, attribution: { affiliateId: 'aff-attributed' } }, { template }).url).searchParams.get('aff')).toBe('aff-attributed');
+		expect(new URL(buildPartnerPostback('custom', { ...item, attribution: { affiliateId: 'aff-attributed' } }, { template }).url).searchParams.get('aff')).toBe(
+			'aff-attributed',
+		);
 		expect(new URL(buildPartnerPostback('custom', item, { template }).url).searchParams.get('aff')).toBe('network-publisher-1');
 	});
 });

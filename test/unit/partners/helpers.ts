@@ -59,7 +59,11 @@ export function realDependencies(): PartnerSendDependencies & { waits: number[] 
 		},
 		random: () => 0.5,
 		send: async (request: PartnerRequest): Promise<PartnerResponse> => {
-			const response = await fetch(request.url, { method: request.method, headers: request.headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+			const response = await fetch(request.url, {
+				method: request.method,
+				headers: request.headers,
+				...(request.body !== undefined ? { body: request.body } : {}),
+			});
 			return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: await response.text() };
 		},
 	};

@@ -48,7 +48,9 @@ describe('macro filling', () => {
 	});
 
 	it('fills macros in the path and host too, URL-encoded', () => {
-		expect(build('https://{host}/a/{click_id}/b', funnelLikeItem(), { host: 'tracker.example.org' }).url).toBe('https://tracker.example.org/a/clk_01hx8k2m3n/b');
+		expect(build('https://{host}/a/{click_id}/b', funnelLikeItem(), { host: 'tracker.example.org' }).url).toBe(
+			'https://tracker.example.org/a/clk_01hx8k2m3n/b',
+		);
 		expect(build('https://p.test/{v}', funnelLikeItem(), { v: 'a/b c' }).url).toBe('https://p.test/a%2Fb%20c');
 	});
 

@@ -41,12 +41,18 @@ describe('Aspire / TUNE (Aspire: "How to Implement Server Postback with Partner 
 	});
 
 	it('the default template: partner-id protocol without a click id, transaction-id protocol with one', () => {
-		const partnerId = buildPartnerPostback('aspire', funnelLikeItem({ affiliateId: '123456', offerId: '1', amount: '25', orderId: '547839', clickId: null, click: undefined }));
+		const partnerId = buildPartnerPostback(
+			'aspire',
+			funnelLikeItem({ affiliateId: '123456', offerId: '1', amount: '25', orderId: '547839', clickId: null, click: undefined }),
+		);
 		expect(partnerId.url).toBe('https://aspireiq.go2cloud.org/aff_lsr?offer_id=1&aff_id=123456&amount=25&adv_unique1=547839');
 		expect(partnerId.omittedParameters).toEqual(['transaction_id']);
 		expect(partnerId.emptyMacros).toEqual(['click_id']);
 
-		const transactionId = buildPartnerPostback('aspire', funnelLikeItem({ clickId: '102a3f0b1c', affiliateId: null, offerId: null, amount: '25', orderId: '547839' }));
+		const transactionId = buildPartnerPostback(
+			'aspire',
+			funnelLikeItem({ clickId: '102a3f0b1c', affiliateId: null, offerId: null, amount: '25', orderId: '547839' }),
+		);
 		expect(transactionId.url).toBe('https://aspireiq.go2cloud.org/aff_lsr?amount=25&adv_unique1=547839&transaction_id=102a3f0b1c');
 	});
 
@@ -72,7 +78,9 @@ describe('Post Affiliate Pro sale tracking', () => {
 		const template = 'https://acme.postaffiliatepro.com/scripts/sale.php?visitorId={click_id}&AffiliateID={affiliate_id}&PStatus={status}';
 		expect(new URL(buildPartnerPostback('pap', funnelLikeItem({ status: 'pending' }), { template }).url).searchParams.get('PStatus')).toBe('P');
 		expect(new URL(buildPartnerPostback('pap', funnelLikeItem({ status: 'rejected' }), { template }).url).searchParams.get('PStatus')).toBe('D');
-		expect(codeOf(() => buildPartnerPostback('pap', funnelLikeItem({ clickId: null, click: undefined, affiliateId: null }), { template }))).toBe('missing_required');
+		expect(codeOf(() => buildPartnerPostback('pap', funnelLikeItem({ clickId: null, click: undefined, affiliateId: null }), { template }))).toBe(
+			'missing_required',
+		);
 		expect(codeOf(() => buildPartnerPostback('pap', funnelLikeItem()))).toBe('template_not_configured');
 	});
 });
@@ -90,7 +98,10 @@ describe('Everflow', () => {
 
 	it('needs the transaction id, and redacts a verification token', () => {
 		expect(codeOf(() => buildPartnerPostback('everflow', funnelLikeItem({ clickId: null, click: undefined }), { template }))).toBe('missing_required');
-		const built = buildPartnerPostback('everflow', funnelLikeItem(), { template: `${template}&verification_token={verification_token}`, values: { verification_token: 'vt-secret-1' } });
+		const built = buildPartnerPostback('everflow', funnelLikeItem(), {
+			template: `${template}&verification_token={verification_token}`,
+			values: { verification_token: 'vt-secret-1' },
+		});
 		expect(built.url).toContain('verification_token=vt-secret-1');
 		expect(built.redactedUrl).toContain('verification_token=REDACTED');
 		expect(built.redactedUrl).not.toContain('vt-secret-1');
@@ -99,15 +110,19 @@ describe('Everflow', () => {
 
 describe('Voluum', () => {
 	it('fills cid, payout and txid; Voluum’s own REPLACE / OPTIONAL placeholders work', () => {
-		const ours = buildPartnerPostback('voluum', funnelLikeItem(), { template: 'https://trk.example/postback?cid={click_id}&payout={commission}&txid={transaction_id}' });
+		const ours = buildPartnerPostback('voluum', funnelLikeItem(), {
+			template: 'https://trk.example/postback?cid={click_id}&payout={commission}&txid={transaction_id}',
+		});
 		expect(ours.url).toBe('https://trk.example/postback?cid=clk_01hx8k2m3n&payout=12.25&txid=TX-1001');
 		const native = buildPartnerPostback('voluum', funnelLikeItem(), { template: 'https://trk.example/postback?cid=REPLACE&payout=OPTIONAL&txid=OPTIONAL' });
 		expect(native.url).toBe(ours.url);
 		const tokens = buildPartnerPostback('voluum', funnelLikeItem(), { template: 'https://trk.example/postback?cid={clickid}&payout={payout}&txid={txid}' });
 		expect(tokens.url).toBe(ours.url);
-		expect(codeOf(() => buildPartnerPostback('voluum', funnelLikeItem({ clickId: null, click: undefined }), { template: 'https://trk.example/postback?cid=REPLACE' }))).toBe(
-			'missing_required',
-		);
+		expect(
+			codeOf(() =>
+				buildPartnerPostback('voluum', funnelLikeItem({ clickId: null, click: undefined }), { template: 'https://trk.example/postback?cid=REPLACE' }),
+			),
+		).toBe('missing_required');
 	});
 });
 
@@ -118,10 +133,14 @@ describe('Keitaro', () => {
 		const built = buildPartnerPostback('keitaro', funnelLikeItem(), { template, values: { postback_key: 'a1b2c3d4' } });
 		expect(built.url).toBe('https://k.example/a1b2c3d4/postback?subid=clk_01hx8k2m3n&status=sale&payout=12.25&tid=TX-1001&currency=USD');
 		expect(built.redactedUrl).toBe('https://k.example/REDACTED/postback?subid=clk_01hx8k2m3n&status=sale&payout=12.25&tid=TX-1001&currency=USD');
-		const lead = buildPartnerPostback('keitaro', funnelLikeItem({ status: 'pending' }), { template: 'https://k.example/key/postback?subid={subid}&status={status}&payout={payout}' });
+		const lead = buildPartnerPostback('keitaro', funnelLikeItem({ status: 'pending' }), {
+			template: 'https://k.example/key/postback?subid={subid}&status={status}&payout={payout}',
+		});
 		expect(lead.url).toBe('https://k.example/key/postback?subid=clk_01hx8k2m3n&status=lead&payout=12.25');
-		expect(new URL(buildPartnerPostback('keitaro', funnelLikeItem({ status: 'reversed' }), { template: 'https://k.example/k/postback?subid={subid}&status={status}' }).url).searchParams.get('status')).toBe(
-			'rejected',
-		);
+		expect(
+			new URL(
+				buildPartnerPostback('keitaro', funnelLikeItem({ status: 'reversed' }), { template: 'https://k.example/k/postback?subid={subid}&status={status}' }).url,
+			).searchParams.get('status'),
+		).toBe('rejected');
 	});
 });

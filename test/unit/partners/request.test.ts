@@ -19,7 +19,13 @@ describe('GET, POST form and POST JSON carry the same values', () => {
 		expect(built.method).toBe('POST');
 		expect(built.url).toBe('https://p.test/pb/clk_01hx8k2m3n');
 		expect(built.headers).toEqual({ 'content-type': 'application/x-www-form-urlencoded' });
-		expect(Object.fromEntries(new URLSearchParams(built.body))).toEqual({ c: 'clk_01hx8k2m3n', amt: '79.5', note: 'a&b = 🎉', token: 'tok-secret-9', lit: 'a b' });
+		expect(Object.fromEntries(new URLSearchParams(built.body))).toEqual({
+			c: 'clk_01hx8k2m3n',
+			amt: '79.5',
+			note: 'a&b = 🎉',
+			token: 'tok-secret-9',
+			lit: 'a b',
+		});
 		expect(built.redactedBody).toContain('token=REDACTED');
 		expect(built.redactedBody).not.toContain('tok-secret');
 	});

@@ -81,8 +81,16 @@ describe('sending with retries against a real HTTP server', () => {
 	it('POST form and JSON arrive with the values in the body', async () => {
 		server = await startPartnerServer([answer(200, 'ok')]);
 		const item = funnelLikeItem();
-		const form = await postbackToPartner('custom', item, realDependencies(), { template: `${server.url}/pb?cid={click_id}&note={note}`, values: { note: 'a&b 🎉' }, method: 'POST_FORM' });
-		const json = await postbackToPartner('custom', item, realDependencies(), { template: `${server.url}/pb?cid={click_id}&note={note}`, values: { note: 'a&b 🎉' }, method: 'POST_JSON' });
+		const form = await postbackToPartner('custom', item, realDependencies(), {
+			template: `${server.url}/pb?cid={click_id}&note={note}`,
+			values: { note: 'a&b 🎉' },
+			method: 'POST_FORM',
+		});
+		const json = await postbackToPartner('custom', item, realDependencies(), {
+			template: `${server.url}/pb?cid={click_id}&note={note}`,
+			values: { note: 'a&b 🎉' },
+			method: 'POST_JSON',
+		});
 		expect([form.status, json.status]).toEqual(['sent', 'sent']);
 		const [formCall, jsonCall] = server.calls;
 		expect(formCall).toMatchObject({ method: 'POST', url: '/pb' });
@@ -107,7 +115,11 @@ describe('dedup through a real SQLite tracking store', () => {
 
 	it('the key: target, transaction id (else conversion id), event#status; none without an id', () => {
 		expect(partnerDedupKey('voluum', funnelLikeItem())).toEqual({ network: 'postback:voluum', transactionId: 'TX-1001', eventName: 'Purchase#approved' });
-		expect(partnerDedupKey('voluum', funnelLikeItem({ transactionId: null }))).toEqual({ network: 'postback:voluum', transactionId: 'cv_abc123', eventName: 'Purchase#approved' });
+		expect(partnerDedupKey('voluum', funnelLikeItem({ transactionId: null }))).toEqual({
+			network: 'postback:voluum',
+			transactionId: 'cv_abc123',
+			eventName: 'Purchase#approved',
+		});
 		expect(partnerDedupKey('voluum', funnelLikeItem({ transactionId: ' ', conversionId: null }))).toBeUndefined();
 	});
 
@@ -116,7 +128,10 @@ describe('dedup through a real SQLite tracking store', () => {
 		const item = funnelLikeItem({ transactionId: 'DEDUP-1' });
 		const options = { template: templateFor(server.url), dedup: { store } };
 		const first = await postbackToPartner('custom', item, realDependencies(), options);
-		expect(first).toMatchObject({ status: 'sent', dedup: { status: 'first', key: { network: 'postback:custom', transactionId: 'DEDUP-1', eventName: 'Purchase#approved' } } });
+		expect(first).toMatchObject({
+			status: 'sent',
+			dedup: { status: 'first', key: { network: 'postback:custom', transactionId: 'DEDUP-1', eventName: 'Purchase#approved' } },
+		});
 		const replay = await postbackToPartner('custom', item, realDependencies(), options);
 		expect(replay).toMatchObject({ status: 'duplicate', attempts: 0, dedup: { status: 'duplicate' } });
 		expect(replay.reason).toMatch(/already sent/);

@@ -95,7 +95,9 @@ describe('the minimum, with carry-over', () => {
 
 		const second = calculatePayoutPlan([october, november], rules, '2026-12-20T00:00:00Z');
 		expect(second.carried).toEqual([]);
-		expect(second.payable).toEqual([{ affiliateId: 'aff', currency: 'USD', amount: '60', period: '2026-11', payDate: '2026-12-20', entries: [october, november] }]);
+		expect(second.payable).toEqual([
+			{ affiliateId: 'aff', currency: 'USD', amount: '60', period: '2026-11', payDate: '2026-12-20', entries: [october, november] },
+		]);
 	});
 
 	it('pays a balance exactly at the minimum', () => {
@@ -138,8 +140,22 @@ describe('reversals', () => {
 		recordedAt: '2026-11-25T09:00:00Z',
 		payoutId: undefined,
 	};
-	const november: LedgerEntry = { ...paidOctober, id: 'c2:commission:approved', conversionId: 'c2', amount: '30.00', occurredAt: '2026-11-12T00:00:00Z', payoutId: undefined };
-	const december: LedgerEntry = { ...paidOctober, id: 'c3:commission:approved', conversionId: 'c3', amount: '200.00', occurredAt: '2026-12-02T00:00:00Z', payoutId: undefined };
+	const november: LedgerEntry = {
+		...paidOctober,
+		id: 'c2:commission:approved',
+		conversionId: 'c2',
+		amount: '30.00',
+		occurredAt: '2026-11-12T00:00:00Z',
+		payoutId: undefined,
+	};
+	const december: LedgerEntry = {
+		...paidOctober,
+		id: 'c3:commission:approved',
+		conversionId: 'c3',
+		amount: '200.00',
+		occurredAt: '2026-12-02T00:00:00Z',
+		payoutId: undefined,
+	};
 	const rules: PayoutRules = { payDay: 20, holdingDays: 0, minimum: { USD: '50' } };
 
 	it('carries a reversal after payment as a negative balance into the next period, then sets it against new earnings', () => {
@@ -176,7 +192,14 @@ describe('what is never counted', () => {
 	const asOf = '2026-11-20T00:00:00Z';
 
 	it('leaves pending commissions out, and pays the approved line once the funnel approves', () => {
-		const change = { conversionId: 'c9', affiliateId: 'aff', commission: '12.50', currency: 'USD', occurredAt: '2026-10-07T00:00:00Z', recordedAt: '2026-10-07T00:00:00Z' };
+		const change = {
+			conversionId: 'c9',
+			affiliateId: 'aff',
+			commission: '12.50',
+			currency: 'USD',
+			occurredAt: '2026-10-07T00:00:00Z',
+			recordedAt: '2026-10-07T00:00:00Z',
+		};
 		const pending = ledgerLinesFor({ ...change, to: 'pending' });
 		const stillPending = calculatePayoutPlan(pending, SHAREASALE, asOf);
 		expect(stillPending.payable).toEqual([]);
@@ -235,7 +258,9 @@ describe('several currencies', () => {
 			['alice', 'USD', '55'],
 			['bob', 'USD', '60'],
 		]);
-		expect(plan.carried.map((balance) => [balance.affiliateId, balance.currency, balance.amount, balance.reason])).toEqual([['alice', 'EUR', '39.1', 'below_minimum']]);
+		expect(plan.carried.map((balance) => [balance.affiliateId, balance.currency, balance.amount, balance.reason])).toEqual([
+			['alice', 'EUR', '39.1', 'below_minimum'],
+		]);
 	});
 });
 

@@ -29,7 +29,10 @@ describe('which rule applies', () => {
 	});
 
 	it('breaks a tie by list order', () => {
-		const rules: CommissionRule[] = [{ offerId: 'offer-1', percent: '3' }, { offerId: 'offer-1', percent: '9' }];
+		const rules: CommissionRule[] = [
+			{ offerId: 'offer-1', percent: '3' },
+			{ offerId: 'offer-1', percent: '9' },
+		];
 		expect(commissionFor(sale, rules)).toMatchObject({ commission: '3', ruleIndex: 0 });
 	});
 
@@ -60,7 +63,11 @@ describe('which rule applies', () => {
 			{ offerId: 'offer-1', actionCode: 'lead', fixed: '2.00', currency: 'EUR' },
 		];
 		expect(commissionFor({ ...sale, actionCode: 'lead', saleAmount: '10' }, rules)).toMatchObject({ commission: '0.5', ruleIndex: 0 });
-		expect(commissionFor({ ...sale, actionCode: 'lead', currency: 'EUR', saleAmount: '10' }, rules)).toMatchObject({ commission: '2', currency: 'EUR', ruleIndex: 1 });
+		expect(commissionFor({ ...sale, actionCode: 'lead', currency: 'EUR', saleAmount: '10' }, rules)).toMatchObject({
+			commission: '2',
+			currency: 'EUR',
+			ruleIndex: 1,
+		});
 		expect(commissionFor({ ...sale, actionCode: 'lead', saleAmount: '10' }, [rules[1]])).toBeUndefined();
 	});
 
@@ -128,7 +135,9 @@ describe('validateCommissionRules', () => {
 	};
 
 	it('accepts sound rules', () => {
-		expect(() => validateCommissionRules([{ percent: '7.5' }, { fixed: '2', currency: 'EUR', actionCode: 'lead' }, { percent: '100', currency: 'JPY' }])).not.toThrow();
+		expect(() =>
+			validateCommissionRules([{ percent: '7.5' }, { fixed: '2', currency: 'EUR', actionCode: 'lead' }, { percent: '100', currency: 'JPY' }]),
+		).not.toThrow();
 		expect(() => validateCommissionRules([])).not.toThrow();
 	});
 

@@ -6,8 +6,25 @@ const ledger: PayoutLedgerLine[] = [
 	// September: below the minimum then, brought forward into October's statement.
 	{ ...base, id: 'sep-1', commission: '20.00', occurredAt: '2026-09-10T10:00:00Z', conversionId: 'conv-sep', transactionId: 'T-100' },
 	{ ...base, id: 'oct-1', commission: '45.50', occurredAt: '2026-10-03T08:00:00Z', conversionId: 'conv-1', transactionId: 'T, "quoted"\nline' },
-	{ ...base, id: 'oct-2', commission: '12.25', occurredAt: '2026-10-20T12:00:00Z', conversionId: '=HYPERLINK("http://evil.example","x")', transactionId: '<script>alert(1)</script>' },
-	{ ...base, id: 'oct-3', commission: '-7.75', status: 'reversed', kind: 'reversal', occurredAt: '2026-10-25T00:00:00Z', conversionId: '+cmd|calc', transactionId: '@SUM(A1:A2)', network: '-2+3' },
+	{
+		...base,
+		id: 'oct-2',
+		commission: '12.25',
+		occurredAt: '2026-10-20T12:00:00Z',
+		conversionId: '=HYPERLINK("http://evil.example","x")',
+		transactionId: '<script>alert(1)</script>',
+	},
+	{
+		...base,
+		id: 'oct-3',
+		commission: '-7.75',
+		status: 'reversed',
+		kind: 'reversal',
+		occurredAt: '2026-10-25T00:00:00Z',
+		conversionId: '+cmd|calc',
+		transactionId: '@SUM(A1:A2)',
+		network: '-2+3',
+	},
 	// Not part of October's payout: pending, another currency, another affiliate, November.
 	{ ...base, id: 'oct-pending', commission: '99', status: 'pending', occurredAt: '2026-10-26T00:00:00Z' },
 	{ ...base, id: 'oct-eur', commission: '10', currency: 'EUR', occurredAt: '2026-10-26T00:00:00Z' },
@@ -53,7 +70,16 @@ describe('buildStatement', () => {
 	it('lists the lines behind a payout, with the earlier balance brought forward, and totals the payout', () => {
 		expect(payout.amount).toBe('70');
 		const statement = buildStatement({ affiliateId: 'aff', currency: 'USD', period: '2026-10', entries: ledger, payout });
-		expect(statement).toMatchObject({ affiliateId: 'aff', currency: 'USD', period: '2026-10', openingBalance: '20', total: '70', paid: '70', carriedBalance: '0', payDate: '2026-11-20' });
+		expect(statement).toMatchObject({
+			affiliateId: 'aff',
+			currency: 'USD',
+			period: '2026-10',
+			openingBalance: '20',
+			total: '70',
+			paid: '70',
+			carriedBalance: '0',
+			payDate: '2026-11-20',
+		});
 		expect(statement.total).toBe(payout.amount);
 		expect(statement.lines.map((line) => [line.date, line.entryId, line.kind, line.status, line.amount])).toEqual([
 			['2026-10-03', 'oct-1', 'commission', 'approved', '45.5'],
@@ -73,8 +99,12 @@ describe('buildStatement', () => {
 	});
 
 	it('refuses a payout that its lines do not add up to, or that belongs elsewhere', () => {
-		expect(() => buildStatement({ affiliateId: 'aff', currency: 'USD', entries: ledger, payout: { ...payout, amount: '71' } })).toThrow(/sum to 70 USD, but the payout is 71/);
-		expect(() => buildStatement({ affiliateId: 'aff', currency: 'USD', entries: ledger.slice(2), payout })).toThrow(/"sep-1", "oct-1" are not among the entries/);
+		expect(() => buildStatement({ affiliateId: 'aff', currency: 'USD', entries: ledger, payout: { ...payout, amount: '71' } })).toThrow(
+			/sum to 70 USD, but the payout is 71/,
+		);
+		expect(() => buildStatement({ affiliateId: 'aff', currency: 'USD', entries: ledger.slice(2), payout })).toThrow(
+			/"sep-1", "oct-1" are not among the entries/,
+		);
 		expect(() => buildStatement({ affiliateId: 'other', currency: 'USD', entries: ledger, payout })).toThrow(/not other in USD/);
 		expect(() => buildStatement({ affiliateId: 'aff', currency: 'USD', period: '2026-09', entries: ledger, payout })).toThrow(/covers 2026-10/);
 		expect(() => buildStatement({ affiliateId: 'aff', currency: 'USD', period: '2026-13', entries: ledger })).toThrow(/YYYY-MM/);
@@ -118,7 +148,14 @@ describe('statementHtml', () => {
 	const payout = calculatePayoutPlan(ledger, rules, '2026-11-20T00:00:00Z').payable.find((item) => item.affiliateId === 'aff' && item.currency === 'USD')!;
 
 	it('is a self-contained page with every value escaped', () => {
-		const html = statementHtml(buildStatement({ affiliateId: 'aff <b>&</b>', currency: 'USD', entries: ledger.map((line) => ({ ...line, affiliateId: 'aff <b>&</b>' })), period: '2026-10' }));
+		const html = statementHtml(
+			buildStatement({
+				affiliateId: 'aff <b>&</b>',
+				currency: 'USD',
+				entries: ledger.map((line) => ({ ...line, affiliateId: 'aff <b>&</b>' })),
+				period: '2026-10',
+			}),
+		);
 		expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
 		expect(html).not.toMatch(/<script/i);
 		expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

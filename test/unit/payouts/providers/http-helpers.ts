@@ -36,7 +36,13 @@ export async function startServer(handler: (request: SeenRequest) => HandlerResu
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('end', () => {
 			const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-			const seen: SeenRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+			const seen: SeenRequest = {
+				method: req.method ?? 'GET',
+				path: url.pathname,
+				query: url.searchParams,
+				headers: req.headers,
+				body: Buffer.concat(chunks).toString('utf8'),
+			};
 			requests.push(seen);
 			void Promise.resolve(handler(seen)).then((answer) => {
 				if (answer === 'hang') return;
