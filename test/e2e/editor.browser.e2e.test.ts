@@ -122,13 +122,7 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 			// On a loaded machine the first page can be idle before an icon is decoded: give the icons time to finish
 			// (a broken one never does, and the assertion below then names it).
 			await page
-				.waitForFunction(
-					() => [...document.querySelectorAll('[data-test-id="canvas-node"] img')].every((image) => (image as HTMLImageElement).complete),
-					undefined,
-					{
-						timeout: 10_000,
-					},
-				)
+				.waitForFunction(`[...document.querySelectorAll('[data-test-id="canvas-node"] img')].every((image) => image.complete)`, undefined, { timeout: 10_000 })
 				.catch(() => undefined);
 			const rendered = await page.$$eval('[data-test-id="canvas-node"]', (elements) =>
 				elements.map((element) => {
