@@ -1,5 +1,5 @@
 /**
- * The project's code, tests, scripts and benchmarks never read files outside the checkout (no ../shared,
+ * The project's code, tests, scripts and benchmarks never read files outside the checkout (no folder beside it,
  * no machine paths): a fresh clone must be all they need. This guard resolves every relative path literal
  * (imports, require, new URL, join/resolve from __dirname) against its file and fails with file:line for
  * any that leaves the repository, and for absolute paths into home or work folders.
@@ -66,10 +66,10 @@ function files(folder: string): string[] {
 test('the guard catches each way out of the checkout, and lets paths inside it pass', () => {
 	const sample = [
 		"import { x } from '../../src/funnel';",
-		"import { y } from '../shared/store';",
+		"import { y } from '../sibling/store';",
 		"const fixtures = join(__dirname, '..', 'fixtures');",
-		"const shared = join(__dirname, '..', '..', '..', 'shared');",
-		"const lib = require('../../../shared/lib');",
+		"const shared = join(__dirname, '..', '..', '..', 'sibling');",
+		"const lib = require('../../../sibling/lib');",
 		"const url = new URL('../../../../x.json', import.meta.url);",
 		"const fixed = '/work/shared/data.json';",
 		"const outside = resolve(fileURLToPath(import.meta.url), '../../../..');",
@@ -77,8 +77,8 @@ test('the guard catches each way out of the checkout, and lets paths inside it p
 		"// join(__dirname, '..', '..', '..') in a comment reads nothing",
 	].join('\n');
 	expect(escapes('test/unit/sample.test.ts', sample)).toEqual([
-		expect.stringMatching(/^test\/unit\/sample\.test\.ts:4: \.\.\/\.\.\/\.\.\/shared from the file's folder leaves the checkout/),
-		expect.stringMatching(/^test\/unit\/sample\.test\.ts:5: \.\.\/\.\.\/\.\.\/shared\/lib leaves the checkout/),
+		expect.stringMatching(/^test\/unit\/sample\.test\.ts:4: \.\.\/\.\.\/\.\.\/sibling from the file's folder leaves the checkout/),
+		expect.stringMatching(/^test\/unit\/sample\.test\.ts:5: \.\.\/\.\.\/\.\.\/sibling\/lib leaves the checkout/),
 		expect.stringMatching(/^test\/unit\/sample\.test\.ts:6: \.\.\/\.\.\/\.\.\/\.\.\/x\.json leaves the checkout/),
 		expect.stringMatching(/^test\/unit\/sample\.test\.ts:7: absolute machine path/),
 		expect.stringMatching(/^test\/unit\/sample\.test\.ts:8: \.\.\/\.\.\/\.\.\/\.\. leaves the checkout/),
