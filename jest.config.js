@@ -10,6 +10,7 @@ module.exports = {
 	// testTimeout is a global option (jest ignores it inside a project): the e2e, store and process tests
 	// run real servers and child processes, which a loaded CI machine can slow far past jest's 5 s default.
 	testTimeout: 120000,
+	globalSetup: '<rootDir>/test/platform-files.setup.js',
 	projects: [
 		{
 			displayName: 'unit',

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * Keeps package.json's `n8n.nodes` and `n8n.credentials` (what n8n loads) in step with the folders: every
- * nodes/<Name>/<Name>.node.ts and credentials/<Name>.credentials.ts is listed as its dist/ file, so adding a
+ * nodes/<Name>/<Name>.node.ts and credentials/<Name>.credentials.ts, and the platforms' generated
+ * nodes/platforms/<Name>/<Name>.node.ts and credentials/platforms/<Name>.credentials.ts (scripts/platform-files.mjs),
+ * is listed as its dist/ file, so adding a
  * node or a credential never needs a hand edit here. Entries already listed keep their order; new ones are
  * appended; entries whose source is gone are removed.
  *
@@ -15,14 +17,27 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export function expectedManifest(rootDir = root) {
-	const nodes = readdirSync(join(rootDir, 'nodes'), { withFileTypes: true })
-		.filter((entry) => entry.isDirectory() && existsSync(join(rootDir, 'nodes', entry.name, `${entry.name}.node.ts`)))
-		.map((entry) => `dist/nodes/${entry.name}/${entry.name}.node.js`);
-	const credentials = readdirSync(join(rootDir, 'credentials'))
+/** The node folders under `folder` (nodes/ or nodes/platforms/, relative to rootDir) as dist/ entries. */
+function nodeEntries(rootDir, folder) {
+	if (!existsSync(join(rootDir, folder))) return [];
+	return readdirSync(join(rootDir, folder), { withFileTypes: true })
+		.filter((entry) => entry.isDirectory() && existsSync(join(rootDir, folder, entry.name, `${entry.name}.node.ts`)))
+		.map((entry) => `dist/${folder}/${entry.name}/${entry.name}.node.js`);
+}
+
+function credentialEntries(rootDir, folder) {
+	if (!existsSync(join(rootDir, folder))) return [];
+	return readdirSync(join(rootDir, folder))
 		.filter((file) => file.endsWith('.credentials.ts'))
-		.map((file) => `dist/credentials/${file.replace(/\.ts$/, '.js')}`);
-	return { nodes, credentials };
+		.map((file) => `dist/${folder}/${file.replace(/\.ts$/, '.js')}`);
+}
+
+/** Hand-written nodes and credentials, then the platforms' (generated from their definitions by scripts/platform-files.mjs). */
+export function expectedManifest(rootDir = root) {
+	return {
+		nodes: [...nodeEntries(rootDir, 'nodes'), ...nodeEntries(rootDir, 'nodes/platforms')],
+		credentials: [...credentialEntries(rootDir, 'credentials'), ...credentialEntries(rootDir, 'credentials/platforms')],
+	};
 }
 
 /** The listed entries that still exist, in their order, then the new ones sorted. */

@@ -5,7 +5,7 @@ import { microsoft } from './microsoft';
 import { pinterest } from './pinterest';
 import { reddit } from './reddit';
 import { snapchat } from './snapchat';
-import { tiktok } from './tiktok';
+import { tiktok } from './tiktok/definition';
 
 /**
  * Every destination, by platform id. Adding a platform is its folder (src/destinations/<platform>/: requests,

@@ -3,23 +3,24 @@
  * subtitle (n8n's expression engine on the node type's `subtitle`) and where the credential selector sits.
  */
 import './n8n-env';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type INode, type INodeProperties, type INodeType, type INodeTypes, NodeHelpers, Workflow } from 'n8n-workflow';
 import { removeN8nUserFolder } from './harness';
 
 afterAll(removeN8nUserFolder);
 
-const NODES = join(__dirname, '..', '..', 'nodes');
+const ROOT = join(__dirname, '..', '..');
 
-/** Every node class of the package, found on disk (a node added later is covered without touching this test). */
-const nodeClasses: Array<[string, INodeType]> = readdirSync(NODES, { withFileTypes: true })
-	.filter((entry) => entry.isDirectory() && entry.name !== 'shared')
-	.map((entry) => {
+/** Every node class of the package, as package.json's n8n manifest lists them (a node added later is covered without touching this test). */
+const nodeClasses: Array<[string, INodeType]> = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[] } }).n8n.nodes.map(
+	(entry) => {
+		const name = basename(entry, '.node.js');
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const exported = require(join(NODES, entry.name, `${entry.name}.node.ts`)) as Record<string, new () => INodeType>;
-		return [entry.name, new exported[entry.name]()] as [string, INodeType];
-	});
+		const exported = require(join(ROOT, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'))) as Record<string, new () => INodeType>;
+		return [name, new exported[name]()] as [string, INodeType];
+	},
+);
 
 const TYPE = 'n8n-nodes-postback.under-test';
 

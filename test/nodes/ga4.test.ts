@@ -1,8 +1,10 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { Ga4MeasurementProtocol } from '../../nodes/Ga4MeasurementProtocol/Ga4MeasurementProtocol.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { GA4_FAKE_API_SECRET, GA4_FAKE_MEASUREMENT_ID, type Ga4Fake, startGa4Fake } from '../fakes/ga4';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const Ga4MeasurementProtocol = platformNodeClass('ga4');
 
 const GA4 = {
 	type: 'n8n-nodes-postback.ga4MeasurementProtocol',

@@ -17,7 +17,7 @@ import { n8nUserFolder, removeN8nUserFolder } from './n8n-env';
 
 import { parse as parseQueryString } from 'node:querystring';
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CredentialTestContext, ExecutionLifecycleHooks, WebhookContext, WorkflowExecute } from 'n8n-core';
 import {
@@ -785,15 +785,18 @@ const OAUTH2_API_STAND_IN: ICredentialType = {
 };
 
 /**
- * Every credential type of the package (each class exported by a credentials/*.credentials.ts file, by its
- * `name`), found in the folder, so a new platform's credential needs no line here; plus n8n's own OAuth2 parent.
+ * Every credential type of the package (each class exported by a file package.json's n8n manifest lists, the
+ * platforms' generated ones included, by its `name`), so a new platform's credential needs no line here; plus
+ * n8n's own OAuth2 parent.
  */
 const destinationCredentialTypes: Record<string, ICredentialType> = (() => {
-	const folder = join(__dirname, '..', '..', 'credentials');
+	const root = join(__dirname, '..', '..');
+	const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { n8n: { credentials: string[] } };
 	const types: Record<string, ICredentialType> = { oAuth2Api: OAUTH2_API_STAND_IN };
-	for (const file of readdirSync(folder).filter((name) => name.endsWith('.credentials.ts'))) {
+	for (const entry of manifest.n8n.credentials) {
+		const source = join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		for (const exported of Object.values(require(join(folder, file)) as Record<string, unknown>)) {
+		for (const exported of Object.values(require(source) as Record<string, unknown>)) {
 			if (typeof exported !== 'function') continue;
 			const instance = new (exported as new () => ICredentialType)();
 			if (typeof instance.name === 'string') types[instance.name] = instance;

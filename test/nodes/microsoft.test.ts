@@ -3,10 +3,12 @@
  * Needs the harness (test/nodes/harness.ts) to know the credential type microsoftAdsConversionsApi.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
-import { MicrosoftAdsConversions } from '../../nodes/MicrosoftAdsConversions/MicrosoftAdsConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { MICROSOFT_FAKE_TAG, MICROSOFT_FAKE_TOKEN, type MicrosoftFake, startMicrosoftFake } from '../fakes/microsoft';
 import { HOUR, adClick, ago, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const MicrosoftAdsConversions = platformNodeClass('microsoft');
 
 const MICROSOFT = {
 	type: 'n8n-nodes-postback.microsoftAdsConversions',

@@ -1,8 +1,10 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { PinterestConversions } from '../../nodes/PinterestConversions/PinterestConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { PINTEREST_FAKE_AD_ACCOUNT, PINTEREST_FAKE_TOKEN, type PinterestFake, startPinterestFake } from '../fakes/pinterest';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const PinterestConversions = platformNodeClass('pinterest');
 
 const PINTEREST = {
 	type: 'n8n-nodes-postback.pinterestConversions',

@@ -2,10 +2,12 @@
  * The Reddit Conversions API node through n8n-core's WorkflowExecute, with funnel items, to the strict Reddit fake.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
-import { RedditConversions } from '../../nodes/RedditConversions/RedditConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { REDDIT_FAKE_PIXEL, REDDIT_FAKE_TOKEN, type RedditFake, startRedditFake } from '../fakes/reddit';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const RedditConversions = platformNodeClass('reddit');
 
 const REDDIT = {
 	type: 'n8n-nodes-postback.redditConversions',

@@ -1,8 +1,10 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { SnapchatConversions } from '../../nodes/SnapchatConversions/SnapchatConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { SNAPCHAT_FAKE_PIXEL, SNAPCHAT_FAKE_TOKEN, type SnapchatFake, startSnapchatFake } from '../fakes/snapchat';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const SnapchatConversions = platformNodeClass('snapchat');
 
 const SNAPCHAT = {
 	type: 'n8n-nodes-postback.snapchatConversions',

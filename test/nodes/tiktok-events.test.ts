@@ -1,8 +1,10 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { TikTokEvents } from '../../nodes/TikTokEvents/TikTokEvents.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { TIKTOK_FAKE_PIXEL, TIKTOK_FAKE_TOKEN, type TikTokFake, startTikTokFake } from '../fakes/tiktok';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const TikTokEvents = platformNodeClass('tiktok');
 
 const TIKTOK = { type: 'n8n-nodes-postback.tikTokEvents', name: 'TikTok Events API', nodeType: new TikTokEvents(), credentialType: 'tikTokEventsApi' };
 const HEX64 = /^[a-f0-9]{64}$/;

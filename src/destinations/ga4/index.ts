@@ -2,17 +2,137 @@
  * GA4 Measurement Protocol destination: Conversion Funnel items as GA4 events (purchase, generate_lead, sign_up…)
  * on a web stream, user data hashed by Google's rules, batched per client id, deduplicated by transaction_id.
  */
-import type { Destination } from '../types';
-import { GA4_MAX_EVENTS, type Ga4Config, planGa4Requests } from './build';
+import { type PlatformDefinition, given } from '../definition';
+import { GA4_MAX_EVENTS, GA4_MEASUREMENT_ID, type Ga4Config, planGa4Requests } from './build';
 import { ga4IdentityRules } from './identity';
 import { readGa4Response } from './response';
 
-export const ga4: Destination<'ga4', Ga4Config> = {
+const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#ga4-measurement-protocol';
+
+export const ga4: PlatformDefinition<'ga4', Ga4Config> = {
 	platform: 'ga4',
+	displayName: 'GA4',
 	maxBatch: GA4_MAX_EVENTS,
 	identity: ga4IdentityRules,
 	planRequests: planGa4Requests,
 	readResponse: readGa4Response,
+	node: {
+		name: 'ga4MeasurementProtocol',
+		className: 'Ga4MeasurementProtocol',
+		displayName: 'GA4 Measurement Protocol',
+		description:
+			'Sends conversions to Google Analytics 4 through the Measurement Protocol: hashed user data, batched per client ID, checked against what GA4 would drop',
+		subtitle: '={{$parameter["validateOnly"] ? "validate only: " + $parameter["measurementId"] : $parameter["measurementId"]}}',
+		icon: { light: 'ga4.svg', dark: 'ga4.dark.svg' },
+		codex: {
+			alias: [
+				'GA4',
+				'Google Analytics',
+				'Google Analytics 4',
+				'Measurement Protocol',
+				'mp/collect',
+				'purchase',
+				'generate_lead',
+				'server-side',
+				'conversion',
+				'affiliate',
+			],
+			documentationUrl: DOCS,
+		},
+	},
+	settings: [
+		{
+			type: 'notice',
+			text: 'Connect the Purchase, Lead or Other Event output of a Conversion Funnel: nothing to map. GA4 accepts every request silently, so events GA4 would drop (too old, bad names, reversals) are held back here and leave on Failed with the reason under "forward". Click Tracker clicks are not sent.',
+		},
+		{
+			type: 'string',
+			name: 'measurementId',
+			label: 'Measurement ID',
+			required: { whereToFindIt: 'Copy it from Google Analytics: Admin → Data streams → the web stream → Measurement ID (G-…).' },
+			upperCase: true,
+			pattern: {
+				test: GA4_MEASUREMENT_ID,
+				isNot: 'a GA4 Measurement ID such as G-XXXXXXXXXX',
+				hint: "Use the web stream's Measurement ID (G-…), not its stream ID or a Universal Analytics UA- ID.",
+			},
+			placeholder: 'G-XXXXXXXXXX',
+			description:
+				'The Measurement ID of the GA4 web stream (Admin → Data streams → the stream), not the stream ID. The API secret in the credential must belong to this stream.',
+		},
+		{
+			type: 'string',
+			name: 'clientId',
+			label: 'Client ID',
+			placeholder: '1234567890.1717236000',
+			description:
+				"The visitor's GA client ID (from the _ga cookie, e.g. through an expression) so the conversion joins their GA4 session. Empty: a stable ID derived from the matched click (or the transaction), which GA4 counts as a user of its own.",
+		},
+		{
+			type: 'boolean',
+			name: 'validateOnly',
+			label: 'Validate Only (Debug Endpoint)',
+			called: 'Validate Only',
+			default: false,
+			description:
+				"Whether to send to GA4's validation server (/debug/mp/collect) instead: nothing is recorded, and each event GA4 would refuse leaves on Failed with GA4's message. Turn off in production.",
+		},
+		{ type: 'valueFrom' },
+		{ type: 'defaultCountry', phoneForm: 'them in E.164, with +' },
+		{
+			type: 'overrides',
+			eventNameExample: 'purchase, generate_lead, sign_up… or a custom name: a letter first, then letters, digits and underscores, at most 40 characters',
+			timeUnit: 'microseconds, at most 72 hours back',
+		},
+	],
+	configFrom: (settings, credentials) => ({
+		measurementId: settings.measurementId as string,
+		apiSecret: credentials.apiSecret as string,
+		baseUrl: given(credentials.baseUrl),
+		validateOnly: settings.validateOnly as boolean,
+		clientId: settings.clientId as string | undefined,
+		valueFrom: settings.valueFrom as Ga4Config['valueFrom'],
+		defaultCountry: settings.defaultCountry as string | undefined,
+	}),
+	credential: {
+		name: 'ga4MeasurementProtocolApi',
+		className: 'Ga4MeasurementProtocolApi',
+		displayName: 'GA4 Measurement Protocol API',
+		documentationUrl: DOCS,
+		fields: [
+			{
+				name: 'apiSecret',
+				label: 'API Secret',
+				type: 'string',
+				password: true,
+				default: '',
+				required: true,
+				description: 'In Google Analytics: Admin → Data streams → the web stream → Measurement Protocol API secrets → Create',
+			},
+			{
+				name: 'baseUrl',
+				label: 'Base URL',
+				type: 'string',
+				default: 'https://www.google-analytics.com',
+				description: 'Change only to go through a proxy, to use the EU endpoint (https://region1.google-analytics.com) or to point at a test double',
+			},
+		],
+		authenticate: { qs: { api_secret: '={{$credentials.apiSecret}}' } },
+		// The validation server with no events: it records nothing (GA4 never refuses a secret, so this checks the URL).
+		test: {
+			request: {
+				baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+				url: '/debug/mp/collect',
+				method: 'POST',
+				body: { client_id: 'n8n-credential-test', events: [] },
+			},
+		},
+	},
+	events: {
+		label: 'GA4',
+		names: { Purchase: 'purchase', Lead: 'generate_lead', CompleteRegistration: 'sign_up' },
+		keepsOtherNames: false,
+	},
 };
 
 export {

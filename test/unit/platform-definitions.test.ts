@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DESTINATIONS } from '../../src/destinations';
+import { platformCredentialClass, platformNodeClass } from '../../nodes/shared/platform-classes';
+
+/**
+ * The nodes and credentials derived from the platform definitions describe exactly what the hand-written
+ * classes did (test/fixtures/platform-descriptions, generated from those classes before they were removed):
+ * saved workflows, credentials and the editor see no difference. The one intended difference is where a
+ * credential's icon path points: the generated credential sits in credentials/platforms/, its node's icons
+ * in nodes/platforms/<Node>/, the same drawings.
+ */
+const ROOT = join(__dirname, '..', '..');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'platform-descriptions');
+const fixture = (file: string): unknown => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+const MIGRATED = (Object.keys(DESTINATIONS) as Array<keyof typeof DESTINATIONS>).filter((platform) => 'node' in DESTINATIONS[platform]);
+
+test('the platforms with a definition include the five newest', () => {
+	expect(MIGRATED).toEqual(expect.arrayContaining(['reddit', 'microsoft', 'pinterest', 'snapchat', 'ga4']));
+});
+
+describe.each(MIGRATED)('%s', (platform) => {
+	const definition = DESTINATIONS[platform] as unknown as { node: { className: string }; credential: { className: string } };
+
+	test('its node describes itself as the hand-written node did', () => {
+		const Node = platformNodeClass(platform);
+		expect(Node.name).toBe(definition.node.className);
+		expect(asJson(new Node().description)).toEqual(fixture(`${definition.node.className}.node.json`));
+	});
+
+	test('its credential is the hand-written one, the icon path aside', () => {
+		const Credential = platformCredentialClass(platform);
+		expect(Credential.name).toBe(definition.credential.className);
+		const { icon, ...derived } = asJson(new Credential()) as { icon: { light: string; dark: string } };
+		const { icon: before, ...expected } = fixture(`${definition.credential.className}.credentials.json`) as { icon: { light: string; dark: string } };
+		expect(derived).toEqual(expected);
+		// The same files, found from the generated credential's folder.
+		expect({ light: basename(icon.light), dark: basename(icon.dark) }).toEqual({ light: basename(before.light), dark: basename(before.dark) });
+		expect(icon.light).toBe(`file:../../nodes/platforms/${definition.node.className}/${basename(before.light)}`);
+	});
+});
+
+describe('the generated files (scripts/platform-files.mjs)', () => {
+	/** Runs the generator (an ES module, so in its own process): the files it wrote. */
+	const generate = () => {
+		const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'platform-files.mjs')], { encoding: 'utf8' });
+		expect(run.status).toBe(0);
+		return run.stdout.split('\n').filter(Boolean);
+	};
+	generate();
+
+	test('a second run has nothing to write', () => {
+		expect(generate()).toEqual([]);
+	});
+
+	test.each(MIGRATED)('%s: the codex entry is the hand-written one, with credential documentation always listed', (platform) => {
+		const { className } = (DESTINATIONS[platform] as unknown as { node: { className: string } }).node;
+		const generated = JSON.parse(readFileSync(join(ROOT, 'nodes', 'platforms', className, `${className}.node.json`), 'utf8')) as {
+			resources: Record<string, unknown>;
+		};
+		const before = fixture(`${className}.codex.json`) as { resources: Record<string, unknown> };
+		expect(generated).toEqual({ ...before, resources: { credentialDocumentation: before.resources.primaryDocumentation, ...before.resources } });
+	});
+
+	test.each(MIGRATED)('%s: the node and credential files re-export the derived classes under their file names', (platform) => {
+		const { node, credential } = DESTINATIONS[platform] as unknown as { node: { className: string }; credential: { className: string } };
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const nodeFile = require(join(ROOT, 'nodes', 'platforms', node.className, `${node.className}.node.ts`)) as Record<string, unknown>;
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const credentialFile = require(join(ROOT, 'credentials', 'platforms', `${credential.className}.credentials.ts`)) as Record<string, unknown>;
+		expect(nodeFile[node.className]).toBe(platformNodeClass(platform));
+		expect(credentialFile[credential.className]).toBe(platformCredentialClass(platform));
+	});
+});
