@@ -14,6 +14,8 @@ import {
 import { type PlatformDefinition, type Setting, SettingError, readSettings } from '../../src/destinations/definition';
 import type { Platform, PlatformConfigs } from '../../src/destinations';
 import { postbackStoreTest } from './store';
+import { forwardItems } from './destination';
+import { oauthSendDependencies } from './oauth-send';
 import {
 	defaultCountryProperty,
 	destinationCredentials,
@@ -34,6 +36,8 @@ type AnyDefinition = PlatformDefinition<Platform, PlatformConfigs[Platform]>;
 /** A declared setting as the editor's parameter. */
 function propertiesOf(setting: Setting, definition: AnyDefinition): INodeProperties[] {
 	switch (setting.type) {
+		case 'raw':
+			return [structuredClone(setting.property) as unknown as INodeProperties];
 		case 'notice':
 			return [{ displayName: setting.text, name: 'notice', type: 'notice', default: '' }];
 		case 'valueFrom':
@@ -115,23 +119,41 @@ export function platformNode<P extends Platform>(definition: PlatformDefinition<
 		methods = { credentialTest: { postbackStoreTest } };
 
 		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			/** Runs `read` for an item, a SettingError becoming the node's error for that item. */
+			const forItem = <T>(itemIndex: number, read: () => T): T => {
+				try {
+					return read();
+				} catch (error) {
+					// A setting or item the definition refused: the message names it, the description says what to do.
+					const refused = error instanceof SettingError ? error : undefined;
+					throw new NodeOperationError(this.getNode(), refused ? refused.message : (error as Error), {
+						itemIndex,
+						...(refused?.description ? { description: refused.description } : {}),
+					});
+				}
+			};
+			const settingsOf = (itemIndex: number) => readSettings(definition.settings, (name, fallback) => this.getNodeParameter(name, itemIndex, fallback as never));
+			const { readItem } = definition;
+			if (readItem) {
+				const items = this.getInputData();
+				const credentials = await this.getCredentials(credential.name);
+				const sending = credential.extends?.includes('oAuth2Api') ? oauthSendDependencies(this, credential.name, definition.displayName) : undefined;
+				return await forwardItems(
+					this,
+					definition.platform,
+					(itemIndex) => forItem(itemIndex, () => readItem(items[itemIndex].json, settingsOf(itemIndex), credentials, itemIndex)),
+					sending,
+				);
+			}
 			return await forwardWithOverrides(
 				this,
 				definition.platform,
 				credential.name,
-				(itemIndex, credentials: Record<string, unknown>) => {
-					try {
-						const settings = readSettings(definition.settings, (name, fallback) => this.getNodeParameter(name, itemIndex, fallback as never));
-						return definition.configFrom(settings, credentials);
-					} catch (error) {
-						// A setting the definition refused: the message names it, the description says where to find it.
-						const refused = error instanceof SettingError ? error : undefined;
-						throw new NodeOperationError(this.getNode(), refused ? refused.message : (error as Error), {
-							itemIndex,
-							...(refused?.description ? { description: refused.description } : {}),
-						});
-					}
-				},
+				(itemIndex, credentials: Record<string, unknown>) =>
+					forItem(itemIndex, () => {
+						if (!definition.configFrom) throw new Error(`The ${definition.displayName} definition has neither configFrom nor readItem`);
+						return definition.configFrom(settingsOf(itemIndex), credentials);
+					}),
 				definition.clickId?.field,
 			);
 		}

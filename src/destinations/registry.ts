@@ -1,6 +1,6 @@
 import { ga4 } from './ga4';
 import { googleAds } from './google_ads';
-import { meta } from './meta';
+import { meta } from './meta/definition';
 import { microsoft } from './microsoft';
 import { pinterest } from './pinterest';
 import { reddit } from './reddit';

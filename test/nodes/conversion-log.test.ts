@@ -7,12 +7,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IConnections, INode, INodeExecutionData, INodeParameters, IRun } from 'n8n-workflow';
-import { MetaConversions } from '../../nodes/MetaConversions/MetaConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { PostbackTools } from '../../nodes/PostbackTools/PostbackTools.node';
 import { SendPostback } from '../../nodes/SendPostback/SendPostback.node';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { COLLECT_TYPE, outputOfNode, runWorkflowFrom, workflowOf } from './harness';
+
+const MetaConversions = platformNodeClass('meta');
 
 const META = {
 	type: 'n8n-nodes-postback.metaConversions',

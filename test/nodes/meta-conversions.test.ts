@@ -1,8 +1,10 @@
 import type { INodeExecutionData } from 'n8n-workflow';
-import { MetaConversions } from '../../nodes/MetaConversions/MetaConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake, startMetaFake } from '../fakes/meta';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const MetaConversions = platformNodeClass('meta');
 
 const META = {
 	type: 'n8n-nodes-postback.metaConversions',
