@@ -1,5 +1,5 @@
 import { ga4 } from './ga4';
-import { googleAds } from './google_ads';
+import { googleAds } from './google_ads/definition';
 import { meta } from './meta/definition';
 import { microsoft } from './microsoft';
 import { pinterest } from './pinterest';

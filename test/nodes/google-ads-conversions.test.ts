@@ -1,8 +1,10 @@
 import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
-import { GoogleAdsConversions } from '../../nodes/GoogleAdsConversions/GoogleAdsConversions.node';
+import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { FAKE_GOOGLE_ACCESS_TOKEN, FAKE_GOOGLE_DEVELOPER_TOKEN, FAKE_GOOGLE_REFRESH_TOKEN, type GoogleAdsFake, startGoogleAdsFake } from '../fakes/google-ads';
 import { HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+
+const GoogleAdsConversions = platformNodeClass('google_ads');
 
 const GOOGLE = {
 	type: 'n8n-nodes-postback.googleAdsConversions',

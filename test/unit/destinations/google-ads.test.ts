@@ -1,6 +1,6 @@
 /** The Google Ads request builder: fields, the one-click-id rule, offsets, batching, identifiers, the 6-hour rule. */
 import { createHash } from 'node:crypto';
-import { GoogleAdsConversionsOAuth2Api } from '../../../credentials/GoogleAdsConversionsOAuth2Api.credentials';
+import { platformCredentialClass } from '../../../nodes/shared/platform-classes';
 import { type PlatformRequest, buildPlatformRequests, eventIdFor, planPlatformRequests } from '../../../src/destinations';
 import {
 	GOOGLE_ADS_DEFAULT_API_VERSION,
@@ -11,6 +11,8 @@ import {
 	googleDateTime,
 } from '../../../src/destinations/google_ads';
 import { ACCESS_TOKEN, ACTION, ACTION_ID, CUSTOMER, DEVELOPER_TOKEN, HOUR, NOW, config, googleClick, purchase, purchases } from './google-ads-fixtures';
+
+const GoogleAdsConversionsOAuth2Api = platformCredentialClass('google_ads');
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const rows = (request: PlatformRequest) => request.body.conversions as GoogleAdsClickConversion[];
