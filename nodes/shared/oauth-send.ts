@@ -66,4 +66,3 @@ export function oauthSendDependencies(context: IExecuteFunctions, credentialName
 		},
 	};
 }
-
