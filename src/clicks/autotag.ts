@@ -2,6 +2,7 @@ import { NETWORK_LINK_DOMAINS, findLinkNetwork, isValidSubidParam, linkNetworks,
 import { DEFAULT_VISITOR_COOKIE } from './request';
 import { DEFAULT_SUBID_PARAM, parseDomainAllowlist, type OfferConfig } from './targets';
 import { parseHttpUrl } from './url';
+import { platformClickFields } from '../destinations/click-fields';
 
 export type AutoTagMode = 'route' | 'tag';
 
@@ -42,15 +43,15 @@ interface ScriptConfig {
 
 /**
  * The browser side. ES5 plus the URL API, so it runs in every browser that can load a modern site;
- * no dependencies. `__CONFIG__` is replaced by the JSON settings.
+ * no dependencies. `__CONFIG__` is replaced by the JSON settings, `__AD_PARAMS__` and `__AD_COOKIES__` by what
+ * the platforms' click fields say (adPlatformSources).
  */
 const RUNTIME = `(function (window, document) {
 	'use strict';
 	var config = __CONFIG__;
 	var PLACEHOLDER = /--CLICK-ID--/gi;
-	var AD_PARAMS = ['fbclid', 'gclid', 'gbraid', 'wbraid', 'ttclid', 'ScCid', 'sccid', 'epik', 'rdt_cid', 'msclkid',
-		'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
-	var AD_COOKIES = { fbc: '_fbc', fbp: '_fbp', ttp: '_ttp', ga: '_ga', scid: '_scid', rdt_uuid: '_rdt_uuid' };
+	var AD_PARAMS = __AD_PARAMS__.concat(['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content']);
+	var AD_COOKIES = __AD_COOKIES__;
 	var STORAGE_KEY = 'pb_autotag';
 	var memory = {};
 	var enc = encodeURIComponent;
@@ -217,5 +218,30 @@ export function autoTagConfig(options: AutoTagOptions = {}): ScriptConfig {
  * click id, or are routed through the tracker). Self-contained; serve it as application/javascript.
  */
 export function autoTagScript(options: AutoTagOptions = {}): string {
-	return `/* n8n-nodes-postback AutoTag: tags offer links with a click ID or routes them through the Click Tracker. */\n${RUNTIME.replace('__CONFIG__', () => scriptJson(autoTagConfig(options)))}`;
+	const { params, cookies } = adPlatformSources();
+	const runtime = RUNTIME.replace('__CONFIG__', () => scriptJson(autoTagConfig(options)))
+		.replace('__AD_PARAMS__', () => scriptJson(params))
+		.replace('__AD_COOKIES__', () => scriptJson(cookies));
+	return `/* n8n-nodes-postback AutoTag: tags offer links with a click ID or routes them through the Click Tracker. */\n${runtime}`;
+}
+
+/**
+ * What AutoTag carries from the page to the tracker, from the platforms' click fields: the URL parameters of
+ * those read from the URL first (any-case ones also in lower case), and, for those read from a cookie first,
+ * the parameter to send each cookie as.
+ */
+export function adPlatformSources(): { params: string[]; cookies: Record<string, string> } {
+	const params: string[] = [];
+	const cookies: Record<string, string> = {};
+	for (const { from } of platformClickFields()) {
+		const [first] = from;
+		if (!first) continue;
+		if ('query' in first) {
+			for (const name of first.ignoreCase ? [first.query, first.query.toLowerCase()] : [first.query]) if (!params.includes(name)) params.push(name);
+			continue;
+		}
+		const asParameter = from.find((source): source is { query: string } => 'query' in source);
+		if (asParameter) cookies[asParameter.query] = first.cookie;
+	}
+	return { params, cookies };
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { AdClickIds, ClickRecord } from '../store/types';
 import { isWellFormedVisitorId, mintVisitorId } from './ids';
 import type { ClickRequest } from './types';
+import { platformClickFields } from '../destinations/click-fields';
 
 export const DEFAULT_VISITOR_COOKIE = 'pb_vid';
 
@@ -56,6 +57,24 @@ function token(value: string | undefined, max = MAX_ID_LENGTH): string | undefin
 	if (value === undefined) return undefined;
 	const text = value.trim();
 	return text.length > 0 && text.length <= max && /^[\x21-\x7e]+$/.test(text) ? text : undefined;
+}
+
+/** The click fields the platform definitions declare (but those read their own way below), each from its first source present. */
+function platformClickValues(query: Record<string, unknown>, cookies: Record<string, string | undefined>): Record<string, string | undefined> {
+	const values: Record<string, string | undefined> = {};
+	for (const { field, from, custom } of platformClickFields()) {
+		if (custom) continue;
+		for (const source of from) {
+			const value = token(
+				'cookie' in source ? cookies[source.cookie] : source.ignoreCase ? queryTextIgnoringCase(query, source.query) : queryText(query, source.query),
+			);
+			if (value !== undefined) {
+				values[field] = value;
+				break;
+			}
+		}
+	}
+	return values;
 }
 
 /** Free text (user agent): control characters removed, bounded. */
@@ -197,7 +216,6 @@ export function readClickRequest(request: ClickRequest, options: ReadClickOption
 	const clickedAt = (options.now ?? (() => new Date()))();
 	const query = request.query ?? {};
 	const cookies = requestCookies(request);
-	const q = (name: string) => token(queryText(query, name));
 
 	const fbclid = token(queryText(query, 'fbclid'));
 	const cookieVisitor = cookies[options.cookieName || DEFAULT_VISITOR_COOKIE];
@@ -219,18 +237,9 @@ export function readClickRequest(request: ClickRequest, options: ReadClickOption
 		fbclid,
 		fbc: resolveFbc(fbclid, [cookies._fbc, queryText(query, 'fbc')], clickedAt),
 		fbp,
-		gclid: q('gclid'),
-		gbraid: q('gbraid'),
-		wbraid: q('wbraid'),
-		ttclid: q('ttclid'),
-		ttp: token(cookies._ttp) ?? q('ttp'),
-		sccid: token(queryTextIgnoringCase(query, 'ScCid')),
-		epik: q('epik') ?? token(cookies._epik),
-		rdtCid: q('rdt_cid'),
-		msclkid: q('msclkid'),
 		gaClientId: gaClientId(cookies._ga) ?? gaClientId(queryText(query, 'ga')),
-		scCookie1: token(cookies._scid) ?? q('scid'),
-		rdtUuid: token(cookies._rdt_uuid) ?? q('rdt_uuid'),
+		// Every other platform's click fields, as their definitions say where to find them.
+		...platformClickValues(query, cookies),
 		affiliateId: token(queryText(query, 'aff_id') ?? queryText(query, 'affiliate_id') ?? queryText(query, 'a_aid'), 255),
 		utm: Object.keys(utm).length > 0 ? utm : undefined,
 		ip: clientIp(request, options.trustProxy),

@@ -170,15 +170,25 @@ export interface NodeIdentity {
 	codex: { alias: string[]; documentationUrl: string };
 }
 
-/** A click id the platform reads from a click (Click Tracker, AutoTag, attribution, the store). */
-export interface ClickIdDefinition {
-	/** The click field, such as 'rdtCid'. */
+/** Where a click field's value comes from on the click's request; the first one present wins. */
+export type ClickSource = { query: string; /** Any case (Snapchat's ScCid). */ ignoreCase?: boolean } | { cookie: string };
+
+/**
+ * A field the platform reads from a click (its click id, a first-party cookie): the Click Tracker reads it from
+ * the request, AutoTag carries it to the link, the store keeps it and attribution hands it to the conversion.
+ */
+export interface ClickFieldDefinition {
+	/** The field on clicks and funnel items, such as 'rdtCid'. */
 	field: string;
-	/** Query parameters it arrives in, in order of preference. */
-	query: string[];
-	/** Cookies it may be read from. */
-	cookies?: string[];
-	/** The Override Fields entry setting it. */
+	from: ClickSource[];
+	/** The Click Tracker reads it its own way (Meta's fbc is rebuilt from fbclid, GA's _ga cookie is parsed). */
+	custom?: boolean;
+}
+
+/** The click id the node's Override Fields can set. */
+export interface ClickIdDefinition {
+	/** The click field it sets, such as 'rdtCid'. */
+	field: string;
 	override: { label: string; description: string; /** The key, when not 'clickId' (TikTok's saved workflows use 'ttclid'). */ name?: string };
 }
 
@@ -205,7 +215,9 @@ export interface PlatformDefinition<P extends string, C> extends Destination<P, 
 	credential: CredentialDefinition;
 	/** The configuration from one item's settings and the credential (left out only with readItem). */
 	configFrom?(settings: SettingValues, credentials: SettingValues): C;
-	/** The click id the platform attributes with; none for platforms matching on other keys (GA4). */
+	/** The click fields it reads, in the order they travel with a conversion. */
+	clickFields: ClickFieldDefinition[];
+	/** The click id the Override Fields set; none for platforms matching on other keys (GA4). */
 	clickId?: ClickIdDefinition;
 	/** Its row in the Conversion Funnel's event mapping table. */
 	events?: EventMapping;

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Conversion } from '../model';
 import type { AdClickIds, ClickRecord, TrackingStore } from '../store/types';
 import { funnelRulesFor } from './network-rules';
+import { platformClickFields } from '../destinations/click-fields';
 
 export type AttributionWindow = '1d' | '7d' | '30d' | 'unlimited';
 export const attributionWindows: readonly AttributionWindow[] = ['1d', '7d', '30d', 'unlimited'];
@@ -35,33 +36,16 @@ export interface ConversionClick extends AdClickIds {
 	clickedAt: string;
 }
 
-const CLICK_FIELDS = [
-	'fbclid',
-	'fbc',
-	'fbp',
-	'gclid',
-	'gbraid',
-	'wbraid',
-	'ttclid',
-	'ttp',
-	'sccid',
-	'epik',
-	'rdtCid',
-	'msclkid',
-	'gaClientId',
-	'scCookie1',
-	'rdtUuid',
-	'ip',
-	'userAgent',
-	'landingUrl',
-] as const;
+/** The click's own fields that travel with a conversion, after every platform's click fields (their definitions'). */
+const VISIT_FIELDS = ['ip', 'userAgent', 'landingUrl'] as const;
 
 /** The fields of a stored click that travel with the conversion; absent and empty ones are left out. */
 export function conversionClick(click: ClickRecord): ConversionClick {
 	const out: ConversionClick = { clickId: click.clickId, clickedAt: click.clickedAt };
-	for (const field of CLICK_FIELDS) {
-		const value = click[field];
-		if (typeof value === 'string' && value !== '') out[field] = value;
+	const fields = click as unknown as Record<string, unknown>;
+	for (const field of [...platformClickFields().map((each) => each.field), ...VISIT_FIELDS]) {
+		const value = fields[field];
+		if (typeof value === 'string' && value !== '') (out as unknown as Record<string, string>)[field] = value;
 	}
 	// Keep the documented key order: clickId first, clickedAt last.
 	const { clickedAt, ...rest } = out;

@@ -5,28 +5,16 @@
 import { conversionSchema, conversionStatus, decimalString } from '../model';
 import { z } from '../model/zod';
 import { destinations } from './events';
+import { platformClickFields } from '../destinations/click-fields';
 import { funnelOutputs } from './funnel';
 
 const text = z.string().min(1);
 
+/** The matched click on a funnel item: its id and time, every platform's click fields (their definitions'), the visit. */
 export const conversionClickSchema = z
 	.object({
 		clickId: text,
-		fbclid: text,
-		fbc: text,
-		fbp: text,
-		gclid: text,
-		gbraid: text,
-		wbraid: text,
-		ttclid: text,
-		ttp: text,
-		sccid: text,
-		epik: text,
-		rdtCid: text,
-		msclkid: text,
-		gaClientId: text,
-		scCookie1: text,
-		rdtUuid: text,
+		...Object.fromEntries(platformClickFields().map(({ field }) => [field, text])),
 		ip: text,
 		userAgent: text,
 		landingUrl: text,

@@ -128,6 +128,7 @@ export const ga4: PlatformDefinition<'ga4', Ga4Config> = {
 			},
 		},
 	},
+	clickFields: [{ field: 'gaClientId', from: [{ cookie: '_ga' }, { query: 'ga' }], custom: true }],
 	events: {
 		label: 'GA4',
 		names: { Purchase: 'purchase', Lead: 'generate_lead', CompleteRegistration: 'sign_up' },

@@ -381,9 +381,13 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 			},
 		},
 	},
+	clickFields: [
+		{ field: 'gclid', from: [{ query: 'gclid' }] },
+		{ field: 'gbraid', from: [{ query: 'gbraid' }] },
+		{ field: 'wbraid', from: [{ query: 'wbraid' }] },
+	],
 	clickId: {
 		field: 'gclid',
-		query: ['gclid'],
 		override: { label: 'GCLID', description: 'The gclid of the ad click' },
 	},
 };

@@ -337,9 +337,13 @@ export const meta: PlatformDefinition<'meta', MetaDestinationConfig> = {
 		// GET /me with the token: read-only, refused for a wrong token.
 		test: { request: { baseURL: '={{$credentials.baseUrl}}', url: '=/{{$credentials.apiVersion}}/me', method: 'GET' } },
 	},
+	clickFields: [
+		{ field: 'fbclid', from: [{ query: 'fbclid' }] },
+		{ field: 'fbc', from: [{ cookie: '_fbc' }, { query: 'fbc' }], custom: true },
+		{ field: 'fbp', from: [{ cookie: '_fbp' }, { query: 'fbp' }], custom: true },
+	],
 	clickId: {
 		field: 'fbclid',
-		query: ['fbclid'],
 		override: { label: 'Meta Click ID', description: 'The fbclid of the ad click' },
 	},
 	events: {

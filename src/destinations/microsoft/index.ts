@@ -128,9 +128,9 @@ export const microsoft: PlatformDefinition<'microsoft', MicrosoftConfig> = {
 			],
 		},
 	},
+	clickFields: [{ field: 'msclkid', from: [{ query: 'msclkid' }] }],
 	clickId: {
 		field: 'msclkid',
-		query: ['msclkid'],
 		override: { label: 'Microsoft Click ID', description: 'The msclkid of the ad click, sent as is' },
 	},
 	events: {

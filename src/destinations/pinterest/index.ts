@@ -130,10 +130,9 @@ export const pinterest: PlatformDefinition<'pinterest', PinterestConfig> = {
 			},
 		},
 	},
+	clickFields: [{ field: 'epik', from: [{ query: 'epik' }, { cookie: '_epik' }] }],
 	clickId: {
 		field: 'epik',
-		query: ['epik'],
-		cookies: ['_epik'],
 		override: { label: 'Pinterest Click ID', description: 'The epik of the ad click (the epik URL parameter or _epik cookie), sent as is' },
 	},
 	events: {

@@ -102,9 +102,12 @@ export const reddit: PlatformDefinition<'reddit', RedditConfig> = {
 			},
 		},
 	},
+	clickFields: [
+		{ field: 'rdtCid', from: [{ query: 'rdt_cid' }] },
+		{ field: 'rdtUuid', from: [{ cookie: '_rdt_uuid' }, { query: 'rdt_uuid' }] },
+	],
 	clickId: {
 		field: 'rdtCid',
-		query: ['rdt_cid'],
 		override: { label: 'Reddit Click ID', description: 'The rdt_cid of the ad click, sent as is' },
 	},
 	events: {

@@ -131,9 +131,12 @@ export const snapchat: PlatformDefinition<'snapchat', SnapchatConfig> = {
 			],
 		},
 	},
+	clickFields: [
+		{ field: 'sccid', from: [{ query: 'ScCid', ignoreCase: true }] },
+		{ field: 'scCookie1', from: [{ cookie: '_scid' }, { query: 'scid' }] },
+	],
 	clickId: {
 		field: 'sccid',
-		query: ['ScCid'],
 		override: { label: 'Snapchat Click ID', description: 'The ScCid of the ad click, sent as sc_click_id as is' },
 	},
 	events: {

@@ -132,9 +132,12 @@ export const tiktok: PlatformDefinition<'tiktok', TikTokConfig> = {
 			],
 		},
 	},
+	clickFields: [
+		{ field: 'ttclid', from: [{ query: 'ttclid' }] },
+		{ field: 'ttp', from: [{ cookie: '_ttp' }, { query: 'ttp' }] },
+	],
 	clickId: {
 		field: 'ttclid',
-		query: ['ttclid'],
 		override: { label: 'TikTok Click ID', description: 'The ttclid of the ad click, sent as is', name: 'ttclid' },
 	},
 	events: {
