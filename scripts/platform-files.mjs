@@ -14,7 +14,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,6 +30,12 @@ function write(path, text) {
 	return true;
 }
 
+/** A relative import of `target` (no extension) from a file in `fromDir`, with forward slashes. */
+function importPath(fromDir, target) {
+	const path = relative(fromDir, target).split(sep).join('/');
+	return path.startsWith('.') ? path : `./${path}`;
+}
+
 export function platformDefinitions(root) {
 	require('./lib/require-ts.cjs');
 	const { DESTINATIONS } = require(join(root, 'src', 'destinations', 'registry.ts'));
@@ -40,6 +46,8 @@ export function writePlatformFiles(root = join(here, '..')) {
 	const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 	const nodesDir = join(root, 'nodes', 'platforms');
 	const credentialsDir = join(root, 'credentials', 'platforms');
+	// The module building the classes from the registry, imported by every generated file.
+	const classes = join(root, 'nodes', 'shared', 'platform-classes');
 	const written = [];
 	const keep = { nodes: new Set(), credentials: new Set() };
 	for (const definition of platformDefinitions(root)) {
@@ -51,7 +59,7 @@ export function writePlatformFiles(root = join(here, '..')) {
 		const files = {
 			[join(folder, `${node.className}.node.ts`)]: [
 				HEADER,
-				"import { platformNodeClass } from '../../shared/platform-classes';",
+				`import { platformNodeClass } from '${importPath(folder, classes)}';`,
 				`export const ${node.className} = platformNodeClass(${platformArg});`,
 				'',
 			].join('\n'),
@@ -73,7 +81,7 @@ export function writePlatformFiles(root = join(here, '..')) {
 			)}\n`,
 			[join(credentialsDir, `${credential.className}.credentials.ts`)]: [
 				HEADER,
-				"import { platformCredentialClass } from '../../nodes/shared/platform-classes';",
+				`import { platformCredentialClass } from '${importPath(credentialsDir, classes)}';`,
 				`export const ${credential.className} = platformCredentialClass(${platformArg});`,
 				'',
 			].join('\n'),

@@ -299,15 +299,6 @@ export const valueFromProperty: INodeProperties = {
 	description: 'Which amount of the conversion becomes the event value. Conversions without it are sent without a value.',
 };
 
-/** Reads Value From, refusing anything else (an expression can produce anything). */
-export function readValueFrom(context: IExecuteFunctions, itemIndex: number): 'commission' | 'amount' {
-	const valueFrom = context.getNodeParameter('valueFrom', itemIndex, 'commission');
-	if (valueFrom !== 'commission' && valueFrom !== 'amount') {
-		throw new NodeOperationError(context.getNode(), `Value From "${String(valueFrom)}" is not commission or amount`, { itemIndex });
-	}
-	return valueFrom;
-}
-
 /** The Default Phone Country setting: numbers without a country code get this one. */
 export function defaultCountryProperty(platformName: string, phoneForm: string): INodeProperties {
 	return {
@@ -318,26 +309,6 @@ export function defaultCountryProperty(platformName: string, phoneForm: string):
 		placeholder: 'US',
 		description: `Two-letter country for phone numbers written without a country code (${platformName} wants ${phoneForm})`,
 	};
-}
-
-/** Reads Default Phone Country: a two-letter code, or undefined when empty. */
-export function readDefaultCountry(context: IExecuteFunctions, itemIndex: number): string | undefined {
-	const country = given(context.getNodeParameter('defaultCountry', itemIndex, ''))?.toUpperCase();
-	if (country && !/^[A-Z]{2}$/.test(country)) {
-		throw new NodeOperationError(context.getNode(), `Default Phone Country "${country}" is not a two-letter country code`, { itemIndex });
-	}
-	return country;
-}
-
-/** A required string setting, trimmed; a clear error naming it and where to find it when empty. */
-export function requiredText(context: IExecuteFunctions, name: string, itemIndex: number, label: string, whereToFindIt: string): string {
-	const value = given(context.getNodeParameter(name, itemIndex, ''));
-	if (!value)
-		throw new NodeOperationError(context.getNode(), `${label} is empty`, {
-			itemIndex,
-			description: whereToFindIt,
-		});
-	return value;
 }
 
 /** The platform's credential, then the PostgreSQL store credential the Conversion Log may need. */

@@ -314,8 +314,3 @@ export function readSettings(settings: Setting[], parameter: (name: string, fall
 	}
 	return values;
 }
-
-/** The settings every engine checks before planning, from the declarations: `The Reddit configuration has no pixel ID`. */
-export function requiredSettingNames(settings: Setting[]): string[] {
-	return settings.flatMap((setting) => (setting.type === 'string' && setting.required ? [setting.name] : []));
-}

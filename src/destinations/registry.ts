@@ -8,9 +8,10 @@ import { snapchat } from './snapchat';
 import { tiktok } from './tiktok/definition';
 
 /**
- * Every destination, by platform id. Adding a platform is its folder (src/destinations/<platform>/: requests,
- * responses, identity rules, configuration type), its node and credential, its event names in the funnel's
- * mapping table (src/funnel/events.ts), and one line here.
+ * Every platform, by id: each one's complete definition (src/destinations/definition.ts). Adding a platform is
+ * its folder (src/destinations/<platform>/: requests, responses, identity rules, configuration type, and the
+ * definition with its node, settings, credential, click fields, event names and icons) and one line here; the
+ * n8n node and credential files, the Funnel's mapping table and the click plumbing are derived from it.
  */
 export const DESTINATIONS = {
 	meta,
