@@ -554,6 +554,15 @@ export const MIGRATIONS: readonly Migration[] = [
 			`CREATE INDEX customers_linked ON ${s}customers (linked_at)`,
 		],
 	},
+	{
+		version: 9,
+		// Click fields of platforms added from now on (a platform definition's clickFields, issue 15) go into one
+		// JSON object instead of a column each, so a new platform needs no migration. The fields that had
+		// columns keep them: saved clicks stay where they are.
+		name: 'click fields without a column of their own',
+		sqlite: [`ALTER TABLE clicks ADD COLUMN click_ids TEXT`],
+		postgres: (s) => [`ALTER TABLE ${s}clicks ADD COLUMN click_ids JSON`],
+	},
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

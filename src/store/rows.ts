@@ -67,12 +67,31 @@ export const CLICK_COLUMNS = [
 	['landing_url', 'landingUrl'],
 ] as const satisfies ReadonlyArray<readonly [string, keyof ClickRecord]>;
 
-/** The values to insert for a click, in the order: click_id, clicked_at, CLICK_COLUMNS…, utm (JSON text). */
+/** The ClickRecord fields with a place of their own: the key and time, the columns, utm. */
+const CLICK_FIELDS_WITH_COLUMNS: ReadonlySet<string> = new Set(['clickId', 'clickedAt', 'utm', ...CLICK_COLUMNS.map(([, field]) => field)]);
+
+/**
+ * The click's other text fields (click ids of platforms added after the columns were fixed), as the JSON
+ * object the click_ids column keeps; undefined when there are none. The store knows no platform: any other
+ * field with text is kept.
+ */
+function otherClickFields(click: ClickRecord): Record<string, string> | undefined {
+	const entries = Object.entries(click)
+		.filter(([field, value]) => !CLICK_FIELDS_WITH_COLUMNS.has(field) && value !== undefined && value !== null && value !== '')
+		.map(([field, value]) => [field, optionalText(value, field)] as const)
+		.filter((entry): entry is readonly [string, string] => entry[1] !== null)
+		.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+/** The values to insert for a click, in the order: click_id, clicked_at, CLICK_COLUMNS…, utm (JSON text), click_ids (JSON text). */
 export function clickValues(click: ClickRecord): Array<string | null> {
 	if (!click || typeof click !== 'object') throw new TypeError('Tracking store: recordClick needs a click record');
 	const values: Array<string | null> = [requireText(click.clickId, 'clickId'), isoTime(click.clickedAt, 'clickedAt')];
 	for (const [, field] of CLICK_COLUMNS) values.push(optionalText(click[field], field));
 	values.push(click.utm === undefined || click.utm === null ? null : jsonText(click.utm));
+	const others = otherClickFields(click);
+	values.push(others ? jsonText(others) : null);
 	return values;
 }
 
@@ -84,6 +103,12 @@ export function clickFromRow(row: Record<string, unknown>): ClickRecord {
 		if (value !== null && value !== undefined) click[field] = String(value);
 	}
 	if (row.utm !== null && row.utm !== undefined) click.utm = JSON.parse(String(row.utm)) as ClickRecord['utm'];
+	if (row.click_ids !== null && row.click_ids !== undefined) {
+		const others = JSON.parse(String(row.click_ids)) as Record<string, unknown>;
+		for (const [field, value] of Object.entries(others)) {
+			if (typeof value === 'string' && !CLICK_FIELDS_WITH_COLUMNS.has(field)) (click as unknown as Record<string, string>)[field] = value;
+		}
+	}
 	return click;
 }
 
