@@ -1,14 +1,19 @@
 import type { ClickFieldDefinition } from './definition';
-import { DESTINATIONS } from './registry';
+
+type Registry = Record<string, { clickFields?: ClickFieldDefinition[] }>;
+let registry: Registry | undefined;
 
 /**
  * Every platform's click fields, each once, in registry order: what the Click Tracker reads, AutoTag carries,
- * the store keeps and attribution hands on. Read at call time, never while modules load: the destinations
- * import the Click Tracker's helpers (Meta's fbc), so the registry may still be loading then.
+ * the store keeps and attribution hands on. The registry is required on first use, never while modules load:
+ * Meta's event code imports the Click Tracker's helpers, so requiring the registry from there would find
+ * Meta's engine half-loaded (the identity normalizer does the same).
  */
 export function platformClickFields(): ClickFieldDefinition[] {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	registry ??= (require('./registry') as { DESTINATIONS: Registry }).DESTINATIONS;
 	const seen = new Map<string, ClickFieldDefinition>();
-	for (const definition of Object.values(DESTINATIONS) as Array<{ clickFields?: ClickFieldDefinition[] }>) {
+	for (const definition of Object.values(registry)) {
 		for (const field of definition.clickFields ?? []) if (!seen.has(field.field)) seen.set(field.field, field);
 	}
 	return [...seen.values()];
