@@ -132,7 +132,8 @@ export function platformNode<P extends Platform>(definition: PlatformDefinition<
 					});
 				}
 			};
-			const settingsOf = (itemIndex: number) => readSettings(definition.settings, (name, fallback) => this.getNodeParameter(name, itemIndex, fallback as never));
+			const settingsOf = (itemIndex: number) =>
+				readSettings(definition.settings, (name, fallback) => this.getNodeParameter(name, itemIndex, fallback as never));
 			const { readItem } = definition;
 			if (readItem) {
 				const items = this.getInputData();
