@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DESTINATIONS } from '../../src/destinations';
+import { missingConfig } from '../../src/destinations/definition';
 import { platformCredentialClass, platformNodeClass } from '../../nodes/shared/platform-classes';
 
 /**
@@ -94,5 +95,23 @@ describe.each(MIGRATED)('%s, loaded before the registry', (platform) => {
 				read: 'function',
 			});
 		});
+	});
+});
+
+describe('the engine’s check of required settings, derived from the same declarations', () => {
+	const empty = { pixelId: ' ', tagId: '', adAccountId: '', measurementId: '', accessToken: '', apiSecret: '' };
+	test.each([
+		['reddit', 'The Reddit configuration has no pixel ID and no conversion access token'],
+		['microsoft', 'The Microsoft configuration has no UET tag ID and no API token'],
+		['pinterest', 'The Pinterest configuration has no ad account ID and no conversion access token'],
+		['snapchat', 'The Snapchat configuration has no pixel ID and no access token'],
+		['ga4', 'The GA4 configuration has no measurement ID and no API secret'],
+	] as const)('%s', (platform, reason) => {
+		const definition = DESTINATIONS[platform] as unknown as Parameters<typeof missingConfig>[0];
+		expect(missingConfig(definition, empty)).toBe(reason);
+		expect(DESTINATIONS[platform].planRequests([{} as never, {} as never], empty as never, new Date()).skipped).toEqual([
+			{ index: 0, code: 'missing_config', reason },
+			{ index: 1, code: 'missing_config', reason },
+		]);
 	});
 });

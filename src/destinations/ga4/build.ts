@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isKnownCurrency, isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
-import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
+import { checkValueFrom, inBatches, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -299,11 +299,6 @@ function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned 
 /** Plans the requests: one GA4 event per conversion, batched per (client id, user data), at most 25 per request. */
 export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, now: Date): RequestPlan {
 	checkValueFrom(config.valueFrom);
-	const missing = missingSettings('GA4', [
-		['Measurement ID', config.measurementId],
-		['API secret', config.apiSecret],
-	]);
-	if (missing) return skipAll(events.length, 'missing_config', missing);
 	if (!GA4_MEASUREMENT_ID.test(config.measurementId.trim())) {
 		const reason = `"${config.measurementId.trim()}" is not a GA4 Measurement ID (G-XXXXXXXXXX, under Admin → Data streams → the web stream; not the stream id)`;
 		return skipAll(events.length, 'invalid_measurement_id', reason);

@@ -2,14 +2,14 @@
  * GA4 Measurement Protocol destination: Conversion Funnel items as GA4 events (purchase, generate_lead, sign_up…)
  * on a web stream, user data hashed by Google's rules, batched per client id, deduplicated by transaction_id.
  */
-import { type PlatformDefinition, given } from '../definition';
+import { given, withConfigCheck } from '../definition';
 import { GA4_MAX_EVENTS, GA4_MEASUREMENT_ID, type Ga4Config, planGa4Requests } from './build';
 import { ga4IdentityRules } from './identity';
 import { readGa4Response } from './response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#ga4-measurement-protocol';
 
-export const ga4: PlatformDefinition<'ga4', Ga4Config> = {
+export const ga4 = withConfigCheck<'ga4', Ga4Config>({
 	platform: 'ga4',
 	displayName: 'GA4',
 	maxBatch: GA4_MAX_EVENTS,
@@ -134,7 +134,7 @@ export const ga4: PlatformDefinition<'ga4', Ga4Config> = {
 		names: { Purchase: 'purchase', Lead: 'generate_lead', CompleteRegistration: 'sign_up' },
 		keepsOtherNames: false,
 	},
-};
+});
 
 export {
 	GA4_BASE_URL,

@@ -23,7 +23,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
-import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
+import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -182,11 +182,6 @@ export function planMicrosoftRequests(events: ForwardableEvent[], config: Micros
 	if (config.adStorageConsent !== undefined && !MICROSOFT_CONSENT_VALUES.includes(config.adStorageConsent)) {
 		throw new Error(`Ad Storage Consent must be "G" or "D", not "${String(config.adStorageConsent)}"`);
 	}
-	const missing = missingSettings('Microsoft Advertising', [
-		['UET tag ID', config.tagId],
-		['Conversions API token', config.accessToken],
-	]);
-	if (missing) return skipAll(events.length, 'missing_config', missing);
 
 	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 

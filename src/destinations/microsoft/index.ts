@@ -3,14 +3,14 @@
  * email and phone hashed by Microsoft's rules, the msclkid of the matched click sent as is, deduplicated with
  * UET by eventId.
  */
-import { type PlatformDefinition, given } from '../definition';
+import { given, withConfigCheck } from '../definition';
 import { MICROSOFT_MAX_BATCH, type MicrosoftConfig, planMicrosoftRequests } from './build';
 import { microsoftIdentityRules } from './identity';
 import { readMicrosoftResponse } from './response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#microsoft-ads-conversions-api';
 
-export const microsoft: PlatformDefinition<'microsoft', MicrosoftConfig> = {
+export const microsoft = withConfigCheck<'microsoft', MicrosoftConfig>({
 	platform: 'microsoft',
 	displayName: 'Microsoft',
 	maxBatch: MICROSOFT_MAX_BATCH,
@@ -138,7 +138,7 @@ export const microsoft: PlatformDefinition<'microsoft', MicrosoftConfig> = {
 		names: { Purchase: 'purchase', Lead: 'generate_lead', CompleteRegistration: 'sign_up' },
 		keepsOtherNames: false,
 	},
-};
+});
 
 export {
 	MICROSOFT_BASE_URL,

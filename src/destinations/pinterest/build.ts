@@ -23,7 +23,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
-import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
+import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -203,11 +203,6 @@ export function planPinterestRequests(events: ForwardableEvent[], config: Pinter
 	if (config.actionSource !== undefined && !PINTEREST_ACTION_SOURCES.includes(config.actionSource)) {
 		throw new Error(`Action Source must be one of ${PINTEREST_ACTION_SOURCES.join(', ')}, not "${String(config.actionSource)}"`);
 	}
-	const missing = missingSettings('Pinterest', [
-		['ad account ID', config.adAccountId],
-		['conversion access token', config.accessToken],
-	]);
-	if (missing) return skipAll(events.length, 'missing_config', missing);
 	const url = pinterestEventsUrl(config);
 
 	const { planned, skipped } = planEach(events, (input) => buildPinterestEvent(input, config, now));

@@ -2,14 +2,14 @@
  * Pinterest Conversions API (v5) destination: Conversion Funnel items as Pinterest web (or offline) events,
  * hashed by Pinterest's rules, the ad click's epik as click_id, deduplicated by event_id.
  */
-import { type PlatformDefinition, given } from '../definition';
+import { given, withConfigCheck } from '../definition';
 import { PINTEREST_ACTION_SOURCES, PINTEREST_MAX_BATCH, type PinterestConfig, planPinterestRequests } from './build';
 import { pinterestIdentityRules } from './identity';
 import { readPinterestResponse } from './response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#pinterest-conversions-api';
 
-export const pinterest: PlatformDefinition<'pinterest', PinterestConfig> = {
+export const pinterest = withConfigCheck<'pinterest', PinterestConfig>({
 	platform: 'pinterest',
 	displayName: 'Pinterest',
 	maxBatch: PINTEREST_MAX_BATCH,
@@ -95,6 +95,7 @@ export const pinterest: PlatformDefinition<'pinterest', PinterestConfig> = {
 				type: 'string',
 				default: '',
 				required: true,
+				forTestOnly: true,
 				placeholder: '549755885175',
 				description:
 					'An ad account this token may send to. The Test button sends it one test event, which Pinterest checks but does not record. Where conversions go is set in the node.',
@@ -140,7 +141,7 @@ export const pinterest: PlatformDefinition<'pinterest', PinterestConfig> = {
 		names: { Purchase: 'checkout', Lead: 'lead', CompleteRegistration: 'signup' },
 		keepsOtherNames: false,
 	},
-};
+});
 
 export {
 	PINTEREST_ACTION_SOURCES,

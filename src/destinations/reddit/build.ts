@@ -25,7 +25,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
-import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
+import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -187,11 +187,6 @@ function planOne(item: ForwardableEvent, config: RedditConfig, now: Date): Plann
 /** Plans the requests: one Reddit event per sendable input item, batches of at most 1000, in input order. */
 export function planRedditRequests(events: ForwardableEvent[], config: RedditConfig, now: Date): RequestPlan {
 	checkValueFrom(config.valueFrom);
-	const missing = missingSettings('Reddit', [
-		['pixel ID', config.pixelId],
-		['conversion access token', config.accessToken],
-	]);
-	if (missing) return skipAll(events.length, 'missing_config', missing);
 
 	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 

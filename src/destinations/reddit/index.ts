@@ -2,15 +2,14 @@
  * Reddit Conversions API v3 destination: Conversion Funnel items as Reddit conversion events for a pixel,
  * hashed by Reddit's rules (IP address included), deduplicated by metadata.conversion_id, batched by 1000.
  */
-import type { PlatformDefinition } from '../definition';
-import { given } from '../definition';
+import { given, withConfigCheck } from '../definition';
 import { REDDIT_BASE_URL, REDDIT_MAX_BATCH, type RedditConfig, type RedditValueFrom, planRedditRequests } from './build';
 import { redditIdentityRules } from './identity';
 import { readRedditResponse } from './response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#reddit-conversions-api';
 
-export const reddit: PlatformDefinition<'reddit', RedditConfig> = {
+export const reddit = withConfigCheck<'reddit', RedditConfig>({
 	platform: 'reddit',
 	displayName: 'Reddit',
 	maxBatch: REDDIT_MAX_BATCH,
@@ -115,7 +114,7 @@ export const reddit: PlatformDefinition<'reddit', RedditConfig> = {
 		names: { Purchase: 'PURCHASE', Lead: 'LEAD', CompleteRegistration: 'SIGN_UP' },
 		keepsOtherNames: false,
 	},
-};
+});
 
 export {
 	REDDIT_ACTION_SOURCE,

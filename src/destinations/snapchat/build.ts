@@ -31,7 +31,7 @@
 import { type IdentityField, normalizeAndHash } from '../../identity';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
-import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
+import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
@@ -217,11 +217,6 @@ export function planSnapchatRequests(events: ForwardableEvent[], config: Snapcha
 	if (text(config.eventSourceUrl) && !URL.canParse(text(config.eventSourceUrl)!)) {
 		throw new Error(`Event Source URL "${String(config.eventSourceUrl)}" is not an absolute URL`);
 	}
-	const missing = missingSettings('Snapchat', [
-		['pixel ID', config.pixelId],
-		['access token', config.accessToken],
-	]);
-	if (missing) return skipAll(events.length, 'missing_config', missing);
 
 	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 

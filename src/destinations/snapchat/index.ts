@@ -2,14 +2,14 @@
  * Snapchat Conversions API v3 destination: Conversion Funnel items as Snap web (or offline) events, hashed by
  * Snap's rules, the ScCid of the matched click as sc_click_id, deduplicated by event_id.
  */
-import { type PlatformDefinition, given } from '../definition';
+import { given, withConfigCheck } from '../definition';
 import { SNAPCHAT_ACTION_SOURCES, SNAPCHAT_MAX_BATCH, type SnapchatConfig, planSnapchatRequests } from './build';
 import { snapchatIdentityRules } from './identity';
 import { readSnapchatResponse } from './response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#snapchat-conversions-api';
 
-export const snapchat: PlatformDefinition<'snapchat', SnapchatConfig> = {
+export const snapchat = withConfigCheck<'snapchat', SnapchatConfig>({
 	platform: 'snapchat',
 	displayName: 'Snapchat',
 	maxBatch: SNAPCHAT_MAX_BATCH,
@@ -144,7 +144,7 @@ export const snapchat: PlatformDefinition<'snapchat', SnapchatConfig> = {
 		names: { Purchase: 'PURCHASE', Lead: 'SIGN_UP', CompleteRegistration: 'SIGN_UP' },
 		keepsOtherNames: false,
 	},
-};
+});
 
 export {
 	SNAPCHAT_ACTION_SOURCES,

@@ -238,7 +238,8 @@ describe('GA4 request planning', () => {
 
 	describe('skips what GA4 would silently drop, with a code', () => {
 		const skipOf = (event: ForwardableEvent, overrides: Partial<Ga4Config> = {}) => {
-			const plan = planGa4Requests([event], config(overrides), NOW);
+			// Through the platform definition: it checks the required settings (missingConfig) before planning.
+			const plan = ga4.planRequests([event], config(overrides), NOW);
 			expect(plan.requests).toEqual([]);
 			return plan.skipped[0];
 		};
