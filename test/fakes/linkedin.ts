@@ -13,7 +13,8 @@
  *   field refuses the request with 422 and one `ERROR :: /elements/<n>/<field> :: <why>` line per problem;
  * - each event's values, one by one, answered in the 200 `{ elements: [{ status: 201 }, { status, error }] }`:
  *   a rule URN that is not `urn:lla:llaPartnerConversion:<id>` or a rule it does not know, a time older than 90
- *   days or more than 5 minutes ahead of its clock, no user id and no userInfo, userInfo without both names, a currency or
+ *   days or more than 5 minutes ahead of its clock, no user id, userInfo without both names, an eventId over 64
+ *   characters, a currency or
  *   country that is not an ISO code, an amount that is not a decimal string.
  *
  * Stricter than LinkedIn on purpose: a SHA256_EMAIL must be 64 lower-case hex characters (LinkedIn cannot tell
@@ -158,6 +159,7 @@ function eventProblem(event: Record<string, unknown>, nowMs: number, rules: Set<
 	if (time < 100_000_000_000) return { status: 422, message: '/conversionHappenedAt: must be epoch milliseconds' };
 	if (nowMs - time > MAX_AGE_MS) return { status: 422, message: '/conversionHappenedAt: conversion happened more than 90 days ago' };
 	if (time - nowMs > MAX_FUTURE_MS) return { status: 422, message: '/conversionHappenedAt: conversion happened in the future' };
+	if (typeof event.eventId === 'string' && event.eventId.length > 64) return { status: 422, message: '/eventId: at most 64 characters' };
 	const value = event.conversionValue as { currencyCode: string; amount: string } | undefined;
 	if (value && !/^[A-Z]{3}$/.test(value.currencyCode)) return { status: 422, message: '/conversionValue/currencyCode: must be an ISO 4217 code' };
 	if (value && !/^\d+(\.\d+)?$/.test(value.amount)) return { status: 422, message: '/conversionValue/amount: must be a non-negative decimal string' };
@@ -172,7 +174,7 @@ function eventProblem(event: Record<string, unknown>, nowMs: number, rules: Set<
 	if (info && (!info.firstName || !info.lastName)) return { status: 422, message: '/user/userInfo: firstName and lastName are required' };
 	if (info?.countryCode !== undefined && !/^[A-Z]{2}$/.test(info.countryCode))
 		return { status: 422, message: '/user/userInfo/countryCode: must be ISO 3166-1 alpha-2' };
-	if (user.userIds.length === 0 && !info) return { status: 422, message: '/user: at least one user id or userInfo is required' };
+	if (user.userIds.length === 0) return { status: 422, message: '/user/userIds: at least one user id is required' };
 	return undefined;
 }
 

@@ -24,8 +24,10 @@
  *   (deduplicated against the Insight Tag's event id), `user { userIds: [{ idType, idValue }], userInfo:
  *   { firstName, lastName, title, companyName, countryCode } }`. idTypes: SHA256_EMAIL,
  *   LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID (the li_fat_id click id), ACXIOM_ID, ORACLE_MOAT_ID.
- *   `user.userIds` is required on every event, even an empty list when only userInfo identifies the person;
- *   userInfo needs firstName and lastName together.
+ *   Every event needs at least one of those user ids (Commanders Act's LinkedIn destination lists the same rule:
+ *   https://doc.commandersact.com/features/destinations/destinations-catalog/linkedin_capi); userInfo adds to
+ *   the match and needs firstName and lastName together. eventId is at most 64 characters (Salesforce's page
+ *   above); ours are 35.
  *
  * Decisions:
  * - LinkedIn has no event names: each conversion goes to the conversion rule the operator picks, one for every
@@ -39,8 +41,9 @@
  * - The click id is `li_fat_id`, which LinkedIn appends to the landing URL when enhanced conversion tracking
  *   is on (and the Insight Tag keeps in a first-party cookie of the same name). The Click Tracker is expected
  *   to record it on the click as `liFatId`; it is sent as it is, never hashed.
- * - Without a hashed email, an li_fat_id or a first and last name nothing identifies the member: skipped with
- *   `no_match_keys`.
+ * - Without a hashed email or an li_fat_id LinkedIn cannot match the member: skipped with `no_match_keys`
+ *   (names and country go along as userInfo when there is a user id, never alone). Not confirmed: one third-party
+ *   write-up reports LinkedIn taking userInfo with an empty userIds list; we do not rely on it.
  * - A zero or missing value is left out (the rule's own value applies); the exact decimal goes as LinkedIn's
  *   string, never through a float.
  * - LinkedIn documents no test mode for the Conversions API (no test event code, no validate-only flag): there
@@ -67,6 +70,10 @@ export const LINKEDIN_ID_TYPES = ['SHA256_EMAIL', 'LINKEDIN_FIRST_PARTY_ADS_TRAC
 export type LinkedInIdType = (typeof LINKEDIN_ID_TYPES)[number];
 
 export type LinkedInValueFrom = 'commission' | 'amount';
+
+/** For the node's notice: what the operator must know that no setting can say. */
+export const LINKEDIN_NODE_NOTICE =
+	'LinkedIn has no test mode for the Conversions API: every event sent counts. Each conversion goes to the conversion rule set here (Campaign Manager → Analyze → Conversion tracking, method Conversions API), and needs an email or the li_fat_id click ID (turn on enhanced conversion tracking).';
 
 /** The LinkedIn destination's configuration (the node fills it per item; items with equal configs share requests). */
 export interface LinkedInConfig {
@@ -210,12 +217,12 @@ function planOne(item: ForwardableEvent, config: LinkedInConfig, now: Date): Pla
 	const userInfo: LinkedInUserInfo | undefined = firstName && lastName ? { firstName, lastName } : undefined;
 	const countryCode = userValue('country', person?.country);
 	if (userInfo && countryCode) userInfo.countryCode = countryCode;
-	if (userIds.length === 0 && !userInfo) {
+	if (userIds.length === 0) {
 		return {
 			skip: {
 				code: 'no_match_keys',
 				reason:
-					'Nothing identifies the member for LinkedIn: no email, no li_fat_id click ID and no first and last name. Turn on enhanced conversion tracking in Campaign Manager and keep li_fat_id on the Click Tracker link.',
+					'LinkedIn needs an email or an li_fat_id click ID to match the member; this conversion has neither (a name alone is not enough). Turn on enhanced conversion tracking in Campaign Manager and keep li_fat_id on the Click Tracker link.',
 			},
 		};
 	}
@@ -224,7 +231,6 @@ function planOne(item: ForwardableEvent, config: LinkedInConfig, now: Date): Pla
 		conversion,
 		conversionHappenedAt: gated.occurredAtMs,
 		eventId: eventIdFor(input),
-		// userIds goes even when empty: LinkedIn requires the list on every event.
 		user: { userIds, ...(userInfo ? { userInfo } : {}) },
 	};
 	const value = gated.value;

@@ -77,7 +77,7 @@ describe('LinkedIn through sendToPlatform against the strict fake', () => {
 	it('delivers: accepted end to end, the email hashed, li_fat_id raw, skips reported, nothing retried', async () => {
 		const results = await send([
 			conversion(),
-			conversion({ transactionId: 'L1', eventName: 'Lead', commission: '0', user: { firstName: 'Jane', lastName: 'Doe' }, click: undefined }),
+			conversion({ transactionId: 'L1', eventName: 'Lead', commission: '0', user: undefined }),
 			conversion({ transactionId: 'R1', status: 'reversed' }),
 		]);
 		expect(results.map((result) => result.outcome)).toEqual(['sent', 'sent', 'failed']);
@@ -94,7 +94,8 @@ describe('LinkedIn through sendToPlatform against the strict fake', () => {
 		expect(sale.user.userIds[0]).toEqual({ idType: 'SHA256_EMAIL', idValue: expect.stringMatching(HEX64) });
 		expect(sale.user.userIds[1]).toEqual({ idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: 'df5gf5-gh6t7-ph4j7h-fgf6n1' });
 		expect(sale.conversionValue).toEqual({ currencyCode: 'USD', amount: '120.5' });
-		expect(lead.user).toEqual({ userIds: [], userInfo: { firstName: 'Jane', lastName: 'Doe' } });
+		expect(lead.user).toEqual({ userIds: [{ idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: 'df5gf5-gh6t7-ph4j7h-fgf6n1' }] });
+		expect(lead).not.toHaveProperty('conversionValue');
 		expect(results.slice(0, 2).map((result) => result.eventId)).toEqual([sale.eventId, lead.eventId]);
 		expect(sleeps).toEqual([]);
 	});

@@ -204,11 +204,11 @@ describe('LinkedIn request building', () => {
 		]);
 	});
 
-	it('sends userInfo only with both names, and an empty userIds list when only the names identify the member', () => {
+	it('sends userInfo only with both names, and never names without a user id', () => {
 		const onlyFirst = conversion({ user: { email: 'a@example.com', firstName: 'Mike' }, click: undefined });
 		expect(bodyOf(plan([onlyFirst]).requests[0]).elements[0].user).toEqual({ userIds: [{ idType: 'SHA256_EMAIL', idValue: sha256('a@example.com') }] });
 		const namesOnly = conversion({ user: { firstName: 'Jane', lastName: 'Doe' }, click: undefined });
-		expect(bodyOf(plan([namesOnly]).requests[0]).elements[0].user).toEqual({ userIds: [], userInfo: { firstName: 'Jane', lastName: 'Doe' } });
+		expect(plan([namesOnly]).skipped).toEqual([{ index: 0, code: 'no_match_keys', reason: expect.stringContaining('a name alone is not enough') }]);
 		const clickOnly = conversion({ user: undefined });
 		expect(bodyOf(plan([clickOnly]).requests[0]).elements[0].user).toEqual({
 			userIds: [{ idType: 'LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID', idValue: 'df5gf5-gh6t7-ph4j7h-fgf6n1' }],
@@ -234,7 +234,7 @@ describe('LinkedIn request building', () => {
 			['an event older than 90 days', 'event_too_old', conversion({ occurredAt: new Date(NOW.getTime() - 91 * DAY).toISOString() })],
 			['an event more than 5 minutes ahead', 'event_in_future', conversion({ occurredAt: new Date(NOW.getTime() + 6 * 60_000).toISOString() })],
 			['a rule that is no rule', 'invalid_conversion_rule', conversion({ eventName: 'Lead' })],
-			['no email, no li_fat_id, no names', 'no_match_keys', conversion({ user: { phone: '+16505551212', firstName: 'Mike' }, click: undefined })],
+			['no email and no li_fat_id', 'no_match_keys', conversion({ user: { phone: '+16505551212', firstName: 'Mike', lastName: 'Smith' }, click: undefined })],
 		] as Array<[string, string, ForwardableEvent]>)('%s: skipped with %s, the others still sent', (_, code, event) => {
 			const { requests, skipped } = plan([conversion({ transactionId: 'OK' }), event], { conversionRule: { Purchase: LINKEDIN_FAKE_RULE, Lead: 'lead-rule' } });
 			expect(requests.flatMap((request) => request.itemIndexes)).toEqual([0]);
