@@ -17,8 +17,8 @@
  *   `id` and `error`: github.com/linkedin-developers/linkedin-api-python-client, restli/response_formatter.py).
  * - Up to 5,000 events per batch, 600 requests a minute, events at most 90 days old ("older … automatically
  *   rejected"): https://developer.salesforce.com/docs/data/data-cloud-int/guide/c360-a-linkedincapi-connector.html
- *   (LinkedIn's partner documentation; the Learn page says the same for 90 days). Not confirmed on Learn itself:
- *   the 5,000 batch size.
+ *   (a LinkedIn partner's documentation, linking the Learn page). Not confirmed on Learn itself, whose streaming
+ *   section could not be read here: the 5,000 batch size and the 90-day window.
  * - An event: `conversion` (the rule's URN `urn:lla:llaPartnerConversion:<id>`), `conversionHappenedAt` (epoch
  *   milliseconds), `conversionValue { currencyCode, amount }` with the amount as a decimal STRING, `eventId`
  *   (deduplicated against the Insight Tag's event id), `user { userIds: [{ idType, idValue }], userInfo:
@@ -26,7 +26,8 @@
  *   LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID (the li_fat_id click id), ACXIOM_ID, ORACLE_MOAT_ID.
  *   Every event needs at least one of those user ids (Commanders Act's LinkedIn destination lists the same rule:
  *   https://doc.commandersact.com/features/destinations/destinations-catalog/linkedin_capi); userInfo adds to
- *   the match and needs firstName and lastName together. eventId is at most 64 characters (Salesforce's page
+ *   the match; it is sent only with both firstName and lastName (the Learn schema asks for both when userInfo is
+ *   present, as remembered, not re-read here). eventId is at most 64 characters (Salesforce's page
  *   above); ours are 35.
  *
  * Decisions:

@@ -12,9 +12,12 @@
  * - 400/422 for the whole request: Rest.li's data validation names each bad field as
  *   `ERROR :: /elements/<n>/<field> :: <why>` in `message` (one line per problem); newer answers may also list
  *   `errorDetails.inputErrors[].input.inputPath.fieldPath`. The events named failed; the others were not
- *   processed and go again without them. Without a position every event failed.
+ *   processed and go again without them. Without a position every event failed. (Both forms are Rest.li's and
+ *   LinkedIn's validation answers as integrators meet them, not in the documentation read: the reader only uses
+ *   them to blame fewer events, and fails every event when neither is there.)
  * - 426: the `LinkedIn-Version` is not (or no longer) active: the setting must change (observed answer shape
- *   `{ status: 426, code: 'NONEXISTENT_VERSION', message: 'Requested version … is not active' }`; not on Learn).
+ *   `{ status: 426, code: 'NONEXISTENT_VERSION', message: 'Requested version … is not active' }` as integrators
+ *   report it; not confirmed in the documentation read).
  */
 import { type ResponseReader, type Verdict, batchRejected, blameEach, bodyRows, readThroughFrame, shorten } from '../response-frame';
 import type { EventResult, PlatformRequest, PlatformResponse } from '../types';
