@@ -213,7 +213,7 @@ describe('Google Ads request', () => {
 
 		it('skips a negative value (a reversal is a conversion adjustment, not an upload)', () => {
 			const { skipped } = plan([purchase({ commission: '-39.5' })], config(), NOW);
-			expect(skipped.map((skip) => skip.code)).toEqual(['negative_value']);
+			expect(skipped).toEqual([{ index: 0, code: 'not_a_conversion', reason: expect.stringMatching(/reversal.*conversion adjustments/) }]);
 		});
 	});
 

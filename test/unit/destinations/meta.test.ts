@@ -190,7 +190,7 @@ describe('Meta: event name and id', () => {
 	});
 
 	it('skips an event the funnel’s mapping removed for Meta', () => {
-		expect(skipped(purchase({ eventName: 'Lead', destinationEvents: { tiktok: 'Lead' } })).code).toBe('not_for_meta');
+		expect(skipped(purchase({ eventName: 'Lead', destinationEvents: { tiktok: 'Lead' } })).code).toBe('no_meta_event');
 	});
 
 	it('lets the node override the event name per item', () => {
@@ -238,7 +238,7 @@ describe('Meta: time', () => {
 	});
 
 	it('skips an event without a readable time', () => {
-		expect(skipped(purchase({ occurredAt: 'yesterday' })).code).toBe('invalid_event_time');
+		expect(skipped(purchase({ occurredAt: 'yesterday' })).code).toBe('invalid_time');
 	});
 
 	it('never puts a stale event into a batch: the others in the same call are sent', () => {

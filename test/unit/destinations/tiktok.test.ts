@@ -180,7 +180,7 @@ describe('TikTok destination: building requests', () => {
 		it('a negative value (a reversal) is skipped', () => {
 			const plan = tiktok.planRequests([conversion({ amount: '-79', commission: '-39.5' })], tiktokConfig(), NOW);
 			expect(plan.requests).toEqual([]);
-			expect(plan.skipped).toEqual([expect.objectContaining({ index: 0, code: 'negative_value' })]);
+			expect(plan.skipped).toEqual([expect.objectContaining({ index: 0, code: 'not_a_conversion', reason: expect.stringContaining('reversal or refund') })]);
 		});
 
 		it('an unreadable time is skipped', () => {
