@@ -50,7 +50,7 @@ export type {
 	AttributionWindow,
 	AttributionModel,
 	ConversionClick,
-	Destination,
+	MappedPlatform,
 	DestinationEvents,
 	EventMappingOverrides,
 } from './funnel';

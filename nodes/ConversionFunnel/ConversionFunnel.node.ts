@@ -11,7 +11,7 @@ import { type AmountPrecisionPolicy, conversionSchema } from '../../src/model';
 import {
 	type AttributionModel,
 	type AttributionWindow,
-	type Destination,
+	type MappedPlatform as Destination,
 	type EventMappingOverrides,
 	type Fallback,
 	type FunnelOptions,

@@ -10,7 +10,7 @@
  * checks beyond these (Meta's website fields, Google's click id and 6-hour rule…) is its own step after the
  * gate. Each skip has a code the Failed output and the conversion log carry, and a reason the operator can act on.
  */
-import { DESTINATION_EVENTS, type Destination } from '../funnel/events';
+import { DESTINATION_EVENTS, type MappedPlatform } from '../funnel/events';
 import { isNegativeDecimal, normalizeDecimal } from '../model';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent } from './types';
 
@@ -123,7 +123,7 @@ export function gateEvent(input: ForwardableEvent, valueFrom: GateValueFrom, rul
 
 export interface PlatformEventRules {
 	/** The key in the funnel's mapping table (src/funnel/events.ts). */
-	platform: Destination;
+	platform: MappedPlatform;
 	platformName: string;
 	/** Whether the platform takes event names of its own (Reddit as CUSTOM, Microsoft goals): then an event outside the table keeps its name. */
 	takesCustomNames: boolean;

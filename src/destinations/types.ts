@@ -4,8 +4,7 @@
  * requests and read responses; sending, sleeping and the clock are passed in (see ./send.ts).
  */
 import type { Conversion } from '../model';
-import type { ConversionClick } from '../funnel/attribution';
-import type { ClickRecord } from '../store/types';
+import type { ClickRecord, ConversionClick } from '../model/click';
 import type { IdentityRules } from '../identity/rules';
 import type { DESTINATIONS } from './registry';
 

@@ -8,7 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Conversion } from '../model';
-import type { AdClickIds, ClickRecord, TrackingStore } from '../store/types';
+import type { ClickRecord, ConversionClick } from '../model/click';
+import type { TrackingStore } from '../store/types';
+
+export type { ConversionClick };
 import { funnelRulesFor } from './network-rules';
 
 export type AttributionWindow = '1d' | '7d' | '30d' | 'unlimited';
@@ -25,15 +28,6 @@ const WINDOW_MS: Record<AttributionWindow, number | undefined> = { '1d': DAY_MS,
 
 /** The default window of the IP + user-agent fallback: one day. */
 export const DEFAULT_IP_USER_AGENT_HOURS = 24;
-
-/** The click as it travels on the conversion (`conversion.click`): ad click ids, never hashed, and the visit. */
-export interface ConversionClick extends AdClickIds {
-	clickId: string;
-	ip?: string;
-	userAgent?: string;
-	landingUrl?: string;
-	clickedAt: string;
-}
 
 const CLICK_FIELDS = [
 	'fbclid',

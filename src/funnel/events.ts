@@ -4,9 +4,10 @@
  * conversion action the operator picks), so it is not in the table.
  */
 
-export const PURCHASE = 'Purchase';
-export const LEAD = 'Lead';
-export const COMPLETE_REGISTRATION = 'CompleteRegistration';
+import { COMPLETE_REGISTRATION, LEAD, PURCHASE } from '../model/events';
+
+// The event vocabulary is the model's (every layer speaks it); re-exported for the funnel's API.
+export { COMPLETE_REGISTRATION, LEAD, PURCHASE, canonicalEventName, eventForWord } from '../model/events';
 
 /** Every platform that takes event names, with its name in the Funnel's mapping table (Google Ads has none). */
 export const DESTINATION_NAMES = {
@@ -18,10 +19,11 @@ export const DESTINATION_NAMES = {
 	reddit: 'Reddit',
 	microsoft: 'Microsoft Advertising',
 } as const;
-export type Destination = keyof typeof DESTINATION_NAMES;
-export const destinations = Object.keys(DESTINATION_NAMES) as Destination[];
+/** A platform in the funnel's event-mapping table (not the registry's Destination object: Google Ads has no row). */
+export type MappedPlatform = keyof typeof DESTINATION_NAMES;
+export const destinations = Object.keys(DESTINATION_NAMES) as MappedPlatform[];
 
-export type DestinationEvents = Partial<Record<Destination, string>>;
+export type DestinationEvents = Partial<Record<MappedPlatform, string>>;
 
 /** Our event → each platform's standard event. */
 export const DESTINATION_EVENTS: Readonly<Record<string, Readonly<Required<DestinationEvents>>>> = {
@@ -64,46 +66,4 @@ export function destinationEventsFor(eventName: string, overrides: EventMappingO
 		else mapped[destination] = name.trim();
 	}
 	return mapped;
-}
-
-const compact = (word: string) => word.toLowerCase().replace(/[\s_\-.]+/g, '');
-
-/** Our three names, matched without regard to case, spaces, dashes or underscores. */
-const OUR_NAMES: Record<string, string> = {
-	purchase: PURCHASE,
-	lead: LEAD,
-	completeregistration: COMPLETE_REGISTRATION,
-};
-
-/** Words networks and trackers use for the same three events (Voluum conversion types, PAP action codes, Impact trackers). */
-const SYNONYMS: Record<string, string> = {
-	...OUR_NAMES,
-	sale: PURCHASE,
-	sales: PURCHASE,
-	order: PURCHASE,
-	onlinesale: PURCHASE,
-	checkout: PURCHASE,
-	completepayment: PURCHASE,
-	rebill: PURCHASE,
-	leads: LEAD,
-	generatelead: LEAD,
-	signup: COMPLETE_REGISTRATION,
-	register: COMPLETE_REGISTRATION,
-	registration: COMPLETE_REGISTRATION,
-	reg: COMPLETE_REGISTRATION,
-};
-
-/**
- * An explicit event name as we use it: "purchase" or "PURCHASE" is our Purchase (and goes to the
- * Purchase output); any other name is kept exactly as sent.
- */
-export function canonicalEventName(name: string): string {
-	const trimmed = name.trim();
-	return OUR_NAMES[compact(trimmed)] ?? trimmed;
-}
-
-/** One of our three events for a network's word, when the word clearly means one of them. */
-export function eventForWord(word: string | null | undefined): string | undefined {
-	if (!word) return undefined;
-	return SYNONYMS[compact(word)];
 }

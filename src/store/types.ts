@@ -14,55 +14,9 @@
 import type { ConversionStatus } from '../model';
 import type { ErasureReport, PersonKey, RetentionPolicy, RetentionReport } from './privacy';
 
-/** The ad-platform click ids and cookies a click carried: never hashed, forwarded as they are. */
-export interface AdClickIds {
-	fbclid?: string;
-	/** `fb.1.<ms>.<fbclid>`, built from fbclid at click time (or the `_fbc` cookie when present). */
-	fbc?: string;
-	/** The `_fbp` browser cookie. */
-	fbp?: string;
-	gclid?: string;
-	gbraid?: string;
-	wbraid?: string;
-	ttclid?: string;
-	/** The `_ttp` cookie. */
-	ttp?: string;
-	/** Snapchat's ScCid. */
-	sccid?: string;
-	/** Pinterest's epik. */
-	epik?: string;
-	/** Reddit's rdt_cid. */
-	rdtCid?: string;
-	msclkid?: string;
-	/** GA4's client id from the `_ga` cookie ('1234567890.1700000000'), so GA4 joins the visitor's session. */
-	gaClientId?: string;
-	/** Snapchat's `_scid` cookie (sent as `sc_cookie1`). */
-	scCookie1?: string;
-	/** Reddit's `_rdt_uuid` cookie (sent as `user.uuid`). */
-	rdtUuid?: string;
-}
-
-export interface ClickRecord extends AdClickIds {
-	/** Minted by the Click Tracker: URL-safe, at least 128 bits of randomness. */
-	clickId: string;
-	/** ISO 8601 UTC. */
-	clickedAt: string;
-	/** The first-party visitor cookie: the same person across clicks (first-click attribution). */
-	visitorId?: string;
-	/** The network preset whose subid carried the click id out, if known. */
-	network?: string;
-	/** The operator's name for the offer. */
-	offerId?: string;
-	/** Where the visitor was sent (with the subid filled in). */
-	offerUrl?: string;
-	/** The affiliate or publisher the click belongs to, when the link carries one. */
-	affiliateId?: string;
-	utm?: { source?: string; medium?: string; campaign?: string; term?: string; content?: string };
-	ip?: string;
-	userAgent?: string;
-	referrer?: string;
-	landingUrl?: string;
-}
+// Clicks are model types (every layer reads them); re-exported here for the store's API.
+import type { AdClickIds, ClickRecord } from '../model/click';
+export type { AdClickIds, ClickRecord };
 
 export interface ConversionKey {
 	network: string;

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../../clicks/request';
+import { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../../model/click';
 import { type IdentityField, normalizeAndHash } from '../../identity';
 import { normalizeDecimal } from '../../model/money';
 import { type ConversionGateRules, gateEvent, isClickEvent, platformEventName } from '../conversion-gate';
