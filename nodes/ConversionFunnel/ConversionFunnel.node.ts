@@ -20,7 +20,7 @@ import {
 	funnelOutputs,
 	runFunnel,
 } from '../../src/funnel';
-import { type CommissionRule, validateCommissionRules } from '../../src/payouts/rules';
+import { type CommissionRule, validateCommissionRules } from '../../src/model/commission';
 import type { TrackingStore } from '../../src/store';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { conversionFunnelProperties } from './description';

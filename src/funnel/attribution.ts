@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Conversion } from '../model';
 import type { ClickRecord, ConversionClick } from '../model/click';
-import type { TrackingStore } from '../store/types';
+import type { ClickStore, ReferralStore } from '../store/types';
 
 export type { ConversionClick };
 import { funnelRulesFor } from './network-rules';
@@ -128,7 +128,11 @@ const iso = (ms: number) => new Date(Math.max(ms, 0)).toISOString();
  * coupon's, or the lifetime referral's); when none is known and the network names the partner itself
  * (Post Affiliate Pro, Aspire, Custom), the postback's affiliate id.
  */
-export async function attributeConversion(conversion: Conversion, store: TrackingStore, options: AttributionOptions = {}): Promise<AttributionResult> {
+export async function attributeConversion(
+	conversion: Conversion,
+	store: ClickStore & ReferralStore,
+	options: AttributionOptions = {},
+): Promise<AttributionResult> {
 	const window = options.window ?? '30d';
 	const model = options.model ?? 'lastClick';
 	const enabled = new Set(options.fallbacks ?? []);

@@ -83,7 +83,7 @@ import { negativeDecimal, signOf } from './amounts';
 import { type AttributionOptions, type Attribution, type ConversionClick, attributeConversion, conversionClick, customerKeyFor } from './attribution';
 import { type Classification, type Route, type StatusPolicy, classifyConversion, eventRoute, usesRepeatSequence } from './classify';
 import { type DestinationEvents, type EventMappingOverrides, destinationEventsFor } from './events';
-import { type CommissionRule, commissionFor } from '../payouts/rules';
+import { type CommissionRule, commissionFor } from '../model/commission';
 import { type LedgerChange, ledgerLinesFor } from './ledger';
 import { type DedupBasis, derivedDedupKey, derivedKeyFields, isDerivedKey } from './dedup-key';
 
@@ -111,7 +111,7 @@ export interface FunnelOptions extends AttributionOptions {
 	/**
 	 * Commission rules for conversions that carry no commission (merchant-side sale tracking, seed 003: the
 	 * shop reports the sale, the affiliate system computes the commission): a percentage of the sale or a fixed
-	 * amount per action code, per offer and per affiliate, the most specific rule winning (src/payouts/rules.ts).
+	 * amount per action code, per offer and per affiliate, the most specific rule winning (src/model/commission.ts).
 	 */
 	commissionRules?: CommissionRule[];
 	/**

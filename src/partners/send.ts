@@ -9,7 +9,7 @@
  * lease takes it over (the partner may then get the postback twice; partners that dedup on txid absorb that).
  */
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffDelay, parseRetryAfter } from '../http/retry';
-import type { ConversionKey, TrackingStore } from '../store';
+import type { ClaimStore, ConversionKey } from '../store';
 import { buildPartnerPostback } from './build';
 import { redactText } from './redact';
 import type { BuildPartnerOptions, BuiltPartnerPostback, PartnerPreset, PartnerPresetId, PartnerRequest, PostbackItem } from './types';
@@ -37,7 +37,7 @@ export interface PartnerSendDependencies {
 }
 
 export interface PartnerDedupOptions {
-	store: TrackingStore;
+	store: ClaimStore;
 	/** The dedup key (partnerDedupKey); undefined when the item has no id to deduplicate on. */
 	key: ConversionKey | undefined;
 	leaseMs?: number;
@@ -214,7 +214,7 @@ export async function sendPartnerPostback(
 export interface PostbackToPartnerOptions extends BuildPartnerOptions {
 	retry?: Partial<RetryPolicy>;
 	/** Dedup through the store; `target` names the partner in the key (default: the preset id). */
-	dedup?: { store: TrackingStore; target?: string; leaseMs?: number };
+	dedup?: { store: ClaimStore; target?: string; leaseMs?: number };
 }
 
 /** Builds and sends one item's postback: buildPartnerPostback, then sendPartnerPostback with its dedup key. */
