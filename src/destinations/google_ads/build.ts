@@ -32,9 +32,9 @@
  * (TOO_RECENT_EVENT: a click less than 6 hours old; CONVERSION_PRECEDES_EVENT; EXPIRED_EVENT),
  * https://developers.google.com/google-ads/api/reference/rpc/latest/ConversionUploadErrorEnum.ConversionUploadError
  */
-import { normalizeAndHash } from '../../identity';
 import { isZeroDecimal } from '../../model';
 import { type ConversionGateRules, gateConversion } from '../conversion-gate';
+import { normalizeAndHash } from '../user-data';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import type { ForwardableConversion, ForwardableEvent, GoogleAdsConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';

@@ -50,7 +50,8 @@
  * - LinkedIn documents no test mode for the Conversions API (no test event code, no validate-only flag): there
  *   is none here.
  */
-import { type IdentityField, type IdentityPlatform, normalizeAndHash } from '../../identity';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { linkedinIdentityRules } from './identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion } from '../conversion-gate';
 import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
@@ -121,8 +122,6 @@ export interface LinkedInBody {
 /** The item's li_fat_id: the Click Tracker records it on the click as `liFatId` (see the module comment). */
 type LinkedInClick = NonNullable<ForwardableConversion['click']> & { liFatId?: string };
 
-/** Until LinkedIn is a registered platform id its rules are still applied by the identity module under this name. */
-const LINKEDIN = 'linkedin' as IdentityPlatform;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
@@ -166,7 +165,7 @@ function hasRule(config: LinkedInConfig): boolean {
 
 function userValue(field: IdentityField, value: string | null | undefined): string | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
-	return normalizeAndHash(LINKEDIN, field, value);
+	return normalizeAndHashWith(linkedinIdentityRules, field, value);
 }
 
 type Planned = { event: LinkedInEvent } | { skip: Omit<SkippedEvent, 'index'> };

@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../../model/click';
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 import { normalizeDecimal } from '../../model/money';
 import { type ConversionGateRules, gateEvent, isClickEvent, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';

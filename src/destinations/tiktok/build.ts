@@ -8,8 +8,9 @@
  * https://ads.tiktok.com/help/article/about-events-api-for-offline ); web and app events have no age limit
  * here. Clicks pass the gate too (TikTok takes them as a custom event); then TikTok's own step: the event name.
  */
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
 import { type ConversionGateRules, gateEvent, platformEventName } from '../conversion-gate';
+import { normalizeAndHash } from '../user-data';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';

@@ -8,7 +8,7 @@ import { type LinkedInBody, type LinkedInConfig, planLinkedInRequests, readLinke
 import { fetchSend } from '../../fakes/server';
 import { LINKEDIN_FAKE_RULE, LINKEDIN_FAKE_TOKEN, LINKEDIN_FAKE_TOKEN_WITHOUT_SCOPE, type LinkedInFake, startLinkedInFake } from '../../fakes/linkedin';
 
-// LinkedIn is not in the registry yet (the lead wires it): sendToPlatform and the identity module find it there.
+// LinkedIn is not in the registry yet (the lead wires it): sendToPlatform finds it there.
 jest.mock('../../../src/destinations/registry', () => {
 	const actual = jest.requireActual('../../../src/destinations/registry');
 	return { DESTINATIONS: { ...actual.DESTINATIONS, linkedin: jest.requireActual('../../../src/destinations/linkedin').linkedin } };

@@ -12,19 +12,14 @@ import {
 	conversionRuleUrn,
 	elementPosition,
 	linkedin,
+	linkedinIdentityRules,
 	planLinkedInRequests,
 	readLinkedInResponse,
 } from '../../../src/destinations/linkedin';
-import { type IdentityPlatform, normalizeAndHash, normalizeForPlatform } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
+import { normalizeAndHashWith, normalizeWith } from '../../../src/identity';
 import { LINKEDIN_FAKE_RULE, LINKEDIN_FAKE_TOKEN } from '../../fakes/linkedin';
 
-// LinkedIn is not in the registry yet (the lead wires it): the identity module finds its rules through it.
-jest.mock('../../../src/destinations/registry', () => {
-	const actual = jest.requireActual('../../../src/destinations/registry');
-	return { DESTINATIONS: { ...actual.DESTINATIONS, linkedin: jest.requireActual('../../../src/destinations/linkedin').linkedin } };
-});
-
-const LINKEDIN = 'linkedin' as IdentityPlatform;
 const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY = 86_400_000;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -76,30 +71,32 @@ const plan = (events: ForwardableEvent[], overrides: Partial<LinkedInConfig> = {
 
 describe('LinkedIn identity rules', () => {
 	it('hashes the email trimmed and lower-cased, dots and +tag kept (LinkedIn asks for no provider-specific form)', () => {
-		expect(normalizeForPlatform(LINKEDIN, 'email', ' Mike.Smith+crm@Example.COM ')).toBe('mike.smith+crm@example.com');
-		expect(normalizeAndHash(LINKEDIN, 'email', ' Mike.Smith+crm@Example.COM ')).toBe(sha256('mike.smith+crm@example.com'));
-		expect(normalizeAndHash(LINKEDIN, 'email', 'not an email')).toBeUndefined();
+		expect(normalizeWith(linkedinIdentityRules, 'email', ' Mike.Smith+crm@Example.COM ')).toBe('mike.smith+crm@example.com');
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'email', ' Mike.Smith+crm@Example.COM ')).toBe(sha256('mike.smith+crm@example.com'));
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'email', 'not an email')).toBeUndefined();
 		// Unlike Reddit, which removes dots and the +tag before hashing.
-		expect(normalizeAndHash(LINKEDIN, 'email', 'mike.smith+crm@example.com')).not.toBe(normalizeAndHash('reddit', 'email', 'mike.smith+crm@example.com'));
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'email', 'mike.smith+crm@example.com')).not.toBe(
+			normalizeAndHash('reddit', 'email', 'mike.smith+crm@example.com'),
+		);
 	});
 
 	it('passes an email that already is a SHA-256 through in lower case', () => {
 		const digest = sha256('mike@example.com');
-		expect(normalizeAndHash(LINKEDIN, 'email', ` ${digest.toUpperCase()} `)).toBe(digest);
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'email', ` ${digest.toUpperCase()} `)).toBe(digest);
 	});
 
 	it('sends names and country plain (names trimmed, case kept; country as its upper-case ISO code)', () => {
-		expect(normalizeAndHash(LINKEDIN, 'first_name', ' Mike ')).toBe('Mike');
-		expect(normalizeAndHash(LINKEDIN, 'last_name', 'van der Berg')).toBe('van der Berg');
-		expect(normalizeAndHash(LINKEDIN, 'country', 'United States')).toBe('US');
-		expect(normalizeAndHash(LINKEDIN, 'country', 'de')).toBe('DE');
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'first_name', ' Mike ')).toBe('Mike');
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'last_name', 'van der Berg')).toBe('van der Berg');
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'country', 'United States')).toBe('US');
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'country', 'de')).toBe('DE');
 		// A digest can never become the plain name LinkedIn wants.
-		expect(normalizeAndHash(LINKEDIN, 'first_name', sha256('mike'))).toBeUndefined();
+		expect(normalizeAndHashWith(linkedinIdentityRules, 'first_name', sha256('mike'))).toBeUndefined();
 	});
 
 	it('takes no phone, external id, IP or address fields (no LinkedIn match keys)', () => {
 		for (const field of ['phone', 'external_id', 'ip_address', 'city', 'zip'] as const)
-			expect(normalizeAndHash(LINKEDIN, field, '+16505551212')).toBeUndefined();
+			expect(normalizeAndHashWith(linkedinIdentityRules, field, '+16505551212')).toBeUndefined();
 		expect(linkedin.identity).toBe(jest.requireActual('../../../src/destinations/linkedin').linkedinIdentityRules);
 	});
 });

@@ -10,7 +10,7 @@ import {
 	metaEventsUrl,
 } from '../../../src/destinations/meta';
 import { eventIdFor } from '../../../src/destinations/event-id';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { DAY, HOUR, NOW, NOW_S, PIXEL, TOKEN, clickOf, purchase, trackerClick } from './meta-fixtures';
 
 const config: MetaDestinationConfig = { pixelId: PIXEL, accessToken: TOKEN };

@@ -2,7 +2,7 @@ import { eventIdFor } from '../../../src/destinations';
 import { DESTINATIONS } from '../../../src/destinations';
 import type { PlatformRequest, PlatformResponse } from '../../../src/destinations';
 import { type TikTokBody, blamedPositions, planTikTokRequests, readTikTokResponse, tiktok } from '../../../src/destinations/tiktok';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { NOW, PIXEL, TOKEN, click, conversion, conversions, sha256, tiktokConfig } from './tiktok-helpers';
 
 const HEX64 = /^[a-f0-9]{64}$/;
