@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
 // The n8n community-node rules are about node classes, n8n's helpers and n8n errors: src/ is plain
@@ -10,6 +11,33 @@ const nodeRulesOff = Object.fromEntries(
 		.filter((rule) => /^(@n8n\/community-nodes|n8n-nodes-base)\//.test(rule) && !KEPT_IN_SRC.has(rule))
 		.map((rule) => [rule, 'off']),
 );
+
+// The engine's layers, bottom to top. A layer imports only from the layers below it; folders on one level do not
+// import each other (none needs to). model/ is the shared vocabulary and contracts (conversions, money, clicks,
+// event names, conversion ids, commission rules, the lease contract). index.ts, the package's face, re-exports
+// intake.ts with the rest, so it is the one level above it.
+const LAYERS = [
+	['model'],
+	['http', 'identity', 'auth', 'networks'],
+	['store'],
+	['destinations'],
+	['clicks', 'funnel'],
+	['partners', 'payouts'],
+	['intake.ts'],
+	['index.ts'],
+];
+const srcPath = (name) => `./src/${name}`;
+const layerZones = LAYERS.flatMap((level, index) =>
+	level.map((name) => {
+		const above = LAYERS.slice(index + 1).flat();
+		const siblings = level.filter((other) => other !== name);
+		return {
+			target: srcPath(name),
+			from: [...above, ...siblings].map(srcPath),
+			message: `src/${name} is on layer ${index} of the engine (${LAYERS.map((names) => names.join(' ')).join(' → ')}): it imports only from layers below it. Move what both need down, or pass it in.`,
+		};
+	}),
+).filter((zone) => zone.from.length > 0);
 
 // This package keeps state (a tracking store) and talks to many services, so it targets
 // self-hosted n8n and uses the configuration without the n8n Cloud restrictions.
@@ -30,6 +58,15 @@ export default [
 							message: 'src/ never imports n8n: put n8n-specific code in nodes/ (the adapters).',
 						},
 					],
+				},
+			],
+			'import-x/no-restricted-paths': ['error', { basePath: fileURLToPath(new URL('.', import.meta.url)), zones: layerZones }],
+			// `import('../x').T` in a type would slip past the layer rule, which reads import statements and require().
+			'no-restricted-syntax': [
+				'error',
+				{
+					selector: 'TSImportType > TSLiteralType > Literal[value=/^[.]/]',
+					message: 'Import the type with an import statement, so the layer rule (import-x/no-restricted-paths) sees it.',
 				},
 			],
 		},

@@ -41,7 +41,7 @@ const GROUPS = {
 };
 
 const buildDir = compileSources();
-const { normalizeAndHash } = require(join(buildDir, 'src', 'identity'));
+const { normalizeAndHash } = require(join(buildDir, 'src', 'destinations', 'user-data'));
 
 function sdkAccepts(record) {
 	try {

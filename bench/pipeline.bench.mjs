@@ -36,7 +36,7 @@ const buildDir = compileSources();
 const { parsePostback } = require(join(buildDir, 'src', 'networks'));
 const { classifyConversion, destinationEventsFor, conversionClick } = require(join(buildDir, 'src', 'funnel'));
 const { buildPlatformRequests, planPlatformRequests } = require(join(buildDir, 'src', 'destinations'));
-const { normalizeAndHash } = require(join(buildDir, 'src', 'identity'));
+const { normalizeAndHash } = require(join(buildDir, 'src', 'destinations', 'user-data'));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Corpus

@@ -50,7 +50,7 @@ export type {
 	AttributionWindow,
 	AttributionModel,
 	ConversionClick,
-	Destination,
+	MappedPlatform,
 	DestinationEvents,
 	EventMappingOverrides,
 } from './funnel';
@@ -75,8 +75,10 @@ export type {
 // Click tracking: click ids, offer redirects (never open), Tag Link and the AutoTag script.
 export { mintClickId, buildOfferRedirect, tagLink, resolveTarget, autoTagScript, buildFbc } from './clicks';
 // Per-platform normalization and hashing of user data.
-export { normalizeAndHash, normalizeForPlatform, isSha256Hex } from './identity';
-export type { IdentityPlatform, IdentityField, IdentityOptions } from './identity';
+export { isSha256Hex } from './identity';
+export type { IdentityField, IdentityOptions } from './identity';
+export { normalizeAndHash, normalizeForPlatform } from './destinations/user-data';
+export type { IdentityPlatform } from './destinations/user-data';
 // Ad-platform destinations: `buildPlatformRequests(platform, conversions, config)` and the sender with retries.
 export { buildPlatformRequests, planPlatformRequests, sendToPlatform, eventIdFor, DESTINATIONS } from './destinations';
 export type {

@@ -11,7 +11,7 @@ import { type AmountPrecisionPolicy, conversionSchema } from '../../src/model';
 import {
 	type AttributionModel,
 	type AttributionWindow,
-	type Destination,
+	type MappedPlatform as Destination,
 	type EventMappingOverrides,
 	type Fallback,
 	type FunnelOptions,
@@ -20,7 +20,7 @@ import {
 	funnelOutputs,
 	runFunnel,
 } from '../../src/funnel';
-import { type CommissionRule, validateCommissionRules } from '../../src/payouts/rules';
+import { type CommissionRule, validateCommissionRules } from '../../src/model/commission';
 import type { TrackingStore } from '../../src/store';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { conversionFunnelProperties } from './description';

@@ -1,18 +1,10 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
-/** A request as the engine builds it (src/destinations, src/partners, src/payouts). */
-export interface EngineHttpRequest {
-	method: IHttpRequestOptions['method'];
-	url: string;
-	headers: Record<string, string>;
-	body?: unknown;
-}
+import type { HttpRequest, HttpResponse, HttpSend } from '../../src/http/port';
 
-export interface EngineHttpResponse {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	body: unknown;
-}
+/** A request as the engine builds it (src/destinations, src/partners, src/payouts): the engine's HTTP port. */
+export type EngineHttpRequest = HttpRequest;
+export type EngineHttpResponse = HttpResponse;
 
 export interface EngineHttpOptions {
 	/** true: the body is an object sent as JSON and the answer is parsed JSON; false: the body is already text. */
@@ -27,7 +19,7 @@ export interface EngineHttpOptions {
  * node uses: every answer resolves, whatever its status (the engine reads and classifies it); only a request
  * that got no answer at all (network error, timeout) rejects.
  */
-export function n8nEngineSend(context: IExecuteFunctions, options: EngineHttpOptions): (request: EngineHttpRequest) => Promise<EngineHttpResponse> {
+export function n8nEngineSend(context: IExecuteFunctions, options: EngineHttpOptions): HttpSend {
 	return async (request) => {
 		const httpOptions: IHttpRequestOptions = {
 			method: request.method,

@@ -7,16 +7,15 @@
  * hence 2 × maxAge after the first use covers every moment it could be accepted again. The margin covers a
  * host clock (which checks t) running behind the database clock (which times the lease).
  */
-import { REPLAY_NAMESPACE } from '../store/privacy';
-import type { TrackingStore } from '../store/types';
+import { type LeaseStore, REPLAY_NAMESPACE } from '../model/leases';
 
-// The namespace is the store's (its retention purges replay memory by it).
+// The namespace is the model's: the store's retention purges replay memory by it.
 export { REPLAY_NAMESPACE };
 const CLOCK_MARGIN_MS = 60_000;
 /** Expired signatures are deleted at most this often per store and process (a cheap indexed delete). */
 const PURGE_EVERY_MS = 10 * 60_000;
 
-const lastPurge = new WeakMap<TrackingStore, number>();
+const lastPurge = new WeakMap<LeaseStore, number>();
 
 /** How long a signature valid for `windowSeconds` either side of its timestamp is remembered, in milliseconds. */
 export function replayMemoryMs(windowSeconds: number, clockMarginMs = CLOCK_MARGIN_MS): number {
@@ -30,7 +29,7 @@ export function replayMemoryMs(windowSeconds: number, clockMarginMs = CLOCK_MARG
  * caller must then refuse the request, since a replay cannot be told apart.
  */
 export async function firstUseOfSignature(
-	store: TrackingStore,
+	store: LeaseStore,
 	signature: string,
 	windowSeconds: number,
 	options: { now?: () => number; clockMarginMs?: number } = {},

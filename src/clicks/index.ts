@@ -18,18 +18,8 @@ export type { LinkNetwork, TagTarget, TaggedLink } from './links';
 export { MAX_TARGET_LENGTH, isIpLiteral, parseHttpUrl } from './url';
 export { DEFAULT_SUBID_PARAM, isHostAllowed, normalizeDomain, parseDomainAllowlist, resolveTarget, singleValue } from './targets';
 export type { DomainAllowlist, OfferConfig, ResolvedTarget, TargetPolicy, TargetResult } from './targets';
-export {
-	DEFAULT_VISITOR_COOKIE,
-	buildFbc,
-	clientIp,
-	isSecureRequest,
-	isWellFormedFbc,
-	isWellFormedFbp,
-	normalizeIp,
-	parseCookieHeader,
-	readClickRequest,
-	requestCookies,
-} from './request';
+export { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../model/click';
+export { DEFAULT_VISITOR_COOKIE, clientIp, isSecureRequest, normalizeIp, parseCookieHeader, readClickRequest, requestCookies } from './request';
 export type { ClickDetails, ReadClickOptions } from './request';
 export { DEFAULT_COOKIE_DAYS, trackClick } from './track';
 export type { CookieSettings, RejectedClick, TrackOutcome, TrackedClick, TrackerConfig } from './track';

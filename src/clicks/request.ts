@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { AdClickIds, ClickRecord } from '../store/types';
+import { type AdClickIds, type ClickRecord, buildFbc, fbcClickId, isWellFormedFbc, isWellFormedFbp } from '../model/click';
 import { isWellFormedVisitorId, mintVisitorId } from './ids';
 import type { ClickRequest } from './types';
 import { platformClickFields } from '../destinations/click-fields';
@@ -160,26 +160,6 @@ export function isSecureRequest(request: ClickRequest, trustProxy = 0): boolean 
 	return proto === 'https';
 }
 
-/** fbclid as Meta issues it (case-sensitive, kept exactly as received). */
-const FBCLID = /^[A-Za-z0-9_-]{1,500}$/;
-/** `fb.<subdomain index>.<creation time, ms>.<fbclid>`; anything else makes Meta fail the event (subcode 2804001). */
-const FBC = /^fb\.[0-2]\.\d{13}\.([A-Za-z0-9_-]{1,500})$/;
-/** `fb.<subdomain index>.<creation time, ms>.<random number>`. */
-const FBP = /^fb\.[0-2]\.\d{13}\.\d{1,20}$/;
-
-export function isWellFormedFbc(value: unknown): value is string {
-	return typeof value === 'string' && FBC.test(value);
-}
-
-export function isWellFormedFbp(value: unknown): value is string {
-	return typeof value === 'string' && FBP.test(value);
-}
-
-/** `fb.1.<ms>.<fbclid>` for a click at `clickedAt`, or undefined when the fbclid is not one. */
-export function buildFbc(fbclid: string, clickedAt: Date): string | undefined {
-	return FBCLID.test(fbclid) ? `fb.1.${clickedAt.getTime()}.${fbclid}` : undefined;
-}
-
 /**
  * The `fbc` for this click: the browser's `_fbc` cookie when it is well-formed and belongs to this
  * fbclid (it keeps the original creation time), otherwise one built from the fbclid in the URL; with
@@ -188,7 +168,7 @@ export function buildFbc(fbclid: string, clickedAt: Date): string | undefined {
 function resolveFbc(fbclid: string | undefined, candidates: Array<string | undefined>, clickedAt: Date): string | undefined {
 	const existing = candidates.find(isWellFormedFbc);
 	if (fbclid === undefined) return existing;
-	if (existing !== undefined && FBC.exec(existing)![1] === fbclid) return existing;
+	if (existing !== undefined && fbcClickId(existing) === fbclid) return existing;
 	return buildFbc(fbclid, clickedAt);
 }
 

@@ -1,5 +1,5 @@
 import { safeHeaders } from '../networks/fields';
-import type { ClickRecord } from '../store/types';
+import type { ClickRecord } from '../model/click';
 import { mintClickId } from './ids';
 import { buildOfferRedirect } from './links';
 import { DEFAULT_VISITOR_COOKIE, isSecureRequest, readClickRequest, type ReadClickOptions } from './request';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { conversionIdFor } from '../store/open';
+import { conversionIdFor } from '../model/ids';
 import type { ForwardableEvent } from './types';
 
 /**

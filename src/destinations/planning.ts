@@ -5,10 +5,15 @@
  */
 import type { RequestPlan, SkippedEvent } from './types';
 
-/** Value From can come from an expression: anything but the two amounts is a setting error. */
-export function checkValueFrom(valueFrom: unknown): void {
-	if (valueFrom !== undefined && valueFrom !== 'commission' && valueFrom !== 'amount') {
-		throw new Error(`Value From must be "commission" or "amount", not "${String(valueFrom)}"`);
+/**
+ * Value From can come from an expression: anything but the two amounts (and 'none', where the platform can send
+ * no value: Google Ads then uses the conversion action's default) is a setting error.
+ */
+export function checkValueFrom(valueFrom: unknown, options: { allowNone?: boolean } = {}): void {
+	const allowed = options.allowNone ? ['commission', 'amount', 'none'] : ['commission', 'amount'];
+	if (valueFrom !== undefined && !allowed.includes(valueFrom as string)) {
+		const choices = allowed.map((choice) => `"${choice}"`);
+		throw new Error(`Value From must be ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}, not "${String(valueFrom)}"`);
 	}
 }
 

@@ -1,6 +1,7 @@
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffDelay } from '../http/retry';
+import type { HttpSend } from '../http/port';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../http/retry';
 import { DESTINATIONS } from './index';
-import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, PlatformResponse, SkippedEvent } from './types';
+import type { EventResult, ForwardableEvent, Platform, PlatformConfigs, PlatformRequest, SkippedEvent } from './types';
 
 /** Side effects the sender needs; nodes pass n8n's request helper and `sleep`, tests pass fakes. */
 export interface SendDependencies {
@@ -8,7 +9,7 @@ export interface SendDependencies {
 	 * Sends one request and resolves with the platform's answer, whatever its status. Reject only when no
 	 * answer arrived (network error, timeout): that counts as a transient failure.
 	 */
-	send: (request: PlatformRequest) => Promise<PlatformResponse>;
+	send: HttpSend<PlatformRequest>;
 	sleep: (ms: number) => Promise<void>;
 	now?: () => Date;
 	random?: () => number;
@@ -50,8 +51,26 @@ export async function sendToPlatform<P extends Platform>(
 	for (const skipped of plan.skipped) results.set(skipped.index, skippedResult(skipped, skipped.index));
 
 	for (const firstRequest of plan.requests) {
-		let request: PlatformRequest | undefined = firstRequest;
-		for (let attempt = 1; request; attempt++) {
+		let request: PlatformRequest = firstRequest;
+		let transient: EventResult[] = [];
+		const { exhausted, attempts } = await withRetries(policy, dependencies, async (attempt) => {
+			if (attempt > 1) {
+				// Re-plan only the transient events, so accepted ones are never sent twice.
+				const retryIndexes = transient.map((result) => result.index);
+				const replanned = destination.planRequests(
+					retryIndexes.map((index) => events[index]),
+					config as never,
+					now(),
+				);
+				for (const skipped of replanned.skipped) {
+					const index = retryIndexes[skipped.index];
+					results.set(index, skippedResult(skipped, index));
+				}
+				// A retry set never exceeds one batch (it came from one), so one request carries it.
+				const [retryRequest] = replanned.requests;
+				if (!retryRequest) return { done: true, value: undefined };
+				request = { ...retryRequest, itemIndexes: retryRequest.itemIndexes.map((i) => retryIndexes[i]) };
+			}
 			let batchResults: EventResult[];
 			try {
 				const response = await dependencies.send(request);
@@ -60,31 +79,16 @@ export async function sendToPlatform<P extends Platform>(
 				const reason = `No answer from ${platform}: ${error instanceof Error ? error.message : String(error)}`;
 				batchResults = request.itemIndexes.map((index) => ({ index, outcome: 'retry' as const, code: 'network_error', reason }));
 			}
-			const transient = batchResults.filter((result) => result.outcome === 'retry');
+			transient = batchResults.filter((result) => result.outcome === 'retry');
 			for (const result of batchResults) if (result.outcome !== 'retry') results.set(result.index, result);
-			if (transient.length === 0) break;
-			if (attempt >= policy.maxAttempts) {
-				for (const result of transient) {
-					results.set(result.index, { ...result, reason: `${result.reason ?? 'Transient failure'} (gave up after ${attempt} attempts)` });
-				}
-				break;
-			}
+			if (transient.length === 0) return { done: true, value: undefined };
 			const retryAfterMs = Math.max(0, ...transient.map((result) => result.retryAfterMs ?? 0));
-			await dependencies.sleep(backoffDelay(attempt, policy, dependencies.random, retryAfterMs || undefined));
-			// Re-plan only the transient events, so accepted ones are never sent twice.
-			const retryIndexes = transient.map((result) => result.index);
-			const replanned = destination.planRequests(
-				retryIndexes.map((index) => events[index]),
-				config as never,
-				now(),
-			);
-			for (const skipped of replanned.skipped) {
-				const index = retryIndexes[skipped.index];
-				results.set(index, skippedResult(skipped, index));
+			return { done: false, value: undefined, retryAfterMs: retryAfterMs || undefined };
+		});
+		if (exhausted) {
+			for (const result of transient) {
+				results.set(result.index, { ...result, reason: `${result.reason ?? 'Transient failure'} (gave up after ${attempts} attempts)` });
 			}
-			// A retry set never exceeds one batch (it came from one), so one request carries it.
-			const [retryRequest] = replanned.requests;
-			request = retryRequest ? { ...retryRequest, itemIndexes: retryRequest.itemIndexes.map((i) => retryIndexes[i]) } : undefined;
 		}
 	}
 	return events.map(

@@ -4,8 +4,8 @@
  * requests and read responses; sending, sleeping and the clock are passed in (see ./send.ts).
  */
 import type { Conversion } from '../model';
-import type { ConversionClick } from '../funnel/attribution';
-import type { ClickRecord } from '../store/types';
+import type { ClickRecord, ConversionClick } from '../model/click';
+import type { HttpRequest, HttpResponse } from '../http/port';
 import type { IdentityRules } from '../identity/rules';
 import type { DESTINATIONS } from './registry';
 
@@ -77,7 +77,7 @@ export interface GoogleAdsConfig {
 export type PlatformConfigs = { [P in Platform]: (typeof DESTINATIONS)[P] extends Destination<string, infer C> ? C : never };
 
 /** One HTTP request to a platform, with the input events it carries (indexes into the input array, in body order). */
-export interface PlatformRequest {
+export interface PlatformRequest extends HttpRequest {
 	method: 'POST';
 	url: string;
 	headers: Record<string, string>;
@@ -102,12 +102,8 @@ export interface RequestPlan {
 	skipped: SkippedEvent[];
 }
 
-export interface PlatformResponse {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	/** Parsed JSON when the body was JSON, else the text. */
-	body: unknown;
-}
+/** The platform's answer (the engine's one HTTP port: src/http/port.ts). */
+export type PlatformResponse = HttpResponse;
 
 /**
  * What happened to one event:

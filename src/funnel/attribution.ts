@@ -8,7 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Conversion } from '../model';
-import type { AdClickIds, ClickRecord, TrackingStore } from '../store/types';
+import type { ClickRecord, ConversionClick } from '../model/click';
+import type { ClickStore, ReferralStore } from '../store/types';
+
+export type { ConversionClick };
 import { funnelRulesFor } from './network-rules';
 import { platformClickFields } from '../destinations/click-fields';
 
@@ -26,15 +29,6 @@ const WINDOW_MS: Record<AttributionWindow, number | undefined> = { '1d': DAY_MS,
 
 /** The default window of the IP + user-agent fallback: one day. */
 export const DEFAULT_IP_USER_AGENT_HOURS = 24;
-
-/** The click as it travels on the conversion (`conversion.click`): ad click ids, never hashed, and the visit. */
-export interface ConversionClick extends AdClickIds {
-	clickId: string;
-	ip?: string;
-	userAgent?: string;
-	landingUrl?: string;
-	clickedAt: string;
-}
 
 /** The click's own fields that travel with a conversion, after every platform's click fields (their definitions'). */
 const VISIT_FIELDS = ['ip', 'userAgent', 'landingUrl'] as const;
@@ -118,7 +112,11 @@ const iso = (ms: number) => new Date(Math.max(ms, 0)).toISOString();
  * coupon's, or the lifetime referral's); when none is known and the network names the partner itself
  * (Post Affiliate Pro, Aspire, Custom), the postback's affiliate id.
  */
-export async function attributeConversion(conversion: Conversion, store: TrackingStore, options: AttributionOptions = {}): Promise<AttributionResult> {
+export async function attributeConversion(
+	conversion: Conversion,
+	store: ClickStore & ReferralStore,
+	options: AttributionOptions = {},
+): Promise<AttributionResult> {
 	const window = options.window ?? '30d';
 	const model = options.model ?? 'lastClick';
 	const enabled = new Set(options.fallbacks ?? []);

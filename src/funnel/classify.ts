@@ -15,7 +15,7 @@
  */
 import type { Conversion } from '../model';
 import { signOf } from './amounts';
-import { COMPLETE_REGISTRATION, LEAD, PURCHASE, canonicalEventName } from './events';
+import { COMPLETE_REGISTRATION, LEAD, PURCHASE, canonicalEventName } from '../model/events';
 import { funnelRulesFor } from './network-rules';
 
 export type Route = 'lead' | 'purchase' | 'other' | 'reversal' | 'rejected' | 'pending';

@@ -6,16 +6,18 @@
 import type { EventMapping } from '../destinations/definition';
 import type { Platform } from '../destinations/types';
 
-export const PURCHASE = 'Purchase';
-export const LEAD = 'Lead';
-export const COMPLETE_REGISTRATION = 'CompleteRegistration';
+import { COMPLETE_REGISTRATION, LEAD, PURCHASE } from '../model/events';
+
+// The event vocabulary is the model's (every layer speaks it); re-exported for the funnel's API.
+export { COMPLETE_REGISTRATION, LEAD, PURCHASE, canonicalEventName, eventForWord } from '../model/events';
 
 /**
  * Every platform that takes event names, with its name in the Funnel's mapping table, and what each calls
  * our events: derived from the platforms' definitions (src/destinations/<platform>/, `events`), so a new
  * platform brings its row with it. Google Ads has none (it uploads to conversion actions).
  */
-export type Destination = Exclude<Platform, 'google_ads'>;
+/** A platform in the funnel's event-mapping table (not the registry's Destination object: Google Ads has no row). */
+export type MappedPlatform = Exclude<Platform, 'google_ads'>;
 
 type Mapped = { definition: { platform: string; events?: EventMapping }; events: EventMapping };
 
@@ -54,14 +56,14 @@ function lazy<T extends object>(target: T, build: () => T): T {
 	});
 }
 
-export const DESTINATION_NAMES: Readonly<Record<Destination, string>> = lazy({} as Record<Destination, string>, () =>
-	Object.freeze(Object.fromEntries(mappedPlatforms().map(({ definition, events }) => [definition.platform, events.label])) as Record<Destination, string>),
+export const DESTINATION_NAMES: Readonly<Record<MappedPlatform, string>> = lazy({} as Record<MappedPlatform, string>, () =>
+	Object.freeze(Object.fromEntries(mappedPlatforms().map(({ definition, events }) => [definition.platform, events.label])) as Record<MappedPlatform, string>),
 );
-export const destinations: readonly Destination[] = lazy([] as Destination[], () =>
-	mappedPlatforms().map(({ definition }) => definition.platform as Destination),
+export const destinations: readonly MappedPlatform[] = lazy([] as MappedPlatform[], () =>
+	mappedPlatforms().map(({ definition }) => definition.platform as MappedPlatform),
 );
 
-export type DestinationEvents = Partial<Record<Destination, string>>;
+export type DestinationEvents = Partial<Record<MappedPlatform, string>>;
 
 /** Our event → each platform's standard event. */
 export const DESTINATION_EVENTS: Readonly<Record<string, Readonly<Required<DestinationEvents>>>> = lazy({}, () =>
@@ -97,46 +99,4 @@ export function destinationEventsFor(eventName: string, overrides: EventMappingO
 		else mapped[destination] = name.trim();
 	}
 	return mapped;
-}
-
-const compact = (word: string) => word.toLowerCase().replace(/[\s_\-.]+/g, '');
-
-/** Our three names, matched without regard to case, spaces, dashes or underscores. */
-const OUR_NAMES: Record<string, string> = {
-	purchase: PURCHASE,
-	lead: LEAD,
-	completeregistration: COMPLETE_REGISTRATION,
-};
-
-/** Words networks and trackers use for the same three events (Voluum conversion types, PAP action codes, Impact trackers). */
-const SYNONYMS: Record<string, string> = {
-	...OUR_NAMES,
-	sale: PURCHASE,
-	sales: PURCHASE,
-	order: PURCHASE,
-	onlinesale: PURCHASE,
-	checkout: PURCHASE,
-	completepayment: PURCHASE,
-	rebill: PURCHASE,
-	leads: LEAD,
-	generatelead: LEAD,
-	signup: COMPLETE_REGISTRATION,
-	register: COMPLETE_REGISTRATION,
-	registration: COMPLETE_REGISTRATION,
-	reg: COMPLETE_REGISTRATION,
-};
-
-/**
- * An explicit event name as we use it: "purchase" or "PURCHASE" is our Purchase (and goes to the
- * Purchase output); any other name is kept exactly as sent.
- */
-export function canonicalEventName(name: string): string {
-	const trimmed = name.trim();
-	return OUR_NAMES[compact(trimmed)] ?? trimmed;
-}
-
-/** One of our three events for a network's word, when the word clearly means one of them. */
-export function eventForWord(word: string | null | undefined): string | undefined {
-	if (!word) return undefined;
-	return SYNONYMS[compact(word)];
 }

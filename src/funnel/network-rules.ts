@@ -4,7 +4,7 @@
  * the presets (src/networks); only the event is decided here.
  */
 import type { Conversion } from '../model';
-import { COMPLETE_REGISTRATION, LEAD, PURCHASE, eventForWord } from './events';
+import { COMPLETE_REGISTRATION, LEAD, PURCHASE, eventForWord } from '../model/events';
 
 export interface NetworkEvent {
 	eventName: string;

@@ -1,9 +1,8 @@
 import { createHash, hash } from 'node:crypto';
 
-import { normalizeForPlatform, prepareIdentity } from './normalize';
-import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
-
-export { normalizeForPlatform };
+import { prepareIdentity } from './prepare';
+import type { IdentityRules } from './rules';
+import type { IdentityField, IdentityOptions } from './types';
 
 /** A SHA-256 digest exactly as the platforms want it: 64 lower-case hex characters, nothing around them. */
 const SHA256_HEX = /^[a-f0-9]{64}$/;
@@ -20,7 +19,15 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * What to send a platform for one user-data field: the lower-case hex SHA-256 of the platform's normalized form,
+ * The string a platform hashes (or, for its unhashed fields, receives) for a value, by that platform's rules. A
+ * value that already is a SHA-256 digest comes back as that digest in lower case.
+ */
+export function normalizeWith(rules: IdentityRules, field: IdentityField, value: unknown, options?: IdentityOptions): string | undefined {
+	return prepareIdentity(rules, field, value, options)?.value;
+}
+
+/**
+ * What to send a platform for one user-data field, by its rules (src/destinations/user-data.ts applies them by platform id): the lower-case hex SHA-256 of the platform's normalized form,
  * the normalized plain value where the platform wants it unhashed (Google Ads' city, state, zip and country;
  * TikTok's city, state and country), or undefined when there is nothing to send (empty or whitespace, an
  * unparseable phone, not an email, a field the platform does not take).
@@ -28,8 +35,8 @@ export function sha256Hex(text: string): string {
  * A value that already is a SHA-256 digest (64 hex characters, either case, surrounding whitespace ignored) is
  * passed through in lower case, never hashed again. The empty string is never hashed.
  */
-export function normalizeAndHash(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): string | undefined {
-	const prepared = prepareIdentity(platform, field, value, options);
+export function normalizeAndHashWith(rules: IdentityRules, field: IdentityField, value: unknown, options?: IdentityOptions): string | undefined {
+	const prepared = prepareIdentity(rules, field, value, options);
 	if (!prepared) return undefined;
 	return prepared.kind === 'hash' ? sha256Hex(prepared.value) : prepared.value;
 }

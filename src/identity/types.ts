@@ -1,6 +1,3 @@
-/** Every destination platform: each brings its own rules (src/destinations/<platform>/identity.ts). */
-export type IdentityPlatform = import('../destinations/types').Platform;
-
 export type IdentityField = 'email' | 'phone' | 'first_name' | 'last_name' | 'city' | 'state' | 'zip' | 'country' | 'external_id' | 'ip_address';
 
 export interface IdentityOptions {

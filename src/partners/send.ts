@@ -8,8 +8,9 @@
  * it, so a later retry sends. A process that dies mid-send leaves the claim pending: the first retry after the
  * lease takes it over (the partner may then get the postback twice; partners that dedup on txid absorb that).
  */
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffDelay, parseRetryAfter } from '../http/retry';
-import type { ConversionKey, TrackingStore } from '../store';
+import { type HttpResponse, type HttpSend, headerValue } from '../http/port';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, parseRetryAfter, withRetries } from '../http/retry';
+import type { ClaimStore, ConversionKey } from '../store';
 import { buildPartnerPostback } from './build';
 import { redactText } from './redact';
 import type { BuildPartnerOptions, BuiltPartnerPostback, PartnerPreset, PartnerPresetId, PartnerRequest, PostbackItem } from './types';
@@ -20,24 +21,20 @@ export const DEFAULT_POSTBACK_LEASE_MS = 10 * 60 * 1000;
 /** How much of the partner's answer the result keeps. */
 export const RESPONSE_EXCERPT_LENGTH = 500;
 
-export interface PartnerResponse {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	/** The body as text (or parsed JSON, or a Buffer: the excerpt is made from any of them). */
-	body: unknown;
-}
+/** The partner's answer: the body as text (or parsed JSON, or a Buffer: the excerpt is made from any of them). */
+export type PartnerResponse = HttpResponse;
 
 /** Side effects: nodes pass n8n's HTTP helper and `sleep`, tests pass a real client or fakes. */
 export interface PartnerSendDependencies {
 	/** Resolves with the partner's answer whatever its status; rejects only when no answer arrived (network error, timeout). */
-	send: (request: PartnerRequest) => Promise<PartnerResponse>;
+	send: HttpSend<PartnerRequest>;
 	sleep: (ms: number) => Promise<void>;
 	now?: () => Date;
 	random?: () => number;
 }
 
 export interface PartnerDedupOptions {
-	store: TrackingStore;
+	store: ClaimStore;
 	/** The dedup key (partnerDedupKey); undefined when the item has no id to deduplicate on. */
 	key: ConversionKey | undefined;
 	leaseMs?: number;
@@ -103,9 +100,6 @@ function excerptOf(body: unknown, secrets: readonly string[]): string {
 	return redactText(bodyText(body), secrets).slice(0, RESPONSE_EXCERPT_LENGTH);
 }
 
-const headerValue = (headers: PartnerResponse['headers'], name: string): string | string[] | undefined =>
-	Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
-
 const isTransient = (status: number) => status === 429 || status >= 500;
 
 /** Sends a built postback with retries; the result never contains the postback's secrets. */
@@ -124,34 +118,48 @@ async function sendWithRetries(postback: BuiltPartnerPostback, dependencies: Par
 		emptyMacros: postback.emptyMacros,
 		omittedParameters: postback.omittedParameters,
 	};
-	for (let attempt = 1; ; attempt++) {
-		let retryAfterMs: number | undefined;
-		let failure: Omit<PartnerPostbackResult, keyof typeof base | 'attempts' | 'status'>;
+	const result = await withRetries<PartnerPostbackResult>(policy, dependencies, async (attempt) => {
 		try {
 			const response = await dependencies.send(request);
 			const excerpt = excerptOf(response.body, postback.secrets);
-			if (response.status < 400) return { ...base, status: 'sent', httpStatus: response.status, responseExcerpt: excerpt, attempts: attempt };
-			failure = { httpStatus: response.status, responseExcerpt: excerpt, reason: `The partner answered HTTP ${response.status}` };
+			if (response.status < 400)
+				return { done: true, value: { ...base, status: 'sent', httpStatus: response.status, responseExcerpt: excerpt, attempts: attempt } };
+			const failure = { httpStatus: response.status, responseExcerpt: excerpt, reason: `The partner answered HTTP ${response.status}` };
 			if (!isTransient(response.status)) {
 				return {
-					...base,
-					...failure,
-					status: 'failed',
-					attempts: attempt,
-					retryable: false,
-					reason: `${failure.reason}: not retried (sending it again would fail again)`,
+					done: true,
+					value: {
+						...base,
+						...failure,
+						status: 'failed',
+						attempts: attempt,
+						retryable: false,
+						reason: `${failure.reason}: not retried (sending it again would fail again)`,
+					},
 				};
 			}
-			retryAfterMs = parseRetryAfter(headerValue(response.headers, 'retry-after'), now());
+			return {
+				done: false,
+				value: { ...base, ...failure, status: 'failed', attempts: attempt, retryable: true },
+				retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), now()),
+			};
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
-			failure = { reason: `No answer from the partner: ${redactText(message, postback.secrets)}` };
+			return {
+				done: false,
+				// Key order as the other failures: the reason before the status.
+				value: {
+					...base,
+					reason: `No answer from the partner: ${redactText(message, postback.secrets)}`,
+					status: 'failed',
+					attempts: attempt,
+					retryable: true,
+				},
+			};
 		}
-		if (attempt >= policy.maxAttempts) {
-			return { ...base, ...failure, status: 'failed', attempts: attempt, retryable: true, reason: `${failure.reason} (gave up after ${attempt} attempts)` };
-		}
-		await dependencies.sleep(backoffDelay(attempt, policy, dependencies.random, retryAfterMs));
-	}
+	});
+	const last = result.value;
+	return result.exhausted ? { ...last, reason: `${last.reason} (gave up after ${last.attempts} attempts)` } : last;
 }
 
 /**
@@ -214,7 +222,7 @@ export async function sendPartnerPostback(
 export interface PostbackToPartnerOptions extends BuildPartnerOptions {
 	retry?: Partial<RetryPolicy>;
 	/** Dedup through the store; `target` names the partner in the key (default: the preset id). */
-	dedup?: { store: TrackingStore; target?: string; leaseMs?: number };
+	dedup?: { store: ClaimStore; target?: string; leaseMs?: number };
 }
 
 /** Builds and sends one item's postback: buildPartnerPostback, then sendPartnerPostback with its dedup key. */

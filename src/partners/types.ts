@@ -5,6 +5,7 @@
  * Macro syntax: `{name}`, e.g. `{click_id}`. A preset may also accept its partner's own spelling (Aspire's
  * `AFFILIATE_ID`, Voluum's `REPLACE`, Keitaro's `{subid}`), so a URL pasted from the partner's instructions works.
  */
+import type { HttpRequest } from '../http/port';
 import type { ConversionStatus } from '../model';
 
 export type PartnerPresetId = 'aspire' | 'pap' | 'everflow' | 'voluum' | 'keitaro' | 'custom';
@@ -92,7 +93,7 @@ export interface BuildPartnerOptions {
 }
 
 /** The HTTP request to send: what `buildPartnerPostback` returns. */
-export interface PartnerRequest {
+export interface PartnerRequest extends HttpRequest {
 	method: 'GET' | 'POST';
 	url: string;
 	headers: Record<string, string>;

@@ -25,7 +25,7 @@ export {
 	type CommissionResult,
 	type CommissionRule,
 	type SaleForCommission,
-} from './rules';
+} from '../model/commission';
 export { carriedReasonText, invalidLineReports, type InvalidLineReport } from './invalid-lines';
 export { buildStatement, escapeHtml, statementCsv, statementHtml, type Statement, type StatementInput, type StatementLine } from './statement';
 // Paying from the store: plan, pay (never twice), sync, statements; and the provider clients.

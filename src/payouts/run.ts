@@ -23,7 +23,8 @@
  * Nothing here imports n8n: the node passes the store, the provider configuration and the HTTP `send` in.
  */
 import { createHash } from 'node:crypto';
-import type { LedgerLine, PayoutItemRecord, PayoutItemState, TrackingStore } from '../store/types';
+import type { LedgerLine, LedgerStore, LeaseStore, PayoutItemRecord, PayoutItemState, PayoutStore } from '../store/types';
+import { PAYOUT_RUN_LEASE_NAMESPACE } from '../model/leases';
 import { type DuePayout, type PayoutLedgerLine, type PayoutPlan, type PayoutRules, calculatePayoutPlan } from './due';
 import { PAYOUT_PROVIDERS, cancelPayPalItem, readPayPalItemById } from './providers';
 import {
@@ -45,8 +46,11 @@ import { carriedReasonText, invalidLineReports } from './invalid-lines';
 /** A ledger line as payouts read it, with the store line it came from. */
 export type PayoutInputLine = PayoutLedgerLine & { line: LedgerLine };
 
+/** The store roles a pay run uses: the ledger it pays from, the payout items, and the run lock (a lease). */
+export type PayoutRunStore = LedgerStore & PayoutStore & LeaseStore;
+
 export interface PayoutContext<P extends PayoutProviderId = PayoutProviderId> {
-	store: TrackingStore;
+	store: PayoutRunStore;
 	provider: P;
 	config: PayoutProviderConfigs[P];
 	deps: PayoutDeps;
@@ -166,7 +170,7 @@ function asPayoutLine(line: LedgerLine): PayoutInputLine {
 }
 
 /** Ledger lines of the selected affiliates and currencies, read for payouts. */
-async function readLines(store: TrackingStore, affiliateIds?: readonly string[], currencies?: readonly string[]): Promise<PayoutInputLine[]> {
+async function readLines(store: LedgerStore, affiliateIds?: readonly string[], currencies?: readonly string[]): Promise<PayoutInputLine[]> {
 	const wantedAffiliates = affiliateIds?.length ? new Set(affiliateIds) : undefined;
 	const wantedCurrencies = currencies?.length ? new Set(currencies.map((code) => code.toUpperCase())) : undefined;
 	const lines = await store.listLedger();
@@ -177,7 +181,7 @@ async function readLines(store: TrackingStore, affiliateIds?: readonly string[],
 
 /** What is due at `asOf` (and what is carried, waiting or excluded, with reasons), from the store's ledger. */
 export async function planPayouts(
-	store: TrackingStore,
+	store: LedgerStore,
 	rules: PayoutRules,
 	asOf: Date,
 	filter: { affiliateIds?: readonly string[]; currencies?: readonly string[] } = {},
@@ -254,7 +258,7 @@ const MOVABLE_FROM: Record<PayoutItemState, PayoutItemState[]> = {
  * 'unclaimed' always holds the lines: the receiver can still claim the money, so only a confirmed cancel
  * (recorded as 'returned') releases them (cancelUnclaimed).
  */
-async function applyOutcome(store: TrackingStore, item: PayoutItemRecord, outcome: ItemOutcome, providerBatchId: string | undefined): Promise<PayoutItemState> {
+async function applyOutcome(store: PayoutStore, item: PayoutItemRecord, outcome: ItemOutcome, providerBatchId: string | undefined): Promise<PayoutItemState> {
 	const state = stateFor(outcome);
 	// Nothing new to record: the same state and no provider id the item lacks (PayPal's batch id must be kept: it
 	// is what later reads use, so that nothing has to be sent again to find the batch).
@@ -321,8 +325,8 @@ async function recordAnswer<P extends PayoutProviderId>(
 	return reportFor(item, await applyOutcome(context.store, item, outcome, providerBatchId), { ...outcome, providerBatchId }, resumed);
 }
 
-/** The run lock of one provider's Pay runs: a named lease, renewed while the run works. */
-export const PAYOUT_RUN_LEASE_NAMESPACE = 'payout-run';
+/** The run lock of one provider's Pay runs: a named lease, renewed while the run works (namespace in the model). */
+export { PAYOUT_RUN_LEASE_NAMESPACE };
 
 /**
  * The lease a Pay run holds. It is renewed before every provider call (and on a timer, so one slow call does not
@@ -335,7 +339,7 @@ class PayoutRunLease {
 	private timer: ReturnType<typeof setInterval> | undefined;
 
 	constructor(
-		private readonly store: TrackingStore,
+		private readonly store: LeaseStore,
 		private readonly key: string,
 		private readonly token: string,
 		private readonly ttlMs: number,
@@ -828,7 +832,7 @@ async function cancelUnclaimed(
 
 /** The statement behind one affiliate's balance for a period: every ledger line, the opening balance, what was paid. */
 export async function statementFor(
-	store: TrackingStore,
+	store: LedgerStore & PayoutStore,
 	input: { affiliateId: string; currency: string; period: string },
 ): Promise<Statement & { payoutState?: PayoutItemState }> {
 	const lines = (await store.listLedger({ affiliateId: input.affiliateId, currency: input.currency.toUpperCase() })).map(asPayoutLine);

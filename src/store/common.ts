@@ -4,9 +4,12 @@
  * `Z`), money as canonical decimal strings, JSON as JSON text.
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { StoreInputError, requireText } from '../model/ids';
 import { normalizeDecimal, toMinorUnits } from '../model/money';
-import type { ClaimHolder, ClaimOptions, ConversionKey, LedgerKind, LedgerSettlement, PayoutItemState } from './types';
+// The conversion key's checks and id are the model's (event ids derive from them too); re-exported for the stores.
+export { StoreInputError, conversionIdFor, conversionKeyParts, requireText } from '../model/ids';
+import type { ClaimHolder, ClaimOptions, LedgerKind, LedgerSettlement, PayoutItemState } from './types';
 import type { ConversionStatus } from '../model';
 
 const STATUSES: readonly ConversionStatus[] = ['approved', 'pending', 'rejected', 'reversed'];
@@ -14,20 +17,6 @@ const LEDGER_KINDS: readonly LedgerKind[] = ['commission', 'reversal', 'adjustme
 
 /** ISO 8601 with a date, a time and an explicit offset: a bare local time would be read in the server's zone. */
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
-export class StoreInputError extends TypeError {
-	constructor(message: string) {
-		super(`Tracking store: ${message}`);
-		this.name = 'StoreInputError';
-	}
-}
-
-/** A required, non-blank string (returned as given: the store never trims or re-cases identifiers). */
-export function requireText(value: unknown, field: string): string {
-	if (typeof value !== 'string') throw new StoreInputError(`${field} must be a string, got ${typeof value}`);
-	if (value.trim() === '') throw new StoreInputError(`${field} must not be empty`);
-	return value;
-}
 
 /** An optional string: `undefined` and `null` become SQL NULL, anything else must be a string. */
 export function optionalText(value: unknown, field: string): string | null {
@@ -94,12 +83,6 @@ export function optionalJsonText(value: unknown): string | null {
 	return value === undefined ? null : jsonText(value);
 }
 
-/** The three parts of a dedup key, checked: a key built from an empty part would collide with every other such key. */
-export function conversionKeyParts(key: ConversionKey): [string, string, string] {
-	if (!key || typeof key !== 'object') throw new StoreInputError('a conversion key needs network, transactionId and eventName');
-	return [requireText(key.network, 'network'), requireText(key.transactionId, 'transactionId'), requireText(key.eventName, 'eventName')];
-}
-
 /** How long a pending claim belongs to its holder unless the claimer says otherwise: 2 minutes. */
 export const DEFAULT_CLAIM_LEASE_MS = 2 * 60_000;
 /** The longest lease a claimer may ask for: a week. */
@@ -159,16 +142,6 @@ export function holderToken(holder: ClaimHolder | undefined, required: boolean):
 	const token = holder?.token;
 	if (token === undefined && !required) return null;
 	return requireText(token, 'token');
-}
-
-/**
- * The conversion id for (network, transactionId, eventName): `cv_` and 32 hex digits (128 bits) of the SHA-256
- * of the JSON array of the three parts. JSON quoting keeps the parts apart, so ("a|b", "c") and ("a", "b|c")
- * never share an id; 35 characters fit every platform's event-id and order-id limits. Throws on an empty part.
- */
-export function conversionIdFor(key: ConversionKey): string {
-	const parts = conversionKeyParts(key);
-	return `cv_${createHash('sha256').update(JSON.stringify(parts), 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 /** Drops the keys whose value is `undefined`, so records read back carry only the fields that were stored. */

@@ -32,8 +32,8 @@ import { StoreInputError } from './common';
 export const REDACTED_TEXT = '[redacted]';
 /** What replaces a redacted JSON column (a status change's raw postback), exactly as written. */
 export const REDACTED_JSON = '{"redacted":true}';
-/** The namespace of HMAC replay memory in the leases table. */
-export const REPLAY_NAMESPACE = 'auth-replay';
+/** The namespace of HMAC replay memory in the leases table (the model's: auth holds those leases). */
+export { REPLAY_NAMESPACE } from '../model/leases';
 
 /** The kinds of data a retention policy covers. */
 export const RETENTION_KINDS = ['clicks', 'rawPostbacks', 'customerData', 'replayMemory', 'deliveries'] as const;

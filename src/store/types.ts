@@ -14,61 +14,12 @@
 import type { ConversionStatus } from '../model';
 import type { ErasureReport, PersonKey, RetentionPolicy, RetentionReport } from './privacy';
 
-/** The ad-platform click ids and cookies a click carried: never hashed, forwarded as they are. */
-export interface AdClickIds {
-	fbclid?: string;
-	/** `fb.1.<ms>.<fbclid>`, built from fbclid at click time (or the `_fbc` cookie when present). */
-	fbc?: string;
-	/** The `_fbp` browser cookie. */
-	fbp?: string;
-	gclid?: string;
-	gbraid?: string;
-	wbraid?: string;
-	ttclid?: string;
-	/** The `_ttp` cookie. */
-	ttp?: string;
-	/** Snapchat's ScCid. */
-	sccid?: string;
-	/** Pinterest's epik. */
-	epik?: string;
-	/** Reddit's rdt_cid. */
-	rdtCid?: string;
-	msclkid?: string;
-	/** GA4's client id from the `_ga` cookie ('1234567890.1700000000'), so GA4 joins the visitor's session. */
-	gaClientId?: string;
-	/** Snapchat's `_scid` cookie (sent as `sc_cookie1`). */
-	scCookie1?: string;
-	/** Reddit's `_rdt_uuid` cookie (sent as `user.uuid`). */
-	rdtUuid?: string;
-}
-
-export interface ClickRecord extends AdClickIds {
-	/** Minted by the Click Tracker: URL-safe, at least 128 bits of randomness. */
-	clickId: string;
-	/** ISO 8601 UTC. */
-	clickedAt: string;
-	/** The first-party visitor cookie: the same person across clicks (first-click attribution). */
-	visitorId?: string;
-	/** The network preset whose subid carried the click id out, if known. */
-	network?: string;
-	/** The operator's name for the offer. */
-	offerId?: string;
-	/** Where the visitor was sent (with the subid filled in). */
-	offerUrl?: string;
-	/** The affiliate or publisher the click belongs to, when the link carries one. */
-	affiliateId?: string;
-	utm?: { source?: string; medium?: string; campaign?: string; term?: string; content?: string };
-	ip?: string;
-	userAgent?: string;
-	referrer?: string;
-	landingUrl?: string;
-}
-
-export interface ConversionKey {
-	network: string;
-	transactionId: string;
-	eventName: string;
-}
+// Clicks are model types (every layer reads them); re-exported here for the store's API.
+import type { AdClickIds, ClickRecord } from '../model/click';
+import type { ConversionKey } from '../model/ids';
+import type { LeaseStore } from '../model/leases';
+export type { AdClickIds, ClickRecord, ConversionKey };
+export type { LeaseOptions, LeaseOutcome, LeaseRecord, LeaseStore } from '../model/leases';
 
 export type ClaimResult = 'first' | 'duplicate';
 
@@ -101,32 +52,6 @@ export interface ClaimOutcome {
 export interface ClaimHolder {
 	/** The token from claimConversionDetailed: completes or releases the claim only if it is still this holder's. */
 	token?: string;
-}
-
-/**
- * A named lease: a time-limited exclusive right to one key in one namespace ('payout-run', 'auth-replay', …),
- * timed by the database's clock. One primitive for every kind of exclusive work that is not a conversion's
- * dedup claim: run locks (renewed while the work goes on), replay memory (never released, it just expires).
- */
-export interface LeaseOptions {
-	/** How long the lease lasts from now, in milliseconds (a whole number from 1 to a week). */
-	ttlMs: number;
-	/** Who holds it, for messages only ("pay run on worker-2"); never a secret. At most 200 characters. */
-	holder?: string;
-}
-
-export type LeaseOutcome =
-	| { acquired: true; token: string; expiresAt: string; takenOver: boolean }
-	| { acquired: false; expiresAt: string; acquiredAt: string; holder?: string };
-
-/** A lease as the store holds it (expired leases stay until purged, and may be taken over meanwhile). */
-export interface LeaseRecord {
-	namespace: string;
-	key: string;
-	holder?: string;
-	acquiredAt: string;
-	expiresAt: string;
-	renewals: number;
 }
 
 /** A conversion as the funnel decided it, kept with its status history. */
@@ -337,9 +262,8 @@ export interface ConversionListFilter {
 	affiliateId?: string;
 }
 
-export interface TrackingStore {
-	readonly kind: 'sqlite' | 'postgres';
-
+/** Clicks, as the Click Tracker records them and attribution finds them. */
+export interface ClickStore {
 	/** Records a click; recording the same click id twice is a no-op that returns false. */
 	recordClick(click: ClickRecord): Promise<boolean>;
 	findClick(clickId: string): Promise<ClickRecord | undefined>;
@@ -347,7 +271,12 @@ export interface TrackingStore {
 	findClicksByVisitor(visitorId: string, since: string): Promise<ClickRecord[]>;
 	/** Clicks from this IP and user agent since `since`, newest first (the PAP-style fallback). */
 	findClicksByIpAndUserAgent(ip: string, userAgent: string, since: string): Promise<ClickRecord[]>;
+	/** Atomic per-click counter (1, 2, 3, …) for TUNE's repeat sequence on one click id. */
+	nextClickSequence(clickId: string): Promise<number>;
+}
 
+/** The dedup claims on (network, transactionId, eventName): the funnel's and Send Postback's "first or again". */
+export interface ClaimStore {
 	/**
 	 * The dedup decision on (network, transactionId, eventName), as a leased claim: one atomic statement that
 	 * inserts the key as `pending` ('first'), or takes over a pending claim whose lease has run out or that
@@ -382,9 +311,10 @@ export interface TrackingStore {
 	 * the lease. Only the holder (its token) can release, and never a completed claim; false otherwise.
 	 */
 	releaseClaim(key: ConversionKey, holder: ClaimHolder & { token: string }): Promise<boolean>;
-	/** Atomic per-click counter (1, 2, 3, …) for TUNE's repeat sequence on one click id. */
-	nextClickSequence(clickId: string): Promise<number>;
+}
 
+/** Conversions and their status history. */
+export interface ConversionStore {
 	/** Saves a conversion the first time its id is seen (returns false when it already exists) and its first status. */
 	saveConversion(conversion: StoredConversion): Promise<boolean>;
 	getConversion(id: string): Promise<StoredConversion | undefined>;
@@ -403,7 +333,10 @@ export interface TrackingStore {
 	 * network, affiliate and recording time. Page with `before` set to the last one's recordedAt.
 	 */
 	listConversions(filter?: ConversionListFilter): Promise<StoredConversion[]>;
+}
 
+/** The delivery log of what was sent to ad platforms. */
+export interface DeliveryStore {
 	/**
 	 * Appends a line to the delivery log (never changed afterwards) and returns it with its time. The
 	 * conversion need not be in this store (a destination may be fed by a funnel on another store).
@@ -411,12 +344,18 @@ export interface TrackingStore {
 	recordDelivery(delivery: DeliveryRecord): Promise<Delivery>;
 	/** The delivery lines of one conversion, or of several, oldest first (in writing order). */
 	listDeliveries(conversions: string | { conversionIds: string[] }): Promise<Delivery[]>;
+}
 
+/** The commission ledger (append-only). */
+export interface LedgerStore {
 	/** Adds a ledger line (its minor units computed here); an id already present is a no-op that returns false. Lines are never updated. */
 	addLedgerEntry(entry: LedgerEntry): Promise<boolean>;
 	/** Ledger lines, oldest occurrence first (ties in writing order), each with its settlement. */
 	listLedger(filter?: LedgerFilter): Promise<LedgerLine[]>;
+}
 
+/** Payout items: reserving ledger lines and moving items through their states. */
+export interface PayoutStore {
 	/**
 	 * Reserves a payout item and the ledger lines it pays, in one transaction: inserts the item as 'reserved'
 	 * if its id is new and holds every line for it. 'exists' (with the stored record) when the id is already
@@ -444,30 +383,20 @@ export interface TrackingStore {
 	listPayoutItems(filter?: PayoutItemFilter): Promise<PayoutItemRecord[]>;
 	/** Every state the item went through, oldest first, starting with 'reserved'; lines are never changed. */
 	payoutItemHistory(id: string): Promise<PayoutItemHistoryLine[]>;
+}
 
+/** The attribution fallbacks that are not clicks: coupon codes and lifetime customer links. */
+export interface ReferralStore {
 	/** Coupon code → affiliate (fallback attribution). Setting it again replaces the affiliate. */
 	setCoupon(code: string, affiliateId: string): Promise<void>;
 	findCouponAffiliate(code: string): Promise<string | undefined>;
 	/** First referral wins for life: links a customer key (a hash of the email) to an affiliate if not yet linked. */
 	linkCustomer(customerKey: string, affiliateId: string, clickId?: string): Promise<{ affiliateId: string; clickId?: string }>;
 	findCustomer(customerKey: string): Promise<{ affiliateId: string; clickId?: string } | undefined>;
+}
 
-	/**
-	 * Takes the lease on (namespace, key) if nobody holds it or the holder's lease has run out (one atomic
-	 * statement: concurrent acquirers in any number of processes get exactly one `acquired: true`).
-	 */
-	acquireLease(namespace: string, key: string, options: LeaseOptions): Promise<LeaseOutcome>;
-	/**
-	 * Extends a lease by `ttlMs` from now, only while `token` still holds it: false once it was released,
-	 * purged or taken over by another holder. A holder whose renewal fails has lost the lease and must stop.
-	 */
-	renewLease(namespace: string, key: string, token: string, ttlMs: number): Promise<{ renewed: true; expiresAt: string } | { renewed: false }>;
-	/** Gives the lease up at once (only its holder's token can); false when it was no longer that holder's. */
-	releaseLease(namespace: string, key: string, token: string): Promise<boolean>;
-	getLease(namespace: string, key: string): Promise<LeaseRecord | undefined>;
-	/** Deletes leases that expired at least `graceMs` ago (all namespaces, or one); returns how many. */
-	purgeExpiredLeases(options?: { namespace?: string; graceMs?: number }): Promise<number>;
-
+/** Retention and erasure. */
+export interface PrivacyStore {
 	/**
 	 * Removes what the policy says is kept no longer (see RetentionPolicy: per kind, days before `now`, default the
 	 * current time): deletes old clicks, customer links, expired replay memory and delivery lines; redacts the raw
@@ -482,6 +411,24 @@ export interface TrackingStore {
 	 * Idempotent: erasing again changes nothing and reports zeros. Returns counts per table, never a value.
 	 */
 	erasePerson(person: PersonKey): Promise<ErasureReport>;
+}
+
+/**
+ * The whole store, as the two implementations provide it. Callers ask for the roles they use (payouts take
+ * LedgerStore & PayoutStore & LeaseStore, attribution ClickStore & ReferralStore, …), so what a module can touch is
+ * in its signature; nodes open a TrackingStore and pass it, which satisfies every role.
+ */
+export interface TrackingStore
+	extends ClickStore,
+		ClaimStore,
+		ConversionStore,
+		DeliveryStore,
+		LedgerStore,
+		PayoutStore,
+		ReferralStore,
+		PrivacyStore,
+		LeaseStore {
+	readonly kind: 'sqlite' | 'postgres';
 
 	close(): Promise<void>;
 }

@@ -12,11 +12,11 @@ function packedFiles(): string[] {
 }
 
 describe('the published package: identity hashing without libphonenumber-js installed', () => {
-	test('dist/src/identity loads and parses phones with libphonenumber-js unresolvable', () => {
+	test('dist/src/destinations/user-data (identity hashing) loads and parses phones with libphonenumber-js unresolvable', () => {
 		// libphonenumber-js travels inside dist/vendor: the built engine must not require the devDependency.
 		const script = `const Module = require('module'); const orig = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) { if (request === 'libphonenumber-js' || request.startsWith('libphonenumber-js/')) throw new Error('libphonenumber-js resolved from node_modules'); return orig.call(this, request, ...rest); };
-const identity = require(${JSON.stringify(join(root, 'dist/src/identity/index.js'))});
+const identity = require(${JSON.stringify(join(root, 'dist/src/destinations/user-data.js'))});
 const fromNodeModules = Object.keys(require.cache).filter((file) => file.includes('node_modules'));
 process.stdout.write(JSON.stringify({
 	metaPhone: identity.normalizeAndHash('meta', 'phone', '(650)555-1212', { defaultCountry: 'US' }),

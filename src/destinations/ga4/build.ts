@@ -29,7 +29,8 @@
  * - GA4 has no click-id field (gclid is a reserved parameter name, not part of the Measurement Protocol): none is sent.
  */
 import { createHash } from 'node:crypto';
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 import { isKnownCurrency, isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach, skipAll } from '../planning';

@@ -18,15 +18,25 @@
  *   share an action (a Lead and a Purchase) stay distinct;
  * - `conversionValue` comes from the commission (the affiliate's revenue, default) or the sale amount, and
  *   is turned from its exact decimal string into a JSON number only when the body is built. A missing or
- *   zero value is left out (with its currency), so the conversion action's default value applies; a negative
- *   value is a reversal, which Google takes as a conversion adjustment, not an upload: skipped;
+ *   zero value is left out (with its currency), so the conversion action's default value applies;
+ * - first the shared gate (../conversion-gate.ts): clicks, rejected and reversed conversions and negative values
+ *   (`not_a_conversion`: Google retracts only through conversion adjustments, not uploads), a value that is not a
+ *   decimal, a time that is not a date. Google's window is the conversion action's click-through window (up to
+ *   90 days after the click, which Google checks itself: EXPIRED_EVENT), so the gate has no age bound here;
+ *   then Google's own rules: a conversion action, a click id, the 6-hour rule, a conversion after its click;
  * - `userIdentifiers`: hashedEmail and hashedPhoneNumber (the only two Google accepts on conversion uploads),
  *   at most 5, left out when the ad-user-data consent is DENIED.
+ *
+ * Google's rules: ClickConversion fields,
+ * https://developers.google.com/google-ads/api/reference/rpc/latest/ClickConversion ; the upload errors
+ * (TOO_RECENT_EVENT: a click less than 6 hours old; CONVERSION_PRECEDES_EVENT; EXPIRED_EVENT),
+ * https://developers.google.com/google-ads/api/reference/rpc/latest/ConversionUploadErrorEnum.ConversionUploadError
  */
-import { normalizeAndHash } from '../../identity';
-import { isNegativeDecimal, isZeroDecimal, normalizeDecimal } from '../../model';
+import { isZeroDecimal } from '../../model';
+import { type ConversionGateRules, gateConversion } from '../conversion-gate';
+import { normalizeAndHash } from '../user-data';
 import { eventIdFor } from '../event-id';
-import { inBatches, planEach } from '../planning';
+import { checkValueFrom, inBatches, planEach } from '../planning';
 import type { ForwardableConversion, ForwardableEvent, GoogleAdsConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const GOOGLE_ADS_BASE_URL = 'https://googleads.googleapis.com';
@@ -159,24 +169,11 @@ export function clickIdFor(click: ForwardableConversion['click']): ClickIds | un
 	return undefined;
 }
 
-function isConversion(event: ForwardableEvent): event is ForwardableConversion {
-	return typeof (event as ForwardableConversion).eventName === 'string' && typeof (event as ForwardableConversion).occurredAt === 'string';
-}
-
 const toDate = (value: string | null | undefined): Date | undefined => {
 	if (!value) return undefined;
 	const at = Date.parse(value);
 	return Number.isNaN(at) ? undefined : new Date(at);
 };
-
-function valueFor(event: ForwardableConversion, source: GoogleAdsValueSource): { value?: string; invalid?: string } {
-	if (source === 'none') return {};
-	const raw = source === 'amount' ? event.amount : event.commission;
-	if (raw === null || raw === undefined || String(raw).trim() === '') return {};
-	const value = normalizeDecimal(String(raw));
-	if (value === undefined) return { invalid: `The ${source} "${String(raw)}" is not a decimal number` };
-	return { value };
-}
 
 function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptions): GoogleAdsUserIdentifier[] {
 	if (config.adUserDataConsent === 'DENIED') return [];
@@ -191,20 +188,20 @@ function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptio
 
 type Built = { row: GoogleAdsClickConversion; clickedAt?: string } | { skipped: Omit<GoogleAdsSkippedEvent, 'index'> };
 
+/** The gate's rules for Google Ads: no age or future bound of our own (see the module comment); retraction is an adjustment. */
+export const GOOGLE_ADS_GATE_RULES: ConversionGateRules = {
+	platformName: 'Google Ads',
+	maxAgeMs: Number.POSITIVE_INFINITY,
+	maxAgeText: 'the conversion action’s click-through window',
+	maxFutureMs: Number.POSITIVE_INFINITY,
+	retraction: 'takes retractions only as conversion adjustments, not click conversion uploads',
+};
+
 /** One conversion row, or why it is not sent. */
-export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsOptions, now: Date): Built {
-	if (!isConversion(event)) {
-		return { skipped: { code: 'not_a_conversion', reason: 'Google Ads takes conversions only (Click Tracker items go to Meta and TikTok)' } };
-	}
-	// Uploads cannot take a conversion back (Google handles that with adjustments): rejected and reversed are not sent.
-	if (event.status === 'rejected' || event.status === 'reversed') {
-		return {
-			skipped: {
-				code: 'not_a_conversion',
-				reason: `A ${event.status} conversion is not uploaded to Google Ads, which retracts conversions only through adjustments`,
-			},
-		};
-	}
+export function buildClickConversion(input: ForwardableEvent, config: GoogleAdsOptions, now: Date): Built {
+	const gated = gateConversion(input, config.valueFrom ?? 'commission', GOOGLE_ADS_GATE_RULES, now);
+	if ('skip' in gated) return { skipped: gated.skip };
+	const event = gated.conversion;
 	const customerId = googleCustomerId(config.customerId);
 	const configured = conversionActionFor(event, config);
 	if (!configured) {
@@ -248,8 +245,7 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 		};
 	}
 
-	let convertedAt = toDate(event.occurredAt);
-	if (!convertedAt) return { skipped: { code: 'invalid_conversion_time', reason: `The conversion time "${event.occurredAt}" is not a date-time` } };
+	let convertedAt = new Date(gated.occurredAtMs);
 	if (clickedAt && convertedAt < clickedAt) {
 		// The network's clock (or a date-only time) puts the conversion before the click; the postback's arrival
 		// is on our clock, like the click.
@@ -265,17 +261,7 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 		convertedAt = receivedAt;
 	}
 
-	const { value, invalid } = valueFor(event, config.valueFrom ?? 'commission');
-	if (invalid) return { skipped: { code: 'invalid_value', reason: invalid } };
-	if (value !== undefined && isNegativeDecimal(value)) {
-		return {
-			skipped: {
-				code: 'negative_value',
-				reason: 'A negative value is a reversal: Google Ads takes retractions as conversion adjustments, not click conversion uploads',
-			},
-		};
-	}
-
+	const value = gated.value;
 	const row: GoogleAdsClickConversion = { conversionAction, ...clickIds, conversionDateTime: googleDateTime(convertedAt), orderId: eventIdFor(event) };
 	if (value !== undefined && !isZeroDecimal(value)) {
 		// The API takes a JSON double; the exact decimal string becomes a number only here.
@@ -294,6 +280,7 @@ export function buildClickConversion(event: ForwardableEvent, config: GoogleAdsO
 
 /** Batches of at most 2000 conversions; `partialFailure` is always true (Google requires it). */
 export function planGoogleAdsRequests(events: ForwardableEvent[], config: GoogleAdsOptions, now: Date, maxBatch = GOOGLE_ADS_MAX_CONVERSIONS): RequestPlan {
+	checkValueFrom(config.valueFrom, { allowNone: true });
 	const url = uploadClickConversionsUrl(config);
 	const headers = googleAdsHeaders(config);
 	const firstWithOrderId = new Map<string, number>();

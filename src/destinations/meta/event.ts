@@ -1,15 +1,25 @@
 /**
  * One funnel conversion or Click Tracker click → one Meta Conversions API server event, or the reason it
  * must not be sent. Meta validates a request as a whole (one bad event fails all of them), so everything
- * Meta would refuse is decided here, per event, before a batch is formed.
+ * Meta would refuse is decided here, per event, before a batch is formed: first the shared gate
+ * (../conversion-gate.ts: reversals, value, time and Meta's window), then Meta's own rules (event name,
+ * the website fields, customer information, Purchase value).
+ *
+ * Meta's rules (Conversions API, "Server Event Parameters",
+ * https://developers.facebook.com/docs/marketing-api/conversions-api/parameters/server-event/ ; offline and
+ * physical store events, https://developers.facebook.com/docs/marketing-api/conversions-api/offline-events ):
+ * event_time at most 7 days old (62 for physical_store), one older event fails the whole request;
+ * action_source "website" needs event_source_url and client_user_agent; Purchase needs value and currency.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../../clicks/request';
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../../model/click';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 import { normalizeDecimal } from '../../model/money';
+import { type ConversionGateRules, gateEvent, isClickEvent, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
-import type { ForwardableClick, ForwardableConversion, ForwardableEvent, MetaConfig } from '../types';
+import type { ForwardableConversion, ForwardableEvent, MetaConfig } from '../types';
 import {
 	META_AGE_SAFETY_SECONDS,
 	META_CLICK_EVENT_NAME,
@@ -111,11 +121,8 @@ export function text(value: unknown): string | undefined {
 	return trimmed === '' ? undefined : trimmed;
 }
 
-/** A Click Tracker item: a click id and time, and none of a conversion's fields. */
-export function isClickEvent(event: ForwardableEvent): event is ForwardableClick {
-	if ((event as ForwardableClick).kind === 'click') return true;
-	return !('transactionId' in event) && !('occurredAt' in event) && typeof (event as ForwardableClick).clickedAt === 'string';
-}
+/** A Click Tracker item (the gate's definition: the one every platform uses). */
+export { isClickEvent };
 
 /** An absolute http(s) URL, as Meta wants `event_source_url`. */
 function httpUrl(value: unknown): string | undefined {
@@ -196,67 +203,48 @@ function fbcFor(click: Record<string, unknown> | undefined): string | undefined 
 	return built && isWellFormedFbc(built) ? built : undefined;
 }
 
+/**
+ * The gate's rules for Meta: its window (7 days, 62 for physical_store) less a safety margin, and a minute of
+ * clock skew ahead. One event outside the window would fail its whole request (error subcode 2804003).
+ */
+export function metaGateRules(actionSource: MetaActionSource): ConversionGateRules {
+	const physical = actionSource === 'physical_store';
+	return {
+		platformName: 'Meta',
+		maxAgeMs: ((physical ? META_PHYSICAL_STORE_MAX_AGE_SECONDS : META_MAX_AGE_SECONDS) - META_AGE_SAFETY_SECONDS) * 1000,
+		maxAgeText: physical ? '62 days' : '7 days',
+		maxFutureMs: META_MAX_FUTURE_SECONDS * 1000,
+		windowNote: 'One such event would make Meta refuse its whole batch (error subcode 2804003 for an old one), so it was not sent.',
+	};
+}
+
+/** The node's Event Name override, else the click event name for a click, else the funnel's (or the standard) Meta name. */
 function eventNameFor(event: MetaForwardableEvent, config: MetaDestinationConfig): string | { code: string; reason: string } {
 	const override = text(event.metaFields?.eventName);
 	if (override) return override;
 	if (isClickEvent(event)) return text(config.clickEventName) ?? META_CLICK_EVENT_NAME;
-	const conversion = event as ForwardableConversion;
-	const events = conversion.destinationEvents;
-	if (events && typeof events === 'object') {
-		const mapped = text(events.meta);
-		if (mapped) return mapped;
-		return {
-			code: 'not_for_meta',
-			reason: `The funnel's event mapping sends "${String(conversion.eventName)}" to no Meta event. Map it in the Conversion Funnel's event mapping, or set Event Name in this node.`,
-		};
-	}
-	return (
-		text(conversion.eventName) ?? {
-			code: 'no_event_name',
-			reason: 'The item has no event name. Connect the Conversion Funnel, or set Event Name in this node.',
-		}
-	);
+	const named = platformEventName(event as ForwardableConversion, {
+		platform: 'meta',
+		platformName: 'Meta',
+		takesCustomNames: true,
+		examples: 'Purchase, Lead, CompleteRegistration or a custom name',
+	});
+	return 'skip' in named ? named.skip : named.name;
 }
 
-/** The event's time in unix seconds, or why Meta would refuse it. */
-function eventTimeFor(occurredAt: unknown, actionSource: MetaActionSource, nowSeconds: number): number | { code: string; reason: string } {
-	const at = typeof occurredAt === 'string' ? Date.parse(occurredAt) : Number.NaN;
-	if (Number.isNaN(at)) return { code: 'invalid_event_time', reason: 'The event has no readable time (occurredAt / clickedAt).' };
-	const seconds = Math.floor(at / 1000);
-	const maxAge = (actionSource === 'physical_store' ? META_PHYSICAL_STORE_MAX_AGE_SECONDS : META_MAX_AGE_SECONDS) - META_AGE_SAFETY_SECONDS;
-	if (nowSeconds - seconds > maxAge) {
-		const days = actionSource === 'physical_store' ? 62 : 7;
-		return {
-			code: 'event_too_old',
-			reason: `Meta accepts ${actionSource === 'physical_store' ? 'physical_store ' : ''}events at most ${days} days old; this one happened at ${new Date(seconds * 1000).toISOString()}. One such event would make Meta refuse its whole batch (error subcode 2804003), so it was not sent.`,
-		};
-	}
-	if (seconds - nowSeconds > META_MAX_FUTURE_SECONDS) {
-		return {
-			code: 'event_in_future',
-			reason: `The event time ${new Date(seconds * 1000).toISOString()} is more than a minute in the future, which Meta refuses (and with it the whole batch). Check the network's time zone setting in the Postback Trigger.`,
-		};
-	}
-	// Within a minute ahead (clock skew between the network and us): sent as "now", so Meta's clock cannot disagree.
-	return Math.min(seconds, nowSeconds);
-}
-
+/** custom_data from the gated value (already a checked, non-negative decimal) and the currency. */
 function customDataFor(
 	conversion: ForwardableConversion & { metaFields?: MetaEventFields },
-	config: MetaDestinationConfig,
+	decimal: string | undefined,
 ): MetaCustomData | { code: string; reason: string } {
-	const fields = conversion.metaFields ?? {};
-	const valueFrom = config.valueFrom ?? 'commission';
-	const overridden = text(fields.value);
-	const decimal = overridden ?? text(valueFrom === 'amount' ? conversion.amount : conversion.commission);
 	const customData: MetaCustomData = {};
 	if (decimal !== undefined) {
 		const value = decimalToMetaValue(decimal);
-		if (value === undefined || value < 0) {
-			return { code: 'invalid_value', reason: `The value "${decimal}" is not a non-negative decimal number, which Meta needs for custom_data.value.` };
+		if (value === undefined) {
+			return { code: 'invalid_value', reason: `The value "${decimal}" is not a number Meta can take for custom_data.value.` };
 		}
 		customData.value = value;
-		const currency = text(fields.currency) ?? text(conversion.currency);
+		const currency = text(conversion.metaFields?.currency) ?? text(conversion.currency);
 		if (currency) customData.currency = currency.toUpperCase();
 	}
 	const orderId = text(conversion.orderId);
@@ -265,25 +253,20 @@ function customDataFor(
 }
 
 /** Builds the Meta server event for one forwardable event (conversion or click), or the reason to skip it. */
-export function buildMetaEvent(event: MetaForwardableEvent, config: MetaDestinationConfig, actionSource: MetaActionSource, nowSeconds: number): BuiltEvent {
-	const click = isClickEvent(event);
-	if (!click) {
-		const status = (event as ForwardableConversion).status;
-		if (status === 'reversed' || status === 'rejected') {
-			return {
-				skip: {
-					code: 'not_a_conversion',
-					reason: `A ${status} conversion is not sent: Meta's Conversions API cannot take a conversion back, and sending it would count another one. Connect only the Lead, Purchase and Other Event outputs of the Conversion Funnel.`,
-				},
-			};
-		}
-	}
+export function buildMetaEvent(input: MetaForwardableEvent, config: MetaDestinationConfig, actionSource: MetaActionSource, nowSeconds: number): BuiltEvent {
+	// The node's Value override replaces the chosen money field, so the gate checks the value that is sent.
+	const valueFrom = config.valueFrom ?? 'commission';
+	const overriddenValue = text(input.metaFields?.value);
+	const event = (overriddenValue !== undefined && !isClickEvent(input) ? { ...input, [valueFrom]: overriddenValue } : input) as MetaForwardableEvent;
+	const gated = gateEvent(event, valueFrom, metaGateRules(actionSource), new Date(nowSeconds * 1000));
+	if ('skip' in gated) return gated;
+	const click = 'click' in gated;
 
 	const eventName = eventNameFor(event, config);
 	if (typeof eventName !== 'string') return { skip: eventName };
 
-	const eventTime = eventTimeFor(click ? (event as ForwardableClick).clickedAt : (event as ForwardableConversion).occurredAt, actionSource, nowSeconds);
-	if (typeof eventTime !== 'number') return { skip: eventTime };
+	// Within a minute ahead (clock skew between the network and us): sent as "now", so Meta's clock cannot disagree.
+	const eventTime = Math.min(Math.floor(gated.occurredAtMs / 1000), nowSeconds);
 
 	const userData = userDataFor(event, config);
 	const clickData = (click ? event : (event as ForwardableConversion).click) as Record<string, unknown> | undefined;
@@ -318,11 +301,10 @@ export function buildMetaEvent(event: MetaForwardableEvent, config: MetaDestinat
 		...(eventSourceUrl ? { event_source_url: eventSourceUrl } : {}),
 		user_data: userData,
 	};
-	if (!click) {
-		const customData = customDataFor(event as ForwardableConversion & { metaFields?: MetaEventFields }, config);
+	if ('conversion' in gated) {
+		const customData = customDataFor(event as ForwardableConversion & { metaFields?: MetaEventFields }, gated.value);
 		if ('code' in customData) return { skip: customData as { code: string; reason: string } };
 		if (eventName === 'Purchase' && (customData.value === undefined || customData.currency === undefined)) {
-			const valueFrom = config.valueFrom ?? 'commission';
 			return {
 				skip: {
 					code: 'missing_value',

@@ -20,7 +20,8 @@
  * - `continueOnValidationError` is sent as false: a refused batch is refused whole and its error names the
  *   events at fault by index, so ./response.ts fails exactly those and sends the others again.
  */
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';

@@ -20,7 +20,8 @@
  * - `click_id` is the `epik` of the matched click (never hashed); the IP and user agent go as they are;
  * - `event_id` is the deterministic event id every destination uses (eventIdFor), Pinterest's dedup key.
  */
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';

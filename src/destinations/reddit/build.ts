@@ -22,7 +22,8 @@
  * - `user.uuid` (Reddit's `_rdt_uuid` first-party cookie) is sent as is when the matched click carries one under
  *   `rdtUuid` (the Click Tracker records it from the cookie, or from AutoTag's `rdt_uuid`).
  */
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';

@@ -28,7 +28,8 @@
  * - the value is the commission (default) or the sale amount, its exact decimal turned into a JSON number only
  *   here; a PURCHASE without it is not sent (Snap refuses it).
  */
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { normalizeAndHash } from '../user-data';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';

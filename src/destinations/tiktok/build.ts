@@ -1,9 +1,16 @@
 /**
  * Funnel conversions and Click Tracker clicks → TikTok Events API 2.0 requests
  * (POST {base}/open_api/v1.3/event/track/, header Access-Token, at most 1000 events per request).
+ *
+ * Each event passes the shared gate first (../conversion-gate.ts: reversals, value, time), with TikTok's
+ * window: offline and CRM events at most 28 days old (TikTok Events API, "About Events API",
+ * https://ads.tiktok.com/help/article/events-api ; offline events,
+ * https://ads.tiktok.com/help/article/about-events-api-for-offline ); web and app events have no age limit
+ * here. Clicks pass the gate too (TikTok takes them as a custom event); then TikTok's own step: the event name.
  */
-import { DESTINATION_EVENTS } from '../../funnel/events';
-import { type IdentityField, normalizeAndHash } from '../../identity';
+import type { IdentityField } from '../../identity';
+import { type ConversionGateRules, gateEvent, platformEventName } from '../conversion-gate';
+import { normalizeAndHash } from '../user-data';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';
@@ -60,6 +67,7 @@ export interface TikTokBody {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A conversion rather than a click, for library callers (planning tells them apart with the gate's isClickEvent). */
 export function isConversion(event: ForwardableEvent): event is ForwardableConversion {
 	return 'transactionId' in event && 'eventName' in event;
 }
@@ -77,34 +85,34 @@ function compact<T extends Record<string, unknown>>(object: T): T | undefined {
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
 /**
- * The TikTok event name: the funnel's per-platform name (`destinationEvents.tiktok`, exact case) when it gave
- * one; otherwise our event's standard TikTok name (Purchase → CompletePayment); otherwise the event name itself
- * as a custom event, never lowercased (TikTok's custom event names are case-sensitive). A standard event whose
+ * The TikTok event name: the funnel's per-platform name (`destinationEvents.tiktok`, exact case, also where the
+ * node's Event Name override puts it) when it gave one; a click's is the configured click event name. A
+ * conversion otherwise gets our event's standard TikTok name (Purchase → CompletePayment), else its own name as a
+ * custom event, never lowercased (TikTok's custom event names are case-sensitive). A standard event whose
  * mapping left TikTok out on purpose (an operator override of '') is not sent.
  */
-function eventNameFor(event: ForwardableEvent, config: TikTokOptions): { name?: string; skip?: Omit<SkippedEvent, 'index'> } {
-	const mapped = (event as { destinationEvents?: Record<string, string | undefined> }).destinationEvents;
-	const explicit = text(mapped?.tiktok);
+function eventNameFor(event: ForwardableEvent, config: TikTokOptions, isClick: boolean): { name: string } | { skip: Omit<SkippedEvent, 'index'> } {
+	const explicit = text((event as { destinationEvents?: Record<string, string | undefined> }).destinationEvents?.tiktok);
 	if (explicit) return { name: explicit };
-	if (!isConversion(event)) return { name: text(config.clickEventName) ?? text((event as { eventName?: unknown }).eventName) ?? DEFAULT_CLICK_EVENT };
-	const standard = DESTINATION_EVENTS[event.eventName]?.tiktok;
-	if (standard && mapped && Object.keys(mapped).length > 0) {
-		return {
-			skip: {
-				code: 'no_tiktok_event',
-				reason: `The Conversion Funnel's event mapping sends "${event.eventName}" to no TikTok event (an override removed it). Set an Event Name in this node to send it anyway.`,
-			},
-		};
-	}
-	return { name: standard ?? event.eventName };
+	if (isClick) return { name: text(config.clickEventName) ?? text((event as { eventName?: unknown }).eventName) ?? DEFAULT_CLICK_EVENT };
+	return platformEventName(event as ForwardableConversion, {
+		platform: 'tiktok',
+		platformName: 'TikTok',
+		takesCustomNames: true,
+		customNamesFromFunnel: true,
+		examples: 'CompletePayment, Lead, CompleteRegistration or a custom name',
+	});
 }
 
-/** A canonical decimal string as a JSON number, converted only here, at the edge of the wire format. */
-function valueFor(event: ForwardableConversion, valueFrom: TikTokValueFrom): number | undefined {
-	const decimal = valueFrom === 'amount' ? event.amount : event.commission;
-	if (decimal === null || decimal === undefined) return undefined;
-	const number = Number(decimal);
-	return Number.isFinite(number) ? number : undefined;
+/** The gate's rules for TikTok: the 28-day window of offline and CRM events; no bound for web and app events. */
+export function tiktokGateRules(eventSource: NonNullable<TikTokConfig['eventSource']>): ConversionGateRules {
+	const windowed = eventSource === 'offline' || eventSource === 'crm';
+	return {
+		platformName: 'TikTok',
+		maxAgeMs: windowed ? TIKTOK_OFFLINE_WINDOW_DAYS * DAY_MS : Number.POSITIVE_INFINITY,
+		maxAgeText: `${TIKTOK_OFFLINE_WINDOW_DAYS} days`,
+		maxFutureMs: Number.POSITIVE_INFINITY,
+	};
 }
 
 function hashed(field: IdentityField, value: string | null | undefined, config: TikTokConfig): string | undefined {
@@ -115,47 +123,15 @@ function hashed(field: IdentityField, value: string | null | undefined, config: 
 type Planned = { event: TikTokEvent } | { skip: Omit<SkippedEvent, 'index'> };
 
 function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Planned {
-	const { name, skip } = eventNameFor(input, config);
-	if (skip) return { skip };
-	if (!name) return { skip: { code: 'no_event_name', reason: 'The item has no event name for TikTok' } };
-
-	const conversion = isConversion(input) ? input : undefined;
-	// A platform cannot take a conversion back: rejected and reversed ones are never sent as events.
-	if (conversion && (conversion.status === 'rejected' || conversion.status === 'reversed')) {
-		return { skip: { code: 'not_a_conversion', reason: `A ${conversion.status} conversion is not sent to TikTok, which has no way to retract an event` } };
-	}
+	const gated = gateEvent(input, config.valueFrom ?? 'commission', tiktokGateRules(config.eventSource ?? 'web'), now);
+	if ('skip' in gated) return gated;
+	const conversion = 'conversion' in gated ? gated.conversion : undefined;
+	const named = eventNameFor(input, config, conversion === undefined);
+	if ('skip' in named) return named;
+	const name = named.name;
+	const atMs = gated.occurredAtMs;
 	// The conversion's matched click, or the Click Tracker item itself: both carry the click's ids under the same names.
 	const click = (conversion ? conversion.click : input) as Record<string, unknown> | undefined;
-	const at = conversion ? conversion.occurredAt : (input as ForwardableClick).clickedAt;
-	const atMs = typeof at === 'string' ? Date.parse(at) : Number.NaN;
-	if (Number.isNaN(atMs)) {
-		return {
-			skip: {
-				code: 'invalid_time',
-				reason: `The ${conversion ? 'conversion' : 'click'} time is missing or not a date, so TikTok cannot be given an event_time`,
-			},
-		};
-	}
-	const source = config.eventSource ?? 'web';
-	if ((source === 'offline' || source === 'crm') && now.getTime() - atMs > TIKTOK_OFFLINE_WINDOW_DAYS * DAY_MS) {
-		return {
-			skip: {
-				code: 'event_too_old',
-				reason: `TikTok refuses ${source} events older than ${TIKTOK_OFFLINE_WINDOW_DAYS} days; this one happened at ${new Date(atMs).toISOString()}`,
-			},
-		};
-	}
-	if (conversion) {
-		const money = (config.valueFrom ?? 'commission') === 'amount' ? conversion.amount : conversion.commission;
-		if (money && money.startsWith('-')) {
-			return {
-				skip: {
-					code: 'negative_value',
-					reason: 'A negative value (a reversal or refund) cannot be sent to TikTok: the Events API has no way to retract an event. Route reversals elsewhere.',
-				},
-			};
-		}
-	}
 
 	// Clicks carry no user data of their own; a node override may add some under the same `user` key.
 	const person = (input as { user?: ForwardableConversion['user'] }).user;
@@ -180,7 +156,8 @@ function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Pla
 	};
 	const properties = conversion
 		? compact({
-				value: valueFor(conversion, config.valueFrom ?? 'commission'),
+				// The gated decimal becomes a JSON number only here, at the edge of the wire format.
+				value: 'value' in gated && gated.value !== undefined ? Number(gated.value) : undefined,
 				currency: text(conversion.currency),
 				order_id: text(conversion.orderId),
 				content_name: text(conversion.brandName),

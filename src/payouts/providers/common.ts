@@ -2,7 +2,7 @@
  * What both providers share: the retry loop over an injected `send`, header and JSON reading, secret redaction,
  * and the checks every batch must pass before anything is sent.
  */
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, backoffDelay, parseRetryAfter } from '../../http/retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, parseRetryAfter, withRetries } from '../../http/retry';
 import { normalizeDecimal } from '../../model/money';
 import {
 	PayoutBatchInvalid,
@@ -91,26 +91,26 @@ export async function exchangeWithRetries(
 	describeTransient: (response: PayoutHttpResponse) => string,
 	secrets: Array<string | undefined>,
 ): Promise<Exchange> {
-	const policy = retryPolicy(deps);
-	let lastReason = 'no attempt made';
-	let lastResponse: PayoutHttpResponse | undefined;
-	for (let attemptNumber = 1; ; attemptNumber++) {
-		let retryAfterMs: number | undefined;
+	type Failed = Extract<Exchange, { ok: false }>;
+	const result = await withRetries<Exchange>(retryPolicy(deps), deps, async (attemptNumber) => {
 		try {
 			const response = await attempt();
-			if (!isTransient(response)) return { ok: true, response, attempts: attemptNumber };
-			lastResponse = response;
-			lastReason = redact(describeTransient(response), secrets);
-			retryAfterMs = parseRetryAfter(header(response, 'retry-after'), clock(deps));
+			if (!isTransient(response)) return { done: true, value: { ok: true, response, attempts: attemptNumber } };
+			const failed: Failed = { ok: false, reason: redact(describeTransient(response), secrets), attempts: attemptNumber, response };
+			return { done: false, value: failed, retryAfterMs: parseRetryAfter(header(response, 'retry-after'), clock(deps)) };
 		} catch (error) {
 			if (error instanceof PayoutRequestRejected || error instanceof PayoutBatchInvalid || error instanceof PayoutRunStopped) throw error;
-			lastResponse = undefined;
 			const text = redact(error instanceof Error ? error.message : String(error), secrets);
-			lastReason = error instanceof TransientFailure ? text : `no answer (${text})`;
+			const failed: Failed = {
+				ok: false,
+				reason: error instanceof TransientFailure ? text : `no answer (${text})`,
+				attempts: attemptNumber,
+				response: undefined,
+			};
+			return { done: false, value: failed };
 		}
-		if (attemptNumber >= policy.maxAttempts) return { ok: false, reason: lastReason, attempts: attemptNumber, response: lastResponse };
-		await deps.sleep(backoffDelay(attemptNumber, policy, deps.random, retryAfterMs));
-	}
+	});
+	return result.value;
 }
 
 const ITEM_ID = /^[A-Za-z0-9_-]{1,63}$/;

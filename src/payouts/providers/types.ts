@@ -3,24 +3,21 @@
  * read answers; the HTTP `send`, the `sleep` and the clock are passed in, so nothing here imports n8n and tests
  * pass a real HTTP sender pointed at a local server.
  */
+import type { HttpRequest, HttpResponse, HttpSend } from '../../http/port';
 import type { RetryPolicy } from '../../http/retry';
 
-export interface PayoutHttpRequest {
+export interface PayoutHttpRequest extends HttpRequest {
 	method: 'GET' | 'POST';
 	url: string;
 	headers: Record<string, string>;
 	body?: string;
 }
 
-export interface PayoutHttpResponse {
-	status: number;
-	headers: Record<string, string | string[] | undefined>;
-	/** Parsed JSON when the answer is JSON, else the text. */
-	body: unknown;
-}
+/** The provider's answer (the engine's one HTTP port: src/http/port.ts). */
+export type PayoutHttpResponse = HttpResponse;
 
 /** Throws on network errors and timeouts (the outcome of the call is then unknown). */
-export type PayoutSend = (request: PayoutHttpRequest) => Promise<PayoutHttpResponse>;
+export type PayoutSend = HttpSend<PayoutHttpRequest>;
 
 export interface PayoutDeps {
 	send: PayoutSend;

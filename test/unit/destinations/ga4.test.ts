@@ -14,7 +14,7 @@ import {
 	sendToPlatform,
 } from '../../../src/destinations';
 import { type Ga4Body, type Ga4Config, GA4_MAX_EVENTS, clientIdFor, ga4, planGa4Requests, readGa4Response } from '../../../src/destinations/ga4';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { GA4_FAKE_API_SECRET, GA4_FAKE_MEASUREMENT_ID, type Ga4Fake, startGa4Fake } from '../../fakes/ga4';
 import { fetchSend } from '../../fakes/server';
 import { NOW, click, conversion as tiktokConversion, sha256 } from './tiktok-helpers';

@@ -187,6 +187,19 @@ describe('Google Ads request', () => {
 			});
 		});
 
+		it('the gate comes first: a reversal or an unreadable time with a fresh click is skipped for good, not held for later', () => {
+			const fresh = googleClick({ clickedAt: new Date(NOW.getTime() - HOUR).toISOString() });
+			const { skipped } = plan(
+				[purchase({ click: fresh, status: 'reversed' }), purchase({ click: fresh, transactionId: 't', occurredAt: 'today' })],
+				config(),
+				NOW,
+			);
+			expect(skipped).toEqual([
+				{ index: 0, code: 'not_a_conversion', reason: expect.stringContaining('conversion adjustments') },
+				{ index: 1, code: 'invalid_time', reason: expect.stringContaining('not a date') },
+			]);
+		});
+
 		it('sends a click exactly 6 hours old', () => {
 			const clickedAt = new Date(NOW.getTime() - 6 * HOUR).toISOString();
 			const { requests, skipped } = plan([purchase({ click: googleClick({ clickedAt }), occurredAt: NOW.toISOString() })], config(), NOW);
@@ -213,9 +226,21 @@ describe('Google Ads request', () => {
 			expect(valueOf({}, { valueFrom: 'none' })).toEqual([undefined, undefined]);
 		});
 
+		it('skips a value that is not a decimal, unless no value is wanted', () => {
+			expect(plan([purchase({ commission: 'ten' })], config(), NOW).skipped).toEqual([
+				{ index: 0, code: 'invalid_value', reason: expect.stringContaining('"ten"') },
+			]);
+			expect(plan([purchase({ commission: 'ten' })], config({ valueFrom: 'none' }), NOW).skipped).toEqual([]);
+			expect(plan([purchase({ commission: '-39.5' })], config({ valueFrom: 'none' }), NOW).skipped).toEqual([]);
+		});
+
+		it('refuses a Value From that is none of commission, amount and none', () => {
+			expect(() => plan([purchase()], config({ valueFrom: 'payout' as never }), NOW)).toThrow('Value From must be "commission", "amount" or "none"');
+		});
+
 		it('skips a negative value (a reversal is a conversion adjustment, not an upload)', () => {
 			const { skipped } = plan([purchase({ commission: '-39.5' })], config(), NOW);
-			expect(skipped.map((skip) => skip.code)).toEqual(['negative_value']);
+			expect(skipped).toEqual([{ index: 0, code: 'not_a_conversion', reason: expect.stringMatching(/reversal.*conversion adjustments/) }]);
 		});
 	});
 

@@ -10,7 +10,7 @@ import {
 	metaEventsUrl,
 } from '../../../src/destinations/meta';
 import { eventIdFor } from '../../../src/destinations/event-id';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { DAY, HOUR, NOW, NOW_S, PIXEL, TOKEN, clickOf, purchase, trackerClick } from './meta-fixtures';
 
 const config: MetaDestinationConfig = { pixelId: PIXEL, accessToken: TOKEN };
@@ -190,7 +190,16 @@ describe('Meta: event name and id', () => {
 	});
 
 	it('skips an event the funnel’s mapping removed for Meta', () => {
-		expect(skipped(purchase({ eventName: 'Lead', destinationEvents: { tiktok: 'Lead' } })).code).toBe('not_for_meta');
+		expect(skipped(purchase({ eventName: 'Lead', destinationEvents: { tiktok: 'Lead' } })).code).toBe('no_meta_event');
+	});
+
+	it('without the funnel and without an event name: no_meta_event, the code every platform uses', () => {
+		const skip = skipped(purchase({ eventName: undefined as unknown as string, destinationEvents: undefined }));
+		expect(skip).toEqual({ index: 0, code: 'no_meta_event', reason: expect.stringContaining('Event Name') });
+	});
+
+	it('an empty funnel mapping (every platform removed) is not sent to Meta', () => {
+		expect(skipped(purchase({ destinationEvents: {} })).code).toBe('no_meta_event');
 	});
 
 	it('lets the node override the event name per item', () => {
@@ -238,7 +247,7 @@ describe('Meta: time', () => {
 	});
 
 	it('skips an event without a readable time', () => {
-		expect(skipped(purchase({ occurredAt: 'yesterday' })).code).toBe('invalid_event_time');
+		expect(skipped(purchase({ occurredAt: 'yesterday' })).code).toBe('invalid_time');
 	});
 
 	it('never puts a stale event into a batch: the others in the same call are sent', () => {
@@ -284,6 +293,12 @@ describe('Meta: value and currency', () => {
 	it('lets the node override value and currency per item', () => {
 		expect(built({ ...purchase(), metaFields: { value: '12.5', currency: 'eur' } }).custom_data).toEqual({ value: 12.5, currency: 'EUR', order_id: '2617207' });
 		expect(skipped({ ...purchase(), metaFields: { value: 'ten' } }).code).toBe('invalid_value');
+	});
+
+	it('skips a negative value, given or overridden, as a reversal (not_a_conversion, as on every platform)', () => {
+		expect(skipped(purchase({ commission: '-39.5' }))).toEqual({ index: 0, code: 'not_a_conversion', reason: expect.stringContaining('reversal or refund') });
+		expect(skipped({ ...purchase(), metaFields: { value: '-5' } }).code).toBe('not_a_conversion');
+		expect(built({ ...purchase({ commission: 'n/a' }), metaFields: { value: '5' } }).custom_data?.value).toBe(5);
 	});
 
 	it('does not send reversals or rejections (Meta cannot take a conversion back)', () => {
@@ -372,6 +387,12 @@ describe('Meta: Click Tracker items', () => {
 				fbp: click.fbp,
 			},
 		});
+	});
+
+	it('skips a click outside Meta’s window or without a readable time, with the codes conversions get', () => {
+		expect(skipped(trackerClick({ clickedAt: new Date(NOW.getTime() - 8 * DAY).toISOString() })).code).toBe('event_too_old');
+		expect(skipped(trackerClick({ clickedAt: new Date(NOW.getTime() + 2 * 60 * 1000).toISOString() })).code).toBe('event_in_future');
+		expect(skipped(trackerClick({ clickedAt: 'yesterday' }))).toEqual({ index: 0, code: 'invalid_time', reason: expect.stringContaining('click time') });
 	});
 
 	it('uses the configured click event name', () => {

@@ -15,7 +15,7 @@ import {
 	sendToPlatform,
 } from '../../../src/destinations';
 import { type MicrosoftBody, type MicrosoftConfig, microsoft, readMicrosoftResponse } from '../../../src/destinations/microsoft';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { MICROSOFT_FAKE_TAG, MICROSOFT_FAKE_TOKEN, type MicrosoftFake, startMicrosoftFake } from '../../fakes/microsoft';
 import { fetchSend } from '../../fakes/server';
 

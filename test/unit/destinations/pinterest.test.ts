@@ -15,7 +15,7 @@ import {
 	sendToPlatform,
 } from '../../../src/destinations';
 import { type PinterestBody, type PinterestConfig, PINTEREST_MAX_BATCH, pinterest, readPinterestResponse } from '../../../src/destinations/pinterest';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { PINTEREST_FAKE_AD_ACCOUNT, PINTEREST_FAKE_TOKEN, type PinterestFake, startPinterestFake } from '../../fakes/pinterest';
 import { fetchSend } from '../../fakes/server';
 

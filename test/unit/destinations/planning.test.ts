@@ -46,5 +46,11 @@ describe('the planning frame the platforms share', () => {
 		expect(() => checkValueFrom('commission')).not.toThrow();
 		expect(() => checkValueFrom(undefined)).not.toThrow();
 		expect(() => checkValueFrom('price')).toThrow('Value From must be "commission" or "amount", not "price"');
+		expect(() => checkValueFrom('none')).toThrow('not "none"');
+	});
+
+	test("checkValueFrom with allowNone also takes 'none' (Google Ads: the conversion action's default value)", () => {
+		expect(() => checkValueFrom('none', { allowNone: true })).not.toThrow();
+		expect(() => checkValueFrom('price', { allowNone: true })).toThrow('Value From must be "commission", "amount" or "none", not "price"');
 	});
 });

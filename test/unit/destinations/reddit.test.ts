@@ -15,7 +15,7 @@ import {
 } from '../../../src/destinations';
 import { eventIdFor } from '../../../src/destinations/event-id';
 import { type RedditBody, type RedditConfig, readRedditResponse, reddit, redditType } from '../../../src/destinations/reddit';
-import { normalizeAndHash, normalizeForPlatform } from '../../../src/identity';
+import { normalizeAndHash, normalizeForPlatform } from '../../../src/destinations/user-data';
 import { ipAddress } from '../../../src/identity/normalizers';
 import { fetchSend } from '../../fakes/server';
 import { REDDIT_FAKE_PIXEL, REDDIT_FAKE_TOKEN, type RedditFake, startRedditFake } from '../../fakes/reddit';

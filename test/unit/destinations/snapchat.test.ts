@@ -16,7 +16,7 @@ import {
 	sendToPlatform,
 } from '../../../src/destinations';
 import { type SnapchatBody, type SnapchatConfig, readSnapchatResponse, snapchat } from '../../../src/destinations/snapchat';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { fetchSend } from '../../fakes/server';
 import { SNAPCHAT_FAKE_PIXEL, SNAPCHAT_FAKE_TOKEN, type SnapchatFake, startSnapchatFake } from '../../fakes/snapchat';
 

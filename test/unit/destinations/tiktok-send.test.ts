@@ -141,7 +141,7 @@ describe('TikTok through sendToPlatform against the strict fake', () => {
 	it('skipped events come back as failed with their reason, in input order, beside the sent ones', async () => {
 		const results = await send([conversion({ amount: '-79', commission: '-39.5' }), conversion({ transactionId: 'ok' })], {});
 		expect(results.map((result) => [result.index, result.outcome, result.code])).toEqual([
-			[0, 'failed', 'negative_value'],
+			[0, 'failed', 'not_a_conversion'],
 			[1, 'sent', undefined],
 		]);
 	});

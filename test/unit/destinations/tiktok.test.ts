@@ -2,7 +2,7 @@ import { eventIdFor } from '../../../src/destinations';
 import { DESTINATIONS } from '../../../src/destinations';
 import type { PlatformRequest, PlatformResponse } from '../../../src/destinations';
 import { type TikTokBody, blamedPositions, planTikTokRequests, readTikTokResponse, tiktok } from '../../../src/destinations/tiktok';
-import { normalizeAndHash } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { NOW, PIXEL, TOKEN, click, conversion, conversions, sha256, tiktokConfig } from './tiktok-helpers';
 
 const HEX64 = /^[a-f0-9]{64}$/;
@@ -181,7 +181,23 @@ describe('TikTok destination: building requests', () => {
 		it('a negative value (a reversal) is skipped', () => {
 			const plan = tiktok.planRequests([conversion({ amount: '-79', commission: '-39.5' })], tiktokConfig(), NOW);
 			expect(plan.requests).toEqual([]);
-			expect(plan.skipped).toEqual([expect.objectContaining({ index: 0, code: 'negative_value' })]);
+			expect(plan.skipped).toEqual([expect.objectContaining({ index: 0, code: 'not_a_conversion', reason: expect.stringContaining('reversal or refund') })]);
+		});
+
+		it('a value that is not a decimal is skipped (invalid_value), not sent without a value', () => {
+			const plan = tiktok.planRequests([conversion({ commission: '39.5.0' }), conversion({ transactionId: 'ok' })], tiktokConfig(), NOW);
+			expect(plan.skipped).toEqual([{ index: 0, code: 'invalid_value', reason: expect.stringContaining('"39.5.0" is not a decimal') }]);
+			expect(plan.requests[0].itemIndexes).toEqual([1]);
+		});
+
+		it('a conversion without an event name is no_tiktok_event', () => {
+			const plan = tiktok.planRequests([conversion({ eventName: undefined as unknown as string, destinationEvents: undefined })], tiktokConfig(), NOW);
+			expect(plan.skipped).toEqual([expect.objectContaining({ index: 0, code: 'no_tiktok_event' })]);
+		});
+
+		it('offline clicks older than 28 days are skipped like conversions', () => {
+			const plan = tiktok.planRequests([click({ clickedAt: '2024-05-01T00:00:00Z' })], tiktokConfig({ eventSource: 'offline' }), NOW);
+			expect(plan.skipped).toEqual([{ index: 0, code: 'event_too_old', reason: expect.stringContaining('28 days') }]);
 		});
 
 		it('an unreadable time is skipped', () => {

@@ -7,7 +7,8 @@
  * The SDK is called the way it hashes a real event: a UserData with the value set, then `normalize()`, which
  * runs ServerSideUtils.normalizeAndHash on every value (src/objects/serverside/user-data.js, utils.js).
  */
-import { normalizeAndHash, type IdentityField } from '../../../src/identity';
+import type { IdentityField } from '../../../src/identity';
+import { normalizeAndHash } from '../../../src/destinations/user-data';
 
 interface CorpusRecord {
 	field: IdentityField;

@@ -1,4 +1,6 @@
-import { type IdentityField, type IdentityPlatform, isSha256Hex, normalizeAndHash, normalizeForPlatform, sha256Hex } from '../../../src/identity';
+import { type IdentityField, isSha256Hex, sha256Hex } from '../../../src/identity';
+import { DESTINATIONS } from '../../../src/destinations';
+import { type IdentityPlatform, identityRulesFor, normalizeAndHash, normalizeForPlatform } from '../../../src/destinations/user-data';
 
 const PLATFORMS: IdentityPlatform[] = ['meta', 'tiktok', 'google_ads'];
 const FIELDS: IdentityField[] = ['email', 'phone', 'first_name', 'last_name', 'city', 'state', 'zip', 'country', 'external_id'];
@@ -265,6 +267,12 @@ describe('every platform, every field', () => {
 	test('an unknown platform or field is a programming error', () => {
 		expect(() => normalizeAndHash('myspace' as IdentityPlatform, 'email', 'a@b.com')).toThrow(TypeError);
 		expect(() => normalizeAndHash('meta', 'gclid' as IdentityField, 'abc')).toThrow(TypeError);
+	});
+
+	test('the rules applied by platform id are the ones each registered destination carries', () => {
+		for (const [platform, destination] of Object.entries(DESTINATIONS)) {
+			expect(identityRulesFor(platform as IdentityPlatform)).toBe(destination.identity);
+		}
 	});
 });
 

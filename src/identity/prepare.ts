@@ -1,7 +1,8 @@
 /**
- * Per-platform normalization of user data before hashing. The platforms disagree, so every rule is per
+ * Preparing user data for hashing by a platform's rules. The platforms disagree, so every rule is per
  * platform, and each platform's rules live in its own folder (src/destinations/<platform>/identity.ts, built
- * from ./normalizers.ts); this module applies them (facts: shared reference/destinations.md, "Normalization and hashing").
+ * from ./normalizers.ts) and are passed in (src/destinations/user-data.ts finds them by platform); this module
+ * applies them (facts: shared reference/destinations.md, "Normalization and hashing").
  * The first three platforms' rules, side by side (every platform's identity.ts states its own):
  *
  * | field       | meta (all hashed)                          | tiktok                   | google_ads                          |
@@ -46,7 +47,7 @@
  */
 
 import type { FieldRule, IdentityRules } from './rules';
-import type { IdentityField, IdentityOptions, IdentityPlatform } from './types';
+import type { IdentityField, IdentityOptions } from './types';
 
 /** How a prepared value is sent: hashed by us, already a digest, or plain text the platform wants unhashed. */
 export type PreparedKind = 'hash' | 'digest' | 'plain';
@@ -72,29 +73,12 @@ const FIELDS: ReadonlySet<string> = new Set<IdentityField>([
 /** A SHA-256 digest in hex, either case (we send it in lower case). */
 const DIGEST = /^[a-fA-F0-9]{64}$/;
 
-type RulesRegistry = Readonly<Record<string, { identity?: IdentityRules } | undefined>>;
-let registry: RulesRegistry | undefined;
-
-/**
- * The platform's rules. They live with each platform (src/destinations/<platform>/identity.ts) and are found
- * through the destinations registry, so adding a platform never touches this folder. Required on first use,
- * not imported: the destinations import this module.
- */
-export function identityRulesFor(platform: IdentityPlatform): IdentityRules {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	registry ??= (require('../destinations/registry') as { DESTINATIONS: RulesRegistry }).DESTINATIONS;
-	const rules = Object.prototype.hasOwnProperty.call(registry, platform) ? registry[platform]?.identity : undefined;
-	if (!rules) throw new TypeError(`Unknown identity platform "${String(platform)}"`);
-	return rules;
-}
-
 /**
  * What to send for one field: `{ kind: 'hash', value }` (normalized, to be hashed), `{ kind: 'digest', value }`
  * (the input already was a SHA-256 digest, lower-cased), `{ kind: 'plain', value }` (sent unhashed), or
  * undefined when there is nothing to send.
  */
-export function prepareIdentity(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): PreparedIdentity | undefined {
-	const rules = identityRulesFor(platform);
+export function prepareIdentity(rules: IdentityRules, field: IdentityField, value: unknown, options?: IdentityOptions): PreparedIdentity | undefined {
 	if (!FIELDS.has(field)) throw new TypeError(`Unknown identity field "${String(field)}"`);
 	const rule: FieldRule | undefined = rules[field];
 	const text = asText(value);
@@ -110,14 +94,6 @@ export function prepareIdentity(platform: IdentityPlatform, field: IdentityField
 	if (DIGEST.test(trimmed)) return { kind: 'digest', value: trimmed.toLowerCase() };
 	const normalized = rule.normalize(trimmed, options);
 	return normalized ? { kind: 'hash', value: normalized } : undefined;
-}
-
-/**
- * The string a platform hashes (or, for its unhashed fields, receives) for a value: for tests and for Google's
- * plain address fields. A value that already is a SHA-256 digest comes back as that digest in lower case.
- */
-export function normalizeForPlatform(platform: IdentityPlatform, field: IdentityField, value: unknown, options?: IdentityOptions): string | undefined {
-	return prepareIdentity(platform, field, value, options)?.value;
 }
 
 function asText(value: unknown): string | undefined {

@@ -17,7 +17,7 @@
  * A percentage is computed exactly and rounded half away from zero to the currency's minor unit
  * (7.5 % of 10.10 USD = 0.7575 → 0.76). Percentages above 100 are refused as a likely typing error.
  */
-import { currencyExponent, fromMinorUnits, normalizeDecimal, roundToMinorUnits, toMinorUnits } from '../model/money';
+import { currencyExponent, fromMinorUnits, normalizeDecimal, roundToMinorUnits, toMinorUnits } from './money';
 
 export interface CommissionRule {
 	offerId?: string;
