@@ -10,12 +10,9 @@
  * checks beyond these (Meta's website fields, Google's click id and 6-hour rule…) is its own step after the
  * gate. Each skip has a code the Failed output and the conversion log carry, and a reason the operator can act on.
  */
-// The platforms' event names still live in the funnel's mapping table, until it is derived from the
-// destinations' own definitions (issue 15); then this upward import goes.
-// eslint-disable-next-line import-x/no-restricted-paths
-import { DESTINATION_EVENTS, type MappedPlatform } from '../funnel/events';
 import { isNegativeDecimal, normalizeDecimal } from '../model';
-import type { ForwardableClick, ForwardableConversion, ForwardableEvent } from './types';
+import { standardEventName } from './event-names';
+import type { ForwardableClick, ForwardableConversion, ForwardableEvent, Platform } from './types';
 
 export interface ConversionGateRules {
 	/** The platform as the operator knows it, for reasons ('Snapchat'). */
@@ -125,8 +122,8 @@ export function gateEvent(input: ForwardableEvent, valueFrom: GateValueFrom, rul
 }
 
 export interface PlatformEventRules {
-	/** The key in the funnel's mapping table (src/funnel/events.ts). */
-	platform: MappedPlatform;
+	/** The platform id: its key in the funnel's mapping and its definition's event row. */
+	platform: Platform;
 	platformName: string;
 	/** Whether the platform takes event names of its own (Reddit as CUSTOM, Microsoft goals): then an event outside the table keeps its name. */
 	takesCustomNames: boolean;
@@ -154,7 +151,7 @@ export function platformEventName(conversion: ForwardableConversion, rules: Plat
 	if (explicit) return { name: explicit };
 	const code = `no_${rules.platform}_event`;
 	const fix = `Set Override Fields → Event Name in this node (${rules.examples}), or map the event to ${rules.platformName} in the Conversion Funnel.`;
-	const standard = DESTINATION_EVENTS[conversion.eventName]?.[rules.platform];
+	const standard = standardEventName(rules.platform, conversion.eventName);
 	// An empty mapping came through the funnel too: every platform was removed from it.
 	if (mapped && typeof mapped === 'object' && (standard || !rules.customNamesFromFunnel)) {
 		return skip(code, `The Conversion Funnel's event mapping sends "${conversion.eventName}" to no ${rules.platformName} event. ${fix}`);
