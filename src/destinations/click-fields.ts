@@ -5,9 +5,8 @@ let registry: Registry | undefined;
 
 /**
  * Every platform's click fields, each once, in registry order: what the Click Tracker reads, AutoTag carries,
- * the store keeps and attribution hands on. The registry is required on first use, never while modules load:
- * Meta's event code imports the Click Tracker's helpers, so requiring the registry from there would find
- * Meta's engine half-loaded (the identity normalizer does the same).
+ * the store keeps and attribution hands on. The registry is required on first use, never while modules load,
+ * so a platform's own code may use this without an import cycle (the identity normalizer does the same).
  */
 export function platformClickFields(): ClickFieldDefinition[] {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
