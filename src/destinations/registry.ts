@@ -1,12 +1,12 @@
 import { ga4 } from './ga4';
-import { googleAds } from './google_ads/definition';
+import { googleAds } from './google_ads';
 import { linkedin } from './linkedin';
-import { meta } from './meta/definition';
+import { meta } from './meta';
 import { microsoft } from './microsoft';
 import { pinterest } from './pinterest';
 import { reddit } from './reddit';
 import { snapchat } from './snapchat';
-import { tiktok } from './tiktok/definition';
+import { tiktok } from './tiktok';
 
 /**
  * Every platform, by id: each one's complete definition (src/destinations/definition.ts). Adding a platform is
