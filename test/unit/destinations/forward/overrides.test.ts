@@ -4,7 +4,7 @@ import type { ForwardableEvent } from '../../../../src/destinations';
 import { purchase, trackerClick } from '../meta-fixtures';
 
 const REDDIT = { platform: 'reddit', valueFrom: 'commission', clickIdField: 'rdtCid' } as const;
-const conversion = (extra = {}) => purchase(extra) as ForwardableEvent;
+const conversion = (extra = {}) => purchase(extra) as ForwardableEvent & ReturnType<typeof purchase>;
 const click = () => trackerClick() as unknown as ForwardableEvent;
 const apply = (event: ForwardableEvent, overrides: CommonOverrides, target: Parameters<typeof applyOverrides>[2] = REDDIT, itemIndex = 0) =>
 	applyOverrides(event, overrides, target, itemIndex) as unknown as Record<string, unknown>;
