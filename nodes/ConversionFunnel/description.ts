@@ -4,7 +4,9 @@ import { getNetwork } from '../../src/networks';
 import { DESTINATION_EVENTS, DESTINATION_NAMES, destinations } from '../../src/funnel/events';
 import { storeProperties } from '../shared/store';
 
-const platformOptions = destinations.map((platform) => ({ name: DESTINATION_NAMES[platform], value: platform })).sort((a, b) => a.name.localeCompare(b.name));
+const platformOptions = destinations
+	.map((platform) => ({ name: DESTINATION_NAMES[platform] ?? platform, value: platform }))
+	.sort((a, b) => a.name.localeCompare(b.name));
 
 /** The networks whose postbacks can name the partner to credit (the only ones the trust option applies to). */
 const partnerNamingNetworks = Object.entries(NETWORK_FUNNEL_RULES)
@@ -13,7 +15,8 @@ const partnerNamingNetworks = Object.entries(NETWORK_FUNNEL_RULES)
 	.sort((a, b) => a.name.localeCompare(b.name));
 
 /** "Meta Purchase, TikTok CompletePayment, …" for the mapping table's description. */
-const defaultsFor = (event: string) => destinations.map((platform) => `${DESTINATION_NAMES[platform]} ${DESTINATION_EVENTS[event][platform]}`).join(', ');
+const defaultsFor = (event: string) =>
+	destinations.map((platform) => `${DESTINATION_NAMES[platform] ?? platform} ${DESTINATION_EVENTS[event][platform] ?? ''}`).join(', ');
 
 export const conversionFunnelProperties: INodeProperties[] = [
 	...storeProperties,

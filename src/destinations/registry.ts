@@ -1,5 +1,6 @@
 import { ga4 } from './ga4';
 import { googleAds } from './google_ads/definition';
+import { linkedin } from './linkedin';
 import { meta } from './meta/definition';
 import { microsoft } from './microsoft';
 import { pinterest } from './pinterest';
@@ -22,4 +23,5 @@ export const DESTINATIONS = {
 	pinterest,
 	reddit,
 	microsoft,
+	linkedin,
 } as const;

@@ -1,42 +1,19 @@
 /**
- * User-data hashing by platform id: finds the platform's identity rules and applies them (src/identity does the
- * normalizing and hashing, given the rules). It lives here, above identity, because the rules are the
- * destinations': identity never looks platforms up.
+ * User-data hashing by platform id, for callers that hold a platform id rather than its rules (the library's
+ * public normalizeAndHash, tests, benchmarks): finds the registered platform's identity rules and applies them
+ * (src/identity does the normalizing and hashing, given the rules). The platforms' own builders hash with their
+ * own rules directly, so this module may read the registry without an import cycle.
  */
 import { type IdentityField, type IdentityOptions, type IdentityRules, normalizeAndHashWith, normalizeWith } from '../identity';
-import { ga4IdentityRules } from './ga4/identity';
-import { googleAdsIdentityRules } from './google_ads/identity';
-import { metaIdentityRules } from './meta/identity';
-import { microsoftIdentityRules } from './microsoft/identity';
-import { pinterestIdentityRules } from './pinterest/identity';
-import { redditIdentityRules } from './reddit/identity';
-import { snapchatIdentityRules } from './snapchat/identity';
-import { tiktokIdentityRules } from './tiktok/identity';
+import { DESTINATIONS } from './registry';
 import type { Platform } from './types';
-
-/**
- * Each platform's rules, from its identity.ts rather than through the registry: the platforms' request builders
- * import this module, so reading the registry here would be an import cycle (the registry half-built while a
- * platform loads). `satisfies` makes a platform added to the registry without a line here a compile error, and a
- * unit test checks these are the very rules each registered destination carries.
- */
-const IDENTITY_RULES = {
-	meta: metaIdentityRules,
-	tiktok: tiktokIdentityRules,
-	google_ads: googleAdsIdentityRules,
-	ga4: ga4IdentityRules,
-	snapchat: snapchatIdentityRules,
-	pinterest: pinterestIdentityRules,
-	reddit: redditIdentityRules,
-	microsoft: microsoftIdentityRules,
-} satisfies Record<Platform, IdentityRules>;
 
 /** Every destination platform: each brings its own rules (src/destinations/<platform>/identity.ts). */
 export type IdentityPlatform = Platform;
 
 /** The platform's rules; throws for a platform that is not registered. */
 export function identityRulesFor(platform: IdentityPlatform): IdentityRules {
-	const rules: IdentityRules | undefined = Object.prototype.hasOwnProperty.call(IDENTITY_RULES, platform) ? IDENTITY_RULES[platform] : undefined;
+	const rules: IdentityRules | undefined = Object.prototype.hasOwnProperty.call(DESTINATIONS, platform) ? DESTINATIONS[platform].identity : undefined;
 	if (!rules) throw new TypeError(`Unknown identity platform "${String(platform)}"`);
 	return rules;
 }

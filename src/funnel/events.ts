@@ -13,30 +13,31 @@ import { COMPLETE_REGISTRATION, LEAD, PURCHASE } from '../model/events';
 export { COMPLETE_REGISTRATION, LEAD, PURCHASE, canonicalEventName, eventForWord } from '../model/events';
 
 /**
- * A platform in the funnel's event-mapping table (not the registry's Destination object: Google Ads has no row).
- * The table itself (below) is derived from the platforms' definitions (src/destinations/<platform>/, `events`),
- * so a new platform brings its row with it; a new platform without event names is added to this exclusion.
+ * A platform as a key of the funnel's event-mapping table (not the registry's Destination object). The table
+ * itself (below) is derived from the platforms' definitions (src/destinations/<platform>/, `events`), so a new
+ * platform brings its row with it; platforms without event names (Google Ads, LinkedIn) have no row, which is
+ * why the table's records are partial.
  */
-export type MappedPlatform = Exclude<Platform, 'google_ads'>;
+export type MappedPlatform = Platform;
 
 /** The platforms with an event row, in registry order. */
 const MAPPED = Object.values(DESTINATIONS as Record<string, { platform: string; events?: EventMapping }>).flatMap((definition) =>
 	definition.events ? [{ platform: definition.platform as MappedPlatform, events: definition.events }] : [],
 );
 
-export const DESTINATION_NAMES: Readonly<Record<MappedPlatform, string>> = Object.freeze(
-	Object.fromEntries(MAPPED.map(({ platform, events }) => [platform, events.label])) as Record<MappedPlatform, string>,
+export const DESTINATION_NAMES: Readonly<Partial<Record<MappedPlatform, string>>> = Object.freeze(
+	Object.fromEntries(MAPPED.map(({ platform, events }) => [platform, events.label])) as Partial<Record<MappedPlatform, string>>,
 );
 export const destinations: readonly MappedPlatform[] = Object.freeze(MAPPED.map(({ platform }) => platform));
 
 export type DestinationEvents = Partial<Record<MappedPlatform, string>>;
 
 /** Our event → each platform's standard event. */
-export const DESTINATION_EVENTS: Readonly<Record<string, Readonly<Required<DestinationEvents>>>> = Object.freeze(
+export const DESTINATION_EVENTS: Readonly<Record<string, Readonly<DestinationEvents>>> = Object.freeze(
 	Object.fromEntries(
 		([PURCHASE, LEAD, COMPLETE_REGISTRATION] as const).map((ours) => [
 			ours,
-			Object.freeze(Object.fromEntries(MAPPED.map(({ platform, events }) => [platform, events.names[ours]]))) as Required<DestinationEvents>,
+			Object.freeze(Object.fromEntries(MAPPED.map(({ platform, events }) => [platform, events.names[ours]]))) as DestinationEvents,
 		]),
 	),
 );

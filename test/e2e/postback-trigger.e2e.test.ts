@@ -1,5 +1,6 @@
 import { baseUrl, n8nFetch, outputsOf, uniqueId, waitForExecution, workflowNamed } from './n8n-api';
 import { SHAREASALE_CONVERSION_PAYLOAD } from '../fixtures/seed-payloads';
+import { DESTINATIONS } from '../../src/destinations';
 
 /** The seed's ShareASale conversion payload (seed 000), with a fresh transaction id per test. */
 function shareasalePayload(transID: string): Record<string, string> {
@@ -37,6 +38,18 @@ describe('Postback Trigger in a real n8n', () => {
 		expect(trigger?.outputNames).toEqual(['Accepted', 'Rejected']);
 		// The codex file shipped beside the node puts it in the editor's categories.
 		expect(trigger?.codex?.categories).toContain('Marketing');
+	});
+
+	test('every platform node and credential derived from the registry is loaded, with its codex', async () => {
+		// The platform files n8n loads are generated from the definitions at build time (scripts/platform-files.mjs).
+		const headers = { cookie: process.env.E2E_N8N_COOKIE ?? '' };
+		const nodes = (await (await n8nFetch(`${baseUrl()}/types/nodes.json`, { headers })).json()) as Array<{ name: string; codex?: { alias?: string[] } }>;
+		const credentials = (await (await n8nFetch(`${baseUrl()}/types/credentials.json`, { headers })).json()) as Array<{ name: string }>;
+		for (const definition of Object.values(DESTINATIONS)) {
+			const node = nodes.find((type) => type.name === `n8n-nodes-postback.${definition.node.name}`);
+			expect({ platform: definition.platform, alias: node?.codex?.alias }).toEqual({ platform: definition.platform, alias: definition.node.codex.alias });
+			expect(credentials.map((type) => type.name)).toContain(definition.credential.name);
+		}
 	});
 
 	test("ShareASale GET postback from the seed's URL template becomes a conversion on the Accepted output", async () => {

@@ -17,11 +17,14 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'platform-descriptions');
 const fixture = (file: string): unknown => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
 const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
-const MIGRATED = (Object.keys(DESTINATIONS) as Array<keyof typeof DESTINATIONS>).filter((platform) => 'node' in DESTINATIONS[platform]);
+/** The platforms that had hand-written nodes (and so fixtures); a platform added since has no "before". */
+const MIGRATED = ['meta', 'tiktok', 'google_ads', 'ga4', 'snapchat', 'pinterest', 'reddit', 'microsoft'] as const;
 
 test('every platform in the registry is a complete definition', () => {
-	expect(MIGRATED).toEqual(Object.keys(DESTINATIONS));
-	expect(MIGRATED).toHaveLength(8);
+	expect(Object.keys(DESTINATIONS)).toEqual(expect.arrayContaining([...MIGRATED]));
+	for (const definition of Object.values(DESTINATIONS)) {
+		expect(definition).toEqual(expect.objectContaining({ node: expect.any(Object), credential: expect.any(Object), settings: expect.any(Array) }));
+	}
 });
 
 describe.each(MIGRATED)('%s', (platform) => {

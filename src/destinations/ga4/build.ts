@@ -29,8 +29,8 @@
  * - GA4 has no click-id field (gclid is a reserved parameter name, not part of the Measurement Protocol): none is sent.
  */
 import { createHash } from 'node:crypto';
-import type { IdentityField } from '../../identity';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { ga4IdentityRules } from './identity';
 import { isKnownCurrency, isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach, skipAll } from '../planning';
@@ -219,7 +219,7 @@ export function clientIdFor(event: ForwardableConversion, config: Pick<Ga4Config
 
 function hashed(field: IdentityField, value: string | undefined, config: Ga4Config): string | undefined {
 	if (value === undefined || value.trim() === '') return undefined;
-	return normalizeAndHash('ga4', field, value, config.defaultCountry ? { defaultCountry: config.defaultCountry } : undefined);
+	return normalizeAndHashWith(ga4IdentityRules, field, value, config.defaultCountry ? { defaultCountry: config.defaultCountry } : undefined);
 }
 
 function compact<T extends object>(object: T): T | undefined {

@@ -34,7 +34,8 @@
  */
 import { isZeroDecimal } from '../../model';
 import { type ConversionGateRules, gateConversion } from '../conversion-gate';
-import { normalizeAndHash } from '../user-data';
+import { normalizeAndHashWith } from '../../identity';
+import { googleAdsIdentityRules } from './identity';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import type { ForwardableConversion, ForwardableEvent, GoogleAdsConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
@@ -179,9 +180,9 @@ function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptio
 	if (config.adUserDataConsent === 'DENIED') return [];
 	const options = config.defaultCountry ? { defaultCountry: config.defaultCountry } : undefined;
 	const identifiers: GoogleAdsUserIdentifier[] = [];
-	const hashedEmail = event.user?.email ? normalizeAndHash('google_ads', 'email', event.user.email, options) : undefined;
+	const hashedEmail = event.user?.email ? normalizeAndHashWith(googleAdsIdentityRules, 'email', event.user.email, options) : undefined;
 	if (hashedEmail) identifiers.push({ hashedEmail });
-	const hashedPhoneNumber = event.user?.phone ? normalizeAndHash('google_ads', 'phone', event.user.phone, options) : undefined;
+	const hashedPhoneNumber = event.user?.phone ? normalizeAndHashWith(googleAdsIdentityRules, 'phone', event.user.phone, options) : undefined;
 	if (hashedPhoneNumber) identifiers.push({ hashedPhoneNumber });
 	return identifiers.slice(0, GOOGLE_ADS_MAX_USER_IDENTIFIERS);
 }

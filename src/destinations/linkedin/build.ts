@@ -154,7 +154,9 @@ function ruleFor(conversion: ForwardableConversion, config: LinkedInConfig): str
 	const configured = config.conversionRule;
 	if (typeof configured === 'string') return text(configured);
 	if (!configured || typeof configured !== 'object') return undefined;
-	return text(configured[conversion.eventName]) ?? text(configured['*']);
+	// The node's Event Name override (destinationEvents.linkedin) picks the rule row in place of the funnel's name.
+	const eventName = text(conversion.destinationEvents?.linkedin) ?? conversion.eventName;
+	return text(configured[eventName]) ?? text(configured['*']);
 }
 
 function hasRule(config: LinkedInConfig): boolean {

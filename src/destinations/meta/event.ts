@@ -14,8 +14,8 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { buildFbc, isWellFormedFbc, isWellFormedFbp } from '../../model/click';
-import type { IdentityField } from '../../identity';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { metaIdentityRules } from './identity';
 import { normalizeDecimal } from '../../model/money';
 import { type ConversionGateRules, gateEvent, isClickEvent, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
@@ -171,7 +171,7 @@ function userDataFor(event: MetaForwardableEvent, config: MetaDestinationConfig)
 		// A click has no user fields, but its first-party visitor id is a stable external id for the person.
 		if (field === 'external_id' && value === undefined && isClickEvent(event)) value = text(event.visitorId);
 		if (value === undefined) continue;
-		const hashed = normalizeAndHash('meta', field, value, options);
+		const hashed = normalizeAndHashWith(metaIdentityRules, field, value, options);
 		if (hashed) userData[key] = [hashed];
 	}
 	const birthdate = hashBirthdate(user.birthdate);

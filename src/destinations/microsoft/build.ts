@@ -20,8 +20,8 @@
  * - `continueOnValidationError` is sent as false: a refused batch is refused whole and its error names the
  *   events at fault by index, so ./response.ts fails exactly those and sends the others again.
  */
-import type { IdentityField } from '../../identity';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { microsoftIdentityRules } from './identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
@@ -103,7 +103,7 @@ export function eventsUrl(config: Pick<MicrosoftConfig, 'baseUrl' | 'tagId'>): s
 
 function userValue(field: IdentityField, value: string | null | undefined, config: MicrosoftConfig): string | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
-	return normalizeAndHash('microsoft', field, value, {
+	return normalizeAndHashWith(microsoftIdentityRules, field, value, {
 		defaultCountry: config.defaultCountry,
 	});
 }

@@ -20,8 +20,8 @@
  * - `click_id` is the `epik` of the matched click (never hashed); the IP and user agent go as they are;
  * - `event_id` is the deterministic event id every destination uses (eventIdFor), Pinterest's dedup key.
  */
-import type { IdentityField } from '../../identity';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { pinterestIdentityRules } from './identity';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
@@ -109,7 +109,7 @@ export function pinterestEventsUrl(config: Pick<PinterestConfig, 'baseUrl' | 'ad
 
 function hashedList(field: IdentityField, value: string | null | undefined, config: PinterestConfig): string[] | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
-	const digest = normalizeAndHash('pinterest', field, value, {
+	const digest = normalizeAndHashWith(pinterestIdentityRules, field, value, {
 		defaultCountry: config.defaultCountry,
 	});
 	return digest ? [digest] : undefined;
@@ -153,7 +153,7 @@ export function buildPinterestEvent(item: ForwardableEvent, config: PinterestCon
 
 	const click = input.click;
 	const person = input.user;
-	const ip = normalizeAndHash('pinterest', 'ip_address', text(click?.ip) ?? text(input.ip) ?? '');
+	const ip = normalizeAndHashWith(pinterestIdentityRules, 'ip_address', text(click?.ip) ?? text(input.ip) ?? '');
 	const user: PinterestUserData = compact({
 		em: hashedList('email', person?.email, config),
 		ph: hashedList('phone', person?.phone, config),

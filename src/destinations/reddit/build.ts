@@ -22,8 +22,8 @@
  * - `user.uuid` (Reddit's `_rdt_uuid` first-party cookie) is sent as is when the matched click carries one under
  *   `rdtUuid` (the Click Tracker records it from the cookie, or from AutoTag's `rdt_uuid`).
  */
-import type { IdentityField } from '../../identity';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { redditIdentityRules } from './identity';
 import { isZeroDecimal } from '../../model';
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
@@ -108,7 +108,7 @@ type Skip = Omit<SkippedEvent, 'index'>;
 
 function hashed(field: IdentityField, value: string | null | undefined, config: RedditConfig): string | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
-	return normalizeAndHash('reddit', field, value, {
+	return normalizeAndHashWith(redditIdentityRules, field, value, {
 		defaultCountry: config.defaultCountry,
 	});
 }

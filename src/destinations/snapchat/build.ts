@@ -28,8 +28,8 @@
  * - the value is the commission (default) or the sale amount, its exact decimal turned into a JSON number only
  *   here; a PURCHASE without it is not sent (Snap refuses it).
  */
-import type { IdentityField } from '../../identity';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { snapchatIdentityRules } from './identity';
 
 import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
@@ -110,7 +110,7 @@ export function snapchatEventsUrl(config: Pick<SnapchatConfig, 'baseUrl' | 'pixe
 
 function hashedList(field: IdentityField, value: string | null | undefined, config: SnapchatConfig): string[] | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
-	const digest = normalizeAndHash('snapchat', field, value, {
+	const digest = normalizeAndHashWith(snapchatIdentityRules, field, value, {
 		defaultCountry: config.defaultCountry,
 	});
 	return digest ? [digest] : undefined;

@@ -8,9 +8,9 @@
  * https://ads.tiktok.com/help/article/about-events-api-for-offline ); web and app events have no age limit
  * here. Clicks pass the gate too (TikTok takes them as a custom event); then TikTok's own step: the event name.
  */
-import type { IdentityField } from '../../identity';
 import { type ConversionGateRules, gateEvent, platformEventName } from '../conversion-gate';
-import { normalizeAndHash } from '../user-data';
+import { type IdentityField, normalizeAndHashWith } from '../../identity';
+import { tiktokIdentityRules } from './identity';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';
@@ -117,7 +117,7 @@ export function tiktokGateRules(eventSource: NonNullable<TikTokConfig['eventSour
 
 function hashed(field: IdentityField, value: string | null | undefined, config: TikTokConfig): string | undefined {
 	if (value === null || value === undefined || value.trim() === '') return undefined;
-	return normalizeAndHash('tiktok', field, value, { defaultCountry: config.defaultCountry });
+	return normalizeAndHashWith(tiktokIdentityRules, field, value, { defaultCountry: config.defaultCountry });
 }
 
 type Planned = { event: TikTokEvent } | { skip: Omit<SkippedEvent, 'index'> };

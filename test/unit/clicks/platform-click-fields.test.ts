@@ -5,8 +5,8 @@ import { conversionClick } from '../../../src/funnel/attribution';
 import { conversionClickSchema } from '../../../src/funnel/schema';
 
 /**
- * The click plumbing comes from the platforms' click fields (their definitions): it must carry exactly what
- * the hand-written lists did, which stored clicks and saved pages rely on.
+ * The click plumbing comes from the platforms' click fields (their definitions): it must carry at least what
+ * the hand-written lists did, which stored clicks and saved pages rely on (platforms added since bring more).
  */
 const BEFORE = [
 	'fbclid',
@@ -31,17 +31,17 @@ test('the platforms declare the click fields the hand-written lists had', () => 
 		platformClickFields()
 			.map(({ field }) => field)
 			.sort(),
-	).toEqual([...BEFORE].sort());
+	).toEqual(expect.arrayContaining(BEFORE));
 });
 
 test('AutoTag carries the same URL parameters and cookies', () => {
 	const { params, cookies } = adPlatformSources();
-	expect([...params].sort()).toEqual(['fbclid', 'gclid', 'gbraid', 'wbraid', 'ttclid', 'ScCid', 'sccid', 'epik', 'rdt_cid', 'msclkid'].sort());
-	expect(cookies).toEqual({ fbc: '_fbc', fbp: '_fbp', ttp: '_ttp', ga: '_ga', scid: '_scid', rdt_uuid: '_rdt_uuid' });
+	expect([...params]).toEqual(expect.arrayContaining(['fbclid', 'gclid', 'gbraid', 'wbraid', 'ttclid', 'ScCid', 'sccid', 'epik', 'rdt_cid', 'msclkid']));
+	expect(cookies).toEqual(expect.objectContaining({ fbc: '_fbc', fbp: '_fbp', ttp: '_ttp', ga: '_ga', scid: '_scid', rdt_uuid: '_rdt_uuid' }));
 });
 
 test('attribution and the funnel item schema carry every platform click field', () => {
-	const click = Object.fromEntries(BEFORE.map((field) => [field, `${field}-value`]));
+	const click = Object.fromEntries(platformClickFields().map(({ field }) => [field, `${field}-value`]));
 	const record = { clickId: 'c1', clickedAt: '2026-01-01T00:00:00.000Z', ...click, ip: '192.0.2.1', visitorId: 'v1' };
 	const carried = conversionClick(record as never);
 	expect(carried).toEqual({ clickId: 'c1', ...click, ip: '192.0.2.1', clickedAt: '2026-01-01T00:00:00.000Z' });

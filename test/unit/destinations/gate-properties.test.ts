@@ -21,6 +21,7 @@ const configs = (valueFrom: ValueFrom): Record<Platform, unknown> => ({
 	pinterest: { adAccountId: '549755885175', accessToken: 'token', valueFrom },
 	reddit: { pixelId: 't2_pixel', accessToken: 'token', valueFrom },
 	microsoft: { tagId: '187654321', accessToken: 'token', valueFrom },
+	linkedin: { conversionRule: '12345678', accessToken: 'token', valueFrom },
 });
 const PLATFORMS = Object.keys(configs('commission')) as Platform[];
 const TAKES_CLICKS: Platform[] = ['meta', 'tiktok'];

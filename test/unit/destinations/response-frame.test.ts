@@ -38,6 +38,11 @@ const requests: Record<Platform, Omit<PlatformRequest, 'method' | 'itemIndexes'>
 		body: { data: { events: ids.map((conversion_id) => ({ metadata: { conversion_id } })) } },
 	},
 	microsoft: { url: 'https://capi.uet.microsoft.com/v1/1/events', headers: bearer, body: { data: ids.map((eventId) => ({ eventId })) } },
+	linkedin: {
+		url: 'https://api.linkedin.com/rest/conversionEvents',
+		headers: { ...bearer, 'LinkedIn-Version': '202603', 'X-Restli-Protocol-Version': '2.0.0', 'X-RestLi-Method': 'BATCH_CREATE' },
+		body: { elements: ids.map((eventId) => ({ eventId })) },
+	},
 };
 const platforms = Object.keys(requests) as Platform[];
 
