@@ -9,21 +9,14 @@ import {
 	type INodeTypeDescription,
 	type Icon,
 	NodeConnectionTypes,
-	NodeOperationError,
 } from 'n8n-workflow';
-import { type PlatformDefinition, type Setting, SettingError, readSettings } from '../../src/destinations/definition';
+import { type PlatformDefinition, type Setting, readSettings } from '../../src/destinations/definition';
+import { sendsThroughOAuth2 } from '../../src/destinations/forward';
 import type { Platform, PlatformConfigs } from '../../src/destinations';
 import { postbackStoreTest } from './store';
-import { forwardItems } from './destination';
+import { forItem, forwardItems, forwardWithOverrides } from './forward-items';
 import { oauthSendDependencies } from './oauth-send';
-import {
-	defaultCountryProperty,
-	destinationCredentials,
-	forwardWithOverrides,
-	overrideFieldsProperty,
-	valueFromProperty,
-	withConversionLog,
-} from './destination-node';
+import { defaultCountryProperty, destinationCredentials, overrideFieldsProperty, valueFromProperty, withConversionLog } from './platform-properties';
 
 /**
  * The n8n side of a platform definition (src/destinations/definition.ts): its node and its credential, built
@@ -119,30 +112,17 @@ export function platformNode<P extends Platform>(definition: PlatformDefinition<
 		methods = { credentialTest: { postbackStoreTest } };
 
 		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-			/** Runs `read` for an item, a SettingError becoming the node's error for that item. */
-			const forItem = <T>(itemIndex: number, read: () => T): T => {
-				try {
-					return read();
-				} catch (error) {
-					// A setting or item the definition refused: the message names it, the description says what to do.
-					const refused = error instanceof SettingError ? error : undefined;
-					throw new NodeOperationError(this.getNode(), refused ? refused.message : (error as Error), {
-						itemIndex,
-						...(refused?.description ? { description: refused.description } : {}),
-					});
-				}
-			};
 			const settingsOf = (itemIndex: number) =>
 				readSettings(definition.settings, (name, fallback) => this.getNodeParameter(name, itemIndex, fallback as never));
 			const { readItem } = definition;
 			if (readItem) {
 				const items = this.getInputData();
 				const credentials = await this.getCredentials(credential.name);
-				const sending = credential.extends?.includes('oAuth2Api') ? oauthSendDependencies(this, credential.name, definition.displayName) : undefined;
+				const sending = sendsThroughOAuth2(credential) ? oauthSendDependencies(this, credential.name, definition.displayName) : undefined;
 				return await forwardItems(
 					this,
 					definition.platform,
-					(itemIndex) => forItem(itemIndex, () => readItem(items[itemIndex].json, settingsOf(itemIndex), credentials, itemIndex)),
+					(itemIndex) => forItem(this, itemIndex, () => readItem(items[itemIndex].json, settingsOf(itemIndex), credentials, itemIndex)),
 					sending,
 				);
 			}
@@ -151,7 +131,7 @@ export function platformNode<P extends Platform>(definition: PlatformDefinition<
 				definition.platform,
 				credential.name,
 				(itemIndex, credentials: Record<string, unknown>) =>
-					forItem(itemIndex, () => {
+					forItem(this, itemIndex, () => {
 						if (!definition.configFrom) throw new Error(`The ${definition.displayName} definition has neither configFrom nor readItem`);
 						return definition.configFrom(settingsOf(itemIndex), credentials);
 					}),

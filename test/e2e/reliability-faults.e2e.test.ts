@@ -23,7 +23,7 @@ import { ExecutionReader, FUNNEL, Markers, NOOP, TRIGGER, healthy, mapLimit, nod
 const SEED = 7;
 const CONVERSIONS = 320;
 const FAULT_RATE = 0.33;
-/** The node's HTTP timeout is fixed at 30 s (nodes/shared/destination.ts); the fake holds a "timeout" longer. */
+/** The node's HTTP timeout is fixed at 30 s (nodes/shared/forward-items.ts); the fake holds a "timeout" longer. */
 const HANG_MS = 33_000;
 const MAX_HANGS = 6;
 
