@@ -12,7 +12,7 @@ import { type ConversionGateRules, gateEvent, platformEventName } from '../conve
 import { type IdentityField, normalizeAndHashWith } from '../../identity';
 import { tiktokIdentityRules } from './identity';
 import { eventIdFor } from '../event-id';
-import { checkValueFrom, inBatches, missingSettings, planEach, skipAll } from '../planning';
+import { checkValueFrom, inBatches, planEach } from '../planning';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';
 
 export const TIKTOK_BASE_URL = 'https://business-api.tiktok.com';
@@ -175,12 +175,6 @@ export function planTikTokRequests(events: ForwardableEvent[], config: TikTokOpt
 	if (config.eventSource !== undefined && !TIKTOK_EVENT_SOURCES.includes(config.eventSource)) {
 		throw new Error(`Event Source must be one of ${TIKTOK_EVENT_SOURCES.join(', ')}, not "${String(config.eventSource)}"`);
 	}
-	const missing = missingSettings('TikTok', [
-		['pixel code', config.pixelCode],
-		['access token', config.accessToken],
-	]);
-	if (missing) return skipAll(events.length, 'missing_config', missing);
-
 	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
 	const testEventCode = text(config.testEventCode);
 	const requests = inBatches(planned, TIKTOK_MAX_BATCH).map((batch): PlatformRequest => {

@@ -3,7 +3,7 @@
  * (or app/offline/CRM) events, hashed by TikTok's rules, deduplicated by event + event_id. Plan and read are in
  * ./build.ts and ./response.ts; the node, credential, click id and event names are declared here.
  */
-import { type PlatformDefinition, given } from '../definition';
+import { given, withConfigCheck } from '../definition';
 import type { TikTokConfig } from '../types';
 import { TIKTOK_EVENT_SOURCES, TIKTOK_MAX_BATCH, type TikTokOptions, planTikTokRequests } from './build';
 import { tiktokIdentityRules } from './identity';
@@ -11,7 +11,7 @@ import { readTikTokResponse } from './response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#tiktok-events-api';
 
-export const tiktok: PlatformDefinition<'tiktok', TikTokConfig> = {
+export const tiktok = withConfigCheck<'tiktok', TikTokConfig>({
 	platform: 'tiktok',
 	maxBatch: TIKTOK_MAX_BATCH,
 	identity: tiktokIdentityRules,
@@ -151,7 +151,7 @@ export const tiktok: PlatformDefinition<'tiktok', TikTokConfig> = {
 		names: { Purchase: 'CompletePayment', Lead: 'Lead', CompleteRegistration: 'CompleteRegistration' },
 		keepsOtherNames: false,
 	},
-};
+});
 
 export {
 	DEFAULT_CLICK_EVENT,

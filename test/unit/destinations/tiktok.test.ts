@@ -206,7 +206,7 @@ describe('TikTok destination: building requests', () => {
 		});
 
 		it('without a pixel code or token nothing is sent, and every event says why', () => {
-			const plan = planTikTokRequests([conversion(), click()], tiktokConfig({ pixelCode: ' ' }), NOW);
+			const plan = tiktok.planRequests([conversion(), click()], tiktokConfig({ pixelCode: ' ' }), NOW);
 			expect(plan.requests).toEqual([]);
 			expect(plan.skipped.map((skipped) => [skipped.index, skipped.code])).toEqual([
 				[0, 'missing_config'],
