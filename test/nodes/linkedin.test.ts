@@ -97,7 +97,12 @@ describe('LinkedIn Conversions API node, from a tracked click to the strict fake
 		const before = fake.conversionRequests().length;
 		const result = await runDestination(LINKEDIN, items.slice(0, 1), {}, credential);
 		expect(fake.conversionRequests()).toHaveLength(before);
-		expect(forwardOf(result.failed[0])).toMatchObject({ platform: 'linkedin', outcome: 'failed', code: 'missing_config', reason: expect.stringContaining('conversion rule') });
+		expect(forwardOf(result.failed[0])).toMatchObject({
+			platform: 'linkedin',
+			outcome: 'failed',
+			code: 'missing_config',
+			reason: expect.stringContaining('conversion rule'),
+		});
 	});
 
 	it('an API Version that is not YYYYMM stops the node with the item index', async () => {

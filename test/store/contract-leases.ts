@@ -98,12 +98,16 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			const other = await harness.open();
 			try {
 				await fc.assert(
-					fc.asyncProperty(fc.array(fc.boolean(), { minLength: 2, maxLength: 12 }), fc.string({ minLength: 1, maxLength: 20 }).filter((text) => text.trim() !== '' && !text.includes('\u0000')), async (onOther, key) => {
-						const results = await Promise.all(onOther.map((useOther) => (useOther ? other : store).acquireLease('race', key, { ttlMs: 60_000 })));
-						expect(results.filter((result) => result.acquired)).toHaveLength(1);
-						const winner = results.find((result) => result.acquired);
-						if (winner?.acquired) await store.releaseLease('race', key, winner.token);
-					}),
+					fc.asyncProperty(
+						fc.array(fc.boolean(), { minLength: 2, maxLength: 12 }),
+						fc.string({ minLength: 1, maxLength: 20 }).filter((text) => text.trim() !== '' && !text.includes('\u0000')),
+						async (onOther, key) => {
+							const results = await Promise.all(onOther.map((useOther) => (useOther ? other : store).acquireLease('race', key, { ttlMs: 60_000 })));
+							expect(results.filter((result) => result.acquired)).toHaveLength(1);
+							const winner = results.find((result) => result.acquired);
+							if (winner?.acquired) await store.releaseLease('race', key, winner.token);
+						},
+					),
 					{ numRuns: 25 },
 				);
 			} finally {
