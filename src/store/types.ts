@@ -346,6 +346,70 @@ export interface DeliveryStore {
 	listDeliveries(conversions: string | { conversionIds: string[] }): Promise<Delivery[]>;
 }
 
+/**
+ * Durable redelivery (issue 16): one outbox entry per conversion and destination, written before the send, so
+ * that nothing accepted is lost to a crash, a throttled platform or Google's six-hour rule. A destination is a
+ * platform id ('meta', 'google_ads', …) or `postback:<name>` for a Send Postback target.
+ *
+ * States: `pending` (due at `dueAt`: the first attempt's grace period, or a retry time), `sent`, `failed` (refused
+ * for its data: never retried) and `gave_up` (the dead letter: too many attempts or too old). `item` is the funnel
+ * item needed to send it again (it carries the unhashed customer fields): kept only while pending, removed when
+ * the entry is settled.
+ */
+export type OutboxState = 'pending' | 'sent' | 'failed' | 'gave_up';
+
+export interface OutboxEntry {
+	conversionId: string;
+	destination: string;
+	state: OutboxState;
+	/** Attempts settled so far (a send whose outcome was recorded). */
+	attempts: number;
+	/** ISO 8601 UTC: when a pending entry is due. */
+	dueAt: string;
+	/** ISO 8601 UTC: when the entry was first written. */
+	createdAt: string;
+	/** ISO 8601 UTC: the last change. */
+	updatedAt: string;
+	lastCode?: string;
+	/** For the operator; never PII or tokens; at most 1000 characters. */
+	lastReason?: string;
+	/** The funnel item to send again; only while pending. */
+	item?: unknown;
+}
+
+/** A due entry claimed by one redelivery run: the token settles it; after `leaseMs` without settling it is due again. */
+export interface ClaimedOutboxEntry extends OutboxEntry {
+	token: string;
+}
+
+export type OutboxSettlement = { state: 'sent' | 'failed' | 'gave_up' } | { state: 'pending'; dueAt: string };
+
+export interface OutboxStore {
+	/**
+	 * Writes a pending entry per (conversionId, destination) when absent (insert-if-absent, never a read-then-write),
+	 * due at `dueAt`, holding `item`. Returns, per entry, whether it was new; an existing entry is left as it is.
+	 */
+	enqueueDeliveries(entries: Array<{ conversionId: string; destination: string; item: unknown; dueAt: string }>): Promise<boolean[]>;
+	/**
+	 * Claims up to `limit` (1 to 1000) pending entries due at `now` (dueAt <= now) whose lease is free or expired,
+	 * oldest due first, each for `leaseMs`; in any number of processes, an entry is claimed by one caller at a time.
+	 */
+	claimDueDeliveries(options: { now: string; limit: number; leaseMs: number; destinations?: string[] }): Promise<ClaimedOutboxEntry[]>;
+	/**
+	 * Records an attempt's outcome and counts the attempt: settled (`sent`, `failed`, `gave_up`, the item removed) or
+	 * pending again at `dueAt`. With a token, only the current claimer may settle (false for a stale token); without
+	 * one (the first, inline send) the entry is settled whatever its lease. A settled entry never changes again
+	 * (false). Throws on an unknown entry.
+	 */
+	settleDelivery(
+		key: { conversionId: string; destination: string },
+		settlement: OutboxSettlement,
+		detail?: { code?: string; reason?: string; token?: string; at?: string },
+	): Promise<boolean>;
+	/** Entries by conversion, state or destination, oldest first (at most `limit`, default 100, 1 to 1000). */
+	listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]>;
+}
+
 /** The commission ledger (append-only). */
 export interface LedgerStore {
 	/** Adds a ledger line (its minor units computed here); an id already present is a no-op that returns false. Lines are never updated. */
