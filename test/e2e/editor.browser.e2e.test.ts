@@ -8,7 +8,7 @@
  * Chromium the suite is skipped with a loud warning on a developer machine, and fails on CI.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { INodeType } from 'n8n-workflow';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { customPostbackUrl, listNetworks } from '../../src/networks';
@@ -37,16 +37,15 @@ interface TemplateFile {
 	};
 }
 
-/** The package's node types by their n8n name (postbackTrigger…), from the source the package is built from. */
+/** The package's node types by their n8n name (postbackTrigger…), from the sources package.json's n8n manifest lists. */
 const packageNodeTypes = new Map<string, INodeType>(
-	readdirSync(join(ROOT, 'nodes'), { withFileTypes: true })
-		.filter((entry) => entry.isDirectory() && entry.name !== 'shared')
-		.map((entry) => {
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
-			const exported = require(join(ROOT, 'nodes', entry.name, `${entry.name}.node.ts`)) as Record<string, new () => INodeType>;
-			const nodeType = new exported[entry.name]();
-			return [nodeType.description.name, nodeType];
-		}),
+	(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[] } }).n8n.nodes.map((entry) => {
+		const className = basename(entry, '.node.js');
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const exported = require(join(ROOT, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'))) as Record<string, new () => INodeType>;
+		const nodeType = new exported[className]();
+		return [nodeType.description.name, nodeType];
+	}),
 );
 
 /**
