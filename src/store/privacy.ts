@@ -244,6 +244,22 @@ export function conversionMatches(matcher: PersonMatcher, clickIdColumn: string 
 	return leavesMatch(matcher, payload);
 }
 
+/**
+ * Whether lower-case text contains the address as a whole address, not inside a longer one: "ply@gmail.com" is
+ * in "to: ply@gmail.com;" but not in "aply@gmail.com" or "ply@gmail.community" (erasure must never reach another
+ * person's data).
+ */
+function mentionsEmail(lower: string, email: string): boolean {
+	for (let at = lower.indexOf(email); at !== -1; at = lower.indexOf(email, at + 1)) {
+		const before = at === 0 ? '' : lower[at - 1];
+		const after = lower.slice(at + email.length, at + email.length + 2);
+		if (/[a-z0-9._%+-]/.test(before)) continue;
+		if (/^[a-z0-9-]/.test(after) || /^\.[a-z0-9]/.test(after)) continue;
+		return true;
+	}
+	return false;
+}
+
 /** Whether any text of a value names the person by email, phone or external id (never by click id). */
 function leavesMatch(matcher: PersonMatcher, value: unknown): boolean {
 	const user = isObject(value) && isObject(value.user) ? value.user : {};
@@ -253,7 +269,7 @@ function leavesMatch(matcher: PersonMatcher, value: unknown): boolean {
 	for (const [name, text] of leaves(value)) {
 		if (emails.length > 0 && text.includes('@')) {
 			const lower = text.toLowerCase();
-			if (emails.some((email) => lower.includes(email))) return true;
+			if (emails.some((email) => mentionsEmail(lower, email))) return true;
 			const normalized = normalizeEmail(text);
 			if (normalized && matcher.emails.has(emailWithoutGmailDots(normalized)!)) return true;
 		}

@@ -96,6 +96,22 @@ describe('finding a person', () => {
 		);
 	});
 
+	it('never by an address that merely contains the address (a longer local part or domain)', () => {
+		const matcher = personMatcher({ email: 'ply@gmail.com' });
+		for (const other of ['aply@gmail.com', 'a.ply@gmail.com', 'x+ply@gmail.com', 'ply@gmail.community', 'ply@gmail.com.evil.example']) {
+			expect({ other, matched: conversionMatches(matcher, null, { raw: { body: `note=${encodeURIComponent(`sent to ${other} today`)}` } }) }).toEqual({
+				other,
+				matched: false,
+			});
+		}
+		for (const mention of ['sent to ply@gmail.com today', '<ply@gmail.com>', 'ply@gmail.com.', '"ply@gmail.com",x']) {
+			expect({ mention, matched: conversionMatches(matcher, null, { raw: { body: `note=${encodeURIComponent(mention)}` } }) }).toEqual({
+				mention,
+				matched: true,
+			});
+		}
+	});
+
 	it('by phone in any format; never by another number', () => {
 		fc.assert(
 			fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 9999 }), (mine, theirs) => {
