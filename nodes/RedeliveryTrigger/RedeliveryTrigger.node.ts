@@ -10,10 +10,8 @@ import {
 import { DESTINATIONS, type Platform } from '../../src/destinations';
 import { DEFAULT_DEAD_LETTER_LIMITS } from '../../src/destinations/redelivery';
 import { pollRedeliveries } from '../../src/destinations/redelivery-poll';
-import type { OutboxStore, TrackingStore } from '../../src/store';
 import { nodeClock } from '../shared/clock';
 import { credentialShownFor } from '../shared/credential-display';
-import { asOutbox } from '../shared/outbox';
 import { pollStoreFor, postbackStoreTest, storeProperties } from '../shared/store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -129,14 +127,13 @@ export class RedeliveryTrigger implements INodeType {
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const store = await pollStoreFor(this);
-		if (!asOutbox(store)) throw new NodeOperationError(this.getNode(), 'This tracking store has no redelivery outbox; update the store');
 		const scope = this.getNodeParameter('destinationScope', 'all') as string;
 		const destinations = scope === 'selected' ? (this.getNodeParameter('destinations', []) as string[]) : [];
 		if (scope === 'selected' && destinations.length === 0) {
 			throw new NodeOperationError(this.getNode(), 'Choose at least one destination, or set Destinations to All');
 		}
 		const options = this.getNodeParameter('options', {}) as { maxAttempts?: number; maxAgeDays?: number };
-		const { due, gaveUp } = await pollRedeliveries(store as TrackingStore & OutboxStore, nodeClock.now(), {
+		const { due, gaveUp } = await pollRedeliveries(store, nodeClock.now(), {
 			limit: Math.floor(this.getNodeParameter('batchSize', 100) as number),
 			leaseMs: Math.round((this.getNodeParameter('leaseMinutes', 10) as number) * 60_000),
 			destinations,

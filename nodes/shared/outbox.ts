@@ -1,14 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import type { OutboxStore, TrackingStore } from '../../src/store';
+import type { OutboxStore } from '../../src/store';
 import { storeFor } from './store';
-
-/** The store as an outbox, when it is one (every engine once issue 16's store side is in). */
-export function asOutbox(store: TrackingStore): OutboxStore | undefined {
-	const candidate = store as TrackingStore & Partial<OutboxStore>;
-	return typeof candidate.enqueueDeliveries === 'function' && typeof candidate.settleDelivery === 'function'
-		? (candidate as unknown as OutboxStore)
-		: undefined;
-}
 
 /**
  * The redelivery outbox of a destination node: its conversion log's store, when "Record in Conversion Log" is on
@@ -24,7 +16,7 @@ export async function destinationOutbox(context: IExecuteFunctions): Promise<{ o
 	}
 	if (!enabled) return {};
 	try {
-		return { outbox: asOutbox(await storeFor(context, 0)) };
+		return { outbox: await storeFor(context, 0) };
 	} catch (error) {
 		return { error: `Could not open the tracking store: ${(error as Error).message}` };
 	}
