@@ -1,7 +1,17 @@
 /**
  * The durable outbox's checks and rows (issue 16), shared by both stores so they accept and return the same values.
- * Times: `dueAt`, `now` and `at` are the caller's (ISO 8601 with an offset), stored canonical; a claim's lease runs
- * from the `now` it was claimed with, so a redelivery run decides what is due and what has expired on one clock.
+ *
+ * What both stores do, beyond the interface's words:
+ * - Times: `dueAt`, `now` and `at` are the caller's (ISO 8601 with an offset), stored canonical. A claim's lease
+ *   runs out at the `now` it was claimed with plus `leaseMs`, and a later claim compares it with its own `now`: what
+ *   is due and what has expired are decided on one clock (the callers'; their skew must stay well under the lease).
+ *   createdAt is the database's clock, as is updatedAt unless a settlement gives `at`.
+ * - A claim writes a fresh token and expiry on each entry and nothing else (updatedAt and attempts stay).
+ * - A token settles while it is the entry's current one, even after its lease ran out, as long as nobody claimed
+ *   the entry since (the next claim replaces the token). Settling without a token clears whatever lease there is.
+ * - Each settlement counts one attempt and sets lastCode and lastReason to what it gives (absent: cleared).
+ * - One enqueue batch is written in key order (byte order of conversion id, then destination): concurrent batches
+ *   never deadlock, and listOutbox returns one batch's entries in that order.
  */
 
 import { byCodeUnits } from './rows';
