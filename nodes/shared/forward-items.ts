@@ -12,6 +12,7 @@ import {
 	forwardEvents,
 	isSent,
 	readForwardableEvent,
+	redeliveryMarkOf,
 	resolveOverrides,
 	settleAttempts,
 	valueFromOf,
@@ -54,6 +55,9 @@ export function forItem<T>(context: IExecuteFunctions, itemIndex: number, read: 
 	}
 }
 
+const UNSETTLED_REDELIVERY =
+	'This item came from the Redelivery Trigger, but Record in Conversion Log is off, so its outbox entry was not settled: the trigger will emit it again. Turn the conversion log on, with the same tracking store.';
+
 /**
  * The execute loop every destination node shares (forwardEvents in src/destinations/forward): one output item
  * per input item, its JSON plus `forward`, with pairedItem; Sent and Failed on separate outputs, in input order,
@@ -86,7 +90,11 @@ export async function forwardItems<P extends Platform>(
 		beforeSend: async (itemIndexes) => {
 			const conversions = itemIndexes.filter((itemIndex) => conversionIdOf(items[itemIndex].json) !== undefined);
 			if (!outbox) {
-				if (outboxError) for (const itemIndex of conversions) outboxErrors.set(itemIndex, outboxError);
+				for (const itemIndex of conversions) {
+					if (outboxError) outboxErrors.set(itemIndex, outboxError);
+					// Unsettled, the trigger's entry is emitted again after every lease until it is too old: say so.
+					else if (redeliveryMarkOf(items[itemIndex].json)?.destination === platform) outboxErrors.set(itemIndex, UNSETTLED_REDELIVERY);
+				}
 				return;
 			}
 			try {

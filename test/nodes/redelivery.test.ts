@@ -52,11 +52,11 @@ function credential(): ICredentialDataDecryptedObject {
 }
 
 /** The Google Ads node on the test's store, with its conversion log (and so the outbox) on. */
-const sendToGoogle = async (items: INodeExecutionData[]) =>
+const sendToGoogle = async (items: INodeExecutionData[], conversionLog = true) =>
 	await runDestination(
 		GOOGLE,
 		items,
-		{ customerId: '123-456-7890', conversionAction: ACTION, conversionLog: true, store: 'sqlite', sqlitePath: db.path() },
+		{ customerId: '123-456-7890', conversionAction: ACTION, conversionLog, ...(conversionLog ? { store: 'sqlite', sqlitePath: db.path() } : {}) },
 		credential(),
 	);
 
@@ -208,5 +208,17 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 		expect(old!.gaveUp.map((each) => [each.json.conversionId, each.json.reason, each.json.history])).toEqual([['old-one', 'max_age', []]]);
 		expect(await poll()).toBeNull();
 		expect(await entryOf('old-one')).toMatchObject({ state: 'gave_up', lastCode: 'max_age' });
+	});
+
+	it('says so on the item when a redelivered conversion reaches a node without its conversion log (nothing settles it)', async () => {
+		const item = await conversion('nolog', 8 * HOUR);
+		const conversionId = String(item.json.conversionId);
+		await db.store().enqueueDeliveries([{ conversionId, destination: 'google_ads', item: item.json, dueAt: ago(HOUR) }]);
+		const due = await poll({ destinationScope: 'selected', destinations: ['google_ads'] });
+		const result = await sendToGoogle(due!.due, false);
+		expect(result.sent).toHaveLength(1);
+		expect(result.sent[0].json.conversionLogError).toMatch(/^This item came from the Redelivery Trigger, but Record in Conversion Log is off/);
+		expect(await entryOf(conversionId)).toMatchObject({ state: 'pending', attempts: 0 });
+		await db.store().settleDelivery({ conversionId, destination: 'google_ads' }, { state: 'sent' });
 	});
 });
