@@ -6,14 +6,20 @@ import { SettingError } from '../../src/destinations/definition';
 import {
 	type CommonOverrides,
 	applyOverrides,
+	conversionIdOf,
 	deliveryOf,
+	enqueueAttempts,
 	forwardEvents,
 	isSent,
 	readForwardableEvent,
+	redeliveryMarkOf,
 	resolveOverrides,
+	settleAttempts,
 	valueFromOf,
 } from '../../src/destinations/forward';
 import { funnelItemSchema } from '../../src/funnel';
+import { nodeClock } from './clock';
+import { destinationOutbox } from './outbox';
 import { recordDeliveries } from './store';
 
 /**
@@ -30,6 +36,7 @@ export function n8nSendDependencies(context: IExecuteFunctions): SendDependencie
 	const send = n8nEngineSend(context, { json: true, timeout: 30_000 });
 	return {
 		sleep: async (ms) => await sleep(ms),
+		now: () => nodeClock.now(),
 		send: async (request: PlatformRequest): Promise<PlatformResponse> => await send(request),
 	};
 }
@@ -48,11 +55,18 @@ export function forItem<T>(context: IExecuteFunctions, itemIndex: number, read: 
 	}
 }
 
+const UNSETTLED_REDELIVERY =
+	'This item came from the Redelivery Trigger, but Record in Conversion Log is off, so its outbox entry was not settled: the trigger will emit it again. Turn the conversion log on, with the same tracking store.';
+
 /**
  * The execute loop every destination node shares (forwardEvents in src/destinations/forward): one output item
  * per input item, its JSON plus `forward`, with pairedItem; Sent and Failed on separate outputs, in input order,
  * so operators can alert on failures without expressions. An item that cannot be read, or a batch that cannot be
  * sent, stops the node, or with continue-on-fail becomes a Failed item saying why.
+ *
+ * With the conversion log on, conversions also go through the redelivery outbox (src/destinations/forward/outbox.ts):
+ * written before the send, settled after it. Like the log, the outbox never fails the send: what goes wrong with it
+ * is noted on the item as `conversionLogError`.
  */
 export async function forwardItems<P extends Platform>(
 	context: IExecuteFunctions,
@@ -61,6 +75,9 @@ export async function forwardItems<P extends Platform>(
 	dependencies: SendDependencies = n8nSendDependencies(context),
 ): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
+	const { outbox, error: outboxError } = await destinationOutbox(context);
+	const outboxErrors = new Map<number, string>();
+	const enqueued = new Set<number>();
 	const forwards = await forwardEvents<PlatformConfigs[P]>({
 		platform,
 		count: items.length,
@@ -70,11 +87,46 @@ export async function forwardItems<P extends Platform>(
 			// A NodeOperationError (an item forItem refused) is thrown as it is: n8n's constructor hands it back.
 			if (!context.continueOnFail()) throw new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 		},
+		beforeSend: async (itemIndexes) => {
+			const conversions = itemIndexes.filter((itemIndex) => conversionIdOf(items[itemIndex].json) !== undefined);
+			if (!outbox) {
+				for (const itemIndex of conversions) {
+					if (outboxError) outboxErrors.set(itemIndex, outboxError);
+					// Unsettled, the trigger's entry is emitted again after every lease until it is too old: say so.
+					else if (redeliveryMarkOf(items[itemIndex].json)?.destination === platform) outboxErrors.set(itemIndex, UNSETTLED_REDELIVERY);
+				}
+				return;
+			}
+			try {
+				await enqueueAttempts(
+					outbox,
+					platform,
+					conversions.map((itemIndex) => ({ itemIndex, json: items[itemIndex].json })),
+					nodeClock.now(),
+				);
+				for (const itemIndex of conversions) enqueued.add(itemIndex);
+			} catch (error) {
+				for (const itemIndex of conversions) outboxErrors.set(itemIndex, `Could not write the redelivery outbox: ${(error as Error).message}`);
+			}
+		},
 	});
+	if (outbox) {
+		const settled = await settleAttempts(
+			outbox,
+			platform,
+			forwards.map(({ itemIndex }) => ({ itemIndex, json: items[itemIndex].json })),
+			forwards,
+			enqueued,
+			nodeClock.now(),
+		);
+		for (const [itemIndex, message] of settled) outboxErrors.set(itemIndex, message);
+	}
 	const sent: INodeExecutionData[] = [];
 	const failed: INodeExecutionData[] = [];
 	const deliveries = forwards.map(({ itemIndex, forward }) => {
 		const item: INodeExecutionData = { json: { ...items[itemIndex].json, forward }, pairedItem: { item: itemIndex } };
+		const outboxProblem = outboxErrors.get(itemIndex);
+		if (outboxProblem) item.json.conversionLogError = outboxProblem;
 		(isSent(forward) ? sent : failed).push(item);
 		return { item, delivery: deliveryOf(platform, forward) };
 	});

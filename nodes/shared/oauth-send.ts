@@ -12,6 +12,7 @@ import { n8nSendDependencies } from './forward-items';
 export function oauthSendDependencies(context: IExecuteFunctions, credentialName: string, platformName: string): SendDependencies {
 	return {
 		sleep: n8nSendDependencies(context).sleep,
+		now: n8nSendDependencies(context).now,
 		send: async (request: PlatformRequest): Promise<PlatformResponse> => {
 			const options: IHttpRequestOptions = {
 				method: request.method,

@@ -6,6 +6,7 @@ import type {
 	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeProperties,
+	IPollFunctions,
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import { defaultSqlitePath, openStore, sharedStore } from '../../src/store';
@@ -65,13 +66,28 @@ export function postgresConnectionString(credential: IDataObject): string {
 
 /** The process-wide store for this node's settings: opened (and migrated) on first use, then reused. */
 export async function storeFor(context: IExecuteFunctions | IWebhookFunctions, itemIndex = 0): Promise<TrackingStore> {
-	const kind = context.getNodeParameter('store', itemIndex, 'sqlite') as string;
+	return await openConfiguredStore(
+		(name, fallback) => context.getNodeParameter(name, itemIndex, fallback),
+		async () => await context.getCredentials('postbackStorePostgresApi', itemIndex),
+	);
+}
+
+/** storeFor for a polling trigger, whose parameters are read without an item. */
+export async function pollStoreFor(context: IPollFunctions): Promise<TrackingStore> {
+	return await openConfiguredStore(
+		(name, fallback) => context.getNodeParameter(name, fallback),
+		async () => await context.getCredentials('postbackStorePostgresApi'),
+	);
+}
+
+async function openConfiguredStore(read: (name: string, fallback: string) => unknown, postgresCredential: () => Promise<IDataObject>): Promise<TrackingStore> {
+	const kind = read('store', 'sqlite') as string;
 	let config: StoreConfig;
 	if (kind === 'postgres') {
-		const credential = await context.getCredentials('postbackStorePostgresApi', itemIndex);
+		const credential = await postgresCredential();
 		config = { kind: 'postgres', connectionString: postgresConnectionString(credential), schema: String(credential.schema || 'postback') };
 	} else {
-		const path = (context.getNodeParameter('sqlitePath', itemIndex, '') as string).trim();
+		const path = (read('sqlitePath', '') as string).trim();
 		config = { kind: 'sqlite', path: path || defaultSqlitePath() };
 	}
 	return await sharedStore(config);

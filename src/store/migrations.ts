@@ -7,7 +7,8 @@
  * Never edit a migration that has shipped: add the next version. Version 2 turns dedup claims into leases
  * (state, holder, takeovers); version 3 adds payout items (issue 5), ledger minor units, and makes the ledger
  * append-only; version 4 adds the delivery log (issue 6); version 5 the click cookies of GA4, Snapchat and Reddit; version 6 named leases; version 8 lets
- * personal data in the append-only tables be redacted (and expired delivery lines deleted), and nothing else.
+ * personal data in the append-only tables be redacted (and expired delivery lines deleted), and nothing else; version 10
+ * adds the durable outbox (issue 16).
  *
  * Column conventions: times are TEXT holding `toISOString()` values in SQLite (they sort as text) and
  * TIMESTAMPTZ in PostgreSQL; money is TEXT in SQLite (never a NUMERIC-affinity column, which would turn "0.1"
@@ -37,6 +38,8 @@ export interface Migration {
 
 const DELIVERY_OUTCOMES_SQL = `'sent', 'failed', 'retry_later', 'duplicate', 'skipped'`;
 const PAYOUT_STATES_SQL = `'reserved', 'submitted', 'paid', 'failed', 'unclaimed', 'returned', 'unknown'`;
+/** Written out here (not imported) so the shipped migration never changes. */
+const OUTBOX_STATES_SQL = `'pending', 'sent', 'failed', 'gave_up'`;
 
 /** Statements making a SQLite table append-only: updates and deletes abort. */
 function sqliteAppendOnly(table: string): string[] {
@@ -562,6 +565,60 @@ export const MIGRATIONS: readonly Migration[] = [
 		name: 'click fields without a column of their own',
 		sqlite: [`ALTER TABLE clicks ADD COLUMN click_ids TEXT`],
 		postgres: (s) => [`ALTER TABLE ${s}clicks ADD COLUMN click_ids JSON`],
+	},
+	{
+		version: 10,
+		// The durable outbox (issue 16): one entry per conversion and destination, written before the first send,
+		// so a crash, a throttled platform or Google's six-hour rule loses nothing. The item (the funnel item, with
+		// unhashed customer data) is kept only while the entry is pending; the CHECK makes a settled entry hold
+		// neither an item nor a lease. A redelivery run claims due entries with a lease (token and expiry), so
+		// runs in several processes never send one entry at once, and a crashed run's entries fall due again.
+		name: 'durable outbox',
+		sqlite: [
+			`CREATE TABLE outbox (
+				conversion_id TEXT NOT NULL,
+				destination TEXT NOT NULL,
+				state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN (${OUTBOX_STATES_SQL})),
+				attempts INTEGER NOT NULL DEFAULT 0,
+				due_at TEXT NOT NULL,
+				created_at TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				last_code TEXT,
+				last_reason TEXT,
+				item TEXT,
+				lease_token TEXT,
+				lease_expires_at TEXT,
+				PRIMARY KEY (conversion_id, destination),
+				CHECK ((state = 'pending') = (item IS NOT NULL)),
+				CHECK (state = 'pending' OR (lease_token IS NULL AND lease_expires_at IS NULL))
+			)`,
+			`CREATE INDEX outbox_due ON outbox (state, due_at)`,
+			`CREATE INDEX outbox_updated ON outbox (updated_at)`,
+			`CREATE INDEX outbox_created ON outbox (created_at)`,
+		],
+		postgres: (s) => [
+			`CREATE TABLE ${s}outbox (
+				seq BIGINT GENERATED ALWAYS AS IDENTITY,
+				conversion_id TEXT NOT NULL,
+				destination TEXT NOT NULL,
+				state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN (${OUTBOX_STATES_SQL})),
+				attempts INTEGER NOT NULL DEFAULT 0,
+				due_at TIMESTAMPTZ NOT NULL,
+				created_at TIMESTAMPTZ NOT NULL,
+				updated_at TIMESTAMPTZ NOT NULL,
+				last_code TEXT,
+				last_reason TEXT,
+				item JSON,
+				lease_token TEXT,
+				lease_expires_at TIMESTAMPTZ,
+				PRIMARY KEY (conversion_id, destination),
+				CHECK ((state = 'pending') = (item IS NOT NULL)),
+				CHECK (state = 'pending' OR (lease_token IS NULL AND lease_expires_at IS NULL))
+			)`,
+			`CREATE INDEX outbox_due ON ${s}outbox (state, due_at)`,
+			`CREATE INDEX outbox_updated ON ${s}outbox (updated_at)`,
+			`CREATE INDEX outbox_created ON ${s}outbox (created_at)`,
+		],
 	},
 ];
 

@@ -29,6 +29,17 @@ import {
 } from './common';
 import { migratePostgres } from './migrations';
 import {
+	OUTBOX_ERASED_CODE,
+	OUTBOX_RETENTION_CODE,
+	claimedOutboxFromRow,
+	outboxClaimInput,
+	outboxFromRow,
+	outboxInserts,
+	outboxListInput,
+	outboxSettleInput,
+	unknownOutboxEntry,
+} from './outbox';
+import {
 	ErasureScan,
 	PRIVACY_BATCH,
 	REDACTED_JSON,
@@ -81,6 +92,7 @@ import type {
 	ClickRecord,
 	ConversionKey,
 	ConversionListFilter,
+	ClaimedOutboxEntry,
 	Delivery,
 	DeliveryRecord,
 	LedgerEntry,
@@ -89,6 +101,9 @@ import type {
 	LeaseOptions,
 	LeaseOutcome,
 	LeaseRecord,
+	OutboxEntry,
+	OutboxSettlement,
+	OutboxState,
 	PayoutItemChange,
 	PayoutItemFilter,
 	PayoutItemHistoryLine,
@@ -542,6 +557,56 @@ class PostgresStore implements TrackingStore {
 		return rows.map(payoutHistoryFromRow);
 	}
 
+	async enqueueDeliveries(entries: Array<{ conversionId: string; destination: string; item: unknown; dueAt: string }>): Promise<boolean[]> {
+		const inserts = outboxInserts(entries);
+		const added = new Array<boolean>(inserts.length).fill(false);
+		if (inserts.length === 0) return added;
+		// In key order (outboxInserts sorts them), so two batches never wait on each other's rows crosswise.
+		await this.transaction(async (query) => {
+			for (const entry of inserts) {
+				added[entry.index] = (await query(this.sql.enqueueOutbox, [entry.conversionId, entry.destination, entry.dueAt, entry.item])).rowCount === 1;
+			}
+			return { result: undefined, commit: true };
+		});
+		return added;
+	}
+
+	async claimDueDeliveries(options: { now: string; limit: number; leaseMs: number; destinations?: string[] }): Promise<ClaimedOutboxEntry[]> {
+		const input = outboxClaimInput(options);
+		if (input.destinations?.length === 0) return [];
+		const { rows } = await this.query(this.sql.claimOutbox, [input.now, input.limit, input.destinations ?? null, input.leaseExpiresAt, input.tokens]);
+		return rows.sort((a, b) => Number(a.n) - Number(b.n)).map(claimedOutboxFromRow);
+	}
+
+	async settleDelivery(
+		key: { conversionId: string; destination: string },
+		settlement: OutboxSettlement,
+		detail?: { code?: string; reason?: string; token?: string; at?: string },
+	): Promise<boolean> {
+		const input = outboxSettleInput(key, settlement, detail);
+		// One statement decides: only a pending entry, and with a token only while the lease is still that token's.
+		const { rowCount } = await this.query(this.sql.settleOutbox, [
+			input.conversionId,
+			input.destination,
+			input.state,
+			input.dueAt,
+			input.at,
+			input.code,
+			input.reason,
+			input.token,
+		]);
+		if (rowCount === 1) return true;
+		if ((await this.query(this.sql.outboxExists, [input.conversionId, input.destination])).rows.length > 0) return false;
+		throw unknownOutboxEntry(input.conversionId, input.destination);
+	}
+
+	async listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]> {
+		const input = outboxListInput(filter);
+		if (input.conversionIds?.length === 0 || input.states?.length === 0) return [];
+		const { rows } = await this.query(this.sql.listOutbox, [input.conversionIds ?? null, input.states ?? null, input.destination ?? null, input.limit]);
+		return rows.map(outboxFromRow);
+	}
+
 	async setCoupon(code: string, affiliateId: string): Promise<void> {
 		await this.query(this.sql.setCoupon, [requireText(code, 'code'), requireText(affiliateId, 'affiliateId'), new Date().toISOString()]);
 	}
@@ -597,6 +662,17 @@ class PostgresStore implements TrackingStore {
 				await query(`INSERT INTO ${s}retention_windows (kind, cutoff) VALUES ('deliveries', $1)`, [cutoffs.deliveries]);
 				counts.deliveriesDeleted = (await query(`DELETE FROM ${s}deliveries WHERE at < $1`, [cutoffs.deliveries])).rowCount;
 				await query(`DELETE FROM ${s}retention_windows WHERE kind = 'deliveries'`, []);
+				counts.outboxDeleted = (await query(`DELETE FROM ${s}outbox WHERE state <> 'pending' AND updated_at < $1`, [cutoffs.deliveries])).rowCount;
+			}
+			if (personal !== undefined) {
+				// A pending entry's item is the customer data itself: past the cutoff it goes, and the entry with it (never sent without it).
+				counts.outboxItemsDropped = (
+					await query(
+						`UPDATE ${s}outbox SET state = 'gave_up', item = NULL, lease_token = NULL, lease_expires_at = NULL, last_code = $1, updated_at = now()
+							WHERE state = 'pending' AND created_at < $2`,
+						[OUTBOX_RETENTION_CODE, personal],
+					)
+				).rowCount;
 			}
 			return { result: undefined, commit: true };
 		});
@@ -683,9 +759,49 @@ class PostgresStore implements TrackingStore {
 					[scan.customerKeys, scan.emails, clickIds],
 				)
 			).rowCount;
+			counts.outboxErased = await this.eraseOutbox(query, scan, conversionIds, needles);
 			return { result: undefined, commit: true };
 		});
 		return { keys: matcher.keys, counts };
+	}
+
+	/**
+	 * Inside erasePerson's transaction: the person's pending outbox entries lose their item and give up (code 'erased');
+	 * the reasons of their settled entries, and of any entry naming them, are redacted. Returns the entries changed.
+	 */
+	private async eraseOutbox(query: Query, scan: ErasureScan, conversionIds: string[], needles: string[]): Promise<number> {
+		const s = this.prefix;
+		let changed = 0;
+		let after: [string, string] = ['', ''];
+		for (;;) {
+			// Locked as read, so a redelivery run cannot settle (or a retention drop) an entry between the check and the erasure.
+			const { rows } = await query(
+				`SELECT conversion_id, destination, item FROM ${s}outbox WHERE state = 'pending'
+					AND (conversion_id COLLATE "C", destination COLLATE "C") > ($1 COLLATE "C", $2 COLLATE "C")
+					ORDER BY conversion_id COLLATE "C", destination COLLATE "C" LIMIT $3 FOR UPDATE`,
+				[...after, PRIVACY_BATCH],
+			);
+			for (const row of rows) {
+				if (!scan.ownsOutboxItem(String(row.conversion_id), JSON.parse(String(row.item)))) continue;
+				changed += (
+					await query(
+						`UPDATE ${s}outbox SET state = 'gave_up', item = NULL, lease_token = NULL, lease_expires_at = NULL, last_code = $1,
+							last_reason = CASE WHEN last_reason IS NULL THEN NULL ELSE $2 END, updated_at = now() WHERE conversion_id = $3 AND destination = $4`,
+						[OUTBOX_ERASED_CODE, REDACTED_TEXT, row.conversion_id, row.destination],
+					)
+				).rowCount;
+			}
+			if (rows.length < PRIVACY_BATCH) break;
+			after = [String(rows[rows.length - 1].conversion_id), String(rows[rows.length - 1].destination)];
+		}
+		changed += (
+			await query(
+				`UPDATE ${s}outbox SET last_reason = $1 WHERE state <> 'pending' AND last_reason IS NOT NULL AND last_reason <> $1
+					AND (conversion_id = ANY($2::text[]) OR EXISTS (SELECT 1 FROM unnest($3::text[]) AS needle (value) WHERE strpos(lower(last_reason), needle.value) > 0))`,
+				[REDACTED_TEXT, conversionIds, needles],
+			)
+		).rowCount;
+		return changed;
 	}
 
 	/** Every stored conversion, a batch at a time, in id order (byte order, the same for the cursor and the sort). */
@@ -716,7 +832,32 @@ function statements(s: string) {
 	const conversionSelect = `SELECT id, network, transaction_id, event_name, click_id, affiliate_id, status, amount, commission, currency,
 		${iso('occurred_at')}, ${iso('recorded_at')}, attribution, payload FROM ${s}conversions`;
 	const deliveryColumns = `conversion_id, destination, outcome, event_id, code, reason, http_status, ${iso('at')}`;
+	const outboxColumns = `o.conversion_id, o.destination, o.state, o.attempts, ${iso('due_at', 'o')}, ${iso('created_at', 'o')}, ${iso('updated_at', 'o')},
+		o.last_code, o.last_reason, o.item`;
 	return {
+		enqueueOutbox: `INSERT INTO ${s}outbox (conversion_id, destination, state, due_at, created_at, updated_at, item)
+			VALUES ($1, $2, 'pending', $3, now(), now(), $4::json) ON CONFLICT (conversion_id, destination) DO NOTHING`,
+		// The due entries, locked (skipping those another claim is taking right now), each given its own token
+		// from $5 in due order. A row another claim has just leased and committed is re-checked against its new
+		// lease by FOR UPDATE, so it is not claimed twice.
+		claimOutbox: `WITH due AS (
+				SELECT conversion_id, destination, due_at, created_at, seq FROM ${s}outbox
+				WHERE state = 'pending' AND due_at <= $1::timestamptz AND (lease_expires_at IS NULL OR lease_expires_at <= $1::timestamptz)
+					AND ($3::text[] IS NULL OR destination = ANY($3::text[]))
+				ORDER BY due_at, created_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+			), numbered AS (SELECT conversion_id, destination, row_number() OVER (ORDER BY due_at, created_at, seq) AS n FROM due)
+			UPDATE ${s}outbox AS o SET lease_token = ($5::text[])[numbered.n], lease_expires_at = $4::timestamptz
+			FROM numbered WHERE o.conversion_id = numbered.conversion_id AND o.destination = numbered.destination
+			RETURNING ${outboxColumns}, o.lease_token, numbered.n`,
+		settleOutbox: `UPDATE ${s}outbox SET state = $3::text, attempts = attempts + 1, due_at = coalesce($4::timestamptz, due_at),
+				updated_at = coalesce($5::timestamptz, now()), last_code = $6, last_reason = $7,
+				item = CASE WHEN $3::text = 'pending' THEN item ELSE NULL END, lease_token = NULL, lease_expires_at = NULL
+			WHERE conversion_id = $1 AND destination = $2 AND state = 'pending' AND ($8::text IS NULL OR lease_token = $8::text)`,
+		outboxExists: `SELECT 1 FROM ${s}outbox WHERE conversion_id = $1 AND destination = $2`,
+		listOutbox: `SELECT ${outboxColumns} FROM ${s}outbox AS o
+			WHERE ($1::text[] IS NULL OR o.conversion_id = ANY($1::text[])) AND ($2::text[] IS NULL OR o.state = ANY($2::text[]))
+				AND ($3::text IS NULL OR o.destination = $3::text)
+			ORDER BY o.created_at, o.seq LIMIT $4`,
 		conversionSelect,
 		recordDelivery: `INSERT INTO ${s}deliveries (conversion_id, destination, outcome, event_id, code, reason, http_status, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7::integer, coalesce($8::timestamptz, now())) RETURNING ${deliveryColumns}`,

@@ -19,6 +19,10 @@
  * - customers: customer key (SHA-256 of the email, or whatever key a library caller used, possibly the email
  *   itself) → affiliate. Deleted.
  * - leases in namespace 'auth-replay' (replay memory): deleted once expired for the retention period.
+ * - outbox.item: the funnel item a pending delivery will be sent again with (unhashed customer data). Removed when
+ *   the entry is settled; retention (customerData) and erasure remove it from pending entries too, which then give
+ *   up (code 'retention' or 'erased'): nothing is sent without its item. Settled entries (no item left) are deleted
+ *   with the delivery records (retention of deliveries); erasure redacts their reason as it does a delivery's.
  * Not personal data of the converting person, kept: the ledger (amounts, ids, generated notes), payout items and
  * their history (the affiliate's own payout receiver, kept for the operator's accounting), coupons, dedup claims.
  */
@@ -48,7 +52,10 @@ export type RetentionKind = (typeof RETENTION_KINDS)[number];
  *   reasons of delivery lines written before it (redacted), and lifetime customer links made before it (deleted:
  *   those customers' lifetime attribution ends).
  * - replayMemory: HMAC replay memory expired before the cutoff (deleted; never one that is still valid).
- * - deliveries: conversion-log delivery lines written before the cutoff (deleted).
+ * - deliveries: conversion-log delivery lines written before the cutoff (deleted), and settled outbox entries last
+ *   changed before it (deleted).
+ * customerData also removes the item of pending outbox entries written before its cutoff: they give up (code
+ * 'retention'), since a delivery is never sent without its item.
  */
 export type RetentionPolicy = Partial<Record<RetentionKind, number | null>>;
 
@@ -70,6 +77,10 @@ export interface RetentionReport {
 		customersDeleted: number;
 		replayMemoryDeleted: number;
 		deliveriesDeleted: number;
+		/** Settled outbox entries deleted (deliveries). */
+		outboxDeleted: number;
+		/** Pending outbox entries whose item was removed, given up (customerData). */
+		outboxItemsDropped: number;
 	};
 }
 
@@ -102,6 +113,8 @@ export interface ErasureReport {
 		deliveriesRedacted: number;
 		clicksDeleted: number;
 		customersDeleted: number;
+		/** Outbox entries of the person: a pending one's item removed (it gives up, code 'erased'), a settled one's reason redacted. */
+		outboxErased: number;
 	};
 }
 
@@ -391,6 +404,8 @@ export function emptyRetentionCounts(): RetentionReport['counts'] {
 		customersDeleted: 0,
 		replayMemoryDeleted: 0,
 		deliveriesDeleted: 0,
+		outboxDeleted: 0,
+		outboxItemsDropped: 0,
 	};
 }
 
@@ -475,6 +490,14 @@ export class ErasureScan {
 		return scrub(redactPayload(payload, 'personal'), '');
 	}
 
+	/**
+	 * Whether a pending outbox entry is the person's: it is for one of their conversions, or its item (a funnel item,
+	 * whose conversion may live in another store) names them, or names one of their clicks.
+	 */
+	ownsOutboxItem(conversionId: string, item: unknown): boolean {
+		return this.conversions.has(conversionId) || conversionMatches(this.matcher, null, item);
+	}
+
 	/** Text that, found inside a click's URLs or a delivery's reason, names the person (emails, plain and URL-encoded). */
 	get needles(): string[] {
 		return [...new Set(this.emails.flatMap((email) => [email, encodeURIComponent(email).toLowerCase()]))];
@@ -482,7 +505,7 @@ export class ErasureScan {
 }
 
 export function emptyErasureCounts(): ErasureReport['counts'] {
-	return { conversionsRedacted: 0, statusDetailsRedacted: 0, deliveriesRedacted: 0, clicksDeleted: 0, customersDeleted: 0 };
+	return { conversionsRedacted: 0, statusDetailsRedacted: 0, deliveriesRedacted: 0, clicksDeleted: 0, customersDeleted: 0, outboxErased: 0 };
 }
 
 /** How many conversions an erasure or retention pass reads at a time. */

@@ -28,6 +28,17 @@ import {
 } from './common';
 import { migrateSqlite } from './migrations';
 import {
+	OUTBOX_ERASED_CODE,
+	OUTBOX_RETENTION_CODE,
+	claimedOutboxFromRow,
+	outboxClaimInput,
+	outboxFromRow,
+	outboxInserts,
+	outboxListInput,
+	outboxSettleInput,
+	unknownOutboxEntry,
+} from './outbox';
+import {
 	ErasureScan,
 	PRIVACY_BATCH,
 	REDACTED_JSON,
@@ -82,6 +93,7 @@ import type {
 	ClickRecord,
 	ConversionKey,
 	ConversionListFilter,
+	ClaimedOutboxEntry,
 	Delivery,
 	DeliveryRecord,
 	LedgerEntry,
@@ -90,6 +102,9 @@ import type {
 	LeaseOptions,
 	LeaseOutcome,
 	LeaseRecord,
+	OutboxEntry,
+	OutboxSettlement,
+	OutboxState,
 	PayoutItemChange,
 	PayoutItemFilter,
 	PayoutItemHistoryLine,
@@ -371,6 +386,109 @@ class SqliteStore implements TrackingStore {
 		return rows.map((row) => deliveryFromRow(row));
 	}
 
+	async enqueueDeliveries(entries: Array<{ conversionId: string; destination: string; item: unknown; dueAt: string }>): Promise<boolean[]> {
+		const inserts = outboxInserts(entries);
+		const added = new Array<boolean>(inserts.length).fill(false);
+		if (inserts.length === 0) return added;
+		this.transaction(() => {
+			const now = this.transactionNow();
+			for (const entry of inserts) {
+				added[entry.index] =
+					this.run(
+						`INSERT INTO outbox (conversion_id, destination, state, due_at, created_at, updated_at, item)
+							VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (conversion_id, destination) DO NOTHING`,
+						entry.conversionId,
+						entry.destination,
+						entry.dueAt,
+						now,
+						now,
+						entry.item,
+					) === 1;
+			}
+		});
+		return added;
+	}
+
+	async claimDueDeliveries(options: { now: string; limit: number; leaseMs: number; destinations?: string[] }): Promise<ClaimedOutboxEntry[]> {
+		const input = outboxClaimInput(options);
+		if (input.destinations?.length === 0) return [];
+		const destinations = input.destinations === undefined ? null : JSON.stringify(input.destinations);
+		// The write lock is taken before the due entries are read, so another process's claim waits and then finds them leased.
+		return this.transaction(() => {
+			const due = this.all(
+				`SELECT conversion_id, destination FROM outbox
+					WHERE state = 'pending' AND due_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
+						AND (? IS NULL OR destination IN (SELECT value FROM json_each(?)))
+					ORDER BY due_at, created_at, rowid LIMIT ?`,
+				input.now,
+				input.now,
+				destinations,
+				destinations,
+				input.limit,
+			);
+			return due.map((row, n) =>
+				claimedOutboxFromRow(
+					this.get(
+						`UPDATE outbox SET lease_token = ?, lease_expires_at = ? WHERE conversion_id = ? AND destination = ? RETURNING ${OUTBOX_COLUMNS}, lease_token`,
+						input.tokens[n],
+						input.leaseExpiresAt,
+						row.conversion_id,
+						row.destination,
+					)!,
+				),
+			);
+		});
+	}
+
+	async settleDelivery(
+		key: { conversionId: string; destination: string },
+		settlement: OutboxSettlement,
+		detail?: { code?: string; reason?: string; token?: string; at?: string },
+	): Promise<boolean> {
+		const input = outboxSettleInput(key, settlement, detail);
+		const pending = input.state === 'pending';
+		// One statement decides: only a pending entry, and with a token only while the lease is still that token's.
+		const changed = this.run(
+			`UPDATE outbox SET state = ?, attempts = attempts + 1, due_at = coalesce(?, due_at), updated_at = coalesce(?, ${SQLITE_NOW}),
+				last_code = ?, last_reason = ?, item = CASE WHEN ? THEN item ELSE NULL END, lease_token = NULL, lease_expires_at = NULL
+				WHERE conversion_id = ? AND destination = ? AND state = 'pending' AND (? IS NULL OR lease_token = ?)`,
+			input.state,
+			input.dueAt,
+			input.at,
+			input.code,
+			input.reason,
+			pending ? 1 : 0,
+			input.conversionId,
+			input.destination,
+			input.token,
+			input.token,
+		);
+		if (changed === 1) return true;
+		if (this.get('SELECT 1 AS found FROM outbox WHERE conversion_id = ? AND destination = ?', input.conversionId, input.destination)) return false;
+		throw unknownOutboxEntry(input.conversionId, input.destination);
+	}
+
+	async listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]> {
+		const input = outboxListInput(filter);
+		if (input.conversionIds?.length === 0 || input.states?.length === 0) return [];
+		const clauses: string[] = [];
+		const values: SQLInputValue[] = [];
+		if (input.conversionIds) {
+			clauses.push('conversion_id IN (SELECT value FROM json_each(?))');
+			values.push(JSON.stringify(input.conversionIds));
+		}
+		if (input.states) {
+			clauses.push('state IN (SELECT value FROM json_each(?))');
+			values.push(JSON.stringify(input.states));
+		}
+		if (input.destination !== undefined) {
+			clauses.push('destination = ?');
+			values.push(input.destination);
+		}
+		const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+		return this.all(`SELECT ${OUTBOX_COLUMNS} FROM outbox ${where} ORDER BY created_at, rowid LIMIT ?`, ...values, input.limit).map(outboxFromRow);
+	}
+
 	async addLedgerEntry(entry: LedgerEntry): Promise<boolean> {
 		const { values, minor } = ledgerValues(entry);
 		return this.run(`INSERT INTO ledger (${LEDGER_COLUMNS}, amount_minor) VALUES (${placeholders(14)}) ON CONFLICT (id) DO NOTHING`, ...values, minor) === 1;
@@ -603,6 +721,17 @@ class SqliteStore implements TrackingStore {
 				this.run('INSERT INTO retention_windows (kind, cutoff) VALUES (?, ?)', 'deliveries', cutoffs.deliveries);
 				counts.deliveriesDeleted = this.run('DELETE FROM deliveries WHERE at < ?', cutoffs.deliveries);
 				this.run('DELETE FROM retention_windows WHERE kind = ?', 'deliveries');
+				counts.outboxDeleted = this.run(`DELETE FROM outbox WHERE state <> 'pending' AND updated_at < ?`, cutoffs.deliveries);
+			}
+			if (personal !== undefined) {
+				// A pending entry's item is the customer data itself: past the cutoff it goes, and the entry with it (never sent without it).
+				counts.outboxItemsDropped = this.run(
+					`UPDATE outbox SET state = 'gave_up', item = NULL, lease_token = NULL, lease_expires_at = NULL, last_code = ?, updated_at = ?
+						WHERE state = 'pending' AND created_at < ?`,
+					OUTBOX_RETENTION_CODE,
+					this.transactionNow(),
+					personal,
+				);
 			}
 		});
 		this.checkpoint();
@@ -689,9 +818,51 @@ class SqliteStore implements TrackingStore {
 				JSON.stringify(scan.emails),
 				clickIds,
 			);
+			counts.outboxErased = this.eraseOutbox(scan, conversionIds, JSON.stringify(needles));
 		});
 		this.checkpoint();
 		return { keys: matcher.keys, counts };
+	}
+
+	/**
+	 * Inside erasePerson's transaction: the person's pending outbox entries lose their item and give up (code 'erased');
+	 * the reasons of their settled entries, and of any entry naming them, are redacted. Returns the entries changed.
+	 */
+	private eraseOutbox(scan: ErasureScan, conversionIds: string, needles: string): number {
+		const now = this.transactionNow();
+		let changed = 0;
+		let after: [string, string] = ['', ''];
+		for (;;) {
+			const rows = this.all(
+				`SELECT conversion_id, destination, item FROM outbox WHERE state = 'pending' AND (conversion_id, destination) > (?, ?)
+					ORDER BY conversion_id, destination LIMIT ?`,
+				...after,
+				PRIVACY_BATCH,
+			);
+			for (const row of rows) {
+				if (!scan.ownsOutboxItem(String(row.conversion_id), JSON.parse(String(row.item)))) continue;
+				changed += this.run(
+					`UPDATE outbox SET state = 'gave_up', item = NULL, lease_token = NULL, lease_expires_at = NULL, last_code = ?,
+						last_reason = CASE WHEN last_reason IS NULL THEN NULL ELSE ? END, updated_at = ? WHERE conversion_id = ? AND destination = ?`,
+					OUTBOX_ERASED_CODE,
+					REDACTED_TEXT,
+					now,
+					row.conversion_id,
+					row.destination,
+				);
+			}
+			if (rows.length < PRIVACY_BATCH) break;
+			after = [String(rows[rows.length - 1].conversion_id), String(rows[rows.length - 1].destination)];
+		}
+		changed += this.run(
+			`UPDATE outbox SET last_reason = ? WHERE state <> 'pending' AND last_reason IS NOT NULL AND last_reason IS NOT ?
+				AND (conversion_id IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM json_each(?) AS needle WHERE instr(lower(last_reason), needle.value) > 0))`,
+			REDACTED_TEXT,
+			REDACTED_TEXT,
+			conversionIds,
+			needles,
+		);
+		return changed;
 	}
 
 	/** Every stored conversion, a batch at a time, in id order. */
@@ -735,6 +906,8 @@ function payoutItemFromSqliteRow(row: Row): PayoutItemRecord {
 }
 
 const DELIVERY_COLUMNS = 'conversion_id, destination, outcome, event_id, code, reason, http_status, at';
+
+const OUTBOX_COLUMNS = 'conversion_id, destination, state, attempts, due_at, created_at, updated_at, last_code, last_reason, item';
 
 function placeholders(count: number): string {
 	return Array.from({ length: count }, () => '?').join(', ');

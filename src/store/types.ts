@@ -406,7 +406,7 @@ export interface OutboxStore {
 		settlement: OutboxSettlement,
 		detail?: { code?: string; reason?: string; token?: string; at?: string },
 	): Promise<boolean>;
-	/** Entries by conversion, state or destination, oldest first (at most `limit`, default 100, 1 to 1000). */
+	/** Entries by conversion, state or destination, oldest first (one batch: in key order; at most `limit`, default 100, 1 to 1000). */
 	listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]>;
 }
 
@@ -487,6 +487,7 @@ export interface TrackingStore
 		ClaimStore,
 		ConversionStore,
 		DeliveryStore,
+		OutboxStore,
 		LedgerStore,
 		PayoutStore,
 		ReferralStore,

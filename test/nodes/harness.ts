@@ -125,7 +125,10 @@ export function withCredentialDefaults(type: string, data: ICredentialDataDecryp
 const BASE_URL = 'http://localhost:5678';
 
 /** The additionalData n8n's WorkflowExecuteAdditionalData.getBase builds, minus database and push. */
-function createAdditionalData(credentialsHelper: ICredentialsHelper, extra: Partial<IWorkflowExecuteAdditionalData> = {}): IWorkflowExecuteAdditionalData {
+export function createAdditionalData(
+	credentialsHelper: ICredentialsHelper,
+	extra: Partial<IWorkflowExecuteAdditionalData> = {},
+): IWorkflowExecuteAdditionalData {
 	const unsupported = (what: string) => async () => {
 		throw new Error(`${what} is not available in the node test harness`);
 	};

@@ -147,7 +147,7 @@ function line(p: Person, kind: 'commission' | 'adjustment', status: 'pending' | 
 }
 
 /** Every row of every table of the store's database, as lower-cased text. */
-async function wholeDatabase(harness: StoreHarness, store: TrackingStore): Promise<string[]> {
+export async function wholeDatabase(harness: StoreHarness, store: TrackingStore): Promise<string[]> {
 	const tables =
 		store.kind === 'sqlite'
 			? (await harness.query(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((row) => String(row.name))
@@ -162,7 +162,7 @@ async function wholeDatabase(harness: StoreHarness, store: TrackingStore): Promi
 }
 
 /** The texts (of `texts`) found anywhere in the database. JSON escapes nothing in these texts but '/', so look for both forms. */
-function found(rows: string[], texts: string[]): string[] {
+export function found(rows: string[], texts: string[]): string[] {
 	return texts.filter((text) => {
 		const needle = text.toLowerCase();
 		const escaped = JSON.stringify(needle).slice(1, -1);
@@ -239,7 +239,14 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 				expect(found(rowsBefore, personalTexts(alice))).toEqual(personalTexts(alice));
 
 				const report = await store.erasePerson(keysOf(alice)[keyName]);
-				expect(report.counts).toEqual({ conversionsRedacted: 1, statusDetailsRedacted: 1, deliveriesRedacted: 1, clicksDeleted: 2, customersDeleted: 1 });
+				expect(report.counts).toEqual({
+					conversionsRedacted: 1,
+					statusDetailsRedacted: 1,
+					deliveriesRedacted: 1,
+					clicksDeleted: 2,
+					customersDeleted: 1,
+					outboxErased: 0,
+				});
 				// The report names the key, never its value.
 				expect(JSON.stringify(report)).not.toContain('alice');
 
@@ -282,7 +289,14 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 
 				// Idempotent: erasing again changes nothing.
 				const again = await store.erasePerson(keysOf(alice)[keyName]);
-				expect(again.counts).toEqual({ conversionsRedacted: 0, statusDetailsRedacted: 0, deliveriesRedacted: 0, clicksDeleted: 0, customersDeleted: 0 });
+				expect(again.counts).toEqual({
+					conversionsRedacted: 0,
+					statusDetailsRedacted: 0,
+					deliveriesRedacted: 0,
+					clicksDeleted: 0,
+					customersDeleted: 0,
+					outboxErased: 0,
+				});
 				expect(await wholeDatabase(harness, store)).toEqual(rowsAfter);
 			});
 		}
@@ -337,7 +351,7 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			const rows = await wholeDatabase(harness, store);
 			const report = await store.erasePerson({ email: 'nobody@example.com', phone: '+44 20 7946 0000', externalId: 'ext-nobody', clickId: 'clk_nobody' });
 			expect(report.keys).toEqual(['email', 'phone', 'externalId', 'clickId']);
-			expect(Object.values(report.counts)).toEqual([0, 0, 0, 0, 0]);
+			expect(Object.values(report.counts)).toEqual([0, 0, 0, 0, 0, 0]);
 			expect(await wholeDatabase(harness, store)).toEqual(rows);
 		});
 

@@ -16,12 +16,19 @@ export interface ForwardRun<C> {
 	 * group's first item): throw to stop the run, return to go on with the item(s) failed.
 	 */
 	onError(error: unknown, itemIndex: number, code: LocalFailure): void;
+	/**
+	 * Called once every item is read and before the first group is sent, with the items that will be sent (the
+	 * redelivery outbox is written here, so an entry exists before its event leaves). What it throws stops the run.
+	 */
+	beforeSend?(itemIndexes: number[]): Promise<void>;
 }
 
 /** One item's `forward`. */
 export interface ItemForward {
 	itemIndex: number;
 	forward: Forward;
+	/** The platform's Retry-After (ms) for a transient failure, when it gave one: for the redelivery backoff, not the item. */
+	retryAfterMs?: number;
 }
 
 const messageOf = (error: unknown) => (error as Error).message;
@@ -43,10 +50,17 @@ export async function forwardEvents<C>(run: ForwardRun<C>): Promise<ItemForward[
 			outcomes.push({ itemIndex, forward: failedForward(run.platform, 'configuration', messageOf(error)) });
 		}
 	}
+	if (run.beforeSend && read.length > 0) await run.beforeSend(read.map(({ itemIndex }) => itemIndex));
 	for (const group of groupBySettings(read)) {
 		try {
 			const results = await run.send(group.events, group.config);
-			results.forEach((result, position) => outcomes.push({ itemIndex: group.indexes[position], forward: forwardOf(run.platform, result) }));
+			results.forEach((result, position) =>
+				outcomes.push({
+					itemIndex: group.indexes[position],
+					forward: forwardOf(run.platform, result),
+					...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+				}),
+			);
 		} catch (error) {
 			run.onError(error, group.indexes[0], 'send_error');
 			for (const itemIndex of group.indexes) outcomes.push({ itemIndex, forward: failedForward(run.platform, 'send_error', messageOf(error)) });

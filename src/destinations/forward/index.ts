@@ -10,3 +10,4 @@ export * from './batches';
 export * from './outcomes';
 export * from './forward-events';
 export * from './oauth';
+export * from './outbox';

@@ -1,0 +1,94 @@
+/**
+ * One poll of the Redelivery Trigger, without n8n: claims the outbox entries due now and splits them into the
+ * items to send again (the stored funnel item plus `redelivery: { destination, attempt, token }`, which the
+ * destination node settles with) and the entries past the dead-letter limits, settled gave_up here with the
+ * claim's token (so each one is reported once, even with several pollers) and reported with their history.
+ */
+import type { Delivery, DeliveryStore, OutboxStore } from '../store/types';
+import { DEFAULT_DEAD_LETTER_LIMITS, type DeadLetterLimits, type DeadLetterReason, deadLetter, deadLetterMessage } from './redelivery';
+import type { RedeliveryMark } from './forward/outbox';
+
+export interface RedeliveryPollOptions {
+	/** Most entries claimed by one poll (1 to 1000). */
+	limit: number;
+	/** How long a claimed entry is this poll's: after it, unsettled, it is due again (a run that died). */
+	leaseMs: number;
+	/** Only these destinations; absent or empty: every destination. */
+	destinations?: string[];
+	limits?: DeadLetterLimits;
+}
+
+/** A due entry as an item: the stored item with the claim's mark. */
+export type DueItem = Record<string, unknown> & { conversionId: string; redelivery: RedeliveryMark };
+
+/** An entry given up by this poll, with what was tried. */
+export type GaveUpItem = {
+	conversionId: string;
+	destination: string;
+	reason: DeadLetterReason;
+	message: string;
+	attempts: number;
+	createdAt: string;
+	lastCode?: string;
+	lastReason?: string;
+	/** The conversion log's lines for this destination, oldest first. */
+	history: Delivery[];
+	/** The item that was to be sent (the outbox drops it once given up). */
+	item?: unknown;
+};
+
+export type RedeliveryStore = Pick<OutboxStore, 'claimDueDeliveries' | 'settleDelivery'> & Pick<DeliveryStore, 'listDeliveries'>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export async function pollRedeliveries(store: RedeliveryStore, now: Date, options: RedeliveryPollOptions): Promise<{ due: DueItem[]; gaveUp: GaveUpItem[] }> {
+	const limits = options.limits ?? DEFAULT_DEAD_LETTER_LIMITS;
+	const claimed = await store.claimDueDeliveries({
+		now: now.toISOString(),
+		limit: options.limit,
+		leaseMs: options.leaseMs,
+		...(options.destinations && options.destinations.length > 0 ? { destinations: options.destinations } : {}),
+	});
+	const due: DueItem[] = [];
+	const gaveUp: Array<Omit<GaveUpItem, 'history'>> = [];
+	for (const entry of claimed) {
+		const reason = deadLetter(entry, now, limits);
+		if (!reason) {
+			const stored = isRecord(entry.item) ? entry.item : {};
+			due.push({
+				...stored,
+				conversionId: entry.conversionId,
+				redelivery: { destination: entry.destination, attempt: entry.attempts + 1, token: entry.token },
+			});
+			continue;
+		}
+		const message = deadLetterMessage(reason, entry, limits);
+		const settled = await store.settleDelivery(
+			{ conversionId: entry.conversionId, destination: entry.destination },
+			{ state: 'gave_up' },
+			{ code: reason, reason: message, token: entry.token, at: now.toISOString() },
+		);
+		// false: another run settled it after our claim ran out; it is theirs to report.
+		if (!settled) continue;
+		gaveUp.push({
+			conversionId: entry.conversionId,
+			destination: entry.destination,
+			reason,
+			message,
+			attempts: entry.attempts,
+			createdAt: entry.createdAt,
+			...(entry.lastCode !== undefined ? { lastCode: entry.lastCode } : {}),
+			...(entry.lastReason !== undefined ? { lastReason: entry.lastReason } : {}),
+			...(entry.item !== undefined ? { item: entry.item } : {}),
+		});
+	}
+	if (gaveUp.length === 0) return { due, gaveUp: [] };
+	const lines = await store.listDeliveries({ conversionIds: [...new Set(gaveUp.map((entry) => entry.conversionId))] });
+	return {
+		due,
+		gaveUp: gaveUp.map((entry) => ({
+			...entry,
+			history: lines.filter((line) => line.conversionId === entry.conversionId && line.destination === entry.destination),
+		})),
+	};
+}

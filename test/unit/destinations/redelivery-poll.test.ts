@@ -1,0 +1,83 @@
+import { pollRedeliveries, type RedeliveryStore } from '../../../src/destinations/redelivery-poll';
+import type { ClaimedOutboxEntry, Delivery } from '../../../src/store/types';
+
+const NOW = new Date('2026-12-07T12:00:00.000Z');
+const entry = (conversionId: string, extra: Partial<ClaimedOutboxEntry> = {}): ClaimedOutboxEntry => ({
+	conversionId,
+	destination: 'meta',
+	state: 'pending',
+	attempts: 1,
+	dueAt: '2026-12-07T11:00:00.000Z',
+	createdAt: '2026-12-07T10:00:00.000Z',
+	updatedAt: '2026-12-07T11:00:00.000Z',
+	item: { conversionId, value: 10 },
+	token: `tok-${conversionId}`,
+	...extra,
+});
+
+function fakeStore(claimed: ClaimedOutboxEntry[], settles: boolean[] = []) {
+	const claims: unknown[] = [];
+	const settled: unknown[] = [];
+	const lines: Delivery[] = [
+		{ conversionId: 'old', destination: 'meta', outcome: 'failed', code: '429', at: '2026-11-01T00:00:00.000Z' },
+		{ conversionId: 'old', destination: 'tiktok', outcome: 'sent', at: '2026-11-01T00:00:01.000Z' },
+	];
+	const store: RedeliveryStore = {
+		async claimDueDeliveries(options) {
+			claims.push(options);
+			return claimed;
+		},
+		async settleDelivery(key, settlement, detail) {
+			settled.push({ key, settlement, detail });
+			return settles.shift() ?? true;
+		},
+		async listDeliveries() {
+			return lines;
+		},
+	};
+	return { store, claims, settled };
+}
+
+describe('pollRedeliveries', () => {
+	it('emits due entries as their stored item with the claim’s mark, claiming for every destination when none is chosen', async () => {
+		const { store, claims, settled } = fakeStore([entry('c1'), entry('c2', { attempts: 3, item: undefined })]);
+		const { due, gaveUp } = await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000, destinations: [] });
+		expect(claims).toEqual([{ now: NOW.toISOString(), limit: 5, leaseMs: 60_000 }]);
+		expect(due).toEqual([
+			{ conversionId: 'c1', value: 10, redelivery: { destination: 'meta', attempt: 2, token: 'tok-c1' } },
+			{ conversionId: 'c2', redelivery: { destination: 'meta', attempt: 4, token: 'tok-c2' } },
+		]);
+		expect(gaveUp).toEqual([]);
+		expect(settled).toEqual([]);
+	});
+
+	it('settles entries past the limits gave_up with the claim’s token and reports them with this destination’s history', async () => {
+		const { store, claims, settled } = fakeStore([entry('old', { createdAt: '2026-11-01T00:00:00.000Z', lastCode: '429' }), entry('c1')]);
+		const { due, gaveUp } = await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000, destinations: ['meta'] });
+		expect(claims).toEqual([{ now: NOW.toISOString(), limit: 5, leaseMs: 60_000, destinations: ['meta'] }]);
+		expect(due.map((item) => item.conversionId)).toEqual(['c1']);
+		expect(settled).toEqual([
+			{
+				key: { conversionId: 'old', destination: 'meta' },
+				settlement: { state: 'gave_up' },
+				detail: { code: 'max_age', reason: expect.stringContaining('2026-11-01T00:00:00.000Z'), token: 'tok-old', at: NOW.toISOString() },
+			},
+		]);
+		expect(gaveUp).toEqual([
+			expect.objectContaining({
+				conversionId: 'old',
+				destination: 'meta',
+				reason: 'max_age',
+				attempts: 1,
+				lastCode: '429',
+				item: { conversionId: 'old', value: 10 },
+				history: [expect.objectContaining({ destination: 'meta', code: '429' })],
+			}),
+		]);
+	});
+
+	it('does not report an entry another run settled after this claim ran out', async () => {
+		const { store } = fakeStore([entry('spent', { attempts: 10 })], [false]);
+		expect(await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000 })).toEqual({ due: [], gaveUp: [] });
+	});
+});
