@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const filter = process.argv[2];
-const ORDER = ['pipeline', 'identity', 'regex', 'dedup', 'n8n', 'queue'];
+const ORDER = ['pipeline', 'identity', 'regex', 'dedup', 'redelivery', 'n8n', 'queue'];
 const rank = (name) => {
 	const index = ORDER.findIndex((prefix) => name.startsWith(`${prefix}.`));
 	return index === -1 ? ORDER.length : index;
@@ -65,6 +65,7 @@ const pipeline = read('pipeline');
 const identity = read('identity');
 const regex = read('regex');
 const dedup = read('dedup');
+const redelivery = read('redelivery');
 const n8n = read('n8n');
 const queue = read('queue');
 rmSync(scratch, { recursive: true, force: true });
@@ -145,7 +146,7 @@ const latest = {
 		loadavgAtEnd: loadavg().map((load) => Math.round(load * 100) / 100),
 	},
 	benches: runs,
-	raw: { pipeline, identity, ...(regex ? { regex } : {}), dedup, n8n, ...(queue ? { queue } : {}) },
+	raw: { pipeline, identity, ...(regex ? { regex } : {}), dedup, ...(redelivery ? { redelivery } : {}), n8n, ...(queue ? { queue } : {}) },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -181,6 +182,7 @@ const lines = [
 	`| SQLite: dedup claims / click lookups | ${rate(dedup?.headline?.sqliteDedupClaimsPerSecond)} / ${rate(dedup?.headline?.sqliteClickLookupsPerSecond)} | — | | one process, sequential |`,
 	`| PostgreSQL: dedup claims / click lookups | ${rate(dedup?.headline?.postgresDedupClaimsPerSecond)} / ${rate(dedup?.headline?.postgresClickLookupsPerSecond)} | — | | sequential; ${rate(dedup?.headline?.postgresDedupClaimsPerSecondInFlight)} / ${rate(dedup?.headline?.postgresClickLookupsPerSecondInFlight)} with 8 in flight; ${dedup?.postgres ?? 'n/a'} |`,
 	`| Meta hashing vs SDK (identity) | ${fmt(latest.hashVsMetaSdk)} | — | | values/s, all fields |`,
+	`| redelivery: ${redelivery?.count?.toLocaleString('en-US') ?? 'n/a'} due events to Meta, SQLite / PostgreSQL (events/s) | ${rate(redelivery?.sqlite?.eventsPerSecond)} / ${rate(redelivery?.postgres?.eventsPerSecond)} | — | | Meta calls ${redelivery?.sqlite?.metaCalls ?? 'n/a'} / ${redelivery?.postgres?.metaCalls ?? 'n/a'} (⌈N/1000⌉ = ${redelivery?.sqlite?.expectedCalls ?? 'n/a'}); claim 1,000 → plan → send → settle |`,
 	`| request-data patterns, worst case at 80 kB (regex) | ${regex ? `${regex.worstRewriteMs} ms` : 'n/a'} | — | | old patterns up to ${regex?.worstOldMs ?? 'n/a'} ms on the same inputs |`,
 	latest.n8nBreakdown
 		? `| breakdown, legacy (executions/s · n8n CPU ms/execution) | ${Object.entries(latest.n8nBreakdown)
