@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
+import { META_FAKE_PIXEL, META_FAKE_TOKEN, startMetaFake, type MetaFake } from '../fakes/meta';
 import { createGoogleCredential } from './google-credential';
-import { baseUrl, n8nFetch, outputsOf, startWorkflow, uniqueId, waitForExecution, type Execution } from './n8n-api';
+import { baseUrl, n8nFetch, outputsOf, publicApi, startWorkflow, uniqueId, waitForExecution, type Execution } from './n8n-api';
 
 /**
  * Durable redelivery in a real n8n, in real time: a click a little younger than Google's six hours makes the Google
@@ -21,7 +22,9 @@ const USER_FOLDER = join(process.env.E2E_N8N_USER_FOLDER ?? '', '.n8n');
 const OUTBOX_FILE = join(USER_FOLDER, `redelivery-e2e-${process.pid}.sqlite`);
 
 let google: GoogleAdsFake;
+let meta: MetaFake;
 let workflowId: string;
+let metaWorkflowId: string;
 
 /** Moves a tracked click back in time in the default tracking store (node:sqlite needs the Node that runs n8n). */
 function ageClick(clickId: string, clickedAt: Date): void {
@@ -90,6 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await google?.close();
+	await meta?.close();
 });
 
 async function trackClick(gclid: string): Promise<string> {
@@ -145,3 +149,120 @@ test('a conversion held back by the six-hour rule is uploaded once, by the Redel
 	const uploadsOfIt = google.uploads().filter((upload) => JSON.stringify(upload.body).includes(gclid));
 	expect(uploadsOfIt).toHaveLength(1);
 }, 400_000);
+
+/** Seeded, so a failing run can be repeated: mulberry32. */
+function seeded(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+describe('a platform failing 30 % of requests for a while, then recovering', () => {
+	const COUNT = 24;
+	const outboxFile = join(USER_FOLDER, `redelivery-e2e-meta-${process.pid}.sqlite`);
+
+	beforeAll(async () => {
+		meta = await startMetaFake();
+		const credential = await publicApi<{ id: string; name: string }>('POST', '/credentials', {
+			name: 'E2E Meta redelivery (fake)',
+			type: 'metaConversionsApi',
+			data: { accessToken: META_FAKE_TOKEN, apiVersion: 'v26.0', baseUrl: meta.url },
+		});
+		const outbox = { conversionLog: true, store: 'sqlite', sqlitePath: outboxFile };
+		metaWorkflowId = await startWorkflow(
+			{
+				name: 'E2E: redelivery to a flaky Meta',
+				nodes: [
+					node(
+						'Clicks',
+						'n8n-nodes-postback.clickTracker',
+						{
+							path: 'go-flaky',
+							offers: {
+								offer: [{ name: 'wpengine', url: 'https://shareasale.com/r.cfm?b=394686&u=1011620&m=41388&urllink=&afftrack=', network: 'shareasale' }],
+							},
+						},
+						[0, -200],
+						{ webhookId: 'e2e00000-0000-4000-8000-00000000rd11' },
+					),
+					node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'shareasale', path: 'shareasale-flaky' }, [0, 100], {
+						webhookId: 'e2e00000-0000-4000-8000-00000000rd12',
+					}),
+					node('Funnel', 'n8n-nodes-postback.conversionFunnel', {}, [250, 100]),
+					node(
+						'Redelivery',
+						'n8n-nodes-postback.redeliveryTrigger',
+						{ ...outbox, destinationScope: 'selected', destinations: ['meta'], pollTimes: { item: [{ mode: 'everyMinute' }] } },
+						[250, 350],
+					),
+					node('Meta', 'n8n-nodes-postback.metaConversions', { pixelId: META_FAKE_PIXEL, ...outbox }, [500, 100], {
+						credentials: { metaConversionsApi: { id: credential.id, name: credential.name } },
+					}),
+				],
+				connections: {
+					Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] },
+					Funnel: { main: [[], [{ node: 'Meta', type: 'main', index: 0 }]] },
+					Redelivery: { main: [[{ node: 'Meta', type: 'main', index: 0 }], []] },
+				},
+				settings: { executionOrder: 'v1' },
+			},
+			['shareasale-flaky', 'go-flaky'],
+		);
+	});
+
+	test('every conversion reaches Meta exactly once: the node retries what it can, the Redelivery Trigger the rest', async () => {
+		// The first eight requests fail (two conversions exhaust the node's four attempts: they must be redelivered),
+		// then 30 % of requests are throttled or fail, until the storm is over.
+		const random = seeded(20261207);
+		meta.failNext(8, { status: 503 });
+		meta.injectFaults(() => (random() < 0.3 ? (random() < 0.5 ? { status: 429 } : { status: 503 }) : undefined));
+
+		const fbclids: string[] = [];
+		for (let index = 0; index < COUNT; index++) {
+			const fbclid = `IwAR0flaky${index}x${uniqueId('')}`;
+			fbclids.push(fbclid);
+			const click = await n8nFetch(
+				`${baseUrl()}/webhook/go-flaky?${new URLSearchParams({ offer: 'wpengine', fbclid, landing: 'https://blog.example.com/review' })}`,
+				{
+					redirect: 'manual',
+					headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) E2E-Flaky', 'x-forwarded-for': '203.0.113.12' },
+				},
+			);
+			const clickId = new URL(click.headers.get('location') ?? '').searchParams.get('afftrack') ?? '';
+			expect(clickId).not.toBe('');
+			const transID = uniqueId('66');
+			const postback = `${baseUrl()}/webhook/shareasale-flaky?${new URLSearchParams({
+				afftrack: clickId,
+				transtype: 'SALE',
+				merchantID: '87575',
+				orderNumber: `order-${transID}`,
+				transID,
+				amountOfSale: '79',
+				commission: '39.5',
+				transDate: new Date().toISOString().slice(0, 19).replace('T', ' '),
+			})}`;
+			expect((await n8nFetch(postback)).status).toBe(200);
+		}
+		// The storm lasts until every postback has been answered and its run has had time to end.
+		await new Promise((resolveStorm) => setTimeout(resolveStorm, 15_000));
+		meta.injectFaults(undefined);
+		expect(meta.injected.length).toBeGreaterThanOrEqual(8);
+
+		const delivered = () => fbclids.filter((fbclid) => meta.events.some((entry) => JSON.stringify(entry.event).includes(fbclid))).length;
+		const deadline = Date.now() + 300_000;
+		while (delivered() < COUNT && Date.now() < deadline) await new Promise((resolvePoll) => setTimeout(resolvePoll, 2000));
+		expect(delivered()).toBe(COUNT);
+		// And nothing more comes: one more poll, then each event once, no duplicate at Meta.
+		await new Promise((resolvePoll) => setTimeout(resolvePoll, 65_000));
+		for (const fbclid of fbclids)
+			expect({ fbclid, events: meta.events.filter((entry) => JSON.stringify(entry.event).includes(fbclid)).length }).toEqual({ fbclid, events: 1 });
+		expect(meta.duplicates).toHaveLength(0);
+		const redelivered = await waitForExecution(metaWorkflowId, (run) => (outputsOf(run, 'Redelivery')[0]?.length ?? 0) > 0, 5000);
+		expect(outputsOf(redelivered, 'Meta')[0]?.length ?? 0).toBeGreaterThan(0);
+	}, 600_000);
+});
