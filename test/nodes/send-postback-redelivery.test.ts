@@ -191,6 +191,24 @@ describe('Send Postback with the Redelivery Trigger', () => {
 		expect(callsFor('refused')).toHaveLength(1);
 	});
 
+	it('a partner down past the attempt limit comes out once on Gave Up, with its conversion-log history', async () => {
+		answer = () => 503;
+		await send([conversion('spent')]);
+		clock = new Date(clock.getTime() + HOUR);
+		const spent = await poll({ options: { maxAttempts: 1 } });
+		expect(spent!.due).toEqual([]);
+		expect(spent!.gaveUp.map((each) => each.json)).toEqual([
+			expect.objectContaining({
+				conversionId: 'conv_spent',
+				destination: destination(),
+				reason: 'max_attempts',
+				history: [expect.objectContaining({ destination: 'postback:custom', outcome: 'failed', httpStatus: 503 })],
+			}),
+		]);
+		expect(await poll({ options: { maxAttempts: 1 } })).toBeNull();
+		expect(callsFor('spent')).toHaveLength(2);
+	});
+
 	it('an unnamed target and a named one are separate entries for one conversion', async () => {
 		await send([conversion('two')]);
 		await send([conversion('two')], { options: { target: 'second-partner' } });
