@@ -10,16 +10,22 @@ import {
 import { DESTINATIONS, type Platform } from '../../src/destinations';
 import { DEFAULT_DEAD_LETTER_LIMITS } from '../../src/destinations/redelivery';
 import { pollRedeliveries } from '../../src/destinations/redelivery-poll';
+import { POSTBACK_DESTINATION_PREFIX } from '../../src/partners/outbox';
 import { nodeClock } from '../shared/clock';
 import { credentialShownFor } from '../shared/credential-display';
 import { pollStoreFor, postbackStoreTest, storeProperties } from '../shared/store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const destinationOptions = (Object.keys(DESTINATIONS) as Platform[]).map((platform) => ({
-	name: (DESTINATIONS[platform] as { displayName?: string }).displayName ?? platform,
-	value: platform,
-}));
+const destinationOptions = [
+	...(Object.keys(DESTINATIONS) as Platform[]).map((platform) => ({
+		name: (DESTINATIONS[platform] as { displayName?: string }).displayName ?? platform,
+		value: platform,
+	})),
+	// Send Postback targets are named per node (postback:<name>, src/partners/outbox.ts): the store's trailing *
+	// selects them all, whatever their names.
+	{ name: 'Partner Postbacks (All)', value: `${POSTBACK_DESTINATION_PREFIX}*` },
+];
 
 /**
  * Sends again what the destination nodes could not deliver: polls the tracking store's redelivery outbox (written
@@ -34,7 +40,8 @@ export class RedeliveryTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["destinationScope"] === "selected" ? $parameter["destinations"].join(", ") : "All destinations"}}',
-		description: 'Emits conversions due to be sent again to an ad platform (throttled, failed runs, Google’s 6-hour rule), and those given up',
+		description:
+			'Emits conversions due to be sent again to an ad platform or a partner postback (throttled, failed runs, Google’s 6-hour rule), and those given up',
 		defaults: { name: 'Redelivery Trigger' },
 		polling: true,
 		inputs: [],
@@ -51,7 +58,7 @@ export class RedeliveryTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Connect Due to the platform node (or route on {{ $json.redelivery.destination }}): it sends the item again and settles it. Use the tracking store of the destination nodes, with their Record in Conversion Log on.',
+					'Connect Due to the platform node, or to Send Postback for partner postbacks (destinations postback:…; route on {{ $json.redelivery.destination }}): it sends the item again and settles it. Use the tracking store of the destination nodes, with their Record in Conversion Log on.',
 				name: 'notice_usage',
 				type: 'notice',
 				default: '',
@@ -74,7 +81,7 @@ export class RedeliveryTrigger implements INodeType {
 				type: 'multiOptions',
 				options: destinationOptions,
 				default: [],
-				description: 'The platforms whose due entries this trigger emits',
+				description: 'The platforms (or all partner postbacks) whose due entries this trigger emits',
 				displayOptions: { show: { destinationScope: ['selected'] } },
 			},
 			{

@@ -20,7 +20,12 @@ import {
 	postbackToPartner,
 	withoutBraces,
 } from '../../src/partners';
-import type { TrackingStore } from '../../src/store';
+import { postbackAttempt, postbackDestination } from '../../src/partners/outbox';
+import { conversionIdOf, enqueueAttempts, redeliveryMarkOf, settleAttempts } from '../../src/destinations/forward';
+import type { EventOutcome } from '../../src/destinations';
+import type { OutboxStore, TrackingStore } from '../../src/store';
+import { nodeClock } from '../shared/clock';
+import { destinationOutbox } from '../shared/outbox';
 import { n8nEngineSend } from '../shared/http';
 import { type ItemDelivery, postbackStoreTest, recordDeliveries, storeFor } from '../shared/store';
 import { sendPostbackProperties } from './description';
@@ -107,11 +112,16 @@ export class SendPostback implements INodeType {
 		// One store per process (storeFor keeps it open across executions); looked up once per execution.
 		let store: TrackingStore | undefined;
 		const deliveries: ItemDelivery[] = [];
+		// With the conversion log on, each conversion goes through the redelivery outbox, as on the destination nodes.
+		const { outbox, error: outboxError } = await destinationOutbox(this);
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const preset = this.getNodeParameter('preset', itemIndex, 'custom') as string;
+			const attempt = new OutboxAttempt(outbox, outboxError, itemIndex, items[itemIndex].json);
 			try {
 				const options = this.getNodeParameter('options', itemIndex, {}) as NodeOptions;
+				attempt.destination = postbackDestination(preset, rawTemplate(this), options.target);
+				await attempt.enqueue();
 				const retries = Math.max(0, Math.floor(Number(this.getNodeParameter('retries', itemIndex, 3)) || 0));
 				const dedup = this.getNodeParameter('dedup', itemIndex, true) as boolean;
 				if (dedup) store ??= await storeFor(this, 0);
@@ -124,7 +134,9 @@ export class SendPostback implements INodeType {
 					retry: { maxAttempts: retries + 1 },
 					...(dedup && store ? { dedup: { store, ...(options.target?.trim() ? { target: options.target.trim() } : {}) } } : {}),
 				});
+				await attempt.settle(postbackAttempt(result).outcome, result.reason);
 				const item: INodeExecutionData = { json: { ...items[itemIndex].json, postback: postbackField(preset, result) }, pairedItem: { item: itemIndex } };
+				if (attempt.error) item.json.conversionLogError = attempt.error;
 				output.push(item);
 				deliveries.push({
 					item,
@@ -137,6 +149,8 @@ export class SendPostback implements INodeType {
 				});
 			} catch (error) {
 				const message = (error as Error).message;
+				// A postback that cannot be built from this item never will be: its entry is failed, not redelivered.
+				if (error instanceof PartnerPostbackError) await attempt.settle('failed', message, error.code);
 				const route = failedItemRoute(this);
 				if (route !== 'stop') {
 					const code = error instanceof PartnerPostbackError ? error.code : 'error';
@@ -144,6 +158,7 @@ export class SendPostback implements INodeType {
 						json: { ...items[itemIndex].json, error: message, postback: { status: 'failed', preset, code, reason: message } },
 						pairedItem: { item: itemIndex },
 					};
+					if (attempt.error) item.json.conversionLogError = attempt.error;
 					// With the Error output, an item carrying the conversion's fields would stay on Success (n8n
 					// moves JSON-only error items): the Error output gets the error, n8n adds the input's fields.
 					output.push(route === 'errorOutput' ? errorItem(message, itemIndex, { postback: { status: 'failed', preset, code } }) : item);
@@ -168,5 +183,61 @@ function targetOf(context: IExecuteFunctions, itemIndex: number, preset: string)
 		return (context.getNodeParameter('options', itemIndex, {}) as NodeOptions).target?.trim() || preset;
 	} catch {
 		return preset;
+	}
+}
+
+/** The URL template as written (an expression unresolved): what the outbox destination hashes, the same for every item. */
+function rawTemplate(context: IExecuteFunctions): string {
+	const template = context.getNode().parameters.urlTemplate;
+	return typeof template === 'string' ? template : '';
+}
+
+const UNSETTLED_REDELIVERY =
+	'This item came from the Redelivery Trigger, but Record in Conversion Log is off, so its outbox entry was not settled: the trigger will emit it again. Turn the conversion log on, with the same tracking store.';
+
+/**
+ * One item's way through the redelivery outbox (src/destinations/forward/outbox.ts): written before the send,
+ * settled right after it (with the trigger's token on a redelivered item). Like the conversion log, the outbox
+ * never fails the postback: what goes wrong with it is kept in `error`, for the item's `conversionLogError`.
+ */
+class OutboxAttempt {
+	destination: string | undefined;
+	error: string | undefined;
+	private enqueued = false;
+
+	constructor(
+		private readonly outbox: OutboxStore | undefined,
+		outboxError: string | undefined,
+		private readonly itemIndex: number,
+		private readonly json: Record<string, unknown>,
+	) {
+		if (conversionIdOf(json) === undefined) return;
+		if (outboxError) this.error = outboxError;
+		else if (!outbox && redeliveryMarkOf(json)?.destination.startsWith('postback:')) this.error = UNSETTLED_REDELIVERY;
+	}
+
+	async enqueue(): Promise<void> {
+		if (!this.outbox || !this.destination || conversionIdOf(this.json) === undefined) return;
+		try {
+			await enqueueAttempts(this.outbox, this.destination, [{ itemIndex: this.itemIndex, json: this.json }], nodeClock.now());
+			this.enqueued = true;
+		} catch (error) {
+			this.error = `Could not write the redelivery outbox: ${(error as Error).message}`;
+		}
+	}
+
+	async settle(outcome: EventOutcome, reason?: string, code?: string): Promise<void> {
+		if (!this.outbox || !this.destination) return;
+		const forward = { platform: this.destination, outcome, ...(code ? { code } : {}), ...(reason ? { reason } : {}) };
+		const errors = await settleAttempts(
+			this.outbox,
+			this.destination,
+			[{ itemIndex: this.itemIndex, json: this.json }],
+			[{ itemIndex: this.itemIndex, forward }],
+			this.enqueued ? new Set([this.itemIndex]) : new Set<number>(),
+			nodeClock.now(),
+		);
+		const error = errors.get(this.itemIndex);
+		if (error) this.error = error;
 	}
 }

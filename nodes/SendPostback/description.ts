@@ -143,7 +143,7 @@ export const sendPostbackProperties: INodeProperties[] = [
 				default: '',
 				placeholder: 'voluum-main',
 				description:
-					'Names this partner in the dedup key (default: the preset). Give two Send Postback nodes of one preset different IDs when they notify different partners.',
+					'Names this partner in the dedup key (default: the preset) and in the redelivery outbox (default: the preset and the URL template). Give two Send Postback nodes of one preset different IDs when they notify different partners.',
 			},
 			{
 				displayName: 'Timeout (Ms)',

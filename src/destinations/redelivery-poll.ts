@@ -39,6 +39,15 @@ export type GaveUpItem = {
 
 export type RedeliveryStore = Pick<OutboxStore, 'claimDueDeliveries' | 'settleDelivery'> & Pick<DeliveryStore, 'listDeliveries'>;
 
+/**
+ * The conversion log's name for an outbox destination. A Send Postback target without a Target ID is logged as
+ * `postback:<preset>` (as before the outbox), while its outbox entries add `~<hash of the URL template>` to tell
+ * two such targets apart (src/partners/outbox.ts): its history is the lines under the shorter name.
+ */
+function logDestinationOf(destination: string): string {
+	return destination.startsWith('postback:') ? destination.replace(/~[0-9a-f]{8}$/, '') : destination;
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export async function pollRedeliveries(store: RedeliveryStore, now: Date, options: RedeliveryPollOptions): Promise<{ due: DueItem[]; gaveUp: GaveUpItem[] }> {
@@ -88,7 +97,10 @@ export async function pollRedeliveries(store: RedeliveryStore, now: Date, option
 		due,
 		gaveUp: gaveUp.map((entry) => ({
 			...entry,
-			history: lines.filter((line) => line.conversionId === entry.conversionId && line.destination === entry.destination),
+			history: lines.filter(
+				(line) =>
+					line.conversionId === entry.conversionId && (line.destination === entry.destination || line.destination === logDestinationOf(entry.destination)),
+			),
 		})),
 	};
 }

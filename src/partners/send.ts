@@ -67,6 +67,8 @@ export interface PartnerPostbackResult {
 	/** On failed: whether sending it again later may succeed (throttling, 5xx, network) or not (another 4xx). */
 	retryable?: boolean;
 	dedup?: { status: 'first' | 'duplicate' | 'not-deduplicated'; key?: ConversionKey; reason?: string };
+	/** On duplicate: another execution holds the claim and has not finished (its send may still fail). Not shown on the item. */
+	inFlight?: boolean;
 }
 
 /**
@@ -199,6 +201,7 @@ export async function sendPartnerPostback(
 			omittedParameters: postback.omittedParameters,
 			reason,
 			dedup: { status: 'duplicate', key, reason },
+			...(claim.state === 'in-flight' ? { inFlight: true } : {}),
 		};
 	}
 	const holder = { token: claim.token! };

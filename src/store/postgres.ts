@@ -843,7 +843,8 @@ function statements(s: string) {
 		claimOutbox: `WITH due AS (
 				SELECT conversion_id, destination, due_at, created_at, seq FROM ${s}outbox
 				WHERE state = 'pending' AND due_at <= $1::timestamptz AND (lease_expires_at IS NULL OR lease_expires_at <= $1::timestamptz)
-					AND ($3::text[] IS NULL OR destination = ANY($3::text[]))
+					AND ($3::text[] IS NULL OR destination = ANY($3::text[]) OR EXISTS (SELECT 1 FROM unnest($3::text[]) AS d(name)
+						WHERE right(d.name, 1) = '*' AND left(destination, length(d.name) - 1) = left(d.name, length(d.name) - 1)))
 				ORDER BY due_at, created_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
 			), numbered AS (SELECT conversion_id, destination, row_number() OVER (ORDER BY due_at, created_at, seq) AS n FROM due)
 			UPDATE ${s}outbox AS o SET lease_token = ($5::text[])[numbered.n], lease_expires_at = $4::timestamptz

@@ -418,7 +418,8 @@ class SqliteStore implements TrackingStore {
 			const due = this.all(
 				`SELECT conversion_id, destination FROM outbox
 					WHERE state = 'pending' AND due_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)
-						AND (? IS NULL OR destination IN (SELECT value FROM json_each(?)))
+						AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(?) AS d WHERE d.value = destination
+							OR (substr(d.value, -1) = '*' AND substr(destination, 1, length(d.value) - 1) = substr(d.value, 1, length(d.value) - 1))))
 					ORDER BY due_at, created_at, rowid LIMIT ?`,
 				input.now,
 				input.now,

@@ -393,6 +393,8 @@ export interface OutboxStore {
 	/**
 	 * Claims up to `limit` (1 to 1000) pending entries due at `now` (dueAt <= now) whose lease is free or expired,
 	 * oldest due first, each for `leaseMs`; in any number of processes, an entry is claimed by one caller at a time.
+	 * A name in `destinations` ending in `*` also selects every destination starting with what precedes it
+	 * (`postback:*`: every Send Postback target, whose names the operator chooses).
 	 */
 	claimDueDeliveries(options: { now: string; limit: number; leaseMs: number; destinations?: string[] }): Promise<ClaimedOutboxEntry[]>;
 	/**

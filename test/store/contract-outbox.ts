@@ -118,6 +118,20 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			expect(future.map((entry) => entry.conversionId)).toEqual(['future']);
 		});
 
+		it('a destination name ending in * selects every destination it starts', async () => {
+			await store.enqueueDeliveries([
+				{ conversionId: 'p1', destination: 'postback:voluum', item: item(1), dueAt: at(1000) },
+				{ conversionId: 'p2', destination: 'postback:custom~0a1b2c3d', item: item(2), dueAt: at(2000) },
+				{ conversionId: 'm1', destination: 'meta', item: item(3), dueAt: at(500) },
+				// Not under the prefix: the colon is part of it.
+				{ conversionId: 'x1', destination: 'postbackx', item: item(4), dueAt: at(500) },
+			]);
+			const partners = await store.claimDueDeliveries({ now: at(5000), limit: 10, leaseMs: 60_000, destinations: ['postback:*'] });
+			expect(partners.map((entry) => entry.destination)).toEqual(['postback:voluum', 'postback:custom~0a1b2c3d']);
+			const rest = await store.claimDueDeliveries({ now: at(5000), limit: 10, leaseMs: 60_000, destinations: ['postback:*', 'meta'] });
+			expect(rest.map((entry) => entry.conversionId)).toEqual(['m1']);
+		});
+
 		it('a crash between claim and settle (the token dropped) makes the entry due again once its lease runs out', async () => {
 			await store.enqueueDeliveries([{ conversionId: 'c1', destination: 'meta', item: item(1), dueAt: T0 }]);
 			const [crashed] = await store.claimDueDeliveries({ now: T0, limit: 5, leaseMs: 60_000 });

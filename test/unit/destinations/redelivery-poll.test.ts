@@ -21,6 +21,8 @@ function fakeStore(claimed: ClaimedOutboxEntry[], settles: boolean[] = []) {
 	const lines: Delivery[] = [
 		{ conversionId: 'old', destination: 'meta', outcome: 'failed', code: '429', at: '2026-11-01T00:00:00.000Z' },
 		{ conversionId: 'old', destination: 'tiktok', outcome: 'sent', at: '2026-11-01T00:00:01.000Z' },
+		{ conversionId: 'old', destination: 'postback:custom', outcome: 'failed', code: '503', at: '2026-11-01T00:00:02.000Z' },
+		{ conversionId: 'old', destination: 'postback:everflow', outcome: 'failed', code: '500', at: '2026-11-01T00:00:03.000Z' },
 	];
 	const store: RedeliveryStore = {
 		async claimDueDeliveries(options) {
@@ -74,6 +76,12 @@ describe('pollRedeliveries', () => {
 				history: [expect.objectContaining({ destination: 'meta', code: '429' })],
 			}),
 		]);
+	});
+
+	it('finds the history of a Send Postback target without a Target ID under its conversion-log name', async () => {
+		const { store } = fakeStore([entry('old', { destination: 'postback:custom~0a1b2c3d', attempts: 10 })]);
+		const { gaveUp } = await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000 });
+		expect(gaveUp.map((item) => item.history.map((line) => [line.destination, line.code]))).toEqual([[['postback:custom', '503']]]);
 	});
 
 	it('does not report an entry another run settled after this claim ran out', async () => {

@@ -155,6 +155,7 @@ describe('dedup through a real SQLite tracking store', () => {
 		expect(retried).toMatchObject({ status: 'sent', attempts: 1 });
 		const replay = await postbackToPartner('custom', item, realDependencies(), options);
 		expect(replay.status).toBe('duplicate');
+		expect(replay.inFlight).toBeUndefined();
 		expect(server.calls).toHaveLength(3);
 	});
 
@@ -176,6 +177,8 @@ describe('dedup through a real SQLite tracking store', () => {
 		const result = await sendPartnerPostback(postback, realDependencies(), { dedup: { store, key } });
 		expect(result.status).toBe('duplicate');
 		expect(result.reason).toMatch(/Another execution is sending/);
+		// The redelivery outbox reads this: the other send may still fail, so the entry is retried, not settled sent.
+		expect(result.inFlight).toBe(true);
 		expect(server.calls).toHaveLength(0);
 		await store.releaseClaim(key, { token: held.token! });
 	});
