@@ -350,7 +350,7 @@ const properties: INodeProperties[] = [
 		name: 'recordedFrom',
 		type: 'dateTime',
 		default: '',
-		description: 'Conversions recorded at or after this time (UTC when no offset is given); empty: from the first',
+		description: 'Conversions recorded at or after this time (UTC when no offset is given); empty: from the first (give at least one of the two)',
 		displayOptions: { show: { operation: ['replayDeliveries'], replaySelect: ['timeRange'] } },
 	},
 	{
@@ -471,7 +471,10 @@ async function replayDeliveries(context: IExecuteFunctions, itemIndex: number): 
 	} else if (select === 'timeRange') {
 		const from = sinceTime(context.getNodeParameter('recordedFrom', itemIndex, ''));
 		const before = sinceTime(context.getNodeParameter('recordedBefore', itemIndex, ''));
-		request.recordedFrom = from ?? '1970-01-01T00:00:00Z';
+		// Both empty would replay every conversion: that has to be asked for with a bound.
+		if (!from && !before)
+			throw new NodeOperationError(context.getNode(), 'Enter Recorded From or Recorded Before (or both) to choose the time range.', { itemIndex });
+		if (from) request.recordedFrom = from;
 		if (before) request.recordedBefore = before;
 	} else {
 		const ids = text('replayConversionIds')

@@ -100,6 +100,10 @@ describe('Postback Tools: Replay Deliveries', () => {
 			[{ json: {} }],
 		);
 		expect(output(empty)[0].json).toMatchObject({ replayed: 0, skippedCount: 0, more: false });
+		const unbounded = await runTools({ operation: 'replayDeliveries', replayDestination: 'meta', replaySelect: 'timeRange', ...storeParameters() }, [
+			{ json: {} },
+		]);
+		expect(unbounded.data.resultData.error?.message).toBe('Enter Recorded From or Recorded Before (or both) to choose the time range.');
 		expect((await store.listOutbox({ destination: 'postback:partner' }))[0]).toMatchObject({ state: 'pending', attempts: 0 });
 	});
 
