@@ -9,7 +9,8 @@ import {
 	NodeOperationError,
 } from 'n8n-workflow';
 import { linkNetworks, mintClickId, tagLink, type ClickError } from '../../src/clicks';
-import type { ConversionListFilter, PersonKey, RetentionPolicy } from '../../src/store';
+import { DESTINATIONS, type Platform } from '../../src/destinations';
+import type { ConversionListFilter, PersonKey, ReplayRequest, RetentionPolicy } from '../../src/store';
 import { conversionLogHtml, readConversionLog } from '../../src/store/conversion-log';
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
 import { optionLabel } from '../shared/expression';
@@ -19,8 +20,18 @@ import { errorItem, failedItemRoute } from '../shared/on-error';
 const LOG = { show: { operation: ['conversionLog'] } };
 const RETENTION = { show: { operation: ['applyRetention'] } };
 const ERASE = { show: { operation: ['erasePerson'] } };
+const REPLAY = { show: { operation: ['replayDeliveries'] } };
 /** The operations that work on the tracking store (and show its settings). */
-const STORE_OPERATIONS = ['conversionLog', 'applyRetention', 'erasePerson'];
+const STORE_OPERATIONS = ['conversionLog', 'applyRetention', 'erasePerson', 'replayDeliveries'];
+
+/** Replay Deliveries' destinations: the registry's platforms, and a Send Postback target (`postback:<target>`). */
+const REPLAY_DESTINATIONS = [
+	...(Object.keys(DESTINATIONS) as Platform[]).map((platform) => ({
+		name: (DESTINATIONS[platform] as { displayName?: string }).displayName ?? platform,
+		value: platform,
+	})),
+	{ name: 'Send Postback Target', value: 'postback', description: 'A network Send Postback reports to (enter its target below)' },
+];
 
 /** The retention fields, by store kind: days kept; a kind not added is kept for ever. */
 const RETENTION_FIELDS: Array<{ name: keyof RetentionPolicy; displayName: string; description: string }> = [
@@ -84,6 +95,13 @@ const properties: INodeProperties[] = [
 				value: 'mintClickId',
 				action: 'Mint a click ID',
 				description: 'A new random click ID (130 bits; lowercase letters and digits, accepted by every network)',
+			},
+			{
+				name: 'Replay Deliveries',
+				value: 'replayDeliveries',
+				action: 'Send conversions to one destination again',
+				description:
+					'Makes the redelivery outbox entries of one destination due now (one conversion, a network or a time range), e.g. after fixing a credential; the Redelivery Trigger sends them',
 			},
 			{
 				name: 'Tag Link',
@@ -267,6 +285,82 @@ const properties: INodeProperties[] = [
 		description: 'A click ID: that click, every click of the same browser, and the conversions attributed to them',
 		displayOptions: ERASE,
 	},
+	{
+		displayName:
+			"The Redelivery Trigger sends replayed entries on its next poll, with attempts counted from one again. A delivery already settled gets the funnel's item back from the stored conversion (what the funnel recorded, without changes a workflow made before the platform node); one erased, stripped by retention, or not in this tracking store is skipped with the reason. The event ID stays the same, so a platform that already has the conversion drops the replay as a duplicate.",
+		name: 'replayNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: REPLAY,
+	},
+	{
+		displayName: 'Destination',
+		name: 'replayDestination',
+		type: 'options',
+		options: REPLAY_DESTINATIONS,
+		default: 'meta',
+		description: 'The one destination to send to again',
+		displayOptions: REPLAY,
+	},
+	{
+		displayName: 'Postback Target',
+		name: 'postbackTarget',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'shareasale',
+		description: 'The Send Postback target (or preset) the deliveries were recorded for',
+		displayOptions: { show: { operation: ['replayDeliveries'], replayDestination: ['postback'] } },
+	},
+	{
+		displayName: 'Select By',
+		name: 'replaySelect',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Conversion IDs', value: 'conversionIds', description: 'One or more conversions by their ID' },
+			{ name: 'Network', value: 'network', description: 'Every conversion of one network preset' },
+			{ name: 'Time Range', value: 'timeRange', description: 'Every conversion recorded in a time range' },
+		],
+		default: 'conversionIds',
+		displayOptions: REPLAY,
+	},
+	{
+		displayName: 'Conversion IDs',
+		name: 'replayConversionIds',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '={{ $json.conversionId }}',
+		description: 'Conversion IDs, separated by commas',
+		displayOptions: { show: { operation: ['replayDeliveries'], replaySelect: ['conversionIds'] } },
+	},
+	{
+		displayName: 'Network',
+		name: 'replayNetwork',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'shareasale',
+		description: 'The network preset, as in the conversion’s "network" field',
+		displayOptions: { show: { operation: ['replayDeliveries'], replaySelect: ['network'] } },
+	},
+	{
+		displayName: 'Recorded From',
+		name: 'recordedFrom',
+		type: 'dateTime',
+		default: '',
+		description: 'Conversions recorded at or after this time (UTC when no offset is given); empty: from the first (give at least one of the two)',
+		displayOptions: { show: { operation: ['replayDeliveries'], replaySelect: ['timeRange'] } },
+	},
+	{
+		displayName: 'Recorded Before',
+		name: 'recordedBefore',
+		type: 'dateTime',
+		default: '',
+		description: 'Conversions recorded before this time (UTC when no offset is given); empty: up to now',
+		displayOptions: { show: { operation: ['replayDeliveries'], replaySelect: ['timeRange'] } },
+	},
 	...storeProperties.map((property) => ({
 		...property,
 		displayOptions: { ...property.displayOptions, show: { ...property.displayOptions?.show, operation: STORE_OPERATIONS } },
@@ -363,6 +457,37 @@ async function erasePerson(context: IExecuteFunctions, itemIndex: number): Promi
 	return { erased: true, ...report, erasedAt: new Date().toISOString() } as unknown as IDataObject;
 }
 
+/** The Replay Deliveries operation for one item: the store's report (counts, ids and reasons; never an item's data). */
+async function replayDeliveries(context: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const text = (name: string) => String(context.getNodeParameter(name, itemIndex, '') ?? '').trim();
+	const chosen = text('replayDestination');
+	const destination = chosen === 'postback' ? `postback:${text('postbackTarget')}` : chosen;
+	if (destination === 'postback:') throw new NodeOperationError(context.getNode(), 'Enter the Send Postback target to replay.', { itemIndex });
+	const request: ReplayRequest = { destination, now: new Date().toISOString() };
+	const select = context.getNodeParameter('replaySelect', itemIndex, 'conversionIds') as string;
+	if (select === 'network') {
+		request.network = text('replayNetwork');
+		if (!request.network) throw new NodeOperationError(context.getNode(), 'Enter the network whose conversions to replay.', { itemIndex });
+	} else if (select === 'timeRange') {
+		const from = sinceTime(context.getNodeParameter('recordedFrom', itemIndex, ''));
+		const before = sinceTime(context.getNodeParameter('recordedBefore', itemIndex, ''));
+		// Both empty would replay every conversion: that has to be asked for with a bound.
+		if (!from && !before)
+			throw new NodeOperationError(context.getNode(), 'Enter Recorded From or Recorded Before (or both) to choose the time range.', { itemIndex });
+		if (from) request.recordedFrom = from;
+		if (before) request.recordedBefore = before;
+	} else {
+		const ids = text('replayConversionIds')
+			.split(',')
+			.map((id) => id.trim())
+			.filter((id) => id !== '');
+		if (ids.length === 0) throw new NodeOperationError(context.getNode(), 'Enter at least one conversion ID to replay.', { itemIndex });
+		request.conversionIds = ids;
+	}
+	const report = await (await storeFor(context, itemIndex)).replayDeliveries(request);
+	return { ...report, skippedCount: report.skipped.length } as unknown as IDataObject;
+}
+
 /** One item's operation: the fields to add, or the reason it cannot be done. Never throws for bad input. */
 function runOperation(context: IExecuteFunctions, itemIndex: number): { added: IDataObject } | { error: ClickError } {
 	const operation = context.getNodeParameter('operation', itemIndex) as string;
@@ -405,7 +530,7 @@ export class PostbackTools implements INodeType {
 		version: 1,
 		subtitle: `={{${optionLabel(properties, 'operation')}}}`,
 		description:
-			'Tag offer links with a click ID, mint click IDs, list the latest conversions with what each destination was told (conversion log), apply data retention and erase a person',
+			'Tag offer links with a click ID, mint click IDs, list the latest conversions with what each destination was told (conversion log), replay deliveries, apply data retention and erase a person',
 		defaults: { name: 'Postback Tools' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
@@ -459,6 +584,20 @@ export class PostbackTools implements INodeType {
 					}
 					// Left on the regular output even with the Error output, where n8n would add the input's fields.
 					returnData.push({ json: { erased: false, error: (error as Error).message }, pairedItem: { item: itemIndex } });
+				}
+			}
+			return [returnData];
+		}
+
+		if (items.length > 0 && this.getNodeParameter('operation', 0) === 'replayDeliveries') {
+			for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+				try {
+					returnData.push({ json: await replayDeliveries(this, itemIndex), pairedItem: { item: itemIndex } });
+				} catch (error) {
+					if (!this.continueOnFail()) {
+						throw error instanceof NodeOperationError ? error : new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+					}
+					returnData.push({ json: { replayed: 0, error: (error as Error).message }, pairedItem: { item: itemIndex } });
 				}
 			}
 			return [returnData];

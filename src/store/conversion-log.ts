@@ -1,10 +1,12 @@
 /**
  * The conversion log (issue 6): the latest stored conversions, each with its status history, its ledger
  * lines and what every destination was told about it, as plain records and as a small HTML page an operator
- * opens in a browser (a Webhook → Postback Tools → Respond to Webhook workflow).
+ * opens in a browser (a Webhook → Postback Tools → Respond to Webhook workflow). Each destination's redelivery
+ * outbox state (issue 16) is shown too: sent, pending until a time (with attempts and the last reason), failed or
+ * given up; never the outbox item, which holds the customer's data.
  */
 
-import type { ConversionListFilter, Delivery, LedgerLine, StatusChange, StoredConversion, TrackingStore } from './types';
+import type { ConversionListFilter, Delivery, LedgerLine, OutboxEntry, StatusChange, StoredConversion, TrackingStore } from './types';
 
 export interface ConversionLogEntry {
 	conversionId: string;
@@ -23,6 +25,37 @@ export interface ConversionLogEntry {
 	statusHistory: Array<{ status: StatusChange['status']; at: string }>;
 	ledger: Array<Pick<LedgerLine, 'id' | 'affiliateId' | 'kind' | 'amount' | 'currency' | 'status' | 'settlement' | 'occurredAt'>>;
 	deliveries: Array<Omit<Delivery, 'conversionId'>>;
+	/** Each destination's outbox entry (durable redelivery), without its item. */
+	outbox: ConversionLogOutbox[];
+}
+
+export interface ConversionLogOutbox {
+	destination: string;
+	state: OutboxEntry['state'];
+	/** Attempts settled so far. */
+	attempts: number;
+	/** Only while pending: when it is (re)sent. */
+	dueAt?: string;
+	lastCode?: string;
+	lastReason?: string;
+	updatedAt: string;
+}
+
+/** Conversions per outbox read: listOutbox returns at most 1000 entries, so this leaves room for 20 destinations each. */
+const OUTBOX_CHUNK = 50;
+
+async function outboxOf(store: TrackingStore, ids: string[]): Promise<OutboxEntry[]> {
+	const chunks: string[][] = [];
+	for (let start = 0; start < ids.length; start += OUTBOX_CHUNK) chunks.push(ids.slice(start, start + OUTBOX_CHUNK));
+	return (await Promise.all(chunks.map((chunk) => store.listOutbox({ conversionIds: chunk, limit: 1000 })))).flat();
+}
+
+function outboxLine(entry: OutboxEntry): ConversionLogOutbox {
+	const line: ConversionLogOutbox = { destination: entry.destination, state: entry.state, attempts: entry.attempts, updatedAt: entry.updatedAt };
+	if (entry.state === 'pending') line.dueAt = entry.dueAt;
+	if (entry.lastCode !== undefined) line.lastCode = entry.lastCode;
+	if (entry.lastReason !== undefined) line.lastReason = entry.lastReason;
+	return line;
 }
 
 /** Reads the latest conversions (newest recorded first) with their history, ledger lines and deliveries. */
@@ -30,9 +63,10 @@ export async function readConversionLog(store: TrackingStore, filter: Conversion
 	const conversions = await store.listConversions(filter);
 	if (conversions.length === 0) return [];
 	const ids = conversions.map((conversion) => conversion.id);
-	const [ledger, deliveries, histories] = await Promise.all([
+	const [ledger, deliveries, outbox, histories] = await Promise.all([
 		store.listLedger({ conversionId: ids }),
 		store.listDeliveries({ conversionIds: ids }),
+		outboxOf(store, ids),
 		Promise.all(ids.map((id) => store.statusHistory(id))),
 	]);
 	return conversions.map((conversion, index) => {
@@ -64,6 +98,7 @@ export async function readConversionLog(store: TrackingStore, filter: Conversion
 					delete copy.conversionId;
 					return copy as Omit<Delivery, 'conversionId'>;
 				}),
+			outbox: outbox.filter((line) => line.conversionId === conversion.id).map(outboxLine),
 		};
 		for (const key of ['transactionId', 'amount', 'commission', 'affiliateId', 'clickId', 'attribution'] as const) {
 			if (conversion[key] !== undefined) entry[key] = conversion[key];
@@ -83,6 +118,18 @@ export function escapeHtml(value: unknown): string {
 }
 
 const OUTCOME_COLOURS: Record<string, string> = { sent: '#1a7f37', failed: '#cf222e', retry_later: '#9a6700', duplicate: '#57606a', skipped: '#57606a' };
+const OUTBOX_COLOURS: Record<string, string> = { sent: '#1a7f37', pending: '#9a6700', failed: '#cf222e', gave_up: '#cf222e' };
+
+/** One destination's outbox state: "meta: pending until <time>", then attempts, code and last reason, all escaped. */
+function outboxHtml(line: ConversionLogOutbox): string {
+	const colour = OUTBOX_COLOURS[line.state] ?? '#24292f';
+	const state = line.state === 'pending' ? `pending until ${timeHtml(line.dueAt)}` : line.state === 'gave_up' ? 'gave up' : escapeHtml(line.state);
+	const detail = [`${line.attempts} attempt${line.attempts === 1 ? '' : 's'}`, line.lastCode, line.lastReason]
+		.filter((part) => part !== undefined && part !== '')
+		.map(escapeHtml)
+		.join(' · ');
+	return `<span class="outbox" data-state="${escapeHtml(line.state)}" style="color:${colour}">${escapeHtml(line.destination)}: ${state}</span> <small>${detail}</small>`;
+}
 
 function cell(value: unknown): string {
 	return `<td>${escapeHtml(value)}</td>`;
@@ -149,6 +196,7 @@ const STYLE = [
 	'th{background:#f6f8fa;position:sticky;top:0}',
 	'small{color:#57606a}',
 	'.outcome{font-weight:600}',
+	'.outbox{font-weight:600;font-style:italic}',
 	'.none{color:#8c959f}',
 	'.id{display:inline-block;max-width:9ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:bottom;font-family:ui-monospace,monospace;font-size:12px}',
 	'time{white-space:normal}',
@@ -183,6 +231,8 @@ export function conversionLogHtml(entries: ConversionLogEntry[], options: { titl
 				.join(' · ');
 			return `<span class="outcome" style="color:${colour}">${escapeHtml(line.destination)}: ${escapeHtml(line.outcome)}</span>${detail ? ` <small>${detail}</small>` : ''} <small class="at">${timeHtml(line.at)}</small>`;
 		});
+		// The outbox says where each destination stands now; the delivery lines below it say what happened when.
+		const outbox = (entry.outbox ?? []).map(outboxHtml);
 		const ledger = entry.ledger.map(
 			(line) =>
 				`${escapeHtml(line.kind)} ${escapeHtml(line.amount)} ${escapeHtml(line.currency)} <small class="wrap">${escapeHtml(line.affiliateId)} · ${escapeHtml(line.settlement)}</small>`,
@@ -199,7 +249,7 @@ export function conversionLogHtml(entries: ConversionLogEntry[], options: { titl
 			cell(entry.commission === undefined ? '' : `${entry.commission} ${entry.currency}`) +
 			wrapCell(entry.affiliateId ?? '') +
 			cell(entry.attribution ?? '') +
-			listCell(deliveries, true) +
+			listCell([...outbox, ...deliveries], true) +
 			listCell(ledger) +
 			listCell(history) +
 			idCell(entry.conversionId) +

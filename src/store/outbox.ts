@@ -16,7 +16,7 @@
 
 import { byCodeUnits } from './rows';
 import { claimToken, compact, isoTime, jsonText, MAX_LEASE_MS, optionalText, requireText, StoreInputError } from './common';
-import type { ClaimedOutboxEntry, OutboxEntry, OutboxSettlement, OutboxState } from './types';
+import type { ClaimedOutboxEntry, OutboxEntry, OutboxSettlement, OutboxState, ReplayReport, ReplaySkipReason } from './types';
 
 export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'sent', 'failed', 'gave_up'];
 export const MAX_OUTBOX_BATCH = 1000;
@@ -180,4 +180,121 @@ export function outboxFromRow(row: Record<string, unknown>): OutboxEntry {
 
 export function claimedOutboxFromRow(row: Record<string, unknown>): ClaimedOutboxEntry {
 	return { ...outboxFromRow(row), token: String(row.lease_token) };
+}
+
+/** Why replayDeliveries left a matched conversion as it was. */
+export const REPLAY_SKIP_REASONS: Record<ReplaySkipReason, string> = {
+	no_entry: 'No outbox entry for this conversion and destination (never sent there, or deleted by retention of delivery records).',
+	in_flight: 'A redelivery run holds this entry right now; replay it again once that run has settled it.',
+	erased: 'Its data was erased (erasePerson): it is never sent again.',
+	retention: 'Its customer data was removed by retention: it is never sent again.',
+	not_stored: 'Its funnel item is gone (removed when the entry settled) and the conversion is not in this tracking store to rebuild it from.',
+	redacted: "The conversion's personal data was redacted (retention or erasure): its funnel item cannot be rebuilt.",
+};
+
+export interface ReplayInput {
+	destination: string;
+	now: string;
+	/** Exactly one selection. */
+	conversionIds?: string[];
+	network?: string;
+	recordedFrom?: string;
+	recordedBefore?: string;
+	limit: number;
+}
+
+export function replayInput(request: unknown): ReplayInput {
+	if (!request || typeof request !== 'object')
+		throw new StoreInputError('replayDeliveries needs { destination, and conversionIds, network or recordedFrom/recordedBefore }');
+	const { destination, now, conversionIds, network, recordedFrom, recordedBefore, limit = MAX_OUTBOX_BATCH } = request as Record<string, unknown>;
+	if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_OUTBOX_BATCH) {
+		throw new StoreInputError(`limit must be a whole number from 1 to ${MAX_OUTBOX_BATCH}; got ${String(limit)}`);
+	}
+	const input: ReplayInput = {
+		destination: requireText(destination, 'destination'),
+		now: isoTime(now ?? new Date().toISOString(), 'now'),
+		limit,
+	};
+	const range = recordedFrom !== undefined || recordedBefore !== undefined;
+	const selections = [conversionIds !== undefined, network !== undefined, range].filter(Boolean).length;
+	if (selections !== 1) throw new StoreInputError('replayDeliveries selects by exactly one of conversionIds, network, or recordedFrom/recordedBefore');
+	if (conversionIds !== undefined) {
+		if (!Array.isArray(conversionIds)) throw new StoreInputError('conversionIds must be a list of conversion ids');
+		input.conversionIds = [...new Set(conversionIds.map((id) => requireText(id, 'conversionIds[]')))];
+		if (input.conversionIds.length > limit) throw new StoreInputError(`replayDeliveries takes at most ${limit} conversion ids at a time`);
+	}
+	if (network !== undefined) input.network = requireText(network, 'network');
+	if (recordedFrom !== undefined) input.recordedFrom = isoTime(recordedFrom, 'recordedFrom');
+	if (recordedBefore !== undefined) input.recordedBefore = isoTime(recordedBefore, 'recordedBefore');
+	if (input.recordedFrom && input.recordedBefore && Date.parse(input.recordedFrom) >= Date.parse(input.recordedBefore)) {
+		throw new StoreInputError('recordedFrom must be before recordedBefore');
+	}
+	return input;
+}
+
+/** A matched entry as the stores read it for a replay. */
+export interface ReplayCandidate {
+	conversionId: string;
+	state: OutboxState;
+	hasItem: boolean;
+	lastCode: string | null;
+	/** A lease that has not run out at `now`. */
+	leased: boolean;
+	/** The stored conversion's payload (JSON text), when this store holds it. */
+	payload: string | null;
+	/** The conversion's payload lost data to retention or erasure (conversions.privacy). */
+	redacted: boolean;
+}
+
+export function replayCandidateFromRow(row: Record<string, unknown>): ReplayCandidate {
+	return {
+		conversionId: String(row.conversion_id),
+		state: row.state as OutboxState,
+		hasItem: Boolean(Number(row.has_item)) || row.has_item === true,
+		lastCode: row.last_code === null || row.last_code === undefined ? null : String(row.last_code),
+		leased: Boolean(Number(row.leased)) || row.leased === true,
+		payload: row.payload === null || row.payload === undefined ? null : typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload),
+		redacted: row.privacy !== null && row.privacy !== undefined,
+	};
+}
+
+/**
+ * What a replay does with one entry: made due again keeping its item (`item` null), made due again with the item
+ * rebuilt from the stored conversion (the funnel's item, which is what the funnel recorded as the payload), or
+ * skipped. An entry given up by erasure or retention, or whose conversion was redacted, is never sent again.
+ */
+export function replayDecision(candidate: ReplayCandidate): { replay: true; item: string | null } | { replay: false; reason: ReplaySkipReason } {
+	if (candidate.leased) return { replay: false, reason: 'in_flight' };
+	if (candidate.lastCode === OUTBOX_ERASED_CODE) return { replay: false, reason: 'erased' };
+	if (candidate.lastCode === OUTBOX_RETENTION_CODE) return { replay: false, reason: 'retention' };
+	if (candidate.hasItem) return { replay: true, item: null };
+	if (candidate.payload === null) return { replay: false, reason: 'not_stored' };
+	if (candidate.redacted) return { replay: false, reason: 'redacted' };
+	const payload = JSON.parse(candidate.payload) as unknown;
+	if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return { replay: false, reason: 'not_stored' };
+	const privacy = (payload as Record<string, unknown>).privacy;
+	if (privacy && typeof privacy === 'object' && (privacy as Record<string, unknown>).redacted !== undefined) return { replay: false, reason: 'redacted' };
+	return { replay: true, item: candidate.payload };
+}
+
+/** Adds up a replay's outcomes in the order the entries were matched. */
+export function replayReport(
+	input: ReplayInput,
+	outcomes: Array<{ conversionId: string; replayed: boolean; reason?: ReplaySkipReason }>,
+	more: boolean,
+): ReplayReport {
+	const skipped = outcomes
+		.filter((outcome) => !outcome.replayed)
+		.map((outcome) => ({ conversionId: outcome.conversionId, reason: outcome.reason!, message: REPLAY_SKIP_REASONS[outcome.reason!] }));
+	const skippedByReason: Partial<Record<ReplaySkipReason, number>> = {};
+	for (const { reason } of skipped) skippedByReason[reason] = (skippedByReason[reason] ?? 0) + 1;
+	return {
+		destination: input.destination,
+		dueAt: input.now,
+		replayed: outcomes.length - skipped.length,
+		replayedIds: outcomes.filter((outcome) => outcome.replayed).map((outcome) => outcome.conversionId),
+		skipped,
+		skippedByReason,
+		more,
+	};
 }

@@ -37,6 +37,10 @@ import {
 	outboxInserts,
 	outboxListInput,
 	outboxSettleInput,
+	replayCandidateFromRow,
+	replayDecision,
+	replayInput,
+	replayReport,
 	unknownOutboxEntry,
 } from './outbox';
 import {
@@ -104,6 +108,9 @@ import type {
 	OutboxEntry,
 	OutboxSettlement,
 	OutboxState,
+	ReplayReport,
+	ReplayRequest,
+	ReplaySkipReason,
 	PayoutItemChange,
 	PayoutItemFilter,
 	PayoutItemHistoryLine,
@@ -598,6 +605,51 @@ class PostgresStore implements TrackingStore {
 		if (rowCount === 1) return true;
 		if ((await this.query(this.sql.outboxExists, [input.conversionId, input.destination])).rows.length > 0) return false;
 		throw unknownOutboxEntry(input.conversionId, input.destination);
+	}
+
+	async replayDeliveries(request: ReplayRequest): Promise<ReplayReport> {
+		const input = replayInput(request);
+		const s = this.prefix;
+		const clauses = ['o.destination = $2'];
+		const values: unknown[] = [input.now, input.destination];
+		const add = (sql: (p: string) => string, value: unknown) => {
+			values.push(value);
+			clauses.push(sql(`$${values.length}`));
+		};
+		if (input.conversionIds) add((p) => `o.conversion_id = ANY(${p}::text[])`, input.conversionIds);
+		if (input.network !== undefined) add((p) => `c.network = ${p}`, input.network);
+		if (input.recordedFrom !== undefined) add((p) => `c.recorded_at >= ${p}::timestamptz`, input.recordedFrom);
+		if (input.recordedBefore !== undefined) add((p) => `c.recorded_at < ${p}::timestamptz`, input.recordedBefore);
+		values.push(input.limit + 1);
+		// The matched entries are locked until the replay commits: no claim or settlement changes them in between.
+		return await this.transaction(async (query) => {
+			const { rows } = await query(
+				`SELECT o.conversion_id, o.state, o.item IS NOT NULL AS has_item, o.last_code,
+					(o.lease_expires_at IS NOT NULL AND o.lease_expires_at > $1::timestamptz) AS leased, c.privacy, c.payload::text AS payload
+					FROM ${s}outbox AS o LEFT JOIN ${s}conversions AS c ON c.id = o.conversion_id
+					WHERE ${clauses.join(' AND ')} ORDER BY o.conversion_id COLLATE "C" LIMIT $${values.length} FOR UPDATE OF o`,
+				values,
+			);
+			const more = rows.length > input.limit;
+			const outcomes: Array<{ conversionId: string; replayed: boolean; reason?: ReplaySkipReason }> = [];
+			for (const row of rows.slice(0, input.limit)) {
+				const candidate = replayCandidateFromRow(row);
+				const decision = replayDecision(candidate);
+				if (!decision.replay) {
+					outcomes.push({ conversionId: candidate.conversionId, replayed: false, reason: decision.reason });
+					continue;
+				}
+				await query(
+					`UPDATE ${s}outbox SET state = 'pending', attempts = 0, due_at = $1::timestamptz, updated_at = $1::timestamptz,
+						item = coalesce(item, $2::json), lease_token = NULL, lease_expires_at = NULL WHERE conversion_id = $3 AND destination = $4`,
+					[input.now, decision.item, candidate.conversionId, input.destination],
+				);
+				outcomes.push({ conversionId: candidate.conversionId, replayed: true });
+			}
+			const matched = new Set(outcomes.map((outcome) => outcome.conversionId));
+			for (const id of input.conversionIds ?? []) if (!matched.has(id)) outcomes.push({ conversionId: id, replayed: false, reason: 'no_entry' });
+			return { result: replayReport(input, outcomes, more), commit: true };
+		});
 	}
 
 	async listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]> {

@@ -23,6 +23,8 @@
  *   the entry is settled; retention (customerData) and erasure remove it from pending entries too, which then give
  *   up (code 'retention' or 'erased'): nothing is sent without its item. Settled entries (no item left) are deleted
  *   with the delivery records (retention of deliveries); erasure redacts their reason as it does a delivery's.
+ *   Replay (replayDeliveries) puts an item back from the conversion's payload only while that payload is not
+ *   redacted (conversions.privacy unset), and never for an entry given up by retention or erasure.
  * Not personal data of the converting person, kept: the ledger (amounts, ids, generated notes), payout items and
  * their history (the affiliate's own payout receiver, kept for the operator's accounting), coupons, dedup claims.
  */

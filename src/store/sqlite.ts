@@ -36,6 +36,10 @@ import {
 	outboxInserts,
 	outboxListInput,
 	outboxSettleInput,
+	replayCandidateFromRow,
+	replayDecision,
+	replayInput,
+	replayReport,
 	unknownOutboxEntry,
 } from './outbox';
 import {
@@ -105,6 +109,9 @@ import type {
 	OutboxEntry,
 	OutboxSettlement,
 	OutboxState,
+	ReplayReport,
+	ReplayRequest,
+	ReplaySkipReason,
 	PayoutItemChange,
 	PayoutItemFilter,
 	PayoutItemHistoryLine,
@@ -467,6 +474,62 @@ class SqliteStore implements TrackingStore {
 		if (changed === 1) return true;
 		if (this.get('SELECT 1 AS found FROM outbox WHERE conversion_id = ? AND destination = ?', input.conversionId, input.destination)) return false;
 		throw unknownOutboxEntry(input.conversionId, input.destination);
+	}
+
+	async replayDeliveries(request: ReplayRequest): Promise<ReplayReport> {
+		const input = replayInput(request);
+		const clauses = ['o.destination = ?'];
+		const values: SQLInputValue[] = [input.now, input.destination];
+		if (input.conversionIds) {
+			clauses.push('o.conversion_id IN (SELECT value FROM json_each(?))');
+			values.push(JSON.stringify(input.conversionIds));
+		}
+		if (input.network !== undefined) {
+			clauses.push('c.network = ?');
+			values.push(input.network);
+		}
+		if (input.recordedFrom !== undefined) {
+			clauses.push('c.recorded_at >= ?');
+			values.push(input.recordedFrom);
+		}
+		if (input.recordedBefore !== undefined) {
+			clauses.push('c.recorded_at < ?');
+			values.push(input.recordedBefore);
+		}
+		// One write transaction: what was read is what is changed (no claim or settlement in between).
+		return this.transaction(() => {
+			const rows = this.all(
+				`SELECT o.conversion_id, o.state, o.item IS NOT NULL AS has_item, o.last_code,
+					(o.lease_expires_at IS NOT NULL AND o.lease_expires_at > ?) AS leased, c.privacy, c.payload
+					FROM outbox AS o LEFT JOIN conversions AS c ON c.id = o.conversion_id
+					WHERE ${clauses.join(' AND ')} ORDER BY o.conversion_id LIMIT ?`,
+				...values,
+				input.limit + 1,
+			);
+			const more = rows.length > input.limit;
+			const outcomes: Array<{ conversionId: string; replayed: boolean; reason?: ReplaySkipReason }> = [];
+			for (const row of rows.slice(0, input.limit)) {
+				const candidate = replayCandidateFromRow(row);
+				const decision = replayDecision(candidate);
+				if (!decision.replay) {
+					outcomes.push({ conversionId: candidate.conversionId, replayed: false, reason: decision.reason });
+					continue;
+				}
+				this.run(
+					`UPDATE outbox SET state = 'pending', attempts = 0, due_at = ?, updated_at = ?, item = coalesce(item, ?),
+						lease_token = NULL, lease_expires_at = NULL WHERE conversion_id = ? AND destination = ?`,
+					input.now,
+					input.now,
+					decision.item,
+					candidate.conversionId,
+					input.destination,
+				);
+				outcomes.push({ conversionId: candidate.conversionId, replayed: true });
+			}
+			const matched = new Set(outcomes.map((outcome) => outcome.conversionId));
+			for (const id of input.conversionIds ?? []) if (!matched.has(id)) outcomes.push({ conversionId: id, replayed: false, reason: 'no_entry' });
+			return replayReport(input, outcomes, more);
+		});
 	}
 
 	async listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]> {

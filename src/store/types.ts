@@ -384,6 +384,33 @@ export interface ClaimedOutboxEntry extends OutboxEntry {
 
 export type OutboxSettlement = { state: 'sent' | 'failed' | 'gave_up' } | { state: 'pending'; dueAt: string };
 
+export interface ReplayRequest {
+	destination: string;
+	conversionIds?: string[];
+	network?: string;
+	/** ISO 8601 with an offset: recorded at or after. */
+	recordedFrom?: string;
+	/** ISO 8601 with an offset: recorded strictly before. */
+	recordedBefore?: string;
+	now?: string;
+	limit?: number;
+}
+
+export type ReplaySkipReason = 'no_entry' | 'in_flight' | 'erased' | 'retention' | 'not_stored' | 'redacted';
+
+export interface ReplayReport {
+	destination: string;
+	/** When the replayed entries are due. */
+	dueAt: string;
+	replayed: number;
+	replayedIds: string[];
+	/** Each entry left as it was, with why (the message names no value of the conversion). */
+	skipped: Array<{ conversionId: string; reason: ReplaySkipReason; message: string }>;
+	skippedByReason: Partial<Record<ReplaySkipReason, number>>;
+	/** The selection matched more than `limit` entries: replay again with a narrower one. */
+	more: boolean;
+}
+
 export interface OutboxStore {
 	/**
 	 * Writes a pending entry per (conversionId, destination) when absent (insert-if-absent, never a read-then-write),
@@ -401,13 +428,23 @@ export interface OutboxStore {
 	 * Records an attempt's outcome and counts the attempt: settled (`sent`, `failed`, `gave_up`, the item removed) or
 	 * pending again at `dueAt`. With a token, only the current claimer may settle (false for a stale token); without
 	 * one (the first, inline send) the entry is settled whatever its lease. A settled entry never changes again
-	 * (false). Throws on an unknown entry.
+	 * (false) unless replayDeliveries makes it pending again. Throws on an unknown entry.
 	 */
 	settleDelivery(
 		key: { conversionId: string; destination: string },
 		settlement: OutboxSettlement,
 		detail?: { code?: string; reason?: string; token?: string; at?: string },
 	): Promise<boolean>;
+	/**
+	 * Replay (issue 16): makes one destination's entries due again at `now` (default: the current time) with attempts
+	 * restarted, selected by exactly one of conversion ids, network, or recorded-at range [recordedFrom, recordedBefore)
+	 * (network and range reach only conversions stored here). A pending entry keeps its item; a settled one (sent,
+	 * failed, gave_up) has none left, so its item is rebuilt from the stored conversion's payload (the funnel item as
+	 * the funnel recorded it). Skipped, with a reason: entries a run holds right now, entries given up by erasure or
+	 * retention, conversions not stored here or redacted, and (for ids) ids without an entry. At most `limit`
+	 * (default and most 1000) entries per call; `more` says the selection matched more.
+	 */
+	replayDeliveries(request: ReplayRequest): Promise<ReplayReport>;
 	/** Entries by conversion, state or destination, oldest first (one batch: in key order; at most `limit`, default 100, 1 to 1000). */
 	listOutbox(filter?: { conversionIds?: string[]; states?: OutboxState[]; destination?: string; limit?: number }): Promise<OutboxEntry[]>;
 }

@@ -269,6 +269,58 @@ describe('Postback Tools: Conversion Log', () => {
 		expect(both[3].json.count).toBe(3);
 	});
 
+	it("shows each destination's outbox state (sent, pending until, failed, gave up), escaped and without the item", async () => {
+		const store = db.store();
+		const { item } = await funnelItem(store, {
+			click_id: 'log_ob1',
+			transaction_id: 'LOG-OB1',
+			commission: '2',
+			email: 'outbox.buyer@example.com',
+			occurred_at: ago(HOUR),
+		});
+		const conversionId = String(item.json.conversionId);
+		const retryAt = new Date(Date.now() + HOUR).toISOString();
+		await store.enqueueDeliveries(
+			['meta', 'google_ads', 'tiktok', 'postback:<x>'].map((destination) => ({ conversionId, destination, item: item.json, dueAt: ago(HOUR) })),
+		);
+		await store.settleDelivery({ conversionId, destination: 'meta' }, { state: 'pending', dueAt: retryAt }, { code: '429', reason: 'slow <down> & "wait"' });
+		await store.settleDelivery({ conversionId, destination: 'google_ads' }, { state: 'failed' }, { code: 'invalid_gclid', reason: 'bad click' });
+		await store.settleDelivery({ conversionId, destination: 'tiktok' }, { state: 'gave_up' }, { code: 'too_old' });
+		await store.settleDelivery({ conversionId, destination: 'postback:<x>' }, { state: 'sent' });
+
+		const run = await runTools({ operation: 'conversionLog', logOutput: 'itemsAndHtml', limit: 50, ...storeParameters() });
+		expect(run.data.resultData.error).toBeUndefined();
+		const items = outputOfNode(run, TOOLS_NAME) ?? [];
+		const entry = items.find((out) => out.json.conversionId === conversionId)!.json;
+		expect(entry.outbox).toEqual([
+			{ destination: 'google_ads', state: 'failed', attempts: 1, lastCode: 'invalid_gclid', lastReason: 'bad click', updatedAt: expect.any(String) },
+			{
+				destination: 'meta',
+				state: 'pending',
+				attempts: 1,
+				dueAt: retryAt,
+				lastCode: '429',
+				lastReason: 'slow <down> & "wait"',
+				updatedAt: expect.any(String),
+			},
+			{ destination: 'postback:<x>', state: 'sent', attempts: 1, updatedAt: expect.any(String) },
+			{ destination: 'tiktok', state: 'gave_up', attempts: 1, lastCode: 'too_old', updatedAt: expect.any(String) },
+		]);
+		const html = String(items[items.length - 1].json.html);
+		const row = html.slice(html.indexOf(`<tr data-conversion-id="${conversionId}"`));
+		const cells = row.slice(0, row.indexOf('</tr>'));
+		const due = new Date(retryAt).toISOString();
+		expect(cells).toContain(`meta: pending until <time datetime="${due}"`);
+		expect(cells).toContain('1 attempt · 429 · slow &lt;down&gt; &amp; &quot;wait&quot;');
+		expect(cells).toContain('google_ads: failed</span> <small>1 attempt · invalid_gclid · bad click</small>');
+		expect(cells).toContain('tiktok: gave up</span>');
+		expect(cells).toContain('postback:&lt;x&gt;: sent</span>');
+		expect(cells).not.toContain('<down>');
+		// The outbox item holds the customer's data: never on the page nor in the items.
+		expect(html).not.toContain('outbox.buyer@example.com');
+		expect(JSON.stringify(items.map((out) => out.json.outbox))).not.toContain('outbox.buyer');
+	});
+
 	it('an empty store gives an empty page, and a bad filter fails the node', async () => {
 		const empty =
 			outputOfNode(await runTools({ operation: 'conversionLog', logOutput: 'html', filters: { network: 'nobody' }, ...storeParameters() }), TOOLS_NAME) ?? [];

@@ -374,5 +374,122 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			expect(await harness.query(`SELECT conversion_id FROM outbox WHERE item IS NOT NULL`)).toEqual([]);
 			expect((await store.applyRetention({ customerData: 30 }, { now: new Date(written + 31 * day).toISOString() })).counts.outboxItemsDropped).toBe(0);
 		});
+		describe('replay', () => {
+			/** A stored conversion whose payload is the funnel item, as the funnel records it. */
+			const stored = async (id: string, network: string, recordedAt: string) => {
+				const payload = { conversionId: id, network, user: { email: `${id}@example.com` }, amount: '10.5', route: 'purchase' };
+				await store.saveConversion({ id, network, eventName: 'Purchase', status: 'pending', currency: 'USD', occurredAt: recordedAt, recordedAt, payload });
+				return payload;
+			};
+			const NOW = at(7 * 86_400_000);
+
+			it('makes chosen entries due now with attempts restarted; a settled one gets its item back from the stored conversion', async () => {
+				const sentItem = await stored('r-sent', 'awin', T0);
+				await stored('r-pending', 'awin', T0);
+				await stored('r-leased', 'awin', T0);
+				await store.enqueueDeliveries([
+					{ conversionId: 'r-sent', destination: 'meta', item: sentItem, dueAt: T0 },
+					{ conversionId: 'r-sent', destination: 'tiktok', item: sentItem, dueAt: T0 },
+					{ conversionId: 'r-pending', destination: 'meta', item: item(2), dueAt: T0 },
+					{ conversionId: 'r-leased', destination: 'meta', item: item(3), dueAt: T0 },
+					{ conversionId: 'r-elsewhere', destination: 'meta', item: item(4), dueAt: T0 },
+				]);
+				await store.settleDelivery(key('r-sent', 'meta'), { state: 'failed' }, { code: '401', reason: 'bad token' });
+				await store.settleDelivery(key('r-sent', 'tiktok'), { state: 'sent' });
+				await store.settleDelivery(key('r-pending', 'meta'), { state: 'pending', dueAt: at(86_400_000) }, { code: '429' });
+				await store.settleDelivery(key('r-elsewhere', 'meta'), { state: 'gave_up' });
+				const [held] = await store.claimDueDeliveries({ now: NOW, limit: 1, leaseMs: 60_000, destinations: ['meta'] });
+				expect(held.conversionId).toBe('r-leased');
+
+				const report = await store.replayDeliveries({
+					destination: 'meta',
+					conversionIds: ['r-sent', 'r-pending', 'r-leased', 'r-elsewhere', 'r-missing'],
+					now: NOW,
+				});
+				expect(report).toMatchObject({ destination: 'meta', dueAt: NOW, replayed: 2, more: false });
+				expect(report.replayedIds.sort()).toEqual(['r-pending', 'r-sent']);
+				expect(report.skippedByReason).toEqual({ in_flight: 1, not_stored: 1, no_entry: 1 });
+				expect(report.skipped.find((skip) => skip.conversionId === 'r-elsewhere')).toMatchObject({ reason: 'not_stored' });
+				expect(report.skipped.find((skip) => skip.conversionId === 'r-missing')?.message).toMatch(/No outbox entry/);
+
+				const [sent] = await store.listOutbox({ conversionIds: ['r-sent'], destination: 'meta' });
+				expect(sent).toMatchObject({ state: 'pending', attempts: 0, dueAt: NOW, item: sentItem, lastCode: '401' });
+				const [pending] = await store.listOutbox({ conversionIds: ['r-pending'] });
+				expect(pending).toMatchObject({ state: 'pending', attempts: 0, dueAt: NOW, item: item(2) });
+				// Only the chosen destination: tiktok stays sent.
+				expect((await store.listOutbox({ conversionIds: ['r-sent'], destination: 'tiktok' }))[0]).toMatchObject({ state: 'sent', attempts: 1 });
+				expect((await store.listOutbox({ conversionIds: ['r-elsewhere'] }))[0].state).toBe('gave_up');
+				// The run holding r-leased still settles it.
+				expect(await store.settleDelivery(key('r-leased', 'meta'), { state: 'sent' }, { token: held.token })).toBe(true);
+
+				const due = await store.claimDueDeliveries({ now: NOW, limit: 10, leaseMs: 60_000 });
+				expect(due.map((entry) => entry.conversionId).sort()).toEqual(['r-pending', 'r-sent']);
+				expect(await store.settleDelivery(key('r-sent', 'meta'), { state: 'sent' }, { token: due.find((e) => e.conversionId === 'r-sent')!.token })).toBe(true);
+				expect((await store.listOutbox({ conversionIds: ['r-sent'], destination: 'meta' }))[0]).toMatchObject({ state: 'sent', attempts: 1 });
+			});
+
+			it('selects by network or by recorded-at range, on one destination', async () => {
+				for (const [id, network, recordedAt] of [
+					['n-1', 'awin', '2026-04-01T00:00:00.000Z'],
+					['n-2', 'awin', '2026-04-10T00:00:00.000Z'],
+					['n-3', 'cj', '2026-04-05T00:00:00.000Z'],
+				] as const) {
+					const payload = await stored(id, network, recordedAt);
+					await store.enqueueDeliveries([
+						{ conversionId: id, destination: 'meta', item: payload, dueAt: T0 },
+						{ conversionId: id, destination: 'google_ads', item: payload, dueAt: T0 },
+					]);
+					await store.settleDelivery(key(id, 'meta'), { state: 'sent' });
+					await store.settleDelivery(key(id, 'google_ads'), { state: 'sent' });
+				}
+				const byNetwork = await store.replayDeliveries({ destination: 'meta', network: 'awin', now: NOW });
+				expect(byNetwork.replayedIds).toEqual(['n-1', 'n-2']);
+				const byRange = await store.replayDeliveries({
+					destination: 'google_ads',
+					recordedFrom: '2026-04-05T00:00:00.000Z',
+					recordedBefore: '2026-04-10T00:00:00+00:00',
+					now: NOW,
+				});
+				expect(byRange.replayedIds).toEqual(['n-3']);
+				const pending = await store.listOutbox({ states: ['pending'] });
+				expect(pending.map((entry) => `${entry.conversionId}/${entry.destination}`).sort()).toEqual(['n-1/meta', 'n-2/meta', 'n-3/google_ads']);
+				const limited = await store.replayDeliveries({ destination: 'google_ads', recordedFrom: '2026-01-01T00:00:00Z', now: NOW, limit: 2 });
+				expect(limited).toMatchObject({ replayed: 2, more: true });
+			});
+
+			it('never replays what erasure or retention removed, and says why', async () => {
+				const alice = person('replay', 3);
+				await plant(store, alice);
+				const old = await stored('old', 'awin', '2020-01-01T00:00:00.000Z');
+				await stored('kept', 'awin', '2020-01-01T00:00:00.000Z');
+				await store.enqueueDeliveries([
+					{ conversionId: alice.conversionId, destination: 'meta', item: { conversionId: alice.conversionId, user: { email: alice.email } }, dueAt: T0 },
+					{ conversionId: 'old', destination: 'meta', item: old, dueAt: T0 },
+				]);
+				await store.settleDelivery(key('old', 'meta'), { state: 'sent' });
+				await store.erasePerson({ email: alice.email });
+				await store.applyRetention({ customerData: 30 });
+				await store.enqueueDeliveries([{ conversionId: 'kept', destination: 'meta', item: item(9), dueAt: T0 }]);
+				// Later still: the pending entry written just now is past the cutoff too, and gives up.
+				await store.applyRetention({ customerData: 30 }, { now: new Date(Date.now() + 31 * 86_400_000).toISOString() });
+
+				const report = await store.replayDeliveries({ destination: 'meta', conversionIds: [alice.conversionId, 'old', 'kept'], now: NOW });
+				expect(report.replayed).toBe(0);
+				const reasons = Object.fromEntries(report.skipped.map((skip) => [skip.conversionId, skip.reason]));
+				expect(reasons).toEqual({ [alice.conversionId]: 'erased', old: 'redacted', kept: 'retention' });
+				expect(JSON.stringify(report)).not.toContain(alice.email);
+				expect(await harness.query(`SELECT conversion_id FROM outbox WHERE item IS NOT NULL`)).toEqual([]);
+			});
+
+			it('takes exactly one selection', async () => {
+				await expect(store.replayDeliveries({ destination: 'meta', now: NOW })).rejects.toThrow(/exactly one/);
+				await expect(store.replayDeliveries({ destination: 'meta', network: 'awin', conversionIds: ['x'] })).rejects.toThrow(/exactly one/);
+				await expect(store.replayDeliveries({ destination: ' ', network: 'awin' })).rejects.toThrow(/destination/);
+				await expect(
+					store.replayDeliveries({ destination: 'meta', recordedFrom: '2026-04-02T00:00:00Z', recordedBefore: '2026-04-01T00:00:00Z' }),
+				).rejects.toThrow(/before/);
+				expect(await store.replayDeliveries({ destination: 'meta', network: 'none' })).toMatchObject({ replayed: 0, skipped: [], more: false });
+			});
+		});
 	});
 }
