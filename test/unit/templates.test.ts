@@ -5,8 +5,8 @@ import { DESTINATIONS } from '../../src/destinations';
 /**
  * Static checks on every workflow template in templates/: each is importable n8n workflow JSON that only uses
  * n8n's own nodes and this package's registered nodes, with fixed webhook ids (none where the id is a secret or the webhook serves data), closed n8n Webhook nodes, sticky notes for the operator,
- * consistent connections, no credential secrets and a Redelivery Trigger for the ad-platform
- * nodes. (Each one also runs end to end in a real n8n:
+ * consistent connections, no credential secrets, no node drawn over another, and a Redelivery Trigger for the
+ * ad-platform nodes. (Each one also runs end to end in a real n8n:
  * test/e2e/templates.e2e.test.ts.)
  */
 const ROOT = join(__dirname, '../..');
@@ -104,6 +104,23 @@ const storeSettings = (node: TemplateNode) => {
 		? { store, credential: node.credentials?.postbackStorePostgresApi?.name }
 		: { store, sqlitePath: String(node.parameters.sqlitePath ?? '') };
 };
+
+/**
+ * The box n8n 2.41's canvas draws a node in (editor-ui's node size: 96 × 96, 32 taller for each main output past
+ * two; a sticky note its own width and height, 240 × 160 by default), from its position (the top-left corner).
+ */
+function canvasBox(node: TemplateNode): { left: number; top: number; right: number; bottom: number } {
+	const [left, top] = node.position;
+	if (node.type === 'n8n-nodes-base.stickyNote') {
+		return { left, top, right: left + Number(node.parameters.width ?? 240), bottom: top + Number(node.parameters.height ?? 160) };
+	}
+	let outputs = nodeTypes.get(node.type)?.outputs ?? 1;
+	if (node.type === 'n8n-nodes-base.switch') {
+		const rules = (node.parameters.rules as { values?: unknown[] } | undefined)?.values?.length ?? 1;
+		outputs = rules + ((node.parameters.options as { fallbackOutput?: unknown } | undefined)?.fallbackOutput === 'extra' ? 1 : 0);
+	}
+	return { left, top, right: left + 96, bottom: top + 96 + Math.max(0, outputs - 2) * 32 };
+}
 
 test('the package registers its nodes and there are templates to check', () => {
 	expect(nodeTypes.size).toBeGreaterThanOrEqual(9);
@@ -246,6 +263,17 @@ describe.each(files)('templates/%s', (file) => {
 			const trigger = /trigger$|\.webhook$/i.test(node.type) || BASE_WEBHOOK_TYPES.has(node.type) || (nodeTypes.get(node.type)?.webhook ?? false);
 			if (!trigger && !targets.has(node.name)) throw new Error(`node "${node.name}" is not connected to anything upstream`);
 		}
+	});
+
+	test('no node or sticky note is drawn over another (as the editor test measures it, without a browser)', () => {
+		const boxes = nodes.map((node) => ({ name: node.name, ...canvasBox(node) }));
+		const overlaps: string[] = [];
+		for (const [index, a] of boxes.entries()) {
+			for (const b of boxes.slice(index + 1)) {
+				if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(`${a.name} × ${b.name}`);
+			}
+		}
+		expect(overlaps).toEqual([]);
 	});
 
 	test('ad-platform nodes get a Redelivery Trigger on their store whose Due reaches each of them, and Gave Up a node', () => {
