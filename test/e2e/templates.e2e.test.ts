@@ -315,6 +315,17 @@ async function startPartner(): Promise<{ url: string; requests: Array<{ method: 
 	};
 }
 
+/**
+ * The redelivery nodes of the ad-platform templates: the trigger polls the outbox every minute, and nothing these
+ * drivers send is due again while they run (Google's too-young click is due six hours on; the rest is taken or
+ * refused for good). That the trigger activates with the workflow is what importTemplate's publishing checks.
+ */
+const NOTHING_DUE: Record<string, string> = {
+	'Redelivery Trigger': 'nothing is due again during the test',
+	'Route by Platform': 'nothing is due again during the test',
+	'Gave up: alert here': 'nothing is given up during the test',
+};
+
 const drivers: Record<string, (file: string) => Promise<void>> = {
 	async 'shareasale-postback.json'(file) {
 		const imported = await importTemplate(file);
@@ -563,7 +574,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 		expect(reddit.events.filter((entry) => asText(entry.event).includes(ids.rdt_cid))).toHaveLength(1);
 		expect((await get(tracker, { offer: 'no-such-offer' })).status).toBeGreaterThanOrEqual(400);
 		expect((await get(postback, { ...sale, transID: uniqueId('89'), commission: '39.5.0' })).status).toBe(400);
-		await expectEveryNodeRan(imported, { 'Forwarding Failed': 'every platform takes the sale' });
+		await expectEveryNodeRan(imported, { 'Forwarding Failed': 'every platform takes the sale', ...NOTHING_DUE });
 		await expectRefusalsListedAsFailed(imported);
 	},
 	async 'shareasale-to-ad-platforms.json'(file) {
@@ -652,7 +663,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			hasItem('Not Forwarded', 0, (json) => json.transactionId === sale.transID && json.route === 'duplicate'),
 		);
 		expect(meta.duplicates.length + tiktok.duplicates.length).toBe(0);
-		await expectEveryNodeRan(imported);
+		await expectEveryNodeRan(imported, NOTHING_DUE);
 		await expectRefusalsListedAsFailed(imported);
 	},
 
@@ -701,7 +712,7 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			hasItem('Not Forwarded', 0, (json) => json.transactionId === registration.transaction_id && json.route === 'duplicate'),
 		);
 		expect(meta.events.filter((entry) => entry.event.event_name === 'CompleteRegistration' && entry.event.event_id === metaEvent.event_id)).toHaveLength(1);
-		await expectEveryNodeRan(imported);
+		await expectEveryNodeRan(imported, NOTHING_DUE);
 		await expectRefusalsListedAsFailed(imported);
 	},
 
