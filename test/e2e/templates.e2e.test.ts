@@ -5,6 +5,7 @@ import { type IncomingMessage, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_RETRY_POLICY } from '../../src/http/retry';
 import { openStore } from '../../src/store';
 import { startGoogleAdsFake, type GoogleAdsFake } from '../fakes/google-ads';
 import { startMetaFake, META_FAKE_PIXEL, META_FAKE_TOKEN, type MetaFake } from '../fakes/meta';
@@ -712,7 +713,34 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			hasItem('Not Forwarded', 0, (json) => json.transactionId === registration.transaction_id && json.route === 'duplicate'),
 		);
 		expect(meta.events.filter((entry) => entry.event.event_name === 'CompleteRegistration' && entry.event.event_id === metaEvent.event_id)).toHaveLength(1);
-		await expectEveryNodeRan(imported, NOTHING_DUE);
+
+		// Meta is down for longer than the node retries: the lead comes out on Not Sent to Meta as retry, and the
+		// Redelivery Trigger sends it again from the outbox (due a minute later, polled every minute), this time taken.
+		const outage = { ...plain, transaction_id: uniqueId('D'), commission: '0' };
+		const eventsBefore = meta.events.length;
+		meta.failNext(DEFAULT_RETRY_POLICY.maxAttempts, { status: 503 });
+		expect((await get(url, outage)).status).toBe(200);
+		const down = await waitForExecution(
+			imported.id,
+			hasItem('Not Sent to Meta', 0, (json) => json.transactionId === outage.transaction_id),
+			60000,
+		);
+		expect(items(down, 'Not Sent to Meta').find((item) => item.json.transactionId === outage.transaction_id)?.json.forward).toMatchObject({
+			platform: 'meta',
+			outcome: 'retry',
+		});
+		const redelivered = await waitForExecution(
+			imported.id,
+			hasItem('Meta Conversions API', 0, (json) => json.transactionId === outage.transaction_id),
+			170000,
+		);
+		noErrors(redelivered);
+		expect(items(redelivered, 'Redelivery Trigger').map((item) => item.json.redelivery)).toEqual([
+			{ destination: 'meta', attempt: 2, token: expect.any(String) },
+		]);
+		// Sent once: the four refused attempts recorded nothing, the redelivery one Lead.
+		expect(meta.events.slice(eventsBefore).map((entry) => entry.event.event_name)).toEqual(['Lead']);
+		await expectEveryNodeRan(imported, { 'Gave up: alert here': 'nothing is given up during the test' });
 		await expectRefusalsListedAsFailed(imported);
 	},
 
@@ -1060,6 +1088,6 @@ describe('workflow templates in a real n8n', () => {
 			if (!driver) throw new Error(`templates/${file} has no end-to-end test: add a driver for it in test/e2e/templates.e2e.test.ts`);
 			await driver(file);
 		},
-		240000,
+		300000,
 	);
 });
