@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DESTINATIONS } from '../../src/destinations';
 
 /**
  * Static checks on every workflow template in templates/: each is importable n8n workflow JSON that only uses
  * n8n's own nodes and this package's registered nodes, with fixed webhook ids (none where the id is a secret or the webhook serves data), closed n8n Webhook nodes, sticky notes for the operator,
- * consistent connections and no credential secrets. (Each one also runs end to end in a real n8n:
+ * consistent connections, no credential secrets, no node drawn over another, and a Redelivery Trigger for the
+ * ad-platform nodes. (Each one also runs end to end in a real n8n:
  * test/e2e/templates.e2e.test.ts.)
  */
 const ROOT = join(__dirname, '../..');
@@ -89,6 +91,36 @@ const WEBHOOK_AUTHENTICATION: Record<string, string> = { basicAuth: 'httpBasicAu
  */
 const servesData = (node: TemplateNode) =>
 	node.type === BASE_WEBHOOK && ['responseNode', 'lastNode'].includes(String(node.parameters.responseMode ?? 'onReceived'));
+
+/** The ad-platform destination node types (`n8n-nodes-postback.<node name>`), each with its platform id. */
+const PLATFORM_OF_TYPE = new Map(
+	Object.entries(DESTINATIONS).map(([platform, definition]) => [`n8n-nodes-postback.${(definition as { node: { name: string } }).node.name}`, platform]),
+);
+const REDELIVERY_TRIGGER = 'n8n-nodes-postback.redeliveryTrigger';
+/** A node's tracking store as it runs: the parameters' defaults filled in, the PostgreSQL credential only when used. */
+const storeSettings = (node: TemplateNode) => {
+	const store = String(node.parameters.store ?? 'sqlite');
+	return store === 'postgres'
+		? { store, credential: node.credentials?.postbackStorePostgresApi?.name }
+		: { store, sqlitePath: String(node.parameters.sqlitePath ?? '') };
+};
+
+/**
+ * The box n8n 2.41's canvas draws a node in (editor-ui's node size: 96 × 96, 32 taller for each main output past
+ * two; a sticky note its own width and height, 240 × 160 by default), from its position (the top-left corner).
+ */
+function canvasBox(node: TemplateNode): { left: number; top: number; right: number; bottom: number } {
+	const [left, top] = node.position;
+	if (node.type === 'n8n-nodes-base.stickyNote') {
+		return { left, top, right: left + Number(node.parameters.width ?? 240), bottom: top + Number(node.parameters.height ?? 160) };
+	}
+	let outputs = nodeTypes.get(node.type)?.outputs ?? 1;
+	if (node.type === 'n8n-nodes-base.switch') {
+		const rules = (node.parameters.rules as { values?: unknown[] } | undefined)?.values?.length ?? 1;
+		outputs = rules + ((node.parameters.options as { fallbackOutput?: unknown } | undefined)?.fallbackOutput === 'extra' ? 1 : 0);
+	}
+	return { left, top, right: left + 96, bottom: top + 96 + Math.max(0, outputs - 2) * 32 };
+}
 
 test('the package registers its nodes and there are templates to check', () => {
 	expect(nodeTypes.size).toBeGreaterThanOrEqual(9);
@@ -230,6 +262,85 @@ describe.each(files)('templates/%s', (file) => {
 		for (const node of working) {
 			const trigger = /trigger$|\.webhook$/i.test(node.type) || BASE_WEBHOOK_TYPES.has(node.type) || (nodeTypes.get(node.type)?.webhook ?? false);
 			if (!trigger && !targets.has(node.name)) throw new Error(`node "${node.name}" is not connected to anything upstream`);
+		}
+	});
+
+	test('no node or sticky note is drawn over another (as the editor test measures it, without a browser)', () => {
+		const boxes = nodes.map((node) => ({ name: node.name, ...canvasBox(node) }));
+		const overlaps: string[] = [];
+		for (const [index, a] of boxes.entries()) {
+			for (const b of boxes.slice(index + 1)) {
+				if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(`${a.name} × ${b.name}`);
+			}
+		}
+		expect(overlaps).toEqual([]);
+	});
+
+	test('ad-platform nodes get a Redelivery Trigger on their store whose Due reaches each of them, and Gave Up a node', () => {
+		const destinations = working.filter((node) => PLATFORM_OF_TYPE.has(node.type));
+		const triggers = working.filter((node) => node.type === REDELIVERY_TRIGGER);
+		if (destinations.length === 0) {
+			expect(triggers).toEqual([]);
+			return;
+		}
+		expect(triggers.length).toBeGreaterThanOrEqual(1);
+		const reached = (from: string[], seen = new Set<string>()): Set<string> => {
+			for (const name of from) {
+				if (seen.has(name)) continue;
+				seen.add(name);
+				const next = Object.values(template.connections[name] ?? {}).flatMap((outputs) => outputs.flatMap((list) => (list ?? []).map((c) => c.node)));
+				reached(next, seen);
+			}
+			return seen;
+		};
+		const covered = new Set<string>();
+		for (const trigger of triggers) {
+			// The trigger reads the outbox the destination nodes write: the same store, or it never sees their entries.
+			for (const node of destinations)
+				expect({ trigger: trigger.name, node: node.name, ...storeSettings(trigger) }).toEqual({
+					trigger: trigger.name,
+					node: node.name,
+					...storeSettings(node),
+				});
+			const due = (template.connections[trigger.name]?.main?.[0] ?? []).map((c) => c.node);
+			const downstream = reached(due);
+			const scope = trigger.parameters.destinationScope === 'selected' ? (trigger.parameters.destinations as string[]) : [...PLATFORM_OF_TYPE.values()];
+			for (const node of destinations.filter((each) => downstream.has(each.name))) covered.add(node.name);
+			// A platform the trigger emits but whose node Due never reaches: its entries would never be settled.
+			for (const platform of scope) {
+				const nodesOf = destinations.filter((node) => PLATFORM_OF_TYPE.get(node.type) === platform);
+				if (trigger.parameters.destinationScope === 'selected')
+					expect({ platform, reached: nodesOf.some((node) => downstream.has(node.name)) }).toEqual({ platform, reached: true });
+			}
+			// Gave Up goes somewhere the operator sees and can turn into an alert.
+			const gaveUp = (template.connections[trigger.name]?.main?.[1] ?? []).map((c) => c.node);
+			expect(gaveUp.length).toBeGreaterThan(0);
+		}
+		expect(destinations.map((node) => node.name).filter((name) => !covered.has(name))).toEqual([]);
+		// Every redelivery trigger has a sticky note saying what it does.
+		const notes = nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote').map((node) => String(node.parameters.content));
+		expect(notes.some((content) => content.includes('Redelivery Trigger'))).toBe(true);
+	});
+
+	test('a Switch routing redeliveries sends each platform to a node of that platform only', () => {
+		const byName = new Map(nodes.map((node) => [node.name, node]));
+		for (const trigger of working.filter((node) => node.type === REDELIVERY_TRIGGER)) {
+			for (const first of template.connections[trigger.name]?.main?.[0] ?? []) {
+				const node = byName.get(first.node)!;
+				if (node.type !== 'n8n-nodes-base.switch') continue;
+				const rules = (
+					node.parameters.rules as {
+						values: Array<{ conditions: { conditions: Array<{ leftValue: string; rightValue: string; operator: { operation: string } }> } }>;
+					}
+				).values;
+				rules.forEach((rule, output) => {
+					const [condition] = rule.conditions.conditions;
+					expect(condition).toMatchObject({ leftValue: '={{ $json.redelivery.destination }}', operator: { operation: 'equals' } });
+					const targets = (template.connections[node.name]?.main?.[output] ?? []).map((c) => byName.get(c.node)!);
+					expect(targets.length).toBeGreaterThan(0);
+					for (const target of targets) expect({ output, platform: PLATFORM_OF_TYPE.get(target.type) }).toEqual({ output, platform: condition.rightValue });
+				});
+			}
 		}
 	});
 
