@@ -1,3 +1,5 @@
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
+import { outboxScope } from '../shared/outbox';
 import {
 	type IDataObject,
 	type IExecuteFunctions,
@@ -313,6 +315,16 @@ const properties: INodeProperties[] = [
 		displayOptions: { show: { operation: ['replayDeliveries'], replayDestination: ['postback'] } },
 	},
 	{
+		displayName: 'Workflow ID',
+		name: 'replayWorkflowId',
+		type: 'string',
+		default: '',
+		placeholder: 'Bv3Xq9Tz1kLmN2pQ',
+		description:
+			'The workflow whose deliveries to send again (the ID in its URL): they go out through its nodes and credentials. Leave empty for this workflow.',
+		displayOptions: REPLAY,
+	},
+	{
 		displayName: 'Select By',
 		name: 'replaySelect',
 		type: 'options',
@@ -484,7 +496,9 @@ async function replayDeliveries(context: IExecuteFunctions, itemIndex: number): 
 		if (ids.length === 0) throw new NodeOperationError(context.getNode(), 'Enter at least one conversion ID to replay.', { itemIndex });
 		request.conversionIds = ids;
 	}
-	const report = await (await storeFor(context, itemIndex)).replayDeliveries(request);
+	// Entries are kept per workflow (src/destinations/outbox-scope.ts): the pipeline's, or this one's.
+	const scope = text('replayWorkflowId') || outboxScope(context);
+	const report = await scopedOutbox(await storeFor(context, itemIndex), scope).replayDeliveries(request);
 	return { ...report, skippedCount: report.skipped.length } as unknown as IDataObject;
 }
 

@@ -12,6 +12,8 @@ import { DEFAULT_DEAD_LETTER_LIMITS } from '../../src/destinations/redelivery';
 import { pollRedeliveries } from '../../src/destinations/redelivery-poll';
 import { POSTBACK_DESTINATION_PREFIX } from '../../src/partners/outbox';
 import { nodeClock } from '../shared/clock';
+import { outboxScope } from '../shared/outbox';
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import { credentialShownFor } from '../shared/credential-display';
 import { pollStoreFor, postbackStoreTest, storeProperties } from '../shared/store';
 
@@ -133,7 +135,9 @@ export class RedeliveryTrigger implements INodeType {
 	methods = { credentialTest: { postbackStoreTest } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const store = await pollStoreFor(this);
+		const shared = await pollStoreFor(this);
+		// Only this workflow's entries: they are sent again through the nodes (and credentials) that wrote them.
+		const store = { ...scopedOutbox(shared, outboxScope(this)), listDeliveries: shared.listDeliveries.bind(shared) };
 		const scope = this.getNodeParameter('destinationScope', 'all') as string;
 		const destinations = scope === 'selected' ? (this.getNodeParameter('destinations', []) as string[]) : [];
 		if (scope === 'selected' && destinations.length === 0) {

@@ -1,9 +1,16 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import type { OutboxStore } from '../../src/store';
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import { storeFor } from './store';
 
+/** The scope of this workflow's outbox entries: its id (an unsaved workflow run by hand has none yet). */
+export function outboxScope(context: { getWorkflow(): { id?: string } }): string {
+	return String(context.getWorkflow().id ?? '').trim() || 'unsaved';
+}
+
 /**
- * The redelivery outbox of a destination node: its conversion log's store, when "Record in Conversion Log" is on
+ * The redelivery outbox of a destination node, seen from its workflow (src/destinations/outbox-scope.ts): its
+ * conversion log's store, when "Record in Conversion Log" is on
  * (absent parameter: off, no outbox). Never throws: a store that cannot be opened is `error`, noted on the
  * conversion items, and the send goes on without an outbox, as the conversion log does.
  */
@@ -16,7 +23,7 @@ export async function destinationOutbox(context: IExecuteFunctions): Promise<{ o
 	}
 	if (!enabled) return {};
 	try {
-		return { outbox: await storeFor(context, 0) };
+		return { outbox: scopedOutbox(await storeFor(context, 0), outboxScope(context)) };
 	} catch (error) {
 		return { error: `Could not open the tracking store: ${(error as Error).message}` };
 	}

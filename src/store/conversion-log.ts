@@ -51,7 +51,10 @@ async function outboxOf(store: TrackingStore, ids: string[]): Promise<OutboxEntr
 }
 
 function outboxLine(entry: OutboxEntry): ConversionLogOutbox {
-	const line: ConversionLogOutbox = { destination: entry.destination, state: entry.state, attempts: entry.attempts, updatedAt: entry.updatedAt };
+	// Stored destinations carry their workflow's scope (`<workflow id>/meta`, src/destinations/outbox-scope.ts): the
+	// page names the destination.
+	const destination = entry.destination.slice(entry.destination.indexOf('/') + 1);
+	const line: ConversionLogOutbox = { destination, state: entry.state, attempts: entry.attempts, updatedAt: entry.updatedAt };
 	if (entry.state === 'pending') line.dueAt = entry.dueAt;
 	if (entry.lastCode !== undefined) line.lastCode = entry.lastCode;
 	if (entry.lastReason !== undefined) line.lastReason = entry.lastReason;

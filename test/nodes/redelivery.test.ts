@@ -5,6 +5,7 @@
  * nodeClock, moved by the tests.
  */
 import { PollContext } from 'n8n-core';
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import { type ICredentialDataDecryptedObject, type INode, type INodeExecutionData, type INodeParameters, Workflow } from 'n8n-workflow';
 import { RedeliveryTrigger } from '../../nodes/RedeliveryTrigger/RedeliveryTrigger.node';
 import { nodeClock } from '../../nodes/shared/clock';
@@ -24,6 +25,8 @@ const TRIGGER_TYPE = 'n8n-nodes-postback.redeliveryTrigger';
 const ACTION = '987654321';
 
 const db = useTrackingStore();
+/** The outbox as the nodes of the harness's workflow (id wf-package-test) see it: their scope only. */
+const outbox = () => scopedOutbox(db.store(), 'wf-package-test');
 let fake: GoogleAdsFake;
 const realNow = nodeClock.now;
 let clock = new Date();
@@ -103,7 +106,7 @@ async function poll(parameters: INodeParameters = {}, id = 'redelivery-1'): Prom
 
 /** What the fake accepted for the conversion's click (the gclid adClick gives it). */
 const acceptedFor = (id: string) => fake.accepted.filter((accepted) => accepted.clickId === adClick(`rd_${id}`, ago(0)).gclid);
-const entryOf = async (conversionId: string) => (await db.store().listOutbox({ conversionIds: [conversionId] }))[0];
+const entryOf = async (conversionId: string) => (await outbox().listOutbox({ conversionIds: [conversionId] }))[0];
 
 describe('Redelivery Trigger with the Google Ads node', () => {
 	it('emits a retry_later conversion only once its retryAt has come, and the node then sends it once', async () => {
@@ -166,7 +169,7 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 
 	it('never hands one due entry to two pollers', async () => {
 		const ids = ['p1', 'p2', 'p3', 'p4', 'p5'].map((id) => `poll-${id}`);
-		await db.store().enqueueDeliveries(ids.map((conversionId) => ({ conversionId, destination: 'meta', item: { conversionId }, dueAt: ago(HOUR) })));
+		await outbox().enqueueDeliveries(ids.map((conversionId) => ({ conversionId, destination: 'meta', item: { conversionId }, dueAt: ago(HOUR) })));
 		const [a, b] = await Promise.all([poll({ batchSize: 3 }, 'redelivery-a'), poll({ batchSize: 3 }, 'redelivery-b')]);
 		const emitted = [...(a?.due ?? []), ...(b?.due ?? [])].map((each) => String(each.json.conversionId)).filter((id) => id.startsWith('poll-'));
 		expect(emitted.sort()).toEqual(ids);
@@ -175,7 +178,7 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 		clock = new Date(Date.now() + 11 * 60_000);
 		const again = await poll({ batchSize: 10 }, 'redelivery-c');
 		expect(again!.due.map((each) => String(each.json.conversionId)).sort()).toEqual(ids);
-		for (const conversionId of ids) await db.store().settleDelivery({ conversionId, destination: 'meta' }, { state: 'sent' });
+		for (const conversionId of ids) await outbox().settleDelivery({ conversionId, destination: 'meta' }, { state: 'sent' });
 	});
 
 	it('puts an entry past the attempt or age limit on Gave Up once, with its history', async () => {
@@ -183,7 +186,7 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 		const conversionId = String(item.json.conversionId);
 		fake.failNext(4, 503);
 		await sendToGoogle([item]);
-		await db.store().enqueueDeliveries([{ conversionId: 'old-one', destination: 'tiktok', item: { conversionId: 'old-one' }, dueAt: ago(HOUR) }]);
+		await outbox().enqueueDeliveries([{ conversionId: 'old-one', destination: 'tiktok', item: { conversionId: 'old-one' }, dueAt: ago(HOUR) }]);
 
 		// One attempt is the limit: the throttled conversion gives up when it is next due; the old one is young yet.
 		clock = new Date(Date.now() + HOUR);
@@ -213,12 +216,12 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 	it('says so on the item when a redelivered conversion reaches a node without its conversion log (nothing settles it)', async () => {
 		const item = await conversion('nolog', 8 * HOUR);
 		const conversionId = String(item.json.conversionId);
-		await db.store().enqueueDeliveries([{ conversionId, destination: 'google_ads', item: item.json, dueAt: ago(HOUR) }]);
+		await outbox().enqueueDeliveries([{ conversionId, destination: 'google_ads', item: item.json, dueAt: ago(HOUR) }]);
 		const due = await poll({ destinationScope: 'selected', destinations: ['google_ads'] });
 		const result = await sendToGoogle(due!.due, false);
 		expect(result.sent).toHaveLength(1);
 		expect(result.sent[0].json.conversionLogError).toMatch(/^This item came from the Redelivery Trigger, but Record in Conversion Log is off/);
 		expect(await entryOf(conversionId)).toMatchObject({ state: 'pending', attempts: 0 });
-		await db.store().settleDelivery({ conversionId, destination: 'google_ads' }, { state: 'sent' });
+		await outbox().settleDelivery({ conversionId, destination: 'google_ads' }, { state: 'sent' });
 	});
 });

@@ -3,6 +3,7 @@
  * store fed by the real Conversion Funnel: chosen outbox entries of one destination are due again now, a settled
  * one with the funnel's item rebuilt from the stored conversion, and what cannot be replayed says why.
  */
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import type { IConnections, INode, INodeExecutionData, INodeParameters, IRun } from 'n8n-workflow';
 import { PostbackTools } from '../../nodes/PostbackTools/PostbackTools.node';
 import { HOUR, ago, funnelItem, useTrackingStore } from './destination-helpers';
@@ -34,8 +35,11 @@ async function delivered(transactionId: string, destinations: string[], state: '
 		occurred_at: ago(HOUR),
 	});
 	const conversionId = String(item.json.conversionId);
-	await store.enqueueDeliveries(destinations.map((destination) => ({ conversionId, destination, item: item.json, dueAt: ago(HOUR) })));
-	for (const destination of destinations) await store.settleDelivery({ conversionId, destination }, { state }, { code: '401', reason: 'token expired' });
+	await scopedOutbox(store, 'wf-package-test').enqueueDeliveries(
+		destinations.map((destination) => ({ conversionId, destination, item: item.json, dueAt: ago(HOUR) })),
+	);
+	for (const destination of destinations)
+		await scopedOutbox(store, 'wf-package-test').settleDelivery({ conversionId, destination }, { state }, { code: '401', reason: 'token expired' });
 	return { conversionId, item };
 }
 
@@ -58,7 +62,7 @@ describe('Postback Tools: Replay Deliveries', () => {
 		});
 		expect(JSON.stringify(result.json)).not.toContain('@example.com');
 
-		const [meta] = await store.listOutbox({ conversionIds: [failed.conversionId], destination: 'meta' });
+		const [meta] = await scopedOutbox(store, 'wf-package-test').listOutbox({ conversionIds: [failed.conversionId], destination: 'meta' });
 		expect(meta).toMatchObject({ state: 'pending', attempts: 0 });
 		// What the funnel recorded is the item it handed on (less dedup.basis, which the funnel adds after saving and
 		// no platform sends): the platform node gets the same conversion again.
@@ -66,7 +70,7 @@ describe('Postback Tools: Replay Deliveries', () => {
 		expect(basis).toBe('transaction_id');
 		expect(meta.item).toEqual({ ...failed.item.json, dedup });
 		expect(Date.parse(meta.dueAt)).toBeLessThanOrEqual(Date.now());
-		expect((await store.listOutbox({ conversionIds: [failed.conversionId], destination: 'tiktok' }))[0].state).toBe('failed');
+		expect((await scopedOutbox(store, 'wf-package-test').listOutbox({ conversionIds: [failed.conversionId], destination: 'tiktok' }))[0].state).toBe('failed');
 	});
 
 	it('selects a network or a time range, and a Send Postback target', async () => {
@@ -78,7 +82,7 @@ describe('Postback Tools: Replay Deliveries', () => {
 			[{ json: {} }],
 		);
 		// Every conversion of the network this store holds (earlier tests' too), each on meta only.
-		const onMeta = await store.listOutbox({ destination: 'meta' });
+		const onMeta = await scopedOutbox(store, 'wf-package-test').listOutbox({ destination: 'meta' });
 		expect(output(byNetwork)[0].json).toMatchObject({ replayed: onMeta.length, skippedCount: 0 });
 		expect(output(byNetwork)[0].json.replayedIds).toEqual(expect.arrayContaining([one.conversionId, two.conversionId]));
 		expect(onMeta.every((entry) => entry.state === 'pending')).toBe(true);
@@ -104,7 +108,7 @@ describe('Postback Tools: Replay Deliveries', () => {
 			{ json: {} },
 		]);
 		expect(unbounded.data.resultData.error?.message).toBe('Enter Recorded From or Recorded Before (or both) to choose the time range.');
-		expect((await store.listOutbox({ destination: 'postback:partner' }))[0]).toMatchObject({ state: 'pending', attempts: 0 });
+		expect((await scopedOutbox(store, 'wf-package-test').listOutbox({ destination: 'postback:partner' }))[0]).toMatchObject({ state: 'pending', attempts: 0 });
 	});
 
 	it('refuses an erased conversion with its reason, and fails on an item that names no conversion', async () => {

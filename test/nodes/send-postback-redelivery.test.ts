@@ -6,6 +6,7 @@
 import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PollContext } from 'n8n-core';
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import { type IDataObject, type INode, type INodeExecutionData, type INodeParameters, type IRun, Workflow } from 'n8n-workflow';
 import { RedeliveryTrigger } from '../../nodes/RedeliveryTrigger/RedeliveryTrigger.node';
 import { SendPostback } from '../../nodes/SendPostback/SendPostback.node';
@@ -25,6 +26,8 @@ const calls: string[] = [];
 let answer: (url: string) => number = () => 200;
 
 const db = useTrackingStore();
+/** The outbox as the nodes of the harness's workflow (id wf-package-test) see it: their scope only. */
+const outbox = () => scopedOutbox(db.store(), 'wf-package-test');
 const realNow = nodeClock.now;
 let clock = new Date();
 
@@ -119,7 +122,7 @@ async function poll(extra: INodeParameters = {}, id = 'redelivery-1'): Promise<{
 }
 
 const postbackOf = (item: INodeExecutionData) => item.json.postback as IDataObject;
-const entryOf = async (conversionId: string) => (await db.store().listOutbox({ conversionIds: [conversionId] }))[0];
+const entryOf = async (conversionId: string) => (await outbox().listOutbox({ conversionIds: [conversionId] }))[0];
 const callsFor = (id: string) => calls.filter((url) => url.includes(`txid=TX-${id}&`));
 
 describe('Send Postback with the Redelivery Trigger', () => {
@@ -155,7 +158,7 @@ describe('Send Postback with the Redelivery Trigger', () => {
 	it('a run that died between sending and settling is redelivered as a no-op: the partner gets one request', async () => {
 		// As the dying run did: the entry written before the send, then the postback sent (dedup claim completed),
 		// the settle never reached (here: the node ran without the conversion log, so it did not settle).
-		await db.store().enqueueDeliveries([
+		await outbox().enqueueDeliveries([
 			{
 				conversionId: 'conv_crash',
 				destination: destination(),
@@ -212,7 +215,7 @@ describe('Send Postback with the Redelivery Trigger', () => {
 	it('an unnamed target and a named one are separate entries for one conversion', async () => {
 		await send([conversion('two')]);
 		await send([conversion('two')], { options: { target: 'second-partner' } });
-		const entries = await db.store().listOutbox({ conversionIds: ['conv_two'] });
+		const entries = await outbox().listOutbox({ conversionIds: ['conv_two'] });
 		expect(entries.map((entry) => [entry.destination, entry.state]).sort()).toEqual([
 			[destination(), 'sent'],
 			['postback:second-partner', 'sent'],
@@ -222,7 +225,7 @@ describe('Send Postback with the Redelivery Trigger', () => {
 
 	it('never hands one due entry to two pollers', async () => {
 		const ids = ['a', 'b', 'c', 'd', 'e'].map((id) => `conv_poll_${id}`);
-		await db.store().enqueueDeliveries(
+		await outbox().enqueueDeliveries(
 			ids.map((conversionId, n) => ({
 				conversionId,
 				destination: n % 2 === 0 ? destination() : 'postback:second-partner',
@@ -244,11 +247,9 @@ describe('Send Postback with the Redelivery Trigger', () => {
 	});
 
 	it('the ad-platform selection leaves partner postbacks alone', async () => {
-		await db
-			.store()
-			.enqueueDeliveries([
-				{ conversionId: 'conv_scope', destination: destination(), item: conversion('scope').json, dueAt: new Date(clock.getTime() - HOUR).toISOString() },
-			]);
+		await outbox().enqueueDeliveries([
+			{ conversionId: 'conv_scope', destination: destination(), item: conversion('scope').json, dueAt: new Date(clock.getTime() - HOUR).toISOString() },
+		]);
 		expect(await poll({ destinations: ['meta', 'google_ads'] })).toBeNull();
 		const due = await poll();
 		expect(due!.due.map((item) => item.json.conversionId)).toEqual(['conv_scope']);
