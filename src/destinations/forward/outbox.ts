@@ -84,8 +84,11 @@ export async function settleAttempts(
 		const mark = redeliveryMarkOf(json);
 		const claimed = mark?.destination === destination ? mark : undefined;
 		if (!claimed && !enqueued.has(itemIndex)) continue;
+		// A group that could not be sent at all (`send_error`: no answer from the platform, e.g. an OAuth refresh or a
+		// proxy that failed) was never refused for its data: it is tried again later, not settled failed.
+		const outcome = forward.code === 'send_error' ? 'retry' : forward.outcome;
 		const settlement = attemptSettlement(
-			{ outcome: forward.outcome, ...(forward.retryAt ? { retryAt: forward.retryAt } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+			{ outcome, ...(forward.retryAt ? { retryAt: forward.retryAt } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
 			claimed?.attempt ?? 1,
 			now,
 			policy,

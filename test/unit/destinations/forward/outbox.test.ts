@@ -77,6 +77,26 @@ describe('settleAttempts', () => {
 		]);
 	});
 
+	it('a group that could not be sent at all (send_error) is tried again later, not failed for good', async () => {
+		const outbox = recordingOutbox();
+		const items = [{ itemIndex: 0, json: { conversionId: 'c0' } }];
+		await settleAttempts(
+			outbox,
+			'meta',
+			items,
+			[{ itemIndex: 0, forward: { platform: 'meta', outcome: 'failed', code: 'send_error', reason: 'token refresh failed' } }],
+			new Set([0]),
+			NOW,
+		);
+		expect(outbox.settled).toEqual([
+			{
+				conversionId: 'c0',
+				settlement: { state: 'pending', dueAt: '2026-12-07T12:01:00.000Z' },
+				detail: { code: 'send_error', reason: 'token refresh failed', at: NOW.toISOString() },
+			},
+		]);
+	});
+
 	it('treats another destination’s mark as an inline send, and reports what could not be settled', async () => {
 		const outbox = recordingOutbox('c1');
 		const items = [
