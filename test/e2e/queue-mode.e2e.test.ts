@@ -550,8 +550,9 @@ describeQueue(SUITE, () => {
 			(
 				await cluster.db.query<{ tx: string; state: string }>(
 					`SELECT c.transaction_id AS tx, o.state FROM "postback_${run}".outbox o JOIN "postback_${run}".conversions c ON c.id = o.conversion_id
-					 WHERE o.destination = 'meta' AND c.transaction_id = ANY($1::text[])`,
-					[acceptedTx],
+					 WHERE o.destination IN ('meta', $2) AND c.transaction_id = ANY($1::text[])`,
+					// Stored as <workflow id>/meta where the outbox is scoped per workflow, as plain meta before that.
+					[acceptedTx, `${stormWorkflow}/meta`],
 				)
 			).rows;
 		const redeliveryStarted = Date.now();
