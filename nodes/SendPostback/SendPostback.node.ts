@@ -25,7 +25,7 @@ import { conversionIdOf, enqueueAttempts, redeliveryMarkOf, settleAttempts } fro
 import type { EventOutcome } from '../../src/destinations';
 import type { OutboxStore, TrackingStore } from '../../src/store';
 import { nodeClock } from '../shared/clock';
-import { destinationOutbox } from '../shared/outbox';
+import { destinationOutbox, destinationRedeliveryPolicy } from '../shared/outbox';
 import { n8nEngineSend } from '../shared/http';
 import { type ItemDelivery, postbackStoreTest, recordDeliveries, storeFor } from '../shared/store';
 import { sendPostbackProperties } from './description';
@@ -219,7 +219,7 @@ class OutboxAttempt {
 	async enqueue(): Promise<void> {
 		if (!this.outbox || !this.destination || conversionIdOf(this.json) === undefined) return;
 		try {
-			await enqueueAttempts(this.outbox, this.destination, [{ itemIndex: this.itemIndex, json: this.json }], nodeClock.now());
+			await enqueueAttempts(this.outbox, this.destination, [{ itemIndex: this.itemIndex, json: this.json }], nodeClock.now(), destinationRedeliveryPolicy());
 			this.enqueued = true;
 		} catch (error) {
 			this.error = `Could not write the redelivery outbox: ${(error as Error).message}`;
@@ -236,6 +236,7 @@ class OutboxAttempt {
 			[{ itemIndex: this.itemIndex, forward }],
 			this.enqueued ? new Set([this.itemIndex]) : new Set<number>(),
 			nodeClock.now(),
+			destinationRedeliveryPolicy(),
 		);
 		const error = errors.get(this.itemIndex);
 		if (error) this.error = error;

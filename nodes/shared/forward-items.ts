@@ -19,7 +19,7 @@ import {
 } from '../../src/destinations/forward';
 import { funnelItemSchema } from '../../src/funnel';
 import { nodeClock } from './clock';
-import { destinationOutbox } from './outbox';
+import { destinationOutbox, destinationRedeliveryPolicy } from './outbox';
 import { recordDeliveries } from './store';
 
 /**
@@ -76,6 +76,7 @@ export async function forwardItems<P extends Platform>(
 ): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
 	const { outbox, error: outboxError } = await destinationOutbox(context);
+	const policy = destinationRedeliveryPolicy();
 	const outboxErrors = new Map<number, string>();
 	const enqueued = new Set<number>();
 	const forwards = await forwardEvents<PlatformConfigs[P]>({
@@ -103,6 +104,7 @@ export async function forwardItems<P extends Platform>(
 					platform,
 					conversions.map((itemIndex) => ({ itemIndex, json: items[itemIndex].json })),
 					nodeClock.now(),
+					policy,
 				);
 				for (const itemIndex of conversions) enqueued.add(itemIndex);
 			} catch (error) {
@@ -118,6 +120,7 @@ export async function forwardItems<P extends Platform>(
 			forwards,
 			enqueued,
 			nodeClock.now(),
+			policy,
 		);
 		for (const [itemIndex, message] of settled) outboxErrors.set(itemIndex, message);
 	}

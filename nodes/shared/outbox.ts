@@ -1,4 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
+import { type RedeliveryPolicy, redeliveryPolicyWithGrace } from '../../src/destinations/redelivery';
 import type { OutboxStore } from '../../src/store';
 import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import { storeFor } from './store';
@@ -27,4 +28,14 @@ export async function destinationOutbox(context: IExecuteFunctions): Promise<{ o
 	} catch (error) {
 		return { error: `Could not open the tracking store: ${(error as Error).message}` };
 	}
+}
+
+/**
+ * The redelivery policy the destination nodes write and settle outbox entries by. Its grace period (how long an
+ * entry written before the first send waits before the Redelivery Trigger may take it, 10 minutes by default)
+ * is the operator's setting POSTBACK_REDELIVERY_GRACE_SECONDS, read here only, at each execution; in queue mode
+ * set it on the workers, where the destination nodes run.
+ */
+export function destinationRedeliveryPolicy(): RedeliveryPolicy {
+	return redeliveryPolicyWithGrace(process.env.POSTBACK_REDELIVERY_GRACE_SECONDS);
 }

@@ -32,6 +32,18 @@ const DAY = 24 * 60 * MINUTE;
 export const DEFAULT_REDELIVERY_POLICY: RedeliveryPolicy = { graceMs: 10 * MINUTE, baseDelayMs: MINUTE, maxDelayMs: 6 * 60 * MINUTE };
 export const DEFAULT_DEAD_LETTER_LIMITS: DeadLetterLimits = { maxAttempts: 10, maxAgeMs: 7 * DAY };
 
+/**
+ * The policy with the operator's grace period, from the text of the POSTBACK_REDELIVERY_GRACE_SECONDS setting (a
+ * whole number of seconds, 0 or more). Unset, blank or malformed keeps `policy`'s grace: a grace shorter than a
+ * slow send lets the trigger send a conversion whose first send is still under way, so only a readable value
+ * may shorten it.
+ */
+export function redeliveryPolicyWithGrace(graceSeconds: string | undefined, policy: RedeliveryPolicy = DEFAULT_REDELIVERY_POLICY): RedeliveryPolicy {
+	const text = graceSeconds?.trim() ?? '';
+	if (!/^\d{1,7}$/.test(text)) return policy;
+	return { ...policy, graceMs: Number(text) * 1000 };
+}
+
 /** What an attempt came to, as the sender reports it (an EventResult or an item's `forward`). */
 export interface AttemptResult {
 	outcome: EventOutcome;

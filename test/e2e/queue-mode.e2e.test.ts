@@ -17,6 +17,8 @@ import { type QueueCluster, queueModeAvailable, startQueueCluster } from './queu
  *     through n8n's own Webhook → Remove Duplicates (previous executions) → HTTP Request is counted beside it;
  *  2. a worker SIGKILLed mid-storm: every accepted postback is forwarded once or is a failed/crashed execution
  *     in n8n's list, never silently lost and never forwarded twice;
+ *     the workflow's Redelivery Trigger (issue 16; grace shortened by POSTBACK_REDELIVERY_GRACE_SECONDS) then sends
+ *     what the dead worker's Meta node left in the outbox, so everything that reached the Meta node arrives once;
  *  3. two Affiliate Payouts runs at the same moment on different workers pay each affiliate once.
  *
  * Counts and timings are printed as `[queue-mode] …` lines (and one RESULTS line) for the closing notes. Set
@@ -34,6 +36,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Bull's job lock and stalled-job check on the workers, shortened from n8n's 60 s / 30 s so a dead worker is noticed within the test. */
 const LOCK_DURATION_MS = 10000;
 const STALLED_INTERVAL_MS = 4000;
+/**
+ * The redelivery grace period (POSTBACK_REDELIVERY_GRACE_SECONDS, an operator setting; 10 minutes by default) on
+ * every process: an outbox entry a dead worker left pending falls due this long after it was written. It stays
+ * well above a Meta send's time under the storm's load, so the trigger never takes a send still under way.
+ */
+const REDELIVERY_GRACE_SECONDS = 30;
 
 let cluster: QueueCluster;
 let meta: MetaFake;
@@ -117,11 +125,11 @@ function shuffle<T>(values: T[]): T[] {
 	return values;
 }
 
-/** Executions of a workflow after id `after`, by status (n8n's own table; cheap enough to poll). */
-async function statusCounts(workflowId: string, after = 0): Promise<Record<string, number>> {
+/** Executions of a workflow after id `after`, by status (n8n's own table; cheap enough to poll); only those started in `mode`, when given. */
+async function statusCounts(workflowId: string, after = 0, mode?: 'webhook' | 'trigger'): Promise<Record<string, number>> {
 	const { rows } = await cluster.db.query<{ status: string; count: string }>(
-		'SELECT status, count(*) AS count FROM execution_entity WHERE "workflowId" = $1 AND id > $2 GROUP BY status',
-		[workflowId, after],
+		'SELECT status, count(*) AS count FROM execution_entity WHERE "workflowId" = $1 AND id > $2 AND ($3::text IS NULL OR mode = $3) GROUP BY status',
+		[workflowId, after, mode ?? null],
 	);
 	return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
 }
@@ -131,12 +139,12 @@ async function lastExecutionId(): Promise<number> {
 	return Number(rows[0].max ?? 0);
 }
 
-/** Waits until `count` executions after `after` exist and none of them is new or running. */
-async function waitSettled(workflowId: string, after: number, count: number, timeoutMs: number): Promise<Record<string, number>> {
+/** Waits until `count` executions after `after` (started in `mode`, when given) exist and none of them is new or running. */
+async function waitSettled(workflowId: string, after: number, count: number, timeoutMs: number, mode?: 'webhook' | 'trigger'): Promise<Record<string, number>> {
 	const deadline = Date.now() + timeoutMs;
 	let counts: Record<string, number> = {};
 	while (Date.now() < deadline) {
-		counts = await statusCounts(workflowId, after);
+		counts = await statusCounts(workflowId, after, mode);
 		const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
 		if (total >= count && !counts.new && !counts.running) return counts;
 		await sleep(500);
@@ -208,7 +216,11 @@ describeQueue(SUITE, () => {
 			() => startPayPalFake(),
 			startCounter,
 		);
-		cluster = await startQueueCluster({ lockDurationMs: LOCK_DURATION_MS, stalledIntervalMs: STALLED_INTERVAL_MS, env: { N8N_EXPRESSION_ENGINE: 'legacy' } });
+		cluster = await startQueueCluster({
+			lockDurationMs: LOCK_DURATION_MS,
+			stalledIntervalMs: STALLED_INTERVAL_MS,
+			env: { N8N_EXPRESSION_ENGINE: 'legacy', POSTBACK_REDELIVERY_GRACE_SECONDS: String(REDELIVERY_GRACE_SECONDS) },
+		});
 		results.clusterStartSeconds = cluster.timings.startSeconds;
 		storeCredential = await cluster.api.call('POST', '/credentials', {
 			name: 'Queue-mode tracking store',
@@ -232,16 +244,25 @@ describeQueue(SUITE, () => {
 		const storeCredentials = { postbackStorePostgresApi: storeCredential };
 		const deployed = await deploy(
 			{
-				name: 'Queue: custom postbacks → funnel (Postgres) → Meta',
+				name: 'Queue: custom postbacks → funnel (Postgres) → Meta, with redelivery',
 				nodes: [
 					node('Postback', 'n8n-nodes-postback.postbackTrigger', { network: 'custom', path: stormPath }, [0, 0], { webhookId: uuid(1) }),
 					node('Funnel', 'n8n-nodes-postback.conversionFunnel', { ...store, forwardUnattributed: true }, [250, 0], { credentials: storeCredentials }),
 					node('Meta', 'n8n-nodes-postback.metaConversions', { pixelId: META_FAKE_PIXEL, actionSource: 'system_generated', ...store }, [500, 0], {
 						credentials: { metaConversionsApi: metaCredential, ...storeCredentials },
 					}),
+					// Issue 16: entries the Meta node wrote to the outbox and never settled (a dead worker's) come back into it.
+					node(
+						'Redelivery',
+						'n8n-nodes-postback.redeliveryTrigger',
+						{ ...store, destinationScope: 'selected', destinations: ['meta'], pollTimes: { item: [{ mode: 'everyMinute' }] } },
+						[250, 250],
+						{ credentials: storeCredentials },
+					),
 				],
 				connections: {
 					Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] },
+					Redelivery: { main: [[{ node: 'Meta', type: 'main', index: 0 }], []] },
 					Funnel: { main: [0, 1, 2].map(() => [{ node: 'Meta', type: 'main', index: 0 }]) },
 				},
 			},
@@ -421,7 +442,7 @@ describeQueue(SUITE, () => {
 		const othersSettled = Date.now() + 120000;
 		let unfinishedSince = { count: -1, at: Date.now() };
 		while (Date.now() < othersSettled) {
-			const counts = await statusCounts(stormWorkflow, after);
+			const counts = await statusCounts(stormWorkflow, after, 'webhook');
 			const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
 			const unfinished = (counts.new ?? 0) + (counts.running ?? 0);
 			if (unfinished !== unfinishedSince.count) unfinishedSince = { count: unfinished, at: Date.now() };
@@ -430,13 +451,25 @@ describeQueue(SUITE, () => {
 		}
 		const stallMs = LOCK_DURATION_MS + 2 * STALLED_INTERVAL_MS + 1000 - (Date.now() - killedAt);
 		if (stallMs > 0) await sleep(stallMs);
-		const dangling = await statusCounts(stormWorkflow, after);
+		const dangling = await statusCounts(stormWorkflow, after, 'webhook');
 		await Promise.all([cluster.restartMain(), replacement]);
-		const counts = await waitSettled(stormWorkflow, after, acceptedTx.length, 60000);
+		const counts = await waitSettled(stormWorkflow, after, acceptedTx.length, 60000, 'webhook');
 		const recoverySeconds = (Date.now() - killedAt) / 1000;
 		say(`before main's recovery: ${JSON.stringify(dangling)}; after: ${JSON.stringify(counts)} (${recoverySeconds.toFixed(1)} s after the kill)`);
 
-		const executions = await listExecutions(stormWorkflow, after);
+		// The postbacks' executions; the Redelivery Trigger's (mode trigger) are counted below.
+		const triggerIds = async () =>
+			new Set(
+				(
+					await cluster.db.query<{ id: number }>('SELECT id FROM execution_entity WHERE "workflowId" = $1 AND id > $2 AND mode = $3', [
+						stormWorkflow,
+						after,
+						'trigger',
+					])
+				).rows.map((row) => String(row.id)),
+			);
+		const earlyTriggerIds = await triggerIds();
+		const executions = (await listExecutions(stormWorkflow, after)).filter((execution) => !earlyTriggerIds.has(String(execution.id)));
 		// Failed = crashed (main's recovery; the execution keeps its input, so it names the postback) or error. A job
 		// that Bull failed as stalled gets its execution overwritten by n8n with only an error ("This execution failed
 		// to be processed too many times…"): it is in the list as failed but no longer says which postback it was.
@@ -508,7 +541,76 @@ describeQueue(SUITE, () => {
 		// Never forwarded twice: one event per event_id at the fake, and nothing for Meta to drop either.
 		expect(new Set(eventIdsOf(forwarded)).size).toBe(forwarded.length);
 		expect(dropped).toEqual([]);
-	}, 300000);
+
+		// Issue 16: the Redelivery Trigger (polled by main, every minute) takes the outbox entries the dead worker's
+		// Meta node wrote and never settled, once the grace period has passed, and the Meta node sends them. The
+		// outbox is written by the Meta node, so a postback whose execution died before it (in the trigger or the
+		// Funnel) has no entry: that one stays a crashed/failed execution in n8n's list (asserted above).
+		const outboxOf = async () =>
+			(
+				await cluster.db.query<{ tx: string; state: string }>(
+					`SELECT c.transaction_id AS tx, o.state FROM "postback_${run}".outbox o JOIN "postback_${run}".conversions c ON c.id = o.conversion_id
+					 WHERE o.destination IN ('meta', $2) AND c.transaction_id = ANY($1::text[])`,
+					// Stored as <workflow id>/meta where the outbox is scoped per workflow, as plain meta before that.
+					[acceptedTx, `${stormWorkflow}/meta`],
+				)
+			).rows;
+		const redeliveryStarted = Date.now();
+		const pendingAtStart = (await outboxOf()).filter((row) => row.state === 'pending').map((row) => row.tx);
+		const deliveredTx = () => new Set(meta.events.filter(mine).map(txOfEvent));
+		// Grace + two polls + a margin at most; no wait when the dead worker left no entry pending.
+		const redeliveryDeadline = redeliveryStarted + REDELIVERY_GRACE_SECONDS * 1000 + 150000;
+		while (Date.now() < redeliveryDeadline) {
+			const triggerCounts = await statusCounts(stormWorkflow, after, 'trigger');
+			const stillPending = (await outboxOf()).some((row) => row.state === 'pending');
+			if (!stillPending && pendingAtStart.every((tx) => deliveredTx().has(tx)) && !triggerCounts.new && !triggerCounts.running) break;
+			await sleep(1000);
+		}
+		const redeliverySeconds = (Date.now() - redeliveryStarted) / 1000;
+		const triggerExecutions = [...(await triggerIds())];
+		const triggerStatuses = await statusCounts(stormWorkflow, after, 'trigger');
+		// A polling trigger in queue mode: main polls; the execution it starts runs on a worker, like a webhook's.
+		const triggerRunBy = triggerExecutions.map((id) => cluster.workerOf(id) ?? 'no worker');
+		const delivered = meta.events.filter(mine);
+		const perTx = new Map<string, number>();
+		for (const entry of delivered) perTx.set(txOfEvent(entry), (perTx.get(txOfEvent(entry)) ?? 0) + 1);
+		const outbox = await outboxOf();
+		const inOutbox = new Set(outbox.map((row) => row.tx));
+		const outboxStates: Record<string, number> = {};
+		for (const row of outbox) outboxStates[row.state] = (outboxStates[row.state] ?? 0) + 1;
+		const neverReachedMeta = acceptedTx.filter((tx) => !inOutbox.has(tx));
+		const redelivery = {
+			accepted: acceptedTx.length,
+			deliveredBeforeRedelivery: forwardedTx.size,
+			pendingAtStart: pendingAtStart.length,
+			delivered: perTx.size,
+			eventsAtFake: delivered.length,
+			duplicates: delivered.length - perTx.size + meta.duplicates.filter(mine).length,
+			redelivered: perTx.size - forwardedTx.size,
+			inOutbox: inOutbox.size,
+			outboxStates,
+			neverReachedMeta: Object.fromEntries(neverReachedMeta.map((tx) => [tx, claimStates[tx] ?? '?'])),
+			triggerExecutions: triggerExecutions.length,
+			triggerStatuses,
+			triggerRunBy,
+			redeliverySeconds,
+		};
+		results.redelivery = redelivery;
+		say(`redelivery after the kill: ${JSON.stringify(redelivery)}`);
+		// Every conversion the Meta node took into the outbox reached Meta exactly once, and its entry is settled sent.
+		expect(outbox.filter((row) => row.state !== 'sent')).toEqual([]);
+		expect([...inOutbox].filter((tx) => perTx.get(tx) !== 1)).toEqual([]);
+		expect(pendingAtStart.filter((tx) => !perTx.has(tx))).toEqual([]);
+		// Nothing twice, nothing outside the outbox: delivered = in the outbox; the rest died before the Meta node.
+		expect(delivered.length).toBe(perTx.size);
+		expect(meta.duplicates.filter(mine)).toEqual([]);
+		expect(perTx.size).toBe(inOutbox.size);
+		expect(perTx.size + neverReachedMeta.length).toBe(acceptedTx.length);
+		expect(neverReachedMeta.length).toBeLessThanOrEqual(failed.length);
+		expect(triggerStatuses.error ?? 0).toBe(0);
+		expect(triggerRunBy.filter((name) => !name.startsWith('worker'))).toEqual([]);
+		if (pendingAtStart.length > 0) expect(triggerExecutions.length).toBeGreaterThan(0);
+	}, 480000);
 
 	test('payouts from two workers at once for the same period: PayPal sees one payment per affiliate', async () => {
 		const ledgerPath = `qm-ledger-${run}`;

@@ -224,4 +224,27 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 		expect(await entryOf(conversionId)).toMatchObject({ state: 'pending', attempts: 0 });
 		await outbox().settleDelivery({ conversionId, destination: 'google_ads' }, { state: 'sent' });
 	});
+
+	it('writes the entry due after the grace period: 10 minutes, or POSTBACK_REDELIVERY_GRACE_SECONDS when the operator sets it', async () => {
+		const saved = process.env.POSTBACK_REDELIVERY_GRACE_SECONDS;
+		try {
+			delete process.env.POSTBACK_REDELIVERY_GRACE_SECONDS;
+			const byDefault = await conversion('grace-default', 8 * HOUR);
+			expect((await sendToGoogle([byDefault])).sent).toHaveLength(1);
+			// A sent entry keeps the due time written before the send: the moment a crashed run's entry would fall due.
+			const defaultEntry = await entryOf(String(byDefault.json.conversionId));
+			expect(defaultEntry).toMatchObject({ state: 'sent', attempts: 1 });
+			expect(Date.parse(defaultEntry.dueAt) - clock.getTime()).toBe(10 * 60_000);
+
+			process.env.POSTBACK_REDELIVERY_GRACE_SECONDS = '45';
+			const shortened = await conversion('grace-45', 8 * HOUR);
+			expect((await sendToGoogle([shortened])).sent).toHaveLength(1);
+			const shortEntry = await entryOf(String(shortened.json.conversionId));
+			expect(shortEntry).toMatchObject({ state: 'sent', attempts: 1 });
+			expect(Date.parse(shortEntry.dueAt) - clock.getTime()).toBe(45_000);
+		} finally {
+			if (saved === undefined) delete process.env.POSTBACK_REDELIVERY_GRACE_SECONDS;
+			else process.env.POSTBACK_REDELIVERY_GRACE_SECONDS = saved;
+		}
+	});
 });

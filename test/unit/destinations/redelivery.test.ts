@@ -7,6 +7,7 @@ import {
 	deadLetter,
 	firstDueAt,
 	redeliveryBackoff,
+	redeliveryPolicyWithGrace,
 } from '../../../src/destinations/redelivery';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
@@ -87,6 +88,21 @@ describe('firstDueAt', () => {
 	it('is the grace period after now (10 minutes by default)', () => {
 		expect(firstDueAt(NOW)).toBe('2026-12-07T12:10:00.000Z');
 		expect(firstDueAt(NOW, { ...DEFAULT_REDELIVERY_POLICY, graceMs: 0 })).toBe(NOW.toISOString());
+	});
+});
+
+describe('redeliveryPolicyWithGrace (POSTBACK_REDELIVERY_GRACE_SECONDS)', () => {
+	it('sets the grace period to the whole number of seconds given, the rest of the policy unchanged', () => {
+		expect(redeliveryPolicyWithGrace('30')).toEqual({ ...DEFAULT_REDELIVERY_POLICY, graceMs: 30_000 });
+		expect(redeliveryPolicyWithGrace(' 0 ')).toEqual({ ...DEFAULT_REDELIVERY_POLICY, graceMs: 0 });
+		expect(redeliveryPolicyWithGrace('3600')).toEqual({ ...DEFAULT_REDELIVERY_POLICY, graceMs: 3_600_000 });
+	});
+
+	it('keeps the 10-minute default when the setting is unset, blank or not a whole number of seconds', () => {
+		for (const value of [undefined, '', '  ', '-5', '1.5', '30s', 'ten', '1e3', '99999999']) {
+			expect(redeliveryPolicyWithGrace(value)).toBe(DEFAULT_REDELIVERY_POLICY);
+		}
+		expect(DEFAULT_REDELIVERY_POLICY.graceMs).toBe(10 * MINUTE);
 	});
 });
 
