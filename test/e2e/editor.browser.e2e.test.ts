@@ -260,6 +260,12 @@ describeWithBrowser('the n8n editor in Chromium', () => {
 		// Strings run in the page (this file compiles without the DOM library).
 		await page.evaluate("navigator.clipboard.writeText('')");
 		await page.locator('.webhooks .webhook-url').nth(index).click();
+		// The editor writes the clipboard asynchronously after the click: wait for it (an empty clipboard still fails).
+		for (let waited = 0; waited < 5000; waited += 100) {
+			const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+			if (copied !== '') return copied;
+			await page.waitForTimeout(100);
+		}
 		return await page.evaluate<string>('navigator.clipboard.readText()');
 	}
 
