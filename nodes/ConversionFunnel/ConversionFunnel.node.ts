@@ -21,12 +21,16 @@ import {
 	runFunnel,
 } from '../../src/funnel';
 import { type CommissionRule, validateCommissionRules } from '../../src/model/commission';
-import type { TrackingStore } from '../../src/store';
+import type { OutboxStore, TrackingStore } from '../../src/store';
 import { postbackStoreTest, storeFor } from '../shared/store';
 import { conversionFunnelProperties } from './description';
 import { optionLabel } from '../shared/expression';
 import { credentialShownFor } from '../shared/credential-display';
 import { errorItem } from '../shared/on-error';
+import { nodeClock } from '../shared/clock';
+import { destinationRedeliveryPolicy, outboxScope } from '../shared/outbox';
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
+import { destinationsByOutput, journalEntryOf, queueConversion, settleJournal, withoutJournalMarks } from './queue';
 
 const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
 	lead: 'Lead',
@@ -151,10 +155,16 @@ export class ConversionFunnel implements INodeType {
 		const outputs: INodeExecutionData[][] = funnelOutputs.map(() => []);
 		// One store per process (storeFor keeps it open across executions); looked up once per execution.
 		let store: TrackingStore | undefined;
+		let outbox: OutboxStore | undefined;
+		const openOutbox = async () => (outbox ??= scopedOutbox((store ??= await storeFor(this, 0)), outboxScope(this)));
+		// The destination nodes wired to each output, queued in the outbox before a decision is final (./queue.ts).
+		const queuedFor = destinationsByOutput(this, funnelOutputs.length);
+		const policy = destinationRedeliveryPolicy();
 
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const journal = journalEntryOf(items[itemIndex].json);
 			try {
-				const parsed = conversionSchema.safeParse(items[itemIndex].json);
+				const parsed = conversionSchema.safeParse(withoutJournalMarks(items[itemIndex].json));
 				if (!parsed.success) {
 					throw new NodeOperationError(this.getNode(), `Item ${itemIndex} is not a conversion: ${describeIssues(parsed.error.issues)}`, {
 						itemIndex,
@@ -162,12 +172,32 @@ export class ConversionFunnel implements INodeType {
 					});
 				}
 				store ??= await storeFor(this, 0);
-				const result = await runFunnel(parsed.data, store, readOptions(this, itemIndex));
-				outputs[funnelOutputs.indexOf(result.output)].push({
-					json: result.item as unknown as IDataObject,
-					pairedItem: { item: itemIndex },
-				});
+				const options: FunnelOptions = {
+					...readOptions(this, itemIndex),
+					beforeComplete: async (decided) => {
+						const destinations = queuedFor[funnelOutputs.indexOf(decided.output)] ?? [];
+						if (destinations.length === 0) return;
+						const item = JSON.parse(JSON.stringify(decided.item)) as Record<string, unknown>;
+						await queueConversion(await openOutbox(), item, destinations, nodeClock.now(), policy);
+					},
+				};
+				const result = await runFunnel(parsed.data, store, options);
+				const json = result.item as unknown as IDataObject;
+				if (journal) {
+					const inFlightUntil = result.item.dedup?.inFlightUntil;
+					const problem = await settleJournal(await openOutbox(), journal, inFlightUntil ? { inFlightUntil } : {}, nodeClock.now(), policy);
+					if (problem) json.conversionLogError = problem;
+				}
+				outputs[funnelOutputs.indexOf(result.output)].push({ json, pairedItem: { item: itemIndex } });
 			} catch (error) {
+				// Undecided: the journal entry stays due (after the backoff), so the postback is decided again later.
+				if (journal) {
+					try {
+						await settleJournal(await openOutbox(), journal, { error: (error as Error).message }, nodeClock.now(), policy);
+					} catch {
+						// The store cannot be opened: the entry stays due as it was.
+					}
+				}
 				if (this.continueOnFail()) {
 					// Never on a conversion output (Lead, Purchase…), where it would be forwarded as a conversion:
 					// on Rejected, from where n8n moves it to the Error output when On Error says so.

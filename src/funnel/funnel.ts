@@ -115,10 +115,23 @@ export async function runFunnel(received: Conversion, store: FunnelStore, option
 	// No transaction id: the claims use a key derived from what the postback carries (dedup-key.ts).
 	const basis: DedupBasis = ownTransactionId ? 'transaction_id' : 'derived';
 	const transactionId = ownTransactionId ?? derivedDedupKey(conversion);
-	const result = await runDeduplicated(conversion, store, options, statusPolicy, transactionId, basis);
-	const item = result.item;
-	item.dedup = { ...item.dedup, basis, ...(basis === 'derived' ? { derivedFrom: derivedKeyFields(conversion) } : {}) };
-	if (adjustments.length) item.amountAdjustments = adjustments;
+	// The item as the funnel hands it on, also for the beforeComplete hook (which sees it before the claims complete).
+	const finish = ({ item }: FunnelResult) => {
+		item.dedup = { ...item.dedup, basis, ...(basis === 'derived' ? { derivedFrom: derivedKeyFields(conversion) } : {}) };
+		if (adjustments.length) item.amountAdjustments = adjustments;
+	};
+	const { beforeComplete } = options;
+	const hooked: FunnelOptions = beforeComplete
+		? {
+				...options,
+				beforeComplete: async (decided) => {
+					finish(decided);
+					await beforeComplete(decided);
+				},
+			}
+		: options;
+	const result = await runDeduplicated(conversion, store, hooked, statusPolicy, transactionId, basis);
+	finish(result);
 	return result;
 }
 
@@ -173,7 +186,13 @@ async function runDeduplicated(
 				? `This ${status} postback for the transaction is in flight: another execution claimed it${statusClaim.claimedAt ? ` at ${statusClaim.claimedAt}` : ''} and has not finished. ` +
 					`It is not processed twice; if that execution stops without finishing, a retry after its ${claims.leaseSeconds()}-second claim lease is processed.`
 				: `This ${status} postback for the transaction was already received.`;
-		return duplicate(context, original, original?.eventName ?? eventName, reason);
+		const inFlightUntil =
+			statusClaim.state === 'in-flight' && statusClaim.claimedAt
+				? new Date(Date.parse(statusClaim.claimedAt) + claims.leaseSeconds() * 1000).toISOString()
+				: undefined;
+		const result = duplicate(context, original, original?.eventName ?? eventName, reason);
+		if (inFlightUntil) result.item.dedup = { ...result.item.dedup, inFlightUntil };
+		return result;
 	}
 
 	try {
@@ -191,6 +210,7 @@ async function runDeduplicated(
 			const key: ConversionKey = { network, transactionId, eventName: finalEvent };
 			result = await recordNew(context, { ...classification, eventName: finalEvent }, conversionIdFor(key), sequence, originals, { status: 'first', key });
 		}
+		if (options.beforeComplete) await options.beforeComplete(result);
 		if (await claims.complete()) return result;
 		// This execution outlived its lease and a retry took the postback over: the retry reports it.
 		const saved = result.item.conversionId ? await store.getConversion(result.item.conversionId) : undefined;

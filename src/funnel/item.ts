@@ -53,6 +53,13 @@ export interface FunnelOptions extends AttributionOptions {
 	 * postback carries; 'hold' records and deduplicates it the same way but writes no commission (for review).
 	 */
 	withoutTransactionId?: 'derive' | 'hold';
+	/**
+	 * Called with the decided result after everything the claims guard is written and before they are completed
+	 * (issue 16: the node queues the conversion for its destinations here). A stop before it leaves the claims
+	 * pending, so the postback's retry (or its journal entry) decides it again and calls this again; a throw
+	 * releases the claims and fails the run, as any store error does.
+	 */
+	beforeComplete?: (result: FunnelResult) => Promise<void>;
 	now?: () => Date;
 }
 
@@ -66,6 +73,8 @@ export interface Dedup {
 	/** With a derived key: the conversion fields it was made of. */
 	derivedFrom?: string[];
 	reason?: string;
+	/** A duplicate of a postback another execution has claimed and not finished: when that claim's lease runs out. */
+	inFlightUntil?: string;
 }
 
 /** Why the funnel refused a conversion (on the Rejected output): nothing was recorded or claimed. */

@@ -64,6 +64,7 @@ export const funnelItemSchema = conversionSchema
 				basis: z.enum(['transaction_id', 'derived']).optional(),
 				derivedFrom: z.array(text).optional(),
 				reason: text.optional(),
+				inFlightUntil: text.optional(),
 			})
 			.strict(),
 		destinationEvents: z

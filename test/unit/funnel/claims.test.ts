@@ -271,3 +271,50 @@ describe('TUNE repeat sequence', () => {
 		expect(next.item).toMatchObject({ eventName: 'Purchase', sequence: 3 });
 	});
 });
+
+describe('beforeComplete (issue 16: the node queues the decided conversion for its destinations)', () => {
+	const hookSale = (transactionId: string, commission = '1') => custom({ click_id: 'clk_h', transaction_id: transactionId, commission, amount: '10' });
+
+	test('sees the item as the funnel hands it on, while the claims are still pending', async () => {
+		const seen: Array<{ item: FunnelResult['item']; claim: string | undefined }> = [];
+		const result = await run(hookSale('H-1', '1.005'), {
+			amountPrecision: 'roundHalfUp',
+			beforeComplete: async (decided) => {
+				const copy = await db
+					.store()
+					.claimConversionDetailed({ network: 'custom', transactionId: 'H-1', eventName: 'Purchase#status:approved' }, { leaseMs: LEASE });
+				seen.push({ item: structuredClone(decided.item), claim: copy.state });
+			},
+		});
+		expect(seen).toHaveLength(1);
+		// What it saw is what the funnel returned (the dedup basis and amount adjustments included)…
+		expect(seen[0].item).toEqual(result.item);
+		expect(result.item.dedup.basis).toBe('transaction_id');
+		expect(result.item.amountAdjustments).toEqual([{ field: 'commission', received: '1.005', recorded: '1.01', rule: 'roundHalfUp' }]);
+		// …before the claims completed: a copy arriving then was in flight, not already received.
+		expect(seen[0].claim).toBe('in-flight');
+	});
+
+	test('a hook that throws fails the run and releases the claims: the retry is decided as new and calls it again', async () => {
+		const calls: string[] = [];
+		await expect(
+			run(hookSale('H-2'), {
+				beforeComplete: async () => {
+					calls.push('first');
+					throw new Error('the outbox could not be written');
+				},
+			}),
+		).rejects.toThrow('the outbox could not be written');
+		const retry = await run(hookSale('H-2'), { beforeComplete: async (decided) => void calls.push(decided.item.dedup.status) });
+		expect(retry.item.dedup.status).toBe('first');
+		expect(calls).toEqual(['first', 'first']);
+	});
+
+	test('not called for a duplicate', async () => {
+		await run(hookSale('H-3'));
+		const calls: string[] = [];
+		const copy = await run(hookSale('H-3'), { beforeComplete: async (decided) => void calls.push(decided.output) });
+		expect(copy.output).toBe('duplicate');
+		expect(calls).toEqual([]);
+	});
+});
