@@ -251,7 +251,7 @@ describe('the Funnel settles the intake journal entry of a journaled postback', 
 		// claims it and the Funnel decides it.
 		await db
 			.store()
-			.releaseClaim({ network: 'custom', transactionId: String(item.transactionId), eventName: 'Purchase#status:approved' }, { token: claimed.token });
+			.releaseClaim({ network: 'custom', transactionId: String(item.transactionId), eventName: 'Purchase#status:approved' }, { token: claimed.token! });
 		const [resumed] = await outbox().claimDueDeliveries({
 			now: new Date(Date.parse(pending!.dueAt)).toISOString(),
 			limit: 10,
