@@ -21,7 +21,7 @@ import {
 	withoutBraces,
 } from '../../src/partners';
 import { postbackAttempt, postbackDestination } from '../../src/partners/outbox';
-import { conversionIdOf, enqueueAttempts, redeliveryMarkOf, settleAttempts } from '../../src/destinations/forward';
+import { conversionIdOf, enqueueAttempts, misroutedRedelivery, redeliveryMarkOf, settleAttempts } from '../../src/destinations/forward';
 import type { EventOutcome } from '../../src/destinations';
 import type { OutboxStore, TrackingStore } from '../../src/store';
 import { nodeClock } from '../shared/clock';
@@ -118,9 +118,14 @@ export class SendPostback implements INodeType {
 		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 			const preset = this.getNodeParameter('preset', itemIndex, 'custom') as string;
 			const attempt = new OutboxAttempt(outbox, outboxError, itemIndex, items[itemIndex].json);
+			let misrouted: string | undefined;
 			try {
 				const options = this.getNodeParameter('options', itemIndex, {}) as NodeOptions;
-				attempt.destination = postbackDestination(preset, rawTemplate(this), options.target);
+				const destination = postbackDestination(preset, rawTemplate(this), options.target);
+				// Another target's (or platform's) redelivered item: not sent, not settled, not logged as this target's.
+				misrouted = misroutedRedelivery(items[itemIndex].json, destination);
+				if (misrouted) throw new NodeOperationError(this.getNode(), misrouted, { itemIndex });
+				attempt.destination = destination;
 				await attempt.enqueue();
 				const retries = Math.max(0, Math.floor(Number(this.getNodeParameter('retries', itemIndex, 3)) || 0));
 				const dedup = this.getNodeParameter('dedup', itemIndex, true) as boolean;
@@ -162,7 +167,8 @@ export class SendPostback implements INodeType {
 					// With the Error output, an item carrying the conversion's fields would stay on Success (n8n
 					// moves JSON-only error items): the Error output gets the error, n8n adds the input's fields.
 					output.push(route === 'errorOutput' ? errorItem(message, itemIndex, { postback: { status: 'failed', preset, code } }) : item);
-					deliveries.push({ item, delivery: { destination: `postback:${targetOf(this, itemIndex, preset)}`, outcome: 'failed', code, reason: message } });
+					if (!misrouted)
+						deliveries.push({ item, delivery: { destination: `postback:${targetOf(this, itemIndex, preset)}`, outcome: 'failed', code, reason: message } });
 					continue;
 				}
 				// A NodeOperationError passes through unchanged (with its itemIndex); anything else is wrapped.

@@ -11,6 +11,7 @@ import {
 	enqueueAttempts,
 	forwardEvents,
 	isSent,
+	misroutedRedelivery,
 	readForwardableEvent,
 	redeliveryMarkOf,
 	resolveOverrides,
@@ -82,7 +83,11 @@ export async function forwardItems<P extends Platform>(
 	const forwards = await forwardEvents<PlatformConfigs[P]>({
 		platform,
 		count: items.length,
-		readItem,
+		readItem: (itemIndex) => {
+			const misrouted = misroutedRedelivery(items[itemIndex].json, platform);
+			if (misrouted) throw new NodeOperationError(context.getNode(), misrouted, { itemIndex });
+			return readItem(itemIndex);
+		},
 		send: async (events, config) => await sendToPlatform(platform, events, config, dependencies),
 		onError: (error, itemIndex) => {
 			// A NodeOperationError (an item forItem refused) is thrown as it is: n8n's constructor hands it back.

@@ -238,3 +238,31 @@ describe('Meta Conversions API credential: its Test request against the fake', (
 		expect(result).toMatchObject({ status: 'Error', statusCode: 400, body: { error: { code: 190 } } });
 	});
 });
+
+describe('an item the Redelivery Trigger emitted for another platform', () => {
+	test('is refused before anything is sent: the node says where to route it, and continues with the rest when told to', async () => {
+		const store = db.store();
+		const own = await funnelItem(
+			store,
+			{ click_id: 'meta_r1', transaction_id: 'META-R1', commission: '5', occurred_at: ago(HOUR) },
+			adClick('meta_r1', ago(2 * HOUR)),
+		);
+		const other = await funnelItem(
+			store,
+			{ click_id: 'meta_r2', transaction_id: 'META-R2', commission: '5', occurred_at: ago(HOUR) },
+			adClick('meta_r2', ago(2 * HOUR)),
+		);
+		const forTikTok = { json: { ...other.item.json, redelivery: { destination: 'tiktok', attempt: 2, token: 'a-tiktok-claim' } } };
+		const before = fake.events.length;
+		const stopped = await runDestination(META, [forTikTok, own.item], { pixelId: META_FAKE_PIXEL }, credential);
+		expect(runError(stopped.run)?.message).toMatch(/emitted by the Redelivery Trigger for "tiktok", not for "meta"/);
+		expect(runError(stopped.run)?.context?.itemIndex).toBe(0);
+		expect(fake.events.length).toBe(before);
+		const continued = await runDestination(META, [forTikTok, own.item], { pixelId: META_FAKE_PIXEL }, credential, { onError: 'continueRegularOutput' });
+		expect(continued.failed.map((item) => forwardOf(item).code)).toEqual(['configuration']);
+		expect(forwardOf(continued.failed[0]).reason).toMatch(/Switch/);
+		expect(continued.sent.map((item) => item.json.transactionId)).toEqual(['META-R1']);
+		// One event went out, the own item's.
+		expect(fake.events.length).toBe(before + 1);
+	});
+});

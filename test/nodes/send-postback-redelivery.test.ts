@@ -255,3 +255,33 @@ describe('Send Postback with the Redelivery Trigger', () => {
 		expect(due!.due.map((item) => item.json.conversionId)).toEqual(['conv_scope']);
 	});
 });
+
+describe('an item the Redelivery Trigger emitted for another destination', () => {
+	const run = async (items: INodeExecutionData[], extra: Partial<INode> = {}) => {
+		const node: INode = { id: 'node-send', name: NAME, type: TYPE, typeVersion: 1, position: [0, 0], parameters: parameters(), ...extra };
+		const result = await runWorkflowFrom(workflowOf([node], {}, 'Send Postback misrouted'), NAME, [items], { [TYPE]: new SendPostback() });
+		return { result, out: outputOfNode(result, NAME, 0) ?? [] };
+	};
+	const marked = (id: string, destination: string): INodeExecutionData => ({
+		json: { ...conversion(id).json, redelivery: { destination, attempt: 2, token: 'token-of-another-claim' } },
+	});
+
+	it.each([['meta'], ['postback:another-partner']])('for %s: not sent, not settled, not logged; the node says where to route it', async (other) => {
+		const id = `misrouted-${other.replace(/\W/g, '-')}`;
+		const { result } = await run([marked(id, other)]);
+		expect((result.data.resultData.error as Error | undefined)?.message).toMatch(new RegExp(`emitted by the Redelivery Trigger for "${other}"`));
+		expect(callsFor(id)).toEqual([]);
+		expect(await entryOf(`conv_${id}`)).toBeUndefined();
+		expect(await db.store().listDeliveries({ conversionIds: [`conv_${id}`] })).toEqual([]);
+	});
+
+	it('with On Error continuing, it is a failed item saying so, and the item meant for this target is still sent', async () => {
+		const { result, out } = await run([marked('misrouted-cont', 'meta'), { json: { ...conversion('routed-ok').json } }], { onError: 'continueRegularOutput' });
+		expect(result.data.resultData.error).toBeUndefined();
+		expect(out.map((item) => (item.json.postback as IDataObject).status)).toEqual(['failed', 'sent']);
+		expect(String((out[0].json.postback as IDataObject).reason)).toMatch(/route the trigger’s Due output/i);
+		expect(callsFor('misrouted-cont')).toEqual([]);
+		expect(callsFor('routed-ok')).toHaveLength(1);
+		expect(await db.store().listDeliveries({ conversionIds: ['conv_misrouted-cont'] })).toEqual([]);
+	});
+});

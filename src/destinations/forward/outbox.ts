@@ -30,6 +30,21 @@ export function redeliveryMarkOf(json: Record<string, unknown>): RedeliveryMark 
 	return { destination: mark.destination, attempt: mark.attempt, token: mark.token };
 }
 
+/**
+ * Why an item must not be sent by the node for `destination`: the Redelivery Trigger emitted it for another
+ * destination (its Due output wired to the wrong node, or a Switch routing wrongly). Sending it would deliver a
+ * conversion where the workflow never meant it to go, with this node's credential; undefined when it is this
+ * node's (or carries no mark).
+ */
+export function misroutedRedelivery(json: Record<string, unknown>, destination: string): string | undefined {
+	const mark = redeliveryMarkOf(json);
+	if (!mark || mark.destination === destination) return undefined;
+	return (
+		`This item was emitted by the Redelivery Trigger for "${mark.destination}", not for "${destination}": it was not sent. ` +
+		'Route the trigger’s Due output on {{ $json.redelivery.destination }} (a Switch) so each item reaches its own node; its entry comes back after the lease.'
+	);
+}
+
 /** The JSON kept in the outbox: the item without a previous claim's mark (each claim adds its own). */
 export function outboxItemOf(json: Record<string, unknown>): Record<string, unknown> {
 	const item = { ...json };
