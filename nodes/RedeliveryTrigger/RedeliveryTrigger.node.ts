@@ -9,6 +9,7 @@ import {
 } from 'n8n-workflow';
 import { DESTINATIONS, type Platform } from '../../src/destinations';
 import { DEFAULT_DEAD_LETTER_LIMITS } from '../../src/destinations/redelivery';
+import { INTAKE_DESTINATION } from '../../src/destinations/intake-journal';
 import { pollRedeliveries } from '../../src/destinations/redelivery-poll';
 import { POSTBACK_DESTINATION_PREFIX } from '../../src/partners/outbox';
 import { nodeClock } from '../shared/clock';
@@ -27,12 +28,16 @@ const destinationOptions = [
 	// Send Postback targets are named per node (postback:<name>, src/partners/outbox.ts): the store's trailing *
 	// selects them all, whatever their names.
 	{ name: 'Partner Postbacks (All)', value: `${POSTBACK_DESTINATION_PREFIX}*` },
+	// The Postback Trigger's journal (Resume If the Run Stops): accepted postbacks whose run died before the Funnel.
+	{ name: 'Postbacks Not Yet Decided by the Funnel', value: INTAKE_DESTINATION },
 ];
 
 /**
  * Sends again what the destination nodes could not deliver: polls the tracking store's redelivery outbox (written
  * by the destination nodes while their conversion log is on) and emits each due conversion as the funnel item it
- * was, on Due; entries past the limits come out once on Gave Up. The work is src/destinations/redelivery-poll.ts.
+ * was, on Due; postbacks the Postback Trigger journaled whose run stopped before the Funnel decided them come out
+ * on Postbacks, for the Funnel; entries past the limits come out once on Gave Up. The work is
+ * src/destinations/redelivery-poll.ts.
  */
 export class RedeliveryTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -43,12 +48,12 @@ export class RedeliveryTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["destinationScope"] === "selected" ? $parameter["destinations"].join(", ") : "All destinations"}}',
 		description:
-			'Emits conversions due to be sent again to an ad platform or a partner postback (throttled, failed runs, Google’s 6-hour rule), and those given up',
+			'Emits conversions due to be sent again to an ad platform or a partner postback (throttled, failed runs, Google’s 6-hour rule), postbacks a stopped run left undecided, and those given up',
 		defaults: { name: 'Redelivery Trigger' },
 		polling: true,
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-		outputNames: ['Due', 'Gave Up'],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Due', 'Gave Up', 'Postbacks'],
 		credentials: [
 			{
 				name: 'postbackStorePostgresApi',
@@ -60,7 +65,7 @@ export class RedeliveryTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Connect Due to the platform node, or to Send Postback for partner postbacks (destinations postback:…; route on {{ $json.redelivery.destination }}): it sends the item again and settles it. Use the tracking store of the destination nodes, with their Record in Conversion Log on.',
+					'Connect Due to the platform node, or to Send Postback for partner postbacks (destinations postback:…; route on {{ $json.redelivery.destination }}): it sends the item again and settles it. Use the tracking store of the destination nodes, with their Record in Conversion Log on. Connect Postbacks to the Conversion Funnel: it carries postbacks a Postback Trigger with Resume If the Run Stops accepted whose run stopped before the Funnel decided them.',
 				name: 'notice_usage',
 				type: 'notice',
 				default: '',
@@ -83,7 +88,7 @@ export class RedeliveryTrigger implements INodeType {
 				type: 'multiOptions',
 				options: destinationOptions,
 				default: [],
-				description: 'The platforms (or all partner postbacks) whose due entries this trigger emits',
+				description: 'The platforms, partner postbacks or undecided postbacks whose due entries this trigger emits',
 				displayOptions: { show: { destinationScope: ['selected'] } },
 			},
 			{
@@ -144,7 +149,7 @@ export class RedeliveryTrigger implements INodeType {
 			throw new NodeOperationError(this.getNode(), 'Choose at least one destination, or set Destinations to All');
 		}
 		const options = this.getNodeParameter('options', {}) as { maxAttempts?: number; maxAgeDays?: number };
-		const { due, gaveUp } = await pollRedeliveries(store, nodeClock.now(), {
+		const { due, gaveUp, postbacks } = await pollRedeliveries(store, nodeClock.now(), {
 			limit: Math.floor(this.getNodeParameter('batchSize', 100) as number),
 			leaseMs: Math.round((this.getNodeParameter('leaseMinutes', 10) as number) * 60_000),
 			destinations,
@@ -153,7 +158,11 @@ export class RedeliveryTrigger implements INodeType {
 				maxAgeMs: options.maxAgeDays !== undefined ? options.maxAgeDays * DAY_MS : DEFAULT_DEAD_LETTER_LIMITS.maxAgeMs,
 			},
 		});
-		if (due.length === 0 && gaveUp.length === 0) return null;
-		return [this.helpers.returnJsonArray(due as unknown as IDataObject[]), this.helpers.returnJsonArray(gaveUp as unknown as IDataObject[])];
+		if (due.length === 0 && gaveUp.length === 0 && postbacks.length === 0) return null;
+		return [
+			this.helpers.returnJsonArray(due as unknown as IDataObject[]),
+			this.helpers.returnJsonArray(gaveUp as unknown as IDataObject[]),
+			this.helpers.returnJsonArray(postbacks as unknown as IDataObject[]),
+		];
 	}
 }

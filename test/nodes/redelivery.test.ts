@@ -11,6 +11,7 @@ import { RedeliveryTrigger } from '../../nodes/RedeliveryTrigger/RedeliveryTrigg
 import { nodeClock } from '../../nodes/shared/clock';
 import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { FAKE_GOOGLE_ACCESS_TOKEN, FAKE_GOOGLE_DEVELOPER_TOKEN, FAKE_GOOGLE_REFRESH_TOKEN, type GoogleAdsFake, startGoogleAdsFake } from '../fakes/google-ads';
+import { INTAKE_DESTINATION, journalPostback } from '../../src/destinations/intake-journal';
 import { DAY, HOUR, adClick, ago, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { DestinationCredentialsHelper, NodeTypesWith, createAdditionalData, workflowOf } from './harness';
 
@@ -77,7 +78,10 @@ async function conversion(id: string, clickAgeMs: number) {
 }
 
 /** One poll of a Redelivery Trigger in n8n-core's PollContext; `id` tells two trigger nodes apart. */
-async function poll(parameters: INodeParameters = {}, id = 'redelivery-1'): Promise<{ due: INodeExecutionData[]; gaveUp: INodeExecutionData[] } | null> {
+async function poll(
+	parameters: INodeParameters = {},
+	id = 'redelivery-1',
+): Promise<{ due: INodeExecutionData[]; gaveUp: INodeExecutionData[]; postbacks: INodeExecutionData[] } | null> {
 	const node: INode = {
 		id,
 		name: `Redelivery Trigger ${id}`,
@@ -101,7 +105,8 @@ async function poll(parameters: INodeParameters = {}, id = 'redelivery-1'): Prom
 	const withDefaults = workflow.getNode(node.name)!;
 	const context = new PollContext(workflow, withDefaults, createAdditionalData(new DestinationCredentialsHelper({})), 'trigger', 'activate');
 	const result = await new RedeliveryTrigger().poll.call(context);
-	return result === null ? null : { due: result[0], gaveUp: result[1] };
+	if (result !== null) expect(result).toHaveLength(3);
+	return result === null ? null : { due: result[0], gaveUp: result[1], postbacks: result[2] };
 }
 
 /** What the fake accepted for the conversion's click (the gclid adClick gives it). */
@@ -246,5 +251,45 @@ describe('Redelivery Trigger with the Google Ads node', () => {
 			if (saved === undefined) delete process.env.POSTBACK_REDELIVERY_GRACE_SECONDS;
 			else process.env.POSTBACK_REDELIVERY_GRACE_SECONDS = saved;
 		}
+	});
+
+	it('emits a journaled postback the Funnel never decided on Postbacks only, with the claim’s mark, and gives it up like any entry', async () => {
+		const accepted = { network: 'shareasale', clickId: 'clk-journal-1', transactionId: 'tx-journal-1', commission: '39.5', currency: 'USD' };
+		const marked = await journalPostback(outbox(), accepted, clock);
+		const id = (marked.intake as { id: string }).id;
+		await outbox().enqueueDeliveries([{ conversionId: 'beside-intake', destination: 'meta', item: { conversionId: 'beside-intake' }, dueAt: ago(HOUR) }]);
+
+		// Within the grace period the run that accepted it may still be deciding it.
+		const early = await poll();
+		expect(early!.due.map((each) => each.json.conversionId)).toEqual(['beside-intake']);
+		expect(early!.postbacks).toEqual([]);
+		await outbox().settleDelivery({ conversionId: 'beside-intake', destination: 'meta' }, { state: 'sent' });
+
+		clock = new Date(clock.getTime() + 11 * 60_000);
+		const due = await poll();
+		expect(due!.due).toEqual([]);
+		expect(due!.gaveUp).toEqual([]);
+		expect(due!.postbacks.map((each) => each.json)).toEqual([
+			{ ...marked, redelivery: { destination: INTAKE_DESTINATION, attempt: 1, token: expect.any(String) } },
+		]);
+		expect(due!.postbacks[0].json).not.toHaveProperty('conversionId');
+
+		// Chosen by name in Selected scope; a platform-only selection leaves it alone.
+		clock = new Date(clock.getTime() + 11 * 60_000);
+		expect(await poll({ destinationScope: 'selected', destinations: ['google_ads'] })).toBeNull();
+		const selected = await poll({ destinationScope: 'selected', destinations: [INTAKE_DESTINATION] });
+		expect(selected!.postbacks.map((each) => (each.json.intake as { id: string }).id)).toEqual([id]);
+
+		// Never decided: past the age limit it comes out once on Gave Up, not on Postbacks (claims alone count no attempt).
+		clock = new Date(clock.getTime() + 11 * 60_000);
+		const spent = await poll({ options: { maxAgeDays: 0.01 } });
+		expect(spent!.postbacks).toEqual([]);
+		expect(spent!.due).toEqual([]);
+		expect(spent!.gaveUp.map((each) => each.json)).toEqual([
+			expect.objectContaining({ conversionId: id, destination: INTAKE_DESTINATION, reason: 'max_age', item: marked, history: [] }),
+		]);
+		expect(await entryOf(id)).toMatchObject({ state: 'gave_up', lastCode: 'max_age' });
+		clock = new Date(clock.getTime() + DAY);
+		expect(await poll()).toBeNull();
 	});
 });

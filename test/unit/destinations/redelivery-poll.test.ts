@@ -86,6 +86,35 @@ describe('pollRedeliveries', () => {
 
 	it('does not report an entry another run settled after this claim ran out', async () => {
 		const { store } = fakeStore([entry('spent', { attempts: 10 })], [false]);
-		expect(await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000 })).toEqual({ due: [], gaveUp: [] });
+		expect(await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000 })).toEqual({ due: [], gaveUp: [], postbacks: [] });
+	});
+
+	it('emits journaled postbacks (destination intake) on postbacks only, as the stored item with the claim’s mark', async () => {
+		const accepted = { network: 'shareasale', clickId: 'clk-1', transactionId: 'tx-1', intake: { id: `in_${'b'.repeat(32)}` } };
+		const { store } = fakeStore([
+			entry('c1'),
+			entry(`in_${'b'.repeat(32)}`, { destination: 'intake', attempts: 0, item: accepted }),
+			entry('c2', { destination: 'postback:custom~0a1b2c3d' }),
+		]);
+		const { due, gaveUp, postbacks } = await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000 });
+		expect(due.map((item) => [item.conversionId, item.redelivery.destination])).toEqual([
+			['c1', 'meta'],
+			['c2', 'postback:custom~0a1b2c3d'],
+		]);
+		// The journal's id is not the conversion's: the Funnel derives that, so the item gets no conversionId.
+		expect(postbacks).toEqual([{ ...accepted, redelivery: { destination: 'intake', attempt: 1, token: `tok-in_${'b'.repeat(32)}` } }]);
+		expect(gaveUp).toEqual([]);
+	});
+
+	it('gives up a journaled postback past the limits like any entry: settled with the token, on gaveUp, not on postbacks', async () => {
+		const id = `in_${'c'.repeat(32)}`;
+		const { store, settled } = fakeStore([entry(id, { destination: 'intake', attempts: 10, item: { clickId: 'clk-2', intake: { id } } })]);
+		const { due, gaveUp, postbacks } = await pollRedeliveries(store, NOW, { limit: 5, leaseMs: 60_000 });
+		expect(due).toEqual([]);
+		expect(postbacks).toEqual([]);
+		expect(settled).toEqual([expect.objectContaining({ key: { conversionId: id, destination: 'intake' }, settlement: { state: 'gave_up' } })]);
+		expect(gaveUp).toEqual([
+			expect.objectContaining({ conversionId: id, destination: 'intake', reason: 'max_attempts', item: { clickId: 'clk-2', intake: { id } }, history: [] }),
+		]);
 	});
 });
