@@ -446,3 +446,37 @@ export async function rejectReplays(
 	const { rejected } = prepare(incoming, config);
 	return refuse(rejected, config, { code: 'unauthorized', message: 'This signature was already used: a replayed postback is refused.' }, 401);
 }
+
+/** The answer to an accepted postback the trigger could not journal (Resume If the Run Stops): the network sends it again. */
+export const JOURNAL_UNAVAILABLE_RESPONSE: IntakeOutcome['response'] = {
+	status: 503,
+	body: {
+		ok: false,
+		error: {
+			code: 'journal_unavailable',
+			message: 'The postback was received but could not be kept until it is processed: the tracking store is unavailable. Send it again; a repeat counts once.',
+		},
+	},
+};
+
+/**
+ * Journals an accepted postback before it is answered (src/destinations/intake-journal.ts). `journal` returns the
+ * item to emit (the conversion with its mark). When it throws, the conversion is still emitted, unmarked, so this
+ * run goes on, but the answer is 503: nothing would resume the postback if this run stopped, so the network's
+ * retry must (the Funnel counts the two as one); `onJournalError` hears why. Outcomes without an accepted postback
+ * pass through.
+ */
+export async function journalAccepted(
+	outcome: IntakeOutcome,
+	journal: (item: Record<string, unknown>) => Promise<Record<string, unknown>>,
+	onJournalError: (error: unknown) => void = () => {},
+): Promise<{ response: IntakeOutcome['response']; accepted?: Record<string, unknown> }> {
+	if (!outcome.accepted) return { response: outcome.response };
+	const item = outcome.accepted as unknown as Record<string, unknown>;
+	try {
+		return { response: outcome.response, accepted: await journal(item) };
+	} catch (error) {
+		onJournalError(error);
+		return { response: JOURNAL_UNAVAILABLE_RESPONSE, accepted: item };
+	}
+}

@@ -13,7 +13,9 @@ import {
 } from 'n8n-workflow';
 import type { InboundAuthConfig } from '../../src/auth';
 import { firstUseOfSignature, inboundAuthProblem, parseAllowlist } from '../../src/auth';
-import { type IntakeConfig, type IntakeRequest, receivePostback, rejectReplays, segmentBeforePath } from '../../src/intake';
+import { type IntakeConfig, type IntakeRequest, journalAccepted, receivePostback, rejectReplays, segmentBeforePath } from '../../src/intake';
+import { journalPostback } from '../../src/destinations/intake-journal';
+import { scopedOutbox } from '../../src/destinations/outbox-scope';
 import type { CustomParam, ParseOptions } from '../../src/networks';
 import { SECRET_URL, postbackTriggerProperties } from './description';
 import { webhookWithPath } from '../shared/webhook-path';
@@ -21,6 +23,8 @@ import { pasteUrlWebhook } from './paste-url';
 import { postbackStoreTest, storeFor, storeProperties } from '../shared/store';
 import { optionLabel } from '../shared/expression';
 import { credentialShownFor } from '../shared/credential-display';
+import { destinationRedeliveryPolicy, outboxScope } from '../shared/outbox';
+import { nodeClock } from '../shared/clock';
 
 interface TriggerOptions {
 	currency?: string;
@@ -28,6 +32,7 @@ interface TriggerOptions {
 	clickbankSecret?: string;
 	rejectStatus?: number;
 	emitUnauthenticated?: boolean;
+	resumeUnfinished?: boolean;
 }
 
 /** The webhook path: the operator's path, plus a secret segment when the token travels in the path. */
@@ -47,7 +52,7 @@ function withReplayStore(properties: INodeProperties[]): INodeProperties[] {
 			? {
 					...property,
 					description:
-						'Where this trigger remembers HMAC signatures it has accepted (replay protection). Use the same store as the rest of the pipeline; PostgreSQL in queue mode.',
+						'Where this trigger remembers HMAC signatures it has accepted (replay protection) and, with Resume If the Run Stops, the postbacks not yet decided by the Conversion Funnel. Use the same store as the rest of the pipeline; PostgreSQL in queue mode.',
 				}
 			: property,
 	);
@@ -248,14 +253,23 @@ export class PostbackTrigger implements INodeType {
 			firstUseOfSignature(await storeFor(this), signature, windowSeconds),
 		);
 
-		for (const [name, value] of Object.entries(outcome.response.headers ?? {})) response.setHeader(name, value);
-		response.status(outcome.response.status).json(outcome.response.body);
+		// Resume If the Run Stops: the accepted postback is in the store before the network hears it was taken, so a
+		// run that stops before the Funnel decided it is resumed by the Redelivery Trigger (Postbacks output).
+		const answer = options.resumeUnfinished
+			? await journalAccepted(
+					outcome,
+					async (item) => await journalPostback(scopedOutbox(await storeFor(this), outboxScope(this)), item, nodeClock.now(), destinationRedeliveryPolicy()),
+					// The network only hears 503; the operator's log says why (store messages name no password).
+					(error) => this.logger.warn(`Postback Trigger could not journal an accepted postback: ${(error as Error).message}`),
+				)
+			: { response: outcome.response, accepted: outcome.accepted as unknown as IDataObject | undefined };
+
+		for (const [name, value] of Object.entries(answer.response.headers ?? {})) response.setHeader(name, value);
+		response.status(answer.response.status).json(answer.response.body);
 
 		const accepted: INodeExecutionData[] = [];
 		const rejected: INodeExecutionData[] = [];
-		if (outcome.accepted) {
-			accepted.push({ json: outcome.accepted as unknown as IDataObject, pairedItem: { item: 0 } });
-		}
+		if (answer.accepted) accepted.push({ json: answer.accepted as IDataObject, pairedItem: { item: 0 } });
 		if (outcome.rejected) rejected.push({ json: outcome.rejected as unknown as IDataObject, pairedItem: { item: 0 } });
 		if (accepted.length === 0 && rejected.length === 0) return { noWebhookResponse: true };
 		return { noWebhookResponse: true, workflowData: [accepted, rejected] };

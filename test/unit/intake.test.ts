@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { FIELD_LIMITS, REJECTED_BODY_LIMITS, receivePostback, segmentBeforePath } from '../../src/intake';
+import { FIELD_LIMITS, JOURNAL_UNAVAILABLE_RESPONSE, REJECTED_BODY_LIMITS, journalAccepted, receivePostback, segmentBeforePath } from '../../src/intake';
 import type { IntakeConfig, IntakeRequest } from '../../src/intake';
 
 const NOW = new Date('2024-01-01T00:00:00Z');
@@ -529,5 +529,46 @@ describe('segmentBeforePath: the secret of a generated secret URL', () => {
 
 	it('a URL of 80,000 slashes is read in one pass and finds nothing', () => {
 		expect(segmentBeforePath(`/${'/'.repeat(80_000)}x`, 'shareasale')).toBeUndefined();
+	});
+});
+
+describe('journalAccepted (Resume If the Run Stops)', () => {
+	it('an accepted postback: the journal’s item is emitted and the answer stays 200', async () => {
+		const outcome = receivePostback(request(), shareasale);
+		const journaled: unknown[] = [];
+		const result = await journalAccepted(outcome, async (item) => {
+			journaled.push(item);
+			return { ...item, intake: { id: 'in_x' } };
+		});
+		expect(journaled).toEqual([outcome.accepted]);
+		expect(result).toEqual({ response: outcome.response, accepted: { ...outcome.accepted, intake: { id: 'in_x' } } });
+		expect(result.response.status).toBe(200);
+	});
+
+	it('a journal that throws: 503 with a reason and no detail of the error, the conversion still emitted unmarked', async () => {
+		const outcome = receivePostback(request(), shareasale);
+		const heard: unknown[] = [];
+		const result = await journalAccepted(
+			outcome,
+			async () => {
+				throw new Error('connect ECONNREFUSED db.internal:5432 user=postback');
+			},
+			(error) => heard.push((error as Error).message),
+		);
+		// The operator's side hears the cause; the network's answer does not carry it.
+		expect(heard).toEqual(['connect ECONNREFUSED db.internal:5432 user=postback']);
+		expect(result.accepted).toEqual(outcome.accepted);
+		expect(result.response).toEqual(JOURNAL_UNAVAILABLE_RESPONSE);
+		expect(result.response).toMatchObject({ status: 503, body: { ok: false, error: { code: 'journal_unavailable' } } });
+		expect(JSON.stringify(result.response)).not.toMatch(/ECONNREFUSED|db\.internal|user=/);
+	});
+
+	it('a rejected postback is never journaled and keeps its answer', async () => {
+		const { afftrack: _dropped, ...withoutClickId } = SALE;
+		const outcome = receivePostback(request({ query: withoutClickId }), shareasale);
+		expect(outcome.rejected).toBeDefined();
+		const journal = jest.fn(async (item: Record<string, unknown>) => item);
+		expect(await journalAccepted(outcome, journal)).toEqual({ response: outcome.response });
+		expect(journal).not.toHaveBeenCalled();
 	});
 });
