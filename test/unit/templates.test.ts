@@ -97,6 +97,9 @@ const PLATFORM_OF_TYPE = new Map(
 	Object.entries(DESTINATIONS).map(([platform, definition]) => [`n8n-nodes-postback.${(definition as { node: { name: string } }).node.name}`, platform]),
 );
 const REDELIVERY_TRIGGER = 'n8n-nodes-postback.redeliveryTrigger';
+const CONVERSION_FUNNEL = 'n8n-nodes-postback.conversionFunnel';
+/** The Redelivery Trigger's destination for journaled postbacks (src/destinations/intake-journal.ts), emitted on Postbacks. */
+const INTAKE = 'intake';
 /** A node's tracking store as it runs: the parameters' defaults filled in, the PostgreSQL credential only when used. */
 const storeSettings = (node: TemplateNode) => {
 	const store = String(node.parameters.store ?? 'sqlite');
@@ -307,7 +310,7 @@ describe.each(files)('templates/%s', (file) => {
 			const scope = trigger.parameters.destinationScope === 'selected' ? (trigger.parameters.destinations as string[]) : [...PLATFORM_OF_TYPE.values()];
 			for (const node of destinations.filter((each) => downstream.has(each.name))) covered.add(node.name);
 			// A platform the trigger emits but whose node Due never reaches: its entries would never be settled.
-			for (const platform of scope) {
+			for (const platform of scope.filter((destination) => destination !== INTAKE)) {
 				const nodesOf = destinations.filter((node) => PLATFORM_OF_TYPE.get(node.type) === platform);
 				if (trigger.parameters.destinationScope === 'selected')
 					expect({ platform, reached: nodesOf.some((node) => downstream.has(node.name)) }).toEqual({ platform, reached: true });
@@ -320,6 +323,38 @@ describe.each(files)('templates/%s', (file) => {
 		// Every redelivery trigger has a sticky note saying what it does.
 		const notes = nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote').map((node) => String(node.parameters.content));
 		expect(notes.some((content) => content.includes('Redelivery Trigger'))).toBe(true);
+	});
+
+	test('with a Redelivery Trigger, a Postback Trigger feeding a Conversion Funnel resumes stopped runs: its Postbacks reach that Funnel', () => {
+		const redeliveryTriggers = working.filter((node) => node.type === REDELIVERY_TRIGGER);
+		const byName = new Map(nodes.map((node) => [node.name, node]));
+		// Postbacks carries accepted postbacks to decide again: only a Funnel can take them.
+		for (const trigger of redeliveryTriggers) {
+			const postbacks = (template.connections[trigger.name]?.main?.[2] ?? []).map((c) => byName.get(c.node)!);
+			for (const target of postbacks) expect({ trigger: trigger.name, target: target.name, type: target.type }).toMatchObject({ type: CONVERSION_FUNNEL });
+		}
+		if (redeliveryTriggers.length === 0) return;
+		for (const postbackTrigger of working.filter((node) => node.type === POSTBACK_TRIGGER)) {
+			const funnels = (template.connections[postbackTrigger.name]?.main?.[0] ?? [])
+				.map((c) => byName.get(c.node)!)
+				.filter((node) => node.type === CONVERSION_FUNNEL);
+			for (const funnel of funnels) {
+				const options = (postbackTrigger.parameters.options ?? {}) as Record<string, unknown>;
+				expect({ trigger: postbackTrigger.name, resumeUnfinished: options.resumeUnfinished }).toEqual({
+					trigger: postbackTrigger.name,
+					resumeUnfinished: true,
+				});
+				// The journal is in the Postback Trigger's store; a Redelivery Trigger on that store (and the Funnel's) must emit it into the Funnel.
+				expect(storeSettings(funnel)).toEqual(storeSettings(postbackTrigger));
+				const resuming = redeliveryTriggers.filter(
+					(trigger) =>
+						JSON.stringify(storeSettings(trigger)) === JSON.stringify(storeSettings(postbackTrigger)) &&
+						(trigger.parameters.destinationScope !== 'selected' || (trigger.parameters.destinations as string[]).includes(INTAKE)) &&
+						(template.connections[trigger.name]?.main?.[2] ?? []).some((c) => c.node === funnel.name),
+				);
+				expect({ funnel: funnel.name, resumedBy: resuming.map((trigger) => trigger.name) }).toEqual({ funnel: funnel.name, resumedBy: [expect.any(String)] });
+			}
+		}
 	});
 
 	test('a Switch routing redeliveries sends each platform to a node of that platform only', () => {
