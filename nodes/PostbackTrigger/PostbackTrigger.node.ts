@@ -254,15 +254,18 @@ export class PostbackTrigger implements INodeType {
 		);
 
 		// Resume If the Run Stops: the accepted postback is in the store before the network hears it was taken, so a
-		// run that stops before the Funnel decided it is resumed by the Redelivery Trigger (Postbacks output).
-		const answer = options.resumeUnfinished
-			? await journalAccepted(
-					outcome,
-					async (item) => await journalPostback(scopedOutbox(await storeFor(this), outboxScope(this)), item, nodeClock.now(), destinationRedeliveryPolicy()),
-					// The network only hears 503; the operator's log says why (store messages name no password).
-					(error) => this.logger.warn(`Postback Trigger could not journal an accepted postback: ${(error as Error).message}`),
-				)
-			: { response: outcome.response, accepted: outcome.accepted as unknown as IDataObject | undefined };
+		// run that stops before the Funnel decided it is resumed by the Redelivery Trigger (Postbacks output). Not for
+		// the Test URL ('manual'): listening on the trigger alone never runs the Funnel, and the workflow's published
+		// Redelivery Trigger would then put the test postback through the real pipeline.
+		const answer =
+			options.resumeUnfinished && this.getMode() !== 'manual'
+				? await journalAccepted(
+						outcome,
+						async (item) => await journalPostback(scopedOutbox(await storeFor(this), outboxScope(this)), item, nodeClock.now(), destinationRedeliveryPolicy()),
+						// The network only hears 503; the operator's log says why (store messages name no password).
+						(error) => this.logger.warn(`Postback Trigger could not journal an accepted postback: ${(error as Error).message}`),
+					)
+				: { response: outcome.response, accepted: outcome.accepted as unknown as IDataObject | undefined };
 
 		for (const [name, value] of Object.entries(answer.response.headers ?? {})) response.setHeader(name, value);
 		response.status(answer.response.status).json(answer.response.body);

@@ -244,7 +244,7 @@ export const postbackTriggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to keep each accepted postback in the tracking store until the Conversion Funnel has decided it, so a run that stops first (a worker killed, a store that was down) is resumed. Use the same tracking store as the Funnel, and connect the Postbacks output of a Redelivery Trigger on that store to the Funnel.',
+					'Whether to keep each accepted postback in the tracking store until the Conversion Funnel has decided it, so a run that stops first (a worker killed, a store that was down) is resumed. Production URL only. Use the same tracking store as the Funnel, and connect the Postbacks output of a Redelivery Trigger on that store to the Funnel.',
 			},
 			{
 				displayName: 'Time Zone of Network Times',

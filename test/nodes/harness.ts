@@ -329,6 +329,8 @@ export interface TriggerSetup {
 	typeVersion?: number;
 	/** The trigger's webhook ID (default TRIGGER_WEBHOOK_ID); null for a node without one. */
 	webhookId?: string | null;
+	/** How n8n runs the call: 'webhook' for the Production URL (default), 'manual' for the Test URL (TestWebhooks). */
+	mode?: WorkflowExecuteMode;
 }
 
 /** The webhook ID the harness gives the trigger unless told otherwise. */
@@ -529,7 +531,8 @@ export async function deliverPostback(setup: TriggerSetup, call: PostbackCall): 
 	const nodeType = nodeTypes.getByNameAndVersion(startNode.type, startNode.typeVersion);
 	if (!nodeType.webhook) throw new Error('The trigger has no webhook() method');
 	const closeFunctions: Array<() => Promise<void>> = [];
-	const context = new WebhookContext(workflow, startNode, webhookAdditionalData, 'webhook', webhook, closeFunctions, null);
+	const mode = setup.mode ?? 'webhook';
+	const context = new WebhookContext(workflow, startNode, webhookAdditionalData, mode, webhook, closeFunctions, null);
 	let webhookResult: IWebhookResponseData;
 	try {
 		webhookResult = await nodeType.webhook.call(context);
@@ -557,10 +560,10 @@ export async function deliverPostback(setup: TriggerSetup, call: PostbackCall): 
 		},
 	});
 	const executionId = randomUUID();
-	const { hooks, finishedRun } = recordingHooks('webhook', executionId, workflowData, result.hookCalls);
+	const { hooks, finishedRun } = recordingHooks(mode, executionId, workflowData, result.hookCalls);
 	const runAdditionalData = createAdditionalData(credentialsHelper, { executionId, workflowId: workflow.id, hooks });
 	const runWorkflow = toWorkflow(workflowData);
-	const run = await new WorkflowExecute(runAdditionalData, 'webhook', runExecutionData).processRunExecutionData(runWorkflow);
+	const run = await new WorkflowExecute(runAdditionalData, mode, runExecutionData).processRunExecutionData(runWorkflow);
 	if (run.data.resultData.error) throw run.data.resultData.error;
 	if (finishedRun() !== run) throw new Error('workflowExecuteAfter did not report the run');
 

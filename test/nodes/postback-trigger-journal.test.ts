@@ -102,6 +102,14 @@ describe('Postback Trigger: Resume If the Run Stops', () => {
 		expect(result.downstream.accepted).toHaveLength(1);
 	});
 
+	it('a test postback (Test URL, manual mode) is not journaled: nothing would decide it if only the trigger listened', async () => {
+		const result = await deliverPostback({ ...trigger({ options: { resumeUnfinished: true } }), mode: 'manual' }, { method: 'GET', query: PAYLOAD });
+		expect(result.response.statusCode).toBe(200);
+		expect(result.accepted).toHaveLength(1);
+		expect(result.accepted[0].json).not.toHaveProperty('intake');
+		expect(await journaled()).toEqual([]);
+	});
+
 	it('a rejected postback is not journaled', async () => {
 		const { afftrack: _dropped, ...withoutClickId } = PAYLOAD;
 		const result = await deliverPostback(trigger({ options: { resumeUnfinished: true } }), { method: 'GET', query: withoutClickId });
