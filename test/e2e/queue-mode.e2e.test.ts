@@ -47,7 +47,7 @@ const REDELIVERY_GRACE_SECONDS = 30;
 let cluster: QueueCluster;
 let meta: MetaFake;
 let paypal: PayPalFake;
-let counter: { url: string; hits: string[]; close(): Promise<void> };
+let counter: { url: string; hits: string[]; times: number[]; close(): Promise<void> };
 let storeCredential: { id: string; name: string };
 let metaCredential: { id: string; name: string };
 const results: Record<string, unknown> = {};
@@ -64,10 +64,12 @@ const node = (name: string, type: string, parameters: Record<string, unknown>, p
 const uuid = (n: number) => `9e000000-0000-4000-8000-${run.padStart(8, '0').slice(-8)}${String(n).padStart(4, '0')}`;
 
 /** A plain server that counts what n8n's HTTP Request node sends it. */
-async function startCounter(): Promise<{ url: string; hits: string[]; close(): Promise<void> }> {
+async function startCounter(): Promise<{ url: string; hits: string[]; times: number[]; close(): Promise<void> }> {
 	const hits: string[] = [];
+	const times: number[] = [];
 	const server: Server = createServer((request, response) => {
 		hits.push(new URL(request.url ?? '/', 'http://x').searchParams.get('tx') ?? '');
+		times.push(Date.now());
 		request.resume();
 		response.writeHead(200, { 'content-type': 'application/json' });
 		response.end('{"ok":true}');
@@ -76,6 +78,7 @@ async function startCounter(): Promise<{ url: string; hits: string[]; close(): P
 	return {
 		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
 		hits,
+		times,
 		close: () =>
 			new Promise<void>((resolve) => {
 				server.closeAllConnections();
@@ -262,6 +265,14 @@ describeQueue(SUITE, () => {
 					node('Meta', 'n8n-nodes-postback.metaConversions', { pixelId: META_FAKE_PIXEL, actionSource: 'system_generated', ...store }, [500, 0], {
 						credentials: { metaConversionsApi: metaCredential, ...storeCredentials },
 					}),
+					// The same guarantees for a partner: Send Postback (its own dedup on) to a partner that counts what it gets.
+					node(
+						'Partner',
+						'n8n-nodes-postback.sendPostback',
+						{ preset: 'custom', urlTemplate: `${counter.url}/partner?tx={transaction_id}`, retries: 1, ...store, options: { target: 'partner' } },
+						[500, 200],
+						{ credentials: storeCredentials },
+					),
 					// Issue 16: Meta entries a dead worker left unsettled come back into the Meta node (Due); postbacks whose run
 					// died before the Funnel decided them come back into the Funnel (Postbacks). One poll takes all that is due.
 					node(
@@ -271,11 +282,24 @@ describeQueue(SUITE, () => {
 						[250, 250],
 						{ credentials: storeCredentials },
 					),
+					node(
+						'Partner Redelivery',
+						'n8n-nodes-postback.redeliveryTrigger',
+						{ ...store, destinationScope: 'selected', destinations: ['postback:*'], batchSize: 1000, pollTimes: { item: [{ mode: 'everyMinute' }] } },
+						[250, 450],
+						{ credentials: storeCredentials },
+					),
 				],
 				connections: {
 					Postback: { main: [[{ node: 'Funnel', type: 'main', index: 0 }], []] },
 					Redelivery: { main: [[{ node: 'Meta', type: 'main', index: 0 }], [], [{ node: 'Funnel', type: 'main', index: 0 }]] },
-					Funnel: { main: [0, 1, 2].map(() => [{ node: 'Meta', type: 'main', index: 0 }]) },
+					'Partner Redelivery': { main: [[{ node: 'Partner', type: 'main', index: 0 }], []] },
+					Funnel: {
+						main: [0, 1, 2].map(() => [
+							{ node: 'Meta', type: 'main', index: 0 },
+							{ node: 'Partner', type: 'main', index: 0 },
+						]),
+					},
 				},
 			},
 			[stormPath],
@@ -305,6 +329,10 @@ describeQueue(SUITE, () => {
 		const counts = await waitSettled(stormWorkflow, after, 1000, 180000);
 		const drainSeconds = storm.seconds + (Date.now() - settleStarted) / 1000;
 		expect(counts).toEqual({ success: 1000 });
+		// The partner, beside Meta: one postback per transaction.
+		const partnerHits = counter.hits.filter((tx) => tx.startsWith(`${run}-s`));
+		expect(new Set(partnerHits).size).toBe(200);
+		expect(partnerHits).toHaveLength(200);
 
 		const executions = await listExecutions(stormWorkflow, after);
 		expect(executions).toHaveLength(1000);
@@ -575,6 +603,15 @@ describeQueue(SUITE, () => {
 					[`${stormWorkflow}/intake`, killTestStarted],
 				)
 			).rows.map((row) => ({ state: row.state, code: row.last_code, count: Number(row.n) }));
+		const partnerOutboxOf = async () =>
+			(
+				await cluster.db.query<{ state: string; n: string }>(
+					`SELECT o.state, count(*) AS n FROM "postback_${run}".outbox o JOIN "postback_${run}".conversions c ON c.id = o.conversion_id
+					 WHERE o.destination = $2 AND c.transaction_id = ANY($1::text[]) GROUP BY o.state`,
+					[acceptedTx, `${stormWorkflow}/postback:partner`],
+				)
+			).rows.map((row) => ({ state: row.state, count: Number(row.n) }));
+		const partnerHitsOf = () => counter.hits.map((tx, index) => ({ tx, at: counter.times[index] })).filter((hit) => hit.tx.startsWith(`${run}-k`));
 		const redeliveryStarted = Date.now();
 		const pendingAtStart = (await outboxOf()).filter((row) => row.state === 'pending').map((row) => row.tx);
 		const journalAtStart = await journalOf();
@@ -585,7 +622,10 @@ describeQueue(SUITE, () => {
 			const triggerCounts = await statusCounts(stormWorkflow, after, 'trigger');
 			const stillPending = (await outboxOf()).some((row) => row.state === 'pending') || (await journalOf()).some((row) => row.state === 'pending');
 			const delivered = deliveredTx();
-			if (!stillPending && acceptedTx.every((tx) => delivered.has(tx)) && !triggerCounts.new && !triggerCounts.running) break;
+			const partnerHas = new Set(partnerHitsOf().map((hit) => hit.tx));
+			const partnerPending = (await partnerOutboxOf()).some((row) => row.state === 'pending');
+			if (!stillPending && !partnerPending && acceptedTx.every((tx) => delivered.has(tx) && partnerHas.has(tx)) && !triggerCounts.new && !triggerCounts.running)
+				break;
 			await sleep(1000);
 		}
 		const redeliverySeconds = (Date.now() - redeliveryStarted) / 1000;
@@ -608,7 +648,21 @@ describeQueue(SUITE, () => {
 		const killTime = killedAt;
 		const inDoubt = new Set(delivered.filter((entry) => entry.receivedAt.getTime() <= killTime + 1000).map(txOfEvent));
 		const droppedByMeta = meta.duplicates.filter(mine).map(txOfEvent);
+		// The partner: the same count. Its in-doubt sends are those the partner got before the kill (Send Postback's own
+		// dedup claim, left pending by the dead worker, is taken over after its lease and the postback sent again).
+		const partnerHits = partnerHitsOf();
+		const partnerPerTx = new Map<string, number>();
+		for (const { tx } of partnerHits) partnerPerTx.set(tx, (partnerPerTx.get(tx) ?? 0) + 1);
+		const partnerBeforeKill = new Set(partnerHits.filter((hit) => hit.at <= killTime + 1000).map((hit) => hit.tx));
+		const partnerRepeats = [...partnerPerTx.entries()].filter(([, count]) => count > 1).map(([tx]) => tx);
+		const partner = {
+			delivered: partnerPerTx.size,
+			requests: partnerHits.length,
+			repeatedInDoubt: partnerRepeats.length,
+			outbox: await partnerOutboxOf(),
+		};
 		const redelivery = {
+			partner,
 			accepted: acceptedTx.length,
 			deliveredBeforeRedelivery: forwardedTx.size,
 			pendingAtStart: pendingAtStart.length,
@@ -643,6 +697,10 @@ describeQueue(SUITE, () => {
 		expect(journal.filter((row) => row.state !== 'sent')).toEqual([]);
 		expect(triggerStatuses.error ?? 0).toBe(0);
 		expect(triggerRunBy.filter((name) => !name.startsWith('worker'))).toEqual([]);
+		// The partner: every accepted postback once; a repeat only where the dead worker's send was in doubt.
+		expect(acceptedTx.filter((tx) => !partnerPerTx.has(tx))).toEqual([]);
+		expect(partnerRepeats.filter((tx) => !partnerBeforeKill.has(tx) || partnerPerTx.get(tx)! > 2)).toEqual([]);
+		expect(partner.outbox.filter((row) => row.state !== 'sent')).toEqual([]);
 		if (pendingAtStart.length > 0 || journalAtStart.some((row) => row.state === 'pending')) expect(triggerExecutions.length).toBeGreaterThan(0);
 	}, 480000);
 
