@@ -96,6 +96,8 @@ const servesData = (node: TemplateNode) =>
 const PLATFORM_OF_TYPE = new Map(
 	Object.entries(DESTINATIONS).map(([platform, definition]) => [`n8n-nodes-postback.${(definition as { node: { name: string } }).node.name}`, platform]),
 );
+/** Outbox destinations by node type: the platforms', and Send Postback's (every target selected by `postback:*`). */
+const OUTBOX_DESTINATION_OF_TYPE = new Map([...PLATFORM_OF_TYPE, ['n8n-nodes-postback.sendPostback', 'postback:*']]);
 const REDELIVERY_TRIGGER = 'n8n-nodes-postback.redeliveryTrigger';
 const CONVERSION_FUNNEL = 'n8n-nodes-postback.conversionFunnel';
 /** The Redelivery Trigger's destination for journaled postbacks (src/destinations/intake-journal.ts), emitted on Postbacks. */
@@ -279,8 +281,8 @@ describe.each(files)('templates/%s', (file) => {
 		expect(overlaps).toEqual([]);
 	});
 
-	test('ad-platform nodes get a Redelivery Trigger on their store whose Due reaches each of them, and Gave Up a node', () => {
-		const destinations = working.filter((node) => PLATFORM_OF_TYPE.has(node.type));
+	test('ad-platform and partner postback nodes get a Redelivery Trigger on their store whose Due reaches each of them, and Gave Up a node', () => {
+		const destinations = working.filter((node) => OUTBOX_DESTINATION_OF_TYPE.has(node.type));
 		const triggers = working.filter((node) => node.type === REDELIVERY_TRIGGER);
 		if (destinations.length === 0) {
 			expect(triggers).toEqual([]);
@@ -307,11 +309,12 @@ describe.each(files)('templates/%s', (file) => {
 				});
 			const due = (template.connections[trigger.name]?.main?.[0] ?? []).map((c) => c.node);
 			const downstream = reached(due);
-			const scope = trigger.parameters.destinationScope === 'selected' ? (trigger.parameters.destinations as string[]) : [...PLATFORM_OF_TYPE.values()];
+			const scope =
+				trigger.parameters.destinationScope === 'selected' ? (trigger.parameters.destinations as string[]) : [...OUTBOX_DESTINATION_OF_TYPE.values()];
 			for (const node of destinations.filter((each) => downstream.has(each.name))) covered.add(node.name);
 			// A platform the trigger emits but whose node Due never reaches: its entries would never be settled.
 			for (const platform of scope.filter((destination) => destination !== INTAKE)) {
-				const nodesOf = destinations.filter((node) => PLATFORM_OF_TYPE.get(node.type) === platform);
+				const nodesOf = destinations.filter((node) => OUTBOX_DESTINATION_OF_TYPE.get(node.type) === platform);
 				if (trigger.parameters.destinationScope === 'selected')
 					expect({ platform, reached: nodesOf.some((node) => downstream.has(node.name)) }).toEqual({ platform, reached: true });
 			}
