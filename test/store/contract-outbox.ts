@@ -347,6 +347,28 @@ export function describeContract(name: string, makeHarness: () => Promise<StoreH
 			expect((await store.erasePerson({ email: alice.email })).counts.outboxErased).toBe(0);
 		});
 
+		it('erasing a person gives up the journal entry of their postback not yet decided by the funnel', async () => {
+			const carol = person('carol', 3);
+			const journaled = (email: string) => ({
+				network: 'custom',
+				transactionId: 'T-journal',
+				user: { email },
+				raw: { method: 'GET', query: { email, transaction_id: 'T-journal' } },
+				intake: { id: 'in_0123456789abcdef0123456789abcdef' },
+			});
+			await store.enqueueDeliveries([
+				{ conversionId: 'in_0123456789abcdef0123456789abcdef', destination: 'wf-1/intake', item: journaled(carol.email), dueAt: T0 },
+				{ conversionId: 'in_fedcba9876543210fedcba9876543210', destination: 'wf-1/intake', item: journaled('someone.else@example.org'), dueAt: T0 },
+			]);
+			expect((await store.erasePerson({ email: carol.email })).counts.outboxErased).toBe(1);
+			const entries = await store.listOutbox({ destination: 'wf-1/intake' });
+			expect(entries.map(({ conversionId, state, lastCode }) => ({ conversionId, state, lastCode }))).toEqual([
+				{ conversionId: 'in_0123456789abcdef0123456789abcdef', state: 'gave_up', lastCode: 'erased' },
+				{ conversionId: 'in_fedcba9876543210fedcba9876543210', state: 'pending', lastCode: undefined },
+			]);
+			expect(found(await wholeDatabase(harness, store), [carol.email])).toEqual([]);
+		});
+
 		it('retention drops pending items past the customer-data cutoff (the entry gives up) and deletes settled entries past the deliveries cutoff', async () => {
 			await store.enqueueDeliveries([
 				{ conversionId: 'pending', destination: 'meta', item: item(1), dueAt: T0 },
