@@ -1,2 +1,3 @@
 export * from './conversion';
 export * from './money';
+export * from './consent';
