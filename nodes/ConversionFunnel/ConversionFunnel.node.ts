@@ -30,7 +30,7 @@ import { errorItem } from '../shared/on-error';
 import { nodeClock } from '../shared/clock';
 import { destinationRedeliveryPolicy, outboxScope } from '../shared/outbox';
 import { scopedOutbox } from '../../src/destinations/outbox-scope';
-import { destinationsByOutput, journalEntryOf, queueConversion, settleJournal, withoutJournalMarks } from './queue';
+import { alreadyQueued, destinationsByOutput, journalEntryOf, queueConversion, settleJournal, withoutJournalMarks } from './queue';
 
 const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
 	lead: 'Lead',
@@ -172,16 +172,19 @@ export class ConversionFunnel implements INodeType {
 					});
 				}
 				store ??= await storeFor(this, 0);
+				let queuedEarlier: string[] | undefined;
 				const options: FunnelOptions = {
 					...readOptions(this, itemIndex),
 					beforeComplete: async (decided) => {
 						const destinations = queuedFor[funnelOutputs.indexOf(decided.output)] ?? [];
 						if (destinations.length === 0) return;
 						const item = JSON.parse(JSON.stringify(decided.item)) as Record<string, unknown>;
-						await queueConversion(await openOutbox(), item, destinations, nodeClock.now(), policy);
+						const existed = await queueConversion(await openOutbox(), item, destinations, nodeClock.now(), policy);
+						if (decided.resumed && existed) queuedEarlier = destinations;
 					},
 				};
-				const result = await runFunnel(parsed.data, store, options);
+				const decided = await runFunnel(parsed.data, store, options);
+				const result = queuedEarlier ? alreadyQueued(decided, queuedEarlier) : decided;
 				const json = result.item as unknown as IDataObject;
 				if (journal) {
 					const inFlightUntil = result.item.dedup?.inFlightUntil;

@@ -84,18 +84,42 @@ export function destinationsByOutput(context: IExecuteFunctions, outputs: number
 	return byOutput;
 }
 
-/** Queues a decided conversion for `destinations` (entries already there are left as they are). */
+/**
+ * Queues a decided conversion for `destinations` (entries already there are left as they are). Returns whether
+ * every destination already had its entry (false when there are none to queue).
+ */
 export async function queueConversion(
 	outbox: Pick<OutboxStore, 'enqueueDeliveries'>,
 	item: Record<string, unknown>,
 	destinations: readonly string[],
 	now: Date,
 	policy: RedeliveryPolicy,
-): Promise<void> {
+): Promise<boolean> {
 	const conversionId = typeof item.conversionId === 'string' ? item.conversionId.trim() : '';
-	if (!conversionId || destinations.length === 0) return;
+	if (!conversionId || destinations.length === 0) return false;
 	const dueAt = firstDueAt(now, policy);
-	await outbox.enqueueDeliveries(destinations.map((destination) => ({ conversionId, destination, item, dueAt })));
+	const created = await outbox.enqueueDeliveries(destinations.map((destination) => ({ conversionId, destination, item, dueAt })));
+	return created.every((isNew) => !isNew);
+}
+
+/**
+ * A resumed decision whose destinations the earlier execution had already queued: the outbox delivers it (or has),
+ * so handing it on again would send it twice. It leaves on Duplicate, saying so.
+ */
+export function alreadyQueued<T extends { output: string; item: { route?: unknown; dedup?: object } }>(result: T, destinations: readonly string[]): T {
+	return {
+		...result,
+		output: 'duplicate',
+		item: {
+			...result.item,
+			route: 'duplicate',
+			dedup: {
+				...result.item.dedup,
+				status: 'duplicate',
+				reason: `An earlier execution of this postback decided it and queued it for ${destinations.join(', ')}; the redelivery outbox delivers it there, so it is not handed on again.`,
+			},
+		},
+	};
 }
 
 /** An input item's journal entry, with the Redelivery Trigger's claim when it was emitted again. */

@@ -148,4 +148,9 @@ export type FunnelItem = Omit<Conversion, 'eventName'> & {
 export interface FunnelResult {
 	output: FunnelOutput;
 	item: FunnelItem;
+	/**
+	 * This execution finished the work of an earlier execution of the same postback that stopped before completing
+	 * its claims, and hands on the item that one decided (which may have reached its destinations already).
+	 */
+	resumed?: boolean;
 }

@@ -127,7 +127,7 @@ async function statusChanged(context: Context, original: StoredConversion, earli
 		statusChange,
 		...(isFinal(status) ? { reversalOf: linkTo(original) } : {}),
 	};
-	return { output, item };
+	return { output, item, ...(resumed ? { resumed } : {}) };
 }
 
 /**
@@ -147,5 +147,5 @@ async function resumeNew(context: Context, original: StoredConversion, recorded:
 	}
 	await linkLifetime(context, original.affiliateId, decided.attribution?.method, decided.click?.clickId);
 	const item = { ...decided, dedup: { ...decided.dedup, reason: decided.dedup.reason ? `${decided.dedup.reason} ${RESUMED}` : RESUMED } } as FunnelItem;
-	return { output: item.route, item };
+	return { output: item.route, item, resumed: true };
 }

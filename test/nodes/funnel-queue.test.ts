@@ -5,6 +5,7 @@
  * credential is missing, as a worker killed between the two nodes would leave it) leaves the Funnel's entry
  * pending, due after the grace period, for the Redelivery Trigger.
  */
+import { DatabaseSync } from 'node:sqlite';
 import type { IConnections, IDataObject, INode, INodeExecutionData, IRun } from 'n8n-workflow';
 import { ConversionFunnel } from '../../nodes/ConversionFunnel/ConversionFunnel.node';
 import { SendPostback } from '../../nodes/SendPostback/SendPostback.node';
@@ -268,5 +269,50 @@ describe('the Funnel settles the intake journal entry of a journaled postback', 
 		expect(again.data.resultData.error).toBeUndefined();
 		expect(outputOfNode(again, FUNNEL, PURCHASE)).toHaveLength(1);
 		expect(await intakeEntry(id)).toMatchObject({ state: 'sent', attempts: 2 });
+	});
+});
+
+describe('a run that resumes a postback whose earlier run decided and queued it', () => {
+	/** As if the run that decided `transactionId` died before completing its claims, and their lease has run out. */
+	const claimsLeftPending = (transactionId: string) => {
+		const sqlite = new DatabaseSync(db.path());
+		try {
+			sqlite
+				.prepare(`UPDATE conversion_claims SET state = 'pending', claimed_at = '2000-01-01T00:00:00.000Z' WHERE network = 'custom' AND transaction_id = ?`)
+				.run(transactionId);
+		} finally {
+			sqlite.close();
+		}
+	};
+
+	test('its destinations already have their entries: it leaves on Duplicate instead of sending again', async () => {
+		const item = conversion();
+		const first = await runFunnel([item], [metaNode()], [META]);
+		const [decided] = outputOfNode(first, FUNNEL, PURCHASE) ?? [];
+		claimsLeftPending(String(item.transactionId));
+		const before = fake.events.length;
+		const again = await runFunnel([item], [metaNode()], [META], metaCredential());
+		expect(again.data.resultData.error).toBeUndefined();
+		expect(outputOfNode(again, FUNNEL, PURCHASE)).toEqual([]);
+		const [duplicate] = outputOfNode(again, FUNNEL, DUPLICATE) ?? [];
+		expect(duplicate.json.conversionId).toBe(decided.json.conversionId);
+		expect(String((duplicate.json.dedup as { reason?: string }).reason)).toMatch(/queued it for meta/);
+		expect(fake.events.length).toBe(before);
+		// The entry the earlier run wrote is still there for the Redelivery Trigger.
+		expect((await entriesOf(String(decided.json.conversionId))).map(({ state }) => state)).toEqual(['pending']);
+	});
+
+	test('its destinations have no entry (the earlier run died before queueing): it is handed on and sent', async () => {
+		const item = conversion();
+		// The earlier run: decided with nothing wired, so nothing queued.
+		await runFunnel([item], [collect('Purchases', 0)], ['Purchases']);
+		claimsLeftPending(String(item.transactionId));
+		const before = fake.events.length;
+		const again = await runFunnel([item], [metaNode()], [META], metaCredential());
+		expect(again.data.resultData.error).toBeUndefined();
+		const [resumed] = outputOfNode(again, FUNNEL, PURCHASE) ?? [];
+		expect(String((resumed.json.dedup as { reason?: string }).reason)).toMatch(/stopped before finishing/);
+		expect(fake.events.length).toBe(before + 1);
+		expect((await entriesOf(String(resumed.json.conversionId))).map(({ state }) => state)).toEqual(['sent']);
 	});
 });
