@@ -17,12 +17,14 @@ import {
 	type PartnerSendDependencies,
 	type PostbackItem,
 	PartnerPostbackError,
+	postbackLeaseMs,
 	postbackToPartner,
 	withoutBraces,
 } from '../../src/partners';
 import { postbackAttempt, postbackDestination } from '../../src/partners/outbox';
 import { conversionIdOf, enqueueAttempts, misroutedRedelivery, redeliveryMarkOf, settleAttempts } from '../../src/destinations/forward';
 import type { EventOutcome } from '../../src/destinations';
+import type { AttemptResult } from '../../src/destinations/redelivery';
 import type { OutboxStore, TrackingStore } from '../../src/store';
 import { nodeClock } from '../shared/clock';
 import { destinationOutbox, destinationRedeliveryPolicy } from '../shared/outbox';
@@ -137,9 +139,18 @@ export class SendPostback implements INodeType {
 					values: valuesFrom((this.getNodeParameter('values.value', itemIndex, []) as Array<{ name?: string; value?: unknown }>) ?? []),
 					...(emptyParameters ? { emptyParameters } : {}),
 					retry: { maxAttempts: retries + 1 },
-					...(dedup && store ? { dedup: { store, ...(options.target?.trim() ? { target: options.target.trim() } : {}) } } : {}),
+					...(dedup && store
+						? {
+								dedup: {
+									store,
+									...(options.target?.trim() ? { target: options.target.trim() } : {}),
+									// The claim holds while a send with these settings can still be under way, no longer.
+									leaseMs: postbackLeaseMs(retries + 1, options.timeout || 30_000),
+								},
+							}
+						: {}),
 				});
-				await attempt.settle(postbackAttempt(result).outcome, result.reason);
+				await attempt.settle(postbackAttempt(result, nodeClock.now()), result.reason);
 				const item: INodeExecutionData = { json: { ...items[itemIndex].json, postback: postbackField(preset, result) }, pairedItem: { item: itemIndex } };
 				if (attempt.error) item.json.conversionLogError = attempt.error;
 				output.push(item);
@@ -232,14 +243,15 @@ class OutboxAttempt {
 		}
 	}
 
-	async settle(outcome: EventOutcome, reason?: string, code?: string): Promise<void> {
+	async settle(attempt: AttemptResult | EventOutcome, reason?: string, code?: string): Promise<void> {
 		if (!this.outbox || !this.destination) return;
+		const { outcome, retryAfterMs } = typeof attempt === 'string' ? { outcome: attempt, retryAfterMs: undefined } : attempt;
 		const forward = { platform: this.destination, outcome, ...(code ? { code } : {}), ...(reason ? { reason } : {}) };
 		const errors = await settleAttempts(
 			this.outbox,
 			this.destination,
 			[{ itemIndex: this.itemIndex, json: this.json }],
-			[{ itemIndex: this.itemIndex, forward }],
+			[{ itemIndex: this.itemIndex, forward, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }],
 			this.enqueued ? new Set([this.itemIndex]) : new Set<number>(),
 			nodeClock.now(),
 			destinationRedeliveryPolicy(),

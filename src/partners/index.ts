@@ -9,6 +9,7 @@ export {
 	DEFAULT_POSTBACK_LEASE_MS,
 	RESPONSE_EXCERPT_LENGTH,
 	partnerDedupKey,
+	postbackLeaseMs,
 	postbackToPartner,
 	sendPartnerPostback,
 	type PartnerDedupOptions,

@@ -30,11 +30,19 @@ export function postbackDestination(preset: string, template: string, target?: s
 /**
  * A postback's result as the redelivery policy reads it. Sent, and a duplicate whose claim is done (the partner
  * already has it: a run that died between sending and settling), settle as sent. A refusal (a 4xx other than
- * 429) is failed. What may succeed later (network errors, 429, 5xx after the last attempt, or a duplicate another
- * execution is still sending) is retried after the backoff.
+ * 429) is failed. What may succeed later (network errors, 429, 5xx after the last attempt) is retried after the
+ * backoff; a duplicate another execution is still sending, once that execution's claim can be taken over.
  */
-export function postbackAttempt(result: Pick<PartnerPostbackResult, 'status' | 'retryable' | 'inFlight'>): AttemptResult {
+export function postbackAttempt(
+	result: Pick<PartnerPostbackResult, 'status' | 'retryable' | 'inFlight' | 'inFlightUntil'>,
+	now: Date = new Date(),
+): AttemptResult {
 	if (result.status === 'sent') return { outcome: 'sent' };
-	if (result.status === 'duplicate') return { outcome: result.inFlight ? 'retry' : 'sent' };
+	if (result.status === 'duplicate' && result.inFlight) {
+		// Not before the other execution's claim can be taken over (a dead run's send is then redone).
+		const until = result.inFlightUntil ? Date.parse(result.inFlightUntil) : Number.NaN;
+		return Number.isFinite(until) ? { outcome: 'retry', retryAfterMs: Math.max(0, until - now.getTime() + 1000) } : { outcome: 'retry' };
+	}
+	if (result.status === 'duplicate') return { outcome: 'sent' };
 	return { outcome: result.retryable ? 'retry' : 'failed' };
 }

@@ -18,6 +18,16 @@ import { macroText } from './values';
 
 /** How long a claim guards a send in flight (default 10 minutes: longer than 4 attempts with timeouts and backoff). */
 export const DEFAULT_POSTBACK_LEASE_MS = 10 * 60 * 1000;
+/**
+ * The claim lease that covers one send with these settings: every attempt running to its timeout, with the longest
+ * backoff between attempts, and half a minute for the store. Shorter than the 10-minute default, so a postback a
+ * dead run left in flight is taken over (and redelivered) once no send of it can still be under way.
+ */
+export function postbackLeaseMs(maxAttempts: number, timeoutMs: number, policy: Pick<RetryPolicy, 'maxDelayMs'> = DEFAULT_RETRY_POLICY): number {
+	const attempts = Math.max(1, Math.floor(maxAttempts));
+	return attempts * Math.max(0, timeoutMs) + (attempts - 1) * policy.maxDelayMs + 30_000;
+}
+
 /** How much of the partner's answer the result keeps. */
 export const RESPONSE_EXCERPT_LENGTH = 500;
 
@@ -69,6 +79,8 @@ export interface PartnerPostbackResult {
 	dedup?: { status: 'first' | 'duplicate' | 'not-deduplicated'; key?: ConversionKey; reason?: string };
 	/** On duplicate: another execution holds the claim and has not finished (its send may still fail). Not shown on the item. */
 	inFlight?: boolean;
+	/** With inFlight: when that execution's claim can be taken over (its claim time plus this send's lease). Not shown on the item. */
+	inFlightUntil?: string;
 }
 
 /**
@@ -185,7 +197,9 @@ export async function sendPartnerPostback(
 		};
 	}
 
-	const claim = await store.claimConversionDetailed(key, { leaseMs: dedup.leaseMs ?? DEFAULT_POSTBACK_LEASE_MS });
+	const leaseMs = dedup.leaseMs ?? DEFAULT_POSTBACK_LEASE_MS;
+	const claim = await store.claimConversionDetailed(key, { leaseMs });
+	const claimedAtMs = claim.claimedAt ? Date.parse(claim.claimedAt) : Number.NaN;
 	if (claim.result === 'duplicate') {
 		const reason =
 			claim.state === 'in-flight'
@@ -202,6 +216,7 @@ export async function sendPartnerPostback(
 			reason,
 			dedup: { status: 'duplicate', key, reason },
 			...(claim.state === 'in-flight' ? { inFlight: true } : {}),
+			...(claim.state === 'in-flight' && Number.isFinite(claimedAtMs) ? { inFlightUntil: new Date(claimedAtMs + leaseMs).toISOString() } : {}),
 		};
 	}
 	const holder = { token: claim.token! };

@@ -1,4 +1,5 @@
 import { POSTBACK_DESTINATION_PREFIX, postbackAttempt, postbackDestination } from '../../../src/partners/outbox';
+import { postbackLeaseMs } from '../../../src/partners';
 
 describe('postbackDestination', () => {
 	const template = 'https://partner.example/pb?tid={transaction_id}&amount={amount}';
@@ -27,8 +28,27 @@ describe('postbackAttempt', () => {
 		expect(postbackAttempt({ status: 'duplicate' })).toEqual({ outcome: 'sent' });
 	});
 
-	it('retries a duplicate another execution is still sending', () => {
+	it('retries a duplicate another execution is still sending, not before its claim can be taken over', () => {
 		expect(postbackAttempt({ status: 'duplicate', inFlight: true })).toEqual({ outcome: 'retry' });
+		const now = new Date('2026-12-08T10:00:00.000Z');
+		expect(postbackAttempt({ status: 'duplicate', inFlight: true, inFlightUntil: '2026-12-08T10:01:30.000Z' }, now)).toEqual({
+			outcome: 'retry',
+			retryAfterMs: 91_000,
+		});
+		// A claim already expired: due at once (the backoff still applies in the policy).
+		expect(postbackAttempt({ status: 'duplicate', inFlight: true, inFlightUntil: '2026-12-08T09:00:00.000Z' }, now)).toEqual({
+			outcome: 'retry',
+			retryAfterMs: 0,
+		});
+	});
+});
+
+describe('postbackLeaseMs', () => {
+	it('covers every attempt to its timeout with the longest backoff between them, and half a minute for the store', () => {
+		expect(postbackLeaseMs(1, 30_000)).toBe(60_000);
+		expect(postbackLeaseMs(2, 30_000)).toBe(2 * 30_000 + 30_000 + 30_000);
+		expect(postbackLeaseMs(4, 30_000)).toBe(4 * 30_000 + 3 * 30_000 + 30_000);
+		expect(postbackLeaseMs(0, 10_000)).toBe(40_000);
 	});
 
 	it('fails a refusal and retries what may succeed later', () => {

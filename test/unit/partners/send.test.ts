@@ -174,11 +174,13 @@ describe('dedup through a real SQLite tracking store', () => {
 		const held = await store.claimConversionDetailed(key, { leaseMs: 60_000 });
 		expect(held.result).toBe('first');
 		const postback = buildPartnerPostback('custom', item, { template: templateFor(server.url) });
-		const result = await sendPartnerPostback(postback, realDependencies(), { dedup: { store, key } });
+		const result = await sendPartnerPostback(postback, realDependencies(), { dedup: { store, key, leaseMs: 90_000 } });
 		expect(result.status).toBe('duplicate');
 		expect(result.reason).toMatch(/Another execution is sending/);
-		// The redelivery outbox reads this: the other send may still fail, so the entry is retried, not settled sent.
+		// The redelivery outbox reads this: the other send may still fail, so the entry is retried, not settled sent,
+		// once the holder's claim can be taken over (its claim time plus this send's lease).
 		expect(result.inFlight).toBe(true);
+		expect(Date.parse(result.inFlightUntil!)).toBe(Date.parse(held.claimedAt!) + 90_000);
 		expect(server.calls).toHaveLength(0);
 		await store.releaseClaim(key, { token: held.token! });
 	});
