@@ -16,7 +16,7 @@ import { type QueueCluster, queueModeAvailable, startQueueCluster } from './queu
  *     Conversion Funnel (PostgreSQL store) → Meta reaches the Meta fake exactly once per transaction; the same storm
  *     through n8n's own Webhook → Remove Duplicates (previous executions) → HTTP Request is counted beside it;
  *  2. a worker SIGKILLed mid-storm: every accepted postback is forwarded once or is a failed/crashed execution
- *     in n8n's list, never silently lost and never forwarded twice;
+ *     in n8n's list at first (the Meta node and Send Postback to a partner sit side by side);
  *     the workflow's Redelivery Trigger (issue 16; grace shortened by POSTBACK_REDELIVERY_GRACE_SECONDS) then brings
  *     back what the dead worker left undone (postbacks journaled by the trigger and never decided go to the Funnel,
  *     outbox entries of the Funnel or the Meta node go to Meta), so every accepted postback reaches Meta exactly once;
