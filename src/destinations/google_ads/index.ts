@@ -255,7 +255,7 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 	settings: [
 		{
 			type: 'notice',
-			text: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel: no mapping needed. Google takes a conversion only with the Google click ID (gclid, gbraid or wbraid) of its ad click, and only once the click is 6 hours old: younger ones leave on Failed with the time to send them again (forward.retryAt).',
+			text: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel: no mapping needed. Google matches a conversion on the Google click ID (gclid, gbraid or wbraid) of its ad click or, through the Data Manager API, on the hashed email or phone alone (enhanced conversions for leads); a click must be 6 hours old: younger ones leave on Failed with the time to send them again (forward.retryAt).',
 		},
 		// The API, declared once per node version: the same choices, a different default (see the module comment).
 		apiSetting('googleAds', [1]),
