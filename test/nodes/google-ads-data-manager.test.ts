@@ -10,6 +10,7 @@ import {
 import { FAKE_GOOGLE_ACCESS_TOKEN, FAKE_GOOGLE_DEVELOPER_TOKEN, FAKE_GOOGLE_REFRESH_TOKEN, type GoogleAdsFake, startGoogleAdsFake } from '../fakes/google-ads';
 import { HOUR, adClick, ago, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
 import { runCredentialTestRequest } from './harness';
+import { readRequestDiagnostics } from '../../src/destinations/google_ads';
 
 /**
  * The Google Ads Conversions node as a new node gets it (type version 2): Data Manager API by default, through

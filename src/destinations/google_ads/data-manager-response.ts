@@ -8,7 +8,7 @@
  * fieldViolations name the field (https://developers.google.com/data-manager/api/reference/rest/v1/ErrorReason ,
  * https://developers.google.com/data-manager/api/reference/rest/v1/Status ). Not confirmed from a published
  * sample: the exact spelling of a violation's field path; any `events[<i>]` in it is taken as event i.
- * - 200 with `requestId`: every event accepted for processing, the request id in the reason, for diagnostics
+ * - 200 with `requestId`: every event accepted for processing, the request id on the result (and in the reason) for diagnostics
  *   (requestStatus:retrieve: processing happens afterwards, and its refusals appear only there);
  * - 200 to a validateOnly request: every event 'sent' with code 'validated' (nothing recorded);
  * - 2xx without a request id (and not validating): 'failed' unexpected_response (a proxy page, a wrong base URL);
@@ -111,6 +111,7 @@ const dataManagerReader: ResponseReader<DataManagerAnswer> = {
 		return {
 			outcome: 'sent',
 			code: 'accepted',
+			requestId,
 			reason: `Accepted by Google’s Data Manager API, request ID ${requestId}: Google processes it within hours; its diagnostics are at requestStatus:retrieve with this ID`,
 		};
 	},

@@ -222,6 +222,7 @@ describe('reading the answer', () => {
 			eventsOf(req).map((event) => ['sent', 'accepted', event.transactionId]),
 		);
 		expect(results[0].reason).toContain('abc-123');
+		expect(results.map((result) => result.requestId)).toEqual(['abc-123', 'abc-123']);
 	});
 
 	it('validate only: every event validated, nothing recorded', () => {
