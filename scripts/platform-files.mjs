@@ -55,6 +55,8 @@ export function writePlatformFiles(root = join(here, '..')) {
 		const folder = join(nodesDir, node.className);
 		keep.nodes.add(node.className);
 		keep.credentials.add(`${credential.className}.credentials.ts`);
+		const alternates = (definition.alternateCredentials ?? []).map((alternate) => alternate.credential);
+		for (const alternate of alternates) keep.credentials.add(`${alternate.className}.credentials.ts`);
 		const platformArg = JSON.stringify(platform).replaceAll('"', "'");
 		const files = {
 			[join(folder, `${node.className}.node.ts`)]: [
@@ -85,6 +87,17 @@ export function writePlatformFiles(root = join(here, '..')) {
 				`export const ${credential.className} = platformCredentialClass(${platformArg});`,
 				'',
 			].join('\n'),
+			...Object.fromEntries(
+				alternates.map((alternate) => [
+					join(credentialsDir, `${alternate.className}.credentials.ts`),
+					[
+						HEADER,
+						`import { platformCredentialClass } from '${importPath(credentialsDir, classes)}';`,
+						`export const ${alternate.className} = platformCredentialClass(${platformArg}, '${alternate.className}');`,
+						'',
+					].join('\n'),
+				]),
+			),
 		};
 		for (const [path, text] of Object.entries(files)) if (write(path, text)) written.push(path);
 		for (const icon of [node.icon.light, node.icon.dark]) {

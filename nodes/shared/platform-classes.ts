@@ -8,7 +8,7 @@ import { platformCredential, platformNode } from './platform-node';
  * (nodes/platforms/, credentials/platforms/, written by scripts/platform-files.mjs) re-export these.
  */
 const nodes = new Map<Platform, new () => INodeType>();
-const credentials = new Map<Platform, new () => ICredentialType>();
+const credentials = new Map<string, new () => ICredentialType>();
 
 function definitionOf(platform: Platform): PlatformDefinition<Platform, never> {
 	const destination = DESTINATIONS[platform] as unknown as Partial<PlatformDefinition<Platform, never>> | undefined;
@@ -21,7 +21,9 @@ export function platformNodeClass(platform: Platform): new () => INodeType {
 	return nodes.get(platform)!;
 }
 
-export function platformCredentialClass(platform: Platform): new () => ICredentialType {
-	if (!credentials.has(platform)) credentials.set(platform, platformCredential(definitionOf(platform) as never));
-	return credentials.get(platform)!;
+/** The platform's credential class: its first credential, or the alternate named by its class name. */
+export function platformCredentialClass(platform: Platform, className?: string): new () => ICredentialType {
+	const key = className === undefined ? platform : `${platform}:${className}`;
+	if (!credentials.has(key)) credentials.set(key, platformCredential(definitionOf(platform) as never, className));
+	return credentials.get(key)!;
 }

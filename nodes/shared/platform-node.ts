@@ -10,7 +10,7 @@ import {
 	type Icon,
 	NodeConnectionTypes,
 } from 'n8n-workflow';
-import { type PlatformDefinition, type Setting, readSettings } from '../../src/destinations/definition';
+import { type CredentialDefinition, type PlatformDefinition, type Setting, chosenCredential, readSettings } from '../../src/destinations/definition';
 import { sendsThroughOAuth2 } from '../../src/destinations/forward';
 import type { Platform, PlatformConfigs } from '../../src/destinations';
 import { postbackStoreTest } from './store';
@@ -90,19 +90,21 @@ export function platformProperties(definition: AnyDefinition): INodeProperties[]
 export function platformNode<P extends Platform>(definition: PlatformDefinition<P, PlatformConfigs[P]>): new () => INodeType {
 	const any = definition as unknown as AnyDefinition;
 	const { node, credential } = definition;
+	const versions = node.versions ?? [1];
 	const description: INodeTypeDescription = {
 		displayName: node.displayName,
 		name: node.name,
 		icon: { light: `file:${node.icon.light}`, dark: `file:${node.icon.dark}` },
 		group: ['output'],
-		version: 1,
+		version: versions.length > 1 ? [...versions] : versions[0],
+		...(versions.length > 1 ? { defaultVersion: versions[versions.length - 1] } : {}),
 		subtitle: node.subtitle,
 		description: node.description,
 		defaults: { name: node.displayName },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Sent', 'Failed'],
-		credentials: destinationCredentials(credential.name),
+		credentials: destinationCredentials(credential.name, definition.alternateCredentials),
 		usableAsTool: true,
 		properties: platformProperties(any),
 	};
@@ -117,8 +119,10 @@ export function platformNode<P extends Platform>(definition: PlatformDefinition<
 			const { readItem } = definition;
 			if (readItem) {
 				const items = this.getInputData();
-				const credentials = await this.getCredentials(credential.name);
-				const sending = sendsThroughOAuth2(credential) ? oauthSendDependencies(this, credential.name, definition.displayName) : undefined;
+				// The API (and so the credential) is the node's choice, read once: every item goes the same way.
+				const used = chosenCredential(definition, (name) => this.getNodeParameter(name, 0, undefined));
+				const credentials = await this.getCredentials(used.name);
+				const sending = sendsThroughOAuth2(used) ? oauthSendDependencies(this, used.name, definition.displayName) : undefined;
 				return await forwardItems(
 					this,
 					definition.platform,
@@ -143,9 +147,16 @@ export function platformNode<P extends Platform>(definition: PlatformDefinition<
 	return Node;
 }
 
-/** The platform's credential type. */
-export function platformCredential<P extends Platform>(definition: PlatformDefinition<P, PlatformConfigs[P]>): new () => ICredentialType {
-	const { credential, node } = definition;
+/** The platform's credential type: its first one, or the alternate of that class name. */
+export function platformCredential<P extends Platform>(definition: PlatformDefinition<P, PlatformConfigs[P]>, className?: string): new () => ICredentialType {
+	const { node } = definition;
+	const credential: CredentialDefinition =
+		className === undefined || className === definition.credential.className
+			? definition.credential
+			: ((definition.alternateCredentials ?? []).find((alternate) => alternate.credential.className === className)?.credential ??
+				(() => {
+					throw new Error(`${definition.displayName} has no credential ${className}`);
+				})());
 	const Credential = class implements ICredentialType {
 		name = credential.name;
 

@@ -1,6 +1,7 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 import { conversionLogProperty, conversionLogStoreProperties } from './store';
 import { credentialShownFor } from './credential-display';
+import type { AlternateCredential } from '../../src/destinations/definition';
 
 /**
  * The editor parameters and credentials every ad-platform node shares: the Override Fields, Value From, Default
@@ -159,9 +160,21 @@ export function defaultCountryProperty(platformName: string, phoneForm: string):
 }
 
 /** The platform's credential, then the PostgreSQL store credential the Conversion Log may need. */
-export function destinationCredentials(credentialName: string): INodeCredentialDescription[] {
+export function destinationCredentials(credentialName: string, alternates: AlternateCredential[] = []): INodeCredentialDescription[] {
+	// With alternates, each credential shows only for its API: the first for every value no alternate takes.
+	const byValue = (when: AlternateCredential['when']) => ({ [when.setting]: [when.value] });
+	const own: INodeCredentialDescription = { name: credentialName, required: true };
+	if (alternates.length > 0) {
+		const settings = [...new Set(alternates.map(({ when }) => when.setting))];
+		own.displayOptions = {
+			hide: Object.fromEntries(
+				settings.map((setting) => [`/${setting}`, alternates.filter(({ when }) => when.setting === setting).map(({ when }) => when.value)]),
+			),
+		};
+	}
 	return [
-		{ name: credentialName, required: true },
+		own,
+		...alternates.map(({ when, credential }) => ({ name: credential.name, required: true, displayOptions: credentialShownFor(byValue(when)) })),
 		{
 			name: 'postbackStorePostgresApi',
 			required: true,

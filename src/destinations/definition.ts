@@ -143,6 +143,16 @@ export interface CredentialTestRequest {
 	>;
 }
 
+/**
+ * A credential used instead of the platform's first one when a setting has a given value: a second API of the
+ * same platform with its own authentication (Google's Data Manager API beside the Google Ads API).
+ */
+export interface AlternateCredential {
+	/** The node setting that chooses the API, and its value that takes this credential. */
+	when: { setting: string; value: string };
+	credential: CredentialDefinition;
+}
+
 export interface CredentialDefinition {
 	/** The credential type name saved with workflows: never rename one. */
 	name: string;
@@ -171,6 +181,12 @@ export interface NodeIdentity {
 	/** Light and dark icons, files in the platform's folder. */
 	icon: { light: `${string}.svg`; dark: `${string}.svg` };
 	codex: { alias: string[]; documentationUrl: string };
+	/**
+	 * Its type versions, oldest first (default [1]): a new node gets the newest, a saved one keeps its own. A setting
+	 * that differs between versions is declared once per version (a raw property with `displayOptions` on `@version`),
+	 * so a saved workflow never changes behaviour when the package moves on.
+	 */
+	versions?: number[];
 }
 
 /** Where a click field's value comes from on the click's request; the first one present wins. */
@@ -216,6 +232,8 @@ export interface PlatformDefinition<P extends string, C> extends Destination<P, 
 	/** The node's settings, in the order the editor shows them (the Conversion Log settings follow). */
 	settings: Setting[];
 	credential: CredentialDefinition;
+	/** Credentials for the platform's other APIs, each chosen by a setting's value; `credential` otherwise. */
+	alternateCredentials?: AlternateCredential[];
 	/** The configuration from one item's settings and the credential (left out only with readItem). */
 	configFrom?(settings: SettingValues, credentials: SettingValues): C;
 	/** The click fields it reads, in the order they travel with a conversion. */
@@ -230,6 +248,20 @@ export interface PlatformDefinition<P extends string, C> extends Destination<P, 
 	 * Throws SettingError for what the item or a setting gets wrong.
 	 */
 	readItem?(json: Record<string, unknown>, settings: SettingValues, credentials: SettingValues, itemIndex: number): { config: C; event: ForwardableEvent };
+}
+
+/** Every credential of the platform: its first, then its alternates. */
+export function credentialsOf(definition: Pick<PlatformDefinition<string, unknown>, 'credential' | 'alternateCredentials'>): CredentialDefinition[] {
+	return [definition.credential, ...(definition.alternateCredentials ?? []).map((alternate) => alternate.credential)];
+}
+
+/** The credential a node uses, from the value `setting(name)` gives the choosing setting of each alternate. */
+export function chosenCredential(
+	definition: Pick<PlatformDefinition<string, unknown>, 'credential' | 'alternateCredentials'>,
+	setting: (name: string) => unknown,
+): CredentialDefinition {
+	const alternate = (definition.alternateCredentials ?? []).find(({ when }) => setting(when.setting) === when.value);
+	return alternate?.credential ?? definition.credential;
 }
 
 /** A setting or item that cannot be used: the node shows `message` and, when given, `description` as the hint. */

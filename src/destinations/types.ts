@@ -127,6 +127,8 @@ export interface EventResult {
 	retryAfterMs?: number;
 	/** The event id sent (for dedup at the platform). */
 	eventId?: string;
+	/** The platform's id for the request that carried it, where diagnostics are looked up by it (Google's Data Manager API). */
+	requestId?: string;
 }
 
 /** One ad platform: its id, its configuration type C, its identity rules, and how requests are planned and read. */

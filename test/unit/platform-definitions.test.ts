@@ -51,6 +51,29 @@ describe.each(MIGRATED)('%s', (platform) => {
 	});
 });
 
+/** Credentials of a platform's other APIs (Google's Data Manager API): described as their fixtures say, each its own file. */
+const ALTERNATES = Object.values(DESTINATIONS).flatMap((definition) =>
+	((definition as unknown as { alternateCredentials?: Array<{ credential: { className: string } }> }).alternateCredentials ?? []).map(
+		(alternate) => [definition.platform, alternate.credential.className] as const,
+	),
+);
+
+test('Google has the Data Manager API credential beside its Google Ads API one', () => {
+	expect(ALTERNATES).toEqual([['google_ads', 'GoogleDataManagerOAuth2Api']]);
+});
+
+describe.each(ALTERNATES)('%s: the alternate credential %s', (platform, className) => {
+	test('describes itself as its fixture says, and its generated file re-exports it', () => {
+		const Credential = platformCredentialClass(platform, className);
+		expect(Credential.name).toBe(className);
+		expect(asJson(new Credential())).toEqual(fixture(`${className}.credentials.json`));
+		spawnSync(process.execPath, [join(ROOT, 'scripts', 'platform-files.mjs')], { encoding: 'utf8' });
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const credentialFile = require(join(ROOT, 'credentials', 'platforms', `${className}.credentials.ts`)) as Record<string, unknown>;
+		expect(credentialFile[className]).toBe(Credential);
+	});
+});
+
 describe('the generated files (scripts/platform-files.mjs)', () => {
 	/** Runs the generator (an ES module, so in its own process): the files it wrote. */
 	const generate = () => {

@@ -13,6 +13,8 @@ export type Forward = {
 	code?: string;
 	reason?: string;
 	retryAt?: string;
+	/** The platform's request id, for its diagnostics (Google's Data Manager API: requestStatus:retrieve). */
+	requestId?: string;
 };
 
 /** Why an item failed before the platform answered: it could not be read, or its batch could not be sent. */
@@ -25,6 +27,7 @@ export function forwardOf(platform: string, result: EventResult): Forward {
 	if (result.code) forward.code = result.code;
 	if (result.reason) forward.reason = result.reason;
 	if (result.retryAt) forward.retryAt = result.retryAt;
+	if (result.requestId) forward.requestId = result.requestId;
 	return forward;
 }
 

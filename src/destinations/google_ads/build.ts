@@ -38,6 +38,7 @@ import { normalizeAndHashWith } from '../../identity';
 import { googleAdsIdentityRules } from './identity';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, planEach } from '../planning';
+import { type GoogleAdsConsent, type ResolvedGoogleConsent, googleConsentFor } from './consent';
 import type { ForwardableConversion, ForwardableEvent, GoogleAdsConfig, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 
 export const GOOGLE_ADS_BASE_URL = 'https://googleads.googleapis.com';
@@ -52,7 +53,9 @@ export const GOOGLE_ADS_MAX_USER_IDENTIFIERS = 5;
 export const GOOGLE_ADS_MIN_CLICK_AGE_MS = 6 * 60 * 60 * 1000;
 
 export type GoogleAdsValueSource = 'commission' | 'amount' | 'none';
-export type GoogleAdsConsent = 'GRANTED' | 'DENIED';
+export type { GoogleAdsConsent };
+/** Which Google API carries the conversions: the Data Manager API, or the Google Ads API (allowlisted developer tokens only). */
+export type GoogleAdsApi = 'dataManager' | 'googleAds';
 
 /**
  * The contract's GoogleAdsConfig plus this destination's own settings (all optional, so a plain
@@ -61,10 +64,16 @@ export type GoogleAdsConsent = 'GRANTED' | 'DENIED';
 export interface GoogleAdsOptions extends GoogleAdsConfig {
 	/** Which funnel field becomes `conversionValue` (default 'commission'). */
 	valueFrom?: GoogleAdsValueSource;
-	/** `consent.adUserData` for every conversion; DENIED also leaves the user identifiers out. */
+	/** `consent.adUserData` for a conversion whose item does not say; DENIED also leaves the user identifiers out. */
 	adUserDataConsent?: GoogleAdsConsent;
-	/** `consent.adPersonalization` for every conversion. */
+	/** `consent.adPersonalization` for a conversion whose item does not say. */
 	adPersonalizationConsent?: GoogleAdsConsent;
+	/** The API to send through; absent: the Google Ads API (what every configuration before the Data Manager API meant). */
+	api?: GoogleAdsApi;
+	/** Data Manager API: what kind of account the login account is (default GOOGLE_ADS: a manager account). */
+	loginAccountType?: 'GOOGLE_ADS' | 'DATA_PARTNER';
+	/** Data Manager API: the advertiser a data partner's login account reaches through a product link. */
+	linkedAccountId?: string;
 }
 
 export interface GoogleAdsUserIdentifier {
@@ -145,7 +154,7 @@ export function conversionActionResourceName(action: string, customerId: string)
 }
 
 /** The action configured for this event: the string itself, or the map's entry for its event name (else '*'). */
-function conversionActionFor(event: ForwardableConversion, config: GoogleAdsConfig): string | undefined {
+export function conversionActionFor(event: ForwardableConversion, config: GoogleAdsConfig): string | undefined {
 	const configured = config.conversionAction;
 	if (typeof configured === 'string') return configured.trim() || undefined;
 	if (!configured || typeof configured !== 'object') return undefined;
@@ -170,20 +179,30 @@ export function clickIdFor(click: ForwardableConversion['click']): ClickIds | un
 	return undefined;
 }
 
-const toDate = (value: string | null | undefined): Date | undefined => {
+export const toDate = (value: string | null | undefined): Date | undefined => {
 	if (!value) return undefined;
 	const at = Date.parse(value);
 	return Number.isNaN(at) ? undefined : new Date(at);
 };
 
-function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptions): GoogleAdsUserIdentifier[] {
-	if (config.adUserDataConsent === 'DENIED') return [];
+/** The email and phone, normalized and hashed by Google's rules; none when the ad-user-data consent is denied. */
+export function hashedContactsFor(
+	event: ForwardableConversion,
+	config: Pick<GoogleAdsOptions, 'defaultCountry'>,
+	consent: ResolvedGoogleConsent,
+): { email?: string; phone?: string } {
+	if (consent.adUserData === 'DENIED') return {};
 	const options = config.defaultCountry ? { defaultCountry: config.defaultCountry } : undefined;
+	const email = event.user?.email ? normalizeAndHashWith(googleAdsIdentityRules, 'email', event.user.email, options) : undefined;
+	const phone = event.user?.phone ? normalizeAndHashWith(googleAdsIdentityRules, 'phone', event.user.phone, options) : undefined;
+	return { ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
+}
+
+function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptions, consent: ResolvedGoogleConsent): GoogleAdsUserIdentifier[] {
+	const { email, phone } = hashedContactsFor(event, config, consent);
 	const identifiers: GoogleAdsUserIdentifier[] = [];
-	const hashedEmail = event.user?.email ? normalizeAndHashWith(googleAdsIdentityRules, 'email', event.user.email, options) : undefined;
-	if (hashedEmail) identifiers.push({ hashedEmail });
-	const hashedPhoneNumber = event.user?.phone ? normalizeAndHashWith(googleAdsIdentityRules, 'phone', event.user.phone, options) : undefined;
-	if (hashedPhoneNumber) identifiers.push({ hashedPhoneNumber });
+	if (email) identifiers.push({ hashedEmail: email });
+	if (phone) identifiers.push({ hashedPhoneNumber: phone });
 	return identifiers.slice(0, GOOGLE_ADS_MAX_USER_IDENTIFIERS);
 }
 
@@ -269,13 +288,10 @@ export function buildClickConversion(input: ForwardableEvent, config: GoogleAdsO
 		row.conversionValue = Number(value);
 		row.currencyCode = event.currency;
 	}
-	const userIdentifiers = userIdentifiersFor(event, config);
+	const consent = googleConsentFor(event, config);
+	const userIdentifiers = userIdentifiersFor(event, config, consent);
 	if (userIdentifiers.length > 0) row.userIdentifiers = userIdentifiers;
-	if (config.adUserDataConsent || config.adPersonalizationConsent) {
-		row.consent = {};
-		if (config.adUserDataConsent) row.consent.adUserData = config.adUserDataConsent;
-		if (config.adPersonalizationConsent) row.consent.adPersonalization = config.adPersonalizationConsent;
-	}
+	if (consent.adUserData || consent.adPersonalization) row.consent = { ...consent };
 	return { row, clickedAt: event.click?.clickedAt };
 }
 

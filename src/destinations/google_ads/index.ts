@@ -1,15 +1,22 @@
 /**
- * Google Ads click conversions as one platform definition: the engine is in this folder (plan and read in
- * ./build.ts and ./response.ts); the node and its OAuth2 credential are declared here. Google's node has its
- * own layout (a conversion action per event, its own overrides), so its settings are declared as they are and
- * it reads items itself (readItem). Its credential extends n8n's OAuth2, so the node sends through n8n's
- * OAuth2 helper, which adds and refreshes the token.
+ * Google Ads conversions as one platform definition: the engine is in this folder (plan and read in
+ * ./data-manager.ts and ./data-manager-response.ts for Google's Data Manager API, ./build.ts and ./response.ts
+ * for the Google Ads API); the node and its two OAuth2 credentials are declared here. Google's node has its own
+ * layout (a conversion action per event, its own overrides), so its settings are declared as they are and it
+ * reads items itself (readItem). Both credentials extend n8n's OAuth2, so the node sends through n8n's OAuth2
+ * helper, which adds and refreshes the token.
+ *
+ * Node versions: version 1 sends through the Google Ads API unless its API setting says otherwise (a saved
+ * workflow keeps doing what it did); version 2, what a new node gets, sends through the Data Manager API by
+ * default, since the Google Ads API refuses click conversion imports from developer tokens not allowlisted for
+ * them (CUSTOMER_NOT_ALLOWLISTED_FOR_THIS_FEATURE, from 15 June 2026).
  */
-import { type PlatformDefinition, SettingError, type SettingValues } from '../definition';
+import { type CredentialDefinition, type PlatformDefinition, type RawSetting, SettingError, type SettingValues } from '../definition';
 import { decimalFromNumber, normalizeDecimal } from '../../model';
 import type { ForwardableEvent, GoogleAdsConfig } from '../types';
 import {
 	GOOGLE_ADS_MAX_CONVERSIONS,
+	type GoogleAdsApi,
 	type GoogleAdsConsent,
 	type GoogleAdsOptions,
 	type GoogleAdsValueSource,
@@ -18,8 +25,37 @@ import {
 } from './build';
 import { googleAdsIdentityRules } from './identity';
 import { readGoogleAdsResponse } from './response';
+import { DATA_MANAGER_BASE_URL, DATA_MANAGER_SCOPE, planDataManagerRequests } from './data-manager';
+import { isDataManagerRequest, readDataManagerResponse } from './data-manager-response';
 
 const DOCS = 'https://github.com/n8n-nodes-postback/n8n-nodes-postback#google-ads-conversions';
+
+/** The API setting of one node version: its choices are the same in every version, its default is not. */
+function apiSetting(defaultApi: GoogleAdsApi, versions: number[]): RawSetting {
+	return {
+		type: 'raw',
+		property: {
+			displayName: 'API',
+			name: 'api',
+			type: 'options',
+			options: [
+				{
+					name: 'Data Manager API',
+					value: 'dataManager',
+					description: "Google's API for offline conversions and enhanced conversions for leads: OAuth2, no developer token",
+				},
+				{
+					name: 'Google Ads API (Allowlisted Developer Tokens)',
+					value: 'googleAds',
+					description: 'Click conversion uploads with a developer token; Google takes them only from tokens allowlisted for them',
+				},
+			],
+			default: defaultApi,
+			description: 'Which Google API carries the conversions; each has its own credential',
+			displayOptions: { show: { '@version': versions } },
+		},
+	};
+}
 
 interface EventActionRow {
 	event?: string;
@@ -77,7 +113,12 @@ function readItem(
 		defaultCountry?: string;
 		adUserDataConsent?: string;
 		adPersonalizationConsent?: string;
+		loginAccountType?: string;
+		linkedAccountId?: string;
 	};
+	const api: GoogleAdsApi = settings.api === 'dataManager' ? 'dataManager' : 'googleAds';
+	const linkedAccountId = String(options.linkedAccountId ?? '').trim();
+	if (linkedAccountId) googleCustomerId(linkedAccountId, 'linked account ID');
 	const rows = (settings.eventActions as { action?: EventActionRow[] } | undefined)?.action ?? [];
 	let valueFrom = (settings.valueFrom ?? 'commission') as GoogleAdsValueSource;
 
@@ -110,7 +151,8 @@ function readItem(
 		customerId,
 		loginCustomerId: loginCustomerId || undefined,
 		conversionAction: (perEvent?.conversionAction ?? String(settings.conversionAction ?? '')).trim(),
-		developerToken: String(credentials.developerToken ?? ''),
+		// The Data Manager API takes no developer token (its credential has none).
+		developerToken: api === 'googleAds' ? String(credentials.developerToken ?? '') : '',
 		// Left empty: n8n's OAuth2 helper adds (and refreshes) the bearer token.
 		accessToken: '',
 		apiVersion: String(credentials.apiVersion ?? '') || undefined,
@@ -120,23 +162,78 @@ function readItem(
 		valueFrom,
 		adUserDataConsent: (options.adUserDataConsent || undefined) as GoogleAdsConsent | undefined,
 		adPersonalizationConsent: (options.adPersonalizationConsent || undefined) as GoogleAdsConsent | undefined,
+		api,
+		...(api === 'dataManager' && options.loginAccountType === 'DATA_PARTNER' ? { loginAccountType: 'DATA_PARTNER' as const } : {}),
+		...(api === 'dataManager' && linkedAccountId ? { linkedAccountId } : {}),
 	};
 	return { config, event: event as unknown as ForwardableEvent };
 }
+
+/**
+ * The Data Manager API's credential: Google OAuth2 with the Data Manager scope, no developer token
+ * (https://developers.google.com/data-manager/api/get-started/set-up-access). Its Test lists one user list of
+ * the account it names, a read-only call that proves the token, the scope and the access to that account
+ * (https://developers.google.com/data-manager/api/reference/rest/v1/accountTypes.accounts.userLists/list).
+ */
+const dataManagerCredential: CredentialDefinition = {
+	name: 'googleDataManagerOAuth2Api',
+	className: 'GoogleDataManagerOAuth2Api',
+	displayName: 'Google Data Manager OAuth2 API',
+	documentationUrl: DOCS,
+	extends: ['oAuth2Api'],
+	fields: [
+		{ name: 'grantType', label: 'Grant Type', type: 'hidden', default: 'authorizationCode' },
+		{ name: 'authUrl', label: 'Authorization URL', type: 'hidden', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
+		{ name: 'accessTokenUrl', label: 'Access Token URL', type: 'hidden', default: 'https://oauth2.googleapis.com/token' },
+		{ name: 'scope', label: 'Scope', type: 'hidden', default: DATA_MANAGER_SCOPE },
+		{ name: 'authQueryParameters', label: 'Auth URI Query Parameters', type: 'hidden', default: 'access_type=offline&prompt=consent' },
+		{ name: 'authentication', label: 'Authentication', type: 'hidden', default: 'body' },
+		{
+			name: 'testAccountId',
+			label: 'Google Ads Account ID (for the Test)',
+			type: 'string',
+			default: '',
+			required: true,
+			forTestOnly: true,
+			placeholder: '123-456-7890',
+			description: 'An account the signed-in user can reach: the Test button reads one of its user lists (nothing is changed). Digits only.',
+		},
+		{
+			name: 'baseUrl',
+			label: 'Base URL',
+			type: 'string',
+			default: DATA_MANAGER_BASE_URL,
+			description: 'Change only for tests or a proxy',
+		},
+	],
+	test: {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '=/v1/accountTypes/GOOGLE_ADS/accounts/{{$credentials.testAccountId.replace(/[^0-9]/g, "")}}/userLists',
+			method: 'GET',
+			qs: { pageSize: '1' },
+			headers: { Authorization: '=Bearer {{$credentials.oauthTokenData.access_token}}' },
+		},
+	},
+};
 
 export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 	platform: 'google_ads',
 	maxBatch: GOOGLE_ADS_MAX_CONVERSIONS,
 	identity: googleAdsIdentityRules,
-	planRequests: (events, config, now) => planGoogleAdsRequests(events, config as GoogleAdsOptions, now),
-	readResponse: readGoogleAdsResponse,
+	planRequests: (events, config, now) =>
+		(config as GoogleAdsOptions).api === 'dataManager'
+			? planDataManagerRequests(events, config as GoogleAdsOptions, now)
+			: planGoogleAdsRequests(events, config as GoogleAdsOptions, now),
+	readResponse: (request, response, now) =>
+		isDataManagerRequest(request) ? readDataManagerResponse(request, response, now) : readGoogleAdsResponse(request, response, now),
 	displayName: 'Google',
 	node: {
 		name: 'googleAdsConversions',
 		className: 'GoogleAdsConversions',
 		displayName: 'Google Ads Conversions',
 		description: 'Uploads conversions with their Google click ID (gclid, gbraid, wbraid) to Google Ads',
-		subtitle: '={{$parameter["validateOnly"] ? "validate only" : "upload click conversions"}}',
+		subtitle: '={{$parameter["validateOnly"] ? "validate only" : $parameter["api"] === "googleAds" ? "Google Ads API" : "Data Manager API"}}',
 		icon: { light: 'googleAdsConversions.svg', dark: 'googleAdsConversions.dark.svg' },
 		codex: {
 			alias: [
@@ -153,12 +250,16 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 			],
 			documentationUrl: DOCS,
 		},
+		versions: [1, 2],
 	},
 	settings: [
 		{
 			type: 'notice',
-			text: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel: no mapping needed. Google takes a conversion only with the Google click ID (gclid, gbraid or wbraid) of its ad click, and only once the click is 6 hours old: younger ones leave on Failed with the time to send them again (forward.retryAt).',
+			text: 'Connect the Lead, Purchase or Other Event output of a Conversion Funnel: no mapping needed. Google matches a conversion on the Google click ID (gclid, gbraid or wbraid) of its ad click or, through the Data Manager API, on the hashed email or phone alone (enhanced conversions for leads); a click must be 6 hours old: younger ones leave on Failed with the time to send them again (forward.retryAt).',
 		},
+		// The API, declared once per node version: the same choices, a different default (see the module comment).
+		apiSetting('googleAds', [1]),
+		apiSetting('dataManager', [2]),
 		{
 			type: 'raw',
 			property: {
@@ -168,7 +269,7 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 				default: '',
 				required: true,
 				placeholder: '123-456-7890',
-				description: 'The Google Ads account the conversions belong to (dashes are removed)',
+				description: 'The Google Ads account the conversions belong to, the operating account (dashes are removed)',
 			},
 		},
 		{
@@ -179,7 +280,8 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 				type: 'string',
 				default: '',
 				placeholder: '111-222-3333',
-				description: 'The manager account, when the signed-in user reaches the customer through one. Empty for direct access.',
+				description:
+					'The manager account (or, with the Data Manager API, the data partner account) the signed-in user reaches the customer through. Empty for direct access.',
 			},
 		},
 		{
@@ -275,7 +377,7 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 							{ name: 'Denied', value: 'DENIED' },
 						],
 						default: '',
-						description: "The visitor's consent to ad personalization, sent with every conversion (EU user consent policy)",
+						description: "The visitor's consent to ad personalization for conversions whose item does not carry its own consent (EU user consent policy)",
 					},
 					{
 						displayName: 'Ad User Data Consent',
@@ -287,7 +389,8 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 							{ name: 'Denied', value: 'DENIED' },
 						],
 						default: '',
-						description: "The visitor's consent to sending user data to Google, sent with every conversion. Denied also leaves the hashed email and phone out.",
+						description:
+							"The visitor's consent to sending user data to Google, for conversions whose item does not carry its own consent. Denied also leaves the hashed email and phone out.",
 					},
 					{
 						displayName: 'Default Phone Country',
@@ -296,6 +399,27 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 						default: '',
 						placeholder: 'US',
 						description: 'Two-letter country for phone numbers written without a country code',
+					},
+					{
+						displayName: 'Linked Account ID',
+						name: 'linkedAccountId',
+						type: 'string',
+						default: '',
+						placeholder: '555-666-7777',
+						description: 'Data Manager API, data partners only: the advertiser account linked to the data partner login account',
+						displayOptions: { show: { '/api': ['dataManager'] } },
+					},
+					{
+						displayName: 'Login Account Type',
+						name: 'loginAccountType',
+						type: 'options',
+						options: [
+							{ name: 'Google Ads Manager Account', value: 'GOOGLE_ADS' },
+							{ name: 'Data Partner', value: 'DATA_PARTNER' },
+						],
+						default: 'GOOGLE_ADS',
+						description: 'Data Manager API: what kind of account the Login Customer ID is',
+						displayOptions: { show: { '/api': ['dataManager'] } },
 					},
 				],
 			},
@@ -394,6 +518,7 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 			},
 		},
 	},
+	alternateCredentials: [{ when: { setting: 'api', value: 'dataManager' }, credential: dataManagerCredential }],
 	clickFields: [
 		{ field: 'gclid', from: [{ query: 'gclid' }] },
 		{ field: 'gbraid', from: [{ query: 'gbraid' }] },
@@ -406,5 +531,8 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 };
 
 export * from './build';
+export * from './data-manager';
 export { readGoogleAdsResponse, rowOf } from './response';
+export { eventIndexOf, isDataManagerRequest, readDataManagerResponse, readRequestDiagnostics, requestStatusUrl } from './data-manager-response';
+export type { RequestDiagnostics } from './data-manager-response';
 export type { GoogleAdsError, GoogleAdsFieldPathElement } from './response';
