@@ -28,7 +28,7 @@ const MAX_AGE_MS = 168 * 60 * 60 * 1000;
 const MAX_FUTURE_MS = 5 * 60 * 1000;
 const ACTION_SOURCES = ['WEBSITE', 'APP', 'PHYSICAL_STORE', 'OTHER'];
 const TRACKING_TYPES = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'PURCHASE', 'LEAD', 'SIGN_UP', 'CUSTOM'];
-const EVENT_FIELDS = ['event_at', 'action_source', 'type', 'click_id', 'event_source_url', 'user', 'metadata'];
+const EVENT_FIELDS = ['event_at', 'action_source', 'type', 'click_id', 'event_source_url', 'user', 'metadata', 'data_processing_options'];
 const USER_FIELDS = [
 	'email',
 	'phone_number',
