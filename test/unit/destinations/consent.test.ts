@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { DESTINATIONS, planPlatformRequests } from '../../../src/destinations';
 import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { applyConsent, effectiveConsent } from '../../../src/destinations/consent';
+import { SettingError, readSettings } from '../../../src/destinations/definition';
 import type { ForwardableConversion, ForwardableEvent, Platform, PlatformRequest } from '../../../src/destinations/types';
 import { destinationEventsFor } from '../../../src/funnel/events';
 import type { Consent } from '../../../src/model';
@@ -265,5 +266,31 @@ describe('the strict fakes take the consent fields and refuse malformed ones', (
 		} finally {
 			await fake.close();
 		}
+	});
+});
+
+describe("the node's Consent Default setting", () => {
+	// Only the platform's consent setting is read: the others (pixel ids…) have tests of their own.
+	const read = (platform: ConsentPlatform, consentDefault: unknown) =>
+		readSettings(
+			DESTINATIONS[platform].settings.filter((setting) => setting.type === 'consent'),
+			(name, fallback) => (name === 'consentDefault' ? consentDefault : fallback),
+		);
+
+	it('is offered by every platform with a consent mapping, and read into the configuration', () => {
+		for (const platform of PLATFORMS) {
+			expect(DESTINATIONS[platform].settings).toContainEqual({ type: 'consent', field: DESTINATIONS[platform].consent!.field });
+			expect(read(platform, { adUserData: 'denied' }).consentDefault).toEqual({ adUserData: 'denied', source: 'node' });
+			expect(read(platform, {}).consentDefault).toBeUndefined();
+		}
+		const configured = DESTINATIONS.reddit.configFrom!(
+			{ ...read('reddit', { adPersonalization: 'denied' }), pixelId: 't2_x', valueFrom: 'commission' },
+			{ accessToken: 't' },
+		);
+		expect(configured).toMatchObject({ consentDefault: { adPersonalization: 'denied', source: 'node' } });
+	});
+
+	it('stops the item for a value that is neither granted nor denied (an expression gone wrong)', () => {
+		expect(() => read('tiktok', { adUserData: 'maybe' })).toThrow(new SettingError('Consent Default → Ad User Data "maybe" is not granted or denied'));
 	});
 });
