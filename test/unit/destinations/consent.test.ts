@@ -24,7 +24,7 @@ import { PINTEREST_FAKE_AD_ACCOUNT, PINTEREST_FAKE_TOKEN, startPinterestFake } f
 import { REDDIT_FAKE_PIXEL, REDDIT_FAKE_TOKEN, startRedditFake } from '../../fakes/reddit';
 import { GA4_FAKE_API_SECRET, GA4_FAKE_MEASUREMENT_ID, startGa4Fake } from '../../fakes/ga4';
 import { MICROSOFT_FAKE_TAG, MICROSOFT_FAKE_TOKEN, startMicrosoftFake } from '../../fakes/microsoft';
-import { NOW, purchase } from './meta-fixtures';
+import { NOW, purchase, trackerClick } from './meta-fixtures';
 
 type ConsentPlatform = Exclude<Platform, 'google_ads'>;
 
@@ -216,6 +216,21 @@ describe('a denial of ad user data leaves the identifiers out of every request (
 			}),
 			{ numRuns: 200 },
 		);
+	});
+
+	it("leaves out Meta's per-item overrides of the person and a Click Tracker click's visitor and browser ids", () => {
+		const overridden = { ...sale({ adUserData: 'denied' }), metaFields: { email: 'other@example.com', externalId: 'ext-7', eventName: 'Purchase' } };
+		const sent = JSON.stringify(plan('meta', [overridden as ForwardableEvent]).requests.map((request) => request.body));
+		expect(sent).not.toContain(normalizeAndHash('meta', 'email', 'other@example.com'));
+		expect(sent).not.toContain(normalizeAndHash('meta', 'external_id', 'ext-7'));
+		const click = { ...trackerClick(), ttp: 'ttp-cookie-1', consent: { adUserData: 'denied' } } as ForwardableEvent;
+		for (const platform of ['meta', 'tiktok'] as const) {
+			const body = JSON.stringify(plan(platform, [click]).requests.map((request) => request.body));
+			for (const value of [IP, 'fb.1.1752500000000.987654321', 'ttp-cookie-1', normalizeAndHash(platform, 'external_id', 'v_8Jk2mQx7LpR4nT9wZc3Ya')!])
+				expect({ platform, leaked: body.includes(value) ? value : undefined }).toEqual({ platform, leaked: undefined });
+			// Still sent: the click with its ad click id.
+			expect(body).toContain(platform === 'meta' ? 'IwAR2xYz_Q-9' : 'OutboundClick');
+		}
 	});
 
 	it.each(PLATFORMS)('%s sends them with a grant (so the check above can fail)', (platform) => {
