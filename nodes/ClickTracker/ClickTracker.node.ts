@@ -21,6 +21,11 @@ interface TrackerOptions {
 	cookieDomain?: string;
 	cookieDays?: number;
 	cookieName?: string;
+	consentCookie?: string;
+	consentCookieDenied?: string;
+	consentCookieGranted?: string;
+	consentParam?: string;
+	honorGpc?: boolean;
 	emitRejected?: boolean;
 	trackerUrl?: string;
 	trustProxy?: number;
@@ -133,6 +138,13 @@ export class ClickTracker implements INodeType {
 			trustProxy: options.trustProxy ?? 0,
 			clickIdPrefix: options.clickIdPrefix?.trim() || undefined,
 			cookie: { name: options.cookieName, days: options.cookieDays, domain: options.cookieDomain },
+			consent: {
+				linkParam: options.consentParam,
+				...(options.consentCookie?.trim()
+					? { cookie: { name: options.consentCookie, deniedIf: options.consentCookieDenied, grantedIf: options.consentCookieGranted } }
+					: {}),
+				honourGpc: options.honorGpc !== false,
+			},
 		};
 		const outcome = trackClick(
 			{

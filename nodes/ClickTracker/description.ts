@@ -134,6 +134,40 @@ export const clickTrackerProperties: INodeProperties[] = [
 				description: 'Lowercase letters and digits put before every minted click ID',
 			},
 			{
+				displayName: 'Consent Cookie',
+				name: 'consentCookie',
+				type: 'string',
+				default: '',
+				placeholder: 'CookieConsent',
+				description:
+					'The cookie your consent banner sets (Cookiebot: CookieConsent, OneTrust: OptanonConsent). It is read as the two texts below say; with neither set, its whole value must be granted/denied, yes/no, true/false or 1/0.',
+			},
+			{
+				displayName: 'Consent Cookie: Denied If It Contains',
+				name: 'consentCookieDenied',
+				type: 'string',
+				default: '',
+				placeholder: 'marketing:false',
+				description:
+					"Text in the consent cookie's value that means the visitor refused advertising use (Cookiebot: marketing:false; OneTrust: your targeting group with :0, such as C0004:0). Checked first: a denial wins.",
+			},
+			{
+				displayName: 'Consent Cookie: Granted If It Contains',
+				name: 'consentCookieGranted',
+				type: 'string',
+				default: '',
+				placeholder: 'marketing:true',
+				description: "Text in the consent cookie's value that means the visitor allowed advertising use (Cookiebot: marketing:true; OneTrust: C0004:1)",
+			},
+			{
+				displayName: 'Consent Link Parameter',
+				name: 'consentParam',
+				type: 'string',
+				default: '',
+				placeholder: 'consent',
+				description: "A query parameter on your tracking links carrying the visitor's consent: granted/denied, yes/no, true/false or 1/0. Empty: not read.",
+			},
+			{
 				displayName: 'Cookie Domain',
 				name: 'cookieDomain',
 				type: 'string',
@@ -155,6 +189,14 @@ export const clickTrackerProperties: INodeProperties[] = [
 				type: 'string',
 				default: DEFAULT_VISITOR_COOKIE,
 				description: 'First-party cookie holding the visitor ID; the last click ID is kept in the same name plus _click',
+			},
+			{
+				displayName: 'Honor Global Privacy Control',
+				name: 'honorGpc',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether a browser sending Sec-GPC: 1 (an opt-out of the sale and sharing of its data) denies ad personalization for the click. Consent from the link or cookie never loosens it.',
 			},
 			{
 				displayName: 'Pass Rejected Requests to Rejected',

@@ -35,6 +35,10 @@ const CUSTOM_PARAM_HELP: Partial<Record<(typeof customParams)[number], string>> 
 	currency: 'The macro for the currency (ISO 4217); leave empty to use the default currency',
 	transaction_id: 'The macro for a unique conversion id, used to drop duplicates',
 	event_name: 'An event name, fixed (CompleteRegistration) or a macro; it overrides the funnel logic',
+	consent:
+		"The visitor's consent to advertising use, when your platform passes it on: granted/denied, yes/no, true/false or 1/0. A denial wins over the click's consent; a grant never loosens it.",
+	ad_user_data: "Consent to sending the visitor's data to ad platforms only (granted/denied); see consent",
+	ad_personalization: 'Consent to personalised advertising only (granted/denied); see consent',
 };
 
 /** The authentication that needs nothing set up: the URL itself carries a secret n8n generated for this node. */

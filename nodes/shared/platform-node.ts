@@ -16,7 +16,14 @@ import type { Platform, PlatformConfigs } from '../../src/destinations';
 import { postbackStoreTest } from './store';
 import { forItem, forwardItems, forwardWithOverrides } from './forward-items';
 import { oauthSendDependencies } from './oauth-send';
-import { defaultCountryProperty, destinationCredentials, overrideFieldsProperty, valueFromProperty, withConversionLog } from './platform-properties';
+import {
+	consentDefaultProperty,
+	defaultCountryProperty,
+	destinationCredentials,
+	overrideFieldsProperty,
+	valueFromProperty,
+	withConversionLog,
+} from './platform-properties';
 
 /**
  * The n8n side of a platform definition (src/destinations/definition.ts): its node and its credential, built
@@ -54,6 +61,8 @@ function propertiesOf(setting: Setting, definition: AnyDefinition): INodePropert
 						: {}),
 				}),
 			];
+		case 'consent':
+			return [consentDefaultProperty(definition.displayName, setting.field)];
 		case 'collection':
 			return [
 				{

@@ -159,6 +159,38 @@ export function defaultCountryProperty(platformName: string, phoneForm: string):
 	};
 }
 
+/** The Consent Default setting (src/destinations/consent.ts): what an item without consent of its own is taken to say. */
+export function consentDefaultProperty(platformName: string, field: string): INodeProperties {
+	const choice = (what: string): INodeProperties['options'] => [
+		{ name: 'Granted', value: 'granted', description: `The visitor allowed ${what}` },
+		{ name: 'Denied', value: 'denied', description: `The visitor refused ${what}` },
+	];
+	return {
+		displayName: 'Consent Default',
+		name: 'consentDefault',
+		type: 'collection',
+		placeholder: 'Add Consent Default',
+		default: {},
+		description: `For items that carry no consent of their own (the Click Tracker, the postback or an expression sets "consent" on the item, which wins value by value). Sent to ${platformName} as ${field}. With Ad User Data denied, the person's email, phone, name, address, external ID, IP address and browser cookies are left out.`,
+		options: [
+			{
+				displayName: 'Ad Personalization',
+				name: 'adPersonalization',
+				type: 'options',
+				options: choice('personalised advertising'),
+				default: 'granted',
+			},
+			{
+				displayName: 'Ad User Data',
+				name: 'adUserData',
+				type: 'options',
+				options: choice('sending their data for advertising'),
+				default: 'granted',
+			},
+		],
+	};
+}
+
 /** The platform's credential, then the PostgreSQL store credential the Conversion Log may need. */
 export function destinationCredentials(credentialName: string, alternates: AlternateCredential[] = []): INodeCredentialDescription[] {
 	// With alternates, each credential shows only for its API: the first for every value no alternate takes.

@@ -23,5 +23,7 @@ export { DEFAULT_VISITOR_COOKIE, clientIp, isSecureRequest, normalizeIp, parseCo
 export type { ClickDetails, ReadClickOptions } from './request';
 export { DEFAULT_COOKIE_DAYS, trackClick } from './track';
 export type { CookieSettings, RejectedClick, TrackOutcome, TrackedClick, TrackerConfig } from './track';
+export { checkConsentCapture, cookieConsent, readConsent } from './consent';
+export type { ConsentCapture, ConsentCookie } from './consent';
 export { autoTagConfig, autoTagScript } from './autotag';
 export type { AutoTagMode, AutoTagOptions } from './autotag';

@@ -97,7 +97,7 @@ function pageUrl(value: string | undefined): string | undefined {
 	return /[\x00-\x20\x7f]/.test(value) ? undefined : value;
 }
 
-function header(headers: ClickRequest['headers'], name: string): string | undefined {
+export function header(headers: ClickRequest['headers'], name: string): string | undefined {
 	const value = headers[name] ?? headers[name.toLowerCase()] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
 	if (Array.isArray(value)) return value.join(', ');
 	return value;

@@ -5,6 +5,7 @@ import { buildOfferRedirect } from './links';
 import { DEFAULT_VISITOR_COOKIE, isSecureRequest, readClickRequest, type ReadClickOptions } from './request';
 import { isHostAllowed, normalizeDomain, parseDomainAllowlist, resolveTarget, type TargetPolicy } from './targets';
 import type { ClickError, ClickRequest } from './types';
+import { type ConsentCapture, checkConsentCapture, readConsent } from './consent';
 import { parseHttpUrl } from './url';
 
 export interface CookieSettings {
@@ -20,6 +21,8 @@ export interface TrackerConfig extends TargetPolicy, Omit<ReadClickOptions, 'coo
 	cookie?: CookieSettings;
 	/** Prefix for minted click ids (lowercase letters and digits). */
 	clickIdPrefix?: string;
+	/** Where the visitor's consent is read from (./consent.ts). */
+	consent?: ConsentCapture;
 }
 
 /** A click request the tracker refused, with what is needed to see why. Nothing was recorded. */
@@ -76,7 +79,7 @@ function checkSettings(config: TrackerConfig): ClickError | undefined {
 	if (config.clickIdPrefix && !/^[a-z0-9]{0,12}$/.test(config.clickIdPrefix)) {
 		return { code: 'misconfigured', message: 'The click ID prefix may only hold lowercase letters and digits (at most 12).', field: 'clickIdPrefix' };
 	}
-	return undefined;
+	return checkConsentCapture(config.consent);
 }
 
 /**
@@ -129,9 +132,11 @@ export function trackClick(request: ClickRequest, config: TrackerConfig): TrackO
 	}
 
 	const { newVisitor, ...fields } = details;
+	const consent = readConsent(request, config.consent);
 	const click: TrackedClick = {
 		clickId,
 		...fields,
+		...(consent ? { consent } : {}),
 		...(target.network ? { network: target.network } : {}),
 		...(target.offerId ? { offerId: target.offerId } : {}),
 		offerUrl: location,

@@ -2,7 +2,7 @@
  * What the funnel's steps share: one postback's context, and the helpers that read stored conversions and
  * build the output item (funnel.ts decides, record.ts records a new conversion, status-update.ts a change).
  */
-import { type Conversion, type ConversionStatus, toMinorUnits } from '../model';
+import { type Consent, type Conversion, type ConversionStatus, mergeConsent, toMinorUnits } from '../model';
 import { conversionIdFor } from '../model/ids';
 import type { ConversionStore, LedgerEntry, StatusChange, StoredConversion } from '../store/types';
 import { negativeDecimal } from './amounts';
@@ -18,6 +18,7 @@ export interface StoredPayload {
 	click?: ConversionClick;
 	attribution?: Attribution;
 	ledger?: { entries?: unknown[] };
+	consent?: Consent;
 }
 
 export const isFinal = (status: ConversionStatus) => status === 'rejected' || status === 'reversed';
@@ -86,7 +87,19 @@ export async function findOriginal(store: ConversionStore, network: string, tran
 	return pickOriginal(await store.findConversionsByTransaction(network, transactionId));
 }
 
-/** The conversion's own fields for the output item, with the funnel's event and (for reversals) negative money. */
+/**
+ * The consent an item carries: what was captured earlier (the matched click's, or the recorded conversion's item)
+ * merged with what this postback says, a denial winning either way (a postback never loosens the click's denial).
+ */
+export function itemConsent(conversion: Conversion, earlier: Consent | undefined): { consent?: Consent } {
+	const consent = mergeConsent(earlier, conversion.consent);
+	return consent ? { consent } : {};
+}
+
+/**
+ * The conversion's own fields for the output item, with the funnel's event, (for reversals) negative money, and
+ * the consent merged with the recorded conversion's.
+ */
 export function baseItem(context: Context, eventName: string, original?: StoredConversion): Omit<FunnelItem, 'route' | 'dedup' | 'ledger'> {
 	const { conversion, status, options } = context;
 	const reversal = status === 'reversed';
@@ -94,7 +107,7 @@ export function baseItem(context: Context, eventName: string, original?: StoredC
 		const value = own ?? stored ?? null;
 		return reversal && value !== null ? negativeDecimal(value) : own;
 	};
-	return {
+	const item: Omit<FunnelItem, 'route' | 'dedup' | 'ledger'> = {
 		...conversion,
 		eventName,
 		status,
@@ -102,6 +115,9 @@ export function baseItem(context: Context, eventName: string, original?: StoredC
 		commission: money(conversion.commission, original?.commission),
 		destinationEvents: destinationEventsFor(eventName, options.eventMapping),
 	};
+	// The consent is the merged one, never only what this postback said.
+	delete item.consent;
+	return { ...item, ...itemConsent(conversion, original ? payloadOf(original).consent : undefined) };
 }
 
 export function duplicate(

@@ -5,7 +5,19 @@ import type { LedgerEntry, StoredConversion } from '../store/types';
 import { signOf } from './amounts';
 import { attributeConversion, conversionClick } from './attribution';
 import type { Classification } from './classify';
-import { type Context, baseItem, isFinal, ledgerTransactionId, linkLifetime, linkTo, pickOriginal, toLines, unpayableLine, unpayableReason } from './context';
+import {
+	type Context,
+	baseItem,
+	itemConsent,
+	isFinal,
+	ledgerTransactionId,
+	linkLifetime,
+	linkTo,
+	pickOriginal,
+	toLines,
+	unpayableLine,
+	unpayableReason,
+} from './context';
 import type { Dedup, FunnelItem, FunnelOptions, FunnelOutput, FunnelResult, LedgerOutcome } from './item';
 import { ledgerLinesFor } from './ledger';
 import { statusUpdate } from './status-update';
@@ -115,6 +127,8 @@ export async function recordNew(
 		route: output,
 		conversionId,
 		...(click ? { click: conversionClick(click) } : {}),
+		// The visitor's consent as the Click Tracker captured it, with the postback's own (a denial wins).
+		...itemConsent(conversion, click?.consent),
 		attribution,
 		dedup,
 		...(ruled ? { commission: ruled.commission } : {}),

@@ -1,3 +1,5 @@
+import type { Consent } from './consent';
+
 /**
  * Clicks as every layer sees them: what the Click Tracker records, the ad-platform click ids a click carried,
  * the part of it that travels with a conversion, and the shape rules of Meta's fbc/fbp values (the Click
@@ -52,6 +54,8 @@ export interface ClickRecord extends AdClickIds {
 	userAgent?: string;
 	referrer?: string;
 	landingUrl?: string;
+	/** What the visitor allowed, as the Click Tracker read it (link parameter, consent cookie, Sec-GPC). */
+	consent?: Consent;
 }
 
 /** The click as it travels on the conversion (`conversion.click`): ad click ids, never hashed, and the visit. */

@@ -1,5 +1,6 @@
 import { z } from './zod';
 import { isKnownCurrency, normalizeDecimal } from './money';
+import { consentSchema, consentSources, consentValues } from './consent';
 
 /** Exact decimal amounts as strings ("39.5", "-12", "0"): never floats. */
 export const decimalString = z.string().refine((value) => normalizeDecimal(value) === value, {
@@ -131,6 +132,8 @@ export const conversionSchema = z
 		 * elsewhere (a Code node, Postback Tools, older items); absent or 'none' is unauthenticated.
 		 */
 		authentication: z.enum(authenticationMethods).optional(),
+		/** What the visitor allowed, when the postback carried it (the Custom preset's consent mapping). */
+		consent: consentSchema.optional(),
 	})
 	.strict();
 
@@ -159,6 +162,9 @@ const OPTIONAL_TEXT_KEYS = [
 	'ip',
 ] as const;
 const STATUSES: ReadonlySet<string> = new Set(conversionStatuses);
+const CONSENT_KEYS: ReadonlySet<string> = new Set(Object.keys(consentSchema.shape));
+const CONSENT_VALUES: ReadonlySet<string> = new Set(consentValues);
+const CONSENT_SOURCES: ReadonlySet<string> = new Set(consentSources);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -224,6 +230,20 @@ export function findConversionIssue(value: unknown): ConversionIssue | undefined
 	}
 	if (value.authentication !== undefined && (typeof value.authentication !== 'string' || !AUTHENTICATION_METHODS.has(value.authentication))) {
 		return { path: 'authentication', message: `must be one of ${authenticationMethods.join(', ')}` };
+	}
+	if (value.consent !== undefined) {
+		const consent = value.consent;
+		if (!isPlainObject(consent)) return { path: 'consent', message: 'must be an object' };
+		for (const key of Object.keys(consent)) if (!CONSENT_KEYS.has(key)) return { path: 'consent', message: `has an unknown key "${key}"` };
+		for (const key of ['adUserData', 'adPersonalization'] as const) {
+			const given = consent[key];
+			if (given !== undefined && (typeof given !== 'string' || !CONSENT_VALUES.has(given)))
+				return { path: `consent.${key}`, message: `must be one of ${consentValues.join(', ')}` };
+		}
+		if (consent.gpc !== undefined && typeof consent.gpc !== 'boolean') return { path: 'consent.gpc', message: 'must be a boolean' };
+		if (consent.source !== undefined && (typeof consent.source !== 'string' || !CONSENT_SOURCES.has(consent.source))) {
+			return { path: 'consent.source', message: `must be one of ${consentSources.join(', ')}` };
+		}
 	}
 	return undefined;
 }

@@ -1,5 +1,5 @@
 import { findConversionIssue, fitToMinorUnit, isJsonValue, isKnownCurrency, normalizeDecimal } from '../model';
-import type { Conversion, ConversionStatus, UserData } from '../model';
+import type { Consent, Conversion, ConversionStatus, UserData } from '../model';
 import { isValidTimeZone, toUtcIso } from './dates';
 import { type FieldValue, type Fields, safeHeaders, textOf } from './fields';
 import type { ParseOptions, ParseResult, PostbackError, PostbackRequest } from './types';
@@ -24,6 +24,8 @@ export interface ConversionDraft {
 	ip?: FieldValue;
 	subIds?: Record<string, string>;
 	user?: UserData;
+	/** What the visitor allowed, when the postback says it (the Custom preset's consent parameters). */
+	consent?: Consent;
 }
 
 export interface FinishContext {
@@ -179,6 +181,7 @@ export function finishConversion(draft: ConversionDraft, context: FinishContext)
 		ip: text(draft.ip),
 		subIds: draft.subIds ?? {},
 		user: draft.user ?? {},
+		...(draft.consent ? { consent: draft.consent } : {}),
 		raw: {
 			method: context.request.method.toUpperCase(),
 			query: rawQuery(context.request),

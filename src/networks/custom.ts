@@ -1,3 +1,4 @@
+import { type Consent, mergeConsent, parseConsentValue } from '../model/consent';
 import { collect, finishConversion, splitFullName, userFrom } from './conversion';
 import { type FieldValue, parseBody, pick, queryFields, withQuery } from './fields';
 import { normalizeStatus } from './status';
@@ -21,6 +22,21 @@ export function customPostbackUrl(baseUrl: string, placeholders: Partial<Record<
 		.filter((name) => placeholders[name] !== undefined && placeholders[name]!.trim() !== '')
 		.map((name) => [name, placeholders[name]!.trim()] as const);
 	return withQuery(baseUrl, pairs);
+}
+
+/**
+ * The consent a custom postback carries: `consent` speaks for both signals, `ad_user_data` / `ad_personalization`
+ * for one each (granted/denied, yes/no, true/false, 1/0), merged so a denial wins. A value it cannot read says
+ * nothing (the click's consent stands), never a grant.
+ */
+function postbackConsent(both: FieldValue | undefined, adUserData: FieldValue | undefined, adPersonalization: FieldValue | undefined): Consent | undefined {
+	const value = (field: FieldValue | undefined) => (field ? parseConsentValue(field.value) : undefined);
+	const all = value(both);
+	return mergeConsent(
+		all ? { adUserData: all, adPersonalization: all, source: 'postback' } : undefined,
+		value(adUserData) ? { adUserData: value(adUserData), source: 'postback' } : undefined,
+		value(adPersonalization) ? { adPersonalization: value(adPersonalization), source: 'postback' } : undefined,
+	);
 }
 
 export const custom: NetworkPreset = {
@@ -85,6 +101,7 @@ export const custom: NetworkPreset = {
 					externalId: get('external_id'),
 				}),
 				subIds: collect(fields, ['sub1', 'sub2', 'sub3', 'sub4', 'sub5']),
+				consent: postbackConsent(get('consent'), get('ad_user_data'), get('ad_personalization')),
 			},
 			{ network: 'custom', request, options, bodyAsReceived: body.asReceived, clickIdParam: options.fieldMap?.click_id ?? 'click_id' },
 		);

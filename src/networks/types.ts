@@ -56,6 +56,9 @@ export const customParams = [
 	'zipcode',
 	'country',
 	'external_id',
+	'consent',
+	'ad_user_data',
+	'ad_personalization',
 ] as const;
 export type CustomParam = (typeof customParams)[number];
 

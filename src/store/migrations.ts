@@ -620,6 +620,15 @@ export const MIGRATIONS: readonly Migration[] = [
 			`CREATE INDEX outbox_created ON ${s}outbox (created_at)`,
 		],
 	},
+	{
+		version: 11,
+		// Consent (issue 17): what the visitor allowed, as the Click Tracker read it, kept with the click so the funnel
+		// carries it to every destination. A JSON object of its own, not part of click_ids: it is no click id, and
+		// its values are checked against the model's consent schema on the way in and out.
+		name: 'consent with the click',
+		sqlite: [`ALTER TABLE clicks ADD COLUMN consent TEXT`],
+		postgres: (s) => [`ALTER TABLE ${s}clicks ADD COLUMN consent JSON`],
+	},
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

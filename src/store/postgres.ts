@@ -880,7 +880,7 @@ class PostgresStore implements TrackingStore {
 /** Every statement, with tables qualified by the schema (`s` is `"schema".`). */
 function statements(s: string) {
 	const clickColumns = CLICK_COLUMNS.map(([column]) => column);
-	const clickSelect = `SELECT click_id, ${iso('clicked_at')}, ${clickColumns.join(', ')}, utm, click_ids FROM ${s}clicks`;
+	const clickSelect = `SELECT click_id, ${iso('clicked_at')}, ${clickColumns.join(', ')}, utm, click_ids, consent FROM ${s}clicks`;
 	const conversionSelect = `SELECT id, network, transaction_id, event_name, click_id, affiliate_id, status, amount, commission, currency,
 		${iso('occurred_at')}, ${iso('recorded_at')}, attribution, payload FROM ${s}conversions`;
 	const deliveryColumns = `conversion_id, destination, outcome, event_id, code, reason, http_status, ${iso('at')}`;
@@ -915,8 +915,8 @@ function statements(s: string) {
 		recordDelivery: `INSERT INTO ${s}deliveries (conversion_id, destination, outcome, event_id, code, reason, http_status, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7::integer, coalesce($8::timestamptz, now())) RETURNING ${deliveryColumns}`,
 		listDeliveries: `SELECT ${deliveryColumns} FROM ${s}deliveries WHERE conversion_id = ANY($1::text[]) ORDER BY seq`,
-		recordClick: `INSERT INTO ${s}clicks (click_id, clicked_at, ${clickColumns.join(', ')}, utm, click_ids)
-			VALUES (${params(clickColumns.length + 4)}) ON CONFLICT (click_id) DO NOTHING`,
+		recordClick: `INSERT INTO ${s}clicks (click_id, clicked_at, ${clickColumns.join(', ')}, utm, click_ids, consent)
+			VALUES (${params(clickColumns.length + 5)}) ON CONFLICT (click_id) DO NOTHING`,
 		findClick: `${clickSelect} WHERE click_id = $1`,
 		// md5(...) = md5($n) matches the expression indexes; the plain comparison keeps the result exact.
 		clicksByVisitor: `${clickSelect} WHERE md5(visitor_id) = md5($1) AND visitor_id = $1 AND clicked_at >= $2 ORDER BY clicked_at, seq`,

@@ -21,6 +21,7 @@ import {
 	StoreInputError,
 } from './common';
 import { currencyExponent, toMinorUnits } from '../model/money';
+import { consentSchema } from '../model/consent';
 import type {
 	ClickRecord,
 	LeaseRecord,
@@ -68,7 +69,16 @@ export const CLICK_COLUMNS = [
 ] as const satisfies ReadonlyArray<readonly [string, keyof ClickRecord]>;
 
 /** The ClickRecord fields with a place of their own: the key and time, the columns, utm. */
-const CLICK_FIELDS_WITH_COLUMNS: ReadonlySet<string> = new Set(['clickId', 'clickedAt', 'utm', ...CLICK_COLUMNS.map(([, field]) => field)]);
+const CLICK_FIELDS_WITH_COLUMNS: ReadonlySet<string> = new Set(['clickId', 'clickedAt', 'utm', 'consent', ...CLICK_COLUMNS.map(([, field]) => field)]);
+
+/** The click's consent as the consent column keeps it (JSON text), checked against the model's schema; null when absent. */
+function consentValue(consent: unknown): string | null {
+	if (consent === undefined || consent === null) return null;
+	const parsed = consentSchema.safeParse(consent);
+	if (!parsed.success)
+		throw new StoreInputError(`a click's consent must be a consent object (adUserData, adPersonalization, gpc, source): ${parsed.error.issues[0].message}`);
+	return jsonText(parsed.data);
+}
 
 /**
  * The click's other text fields (click ids of platforms added after the columns were fixed), as the JSON
@@ -84,7 +94,7 @@ function otherClickFields(click: ClickRecord): Record<string, string> | undefine
 	return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
-/** The values to insert for a click, in the order: click_id, clicked_at, CLICK_COLUMNS…, utm (JSON text), click_ids (JSON text). */
+/** The values to insert for a click, in the order: click_id, clicked_at, CLICK_COLUMNS…, utm, click_ids, consent (JSON text each). */
 export function clickValues(click: ClickRecord): Array<string | null> {
 	if (!click || typeof click !== 'object') throw new TypeError('Tracking store: recordClick needs a click record');
 	const values: Array<string | null> = [requireText(click.clickId, 'clickId'), isoTime(click.clickedAt, 'clickedAt')];
@@ -92,6 +102,7 @@ export function clickValues(click: ClickRecord): Array<string | null> {
 	values.push(click.utm === undefined || click.utm === null ? null : jsonText(click.utm));
 	const others = otherClickFields(click);
 	values.push(others ? jsonText(others) : null);
+	values.push(consentValue(click.consent));
 	return values;
 }
 
@@ -108,6 +119,11 @@ export function clickFromRow(row: Record<string, unknown>): ClickRecord {
 		for (const [field, value] of Object.entries(others)) {
 			if (typeof value === 'string' && !CLICK_FIELDS_WITH_COLUMNS.has(field)) (click as unknown as Record<string, string>)[field] = value;
 		}
+	}
+	if (row.consent !== null && row.consent !== undefined) {
+		const parsed = consentSchema.safeParse(JSON.parse(String(row.consent)));
+		// A row written by hand with something else in it is read as no consent captured, never as a grant.
+		if (parsed.success) click.consent = parsed.data;
 	}
 	return click;
 }

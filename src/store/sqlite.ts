@@ -190,8 +190,8 @@ const LEASE_UPSERT = `INSERT INTO leases (namespace, lease_key, token, holder, a
 		WHERE leases.expires_at <= excluded.acquired_at
 	RETURNING expires_at, takeovers`;
 
-const CLICK_INSERT = `INSERT INTO clicks (click_id, clicked_at, ${CLICK_COLUMNS.map(([column]) => column).join(', ')}, utm, click_ids)
-	VALUES (${Array.from({ length: CLICK_COLUMNS.length + 4 }, () => '?').join(', ')})
+const CLICK_INSERT = `INSERT INTO clicks (click_id, clicked_at, ${CLICK_COLUMNS.map(([column]) => column).join(', ')}, utm, click_ids, consent)
+	VALUES (${Array.from({ length: CLICK_COLUMNS.length + 5 }, () => '?').join(', ')})
 	ON CONFLICT (click_id) DO NOTHING`;
 
 class SqliteStore implements TrackingStore {

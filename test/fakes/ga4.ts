@@ -286,6 +286,14 @@ function validate(request: RecordedRequest, nowMicros: number): Verdict {
 		if (time) problems.push(time);
 	}
 	problems.push(...userDataProblems(body.user_data));
+	if (body.consent !== undefined) {
+		if (!isObject(body.consent)) problems.push(message('consent', 'VALUE_INVALID', 'consent must be an object.'));
+		else
+			for (const [key, value] of Object.entries(body.consent)) {
+				if (key !== 'ad_user_data' && key !== 'ad_personalization') problems.push(message(`consent.${key}`, 'NAME_INVALID', `Unknown consent field ${key}.`));
+				else if (value !== 'GRANTED' && value !== 'DENIED') problems.push(message(`consent.${key}`, 'VALUE_INVALID', `${key} must be GRANTED or DENIED.`));
+			}
+	}
 	const events = body.events;
 	if (!Array.isArray(events) || events.length === 0) {
 		problems.push(message('events', 'VALUE_REQUIRED', 'At least one event is required.'));

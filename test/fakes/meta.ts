@@ -157,6 +157,22 @@ function checkEvent(raw: unknown, index: number, nowSeconds: number): FakeRespon
 	if ('event_id' in event && (typeof event.event_id !== 'string' || event.event_id === '')) {
 		return invalid(index, 2804019, 'Invalid event_id', 'event_id must be a non-empty string.');
 	}
+	// Data processing options (developers.facebook.com/docs/marketing-apis/data-processing-options): [] or ['LDU'],
+	// with integer country (0: geolocate, 1: US) and state (0: geolocate, 1000 and up: a state) codes.
+	if ('data_processing_options' in event) {
+		const options = event.data_processing_options;
+		if (!Array.isArray(options) || options.some((option) => option !== 'LDU')) {
+			return invalid(index, 2804019, 'Invalid data_processing_options', 'data_processing_options must be an array holding at most "LDU".');
+		}
+	}
+	for (const key of ['data_processing_options_country', 'data_processing_options_state'] as const) {
+		if (key in event && (typeof event[key] !== 'number' || !Number.isInteger(event[key]))) {
+			return invalid(index, 2804019, `Invalid ${key}`, `${key} must be an integer code.`);
+		}
+	}
+	if (event.data_processing_options_country === 0 && 'data_processing_options_state' in event && event.data_processing_options_state !== 0) {
+		return invalid(index, 2804019, 'Invalid data_processing_options_state', 'A state code needs the country code 1 (US).');
+	}
 	const actionSource = event.action_source;
 	if (typeof actionSource !== 'string' || !ACTION_SOURCES.has(actionSource)) {
 		return invalid(index, 2804019, 'Invalid action_source', `action_source must be one of ${[...ACTION_SOURCES].join(', ')}.`);

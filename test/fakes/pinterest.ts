@@ -171,6 +171,9 @@ function schemaProblem(raw: unknown, position: number): string | undefined {
 				return at(`custom_data.${key}`, `${JSON.stringify(value)} is not of type 'string'`);
 		}
 		if (custom.num_items !== undefined && !Number.isInteger(custom.num_items)) return at('custom_data.num_items', 'is not of type integer');
+		// Limited Data Processing: comma-separated opt-out types, of which LDP is the one Pinterest documents.
+		if (typeof custom.opt_out_type === 'string' && custom.opt_out_type.split(',').some((type) => type.trim() !== 'LDP'))
+			return at('custom_data.opt_out_type', `'${custom.opt_out_type}' is not one of ['LDP']`);
 	}
 	return undefined;
 }

@@ -28,7 +28,7 @@ const MAX_AGE_MS = 168 * 60 * 60 * 1000;
 const MAX_FUTURE_MS = 5 * 60 * 1000;
 const ACTION_SOURCES = ['WEBSITE', 'APP', 'PHYSICAL_STORE', 'OTHER'];
 const TRACKING_TYPES = ['PAGE_VISIT', 'VIEW_CONTENT', 'SEARCH', 'ADD_TO_CART', 'ADD_TO_WISHLIST', 'PURCHASE', 'LEAD', 'SIGN_UP', 'CUSTOM'];
-const EVENT_FIELDS = ['event_at', 'action_source', 'type', 'click_id', 'event_source_url', 'user', 'metadata'];
+const EVENT_FIELDS = ['event_at', 'action_source', 'type', 'click_id', 'event_source_url', 'user', 'metadata', 'data_processing_options'];
 const USER_FIELDS = [
 	'email',
 	'phone_number',
@@ -103,6 +103,19 @@ function eventProblems(raw: unknown, position: number, nowMs: number): Problem[]
 	else if (time < 100_000_000_000) problems.push(at('event_at', 'must be a Unix epoch in milliseconds (this looks like seconds)'));
 	else if (nowMs - time > MAX_AGE_MS) problems.push(at('event_at', 'event_at timestamp must be less than 168h0m0s old'));
 	else if (time - nowMs > MAX_FUTURE_MS) problems.push(at('event_at', 'event_at timestamp must not be more than 5m0s in the future'));
+
+	if (raw.data_processing_options !== undefined) {
+		const options = raw.data_processing_options;
+		if (!isObject(options)) problems.push(at('data_processing_options', 'must be an object'));
+		else {
+			const modes = options.modes;
+			if (!Array.isArray(modes) || modes.some((mode) => mode !== 'LDU')) problems.push(at('data_processing_options.modes', 'must be a list of LDU'));
+			if (options.country !== undefined && (typeof options.country !== 'string' || !/^[A-Z]{2}$/.test(options.country)))
+				problems.push(at('data_processing_options.country', 'must be an ISO 3166-1 alpha-2 code'));
+			if (options.region !== undefined && (typeof options.region !== 'string' || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(options.region)))
+				problems.push(at('data_processing_options.region', 'must be an ISO 3166-2 code'));
+		}
+	}
 
 	if (raw.action_source === undefined) problems.push(at('action_source', 'missing action_source'));
 	else if (typeof raw.action_source !== 'string' || !ACTION_SOURCES.includes(raw.action_source))

@@ -88,6 +88,15 @@ function eventProblems(raw: unknown, nowSeconds: number): Problem[] {
 	else if (nowSeconds - time > SNAPCHAT_FAKE_WINDOW_S) add('INVALID_TIMESTAMP', 'event_time is out of range: events may be at most 37 days old');
 	else if (time - nowSeconds > SNAPCHAT_FAKE_FUTURE_S) add('INVALID_TIMESTAMP', 'event_time is out of range: it is in the future');
 
+	if (raw.data_processing_options !== undefined) {
+		const options = raw.data_processing_options;
+		if (!Array.isArray(options) || options.some((option) => option !== 'LDU'))
+			add('INVALID_PARAMETER', 'data_processing_options must be a list holding at most LDU');
+	}
+	for (const key of ['data_processing_options_country', 'data_processing_options_state']) {
+		if (raw[key] !== undefined && (typeof raw[key] !== 'number' || !Number.isInteger(raw[key]))) add('INVALID_PARAMETER', `${key} must be an integer`);
+	}
+
 	const source = raw.action_source;
 	if (source === undefined) add('MISSING_REQUIRED_FIELD', 'action_source is required');
 	else if (typeof source !== 'string' || !ACTION_SOURCES.includes(source))

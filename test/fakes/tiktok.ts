@@ -86,6 +86,7 @@ function eventProblems(raw: unknown, position: number, eventSource: string, nowS
 	}
 
 	if (raw.event_id !== undefined && (typeof raw.event_id !== 'string' || raw.event_id === '')) problems.push(at('event_id', 'Not a valid string.'));
+	if (raw.limited_data_use !== undefined && typeof raw.limited_data_use !== 'boolean') problems.push(at('limited_data_use', 'Not a valid boolean.'));
 
 	if (raw.user !== undefined) {
 		if (!isObject(raw.user)) problems.push(at('user', 'Not a valid object.'));

@@ -256,6 +256,83 @@ describe('Click Tracker: bad requests', () => {
 	});
 });
 
+describe("Click Tracker: the visitor's consent", () => {
+	const cookiebot = { consentCookie: 'CookieConsent', consentCookieDenied: 'marketing:false', consentCookieGranted: 'marketing:true' };
+
+	async function consentOf(query: Record<string, string>, headers: Record<string, string>, options: INodeParameters) {
+		const delivery = await click({ offer: 'wpengine', ...query }, headers, { options });
+		expect(delivery.response.statusCode).toBe(302);
+		const [item] = only(delivery, TRACKER_NAME);
+		const stored = await store.findClick(String(item.json.clickId));
+		// What the item says is what the store kept with the click.
+		expect(stored?.consent).toEqual(item.json.consent);
+		return item.json.consent;
+	}
+
+	it('reads the link parameter the operator names, for both signals', async () => {
+		expect(await consentOf({ pb_consent: 'denied' }, {}, { consentParam: 'pb_consent' })).toEqual({
+			adUserData: 'denied',
+			adPersonalization: 'denied',
+			source: 'link',
+		});
+		expect(await consentOf({ pb_consent: '1' }, {}, { consentParam: 'pb_consent' })).toEqual({
+			adUserData: 'granted',
+			adPersonalization: 'granted',
+			source: 'link',
+		});
+		// Not named: not read. Unreadable: unknown, never a grant.
+		expect(await consentOf({ pb_consent: 'denied' }, {}, {})).toBeUndefined();
+		expect(await consentOf({ pb_consent: 'perhaps' }, {}, { consentParam: 'pb_consent' })).toBeUndefined();
+	});
+
+	it("reads the operator's consent cookie by the texts they gave, a denial first", async () => {
+		const denied = "{stamp:'x',necessary:true,preferences:true,statistics:true,marketing:false,method:'explicit'}";
+		const granted = "{stamp:'x',necessary:true,preferences:true,statistics:true,marketing:true,method:'explicit'}";
+		expect(await consentOf({}, { cookie: `CookieConsent=${encodeURIComponent(denied)}` }, cookiebot)).toEqual({
+			adUserData: 'denied',
+			adPersonalization: 'denied',
+			source: 'cookie',
+		});
+		expect(await consentOf({}, { cookie: `CookieConsent=${encodeURIComponent(granted)}` }, cookiebot)).toEqual({
+			adUserData: 'granted',
+			adPersonalization: 'granted',
+			source: 'cookie',
+		});
+		// A cookie holding neither text says nothing; a cookie of another name is not read.
+		expect(await consentOf({}, { cookie: 'CookieConsent=-1' }, cookiebot)).toBeUndefined();
+		expect(await consentOf({}, { cookie: `OtherConsent=${encodeURIComponent(denied)}` }, cookiebot)).toBeUndefined();
+	});
+
+	it('takes Sec-GPC: 1 as an opt-out of personalisation that no grant loosens', async () => {
+		expect(await consentOf({}, { 'sec-gpc': '1' }, {})).toEqual({ adPersonalization: 'denied', gpc: true, source: 'gpc' });
+		expect(await consentOf({ pb_consent: 'granted' }, { 'sec-gpc': '1' }, { consentParam: 'pb_consent' })).toEqual({
+			adUserData: 'granted',
+			adPersonalization: 'denied',
+			gpc: true,
+			source: 'gpc',
+		});
+		expect(await consentOf({}, { 'sec-gpc': '1' }, { honorGpc: false })).toBeUndefined();
+		expect(await consentOf({}, { 'sec-gpc': '0' }, {})).toBeUndefined();
+	});
+
+	it('lets a denial from any place win over a grant from another', async () => {
+		const denied = encodeURIComponent('marketing:false');
+		expect(await consentOf({ pb_consent: 'yes' }, { cookie: `CookieConsent=${denied}` }, { consentParam: 'pb_consent', ...cookiebot })).toEqual({
+			adUserData: 'denied',
+			adPersonalization: 'denied',
+			source: 'cookie',
+		});
+	});
+
+	it('answers 500 and records nothing for a consent parameter name that cannot be one', async () => {
+		const before = clickRows();
+		const delivery = await click({ offer: 'wpengine' }, {}, { options: { consentParam: 'my consent' } });
+		expect(delivery.response.statusCode).toBe(500);
+		expect(delivery.response.body).toMatchObject({ ok: false, error: { code: 'misconfigured', field: 'consentParam' } });
+		expect(clickRows()).toBe(before);
+	});
+});
+
 describe('Click Tracker: AutoTag script', () => {
 	it('serves the script at [path]/autotag.js without starting the workflow or recording anything', async () => {
 		const before = clickRows();

@@ -2,6 +2,7 @@
  * The Reddit Conversions API node through n8n-core's WorkflowExecute, with funnel items, to the strict Reddit fake.
  */
 import type { INodeExecutionData } from 'n8n-workflow';
+import type { ClickRecord } from '../../src/store';
 import { platformNodeClass } from '../../nodes/shared/platform-classes';
 import { REDDIT_FAKE_PIXEL, REDDIT_FAKE_TOKEN, type RedditFake, startRedditFake } from '../fakes/reddit';
 import { DAY, HOUR, adClick, ago, clickTrackerItem, forwardOf, funnelItem, runDestination, runError, useTrackingStore } from './destination-helpers';
@@ -223,6 +224,43 @@ describe('Reddit Conversions API node, funnel items through WorkflowExecute to t
 			code: 'http_401',
 			reason: expect.stringContaining('Reddit Conversions API credential'),
 		});
+	});
+});
+
+describe('Reddit Conversions API node: consent from the click, the postback and the node', () => {
+	const sale = async (clickId: string, query: Record<string, string> = {}, consent?: ClickRecord['consent']) =>
+		(
+			await funnelItem(
+				db.store(),
+				{ click_id: clickId, transaction_id: `RD-C-${clickId}`, commission: '10', occurred_at: ago(HOUR), email: 'jane@example.com', ...query },
+				adClick(clickId, ago(2 * HOUR), { rdtCid: `rdt-${clickId}`, rdtUuid: `1700000000000.${clickId}`, ...(consent ? { consent } : {}) }),
+			)
+		).item;
+
+	it("a click whose visitor denied consent: sent with the click id and LDU, without the person's identifiers", async () => {
+		const item = await sale('rd_deny', {}, { adUserData: 'denied', adPersonalization: 'denied', source: 'cookie' });
+		const result = await runDestination(REDDIT, [item], parameters(), credential);
+		expect(runError(result.run)).toBeUndefined();
+		expect(result.sent).toHaveLength(1);
+		const event = recorded(String(item.json.conversionId))!.event as Event & { data_processing_options?: unknown };
+		expect(event.click_id).toBe('rdt-rd_deny');
+		expect(event.data_processing_options).toEqual({ modes: ['LDU'] });
+		// Only the user agent is left: no email, IP or Reddit cookie.
+		expect(event.user).toEqual({ user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)' });
+	});
+
+	it("the node's Consent Default applies to an item without consent; the item's own consent wins over it", async () => {
+		const unknown = await sale('rd_default');
+		const granted = await sale('rd_granted', { consent: 'granted' });
+		const result = await runDestination(REDDIT, [unknown, granted], parameters({ consentDefault: { adUserData: 'denied' } }), credential);
+		expect(result.sent).toHaveLength(2);
+		const byDefault = recorded(String(unknown.json.conversionId))!.event as Event & { data_processing_options?: unknown };
+		expect(byDefault.user).not.toHaveProperty('email');
+		expect(byDefault.data_processing_options).toEqual({ modes: ['LDU'] });
+		// The item's own grant wins over the node's default: a default is for items that say nothing.
+		const own = recorded(String(granted.json.conversionId))!.event as Event & { data_processing_options?: unknown };
+		expect(own.user.email).toMatch(HEX64);
+		expect(own).not.toHaveProperty('data_processing_options');
 	});
 });
 

@@ -118,6 +118,33 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
 				expect(await store.findClick('clk_empty')).toStrictEqual({ clickId: 'clk_empty', clickedAt: '2024-05-01T10:00:00.000Z' });
 			});
 
+			it('keeps the consent captured with a click, and finds it on every lookup', async () => {
+				const consent = { adUserData: 'denied', adPersonalization: 'denied', gpc: true, source: 'gpc' } as const;
+				const click: ClickRecord = {
+					clickId: 'clk_consent',
+					clickedAt: '2024-05-01T10:00:00.000Z',
+					visitorId: 'vis_c',
+					ip: '203.0.113.7',
+					userAgent: 'UA/1',
+					consent,
+				};
+				expect(await store.recordClick(click)).toBe(true);
+				expect(await store.findClick('clk_consent')).toStrictEqual(click);
+				expect((await store.findClicksByVisitor('vis_c', '2024-01-01T00:00:00.000Z'))[0].consent).toStrictEqual(consent);
+				expect((await store.findClicksByIpAndUserAgent('203.0.113.7', 'UA/1', '2024-01-01T00:00:00.000Z'))[0].consent).toStrictEqual(consent);
+				// Only the values given are kept: a partial consent comes back as partial, never filled in.
+				await store.recordClick({ clickId: 'clk_partial', clickedAt: '2024-05-01T10:00:00.000Z', consent: { adPersonalization: 'denied' } });
+				expect((await store.findClick('clk_partial'))?.consent).toStrictEqual({ adPersonalization: 'denied' });
+			});
+
+			it('refuses a click whose consent is not a consent object, recording nothing', async () => {
+				const bad = (consent: unknown) => ({ clickId: 'clk_badconsent', clickedAt: '2024-05-01T10:00:00.000Z', consent }) as unknown as ClickRecord;
+				await expect(store.recordClick(bad({ adUserData: 'yes' }))).rejects.toThrow(/consent/);
+				await expect(store.recordClick(bad({ adUserData: 'denied', shoeSize: 9 }))).rejects.toThrow(/consent/);
+				await expect(store.recordClick(bad('denied'))).rejects.toThrow(/consent/);
+				expect(await store.findClick('clk_badconsent')).toBeUndefined();
+			});
+
 			it('round-trips a click with no optional field, returning no extra keys', async () => {
 				await store.recordClick({ clickId: 'clk_min', clickedAt: '2024-05-01T10:00:00.000Z' });
 				expect(await store.findClick('clk_min')).toStrictEqual({ clickId: 'clk_min', clickedAt: '2024-05-01T10:00:00.000Z' });

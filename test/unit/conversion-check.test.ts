@@ -36,6 +36,7 @@ const valid: Conversion = {
 		headers: { 'content-type': 'application/json' },
 	},
 	authentication: 'token',
+	consent: { adUserData: 'granted', adPersonalization: 'denied', gpc: true, source: 'postback' },
 };
 
 const anyValue = fc.oneof(
@@ -67,6 +68,10 @@ const anyValue = fc.oneof(
 	fc.constant({ a: 1 }),
 	fc.constant({ a: 'b' }),
 	fc.constant(Number.NaN),
+	fc.constantFrom('granted', 'denied', 'Granted', 'link', 'cookie', 'gpc', 'postback', 'node', 'browser'),
+	fc.constant({ adUserData: 'denied' }),
+	fc.constant({ adUserData: 'yes' }),
+	fc.constant({ gpc: 'true' }),
 );
 
 const fieldPaths: string[][] = [
@@ -81,6 +86,11 @@ const fieldPaths: string[][] = [
 	['raw', 'body'],
 	['raw', 'headers'],
 	['raw', 'headers', 'x-one'],
+	['consent', 'adUserData'],
+	['consent', 'adPersonalization'],
+	['consent', 'gpc'],
+	['consent', 'source'],
+	['consent', 'unknownKey'],
 	['extraTopLevelKey'],
 ];
 

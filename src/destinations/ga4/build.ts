@@ -36,6 +36,7 @@ import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach, skipAll } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { Consent } from '../../model/consent';
 
 export const GA4_BASE_URL = 'https://www.google-analytics.com';
 export const GA4_COLLECT_PATH = '/mp/collect';
@@ -158,11 +159,27 @@ export interface Ga4Event {
 	params: Ga4EventParams;
 }
 
+/** GA4's consent for a request (https://developers.google.com/analytics/devguides/collection/protocol/ga4/reference#payload_consent). */
+export interface Ga4Consent {
+	ad_user_data?: 'GRANTED' | 'DENIED';
+	ad_personalization?: 'GRANTED' | 'DENIED';
+}
+
 export interface Ga4Body {
 	client_id: string;
 	timestamp_micros: number;
 	user_data?: Ga4UserData;
+	consent?: Ga4Consent;
 	events: Ga4Event[];
+}
+
+/** The item's consent as GA4's request-level `consent`, each value only when known; undefined when neither is. */
+export function ga4Consent(consent: Consent | undefined): Ga4Consent | undefined {
+	const upper = (value: 'granted' | 'denied' | undefined) => (value ? (value.toUpperCase() as 'GRANTED' | 'DENIED') : undefined);
+	const adUserData = upper(consent?.adUserData);
+	const adPersonalization = upper(consent?.adPersonalization);
+	if (!adUserData && !adPersonalization) return undefined;
+	return { ...(adUserData ? { ad_user_data: adUserData } : {}), ...(adPersonalization ? { ad_personalization: adPersonalization } : {}) };
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
@@ -247,7 +264,7 @@ export function userDataFor(event: ForwardableConversion, config: Ga4Config): Ga
 	});
 }
 
-type Planned = { clientId: string; userData?: Ga4UserData; event: Ga4Event } | { skip: Omit<SkippedEvent, 'index'> };
+type Planned = { clientId: string; userData?: Ga4UserData; consent?: Ga4Consent; event: Ga4Event } | { skip: Omit<SkippedEvent, 'index'> };
 
 function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned {
 	const gated = gateConversion(
@@ -293,6 +310,7 @@ function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned 
 	return {
 		clientId: clientIdFor(input, config),
 		userData: userDataFor(input, config),
+		consent: ga4Consent(input.consent),
 		event: { name, timestamp_micros: sentAtMs * 1000, params },
 	};
 }
@@ -305,12 +323,12 @@ export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, n
 		return skipAll(events.length, 'invalid_measurement_id', reason);
 	}
 
-	// All events of a request share one client id and its user data: group by them, in input order.
+	// All events of a request share one client id, its user data and its consent: group by them, in input order.
 	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
-	const groups = new Map<string, { clientId: string; userData?: Ga4UserData; entries: typeof planned }>();
+	const groups = new Map<string, { clientId: string; userData?: Ga4UserData; consent?: Ga4Consent; entries: typeof planned }>();
 	for (const entry of planned) {
-		const key = JSON.stringify([entry.clientId, entry.userData ?? null]);
-		const group = groups.get(key) ?? { clientId: entry.clientId, userData: entry.userData, entries: [] };
+		const key = JSON.stringify([entry.clientId, entry.userData ?? null, entry.consent ?? null]);
+		const group = groups.get(key) ?? { clientId: entry.clientId, userData: entry.userData, consent: entry.consent, entries: [] };
 		group.entries.push(entry);
 		groups.set(key, group);
 	}
@@ -325,6 +343,7 @@ export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, n
 				events: batch.map((entry) => entry.event),
 			};
 			if (group.userData) body.user_data = group.userData;
+			if (group.consent) body.consent = group.consent;
 			requests.push({
 				method: 'POST',
 				url,

@@ -128,6 +128,12 @@ export const ga4 = withConfigCheck<'ga4', Ga4Config>({
 			},
 		},
 	},
+	// Consent: https://developers.google.com/analytics/devguides/collection/protocol/ga4/reference#payload_consent
+	consent: {
+		field: 'consent (ad_user_data, ad_personalization)',
+		docs: 'https://developers.google.com/analytics/devguides/collection/protocol/ga4/reference#payload_consent',
+		browserIds: [],
+	},
 	clickFields: [{ field: 'gaClientId', from: [{ cookie: '_ga' }, { query: 'ga' }], custom: true }],
 	events: {
 		label: 'GA4',

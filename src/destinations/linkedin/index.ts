@@ -157,6 +157,12 @@ export const linkedin = withConfigCheck<'linkedin', LinkedInConfig>({
 			},
 		},
 	},
+	// Consent: https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/conversions-api
+	consent: {
+		field: 'no consent field (identifiers left out on a denial)',
+		docs: 'https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/conversions-api',
+		browserIds: [],
+	},
 	clickFields: [{ field: 'liFatId', from: [{ query: 'li_fat_id' }, { cookie: 'li_fat_id' }] }],
 	clickId: {
 		field: 'liFatId',

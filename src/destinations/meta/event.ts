@@ -20,6 +20,8 @@ import { normalizeDecimal } from '../../model/money';
 import { type ConversionGateRules, gateEvent, isClickEvent, platformEventName } from '../conversion-gate';
 import { eventIdFor } from '../event-id';
 import type { ForwardableConversion, ForwardableEvent, MetaConfig } from '../types';
+import type { Consent } from '../../model/consent';
+import { consentKnown, restrictedProcessing } from '../consent';
 import {
 	META_AGE_SAFETY_SECONDS,
 	META_CLICK_EVENT_NAME,
@@ -83,6 +85,10 @@ export interface MetaServerEvent {
 	event_source_url?: string;
 	user_data: MetaUserData;
 	custom_data?: MetaCustomData;
+	/** Limited Data Use: ['LDU'] (with country and state 0: Meta geolocates), or [] to say it is explicitly off. */
+	data_processing_options?: ['LDU'] | [];
+	data_processing_options_country?: 0;
+	data_processing_options_state?: 0;
 }
 
 export type BuiltEvent = { event: MetaServerEvent } | { skip: { code: string; reason: string } };
@@ -189,6 +195,19 @@ function userDataFor(event: MetaForwardableEvent, config: MetaDestinationConfig)
 	const fbp = text(click?.fbp);
 	if (fbp && isWellFormedFbp(fbp)) userData.fbp = fbp;
 	return userData;
+}
+
+/**
+ * Limited Data Use (https://developers.facebook.com/docs/marketing-apis/data-processing-options): turned on for a
+ * visitor who sent Global Privacy Control or denied anything, with country and state 0 so Meta decides from the
+ * event whether a US state law applies; an explicit [] when consent is known and nothing was refused; left out
+ * when nothing is known (as before).
+ */
+export function metaProcessingOptions(
+	consent: Consent | undefined,
+): Pick<MetaServerEvent, 'data_processing_options' | 'data_processing_options_country' | 'data_processing_options_state'> {
+	if (restrictedProcessing(consent)) return { data_processing_options: ['LDU'], data_processing_options_country: 0, data_processing_options_state: 0 };
+	return consentKnown(consent) ? { data_processing_options: [] } : {};
 }
 
 /** The click's `fbc` when well-formed, else one built from its fbclid and click time, else nothing. */
@@ -300,6 +319,7 @@ export function buildMetaEvent(input: MetaForwardableEvent, config: MetaDestinat
 		action_source: actionSource,
 		...(eventSourceUrl ? { event_source_url: eventSourceUrl } : {}),
 		user_data: userData,
+		...metaProcessingOptions((event as { consent?: Consent }).consent),
 	};
 	if ('conversion' in gated) {
 		const customData = customDataFor(event as ForwardableConversion & { metaFields?: MetaEventFields }, gated.value);

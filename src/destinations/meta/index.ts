@@ -4,7 +4,7 @@
  * keeps its own layout (an Override Fields collection named `fields`, the event name under Options), so its
  * settings are mostly declared as they are and it reads items itself (readItem).
  */
-import { type PlatformDefinition, SettingError, type SettingValues } from '../definition';
+import { type PlatformDefinition, SettingError, type SettingValues, withConsent } from '../definition';
 import { decimalFromNumber, isKnownCurrency, normalizeDecimal } from '../../model/money';
 import type { ForwardableEvent } from '../types';
 import type { MetaDestinationConfig, MetaEventFields, MetaForwardableEvent } from './event';
@@ -93,7 +93,7 @@ function readEvent(json: Record<string, unknown>, settings: SettingValues, itemI
 	return { ...(json as unknown as MetaForwardableEvent), metaFields };
 }
 
-export const meta: PlatformDefinition<'meta', MetaDestinationConfig> = {
+export const meta: PlatformDefinition<'meta', MetaDestinationConfig> = withConsent({
 	platform: 'meta',
 	maxBatch: META_MAX_BATCH,
 	identity: metaIdentityRules,
@@ -344,6 +344,13 @@ export const meta: PlatformDefinition<'meta', MetaDestinationConfig> = {
 		// GET /me with the token: read-only, refused for a wrong token.
 		test: { request: { baseURL: '={{$credentials.baseUrl}}', url: '=/{{$credentials.apiVersion}}/me', method: 'GET' } },
 	},
+	// Consent: https://developers.facebook.com/docs/marketing-apis/data-processing-options
+	consent: {
+		field: 'data_processing_options (Limited Data Use)',
+		docs: 'https://developers.facebook.com/docs/marketing-apis/data-processing-options',
+		browserIds: ['fbp'],
+		eventFields: { metaFields: ['email', 'phone', 'externalId'] },
+	},
 	clickFields: [
 		{ field: 'fbclid', from: [{ query: 'fbclid' }] },
 		{ field: 'fbc', from: [{ cookie: '_fbc' }, { query: 'fbc' }], custom: true },
@@ -358,7 +365,7 @@ export const meta: PlatformDefinition<'meta', MetaDestinationConfig> = {
 		names: { Purchase: 'Purchase', Lead: 'Lead', CompleteRegistration: 'CompleteRegistration' },
 		keepsOtherNames: true,
 	},
-};
+});
 
 export * from './constants';
 export { checkMetaConfig, metaApiVersion, metaEventsUrl, planMetaRequests } from './build';

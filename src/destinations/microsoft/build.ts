@@ -27,6 +27,7 @@ import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { Consent } from '../../model/consent';
 
 export const MICROSOFT_BASE_URL = 'https://capi.uet.microsoft.com';
 export const MICROSOFT_MAX_BATCH = 1000;
@@ -167,7 +168,10 @@ function planOne(item: ForwardableEvent, config: MicrosoftConfig, now: Date): Pl
 	};
 	const sourceUrl = text(click?.landingUrl);
 	if (sourceUrl && URL.canParse(sourceUrl)) event.eventSourceUrl = sourceUrl;
-	if (config.adStorageConsent) event.adStorageConsent = config.adStorageConsent;
+	// The item's ad user data consent when known ('G'/'D'), else the node's Ad Storage Consent option.
+	const itemConsent = (input as { consent?: Consent }).consent?.adUserData;
+	const adStorageConsent = itemConsent ? (itemConsent === 'denied' ? 'D' : 'G') : config.adStorageConsent;
+	if (adStorageConsent) event.adStorageConsent = adStorageConsent;
 	const customData = compact<MicrosoftCustomData>({
 		// The API takes a JSON double: the exact decimal string becomes a number only here.
 		...(value !== undefined && !isZeroDecimal(value) ? { value: Number(value), currency: text(input.currency)?.toUpperCase() } : {}),

@@ -128,6 +128,8 @@ export const microsoft = withConfigCheck<'microsoft', MicrosoftConfig>({
 			],
 		},
 	},
+	// Consent: https://learn.microsoft.com/en-us/advertising/guides/uet-conversion-api-integration
+	consent: { field: 'adStorageConsent', docs: 'https://learn.microsoft.com/en-us/advertising/guides/uet-conversion-api-integration', browserIds: [] },
 	clickFields: [{ field: 'msclkid', from: [{ query: 'msclkid' }] }],
 	clickId: {
 		field: 'msclkid',

@@ -27,6 +27,8 @@ import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { Consent } from '../../model/consent';
+import { restrictedProcessing } from '../consent';
 
 export const PINTEREST_BASE_URL = 'https://api.pinterest.com';
 export const PINTEREST_MAX_BATCH = 1000;
@@ -83,6 +85,8 @@ export interface PinterestEvent {
 		value?: string;
 		order_id?: string;
 		content_name?: string;
+		/** 'LDP': Limited Data Processing for a visitor a US state privacy law applies to. */
+		opt_out_type?: 'LDP';
 	};
 }
 
@@ -193,6 +197,10 @@ export function buildPinterestEvent(item: ForwardableEvent, config: PinterestCon
 		...(value !== undefined ? { value, currency } : {}),
 		order_id: text(input.orderId) ?? text(input.transactionId),
 		content_name: text(input.brandName),
+		// Limited Data Processing (https://developers.pinterest.com/docs/track-conversions/use-limited-data-processing-flag/),
+		// a custom_data field: flagged for a visitor who sent GPC or denied anything; Pinterest applies it where a
+		// state privacy law covers them.
+		opt_out_type: restrictedProcessing((input as { consent?: Consent }).consent) ? ('LDP' as const) : undefined,
 	});
 	if (Object.keys(customData).length > 0) event.custom_data = customData;
 	return { event };

@@ -131,6 +131,12 @@ export const pinterest = withConfigCheck<'pinterest', PinterestConfig>({
 			},
 		},
 	},
+	// Consent: https://developers.pinterest.com/docs/track-conversions/use-limited-data-processing-flag/
+	consent: {
+		field: 'opt_out_type LDP (Limited Data Processing)',
+		docs: 'https://developers.pinterest.com/docs/track-conversions/use-limited-data-processing-flag/',
+		browserIds: [],
+	},
 	clickFields: [{ field: 'epik', from: [{ query: 'epik' }, { cookie: '_epik' }] }],
 	clickId: {
 		field: 'epik',

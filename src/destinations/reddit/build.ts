@@ -29,6 +29,8 @@ import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { Consent } from '../../model/consent';
+import { restrictedProcessing } from '../consent';
 
 export const REDDIT_BASE_URL = 'https://ads-api.reddit.com';
 export const REDDIT_MAX_BATCH = 1000;
@@ -76,6 +78,8 @@ export interface RedditEvent {
 	event_source_url?: string;
 	user?: RedditUser;
 	metadata: { conversion_id: string; value?: number; currency?: string };
+	/** Limited Data Use mode; without country and region Reddit decides where the visitor is. */
+	data_processing_options?: { modes: ['LDU'] };
 }
 
 export interface RedditBody {
@@ -182,6 +186,9 @@ function planOne(item: ForwardableEvent, config: RedditConfig, now: Date): Plann
 		event.metadata.value = Number(decimal);
 		event.metadata.currency = input.currency;
 	}
+	// Data processing modes (https://ads-api.reddit.com/docs/v3/operations/Post%20Conversion%20Events): LDU for a
+	// visitor who sent GPC or denied anything.
+	if (restrictedProcessing((input as { consent?: Consent }).consent)) event.data_processing_options = { modes: ['LDU'] };
 	return { event };
 }
 

@@ -101,6 +101,12 @@ export const reddit = withConfigCheck<'reddit', RedditConfig>({
 			},
 		},
 	},
+	// Consent: https://ads-api.reddit.com/docs/v3/operations/Post%20Conversion%20Events
+	consent: {
+		field: 'data_processing_options (LDU mode)',
+		docs: 'https://ads-api.reddit.com/docs/v3/operations/Post%20Conversion%20Events',
+		browserIds: ['rdtUuid'],
+	},
 	clickFields: [
 		{ field: 'rdtCid', from: [{ query: 'rdt_cid' }] },
 		{ field: 'rdtUuid', from: [{ cookie: '_rdt_uuid' }, { query: 'rdt_uuid' }] },

@@ -35,6 +35,8 @@ import { gateConversion, platformEventName } from '../conversion-gate';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import { eventIdFor } from '../event-id';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
+import type { Consent } from '../../model/consent';
+import { consentKnown, restrictedProcessing } from '../consent';
 
 export const SNAPCHAT_BASE_URL = 'https://tr.snapchat.com';
 export const SNAPCHAT_MAX_BATCH = 2000;
@@ -91,6 +93,10 @@ export interface SnapchatEvent {
 	event_source_url?: string;
 	user_data: SnapchatUserData;
 	custom_data?: { value?: number; currency?: string; order_id?: string };
+	/** Limited Data Use, as Meta's (the v3 API takes the same shape): ['LDU'] with country and state 0 (geolocated), or []. */
+	data_processing_options?: ['LDU'] | [];
+	data_processing_options_country?: 0;
+	data_processing_options_state?: 0;
 }
 
 export interface SnapchatBody {
@@ -206,6 +212,12 @@ function planOne(item: ForwardableEvent, config: SnapchatConfig, now: Date): Pla
 		};
 	}
 	if (Object.keys(customData).length > 0) event.custom_data = customData;
+	// Limited Data Use (https://developers.snap.com/api/marketing-api/Conversions-API/Parameters): on for a visitor
+	// who sent GPC or denied anything; explicitly off when consent is known and nothing was refused.
+	const consent = (input as { consent?: Consent }).consent;
+	if (restrictedProcessing(consent))
+		Object.assign(event, { data_processing_options: ['LDU'], data_processing_options_country: 0, data_processing_options_state: 0 });
+	else if (consentKnown(consent)) event.data_processing_options = [];
 	return { event };
 }
 

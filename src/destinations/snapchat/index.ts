@@ -131,6 +131,12 @@ export const snapchat = withConfigCheck<'snapchat', SnapchatConfig>({
 			],
 		},
 	},
+	// Consent: https://developers.snap.com/api/marketing-api/Conversions-API/Parameters
+	consent: {
+		field: 'data_processing_options (Limited Data Use)',
+		docs: 'https://developers.snap.com/api/marketing-api/Conversions-API/Parameters',
+		browserIds: ['scCookie1'],
+	},
 	clickFields: [
 		{ field: 'sccid', from: [{ query: 'ScCid', ignoreCase: true }] },
 		{ field: 'scCookie1', from: [{ cookie: '_scid' }, { query: 'scid' }] },

@@ -14,6 +14,8 @@ import { tiktokIdentityRules } from './identity';
 import { eventIdFor } from '../event-id';
 import { checkValueFrom, inBatches, planEach } from '../planning';
 import type { ForwardableClick, ForwardableConversion, ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent, TikTokConfig } from '../types';
+import type { Consent } from '../../model/consent';
+import { consentKnown, restrictedProcessing } from '../consent';
 
 export const TIKTOK_BASE_URL = 'https://business-api.tiktok.com';
 export const TIKTOK_TRACK_PATH = '/open_api/v1.3/event/track/';
@@ -56,6 +58,8 @@ export interface TikTokEvent {
 	user: TikTokUser;
 	properties?: { value?: number; currency?: string; order_id?: string; content_name?: string };
 	page?: { url?: string; referrer?: string };
+	/** Limited Data Use (US state privacy laws): true for a restricted visitor, false when consent is known otherwise. */
+	limited_data_use?: boolean;
 }
 
 export interface TikTokBody {
@@ -166,6 +170,10 @@ function planOne(input: ForwardableEvent, config: TikTokOptions, now: Date): Pla
 	if (properties) event.properties = properties;
 	const page = compact({ url: text(click?.landingUrl), referrer: text(click?.referrer) });
 	if (page) event.page = page;
+	// Limited Data Use, per event (https://business-api.tiktok.com/portal/docs?id=1771101303285761): on for a
+	// visitor who sent GPC or denied anything, explicitly off when consent is known and nothing was refused.
+	const consent = (input as { consent?: Consent }).consent;
+	if (consentKnown(consent)) event.limited_data_use = restrictedProcessing(consent);
 	return { event };
 }
 

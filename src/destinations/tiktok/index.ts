@@ -138,6 +138,8 @@ export const tiktok = withConfigCheck<'tiktok', TikTokConfig>({
 			],
 		},
 	},
+	// Consent: https://business-api.tiktok.com/portal/docs?id=1771101303285761
+	consent: { field: 'limited_data_use', docs: 'https://business-api.tiktok.com/portal/docs?id=1771101303285761', browserIds: ['ttp'] },
 	clickFields: [
 		{ field: 'ttclid', from: [{ query: 'ttclid' }] },
 		{ field: 'ttp', from: [{ cookie: '_ttp' }, { query: 'ttp' }] },
