@@ -460,6 +460,9 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 			node('Reddit Conversions API').parameters.pixelId = REDDIT_FAKE_PIXEL;
 			node('Microsoft Ads Conversions API').parameters.tagId = MICROSOFT_FAKE_TAG;
 			node('Meta Conversions API').parameters.fields = { email };
+			// Consent from the tracking link (issue 17).
+			const tracker = node('Click Tracker').parameters;
+			tracker.options = { ...(tracker.options as Record<string, unknown> | undefined), consentParam: 'consent' };
 			for (const name of ['TikTok Events API', ...NEW_PLATFORMS]) node(name).parameters.overrides = { email };
 		});
 		const tracker = imported.url('Click Tracker');
@@ -564,6 +567,56 @@ const drivers: Record<string, (file: string) => Promise<void>> = {
 				fake.requests.filter((request) => request.rawBody.toLowerCase().includes('jane.doe@') || request.rawBody.toLowerCase().includes('janedoe@')),
 			).toEqual([]);
 		}
+
+		// Issue 17: a visitor who denied consent on the link (the Click Tracker's Consent Link Parameter). The same
+		// pipeline sends the conversion in each platform's restricted mode, and no platform gets the person's
+		// identifiers: not the email (the nodes' overrides included), not the IP, not a browser cookie id.
+		const fakes = [meta, tiktok, google, ga4, snapchat, pinterest, reddit, microsoft];
+		const requestsBefore = fakes.map((fake) => fake.requests.length);
+		const deniedIds = {
+			fbclid: `IwAR0den${run}`,
+			gclid: `Cj0KCQden${run}`,
+			ttclid: `E.C.P.den${run}`,
+			ScCid: `sc-den-${run}`,
+			epik: `dj0yJnU9den${run}`,
+			rdt_cid: `rdt-den-${run}`,
+			msclkid: `ms${run}fedcba9876543210`,
+		};
+		const deniedCookies = { ga: 'GA1.1.5550001.1700000000', scid: `scid-den-${run}`, rdt_uuid: `1700000000000.${randomUUID()}` };
+		const deniedClick = await click(tracker, { offer: 'wpengine', ...deniedIds, ...deniedCookies, landing, consent: 'denied' }, 'afftrack');
+		ageClick(deniedClick, clickedAt);
+		google.registerClick(deniedIds.gclid, clickedAt);
+		const deniedSale = { ...shareasaleSeed(), afftrack: deniedClick, transID: uniqueId('87'), transDate: shareasaleNow() };
+		expect((await get(postback, deniedSale)).status).toBe(200);
+		const deniedRun = await waitForExecution(
+			imported.id,
+			(candidate) => platforms.every((node) => JSON.stringify(items(candidate, node)).includes(deniedSale.transID)),
+			30000,
+		);
+		noErrors(deniedRun);
+		const ofDenied = (node: string, output: number) => items(deniedRun, node, output).filter((item) => item.json.transactionId === deniedSale.transID);
+		// The funnel item says what the click recorded.
+		expect(ofDenied('Meta Conversions API', 0).concat(ofDenied('Meta Conversions API', 1))[0]?.json.consent).toMatchObject({ adUserData: 'denied' });
+		const outcomes = platforms.map((node) => ({
+			node,
+			sent: ofDenied(node, 0).length,
+			// A platform that cannot match without identifiers says so; nothing else may fail.
+			failedOtherwise: ofDenied(node, 1).filter((item) => !/consent/i.test(String((item.json.forward as { reason?: string }).reason))).length,
+		}));
+		expect(outcomes.filter((outcome) => outcome.failedOtherwise > 0)).toEqual([]);
+		expect(outcomes.filter((outcome) => outcome.sent === 1).map((outcome) => outcome.node)).toEqual(
+			expect.arrayContaining(['Meta Conversions API', 'TikTok Events API']),
+		);
+		const personal = [dotted, undotted, 'jane.doe@', 'janedoe@', clickIp, sha256(clickIp), deniedCookies.scid, deniedCookies.rdt_uuid, '5550001.1700000000'];
+		const leaked = fakes.flatMap((fake, index) =>
+			fake.requests.slice(requestsBefore[index]).flatMap((request) => personal.filter((value) => request.rawBody.toLowerCase().includes(value.toLowerCase()))),
+		);
+		expect(leaked).toEqual([]);
+		// Meta in Limited Data Use; TikTok with limited_data_use.
+		const deniedMeta = meta.events.find((entry) => asText(entry.event).includes(deniedIds.fbclid))?.event as Record<string, unknown>;
+		expect(deniedMeta.data_processing_options).toEqual(['LDU']);
+		const deniedTikTok = tiktok.events.find((entry) => asText(entry.event).includes(deniedIds.ttclid))?.event as Record<string, unknown>;
+		expect(asText(deniedTikTok)).toContain('"limited_data_use":true');
 
 		// The network retries: a duplicate, sent nowhere again.
 		expect((await get(postback, sale)).status).toBe(200);

@@ -18,6 +18,7 @@
  * characters in arrays, address city/region/postal_code/country plain. GA4 keeps one purchase per transaction_id:
  * later ones go to `duplicates`.
  */
+import { isIP } from 'node:net';
 import { type FakeResponse, type JsonFake, type RecordedRequest, startJsonFake } from './server';
 
 export const GA4_FAKE_MEASUREMENT_ID = 'G-FAKE12345';
@@ -108,6 +109,8 @@ export interface RecordedGa4Event {
 	measurementId: string;
 	clientId: string;
 	userData?: Record<string, unknown>;
+	ipOverride?: string;
+	device?: Record<string, unknown>;
 	/** The event's time in microseconds (its own timestamp_micros, else the request's, else arrival). */
 	timestampMicros: number;
 	/** The event exactly as it arrived. */
@@ -294,6 +297,21 @@ function validate(request: RecordedRequest, nowMicros: number): Verdict {
 				else if (value !== 'GRANTED' && value !== 'DENIED') problems.push(message(`consent.${key}`, 'VALUE_INVALID', `${key} must be GRANTED or DENIED.`));
 			}
 	}
+	// ip_override: an IPv4 or IPv6 address; device: an object of known fields with string values (the reference's
+	// device section: category, language, screen_resolution, operating_system, operating_system_version, model,
+	// brand, browser, browser_version).
+	if (body.ip_override !== undefined && (typeof body.ip_override !== 'string' || isIP(body.ip_override) === 0))
+		problems.push(message('ip_override', 'VALUE_INVALID', 'ip_override must be an IPv4 or IPv6 address.'));
+	if (body.device !== undefined) {
+		const known = ['category', 'language', 'screen_resolution', 'operating_system', 'operating_system_version', 'model', 'brand', 'browser', 'browser_version'];
+		if (!isObject(body.device)) problems.push(message('device', 'VALUE_INVALID', 'device must be an object.'));
+		else
+			for (const [key, value] of Object.entries(body.device)) {
+				if (!known.includes(key)) problems.push(message(`device.${key}`, 'NAME_INVALID', `Unknown device field ${key}.`));
+				else if (typeof value !== 'string' || value === '')
+					problems.push(message(`device.${key}`, 'VALUE_INVALID', `device.${key} must be a non-empty string.`));
+			}
+	}
 	const events = body.events;
 	if (!Array.isArray(events) || events.length === 0) {
 		problems.push(message('events', 'VALUE_REQUIRED', 'At least one event is required.'));
@@ -376,6 +394,8 @@ export async function startGa4Fake(options: Ga4FakeOptions = {}): Promise<Ga4Fak
 				measurementId,
 				clientId: body.client_id as string,
 				...(isObject(body.user_data) && { userData: body.user_data }),
+				...(typeof body.ip_override === 'string' && { ipOverride: body.ip_override }),
+				...(isObject(body.device) && { device: body.device }),
 				timestampMicros: event.timestamp_micros ?? (body.timestamp_micros as number | undefined) ?? nowMicros,
 				event,
 			};

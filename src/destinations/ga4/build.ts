@@ -39,6 +39,8 @@ import type { ForwardableConversion, ForwardableEvent, PlatformRequest, RequestP
 import type { Consent } from '../../model/consent';
 
 export const GA4_BASE_URL = 'https://www.google-analytics.com';
+/** For data to be processed in the EU (the reference's Transport section). */
+export const GA4_EU_BASE_URL = 'https://region1.google-analytics.com';
 export const GA4_COLLECT_PATH = '/mp/collect';
 /** The validation server: same request, answers `{ validationMessages: [...] }`, records nothing. */
 export const GA4_DEBUG_COLLECT_PATH = '/debug/mp/collect';
@@ -170,7 +172,27 @@ export interface Ga4Body {
 	timestamp_micros: number;
 	user_data?: Ga4UserData;
 	consent?: Ga4Consent;
+	/** The visitor's IP, from which GA4 derives their location (the reference's `ip_override`). */
+	ip_override?: string;
+	/** What GA4 would read off the browser; here only the category the click's user agent tells (`device`). */
+	device?: Ga4Device;
 	events: Ga4Event[];
+}
+
+export interface Ga4Device {
+	category: 'mobile' | 'tablet' | 'desktop';
+}
+
+/**
+ * The device category a user agent tells, by the tokens browsers put in it (tablets first: an Android tablet's
+ * user agent lacks "Mobile", an iPad's says iPad); undefined without one.
+ */
+export function deviceCategory(userAgent: string | undefined): Ga4Device['category'] | undefined {
+	const agent = userAgent?.trim();
+	if (!agent) return undefined;
+	if (/iPad|Tablet|PlayBook|Silk\//i.test(agent) || (/Android/i.test(agent) && !/Mobile/i.test(agent))) return 'tablet';
+	if (/Mobi|iPhone|iPod|Android|Windows Phone/i.test(agent)) return 'mobile';
+	return 'desktop';
 }
 
 /** The item's consent as GA4's request-level `consent`, each value only when known; undefined when neither is. */
@@ -264,7 +286,16 @@ export function userDataFor(event: ForwardableConversion, config: Ga4Config): Ga
 	});
 }
 
-type Planned = { clientId: string; userData?: Ga4UserData; consent?: Ga4Consent; event: Ga4Event } | { skip: Omit<SkippedEvent, 'index'> };
+/** What a request says about its one visitor: the events it carries share it. */
+interface Ga4Visitor {
+	clientId: string;
+	userData?: Ga4UserData;
+	consent?: Ga4Consent;
+	ip?: string;
+	device?: Ga4Device;
+}
+
+type Planned = (Ga4Visitor & { event: Ga4Event }) | { skip: Omit<SkippedEvent, 'index'> };
 
 function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned {
 	const gated = gateConversion(
@@ -307,10 +338,15 @@ function planOne(item: ForwardableEvent, config: Ga4Config, now: Date): Planned 
 	const page = text(input.click?.landingUrl);
 	if (page && page.length <= GA4_MAX_PAGE_LOCATION_LENGTH && URL.canParse(page)) params.page_location = page;
 
+	// The IP and the user agent of the matched click (left out upstream when ad user data is denied).
+	const ip = text(input.click?.ip);
+	const category = deviceCategory(text(input.click?.userAgent));
 	return {
 		clientId: clientIdFor(input, config),
 		userData: userDataFor(input, config),
 		consent: ga4Consent(input.consent),
+		...(ip ? { ip } : {}),
+		...(category ? { device: { category } } : {}),
 		event: { name, timestamp_micros: sentAtMs * 1000, params },
 	};
 }
@@ -323,12 +359,19 @@ export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, n
 		return skipAll(events.length, 'invalid_measurement_id', reason);
 	}
 
-	// All events of a request share one client id, its user data and its consent: group by them, in input order.
+	// All events of a request share one visitor (client id, user data, consent, IP, device): group by it, in input order.
 	const { planned, skipped } = planEach(events, (input) => planOne(input, config, now));
-	const groups = new Map<string, { clientId: string; userData?: Ga4UserData; consent?: Ga4Consent; entries: typeof planned }>();
+	const groups = new Map<string, Ga4Visitor & { entries: typeof planned }>();
 	for (const entry of planned) {
-		const key = JSON.stringify([entry.clientId, entry.userData ?? null, entry.consent ?? null]);
-		const group = groups.get(key) ?? { clientId: entry.clientId, userData: entry.userData, consent: entry.consent, entries: [] };
+		const key = JSON.stringify([entry.clientId, entry.userData ?? null, entry.consent ?? null, entry.ip ?? null, entry.device ?? null]);
+		const group = groups.get(key) ?? {
+			clientId: entry.clientId,
+			userData: entry.userData,
+			consent: entry.consent,
+			ip: entry.ip,
+			device: entry.device,
+			entries: [],
+		};
 		group.entries.push(entry);
 		groups.set(key, group);
 	}
@@ -344,6 +387,8 @@ export function planGa4Requests(events: ForwardableEvent[], config: Ga4Config, n
 			};
 			if (group.userData) body.user_data = group.userData;
 			if (group.consent) body.consent = group.consent;
+			if (group.ip) body.ip_override = group.ip;
+			if (group.device) body.device = group.device;
 			requests.push({
 				method: 'POST',
 				url,

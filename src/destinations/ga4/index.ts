@@ -3,6 +3,13 @@
  * on a web stream, user data hashed by Google's rules, batched per client id, deduplicated by transaction_id.
  */
 import { given, withConfigCheck } from '../definition';
+import { GA4_BASE_URL, GA4_EU_BASE_URL } from './build';
+
+/** The credential's Base URL when it was changed (a proxy, a test double); else the chosen collection endpoint. */
+function baseUrlFor(region: string | undefined, credentialBase: string | undefined): string {
+	const changed = credentialBase && credentialBase.replace(/\/+$/, '') !== GA4_BASE_URL ? credentialBase : undefined;
+	return changed ?? (region === 'eu' ? GA4_EU_BASE_URL : GA4_BASE_URL);
+}
 import { GA4_MAX_EVENTS, GA4_MEASUREMENT_ID, type Ga4Config, planGa4Requests } from './build';
 import { ga4IdentityRules } from './identity';
 import { readGa4Response } from './response';
@@ -69,6 +76,19 @@ export const ga4 = withConfigCheck<'ga4', Ga4Config>({
 				"The visitor's GA client ID (from the _ga cookie, e.g. through an expression) so the conversion joins their GA4 session. Empty: a stable ID derived from the matched click (or the transaction), which GA4 counts as a user of its own.",
 		},
 		{
+			// https://developers.google.com/analytics/devguides/collection/protocol/ga4/reference (Transport): data to be
+			// processed in the EU goes to region1.google-analytics.com.
+			type: 'options',
+			name: 'region',
+			label: 'Collection Endpoint',
+			default: 'global',
+			options: [
+				{ name: 'Global', value: 'global', description: 'www.google-analytics.com' },
+				{ name: 'EU', value: 'eu', description: 'region1.google-analytics.com: the data is processed in the EU' },
+			],
+			description: 'Where GA4 receives the events. A Base URL set in the credential (a proxy or a test double) is used instead.',
+		},
+		{
 			type: 'boolean',
 			name: 'validateOnly',
 			label: 'Validate Only (Debug Endpoint)',
@@ -88,7 +108,7 @@ export const ga4 = withConfigCheck<'ga4', Ga4Config>({
 	configFrom: (settings, credentials) => ({
 		measurementId: settings.measurementId as string,
 		apiSecret: credentials.apiSecret as string,
-		baseUrl: given(credentials.baseUrl),
+		baseUrl: baseUrlFor(settings.region as string | undefined, given(credentials.baseUrl)),
 		validateOnly: settings.validateOnly as boolean,
 		clientId: settings.clientId as string | undefined,
 		valueFrom: settings.valueFrom as Ga4Config['valueFrom'],
@@ -144,6 +164,7 @@ export const ga4 = withConfigCheck<'ga4', Ga4Config>({
 
 export {
 	GA4_BASE_URL,
+	GA4_EU_BASE_URL,
 	GA4_COLLECT_PATH,
 	GA4_DEBUG_COLLECT_PATH,
 	GA4_EVENT_NAME,
@@ -160,12 +181,14 @@ export {
 	type Ga4Address,
 	type Ga4Body,
 	type Ga4Config,
+	type Ga4Device,
 	type Ga4Event,
 	type Ga4EventParams,
 	type Ga4UserData,
 	type Ga4ValueFrom,
 	clientIdFor,
 	collectUrl,
+	deviceCategory,
 	eventNameProblem,
 	planGa4Requests,
 	userDataFor,

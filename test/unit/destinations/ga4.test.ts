@@ -13,7 +13,17 @@ import {
 	planPlatformRequests,
 	sendToPlatform,
 } from '../../../src/destinations';
-import { type Ga4Body, type Ga4Config, GA4_MAX_EVENTS, clientIdFor, ga4, planGa4Requests, readGa4Response } from '../../../src/destinations/ga4';
+import {
+	type Ga4Body,
+	type Ga4Config,
+	GA4_EU_BASE_URL,
+	GA4_MAX_EVENTS,
+	clientIdFor,
+	deviceCategory,
+	ga4,
+	planGa4Requests,
+	readGa4Response,
+} from '../../../src/destinations/ga4';
 import { normalizeAndHash } from '../../../src/destinations/user-data';
 import { GA4_FAKE_API_SECRET, GA4_FAKE_MEASUREMENT_ID, type Ga4Fake, startGa4Fake } from '../../fakes/ga4';
 import { fetchSend } from '../../fakes/server';
@@ -91,6 +101,9 @@ describe('GA4 request planning', () => {
 		expect(body).toEqual({
 			client_id: clientIdFor(event, {}),
 			timestamp_micros: micros,
+			// The matched click's IP (GA4 derives the location from it) and the device category its user agent tells.
+			ip_override: '203.0.113.7',
+			device: { category: 'mobile' },
 			user_data: {
 				sha256_email_address: [sha256('john_smith@gmail.com')],
 				sha256_phone_number: [sha256('+16505551212')],
@@ -110,7 +123,7 @@ describe('GA4 request planning', () => {
 			],
 		});
 		expect(String(body.timestamp_micros)).toMatch(/^\d{16}$/);
-		// No click id of any platform, no IP or user agent: GA4's Measurement Protocol has no field for them.
+		// No click id of any platform, and not the user agent itself: GA4's Measurement Protocol has no field for them.
 		expect(
 			JSON.stringify({
 				...body,
@@ -119,7 +132,50 @@ describe('GA4 request planning', () => {
 					params: { ...one.params, page_location: undefined },
 				})),
 			}),
-		).not.toMatch(/ttclid|gclid|E\.C\.P|203\.0\.113\.7|Mozilla/);
+		).not.toMatch(/ttclid|gclid|E\.C\.P|Mozilla/);
+	});
+
+	it('Collection Endpoint EU sends to region1; a Base URL changed in the credential (a proxy, a test double) wins', () => {
+		const from = (region: string, baseUrl?: string) =>
+			ga4.configFrom!({ measurementId: 'G-ABC123', region }, { apiSecret: 'secret', ...(baseUrl !== undefined ? { baseUrl } : {}) }).baseUrl;
+		expect(from('eu', 'https://www.google-analytics.com')).toBe(GA4_EU_BASE_URL);
+		expect(from('eu', 'https://www.google-analytics.com/')).toBe(GA4_EU_BASE_URL);
+		expect(from('eu')).toBe(GA4_EU_BASE_URL);
+		expect(from('global', 'https://www.google-analytics.com')).toBe('https://www.google-analytics.com');
+		expect(from('eu', 'http://127.0.0.1:9999')).toBe('http://127.0.0.1:9999');
+		expect(planGa4Requests([conversion()], config({ baseUrl: GA4_EU_BASE_URL }), NOW).requests[0].url).toMatch(
+			/^https:\/\/region1\.google-analytics\.com\/mp\/collect\?/,
+		);
+	});
+
+	it('tells the device category from the user agent: tablets before phones, desktop otherwise', () => {
+		const ua = {
+			iPhone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+			iPad: 'Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+			androidPhone: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36',
+			androidTablet: 'Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+			windows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+		};
+		expect(Object.fromEntries(Object.entries(ua).map(([name, agent]) => [name, deviceCategory(agent)]))).toEqual({
+			iPhone: 'mobile',
+			iPad: 'tablet',
+			androidPhone: 'mobile',
+			androidTablet: 'tablet',
+			windows: 'desktop',
+		});
+		expect(deviceCategory('  ')).toBeUndefined();
+		expect(deviceCategory(undefined)).toBeUndefined();
+	});
+
+	it('visitors with different IPs or devices go in separate requests (a request has one visitor)', () => {
+		const phone = conversion({ transactionId: 'T-ip-1' });
+		const other = conversion({ transactionId: 'T-ip-2' });
+		other.click = { ...other.click!, ip: '198.51.100.9', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' };
+		const plan = planGa4Requests([phone, other], config(), NOW);
+		expect(plan.requests.map((request) => [(request.body as unknown as Ga4Body).ip_override, (request.body as unknown as Ga4Body).device])).toEqual([
+			['203.0.113.7', { category: 'mobile' }],
+			['198.51.100.9', { category: 'desktop' }],
+		]);
 	});
 
 	it('the event id is the deterministic dedup id (same input, same transaction_id)', () => {
