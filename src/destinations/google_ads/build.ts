@@ -206,6 +206,43 @@ function userIdentifiersFor(event: ForwardableConversion, config: GoogleAdsOptio
 	return identifiers.slice(0, GOOGLE_ADS_MAX_USER_IDENTIFIERS);
 }
 
+/**
+ * Google Ads' timing rules for a conversion of a click, the same on both APIs: a click younger than six hours is
+ * taken later (`retry_later` at click time + 6 hours); a conversion the network dates before its click is dated
+ * when the postback arrived (our clock, like the click's), and refused when that is earlier too.
+ */
+export function googleClickTiming(
+	clickedAtText: string | undefined,
+	occurredAtMs: number,
+	receivedAtText: string | undefined,
+	now: Date,
+): { convertedAt: Date } | { skipped: Omit<GoogleAdsSkippedEvent, 'index'> } {
+	const clickedAt = toDate(clickedAtText);
+	if (clickedAt && now.getTime() - clickedAt.getTime() < GOOGLE_ADS_MIN_CLICK_AGE_MS) {
+		const retryAt = new Date(clickedAt.getTime() + GOOGLE_ADS_MIN_CLICK_AGE_MS).toISOString();
+		return {
+			skipped: {
+				outcome: 'retry_later',
+				code: 'TOO_RECENT_EVENT',
+				reason: `Google Ads takes a conversion only when its click is at least 6 hours old: send it again after ${retryAt}`,
+				retryAt,
+			},
+		};
+	}
+	const convertedAt = new Date(occurredAtMs);
+	if (!clickedAt || convertedAt >= clickedAt) return { convertedAt };
+	const receivedAt = toDate(receivedAtText);
+	if (!receivedAt || receivedAt < clickedAt) {
+		return {
+			skipped: {
+				code: 'CONVERSION_PRECEDES_EVENT',
+				reason: `The conversion time ${convertedAt.toISOString()} is before the click at ${clickedAt.toISOString()}: Google Ads rejects a conversion that precedes its click`,
+			},
+		};
+	}
+	return { convertedAt: receivedAt };
+}
+
 type Built = { row: GoogleAdsClickConversion; clickedAt?: string } | { skipped: Omit<GoogleAdsSkippedEvent, 'index'> };
 
 /** The gate's rules for Google Ads: no age or future bound of our own (see the module comment); retraction is an adjustment. */
@@ -252,34 +289,9 @@ export function buildClickConversion(input: ForwardableEvent, config: GoogleAdsO
 		};
 	}
 
-	const clickedAt = toDate(event.click?.clickedAt);
-	if (clickedAt && now.getTime() - clickedAt.getTime() < GOOGLE_ADS_MIN_CLICK_AGE_MS) {
-		const retryAt = new Date(clickedAt.getTime() + GOOGLE_ADS_MIN_CLICK_AGE_MS).toISOString();
-		return {
-			skipped: {
-				outcome: 'retry_later',
-				code: 'TOO_RECENT_EVENT',
-				reason: `Google Ads takes a conversion only when its click is at least 6 hours old: send it again after ${retryAt}`,
-				retryAt,
-			},
-		};
-	}
-
-	let convertedAt = new Date(gated.occurredAtMs);
-	if (clickedAt && convertedAt < clickedAt) {
-		// The network's clock (or a date-only time) puts the conversion before the click; the postback's arrival
-		// is on our clock, like the click.
-		const receivedAt = toDate(event.receivedAt);
-		if (!receivedAt || receivedAt < clickedAt) {
-			return {
-				skipped: {
-					code: 'CONVERSION_PRECEDES_EVENT',
-					reason: `The conversion time ${convertedAt.toISOString()} is before the click at ${clickedAt.toISOString()}: Google Ads rejects a conversion that precedes its click`,
-				},
-			};
-		}
-		convertedAt = receivedAt;
-	}
+	const timing = googleClickTiming(event.click?.clickedAt, gated.occurredAtMs, event.receivedAt, now);
+	if ('skipped' in timing) return timing;
+	const { convertedAt } = timing;
 
 	const value = gated.value;
 	const row: GoogleAdsClickConversion = { conversionAction, ...clickIds, conversionDateTime: googleDateTime(convertedAt), orderId: eventIdFor(event) };

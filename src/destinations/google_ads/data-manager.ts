@@ -43,14 +43,13 @@ import { checkValueFrom, inBatches, planEach } from '../planning';
 import type { ForwardableEvent, PlatformRequest, RequestPlan, SkippedEvent } from '../types';
 import {
 	GOOGLE_ADS_GATE_RULES,
-	GOOGLE_ADS_MIN_CLICK_AGE_MS,
 	type GoogleAdsOptions,
 	type GoogleAdsSkippedEvent,
 	clickIdFor,
 	conversionActionFor,
+	googleClickTiming,
 	googleCustomerId,
 	hashedContactsFor,
-	toDate,
 } from './build';
 import { dataManagerConsent, googleConsentFor } from './consent';
 
@@ -171,32 +170,10 @@ export function buildDataManagerEvent(input: ForwardableEvent, config: GoogleAds
 		};
 	}
 
-	const clickedAt = clickIds ? toDate(conversion.click?.clickedAt) : undefined;
-	if (clickedAt && now.getTime() - clickedAt.getTime() < GOOGLE_ADS_MIN_CLICK_AGE_MS) {
-		const retryAt = new Date(clickedAt.getTime() + GOOGLE_ADS_MIN_CLICK_AGE_MS).toISOString();
-		return {
-			skipped: {
-				outcome: 'retry_later',
-				code: 'TOO_RECENT_EVENT',
-				reason: `Google Ads takes a conversion only when its click is at least 6 hours old: send it again after ${retryAt}`,
-				retryAt,
-			},
-		};
-	}
-	let convertedAt = new Date(gated.occurredAtMs);
-	if (clickedAt && convertedAt < clickedAt) {
-		// As on the Google Ads API: the postback's arrival, on our clock like the click, when the network's time is earlier.
-		const receivedAt = toDate(conversion.receivedAt);
-		if (!receivedAt || receivedAt < clickedAt) {
-			return {
-				skipped: {
-					code: 'CONVERSION_PRECEDES_EVENT',
-					reason: `The conversion time ${convertedAt.toISOString()} is before the click at ${clickedAt.toISOString()}: Google Ads rejects a conversion that precedes its click`,
-				},
-			};
-		}
-		convertedAt = receivedAt;
-	}
+	// A lead without a click id has no click time: only a click's conversion follows the click rules.
+	const timing = googleClickTiming(clickIds ? conversion.click?.clickedAt : undefined, gated.occurredAtMs, conversion.receivedAt, now);
+	if ('skipped' in timing) return timing;
+	const { convertedAt } = timing;
 
 	// https://developers.google.com/data-manager/api/devguides/concepts/formatting#timestamp : RFC 3339.
 	const event: DataManagerEvent = { transactionId: eventIdFor(conversion), eventTimestamp: convertedAt.toISOString(), eventSource: 'WEB' };
