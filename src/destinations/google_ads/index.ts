@@ -169,6 +169,18 @@ function readItem(
 	return { config, event: event as unknown as ForwardableEvent };
 }
 
+/** The hidden fields of a Google OAuth2 credential (n8n's oAuth2Api), offline access so n8n can refresh the token. */
+function googleOAuth2Fields(scope: string): CredentialDefinition['fields'] {
+	return [
+		{ name: 'grantType', label: 'Grant Type', type: 'hidden', default: 'authorizationCode' },
+		{ name: 'authUrl', label: 'Authorization URL', type: 'hidden', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
+		{ name: 'accessTokenUrl', label: 'Access Token URL', type: 'hidden', default: 'https://oauth2.googleapis.com/token' },
+		{ name: 'scope', label: 'Scope', type: 'hidden', default: scope },
+		{ name: 'authQueryParameters', label: 'Auth URI Query Parameters', type: 'hidden', default: 'access_type=offline&prompt=consent' },
+		{ name: 'authentication', label: 'Authentication', type: 'hidden', default: 'body' },
+	];
+}
+
 /**
  * The Data Manager API's credential: Google OAuth2 with the Data Manager scope, no developer token
  * (https://developers.google.com/data-manager/api/get-started/set-up-access). Its Test lists one user list of
@@ -182,12 +194,7 @@ const dataManagerCredential: CredentialDefinition = {
 	documentationUrl: DOCS,
 	extends: ['oAuth2Api'],
 	fields: [
-		{ name: 'grantType', label: 'Grant Type', type: 'hidden', default: 'authorizationCode' },
-		{ name: 'authUrl', label: 'Authorization URL', type: 'hidden', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
-		{ name: 'accessTokenUrl', label: 'Access Token URL', type: 'hidden', default: 'https://oauth2.googleapis.com/token' },
-		{ name: 'scope', label: 'Scope', type: 'hidden', default: DATA_MANAGER_SCOPE },
-		{ name: 'authQueryParameters', label: 'Auth URI Query Parameters', type: 'hidden', default: 'access_type=offline&prompt=consent' },
-		{ name: 'authentication', label: 'Authentication', type: 'hidden', default: 'body' },
+		...googleOAuth2Fields(DATA_MANAGER_SCOPE),
 		{
 			name: 'testAccountId',
 			label: 'Google Ads Account ID (for the Test)',
@@ -475,12 +482,7 @@ export const googleAds: PlatformDefinition<'google_ads', GoogleAdsConfig> = {
 		documentationUrl: DOCS,
 		extends: ['oAuth2Api'],
 		fields: [
-			{ name: 'grantType', label: 'Grant Type', type: 'hidden', default: 'authorizationCode' },
-			{ name: 'authUrl', label: 'Authorization URL', type: 'hidden', default: 'https://accounts.google.com/o/oauth2/v2/auth' },
-			{ name: 'accessTokenUrl', label: 'Access Token URL', type: 'hidden', default: 'https://oauth2.googleapis.com/token' },
-			{ name: 'scope', label: 'Scope', type: 'hidden', default: 'https://www.googleapis.com/auth/adwords' },
-			{ name: 'authQueryParameters', label: 'Auth URI Query Parameters', type: 'hidden', default: 'access_type=offline&prompt=consent' },
-			{ name: 'authentication', label: 'Authentication', type: 'hidden', default: 'body' },
+			...googleOAuth2Fields('https://www.googleapis.com/auth/adwords'),
 			{
 				name: 'developerToken',
 				label: 'Developer Token',
