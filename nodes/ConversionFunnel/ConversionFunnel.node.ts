@@ -30,7 +30,9 @@ import { errorItem } from '../shared/on-error';
 import { nodeClock } from '../shared/clock';
 import { destinationRedeliveryPolicy, outboxScope } from '../shared/outbox';
 import { scopedOutbox } from '../../src/destinations/outbox-scope';
-import { alreadyQueued, destinationsByOutput, journalEntryOf, queueConversion, settleJournal, withoutJournalMarks } from './queue';
+import { destinationsByOutput } from './queue';
+import { alreadyQueued, queueConversion } from '../../src/funnel/queue';
+import { journalEntryOf, settleJournal, withoutJournalMarks } from '../../src/destinations/intake-journal';
 
 const OUTPUT_NAMES: Record<(typeof funnelOutputs)[number], string> = {
 	lead: 'Lead',

@@ -11,11 +11,7 @@
  */
 import type { IExecuteFunctions, INode, IConnections } from 'n8n-workflow';
 import { DESTINATIONS, type Platform } from '../../src/destinations';
-import { INTAKE_DESTINATION, intakeMarkOf, intakeSettlement, type IntakeDecision } from '../../src/destinations/intake-journal';
-import { firstDueAt, type RedeliveryPolicy } from '../../src/destinations/redelivery';
-import { redeliveryMarkOf } from '../../src/destinations/forward';
 import { postbackDestination } from '../../src/partners/outbox';
-import type { OutboxStore } from '../../src/store';
 
 /** The part of n8n's Workflow a node can read (n8n-core's execution context keeps it as `workflow`). */
 interface WorkflowView {
@@ -82,80 +78,4 @@ export function destinationsByOutput(context: IExecuteFunctions, outputs: number
 		byOutput[output] = [...names].sort();
 	}
 	return byOutput;
-}
-
-/**
- * Queues a decided conversion for `destinations` (entries already there are left as they are). Returns whether
- * every destination already had its entry (false when there are none to queue).
- */
-export async function queueConversion(
-	outbox: Pick<OutboxStore, 'enqueueDeliveries'>,
-	item: Record<string, unknown>,
-	destinations: readonly string[],
-	now: Date,
-	policy: RedeliveryPolicy,
-): Promise<boolean> {
-	const conversionId = typeof item.conversionId === 'string' ? item.conversionId.trim() : '';
-	if (!conversionId || destinations.length === 0) return false;
-	const dueAt = firstDueAt(now, policy);
-	const created = await outbox.enqueueDeliveries(destinations.map((destination) => ({ conversionId, destination, item, dueAt })));
-	return created.every((isNew) => !isNew);
-}
-
-/**
- * A resumed decision whose destinations the earlier execution had already queued: the outbox delivers it (or has),
- * so handing it on again would send it twice. It leaves on Duplicate, saying so.
- */
-export function alreadyQueued<T extends { output: string; item: { route?: unknown; dedup?: object } }>(result: T, destinations: readonly string[]): T {
-	return {
-		...result,
-		output: 'duplicate',
-		item: {
-			...result.item,
-			route: 'duplicate',
-			dedup: {
-				...result.item.dedup,
-				status: 'duplicate',
-				reason: `An earlier execution of this postback decided it and queued it for ${destinations.join(', ')}; the redelivery outbox delivers it there, so it is not handed on again.`,
-			},
-		},
-	};
-}
-
-/** An input item's journal entry, with the Redelivery Trigger's claim when it was emitted again. */
-export function journalEntryOf(json: Record<string, unknown>): { id: string; token?: string; attempt: number } | undefined {
-	const mark = intakeMarkOf(json);
-	if (!mark) return undefined;
-	const redelivery = redeliveryMarkOf(json);
-	const claimed = redelivery?.destination === INTAKE_DESTINATION ? redelivery : undefined;
-	return { id: mark.id, ...(claimed ? { token: claimed.token } : {}), attempt: claimed?.attempt ?? 1 };
-}
-
-/** The item without what the journal and the Redelivery Trigger added to it: the conversion the trigger parsed. */
-export function withoutJournalMarks(json: Record<string, unknown>): Record<string, unknown> {
-	const conversion = { ...json };
-	delete conversion.intake;
-	delete conversion.redelivery;
-	return conversion;
-}
-
-/** Settles a journal entry by what the Funnel decided; the error text when it could not be settled. */
-export async function settleJournal(
-	outbox: Pick<OutboxStore, 'settleDelivery'>,
-	entry: { id: string; token?: string; attempt: number },
-	decision: IntakeDecision,
-	now: Date,
-	policy: RedeliveryPolicy,
-): Promise<string | undefined> {
-	try {
-		await outbox.settleDelivery({ conversionId: entry.id, destination: INTAKE_DESTINATION }, intakeSettlement(decision, entry.attempt, now, policy), {
-			...(decision.error !== undefined ? { code: 'funnel_error', reason: decision.error.slice(0, 1000) } : {}),
-			...(decision.inFlightUntil !== undefined ? { code: 'in_flight', reason: 'Another run holds this postback; decided again once its claim runs out.' } : {}),
-			...(entry.token ? { token: entry.token } : {}),
-			at: now.toISOString(),
-		});
-		return undefined;
-	} catch (error) {
-		return `Could not settle the postback's journal entry: ${(error as Error).message}`;
-	}
 }

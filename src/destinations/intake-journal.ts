@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxSettlement, OutboxStore } from '../store/types';
 import { DEFAULT_REDELIVERY_POLICY, type RedeliveryPolicy, firstDueAt, redeliveryBackoff } from './redelivery';
+import { redeliveryMarkOf } from './forward/outbox';
 
 /** The outbox destination of journaled postbacks (no platform or partner target is named so). */
 export const INTAKE_DESTINATION = 'intake';
@@ -72,4 +73,42 @@ export function intakeSettlement(decision: IntakeDecision, attempt: number, now:
 		return { state: 'pending', dueAt: new Date(dueAt).toISOString() };
 	}
 	return { state: 'sent' };
+}
+
+/** An input item's journal entry, with the Redelivery Trigger's claim when it was emitted again. */
+export function journalEntryOf(json: Record<string, unknown>): { id: string; token?: string; attempt: number } | undefined {
+	const mark = intakeMarkOf(json);
+	if (!mark) return undefined;
+	const redelivery = redeliveryMarkOf(json);
+	const claimed = redelivery?.destination === INTAKE_DESTINATION ? redelivery : undefined;
+	return { id: mark.id, ...(claimed ? { token: claimed.token } : {}), attempt: claimed?.attempt ?? 1 };
+}
+
+/** The item without what the journal and the Redelivery Trigger added to it: the conversion the trigger parsed. */
+export function withoutJournalMarks(json: Record<string, unknown>): Record<string, unknown> {
+	const conversion = { ...json };
+	delete conversion.intake;
+	delete conversion.redelivery;
+	return conversion;
+}
+
+/** Settles a journal entry by what the Funnel decided; the error text when it could not be settled. */
+export async function settleJournal(
+	outbox: Pick<OutboxStore, 'settleDelivery'>,
+	entry: { id: string; token?: string; attempt: number },
+	decision: IntakeDecision,
+	now: Date,
+	policy: RedeliveryPolicy,
+): Promise<string | undefined> {
+	try {
+		await outbox.settleDelivery({ conversionId: entry.id, destination: INTAKE_DESTINATION }, intakeSettlement(decision, entry.attempt, now, policy), {
+			...(decision.error !== undefined ? { code: 'funnel_error', reason: decision.error.slice(0, 1000) } : {}),
+			...(decision.inFlightUntil !== undefined ? { code: 'in_flight', reason: 'Another run holds this postback; decided again once its claim runs out.' } : {}),
+			...(entry.token ? { token: entry.token } : {}),
+			at: now.toISOString(),
+		});
+		return undefined;
+	} catch (error) {
+		return `Could not settle the postback's journal entry: ${(error as Error).message}`;
+	}
 }

@@ -5,7 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INTAKE_DESTINATION, intakeMarkOf, intakeSettlement, journalPostback, newIntakeId } from '../../../src/destinations/intake-journal';
+import {
+	INTAKE_DESTINATION,
+	intakeMarkOf,
+	intakeSettlement,
+	journalPostback,
+	newIntakeId,
+	journalEntryOf,
+	withoutJournalMarks,
+} from '../../../src/destinations/intake-journal';
 import { scopedOutbox } from '../../../src/destinations/outbox-scope';
 import { DEFAULT_REDELIVERY_POLICY, type RedeliveryPolicy } from '../../../src/destinations/redelivery';
 import { openStore } from '../../../src/store';
@@ -131,5 +139,28 @@ describe('intakeSettlement', () => {
 			state: 'pending',
 			dueAt: new Date(NOW.getTime() + 60_000).toISOString(),
 		});
+	});
+});
+
+describe('journalEntryOf and withoutJournalMarks (what the Funnel reads off an input item)', () => {
+	const id = 'in_0123456789abcdef0123456789abcdef';
+
+	it('a first run settles without a token; a resumed one with the claim of the intake destination only', () => {
+		expect(journalEntryOf({ intake: { id } })).toEqual({ id, attempt: 1 });
+		expect(journalEntryOf({ intake: { id }, redelivery: { destination: INTAKE_DESTINATION, attempt: 3, token: 't-1' } })).toEqual({
+			id,
+			token: 't-1',
+			attempt: 3,
+		});
+		// A mark for another destination is not this entry's claim.
+		expect(journalEntryOf({ intake: { id }, redelivery: { destination: 'meta', attempt: 2, token: 't-2' } })).toEqual({ id, attempt: 1 });
+		expect(journalEntryOf({ intake: { id: 'in_not-hex' } })).toBeUndefined();
+		expect(journalEntryOf({})).toBeUndefined();
+	});
+
+	it('strips the journal and redelivery marks and keeps every other field', () => {
+		const item = { network: 'custom', transactionId: 'T-1', intake: { id }, redelivery: { destination: INTAKE_DESTINATION, attempt: 2, token: 't' } };
+		expect(withoutJournalMarks(item)).toEqual({ network: 'custom', transactionId: 'T-1' });
+		expect(item.intake).toEqual({ id });
 	});
 });
